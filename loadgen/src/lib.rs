@@ -1,0 +1,1 @@
+//! loadgen: drives an ordersim simulator (embedded or external) and reports.

@@ -1,0 +1,3 @@
+//! `loadgen`: runs scenarios against the simulator.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmark of the in-process chain.
+
+fn main() {}

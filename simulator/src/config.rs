@@ -1,0 +1,264 @@
+//! The simulator's configuration: the simulator half of a scenario file, validated.
+//!
+//! A scenario file (TOML) holds the whole experiment; the simulator reads `seed`, `[chain]`,
+//! `[limits]`, `[network]`, `[profiles]` and `[catalog]` and leaves `[load]`, `[thresholds]`
+//! and `[[faults]]` to loadgen (it accepts them without reading them). Unknown keys anywhere
+//! are errors, reported with the file, line and column.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::catalog::CatalogConfig;
+use crate::network::profile::OperationProfile;
+
+/// The whole simulator configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// A short name for reports.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// What the scenario is for.
+    #[serde(default)]
+    pub description: String,
+    /// The run's seed: every random choice in the simulator derives from it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// How the chain is orchestrated.
+    #[serde(default)]
+    pub chain: ChainConfig,
+    /// Bounds on every queue, map and body.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Regions, OLTs, DSLAMs and pools.
+    #[serde(default)]
+    pub network: NetworkConfig,
+    /// Element operation profiles.
+    #[serde(default)]
+    pub profiles: ProfilesConfig,
+    /// The product catalog; the built-in one when absent.
+    #[serde(default)]
+    pub catalog: CatalogConfig,
+    /// loadgen's section; accepted and ignored here.
+    #[serde(default, skip_serializing)]
+    pub load: Option<toml::Value>,
+    /// loadgen's section; accepted and ignored here.
+    #[serde(default, skip_serializing)]
+    pub thresholds: Option<toml::Value>,
+    /// loadgen's section; accepted and ignored here.
+    #[serde(default, skip_serializing)]
+    pub faults: Option<toml::Value>,
+}
+
+fn default_name() -> String {
+    "builtin".to_string()
+}
+
+const fn default_seed() -> u64 {
+    1
+}
+
+/// Sync or async orchestration.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainMode {
+    /// POST answers 201 acknowledged at once; parents advance on children's events.
+    #[default]
+    Async,
+    /// POST answers when the whole chain finished or timed out.
+    Sync,
+}
+
+/// Chain orchestration settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChainConfig {
+    /// Sync or async.
+    pub mode: ChainMode,
+    /// Worker slots per layer.
+    pub workers: u32,
+    /// How long a layer waits for an element operation's reply before giving up.
+    pub element_timeout_ms: u64,
+    /// Probability that a new product order is held (credit check).
+    pub held_probability: f64,
+    /// How long a held order stays held before it resumes.
+    pub held_resume_ms: u64,
+    /// Probability that a new product order is pending (site survey).
+    pub pending_probability: f64,
+    /// How long a pending order waits before it resumes.
+    pub pending_resume_ms: u64,
+    /// Liveness bound: with faults healed, every order should be terminal within this.
+    pub liveness_bound_ms: u64,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        ChainConfig {
+            mode: ChainMode::Async,
+            workers: 64,
+            element_timeout_ms: 2_000,
+            held_probability: 0.0,
+            held_resume_ms: 1_000,
+            pending_probability: 0.0,
+            pending_resume_ms: 1_000,
+            liveness_bound_ms: 60_000,
+        }
+    }
+}
+
+/// Every bound, each with a documented default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Capacity of each layer's inbox (messages).
+    pub inbox_capacity: usize,
+    /// Non-terminal orders per layer; over it a create gets 503.
+    pub open_orders_max: usize,
+    /// Terminal orders retained per layer for GETs and the audit; older ones are evicted.
+    pub retained_orders_max: usize,
+    /// Items in one order.
+    pub items_per_order_max: usize,
+    /// Request body size, bytes.
+    pub body_bytes_max: usize,
+    /// Hub subscriptions per API.
+    pub hub_subscriptions_max: usize,
+    /// Undelivered events queued per subscriber; beyond it events are dropped and counted.
+    pub hub_queue_capacity: usize,
+    /// Delivery attempts per event.
+    pub hub_delivery_attempts_max: u32,
+    /// Largest `limit` a list request may ask for.
+    pub list_limit_max: usize,
+    /// Requests being served at once; beyond it 503.
+    pub http_concurrency_max: usize,
+    /// Whether hub callbacks may go to non-loopback addresses.
+    pub allow_external_callbacks: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            inbox_capacity: 65_536,
+            open_orders_max: 100_000,
+            retained_orders_max: 200_000,
+            items_per_order_max: 16,
+            body_bytes_max: 64 * 1024,
+            hub_subscriptions_max: 64,
+            hub_queue_capacity: 100_000,
+            hub_delivery_attempts_max: 5,
+            list_limit_max: 1_000,
+            http_concurrency_max: 4_096,
+            allow_external_callbacks: false,
+        }
+    }
+}
+
+/// The access network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Regions, each with its pools and elements.
+    pub regions: Vec<RegionConfig>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            regions: vec![RegionConfig {
+                name: "north".to_string(),
+                ipv4_cidr: "10.0.0.0/16".to_string(),
+                phone_first: 3_120_000_000,
+                phone_count: 100_000,
+                multicast_vlan: 4_000,
+                multicast_members_max: 100_000,
+                olts: vec![OltConfig {
+                    name: "olt-north-1".to_string(),
+                    pon_ports: 16,
+                    onus_per_port: 128,
+                    s_vlan_first: 100,
+                }],
+                dslams: vec![DslamConfig {
+                    name: "dslam-north-1".to_string(),
+                    ports: 1_024,
+                }],
+            }],
+        }
+    }
+}
+
+/// One region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// Its name (the `region` characteristic of an order).
+    pub name: String,
+    /// Its IPv4 pool, e.g. `10.1.0.0/16`.
+    pub ipv4_cidr: String,
+    /// First telephone number of its VoIP range.
+    #[serde(default)]
+    pub phone_first: u64,
+    /// How many numbers the range holds.
+    #[serde(default)]
+    pub phone_count: u32,
+    /// The IPTV multicast VLAN id.
+    #[serde(default = "default_multicast_vlan")]
+    pub multicast_vlan: u16,
+    /// Most IPTV members the multicast VLAN takes.
+    #[serde(default)]
+    pub multicast_members_max: u32,
+    /// Its OLTs.
+    #[serde(default)]
+    pub olts: Vec<OltConfig>,
+    /// Its DSLAMs.
+    #[serde(default)]
+    pub dslams: Vec<DslamConfig>,
+}
+
+const fn default_multicast_vlan() -> u16 {
+    4_000
+}
+
+/// One OLT.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OltConfig {
+    /// Its name.
+    pub name: String,
+    /// PON ports (GPON: 16).
+    pub pon_ports: u16,
+    /// ONU slots per PON port (GPON: up to 128).
+    pub onus_per_port: u16,
+    /// S-VLAN of PON port 0; port p uses `s_vlan_first + p`.
+    #[serde(default = "default_s_vlan_first")]
+    pub s_vlan_first: u16,
+}
+
+const fn default_s_vlan_first() -> u16 {
+    100
+}
+
+/// One DSLAM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DslamConfig {
+    /// Its name.
+    pub name: String,
+    /// Subscriber ports.
+    pub ports: u16,
+}
+
+/// Operation profiles: `default` for every kind, overridden per kind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfilesConfig {
+    /// Applies to every kind not overridden.
+    pub default: OperationProfile,
+    /// Override for allocate.
+    pub allocate: Option<OperationProfile>,
+    /// Override for release.
+    pub release: Option<OperationProfile>,
+    /// Override for configure.
+    pub configure: Option<OperationProfile>,
+    /// Override for activate.
+    pub activate: Option<OperationProfile>,
+    /// Override for deactivate.
+    pub deactivate: Option<OperationProfile>,
+}

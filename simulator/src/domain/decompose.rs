@@ -1,0 +1,1 @@
+//! Catalog-driven decomposition: product offering → CFS → RFS → resources.

@@ -1,0 +1,93 @@
+//! Activation: TMF640 service activation and configuration.
+//!
+//! A TMF640 service is created for one RFS with its allocated resources; the layer configures
+//! and then activates it on the element its resources live on (or just records it when no
+//! element is involved), and publishes ServiceStateChangeEvents that the requesting resource
+//! order follows. Deactivation is the compensation of activation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId, ServiceId};
+use crate::domain::state::ServiceState;
+use crate::domain::time::Time;
+use crate::layers::ReplyToken;
+use crate::layers::common::{Characteristic, IllegalLog, Retention};
+use crate::network::{ElementId, ElementReply, ResourceValue};
+
+/// A TMF640 service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationService {
+    /// Its id.
+    pub id: ActivationId,
+    /// The resource order that asked for it.
+    pub parent: Option<ResourceOrderId>,
+    /// The RFS instance it activates.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+    /// Current state.
+    pub state: ServiceState,
+    /// States passed through, with when.
+    pub history: Vec<(Time, ServiceState)>,
+    /// The element it is configured on, if any.
+    pub element: Option<ElementId>,
+    /// The resources it uses.
+    pub resources: Vec<ResourceValue>,
+    /// Characteristics (speed, …).
+    pub characteristics: Vec<Characteristic>,
+    /// The element operation in flight, if any.
+    pub operation: Option<OperationId>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// When it was created.
+    pub created: Time,
+}
+
+/// A request to activate an RFS (TMF640 POST /service).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationCreate {
+    /// The resource order asking.
+    pub parent: Option<ResourceOrderId>,
+    /// The RFS instance.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+    /// The resources it uses.
+    pub resources: Vec<ResourceValue>,
+    /// Characteristics.
+    pub characteristics: Vec<Characteristic>,
+}
+
+/// Input of the activation layer.
+#[derive(Clone, Debug)]
+pub enum ActivationInput {
+    /// POST /service.
+    Create {
+        /// Who waits for the answer, if anyone.
+        reply: Option<ReplyToken>,
+        /// The request.
+        service: ActivationCreate,
+    },
+    /// Deactivate and terminate a service (compensation or cease).
+    Terminate(ActivationId),
+    /// A reply from the network.
+    Element(ElementReply),
+    /// An element operation's timeout.
+    OperationTimeout(OperationId),
+}
+
+/// The activation layer.
+#[derive(Debug)]
+pub struct ActivationLayer {
+    /// Services by id.
+    pub services: BTreeMap<ActivationId, ActivationService>,
+    /// Element operations in flight.
+    pub operations: BTreeMap<OperationId, ActivationId>,
+    /// Refused transitions.
+    pub illegal: IllegalLog,
+    /// Bound on retained terminated or failed services.
+    pub retention: Retention<ActivationId>,
+    /// Next service and operation number.
+    pub next_number: u64,
+}

@@ -1,0 +1,179 @@
+//! COM: the product order layer (TMF622).
+//!
+//! Accepts product orders, decomposes each item through the catalog into CFS service order
+//! items, creates one service order in SOM, and derives its items' and its own state from the
+//! service order's state-change events. On completion it records products in the TMF637
+//! inventory.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::domain::ids::{
+    CancelProductOrderId, ProductId, ProductOrderId, ServiceId, ServiceOrderId,
+};
+use crate::domain::state::{OrderState, TaskState};
+use crate::domain::time::Time;
+use crate::layers::ReplyToken;
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+
+/// A TMF622 product order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductOrder {
+    /// Its id.
+    pub id: ProductOrderId,
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+    /// When it was received.
+    pub order_date: Time,
+    /// When it reached a terminal state.
+    pub completion_date: Option<Time>,
+    /// Its items.
+    pub items: Vec<ProductOrderItem>,
+    /// The service order realising it.
+    pub service_order: Option<ServiceOrderId>,
+    /// The cancel request, if one was made.
+    pub cancellation: Option<CancelProductOrderId>,
+}
+
+/// A TMF622 product order item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductOrderItem {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The product offering.
+    pub offering: Arc<str>,
+    /// The product (existing for modify/delete; created on completion for add).
+    pub product: Option<ProductId>,
+    /// Characteristics (`region`, `oltId`, `downstreamSpeedMbps`, …).
+    pub characteristics: Vec<Characteristic>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+    /// The CFS instances realising it (filled when the service order reports them).
+    pub services: Vec<ServiceId>,
+}
+
+/// A TMF622 cancel product order request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancelProductOrder {
+    /// Its id.
+    pub id: CancelProductOrderId,
+    /// The order to cancel.
+    pub order: ProductOrderId,
+    /// Its state.
+    pub state: TaskState,
+    /// Why.
+    pub reason: Option<String>,
+    /// When it was requested.
+    pub requested: Time,
+    /// When it took effect.
+    pub effective: Option<Time>,
+}
+
+/// A request to create a product order (TMF622 `ProductOrder_Create`, validated).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductOrderCreate {
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// The items.
+    pub items: Vec<ProductOrderItemCreate>,
+}
+
+/// One item of a [`ProductOrderCreate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductOrderItemCreate {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The product offering id.
+    pub offering: Arc<str>,
+    /// The existing product, for modify/delete/noChange.
+    pub product: Option<ProductId>,
+    /// Characteristics.
+    pub characteristics: Vec<Characteristic>,
+}
+
+/// What a service order's state-change event tells COM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOrderSummary {
+    /// The service order.
+    pub id: ServiceOrderId,
+    /// The product order it realises.
+    pub parent: ProductOrderId,
+    /// Its state.
+    pub state: OrderState,
+    /// Its items.
+    pub items: Vec<ServiceItemSummary>,
+}
+
+/// One item of a [`ServiceOrderSummary`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceItemSummary {
+    /// The service order item id.
+    pub id: String,
+    /// The product order item it realises.
+    pub parent_item: String,
+    /// Its state.
+    pub state: OrderState,
+    /// The CFS instance, once known.
+    pub service: Option<ServiceId>,
+}
+
+/// Input of COM.
+#[derive(Clone, Debug)]
+pub enum ComInput {
+    /// POST /productOrder.
+    Create {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The validated request.
+        order: ProductOrderCreate,
+    },
+    /// POST /cancelProductOrder.
+    Cancel {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order to cancel.
+        order: ProductOrderId,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// A ServiceOrderStateChangeEvent of a service order COM created.
+    ServiceOrderChanged(ServiceOrderSummary),
+    /// A wake-up COM scheduled.
+    Wake(ComWake),
+}
+
+/// Wake-ups COM schedules for itself.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ComWake {
+    /// Start work on an acknowledged order.
+    Start(ProductOrderId),
+    /// Resume a held or pending order.
+    Resume(ProductOrderId),
+}
+
+/// The product order layer.
+#[derive(Debug)]
+pub struct ComLayer {
+    /// Orders by id (ordered, so lists and audits iterate deterministically).
+    pub orders: BTreeMap<ProductOrderId, ProductOrder>,
+    /// Cancel requests by id.
+    pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
+    /// Refused transitions.
+    pub illegal: IllegalLog,
+    /// Bound on retained terminal orders.
+    pub retention: Retention<ProductOrderId>,
+    /// Next order number.
+    pub next_order: u64,
+    /// Next product number.
+    pub next_product: u64,
+}

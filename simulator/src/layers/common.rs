@@ -1,0 +1,180 @@
+//! Pieces every order layer shares: item actions, characteristics, the recorded state history
+//! the audit replays, the bounded log of refused transitions, and the bound on retained
+//! terminal orders.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::state::{IllegalTransition, Machine, OrderEvent, OrderState, order_next};
+use crate::domain::time::Time;
+
+/// TMF `OrderItemActionType`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Create the product or service.
+    Add,
+    /// Change an existing one.
+    Modify,
+    /// Cease an existing one.
+    Delete,
+    /// Carried for context; no work.
+    NoChange,
+}
+
+impl Action {
+    /// The TMF spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Modify => "modify",
+            Action::Delete => "delete",
+            Action::NoChange => "noChange",
+        }
+    }
+
+    /// Parses the TMF spelling.
+    pub fn parse(text: &str) -> Option<Action> {
+        [
+            Action::Add,
+            Action::Modify,
+            Action::Delete,
+            Action::NoChange,
+        ]
+        .into_iter()
+        .find(|action| action.as_str() == text)
+    }
+}
+
+/// A named characteristic value (`productCharacteristic`, `serviceCharacteristic`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Characteristic {
+    /// Its name, e.g. `downstreamSpeedMbps`, `region`.
+    pub name: Arc<str>,
+    /// Its value, as the client sent it.
+    pub value: serde_json::Value,
+}
+
+/// Looks up a characteristic's value as a string (numbers are rendered).
+pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Option<String> {
+    let found = characteristics.iter().find(|c| &*c.name == name)?;
+    match &found.value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// The states an order or item passed through, with when; the audit replays it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct History {
+    /// (time, state) pairs, oldest first; the first is the initial state.
+    pub entries: Vec<(Time, OrderState)>,
+}
+
+impl History {
+    /// A history that starts in `state` at `now`.
+    pub fn starting(state: OrderState, now: Time) -> History {
+        History {
+            entries: vec![(now, state)],
+        }
+    }
+
+    /// The current state.
+    pub fn current(&self) -> OrderState {
+        self.entries
+            .last()
+            .map(|(_, state)| *state)
+            .unwrap_or(OrderState::Acknowledged)
+    }
+}
+
+/// Applies `event` to the entity whose `state` and `history` these are, through the table of
+/// `machine`. A refusal is returned (and recorded in `illegal`) and nothing changes.
+pub fn transition(
+    machine: Machine,
+    state: &mut OrderState,
+    history: &mut History,
+    event: OrderEvent,
+    now: Time,
+    illegal: &mut IllegalLog,
+) -> Result<OrderState, IllegalTransition> {
+    match order_next(machine, *state, event) {
+        Ok(next) => {
+            *state = next;
+            history.entries.push((now, next));
+            Ok(next)
+        }
+        Err(refused) => {
+            illegal.record(refused);
+            Err(refused)
+        }
+    }
+}
+
+/// Refused transitions: a count and the first few, for the audit. Bounded.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IllegalLog {
+    /// How many were refused.
+    pub count: u64,
+    /// The first [`IllegalLog::EXAMPLES_MAX`] of them.
+    pub examples: Vec<IllegalTransition>,
+}
+
+impl IllegalLog {
+    /// How many examples are kept.
+    pub const EXAMPLES_MAX: usize = 10;
+
+    /// Counts one refusal.
+    pub fn record(&mut self, refused: IllegalTransition) {
+        self.count += 1;
+        if self.examples.len() < Self::EXAMPLES_MAX {
+            self.examples.push(refused);
+        }
+    }
+}
+
+/// Keeps at most `max` terminal entities: when one more ends, the oldest terminal one is
+/// evicted (the caller removes it from its store and counts it).
+#[derive(Clone, Debug)]
+pub struct Retention<K> {
+    order: VecDeque<K>,
+    max: usize,
+    /// How many were evicted so far.
+    pub evicted: u64,
+}
+
+impl<K: Copy> Retention<K> {
+    /// A retention bound of `max` terminal entities (at least 1).
+    pub fn new(max: usize) -> Retention<K> {
+        Retention {
+            order: VecDeque::new(),
+            max: max.max(1),
+            evicted: 0,
+        }
+    }
+
+    /// Records that `key` became terminal; returns the key to evict, if the bound is passed.
+    pub fn terminal(&mut self, key: K) -> Option<K> {
+        self.order.push_back(key);
+        if self.order.len() > self.max {
+            self.evicted += 1;
+            self.order.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// How many terminal entities are retained.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether none are retained.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}

@@ -1,0 +1,125 @@
+//! Inventory: TMF637 products, TMF638 services, TMF639 resources.
+//!
+//! The order layers record what they create here by message; the inventory never asks
+//! anything back. The audit compares its resources with what the network elements hold.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::domain::catalog::{ResourceKind, ServiceCategory};
+use crate::domain::ids::{
+    AllocationId, ProductId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
+};
+use crate::domain::state::ServiceState;
+use crate::domain::time::Time;
+use crate::layers::common::Characteristic;
+use crate::network::ResourceValue;
+
+/// TMF637 `ProductStatusType`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProductStatus {
+    /// Created, not yet active.
+    Created,
+    /// In service.
+    Active,
+    /// Ceased.
+    Terminated,
+}
+
+/// TMF639 `ResourceStatusType` (the subset the chain uses).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceStatus {
+    /// Allocated to an order in flight.
+    Reserved,
+    /// In use by a live service.
+    Available,
+    /// Released back to its pool (kept for history).
+    Standby,
+}
+
+/// A TMF637 product.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductRecord {
+    /// Its id.
+    pub id: ProductId,
+    /// The offering it was bought as.
+    pub offering: Arc<str>,
+    /// Its status.
+    pub status: ProductStatus,
+    /// Characteristics.
+    pub characteristics: Vec<Characteristic>,
+    /// The order that last changed it.
+    pub order: ProductOrderId,
+    /// The CFS instances realising it.
+    pub services: Vec<ServiceId>,
+    /// When it started.
+    pub start: Time,
+    /// When it was terminated.
+    pub termination: Option<Time>,
+}
+
+/// A TMF638 service (CFS or RFS).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceRecord {
+    /// Its id.
+    pub id: ServiceId,
+    /// Its specification.
+    pub specification: Arc<str>,
+    /// CFS or RFS.
+    pub category: ServiceCategory,
+    /// Its state.
+    pub state: ServiceState,
+    /// The order that last changed it.
+    pub order: ServiceOrderId,
+    /// RFSs supporting a CFS.
+    pub supporting_services: Vec<ServiceId>,
+    /// Resources supporting an RFS.
+    pub supporting_resources: Vec<ResourceId>,
+    /// Characteristics.
+    pub characteristics: Vec<Characteristic>,
+}
+
+/// A TMF639 resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceRecord {
+    /// Its id.
+    pub id: ResourceId,
+    /// Its specification.
+    pub specification: Arc<str>,
+    /// What it is.
+    pub kind: ResourceKind,
+    /// Its value on the network.
+    pub value: ResourceValue,
+    /// The network allocation holding it.
+    pub allocation: AllocationId,
+    /// Its status.
+    pub status: ResourceStatus,
+    /// The order that last changed it.
+    pub order: ResourceOrderId,
+}
+
+/// Input of the inventory: create or replace a record.
+#[derive(Clone, Debug)]
+pub enum InventoryInput {
+    /// Put a product.
+    Product(ProductRecord),
+    /// Put a service.
+    Service(ServiceRecord),
+    /// Put a resource.
+    Resource(ResourceRecord),
+}
+
+/// The inventories.
+#[derive(Debug, Default)]
+pub struct InventoryLayer {
+    /// Products by id.
+    pub products: BTreeMap<ProductId, ProductRecord>,
+    /// Services by id.
+    pub services: BTreeMap<ServiceId, ServiceRecord>,
+    /// Resources by id.
+    pub resources: BTreeMap<ResourceId, ResourceRecord>,
+}

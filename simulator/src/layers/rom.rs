@@ -1,0 +1,160 @@
+//! ROM: the resource order layer (TMF652).
+//!
+//! Accepts resource orders, allocates each item's resource from the network (recording the
+//! compensation, a release of the named allocation, before each forward call), then asks the
+//! activation layer (TMF640) to configure and activate each RFS on its resources. Item and order
+//! state follow from the element replies, timeouts and the activation's state-change events.
+//! Allocated resources are recorded in the TMF639 inventory.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::domain::catalog::ResourceKind;
+use crate::domain::ids::{
+    ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
+};
+use crate::domain::state::{OrderState, ServiceState};
+use crate::domain::time::Time;
+use crate::layers::ReplyToken;
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
+
+/// A TMF652 resource order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceOrder {
+    /// Its id.
+    pub id: ResourceOrderId,
+    /// The client's reference (the service order id when SOM created it).
+    pub external_id: Option<String>,
+    /// The service order and item it realises, if SOM created it.
+    pub parent: Option<(ServiceOrderId, String)>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+    /// When it was received.
+    pub order_date: Time,
+    /// When it reached a terminal state.
+    pub completion_date: Option<Time>,
+    /// The subscriber's region.
+    pub region: RegionId,
+    /// The subscriber's OLT, if named.
+    pub olt: Option<ElementId>,
+    /// Characteristics for activation (speed, …).
+    pub characteristics: Vec<Characteristic>,
+    /// Its items, one per resource.
+    pub items: Vec<ResourceOrderItem>,
+    /// The TMF640 services activating its RFSs.
+    pub activations: Vec<ActivationId>,
+}
+
+/// A TMF652 resource order item (one resource).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceOrderItem {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The resource specification.
+    pub resource_specification: Arc<str>,
+    /// What it allocates.
+    pub kind: ResourceKind,
+    /// The RFS it supports.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+    /// The allocation's name, fixed before the allocate call (the compensation handle).
+    pub allocation: AllocationId,
+    /// The inventory resource, once allocated.
+    pub resource: Option<ResourceId>,
+    /// The allocated value.
+    pub value: Option<ResourceValue>,
+    /// The element operation in flight, if any.
+    pub operation: Option<OperationId>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+}
+
+/// A request to create a resource order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceOrderCreate {
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// The service order and item, when SOM is the client.
+    pub parent: Option<(ServiceOrderId, String)>,
+    /// The subscriber's region.
+    pub region: RegionId,
+    /// The subscriber's OLT, if named.
+    pub olt: Option<ElementId>,
+    /// Characteristics for activation.
+    pub characteristics: Vec<Characteristic>,
+    /// The items.
+    pub items: Vec<ResourceOrderItemCreate>,
+}
+
+/// One item of a [`ResourceOrderCreate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceOrderItemCreate {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The resource specification.
+    pub resource_specification: Arc<str>,
+    /// What it allocates.
+    pub kind: ResourceKind,
+    /// The RFS it supports.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+}
+
+/// What a TMF640 service's state-change event tells ROM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivationSummary {
+    /// The TMF640 service.
+    pub id: ActivationId,
+    /// The resource order that asked for it.
+    pub parent: ResourceOrderId,
+    /// Its state.
+    pub state: ServiceState,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// Input of ROM.
+#[derive(Clone, Debug)]
+pub enum RomInput {
+    /// POST /resourceOrder (from SOM or a client).
+    Create {
+        /// Who waits for the answer, if anyone.
+        reply: Option<ReplyToken>,
+        /// The validated request.
+        order: ResourceOrderCreate,
+    },
+    /// A reply from the network.
+    Element(ElementReply),
+    /// A ServiceStateChangeEvent of a TMF640 service ROM created.
+    ActivationChanged(ActivationSummary),
+    /// An element operation's timeout.
+    OperationTimeout(OperationId),
+}
+
+/// The resource order layer.
+#[derive(Debug)]
+pub struct RomLayer {
+    /// Orders by id.
+    pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
+    /// Element operations in flight: which order and item each belongs to.
+    pub operations: BTreeMap<OperationId, (ResourceOrderId, usize)>,
+    /// Refused transitions.
+    pub illegal: IllegalLog,
+    /// Bound on retained terminal orders.
+    pub retention: Retention<ResourceOrderId>,
+    /// Next order number.
+    pub next_order: u64,
+    /// Next operation, allocation and resource number.
+    pub next_number: u64,
+}

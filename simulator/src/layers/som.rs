@@ -1,0 +1,135 @@
+//! SOM: the service order layer (TMF641).
+//!
+//! Accepts service orders, decomposes each CFS item into its RFSs and their resources, creates
+//! one resource order per item in ROM, and derives item and order state from the resource
+//! orders' state-change events. On completion it records the CFS and RFS instances in the
+//! TMF638 inventory and reports up through its own StateChangeEvent.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::domain::ids::{ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::state::OrderState;
+use crate::domain::time::Time;
+use crate::layers::ReplyToken;
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+
+/// A TMF641 service order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOrder {
+    /// Its id.
+    pub id: ServiceOrderId,
+    /// The client's reference (the product order id when COM created it).
+    pub external_id: Option<String>,
+    /// The product order it realises, if COM created it.
+    pub parent: Option<ProductOrderId>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+    /// When it was received.
+    pub order_date: Time,
+    /// When it reached a terminal state.
+    pub completion_date: Option<Time>,
+    /// Its items.
+    pub items: Vec<ServiceOrderItem>,
+}
+
+/// A TMF641 service order item (one CFS).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOrderItem {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The CFS specification.
+    pub service_specification: Arc<str>,
+    /// The CFS instance (existing for modify/delete; created for add).
+    pub service: Option<ServiceId>,
+    /// The product order item it realises.
+    pub parent_item: Option<String>,
+    /// Characteristics passed down.
+    pub characteristics: Vec<Characteristic>,
+    /// Current state.
+    pub state: OrderState,
+    /// States passed through.
+    pub history: History,
+    /// The resource order realising it.
+    pub resource_order: Option<ResourceOrderId>,
+    /// The RFS instances supporting the CFS.
+    pub supporting_services: Vec<ServiceId>,
+    /// The resources, once the resource order reports them.
+    pub supporting_resources: Vec<ResourceId>,
+}
+
+/// A request to create a service order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOrderCreate {
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// The product order, when COM is the client.
+    pub parent: Option<ProductOrderId>,
+    /// The items.
+    pub items: Vec<ServiceOrderItemCreate>,
+}
+
+/// One item of a [`ServiceOrderCreate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOrderItemCreate {
+    /// Its id within the order.
+    pub id: String,
+    /// What to do.
+    pub action: Action,
+    /// The CFS specification.
+    pub service_specification: Arc<str>,
+    /// The existing CFS, for modify/delete.
+    pub service: Option<ServiceId>,
+    /// The product order item it realises.
+    pub parent_item: Option<String>,
+    /// Characteristics.
+    pub characteristics: Vec<Characteristic>,
+}
+
+/// What a resource order's state-change event tells SOM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceOrderSummary {
+    /// The resource order.
+    pub id: ResourceOrderId,
+    /// The service order and item it realises.
+    pub parent: (ServiceOrderId, String),
+    /// Its state.
+    pub state: OrderState,
+    /// The resources it holds (on completion).
+    pub resources: Vec<ResourceId>,
+}
+
+/// Input of SOM.
+#[derive(Clone, Debug)]
+pub enum SomInput {
+    /// POST /serviceOrder (from COM or a client).
+    Create {
+        /// Who waits for the answer, if anyone.
+        reply: Option<ReplyToken>,
+        /// The validated request.
+        order: ServiceOrderCreate,
+    },
+    /// A ResourceOrderStateChangeEvent of a resource order SOM created.
+    ResourceOrderChanged(ResourceOrderSummary),
+    /// A wake-up SOM scheduled.
+    Wake(ServiceOrderId),
+}
+
+/// The service order layer.
+#[derive(Debug)]
+pub struct SomLayer {
+    /// Orders by id.
+    pub orders: BTreeMap<ServiceOrderId, ServiceOrder>,
+    /// Refused transitions.
+    pub illegal: IllegalLog,
+    /// Bound on retained terminal orders.
+    pub retention: Retention<ServiceOrderId>,
+    /// Next order number.
+    pub next_order: u64,
+    /// Next service number.
+    pub next_service: u64,
+}

@@ -1,0 +1,3 @@
+//! `simulator`: serves the TMF order chain over HTTP.
+
+fn main() {}
