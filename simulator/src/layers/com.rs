@@ -14,7 +14,7 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, TaskState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
 
 /// A TMF622 product order.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,10 @@ pub struct ProductOrder {
     pub id: ProductOrderId,
     /// The client's reference.
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority, `0`..`4` (patchable).
+    pub priority: Option<String>,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -145,6 +149,22 @@ pub enum ComInput {
         order: ProductOrderId,
         /// Why.
         reason: Option<String>,
+    },
+    /// PATCH /productOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ProductOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /productOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ProductOrderId,
     },
     /// A ServiceOrderStateChangeEvent of a service order COM created.
     ServiceOrderChanged(ServiceOrderSummary),

@@ -16,7 +16,7 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
 /// A TMF652 resource order.
@@ -26,6 +26,10 @@ pub struct ResourceOrder {
     pub id: ResourceOrderId,
     /// The client's reference (the service order id when SOM created it).
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority (patchable).
+    pub priority: Option<String>,
     /// The service order and item it realises, if SOM created it.
     pub parent: Option<(ServiceOrderId, String)>,
     /// Current state.
@@ -133,6 +137,22 @@ pub enum RomInput {
         reply: Option<ReplyToken>,
         /// The validated request.
         order: ResourceOrderCreate,
+    },
+    /// PATCH /resourceOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ResourceOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /resourceOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ResourceOrderId,
     },
     /// A reply from the network.
     Element(ElementReply),

@@ -12,7 +12,7 @@ use crate::domain::ids::{ProductOrderId, ResourceId, ResourceOrderId, ServiceId,
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
 
 /// A TMF641 service order.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +21,10 @@ pub struct ServiceOrder {
     pub id: ServiceOrderId,
     /// The client's reference (the product order id when COM created it).
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority (patchable).
+    pub priority: Option<String>,
     /// The product order it realises, if COM created it.
     pub parent: Option<ProductOrderId>,
     /// Current state.
@@ -112,6 +116,22 @@ pub enum SomInput {
         reply: Option<ReplyToken>,
         /// The validated request.
         order: ServiceOrderCreate,
+    },
+    /// PATCH /serviceOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ServiceOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /serviceOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ServiceOrderId,
     },
     /// A ResourceOrderStateChangeEvent of a resource order SOM created.
     ResourceOrderChanged(ResourceOrderSummary),
