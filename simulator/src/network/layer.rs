@@ -433,3 +433,6 @@ impl Layer for NetworkLayer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

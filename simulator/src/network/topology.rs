@@ -452,9 +452,11 @@ mod tests {
         Topology::from_config(&config)
     }
 
+    type Edit = Box<dyn FnOnce(&mut RegionConfig)>;
+
     #[test]
     fn invalid_configs_are_refused() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut RegionConfig)>)> = vec![
+        let cases: Vec<(&str, Edit)> = vec![
             ("zero ports", Box::new(|r| r.olts[0].pon_ports = 0)),
             ("too many onus", Box::new(|r| r.olts[0].onus_per_port = 257)),
             ("s-vlan 0", Box::new(|r| r.olts[0].s_vlan_first = 0)),
