@@ -68,6 +68,17 @@ pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Op
     }
 }
 
+/// The attributes of an order a PATCH may change (each raises an AttributeValueChangeEvent).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderPatch {
+    /// New `description`.
+    pub description: Option<String>,
+    /// New `priority`.
+    pub priority: Option<String>,
+    /// New `externalId`.
+    pub external_id: Option<String>,
+}
+
 /// The states an order or item passed through, with when; the audit replays it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct History {

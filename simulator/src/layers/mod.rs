@@ -123,6 +123,8 @@ pub enum Reply {
     ResourceOrder(Box<rom::ResourceOrder>),
     /// A TMF640 service.
     ActivationService(Box<activation::ActivationService>),
+    /// The entity was deleted (DELETE answers 204).
+    Deleted,
     /// The request was refused; becomes a TMF Error with a 4xx.
     Rejected(Rejection),
 }

@@ -8,11 +8,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::Limits;
+use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::network::Topology;
 
 /// A TMF641 service order.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +24,10 @@ pub struct ServiceOrder {
     pub id: ServiceOrderId,
     /// The client's reference (the product order id when COM created it).
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority (patchable).
+    pub priority: Option<String>,
     /// The product order it realises, if COM created it.
     pub parent: Option<ProductOrderId>,
     /// Current state.
@@ -99,8 +106,8 @@ pub struct ResourceOrderSummary {
     pub parent: (ServiceOrderId, String),
     /// Its state.
     pub state: OrderState,
-    /// The resources it holds (on completion).
-    pub resources: Vec<ResourceId>,
+    /// The resources it holds (on completion), with the RFS each supports.
+    pub resources: Vec<(ServiceId, ResourceId)>,
 }
 
 /// Input of SOM.
@@ -112,6 +119,22 @@ pub enum SomInput {
         reply: Option<ReplyToken>,
         /// The validated request.
         order: ServiceOrderCreate,
+    },
+    /// PATCH /serviceOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ServiceOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /serviceOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ServiceOrderId,
     },
     /// A ResourceOrderStateChangeEvent of a resource order SOM created.
     ResourceOrderChanged(ResourceOrderSummary),
@@ -132,4 +155,14 @@ pub struct SomLayer {
     pub next_order: u64,
     /// Next service number.
     pub next_service: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// The catalog CFSs are decomposed with.
+    pub catalog: Arc<Catalog>,
+    /// Region and element names.
+    pub topology: Arc<Topology>,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+mod machine;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::Limits;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
     ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
@@ -16,7 +17,7 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
 /// A TMF652 resource order.
@@ -26,6 +27,10 @@ pub struct ResourceOrder {
     pub id: ResourceOrderId,
     /// The client's reference (the service order id when SOM created it).
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority (patchable).
+    pub priority: Option<String>,
     /// The service order and item it realises, if SOM created it.
     pub parent: Option<(ServiceOrderId, String)>,
     /// Current state.
@@ -118,6 +123,8 @@ pub struct ActivationSummary {
     pub id: ActivationId,
     /// The resource order that asked for it.
     pub parent: ResourceOrderId,
+    /// The RFS instance it activates.
+    pub service: ServiceId,
     /// Its state.
     pub state: ServiceState,
     /// Why it failed, if it did.
@@ -134,6 +141,22 @@ pub enum RomInput {
         /// The validated request.
         order: ResourceOrderCreate,
     },
+    /// PATCH /resourceOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ResourceOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /resourceOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ResourceOrderId,
+    },
     /// A reply from the network.
     Element(ElementReply),
     /// A ServiceStateChangeEvent of a TMF640 service ROM created.
@@ -147,8 +170,8 @@ pub enum RomInput {
 pub struct RomLayer {
     /// Orders by id.
     pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
-    /// Element operations in flight: which order and item each belongs to.
-    pub operations: BTreeMap<OperationId, (ResourceOrderId, usize)>,
+    /// Element operations in flight.
+    pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -157,4 +180,35 @@ pub struct RomLayer {
     pub next_order: u64,
     /// Next operation, allocation and resource number.
     pub next_number: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// Releases that failed every attempt (each one a leak the audit will see).
+    pub compensation_failures: u64,
+    /// How long to wait for an element's reply.
+    pub element_timeout: std::time::Duration,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+/// An element operation ROM waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingOperation {
+    /// Allocation for item `item` (index) of `order`.
+    Allocate {
+        /// The order.
+        order: ResourceOrderId,
+        /// The item's index.
+        item: usize,
+    },
+    /// Release of `allocation` (compensation), attempt `attempt`.
+    Release {
+        /// What is released.
+        allocation: AllocationId,
+        /// Its inventory record, if it got one.
+        resource: Option<ResourceId>,
+        /// 1-based attempt number.
+        attempt: u32,
+    },
+}
+
+mod machine;

@@ -8,13 +8,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::{ChainConfig, Limits};
+use crate::domain::catalog::Catalog;
 use crate::domain::ids::{
     CancelProductOrderId, ProductId, ProductOrderId, ServiceId, ServiceOrderId,
 };
 use crate::domain::state::{OrderState, TaskState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, Retention};
+use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::network::Topology;
 
 /// A TMF622 product order.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +26,10 @@ pub struct ProductOrder {
     pub id: ProductOrderId,
     /// The client's reference.
     pub external_id: Option<String>,
+    /// Free text (patchable).
+    pub description: Option<String>,
+    /// Priority, `0`..`4` (patchable).
+    pub priority: Option<String>,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -146,6 +153,22 @@ pub enum ComInput {
         /// Why.
         reason: Option<String>,
     },
+    /// PATCH /productOrder/{id}.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ProductOrderId,
+        /// What changes.
+        patch: OrderPatch,
+    },
+    /// DELETE /productOrder/{id}: allowed for terminal orders only.
+    Delete {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The order.
+        order: ProductOrderId,
+    },
     /// A ServiceOrderStateChangeEvent of a service order COM created.
     ServiceOrderChanged(ServiceOrderSummary),
     /// A wake-up COM scheduled.
@@ -176,4 +199,16 @@ pub struct ComLayer {
     pub next_order: u64,
     /// Next product number.
     pub next_product: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// The catalog orders are decomposed with.
+    pub catalog: Arc<Catalog>,
+    /// Region and element names, to validate characteristics.
+    pub topology: Arc<Topology>,
+    /// Orchestration settings (held/pending probabilities and delays).
+    pub chain: ChainConfig,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+mod machine;
