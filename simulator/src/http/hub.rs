@@ -357,15 +357,20 @@ impl Hub {
             || humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             |clock| clock.rfc3339(event.time),
         );
-        let mut payload = serde_json::Map::new();
-        payload.insert(event.subject.resource_name().to_string(), resource);
-        json!({
-            "eventId": event_id.to_string(),
-            "eventTime": time,
-            "eventType": event.event_type(),
-            "event": payload,
-        })
+        envelope(event_id, time, event, resource)
     }
+}
+
+/// The TMF event envelope: `{"eventId","eventTime","eventType","event":{"<resource>":{..}}}`.
+pub fn envelope(event_id: u64, event_time: String, event: &Event, resource: Value) -> Value {
+    let mut payload = serde_json::Map::new();
+    payload.insert(event.subject.resource_name().to_string(), resource);
+    json!({
+        "eventId": event_id.to_string(),
+        "eventTime": event_time,
+        "eventType": event.event_type(),
+        "event": payload,
+    })
 }
 
 fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) -> Value {

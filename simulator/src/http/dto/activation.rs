@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::inventory::resource_name;
+use super::inventory::resource_characteristics;
 use super::{
     RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
     characteristics, href, insert_some, reference,
@@ -31,10 +31,18 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             None,
         ),
     );
-    map.insert(
-        "serviceCharacteristic".into(),
-        characteristics(&service.characteristics),
-    );
+    // The allocated resources have no inventory id here (TMF640 `supportingResource` needs
+    // one), so they are listed as characteristics of the service instead.
+    let mut listed = match characteristics(&service.characteristics) {
+        Value::Array(list) => list,
+        _ => Vec::new(),
+    };
+    for value in &service.resources {
+        if let Value::Array(entries) = resource_characteristics(value, context.topology) {
+            listed.extend(entries);
+        }
+    }
+    map.insert("serviceCharacteristic".into(), Value::Array(listed));
     map.insert(
         "supportingService".into(),
         json!([reference(
@@ -44,12 +52,6 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             Some("Service")
         )]),
     );
-    let resources = service
-        .resources
-        .iter()
-        .map(|value| json!({"name": resource_name(value, context.topology), "@referredType": "LogicalResource"}))
-        .collect();
-    map.insert("supportingResource".into(), Value::Array(resources));
     if let Some(parent) = service.parent {
         map.insert(
             "relatedEntity".into(),

@@ -40,10 +40,9 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
         map.insert(
             "externalReference".into(),
             json!([{
-                "id": parent.to_string(),
-                "href": href(SERVICE_ORDERING, "serviceOrder", parent),
-                "name": format!("{parent}/{item}"),
-                "externalReferenceType": "ServiceOrderItem",
+                "id": format!("{parent}/{item}"),
+                "entityType": "ServiceOrderItem",
+                "owner": SERVICE_ORDERING,
             }]),
         );
     }
