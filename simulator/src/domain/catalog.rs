@@ -65,6 +65,16 @@ pub enum ServiceCategory {
     Rfs,
 }
 
+impl ServiceCategory {
+    /// `CFS` or `RFS`, as written in the catalog.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceCategory::Cfs => "CFS",
+            ServiceCategory::Rfs => "RFS",
+        }
+    }
+}
+
 /// A TMF633 service specification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -419,7 +429,8 @@ mod validate {
     ) -> Result<(), CatalogError> {
         if ids.is_empty() {
             return Err(error(format!(
-                "{path} is empty: it must name at least one {category:?}"
+                "{path} is empty: it must name at least one {} specification",
+                category.as_str()
             )));
         }
         no_repeats(path, ids)?;
@@ -432,8 +443,9 @@ mod validate {
                 }
                 Some(found) if found.category != category => {
                     return Err(error(format!(
-                        "{path}[{index}] `{id}` is a {:?}, expected a {category:?}",
-                        found.category
+                        "{path}[{index}] `{id}` is of category {}, expected {}",
+                        found.category.as_str(),
+                        category.as_str()
                     )));
                 }
                 Some(_) => {}
@@ -658,7 +670,10 @@ mod tests {
         config.product_specifications[0].services = vec!["gpon-access".into()];
         assert_refused(
             &config,
-            &["product_specifications[0].services[0]", "Rfs", "Cfs"],
+            &[
+                "product_specifications[0].services[0]",
+                "is of category RFS, expected CFS",
+            ],
         );
 
         // A CFS naming a CFS.

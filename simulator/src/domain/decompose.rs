@@ -96,8 +96,9 @@ fn service_of<'a>(
     })?;
     if service.category != category {
         return Err(invalid(format!(
-            "service specification `{id}` is a {:?}, not a {category:?}",
-            service.category
+            "service specification `{id}` is of category {}, not {}",
+            service.category.as_str(),
+            category.as_str()
         )));
     }
     Ok(service)
