@@ -29,7 +29,10 @@ fn fibre() -> ProductOrderCreate {
             action: Action::Add,
             offering: Arc::from("fibre-broadband"),
             product: None,
-            characteristics: vec![Characteristic { name: "region".into(), value: "north".into() }],
+            characteristics: vec![Characteristic {
+                name: "region".into(),
+                value: "north".into(),
+            }],
         }],
     }
 }
@@ -68,9 +71,16 @@ impl EventSink for Terminal {
 }
 
 fn realtime(criterion: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut group = criterion.benchmark_group("chain");
-    group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .throughput(Throughput::Elements(1))
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("realtime", |bench| {
         bench.iter_custom(|orders| runtime.block_on(run_realtime(orders)));
     });
@@ -79,11 +89,21 @@ fn realtime(criterion: &mut Criterion) {
             let mut chain = VirtualChain::new(large_config()).expect("config");
             let started = Instant::now();
             for _ in 0..orders {
-                chain.submit(|reply| Message::Com(ComInput::Create { reply, order: fibre() }));
+                chain.submit(|reply| {
+                    Message::Com(ComInput::Create {
+                        reply,
+                        order: fibre(),
+                    })
+                });
             }
             chain.run_until_idle();
             let elapsed = started.elapsed();
-            let completed = chain.com.orders.values().filter(|order| order.state == OrderState::Completed).count();
+            let completed = chain
+                .com
+                .orders
+                .values()
+                .filter(|order| order.state == OrderState::Completed)
+                .count();
             assert_eq!(completed as u64, orders);
             black_box(elapsed)
         });
@@ -102,7 +122,14 @@ async fn run_realtime(orders: u64) -> Duration {
         let count = orders / submitters + u64::from(submitter < orders % submitters);
         tasks.push(tokio::spawn(async move {
             for _ in 0..count {
-                let reply = chain.request(|reply| Message::Com(ComInput::Create { reply, order: fibre() })).await;
+                let reply = chain
+                    .request(|reply| {
+                        Message::Com(ComInput::Create {
+                            reply,
+                            order: fibre(),
+                        })
+                    })
+                    .await;
                 assert!(reply.is_ok());
             }
         }));

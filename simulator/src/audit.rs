@@ -54,7 +54,11 @@ pub struct Finding {
 
 impl Finding {
     fn new(check: &'static str) -> Finding {
-        Finding { check, count: 0, examples: Vec::new() }
+        Finding {
+            check,
+            count: 0,
+            examples: Vec::new(),
+        }
     }
 
     fn add(&mut self, example: impl FnOnce() -> String) {
@@ -115,17 +119,37 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
     let (leaks, ghosts, doubles) = check_resources(input);
     findings.splice(0..0, [doubles, leaks, ghosts]);
     let ok = findings.iter().all(|finding| finding.count == 0);
-    AuditReport { ok, orders: order_counts(input), findings }
+    AuditReport {
+        ok,
+        orders: order_counts(input),
+        findings,
+    }
 }
 
 fn order_counts(input: &AuditInput<'_>) -> BTreeMap<&'static str, BTreeMap<&'static str, u64>> {
     let mut counts: BTreeMap<&'static str, BTreeMap<&'static str, u64>> = BTreeMap::new();
     let mut count = |layer: &'static str, state: OrderState| {
-        *counts.entry(layer).or_default().entry(state.as_str()).or_default() += 1;
+        *counts
+            .entry(layer)
+            .or_default()
+            .entry(state.as_str())
+            .or_default() += 1;
     };
-    input.com.orders.values().for_each(|order| count("productOrder", order.state));
-    input.som.orders.values().for_each(|order| count("serviceOrder", order.state));
-    input.rom.orders.values().for_each(|order| count("resourceOrder", order.state));
+    input
+        .com
+        .orders
+        .values()
+        .for_each(|order| count("productOrder", order.state));
+    input
+        .som
+        .orders
+        .values()
+        .for_each(|order| count("serviceOrder", order.state));
+    input
+        .rom
+        .orders
+        .values()
+        .for_each(|order| count("resourceOrder", order.state));
     counts
 }
 
@@ -143,8 +167,11 @@ fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
     let mut leaks = Finding::new("leaked_resource");
     let mut ghosts = Finding::new("ghost_resource");
     let mut doubles = Finding::new("double_allocation");
-    let held: BTreeMap<AllocationId, ResourceValue> =
-        input.network.allocations().map(|(allocation, value)| (*allocation, *value)).collect();
+    let held: BTreeMap<AllocationId, ResourceValue> = input
+        .network
+        .allocations()
+        .map(|(allocation, value)| (*allocation, *value))
+        .collect();
     let mut owners: BTreeMap<ResourceValue, AllocationId> = BTreeMap::new();
     for (allocation, value) in &held {
         if let Some(other) = owners.insert(*value, *allocation) {
@@ -162,18 +189,37 @@ fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
         .orders
         .values()
         .filter(|order| matches!(order.state, OrderState::Failed | OrderState::Cancelled))
-        .flat_map(|order| order.items.iter().map(move |item| (item.allocation, order.state)))
+        .flat_map(|order| {
+            order
+                .items
+                .iter()
+                .map(move |item| (item.allocation, order.state))
+        })
         .collect();
     for (allocation, value) in &held {
         if let Some(state) = failed_orders.get(allocation) {
-            leaks.add(|| format!("{allocation} ({value:?}) still held by a {} resource order", state.as_str()));
+            leaks.add(|| {
+                format!(
+                    "{allocation} ({value:?}) still held by a {} resource order",
+                    state.as_str()
+                )
+            });
         } else if !live.contains_key(allocation) {
-            leaks.add(|| format!("{allocation} ({value:?}) held on the network but by no live inventory resource"));
+            leaks.add(|| {
+                format!(
+                    "{allocation} ({value:?}) held on the network but by no live inventory resource"
+                )
+            });
         }
     }
     for (allocation, record) in &live {
         if !held.contains_key(allocation) {
-            ghosts.add(|| format!("{} ({allocation}) is {:?} in the inventory but free on the network", record.id, record.status));
+            ghosts.add(|| {
+                format!(
+                    "{} ({allocation}) is {:?} in the inventory but free on the network",
+                    record.id, record.status
+                )
+            });
         }
     }
     (leaks, ghosts, doubles)
@@ -196,16 +242,28 @@ fn check_histories(input: &AuditInput<'_>) -> Finding {
     let mut replay = |machine: Machine, name: String, history: &History| {
         for pair in history.entries.windows(2) {
             let (from, to) = (pair[0].1, pair[1].1);
-            let legal = OrderEvent::ALL.iter().any(|event| order_next(machine, from, *event) == Ok(to));
+            let legal = OrderEvent::ALL
+                .iter()
+                .any(|event| order_next(machine, from, *event) == Ok(to));
             if !legal {
-                finding.add(|| format!("{name}: {} → {} is not a legal step", from.as_str(), to.as_str()));
+                finding.add(|| {
+                    format!(
+                        "{name}: {} → {} is not a legal step",
+                        from.as_str(),
+                        to.as_str()
+                    )
+                });
             }
         }
     };
     for order in input.com.orders.values() {
         replay(Machine::ProductOrder, order.id.to_string(), &order.history);
         for item in &order.items {
-            replay(Machine::ProductOrderItem, format!("{} item {}", order.id, item.id), &item.history);
+            replay(
+                Machine::ProductOrderItem,
+                format!("{} item {}", order.id, item.id),
+                &item.history,
+            );
         }
     }
     for order in input.som.orders.values() {
@@ -226,7 +284,14 @@ fn check_parents(input: &AuditInput<'_>) -> Finding {
             && order.state == OrderState::Completed
             && child.state != OrderState::Completed
         {
-            finding.add(|| format!("{} is completed but {} is {}", order.id, child.id, child.state.as_str()));
+            finding.add(|| {
+                format!(
+                    "{} is completed but {} is {}",
+                    order.id,
+                    child.id,
+                    child.state.as_str()
+                )
+            });
         }
     }
     for order in input.som.orders.values() {
@@ -235,7 +300,15 @@ fn check_parents(input: &AuditInput<'_>) -> Finding {
             && order.state.is_terminal()
             && !parent.state.is_terminal()
         {
-            finding.add(|| format!("{} is {} but its parent {} is {}", order.id, order.state.as_str(), parent.id, parent.state.as_str()));
+            finding.add(|| {
+                format!(
+                    "{} is {} but its parent {} is {}",
+                    order.id,
+                    order.state.as_str(),
+                    parent.id,
+                    parent.state.as_str()
+                )
+            });
         }
         for item in &order.items {
             let child = item.resource_order.and_then(|id| input.rom.orders.get(&id));
@@ -243,7 +316,15 @@ fn check_parents(input: &AuditInput<'_>) -> Finding {
                 && item.state == OrderState::Completed
                 && child.state != OrderState::Completed
             {
-                finding.add(|| format!("{} item {} is completed but {} is {}", order.id, item.id, child.id, child.state.as_str()));
+                finding.add(|| {
+                    format!(
+                        "{} item {} is completed but {} is {}",
+                        order.id,
+                        item.id,
+                        child.id,
+                        child.state.as_str()
+                    )
+                });
             }
         }
     }
@@ -254,15 +335,39 @@ fn check_parents(input: &AuditInput<'_>) -> Finding {
 fn check_liveness(input: &AuditInput<'_>) -> Finding {
     let mut finding = Finding::new("liveness");
     let stuck = |state: OrderState, since: Time| {
-        !state.is_terminal() && !matches!(state, OrderState::Held | OrderState::Pending) && input.now.since(since) > input.liveness_bound
+        !state.is_terminal()
+            && !matches!(state, OrderState::Held | OrderState::Pending)
+            && input.now.since(since) > input.liveness_bound
     };
-    for order in input.com.orders.values().filter(|order| stuck(order.state, order.order_date)) {
-        finding.add(|| format!("{} still {} after {:?}", order.id, order.state.as_str(), input.now.since(order.order_date)));
+    for order in input
+        .com
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
+        finding.add(|| {
+            format!(
+                "{} still {} after {:?}",
+                order.id,
+                order.state.as_str(),
+                input.now.since(order.order_date)
+            )
+        });
     }
-    for order in input.som.orders.values().filter(|order| stuck(order.state, order.order_date)) {
+    for order in input
+        .som
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
         finding.add(|| format!("{} still {}", order.id, order.state.as_str()));
     }
-    for order in input.rom.orders.values().filter(|order| stuck(order.state, order.order_date)) {
+    for order in input
+        .rom
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
         finding.add(|| format!("{} still {}", order.id, order.state.as_str()));
     }
     finding

@@ -28,7 +28,9 @@ struct Options {
 fn main() -> ExitCode {
     let options = Options::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let config = match &options.scenario {
@@ -61,7 +63,10 @@ async fn serve(listen: SocketAddr, config: SimConfig) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let name = config.name.clone();
     let server = Server::start(config, listener).await?;
-    println!("simulator: scenario `{name}` listening on http://{}", server.local_addr);
+    println!(
+        "simulator: scenario `{name}` listening on http://{}",
+        server.local_addr
+    );
     tokio::signal::ctrl_c().await?;
     server.shutdown().await?;
     Ok(())

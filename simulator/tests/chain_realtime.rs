@@ -37,7 +37,10 @@ fn fibre() -> ProductOrderCreate {
             action: Action::Add,
             offering: Arc::from("fibre-broadband"),
             product: None,
-            characteristics: vec![Characteristic { name: "region".into(), value: "north".into() }],
+            characteristics: vec![Characteristic {
+                name: "region".into(),
+                value: "north".into(),
+            }],
         }],
     }
 }
@@ -52,7 +55,15 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
 
     let mut open = BTreeSet::new();
     for _ in 0..200 {
-        match chain.request(|reply| Message::Com(ComInput::Create { reply, order: fibre() })).await {
+        match chain
+            .request(|reply| {
+                Message::Com(ComInput::Create {
+                    reply,
+                    order: fibre(),
+                })
+            })
+            .await
+        {
             Ok(Reply::ProductOrder(order)) => {
                 open.insert(order.id);
             }
@@ -63,7 +74,12 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
     let drained = tokio::time::timeout(Duration::from_secs(600), async {
         while !open.is_empty() {
             let id = changes.recv().await.expect("sink alive");
-            if chain.com().orders.get(&id).is_some_and(|order| order.state.is_terminal()) {
+            if chain
+                .com()
+                .orders
+                .get(&id)
+                .is_some_and(|order| order.state.is_terminal())
+            {
                 open.remove(&id);
             }
         }

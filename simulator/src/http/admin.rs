@@ -15,6 +15,7 @@ use crate::domain::state::OrderState;
 use crate::http::common::AppState;
 use crate::http::hub::Hub;
 use crate::layers::Api;
+use crate::network::pool::PoolStats;
 use crate::runtime::Chain;
 
 /// The operator routes.
@@ -106,22 +107,24 @@ fn runtime_metrics(chain: &Chain, out: &mut String) {
         out,
         "# HELP ordersim_inbox_depth Messages waiting in each layer's inbox.\n# TYPE ordersim_inbox_depth gauge"
     );
-    for (layer, depth, _) in &stats.layers {
+    for layer in &stats.layers {
         let _ = writeln!(
             out,
-            "ordersim_inbox_depth{{layer=\"{}\"}} {depth}",
-            layer.as_str()
+            "ordersim_inbox_depth{{layer=\"{}\"}} {}",
+            layer.layer.as_str(),
+            layer.inbox_depth
         );
     }
     let _ = writeln!(
         out,
         "# HELP ordersim_messages_handled_total Messages each layer handled.\n# TYPE ordersim_messages_handled_total counter"
     );
-    for (layer, _, handled) in &stats.layers {
+    for layer in &stats.layers {
         let _ = writeln!(
             out,
-            "ordersim_messages_handled_total{{layer=\"{}\"}} {handled}",
-            layer.as_str()
+            "ordersim_messages_handled_total{{layer=\"{}\"}} {}",
+            layer.layer.as_str(),
+            layer.handled
         );
     }
     let _ = writeln!(
@@ -196,17 +199,53 @@ pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
     out
 }
 
-/// Pool occupancy and element operation counts in Prometheus text.
+/// Pool occupancy (summed per element and region pool) and element operation counts in
+/// Prometheus text.
 pub fn network_metrics(chain: &Chain) -> String {
-    // integration: render NetworkLayer's pool stats (free/allocated/capacity per pool) and
-    // operation counts (per kind and outcome) here once its stats API is on main.
-    let _ = chain;
-    String::new()
+    let (pools, operations) = {
+        let network = chain.network();
+        let operations: Vec<_> = network.operation_counts().collect();
+        (network.pool_summary(), operations)
+    };
+    let mut out = String::with_capacity(1024);
+    let gauges: [(&str, &str, fn(&PoolStats) -> u64); 3] = [
+        ("capacity", "Entries in the pool.", |p| p.capacity),
+        ("allocated", "Entries allocated.", |p| p.allocated),
+        ("free", "Entries free.", |p| p.free),
+    ];
+    for (name, help, read) in gauges {
+        let _ = writeln!(
+            out,
+            "# HELP ordersim_pool_{name} {help}\n# TYPE ordersim_pool_{name} gauge"
+        );
+        for pool in &pools {
+            let _ = writeln!(
+                out,
+                "ordersim_pool_{name}{{pool=\"{}\",kind=\"{}\"}} {}",
+                pool.name,
+                pool.kind.as_str(),
+                read(pool)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_network_operations_total Element operations by kind and outcome.\n# TYPE ordersim_network_operations_total counter"
+    );
+    for (kind, outcome, count) in operations {
+        let kind = serde_json::to_value(kind).ok();
+        let kind = kind.as_ref().and_then(Value::as_str).unwrap_or("?");
+        let _ = writeln!(
+            out,
+            "ordersim_network_operations_total{{kind=\"{kind}\",outcome=\"{}\"}} {count}",
+            outcome.as_str()
+        );
+    }
+    out
 }
 
-/// The pools' occupancy as JSON (`/admin/pools`).
+/// Every pool's occupancy as JSON (`/admin/pools`): per PON port, OLT, DSLAM and region pool.
 pub fn pools_json(chain: &Chain) -> Value {
-    // integration: serialize NetworkLayer's pool stats here once its stats API is on main.
-    let _ = chain;
-    json!({"pools": []})
+    let pools = chain.network().pool_stats();
+    json!({ "pools": pools })
 }

@@ -26,7 +26,10 @@ use crate::layers::com::ComLayer;
 use crate::layers::inventory::InventoryLayer;
 use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
-use crate::layers::{Effect, Effects, Event, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken, SimRng};
+use crate::layers::{
+    Effect, Effects, Event, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
+    SimRng,
+};
 use crate::network::{NetworkLayer, Topology};
 use crate::runtime::{EventSink, Snapshot, WallClock};
 
@@ -184,12 +187,27 @@ impl Router {
 impl Chain {
     /// Builds every layer from `config` and starts their tasks on the current tokio runtime.
     pub fn start(config: SimConfig, sink: Arc<dyn EventSink>) -> Result<Chain, StartError> {
-        let catalog = Arc::new(Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?);
-        let topology = Arc::new(Topology::from_config(&config.network).map_err(|error| StartError(error.to_string()))?);
-        let network = NetworkLayer::new(&config.network, &config.profiles).map_err(|error| StartError(error.to_string()))?;
+        let catalog = Arc::new(
+            Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?,
+        );
+        let topology = Arc::new(
+            Topology::from_config(&config.network)
+                .map_err(|error| StartError(error.to_string()))?,
+        );
+        let network = NetworkLayer::new(&config.network, &config.profiles)
+            .map_err(|error| StartError(error.to_string()))?;
         let (limits, chain) = (config.limits.clone(), config.chain.clone());
-        let com = Arc::new(Mutex::new(ComLayer::new(catalog.clone(), topology.clone(), chain.clone(), limits.clone())));
-        let som = Arc::new(Mutex::new(SomLayer::new(catalog.clone(), topology.clone(), limits.clone())));
+        let com = Arc::new(Mutex::new(ComLayer::new(
+            catalog.clone(),
+            topology.clone(),
+            chain.clone(),
+            limits.clone(),
+        )));
+        let som = Arc::new(Mutex::new(SomLayer::new(
+            catalog.clone(),
+            topology.clone(),
+            limits.clone(),
+        )));
         let rom = Arc::new(Mutex::new(RomLayer::new(&chain, limits.clone())));
         let activation = Arc::new(Mutex::new(ActivationLayer::new(&chain, &limits)));
         let network = Arc::new(Mutex::new(network));
@@ -215,7 +233,9 @@ impl Chain {
             replies_max: limits.http_concurrency_max.max(1),
             next_token: AtomicU64::new(1),
             start: tokio::time::Instant::now(),
-            clock: WallClock { epoch: SystemTime::now() },
+            clock: WallClock {
+                epoch: SystemTime::now(),
+            },
             sink,
             handled: Default::default(),
             blocked_sends: AtomicU64::new(0),
@@ -223,40 +243,96 @@ impl Chain {
         });
         let seed = config.seed;
         let tasks = vec![
-            tokio::spawn(run_layer(com.clone(), com_rx, router.clone(), layer_rng(seed, LayerId::Com))),
-            tokio::spawn(run_layer(som.clone(), som_rx, router.clone(), layer_rng(seed, LayerId::Som))),
-            tokio::spawn(run_layer(rom.clone(), rom_rx, router.clone(), layer_rng(seed, LayerId::Rom))),
-            tokio::spawn(run_layer(activation.clone(), activation_rx, router.clone(), layer_rng(seed, LayerId::Activation))),
-            tokio::spawn(run_layer(network.clone(), network_rx, router.clone(), layer_rng(seed, LayerId::Network))),
-            tokio::spawn(run_layer(inventory.clone(), inventory_rx, router.clone(), layer_rng(seed, LayerId::Inventory))),
+            tokio::spawn(run_layer(
+                com.clone(),
+                com_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Com),
+            )),
+            tokio::spawn(run_layer(
+                som.clone(),
+                som_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Som),
+            )),
+            tokio::spawn(run_layer(
+                rom.clone(),
+                rom_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Rom),
+            )),
+            tokio::spawn(run_layer(
+                activation.clone(),
+                activation_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Activation),
+            )),
+            tokio::spawn(run_layer(
+                network.clone(),
+                network_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Network),
+            )),
+            tokio::spawn(run_layer(
+                inventory.clone(),
+                inventory_rx,
+                router.clone(),
+                layer_rng(seed, LayerId::Inventory),
+            )),
             tokio::spawn(timer::run(timer_rx, router.clone(), limits.inbox_capacity)),
         ];
-        let inner = Inner { config, catalog, topology, router, com, som, rom, activation, network, inventory, tasks };
-        Ok(Chain { inner: Arc::new(inner) })
+        let inner = Inner {
+            config,
+            catalog,
+            topology,
+            router,
+            com,
+            som,
+            rom,
+            activation,
+            network,
+            inventory,
+            tasks,
+        };
+        Ok(Chain {
+            inner: Arc::new(inner),
+        })
     }
 
     /// Sends the message `make` builds (with a fresh reply token) and waits for the reply.
     /// A full inbox, too many waiting callers or no reply in time is a `LimitExceeded`.
-    pub async fn request(&self, make: impl FnOnce(ReplyToken) -> Message) -> Result<Reply, Rejection> {
+    pub async fn request(
+        &self,
+        make: impl FnOnce(ReplyToken) -> Message,
+    ) -> Result<Reply, Rejection> {
         let router = &self.inner.router;
         let token = ReplyToken(router.next_token.fetch_add(1, Ordering::Relaxed));
         let (sender, receiver) = oneshot::channel();
         {
             let mut replies = lock(&router.replies);
             if replies.len() >= router.replies_max {
-                return Err(Rejection::new(RejectionKind::LimitExceeded, "too many requests in flight; retry later"));
+                return Err(Rejection::new(
+                    RejectionKind::LimitExceeded,
+                    "too many requests in flight; retry later",
+                ));
             }
             replies.insert(token.0, sender);
         }
         if router.offer(make(token)).is_err() {
             lock(&router.replies).remove(&token.0);
-            return Err(Rejection::new(RejectionKind::LimitExceeded, "the layer's inbox is full; retry later"));
+            return Err(Rejection::new(
+                RejectionKind::LimitExceeded,
+                "the layer's inbox is full; retry later",
+            ));
         }
         match tokio::time::timeout(REPLY_TIMEOUT, receiver).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(_)) | Err(_) => {
                 lock(&router.replies).remove(&token.0);
-                Err(Rejection::new(RejectionKind::LimitExceeded, "no reply from the chain in time; retry later"))
+                Err(Rejection::new(
+                    RejectionKind::LimitExceeded,
+                    "no reply from the chain in time; retry later",
+                ))
             }
         }
     }
@@ -294,7 +370,10 @@ impl Chain {
             depth(router.com.capacity(), router.com.max_capacity()),
             depth(router.som.capacity(), router.som.max_capacity()),
             depth(router.rom.capacity(), router.rom.max_capacity()),
-            depth(router.activation.capacity(), router.activation.max_capacity()),
+            depth(
+                router.activation.capacity(),
+                router.activation.max_capacity(),
+            ),
             depth(router.network.capacity(), router.network.max_capacity()),
             depth(router.inventory.capacity(), router.inventory.max_capacity()),
         ];
@@ -319,7 +398,10 @@ impl Chain {
     /// Whether every inbox is empty (timers may still hold messages: see
     /// [`ChainStats::timers_pending`]).
     pub fn inboxes_empty(&self) -> bool {
-        self.stats().layers.iter().all(|layer| layer.inbox_depth == 0)
+        self.stats()
+            .layers
+            .iter()
+            .all(|layer| layer.inbox_depth == 0)
     }
 
     /// COM's store (hold the guard briefly; never across an await).
@@ -355,17 +437,27 @@ impl Chain {
 
 /// Each layer's RNG: the run's seed mixed with the layer, so layers draw independently.
 pub(crate) fn layer_rng(seed: u64, layer: LayerId) -> SimRng {
-    let index = LayerId::ALL.iter().position(|candidate| *candidate == layer).unwrap_or(0) as u64;
+    let index = LayerId::ALL
+        .iter()
+        .position(|candidate| *candidate == layer)
+        .unwrap_or(0) as u64;
     SimRng::seed_from_u64(seed ^ (index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 /// One layer's task: handle batches under the lock, then carry out the effects.
-async fn run_layer<L>(layer: Arc<Mutex<L>>, mut inbox: mpsc::Receiver<L::Input>, router: Arc<Router>, mut rng: SimRng)
-where
+async fn run_layer<L>(
+    layer: Arc<Mutex<L>>,
+    mut inbox: mpsc::Receiver<L::Input>,
+    router: Arc<Router>,
+    mut rng: SimRng,
+) where
     L: Layer + Snapshot + Send + 'static,
     L::Input: Send + 'static,
 {
-    let counter = LayerId::ALL.iter().position(|candidate| *candidate == L::ID).unwrap_or(0);
+    let counter = LayerId::ALL
+        .iter()
+        .position(|candidate| *candidate == L::ID)
+        .unwrap_or(0);
     let mut batch = Vec::with_capacity(BATCH_MAX);
     let mut effects = Effects::default();
     let mut events: Vec<(Event, Value)> = Vec::new();
@@ -389,12 +481,19 @@ where
 }
 
 /// Renders the bodies of the events among `effects` that someone listens for.
-fn render_events<L: Snapshot>(layer: &L, effects: &[Effect], router: &Router, events: &mut Vec<(Event, Value)>) {
+fn render_events<L: Snapshot>(
+    layer: &L,
+    effects: &[Effect],
+    router: &Router,
+    events: &mut Vec<(Event, Value)>,
+) {
     for effect in effects {
         if let Effect::Publish(event) = effect
             && router.sink.wants(event)
         {
-            let body = layer.snapshot(&event.subject, &router.clock).unwrap_or_else(|| minimal_body(event));
+            let body = layer
+                .snapshot(&event.subject, &router.clock)
+                .unwrap_or_else(|| minimal_body(event));
             events.push((*event, body));
         }
     }
@@ -415,5 +514,7 @@ fn minimal_body(event: &Event) -> Value {
 /// Locks a layer; a poisoned lock means a layer panicked, which is a bug, so the state is
 /// still handed out for the audit to inspect.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

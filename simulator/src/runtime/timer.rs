@@ -24,7 +24,11 @@ pub(crate) struct TimerEntry {
 impl TimerEntry {
     /// An entry for `message` at `at` (the sequence is set by the timer task).
     pub(crate) fn new(at: Time, message: Message) -> TimerEntry {
-        TimerEntry { at, sequence: 0, message }
+        TimerEntry {
+            at,
+            sequence: 0,
+            message,
+        }
     }
 }
 
@@ -50,7 +54,11 @@ impl Ord for TimerEntry {
 }
 
 /// Runs until the channel closes.
-pub(crate) async fn run(mut receiver: mpsc::Receiver<TimerEntry>, router: Arc<Router>, entries_max: usize) {
+pub(crate) async fn run(
+    mut receiver: mpsc::Receiver<TimerEntry>,
+    router: Arc<Router>,
+    entries_max: usize,
+) {
     let mut heap: BinaryHeap<TimerEntry> = BinaryHeap::new();
     let mut sequence = 0u64;
     let mut received = Vec::with_capacity(256);
@@ -71,7 +79,10 @@ pub(crate) async fn run(mut receiver: mpsc::Receiver<TimerEntry>, router: Arc<Ro
             () = tokio::time::sleep(sleep.unwrap_or(Duration::ZERO)), if sleep.is_some() => {}
         }
         let now = router.now();
-        while heap.peek().is_some_and(|entry| entry.at <= now || heap.len() > entries_max) {
+        while heap
+            .peek()
+            .is_some_and(|entry| entry.at <= now || heap.len() > entries_max)
+        {
             if let Some(entry) = heap.pop() {
                 router.route(entry.message).await;
             }

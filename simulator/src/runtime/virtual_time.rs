@@ -83,13 +83,24 @@ pub struct VirtualChain {
 impl VirtualChain {
     /// Builds every layer from `config`; the clock starts at zero.
     pub fn new(config: SimConfig) -> Result<VirtualChain, StartError> {
-        let catalog = Arc::new(Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?);
-        let topology = Arc::new(Topology::from_config(&config.network).map_err(|error| StartError(error.to_string()))?);
-        let network = NetworkLayer::new(&config.network, &config.profiles).map_err(|error| StartError(error.to_string()))?;
+        let catalog = Arc::new(
+            Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?,
+        );
+        let topology = Arc::new(
+            Topology::from_config(&config.network)
+                .map_err(|error| StartError(error.to_string()))?,
+        );
+        let network = NetworkLayer::new(&config.network, &config.profiles)
+            .map_err(|error| StartError(error.to_string()))?;
         let (limits, chain) = (config.limits.clone(), config.chain.clone());
         let seed = config.seed;
         Ok(VirtualChain {
-            com: ComLayer::new(catalog.clone(), topology.clone(), chain.clone(), limits.clone()),
+            com: ComLayer::new(
+                catalog.clone(),
+                topology.clone(),
+                chain.clone(),
+                limits.clone(),
+            ),
             som: SomLayer::new(catalog, topology, limits.clone()),
             rom: RomLayer::new(&chain, limits.clone()),
             activation: ActivationLayer::new(&chain, &limits),
@@ -129,12 +140,18 @@ impl VirtualChain {
 
     fn schedule(&mut self, at: Time, message: Message) {
         self.sequence += 1;
-        self.queue.push(Scheduled { at: at.max(self.now), sequence: self.sequence, message });
+        self.queue.push(Scheduled {
+            at: at.max(self.now),
+            sequence: self.sequence,
+            message,
+        });
     }
 
     /// Handles the earliest message; false when none is left.
     pub fn step(&mut self) -> bool {
-        let Some(next) = self.queue.pop() else { return false };
+        let Some(next) = self.queue.pop() else {
+            return false;
+        };
         self.now = next.at;
         self.deliver(next.message);
         self.handled += 1;

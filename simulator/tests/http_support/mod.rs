@@ -79,3 +79,123 @@ pub fn validate_error(body: &Value, status: u16) {
         "{body}"
     );
 }
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use simulator::config::SimConfig;
+use simulator::http::{Hub, app};
+use simulator::runtime::Chain;
+use tower::ServiceExt;
+
+/// A chain with fast, failure-free elements, its hub and the router over them.
+pub struct TestApp {
+    /// The router (called with `oneshot`).
+    pub router: Router,
+    /// The chain behind it.
+    pub chain: Chain,
+    /// Its hub.
+    pub hub: Hub,
+}
+
+/// A configuration with 5 ms element operations and no failures.
+pub fn fast_config() -> SimConfig {
+    let mut config = SimConfig::default();
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 5.0 };
+    config.profiles.default.failure_probability = 0.0;
+    config
+}
+
+impl TestApp {
+    /// Starts a chain with `config` (needs a tokio runtime).
+    pub fn start(config: SimConfig) -> TestApp {
+        let hub = Hub::new(&config.limits);
+        let chain = Chain::start(config, Arc::new(hub.clone())).expect("chain starts");
+        hub.set_clock(chain.clock());
+        TestApp {
+            router: app(chain.clone(), hub.clone()),
+            chain,
+            hub,
+        }
+    }
+
+    /// Sends a request with a raw body and content type; returns status, headers and JSON
+    /// body (`Null` when empty).
+    pub async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        let request = request.body(Body::from(body)).expect("request builds");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body reads");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, headers, body)
+    }
+
+    /// Sends `body` as JSON (or nothing).
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(&body).expect("serializes");
+                self.raw(method, uri, Some("application/json"), bytes).await
+            }
+            None => self.raw(method, uri, None, Vec::new()).await,
+        }
+    }
+
+    /// GETs `uri` and expects 200.
+    pub async fn get_ok(&self, uri: &str) -> (HeaderMap, Value) {
+        let (status, headers, body) = self.call(Method::GET, uri, None).await;
+        assert_eq!(status, StatusCode::OK, "GET {uri}: {body}");
+        (headers, body)
+    }
+}
+
+/// A fibre broadband order in region `north`.
+pub fn fibre_order(external_id: &str) -> Value {
+    json!({
+        "externalId": external_id,
+        "@type": "ProductOrder",
+        "productOrderItem": [{
+            "id": "1",
+            "action": "add",
+            "@type": "ProductOrderItem",
+            "productOffering": {"id": "fibre-broadband"},
+            "product": {"@type": "Product", "productCharacteristic": [
+                {"name": "region", "value": "north"},
+                {"name": "downstreamSpeedMbps", "value": 500}
+            ]}
+        }]
+    })
+}
+
+/// The TMF622 product order collection.
+pub const PRODUCT_ORDER: &str = "/tmf-api/productOrderingManagement/v4/productOrder";
