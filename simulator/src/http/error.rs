@@ -155,10 +155,10 @@ impl From<JsonRejection> for ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported Media Type",
             _ => "Bad Request",
         };
-        let status = if status.is_server_error() {
-            StatusCode::BAD_REQUEST
-        } else {
-            status
+        // A body of the wrong shape is a malformed request in TMF terms (axum says 422).
+        let status = match status {
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => status,
+            _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, reason, message)
     }
