@@ -199,6 +199,9 @@ pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
     out
 }
 
+/// Reads one count of a pool.
+type ReadPool = fn(&PoolStats) -> u64;
+
 /// Pool occupancy (summed per element and region pool) and element operation counts in
 /// Prometheus text.
 pub fn network_metrics(chain: &Chain) -> String {
@@ -208,7 +211,7 @@ pub fn network_metrics(chain: &Chain) -> String {
         (network.pool_summary(), operations)
     };
     let mut out = String::with_capacity(1024);
-    let gauges: [(&str, &str, fn(&PoolStats) -> u64); 3] = [
+    let gauges: [(&str, &str, ReadPool); 3] = [
         ("capacity", "Entries in the pool.", |p| p.capacity),
         ("allocated", "Entries allocated.", |p| p.allocated),
         ("free", "Entries free.", |p| p.free),
