@@ -230,3 +230,41 @@ async fn operator_endpoints_answer() {
     let (_, audit) = app.get_ok("/admin/audit").await;
     assert!(audit["ok"].is_boolean(), "{audit}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_direct_service_order_completes() {
+    let app = TestApp::start(fast_config());
+    let (_, specifications) = app
+        .get_ok("/tmf-api/serviceCatalogManagement/v4/serviceSpecification")
+        .await;
+    let cfs = specifications
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["@type"] == "CustomerFacingServiceSpecification")
+        .expect("the catalog has a CFS");
+    let request = json!({
+        "externalId": "direct",
+        "serviceOrderItem": [{
+            "id": "1",
+            "action": "add",
+            "service": {
+                "serviceSpecification": {"id": cfs["id"]},
+                "serviceCharacteristic": [{"name": "region", "value": "north"}]
+            }
+        }]
+    });
+    let collection = "/tmf-api/serviceOrdering/v4/serviceOrder";
+    let (status, _, created) = app.call(Method::POST, collection, Some(request)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    validate(TMF641, "ServiceOrder", &created);
+    assert_eq!(created["state"], "acknowledged");
+    let order = until_terminal(&app, created["href"].as_str().expect("href")).await;
+    assert_eq!(order["state"], "completed", "{order}");
+    validate(TMF641, "ServiceOrder", &order);
+
+    let bad = json!({"serviceOrderItem": [{"id": "1", "action": "add", "service": {}}]});
+    let (status, _, body) = app.call(Method::POST, collection, Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    http_support::validate_error(&body, 400);
+}

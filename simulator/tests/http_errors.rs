@@ -262,3 +262,54 @@ async fn bad_subscriptions_are_refused() {
     .await;
     app.hub.close();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_concurrency_limit_are_shed() {
+    let mut config = fast_config();
+    config.limits.http_concurrency_max = 1;
+    let app = std::sync::Arc::new(TestApp::start(config));
+    // Hold COM's store on a plain thread, so that a list request blocks inside its handler
+    // while it holds the only request slot.
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let chain = app.chain.clone();
+    let holder = std::thread::spawn(move || {
+        let _com = chain.com();
+        let _ = locked.send(());
+        let _ = hold.recv();
+    });
+    is_locked.recv().expect("holder locked COM");
+    let blocked_app = std::sync::Arc::clone(&app);
+    let blocked =
+        tokio::spawn(async move { blocked_app.call(Method::GET, PRODUCT_ORDER, None).await });
+    let mut shed = None;
+    for _ in 0..100_000 {
+        let (status, headers, body) = app.call(Method::GET, "/health", None).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            shed = Some((headers, body));
+            break;
+        }
+        if blocked.is_finished() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let _ = release.send(());
+    holder.join().expect("holder ends");
+    let (first_status, first_headers, first_body) = blocked.await.expect("request task ends");
+    // Either a probe was shed while the list held the slot, or the list lost the race for
+    // the slot and was shed itself; both are the limit at work.
+    let (headers, body) = match shed {
+        Some(shed) => shed,
+        None => {
+            assert_eq!(
+                first_status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{first_body}"
+            );
+            (first_headers, first_body)
+        }
+    };
+    validate_error(&body, 503);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+}
