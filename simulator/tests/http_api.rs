@@ -219,6 +219,7 @@ async fn operator_endpoints_answer() {
     for needle in [
         "ordersim_orders{layer=\"com\",state=\"completed\"} 1",
         "ordersim_inbox_depth{layer=\"com\"}",
+        "ordersim_events_total",
         "ordersim_events_published_total",
         "ordersim_pool_capacity{",
         "ordersim_network_operations_total{",

@@ -141,7 +141,8 @@ fn hub_metrics(hub: &Hub, out: &mut String) {
     let stats = hub.stats();
     let _ = writeln!(
         out,
-        "# HELP ordersim_events_published_total Events the layers published.\n# TYPE ordersim_events_published_total counter\nordersim_events_published_total {}",
+        "# HELP ordersim_events_total Events the layers raised.\n# TYPE ordersim_events_total counter\nordersim_events_total {}\n# HELP ordersim_events_published_total Events some subscriber wanted (rendered and queued).\n# TYPE ordersim_events_published_total counter\nordersim_events_published_total {}",
+        hub.offered(),
         hub.published()
     );
     let _ = writeln!(

@@ -7,6 +7,10 @@
 //! waits). Each subscriber has one delivery task that POSTs with the shared client, at most
 //! [`IN_FLIGHT_MAX`] at once so that one slow listener does not serialize its own stream, and
 //! retries with exponential backoff up to `hub_delivery_attempts_max` attempts.
+//!
+//! Because deliveries to one subscriber overlap, its events may arrive out of order: each
+//! carries the entity's whole state and `eventTime`, so a listener should treat terminal
+//! states as final rather than trust arrival order.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -200,6 +204,7 @@ struct HubInner {
     interest: [AtomicU32; SLOTS],
     next_event: AtomicU64,
     next_subscription: AtomicU64,
+    offered: AtomicU64,
     published: AtomicU64,
     subscribers: Mutex<BTreeMap<SubscriptionId, Subscriber>>,
 }
@@ -230,6 +235,7 @@ impl Hub {
                 interest: std::array::from_fn(|_| AtomicU32::new(0)),
                 next_event: AtomicU64::new(1),
                 next_subscription: AtomicU64::new(1),
+                offered: AtomicU64::new(0),
                 published: AtomicU64::new(0),
                 subscribers: Mutex::new(BTreeMap::new()),
             }),
@@ -335,7 +341,12 @@ impl Hub {
             .collect()
     }
 
-    /// Events published (handed to at least the hub, whether or not anyone wanted them).
+    /// Events the layers raised (each is offered to the hub once, through `wants`).
+    pub fn offered(&self) -> u64 {
+        self.inner.offered.load(Ordering::Relaxed)
+    }
+
+    /// Events some subscriber wanted: rendered and queued for delivery.
     pub fn published(&self) -> u64 {
         self.inner.published.load(Ordering::Relaxed)
     }
@@ -383,6 +394,7 @@ fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) ->
 
 impl EventSink for Hub {
     fn wants(&self, event: &Event) -> bool {
+        self.inner.offered.fetch_add(1, Ordering::Relaxed);
         self.inner.interest[slot(event)].load(Ordering::Relaxed) > 0
     }
 

@@ -39,7 +39,12 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     };
     for value in &service.resources {
         if let Value::Array(entries) = resource_characteristics(value, context.topology) {
-            listed.extend(entries);
+            // The region is usually a characteristic of the service already.
+            for entry in entries {
+                if !listed.contains(&entry) {
+                    listed.push(entry);
+                }
+            }
         }
     }
     map.insert("serviceCharacteristic".into(), Value::Array(listed));
