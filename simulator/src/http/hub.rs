@@ -615,4 +615,30 @@ mod tests {
         hub.subscribe(Api::ResourceOrdering, "http://127.0.0.1:9/", None)
             .expect("other hub");
     }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts() {
+        let limits = Limits {
+            hub_queue_capacity: 1,
+            ..Limits::default()
+        };
+        let hub = Hub::new(&limits);
+        hub.subscribe(Api::ProductOrdering, "http://127.0.0.1:9/", None)
+            .expect("subscribed");
+        let event = Event {
+            kind: EventKind::Create,
+            subject: Subject::ProductOrder(ProductOrderId(1)),
+            time: Time::ZERO,
+        };
+        // The delivery task has not run yet (single-threaded test runtime, no await since the
+        // subscription), so the first event fills the queue and the next two are dropped.
+        for _ in 0..3 {
+            assert!(hub.wants(&event));
+            hub.publish(&event, json!({"id": "PO-1"}));
+        }
+        let stats = hub.stats();
+        assert_eq!((stats[0].queued, stats[0].dropped), (1, 2), "{stats:?}");
+        assert_eq!((hub.offered(), hub.published()), (3, 3));
+        hub.close();
+    }
 }
