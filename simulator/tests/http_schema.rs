@@ -93,6 +93,7 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         ],
         service_order: Some(ServiceOrderId(5)),
         cancellation: None,
+        compensating: false,
     }
 }
 
@@ -119,6 +120,7 @@ fn service_order() -> ServiceOrder {
             resource_order: Some(ResourceOrderId(2)),
             supporting_services: vec![ServiceId(5), ServiceId(6)],
             supporting_resources: vec![ResourceId(8)],
+            compensated: false,
         }],
     }
 }
@@ -171,7 +173,8 @@ fn resource_order() -> ResourceOrder {
                 history: history(OrderState::InProgress),
             },
         ],
-        activations: vec![ActivationId(1)],
+        activations: vec![(ServiceId(2), ActivationId(1))],
+        cancellation: None,
     }
 }
 
