@@ -23,7 +23,7 @@ fn order_body(index: usize) -> Value {
         "productOffering": {"id": offering},
         "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}
     })];
-    if index % 6 == 0 {
+    if index.is_multiple_of(6) {
         items.push(json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}));
     }
     json!({"externalId": format!("e2e-{index}"), "productOrderItem": items})
@@ -55,8 +55,7 @@ async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() {
-    let mut config = SimConfig::default();
-    config.seed = 42;
+    let mut config = SimConfig { seed: 42, ..SimConfig::default() };
     config.profiles.default.failure_probability = 0.05;
     config.profiles.default.latency = simulator::network::profile::Latency::Uniform {
         min_ms: 0.5,
