@@ -69,8 +69,7 @@ mod tests {
         assert!(text.contains("Total count    =         1000"));
         let last_row = text
             .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .next_back()
+            .rfind(|l| !l.starts_with('#') && !l.is_empty())
             .unwrap();
         assert!(last_row.contains("1.000000000000"), "{last_row}");
     }
