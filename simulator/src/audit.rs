@@ -1,18 +1,386 @@
 //! The correctness oracle: checks a drained run against DESIGN.md's audit list.
+//!
+//! [`audit`] is pure: it reads the layers' stores and the network's allocations and returns a
+//! report with one [`Finding`] per check (a count and up to ten examples) and a single `ok`.
+//! [`run`] takes the layers' locks (in a fixed order; no task holds two) and calls it.
+//!
+//! Checks: `double_allocation` (a resource held twice), `leaked_resource` (held on the network
+//! by a failed or cancelled order or by nothing), `ghost_resource` (the inventory says in use,
+//! the network says free), `illegal_transition` (refused by a layer or an impossible step in a
+//! recorded history), `parent_child_disagreement`, `liveness` (non-terminal longer than the
+//! bound), `compensation_failure` (a release or deactivation that never succeeded).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::domain::ids::AllocationId;
+use crate::domain::state::{Machine, OrderEvent, OrderState, order_next};
+use crate::domain::time::Time;
+use crate::layers::activation::ActivationLayer;
+use crate::layers::com::ComLayer;
+use crate::layers::common::History;
+use crate::layers::inventory::{InventoryLayer, ResourceStatus};
+use crate::layers::rom::RomLayer;
+use crate::layers::som::SomLayer;
+use crate::network::{NetworkLayer, ResourceValue};
 use crate::runtime::Chain;
 
-/// The audit's verdict: counts and up to ten examples per finding.
+/// How many examples a finding keeps.
+pub const EXAMPLES_MAX: usize = 10;
+
+/// The audit's verdict.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct AuditReport {
-    /// True when every check passed.
+    /// True when every check found nothing.
     pub ok: bool,
+    /// Orders retained per layer, by state.
+    pub orders: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    /// One entry per check, in a fixed order.
+    pub findings: Vec<Finding>,
+}
+
+/// The result of one check.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The check's name.
+    pub check: &'static str,
+    /// How many violations.
+    pub count: u64,
+    /// The first few, as sentences.
+    pub examples: Vec<String>,
+}
+
+impl Finding {
+    fn new(check: &'static str) -> Finding {
+        Finding {
+            check,
+            count: 0,
+            examples: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, example: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.examples.len() < EXAMPLES_MAX {
+            self.examples.push(example());
+        }
+    }
+}
+
+/// Everything the audit reads.
+pub struct AuditInput<'a> {
+    /// COM.
+    pub com: &'a ComLayer,
+    /// SOM.
+    pub som: &'a SomLayer,
+    /// ROM.
+    pub rom: &'a RomLayer,
+    /// Activation.
+    pub activation: &'a ActivationLayer,
+    /// The network.
+    pub network: &'a NetworkLayer,
+    /// The inventories.
+    pub inventory: &'a InventoryLayer,
+    /// The current time.
+    pub now: Time,
+    /// How long an order may stay non-terminal (held/pending excepted).
+    pub liveness_bound: Duration,
 }
 
 /// Audits the chain as it is now (call after the run has drained).
 pub fn run(chain: &Chain) -> AuditReport {
-    let _ = chain;
-    AuditReport { ok: true }
+    let now = chain.now();
+    let liveness_bound = Duration::from_millis(chain.config().chain.liveness_bound_ms);
+    let (com, som, rom) = (chain.com(), chain.som(), chain.rom());
+    let (activation, network, inventory) = (chain.activation(), chain.network(), chain.inventory());
+    audit(&AuditInput {
+        com: &com,
+        som: &som,
+        rom: &rom,
+        activation: &activation,
+        network: &network,
+        inventory: &inventory,
+        now,
+        liveness_bound,
+    })
+}
+
+/// Runs every check.
+pub fn audit(input: &AuditInput<'_>) -> AuditReport {
+    let mut findings = vec![
+        check_allocations(input),
+        check_histories(input),
+        check_parents(input),
+        check_liveness(input),
+        check_compensation(input),
+    ];
+    let (leaks, ghosts, doubles) = check_resources(input);
+    findings.splice(0..0, [doubles, leaks, ghosts]);
+    let ok = findings.iter().all(|finding| finding.count == 0);
+    AuditReport {
+        ok,
+        orders: order_counts(input),
+        findings,
+    }
+}
+
+fn order_counts(input: &AuditInput<'_>) -> BTreeMap<&'static str, BTreeMap<&'static str, u64>> {
+    let mut counts: BTreeMap<&'static str, BTreeMap<&'static str, u64>> = BTreeMap::new();
+    let mut count = |layer: &'static str, state: OrderState| {
+        *counts
+            .entry(layer)
+            .or_default()
+            .entry(state.as_str())
+            .or_default() += 1;
+    };
+    input
+        .com
+        .orders
+        .values()
+        .for_each(|order| count("productOrder", order.state));
+    input
+        .som
+        .orders
+        .values()
+        .for_each(|order| count("serviceOrder", order.state));
+    input
+        .rom
+        .orders
+        .values()
+        .for_each(|order| count("resourceOrder", order.state));
+    counts
+}
+
+/// The network's own invariants: no value held twice, pool counts conserved.
+fn check_allocations(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("pool_invariant");
+    for violation in input.network.check_invariants() {
+        finding.add(|| violation);
+    }
+    finding
+}
+
+/// Network allocations against the inventory and the orders that made them.
+fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
+    let mut leaks = Finding::new("leaked_resource");
+    let mut ghosts = Finding::new("ghost_resource");
+    let mut doubles = Finding::new("double_allocation");
+    let held: BTreeMap<AllocationId, ResourceValue> = input
+        .network
+        .allocations()
+        .map(|(allocation, value)| (*allocation, *value))
+        .collect();
+    let mut owners: BTreeMap<ResourceValue, AllocationId> = BTreeMap::new();
+    for (allocation, value) in &held {
+        if let Some(other) = owners.insert(*value, *allocation) {
+            doubles.add(|| format!("{value:?} held by both {other} and {allocation}"));
+        }
+    }
+    let mut live = BTreeMap::new();
+    for record in input.inventory.resources.values() {
+        if record.status != ResourceStatus::Standby {
+            live.insert(record.allocation, record);
+        }
+    }
+    let failed_orders: BTreeMap<AllocationId, OrderState> = input
+        .rom
+        .orders
+        .values()
+        .filter(|order| matches!(order.state, OrderState::Failed | OrderState::Cancelled))
+        .flat_map(|order| {
+            order
+                .items
+                .iter()
+                .map(move |item| (item.allocation, order.state))
+        })
+        .collect();
+    for (allocation, value) in &held {
+        if let Some(state) = failed_orders.get(allocation) {
+            leaks.add(|| {
+                format!(
+                    "{allocation} ({value:?}) still held by a {} resource order",
+                    state.as_str()
+                )
+            });
+        } else if !live.contains_key(allocation) {
+            leaks.add(|| {
+                format!(
+                    "{allocation} ({value:?}) held on the network but by no live inventory resource"
+                )
+            });
+        }
+    }
+    for (allocation, record) in &live {
+        if !held.contains_key(allocation) {
+            ghosts.add(|| {
+                format!(
+                    "{} ({allocation}) is {:?} in the inventory but free on the network",
+                    record.id, record.status
+                )
+            });
+        }
+    }
+    (leaks, ghosts, doubles)
+}
+
+/// Every recorded step is one the table allows, and no layer refused a transition.
+fn check_histories(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("illegal_transition");
+    let logs = [
+        ("com", &input.com.illegal),
+        ("som", &input.som.illegal),
+        ("rom", &input.rom.illegal),
+        ("activation", &input.activation.illegal),
+    ];
+    for (layer, log) in logs {
+        for _ in 0..log.count {
+            finding.add(|| format!("{layer} refused {:?}", log.examples.first()));
+        }
+    }
+    let mut replay = |machine: Machine, name: String, history: &History| {
+        for pair in history.entries.windows(2) {
+            let (from, to) = (pair[0].1, pair[1].1);
+            let legal = OrderEvent::ALL
+                .iter()
+                .any(|event| order_next(machine, from, *event) == Ok(to));
+            if !legal {
+                finding.add(|| {
+                    format!(
+                        "{name}: {} → {} is not a legal step",
+                        from.as_str(),
+                        to.as_str()
+                    )
+                });
+            }
+        }
+    };
+    for order in input.com.orders.values() {
+        replay(Machine::ProductOrder, order.id.to_string(), &order.history);
+        for item in &order.items {
+            replay(
+                Machine::ProductOrderItem,
+                format!("{} item {}", order.id, item.id),
+                &item.history,
+            );
+        }
+    }
+    for order in input.som.orders.values() {
+        replay(Machine::ServiceOrder, order.id.to_string(), &order.history);
+    }
+    for order in input.rom.orders.values() {
+        replay(Machine::ResourceOrder, order.id.to_string(), &order.history);
+    }
+    finding
+}
+
+/// A completed parent has completed children; a terminal child has a terminal parent.
+fn check_parents(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("parent_child_disagreement");
+    for order in input.com.orders.values() {
+        let child = order.service_order.and_then(|id| input.som.orders.get(&id));
+        if let Some(child) = child
+            && order.state == OrderState::Completed
+            && child.state != OrderState::Completed
+        {
+            finding.add(|| {
+                format!(
+                    "{} is completed but {} is {}",
+                    order.id,
+                    child.id,
+                    child.state.as_str()
+                )
+            });
+        }
+    }
+    for order in input.som.orders.values() {
+        let parent = order.parent.and_then(|id| input.com.orders.get(&id));
+        if let Some(parent) = parent
+            && order.state.is_terminal()
+            && !parent.state.is_terminal()
+        {
+            finding.add(|| {
+                format!(
+                    "{} is {} but its parent {} is {}",
+                    order.id,
+                    order.state.as_str(),
+                    parent.id,
+                    parent.state.as_str()
+                )
+            });
+        }
+        for item in &order.items {
+            let child = item.resource_order.and_then(|id| input.rom.orders.get(&id));
+            if let Some(child) = child
+                && item.state == OrderState::Completed
+                && child.state != OrderState::Completed
+            {
+                finding.add(|| {
+                    format!(
+                        "{} item {} is completed but {} is {}",
+                        order.id,
+                        item.id,
+                        child.id,
+                        child.state.as_str()
+                    )
+                });
+            }
+        }
+    }
+    finding
+}
+
+/// Nothing stays non-terminal longer than the bound (held and pending orders excepted).
+fn check_liveness(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("liveness");
+    let stuck = |state: OrderState, since: Time| {
+        !state.is_terminal()
+            && !matches!(state, OrderState::Held | OrderState::Pending)
+            && input.now.since(since) > input.liveness_bound
+    };
+    for order in input
+        .com
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
+        finding.add(|| {
+            format!(
+                "{} still {} after {:?}",
+                order.id,
+                order.state.as_str(),
+                input.now.since(order.order_date)
+            )
+        });
+    }
+    for order in input
+        .som
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
+        finding.add(|| format!("{} still {}", order.id, order.state.as_str()));
+    }
+    for order in input
+        .rom
+        .orders
+        .values()
+        .filter(|order| stuck(order.state, order.order_date))
+    {
+        finding.add(|| format!("{} still {}", order.id, order.state.as_str()));
+    }
+    finding
+}
+
+/// Releases and deactivations that never succeeded.
+fn check_compensation(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("compensation_failure");
+    for _ in 0..input.rom.compensation_failures {
+        finding.add(|| "a release failed every attempt".to_string());
+    }
+    for _ in 0..input.activation.compensation_failures {
+        finding.add(|| "a deactivation failed every attempt".to_string());
+    }
+    finding
 }

@@ -5,10 +5,228 @@
 //! and `[[faults]]` to loadgen (it accepts them without reading them). Unknown keys anywhere
 //! are errors, reported with the file, line and column.
 
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
-use crate::domain::catalog::CatalogConfig;
+use crate::domain::catalog::{Catalog, CatalogConfig, CatalogError};
 use crate::network::profile::OperationProfile;
+
+#[cfg(test)]
+mod tests;
+mod validate;
+
+/// Why a configuration cannot be used. Every variant names where the problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The text is not TOML, or does not fit the schema (unknown key, wrong type).
+    #[error("{origin}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file (or other origin) of the text.
+        origin: String,
+        /// Line of the problem, from 1.
+        line: usize,
+        /// Column of the problem (characters), from 1.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is well-formed but not acceptable.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        /// The file (or other origin) of the configuration.
+        origin: String,
+        /// The key path, e.g. `network.regions[0].ipv4_cidr`.
+        key: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The `[catalog]` section does not hang together.
+    #[error("{origin}: {source}")]
+    Catalog {
+        /// The file (or other origin) of the configuration.
+        origin: String,
+        /// The catalog's complaint, naming the entry.
+        #[source]
+        source: CatalogError,
+    },
+}
+
+/// Origin named in errors from [`SimConfig::validate`], which does not know the file.
+const ORIGIN_UNKNOWN: &str = "configuration";
+
+impl SimConfig {
+    /// Parses and validates a scenario's text; `origin` (usually the file name) names it in
+    /// errors. Unknown keys are errors; `[load]`, `[thresholds]` and `[[faults]]` are accepted
+    /// and ignored.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<SimConfig, ConfigError> {
+        let config: SimConfig = toml::from_str(text).map_err(|error| {
+            let (line, column) = error
+                .span()
+                .map_or((1, 1), |span| line_and_column(text, span.start));
+            ConfigError::Syntax {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: error.message().trim_end().to_string(),
+            }
+        })?;
+        config.validate_in(origin)?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a scenario file.
+    pub fn load(path: &Path) -> Result<SimConfig, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: origin.clone(),
+            source,
+        })?;
+        SimConfig::from_toml_str(&text, &origin)
+    }
+
+    /// Checks what the types cannot: ranges, uniqueness, CIDRs and the catalog's references.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_in(ORIGIN_UNKNOWN)
+    }
+
+    fn validate_in(&self, origin: &str) -> Result<(), ConfigError> {
+        validate::config(self).map_err(|problem| ConfigError::Invalid {
+            origin: origin.to_string(),
+            key: problem.key,
+            message: problem.message,
+        })?;
+        Catalog::from_config(&self.catalog).map_err(|source| ConfigError::Catalog {
+            origin: origin.to_string(),
+            source,
+        })?;
+        Ok(())
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            name: default_name(),
+            description: String::new(),
+            seed: default_seed(),
+            chain: ChainConfig::default(),
+            limits: Limits::default(),
+            network: NetworkConfig::default(),
+            profiles: ProfilesConfig::default(),
+            catalog: CatalogConfig::default(),
+            load: None,
+            thresholds: None,
+            faults: None,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let (mut line, mut column) = (1, 1);
+    for (index, character) in text.char_indices() {
+        if index >= offset {
+            break;
+        }
+        if character == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    (line, column)
+}
+
+/// An IPv4 prefix, `a.b.c.d/len`, with the host bits zero.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ipv4Cidr {
+    /// The network address.
+    pub network: Ipv4Addr,
+    /// The prefix length.
+    pub prefix_len: u8,
+}
+
+impl Ipv4Cidr {
+    /// Shortest prefix accepted (a /8 is already 16 million addresses).
+    pub const PREFIX_LEN_MIN: u8 = 8;
+    /// Longest prefix accepted (a /30 still has two host addresses).
+    pub const PREFIX_LEN_MAX: u8 = 30;
+
+    /// Parses `a.b.c.d/len` with `len` in 8..=30 and no host bits set.
+    pub fn parse(text: &str) -> Result<Ipv4Cidr, String> {
+        let (address, length) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not a CIDR: expected `a.b.c.d/len`"))?;
+        let network: Ipv4Addr = address
+            .parse()
+            .map_err(|_| format!("`{address}` in `{text}` is not an IPv4 address"))?;
+        let prefix_len: u8 = length
+            .parse()
+            .map_err(|_| format!("`{length}` in `{text}` is not a prefix length"))?;
+        if !(Self::PREFIX_LEN_MIN..=Self::PREFIX_LEN_MAX).contains(&prefix_len) {
+            return Err(format!(
+                "prefix length /{prefix_len} in `{text}` is outside /{}../{}",
+                Self::PREFIX_LEN_MIN,
+                Self::PREFIX_LEN_MAX
+            ));
+        }
+        let cidr = Ipv4Cidr {
+            network,
+            prefix_len,
+        };
+        if u32::from(network) & !cidr.mask() != 0 {
+            return Err(format!(
+                "`{text}` has host bits set; the network address is {}/{prefix_len}",
+                Ipv4Addr::from(u32::from(network) & cidr.mask())
+            ));
+        }
+        Ok(cidr)
+    }
+
+    /// The netmask as a number.
+    pub fn mask(self) -> u32 {
+        u32::MAX
+            .checked_shl(32 - u32::from(self.prefix_len))
+            .unwrap_or(0)
+    }
+
+    /// How many addresses the prefix spans (network and broadcast included).
+    pub fn size(self) -> u64 {
+        1u64 << (32 - u32::from(self.prefix_len))
+    }
+
+    /// First and last address as numbers.
+    pub fn range(self) -> (u32, u32) {
+        let first = u32::from(self.network);
+        (first, first | !self.mask())
+    }
+
+    /// Whether the two prefixes share an address.
+    pub fn overlaps(self, other: Ipv4Cidr) -> bool {
+        let (a_first, a_last) = self.range();
+        let (b_first, b_last) = other.range();
+        a_first <= b_last && b_first <= a_last
+    }
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}/{}", self.network, self.prefix_len)
+    }
+}
 
 /// The whole simulator configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -65,6 +65,16 @@ pub enum ServiceCategory {
     Rfs,
 }
 
+impl ServiceCategory {
+    /// `CFS` or `RFS`, as written in the catalog.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceCategory::Cfs => "CFS",
+            ServiceCategory::Rfs => "RFS",
+        }
+    }
+}
+
 /// A TMF633 service specification.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,3 +140,657 @@ pub struct Catalog {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("catalog: {0}")]
 pub struct CatalogError(pub String);
+
+impl CatalogConfig {
+    /// Whether nothing was written (the scenario wants the built-in catalog).
+    pub fn is_empty(&self) -> bool {
+        self.offerings.is_empty()
+            && self.product_specifications.is_empty()
+            && self.service_specifications.is_empty()
+            && self.resource_specifications.is_empty()
+    }
+
+    /// The built-in catalog written out as configuration (what [`Catalog::builtin`] holds).
+    pub fn builtin() -> CatalogConfig {
+        builtin::config()
+    }
+}
+
+impl Catalog {
+    /// The shipped example: fibre and DSL broadband, the IPTV add-on and VoIP.
+    pub fn builtin() -> Catalog {
+        // The built-in configuration is a constant of this crate, checked by a test.
+        Catalog::index(&builtin::config())
+    }
+
+    /// Validates a scenario's catalog; an empty one means [`Catalog::builtin`].
+    pub fn from_config(config: &CatalogConfig) -> Result<Catalog, CatalogError> {
+        if config.is_empty() {
+            return Ok(Catalog::builtin());
+        }
+        validate::unique_ids(config)?;
+        let catalog = Catalog::index(config);
+        validate::references(config, &catalog)?;
+        Ok(catalog)
+    }
+
+    /// Indexes the lists by id (later duplicates would win; `from_config` refuses them first).
+    fn index(config: &CatalogConfig) -> Catalog {
+        fn by_id<T: Clone>(list: &[T], id: impl Fn(&T) -> &Arc<str>) -> BTreeMap<Arc<str>, T> {
+            list.iter()
+                .map(|entry| (Arc::clone(id(entry)), entry.clone()))
+                .collect()
+        }
+        Catalog {
+            offerings: by_id(&config.offerings, |o| &o.id),
+            product_specifications: by_id(&config.product_specifications, |p| &p.id),
+            service_specifications: by_id(&config.service_specifications, |s| &s.id),
+            resource_specifications: by_id(&config.resource_specifications, |r| &r.id),
+        }
+    }
+
+    /// The offering with this id.
+    pub fn offering(&self, id: &str) -> Option<&ProductOffering> {
+        self.offerings.get(id)
+    }
+
+    /// The product specification with this id.
+    pub fn product_specification(&self, id: &str) -> Option<&ProductSpecification> {
+        self.product_specifications.get(id)
+    }
+
+    /// The service specification (CFS or RFS) with this id.
+    pub fn service_specification(&self, id: &str) -> Option<&ServiceSpecification> {
+        self.service_specifications.get(id)
+    }
+
+    /// The resource specification with this id.
+    pub fn resource_specification(&self, id: &str) -> Option<&ResourceSpecification> {
+        self.resource_specifications.get(id)
+    }
+
+    /// The product specification an offering sells.
+    pub fn offering_specification(&self, offering_id: &str) -> Option<&ProductSpecification> {
+        self.product_specification(&self.offering(offering_id)?.product_specification)
+    }
+}
+
+/// The shipped example catalog.
+mod builtin {
+    use std::sync::Arc;
+
+    use super::{
+        CatalogConfig, ProductOffering, ProductSpecification, ResourceKind, ResourceSpecification,
+        ServiceCategory, ServiceSpecification,
+    };
+
+    fn ids(list: &[&str]) -> Vec<Arc<str>> {
+        list.iter().map(|id| Arc::from(*id)).collect()
+    }
+
+    fn offering(id: &str, name: &str, specification: &str, alone: bool) -> ProductOffering {
+        ProductOffering {
+            id: id.into(),
+            name: name.to_string(),
+            product_specification: specification.into(),
+            is_sellable_alone: alone,
+        }
+    }
+
+    fn product(id: &str, name: &str, services: &[&str]) -> ProductSpecification {
+        ProductSpecification {
+            id: id.into(),
+            name: name.to_string(),
+            services: ids(services),
+        }
+    }
+
+    fn cfs(id: &str, name: &str, services: &[&str]) -> ServiceSpecification {
+        ServiceSpecification {
+            id: id.into(),
+            name: name.to_string(),
+            category: ServiceCategory::Cfs,
+            services: ids(services),
+            resources: Vec::new(),
+        }
+    }
+
+    fn rfs(id: &str, name: &str, resources: &[&str]) -> ServiceSpecification {
+        ServiceSpecification {
+            id: id.into(),
+            name: name.to_string(),
+            category: ServiceCategory::Rfs,
+            services: Vec::new(),
+            resources: ids(resources),
+        }
+    }
+
+    fn resource(id: &str, name: &str, kind: ResourceKind) -> ResourceSpecification {
+        ResourceSpecification {
+            id: id.into(),
+            name: name.to_string(),
+            kind,
+        }
+    }
+
+    pub(super) fn config() -> CatalogConfig {
+        CatalogConfig {
+            offerings: vec![
+                offering(
+                    "fibre-broadband",
+                    "Fibre Broadband",
+                    "fibre-broadband-spec",
+                    true,
+                ),
+                offering("dsl-broadband", "DSL Broadband", "dsl-broadband-spec", true),
+                offering("iptv", "IPTV Add-on", "iptv-spec", false),
+                offering("voip", "VoIP Telephony", "voip-spec", true),
+            ],
+            product_specifications: vec![
+                product(
+                    "fibre-broadband-spec",
+                    "Fibre Broadband",
+                    &["internet-access"],
+                ),
+                product(
+                    "dsl-broadband-spec",
+                    "DSL Broadband",
+                    &["internet-access-dsl"],
+                ),
+                product("iptv-spec", "IPTV", &["iptv"]),
+                product("voip-spec", "VoIP Telephony", &["voip"]),
+            ],
+            service_specifications: vec![
+                cfs(
+                    "internet-access",
+                    "Internet Access (fibre)",
+                    &["gpon-access", "ip-connectivity"],
+                ),
+                cfs(
+                    "internet-access-dsl",
+                    "Internet Access (DSL)",
+                    &["dsl-access", "ip-connectivity"],
+                ),
+                cfs("iptv", "IPTV", &["multicast-access"]),
+                cfs("voip", "VoIP", &["voip-line"]),
+                rfs("gpon-access", "GPON Access", &["onu-slot", "vlan-pair"]),
+                rfs("dsl-access", "DSL Access", &["dslam-port"]),
+                rfs("ip-connectivity", "IP Connectivity", &["ipv4-address"]),
+                rfs("multicast-access", "Multicast Access", &["multicast-vlan"]),
+                rfs("voip-line", "VoIP Line", &["phone-number"]),
+            ],
+            resource_specifications: vec![
+                resource("onu-slot", "ONU Slot", ResourceKind::OnuSlot),
+                resource("vlan-pair", "S-VLAN/C-VLAN Pair", ResourceKind::VlanPair),
+                resource("ipv4-address", "IPv4 Address", ResourceKind::Ipv4Address),
+                resource("dslam-port", "DSLAM Port", ResourceKind::DslamPort),
+                resource(
+                    "multicast-vlan",
+                    "Multicast VLAN",
+                    ResourceKind::MulticastVlan,
+                ),
+                resource(
+                    "phone-number",
+                    "Telephone Number",
+                    ResourceKind::PhoneNumber,
+                ),
+            ],
+        }
+    }
+}
+
+/// The checks `Catalog::from_config` makes; errors name the entry by its path in `[catalog]`.
+mod validate {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::{Catalog, CatalogConfig, CatalogError, ResourceKind, ServiceCategory};
+
+    fn error(message: String) -> CatalogError {
+        CatalogError(message)
+    }
+
+    /// Every id is non-empty and unique within its kind of entry.
+    pub(super) fn unique_ids(config: &CatalogConfig) -> Result<(), CatalogError> {
+        fn check<'a>(
+            section: &str,
+            ids: impl Iterator<Item = &'a Arc<str>>,
+        ) -> Result<(), CatalogError> {
+            let mut seen = BTreeSet::new();
+            for (index, id) in ids.enumerate() {
+                if id.trim().is_empty() {
+                    return Err(error(format!("{section}[{index}].id is empty")));
+                }
+                if !seen.insert(id) {
+                    return Err(error(format!("{section}[{index}].id `{id}` is used twice")));
+                }
+            }
+            Ok(())
+        }
+        check("offerings", config.offerings.iter().map(|o| &o.id))?;
+        check(
+            "product_specifications",
+            config.product_specifications.iter().map(|p| &p.id),
+        )?;
+        check(
+            "service_specifications",
+            config.service_specifications.iter().map(|s| &s.id),
+        )?;
+        check(
+            "resource_specifications",
+            config.resource_specifications.iter().map(|r| &r.id),
+        )
+    }
+
+    /// No list names the same id twice (it would be decomposed twice).
+    fn no_repeats(path: &str, ids: &[Arc<str>]) -> Result<(), CatalogError> {
+        let mut seen = BTreeSet::new();
+        for (index, id) in ids.iter().enumerate() {
+            if !seen.insert(id) {
+                return Err(error(format!("{path}[{index}] repeats `{id}`")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every reference resolves to an entry of the right kind, and nothing decomposes to nothing.
+    pub(super) fn references(
+        config: &CatalogConfig,
+        catalog: &Catalog,
+    ) -> Result<(), CatalogError> {
+        for (index, offering) in config.offerings.iter().enumerate() {
+            let id = &offering.product_specification;
+            if catalog.product_specification(id).is_none() {
+                return Err(error(format!(
+                    "offerings[{index}].product_specification `{id}` is not a product specification"
+                )));
+            }
+        }
+        for (index, product) in config.product_specifications.iter().enumerate() {
+            let path = format!("product_specifications[{index}].services");
+            services(catalog, &path, &product.services, ServiceCategory::Cfs)?;
+        }
+        for (index, service) in config.service_specifications.iter().enumerate() {
+            let path = format!("service_specifications[{index}]");
+            match service.category {
+                ServiceCategory::Cfs => cfs(catalog, &path, service)?,
+                ServiceCategory::Rfs => rfs(catalog, &path, service)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `ids` is non-empty, has no repeats, and names only services of `category`.
+    fn services(
+        catalog: &Catalog,
+        path: &str,
+        ids: &[Arc<str>],
+        category: ServiceCategory,
+    ) -> Result<(), CatalogError> {
+        if ids.is_empty() {
+            return Err(error(format!(
+                "{path} is empty: it must name at least one {} specification",
+                category.as_str()
+            )));
+        }
+        no_repeats(path, ids)?;
+        for (index, id) in ids.iter().enumerate() {
+            match catalog.service_specification(id) {
+                None => {
+                    return Err(error(format!(
+                        "{path}[{index}] `{id}` is not a service specification"
+                    )));
+                }
+                Some(found) if found.category != category => {
+                    return Err(error(format!(
+                        "{path}[{index}] `{id}` is of category {}, expected {}",
+                        found.category.as_str(),
+                        category.as_str()
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn cfs(
+        catalog: &Catalog,
+        path: &str,
+        service: &super::ServiceSpecification,
+    ) -> Result<(), CatalogError> {
+        if !service.resources.is_empty() {
+            return Err(error(format!(
+                "{path}.resources: a CFS takes resources through its RFSs, not directly"
+            )));
+        }
+        services(
+            catalog,
+            &format!("{path}.services"),
+            &service.services,
+            ServiceCategory::Rfs,
+        )
+    }
+
+    fn rfs(
+        catalog: &Catalog,
+        path: &str,
+        service: &super::ServiceSpecification,
+    ) -> Result<(), CatalogError> {
+        if !service.services.is_empty() {
+            return Err(error(format!(
+                "{path}.services: an RFS names resources, not other services"
+            )));
+        }
+        let path = format!("{path}.resources");
+        if service.resources.is_empty() {
+            return Err(error(format!(
+                "{path} is empty: an RFS needs at least one resource"
+            )));
+        }
+        no_repeats(&path, &service.resources)?;
+        let mut onu_slot_seen = false;
+        for (index, id) in service.resources.iter().enumerate() {
+            let Some(resource) = catalog.resource_specification(id) else {
+                return Err(error(format!(
+                    "{path}[{index}] `{id}` is not a resource specification"
+                )));
+            };
+            match resource.kind {
+                ResourceKind::OnuSlot => onu_slot_seen = true,
+                ResourceKind::VlanPair if !onu_slot_seen => {
+                    return Err(error(format!(
+                        "{path}[{index}] `{id}` is a vlanPair, which needs an onuSlot earlier in the same RFS"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(config: &CatalogConfig) -> String {
+        match Catalog::from_config(config) {
+            Ok(catalog) => panic!("accepted: {catalog:?}"),
+            Err(CatalogError(message)) => message,
+        }
+    }
+
+    fn assert_refused(config: &CatalogConfig, parts: &[&str]) {
+        let message = refused(config);
+        for part in parts {
+            assert!(message.contains(part), "`{message}` lacks `{part}`");
+        }
+    }
+
+    #[test]
+    fn builtin_passes_its_own_validation() {
+        let config = CatalogConfig::builtin();
+        assert!(!config.is_empty());
+        // Skip the empty-means-builtin shortcut by validating the written-out lists.
+        validate::unique_ids(&config).unwrap();
+        let catalog = Catalog::index(&config);
+        validate::references(&config, &catalog).unwrap();
+        assert_eq!(Catalog::from_config(&config).unwrap(), Catalog::builtin());
+    }
+
+    #[test]
+    fn empty_config_means_builtin() {
+        let catalog = Catalog::from_config(&CatalogConfig::default()).unwrap();
+        assert_eq!(catalog, Catalog::builtin());
+        assert_eq!(catalog.offerings.len(), 4);
+        assert_eq!(catalog.service_specifications.len(), 9);
+        assert_eq!(catalog.resource_specifications.len(), 6);
+    }
+
+    #[test]
+    fn builtin_names_are_human_readable() {
+        let catalog = Catalog::builtin();
+        let names = catalog
+            .offerings
+            .values()
+            .map(|o| (&o.id, &o.name))
+            .chain(
+                catalog
+                    .product_specifications
+                    .values()
+                    .map(|p| (&p.id, &p.name)),
+            )
+            .chain(
+                catalog
+                    .service_specifications
+                    .values()
+                    .map(|s| (&s.id, &s.name)),
+            )
+            .chain(
+                catalog
+                    .resource_specifications
+                    .values()
+                    .map(|r| (&r.id, &r.name)),
+            );
+        for (id, name) in names {
+            assert!(
+                name.chars().next().is_some_and(char::is_uppercase),
+                "{id}: {name}"
+            );
+            assert_ne!(&**id, name.as_str());
+        }
+    }
+
+    #[test]
+    fn lookups_find_entries_by_id() {
+        let catalog = Catalog::builtin();
+        let iptv = catalog.offering("iptv").unwrap();
+        assert!(!iptv.is_sellable_alone);
+        assert!(
+            catalog
+                .offering("fibre-broadband")
+                .unwrap()
+                .is_sellable_alone
+        );
+        assert_eq!(
+            catalog
+                .offering_specification("fibre-broadband")
+                .unwrap()
+                .id
+                .as_ref(),
+            "fibre-broadband-spec"
+        );
+        assert_eq!(
+            catalog
+                .service_specification("gpon-access")
+                .unwrap()
+                .category,
+            ServiceCategory::Rfs
+        );
+        assert_eq!(
+            catalog.resource_specification("vlan-pair").unwrap().kind,
+            ResourceKind::VlanPair
+        );
+        assert!(catalog.offering("fibre-broadband-spec").is_none());
+        assert!(catalog.product_specification("nope").is_none());
+        assert!(catalog.offering_specification("nope").is_none());
+    }
+
+    #[test]
+    fn duplicate_and_empty_ids_are_refused() {
+        let mut config = CatalogConfig::builtin();
+        let copy = config.resource_specifications[0].clone();
+        config.resource_specifications.push(copy);
+        assert_refused(
+            &config,
+            &["resource_specifications[6].id", "`onu-slot`", "twice"],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.offerings[1].id = "".into();
+        assert_refused(&config, &["offerings[1].id", "empty"]);
+    }
+
+    #[test]
+    fn unresolved_references_are_refused() {
+        let mut config = CatalogConfig::builtin();
+        config.offerings[2].product_specification = "tv-spec".into();
+        assert_refused(
+            &config,
+            &["offerings[2].product_specification", "`tv-spec`"],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.product_specifications[3].services = vec!["telephony".into()];
+        assert_refused(
+            &config,
+            &["product_specifications[3].services[0]", "`telephony`"],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[2].services = vec!["multicast".into()];
+        assert_refused(
+            &config,
+            &["service_specifications[2].services[0]", "`multicast`"],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[8].resources = vec!["e164-number".into()];
+        assert_refused(
+            &config,
+            &["service_specifications[8].resources[0]", "`e164-number`"],
+        );
+    }
+
+    #[test]
+    fn references_of_the_wrong_kind_are_refused() {
+        // A product specification naming an RFS.
+        let mut config = CatalogConfig::builtin();
+        config.product_specifications[0].services = vec!["gpon-access".into()];
+        assert_refused(
+            &config,
+            &[
+                "product_specifications[0].services[0]",
+                "is of category RFS, expected CFS",
+            ],
+        );
+
+        // A CFS naming a CFS.
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[0].services = vec!["iptv".into()];
+        assert_refused(
+            &config,
+            &["service_specifications[0].services[0]", "`iptv`"],
+        );
+
+        // A CFS naming a resource directly.
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[3].resources = vec!["phone-number".into()];
+        assert_refused(&config, &["service_specifications[3].resources", "CFS"]);
+
+        // An RFS naming a service.
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[6].services = vec!["gpon-access".into()];
+        assert_refused(&config, &["service_specifications[6].services", "RFS"]);
+
+        // An RFS naming a service id as a resource.
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[6].resources = vec!["gpon-access".into()];
+        assert_refused(
+            &config,
+            &["service_specifications[6].resources[0]", "`gpon-access`"],
+        );
+    }
+
+    #[test]
+    fn vlan_pair_needs_an_onu_slot_before_it() {
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[4].resources.reverse();
+        assert_refused(
+            &config,
+            &["service_specifications[4].resources[0]", "onuSlot"],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[4].resources = vec!["vlan-pair".into()];
+        assert_refused(
+            &config,
+            &["service_specifications[4].resources[0]", "vlanPair"],
+        );
+    }
+
+    #[test]
+    fn empty_decompositions_and_repeats_are_refused() {
+        let mut config = CatalogConfig::builtin();
+        config.product_specifications[1].services.clear();
+        assert_refused(&config, &["product_specifications[1].services", "empty"]);
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[1].services.clear();
+        assert_refused(&config, &["service_specifications[1].services", "empty"]);
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[7].resources.clear();
+        assert_refused(&config, &["service_specifications[7].resources", "empty"]);
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[0]
+            .services
+            .push("gpon-access".into());
+        assert_refused(
+            &config,
+            &["service_specifications[0].services[2]", "repeats"],
+        );
+    }
+
+    #[test]
+    fn partial_config_is_validated_not_merged_with_builtin() {
+        let config = CatalogConfig {
+            offerings: CatalogConfig::builtin().offerings,
+            ..CatalogConfig::default()
+        };
+        assert_refused(&config, &["offerings[0].product_specification"]);
+    }
+
+    #[test]
+    fn catalog_config_reads_from_toml() {
+        let text = r#"
+            [[offerings]]
+            id = "fast-fibre"
+            name = "Fast Fibre"
+            product_specification = "fast-fibre-spec"
+
+            [[product_specifications]]
+            id = "fast-fibre-spec"
+            name = "Fast Fibre"
+            services = ["access"]
+
+            [[service_specifications]]
+            id = "access"
+            name = "Access"
+            category = "CFS"
+            services = ["gpon"]
+
+            [[service_specifications]]
+            id = "gpon"
+            name = "GPON"
+            category = "RFS"
+            resources = ["onu", "vlans"]
+
+            [[resource_specifications]]
+            id = "onu"
+            name = "ONU"
+            kind = "onuSlot"
+
+            [[resource_specifications]]
+            id = "vlans"
+            name = "VLANs"
+            kind = "vlanPair"
+        "#;
+        let config: CatalogConfig = toml::from_str(text).unwrap();
+        let catalog = Catalog::from_config(&config).unwrap();
+        assert!(catalog.offering("fast-fibre").unwrap().is_sellable_alone);
+        assert_eq!(catalog.offerings.len(), 1);
+    }
+}

@@ -250,10 +250,9 @@ pub fn derive_from_items(items: impl IntoIterator<Item = OrderState>) -> Option<
             OrderState::Completed => completed += 1,
             OrderState::Failed | OrderState::Rejected => failed += 1,
             OrderState::Cancelled => cancelled += 1,
-            OrderState::Partial => {
-                completed += 1;
-                failed += 1;
-            }
+            // A partial item is a mix in itself: it counts as neither all-completed nor
+            // all-failed, so any order holding one is partial.
+            OrderState::Partial => {}
             _ => return None,
         }
     }
@@ -266,8 +265,6 @@ pub fn derive_from_items(items: impl IntoIterator<Item = OrderState>) -> Option<
         OrderEvent::Fail
     } else if cancelled == total {
         OrderEvent::CancelCompleted
-    } else if completed == 0 && cancelled == 0 {
-        OrderEvent::Fail
     } else {
         OrderEvent::CompletePartially
     })
@@ -446,5 +443,476 @@ pub fn task_next(from: TaskState, event: TaskEvent) -> Result<TaskState, Illegal
                 E::Abort => "Abort",
             },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Expected next state of a product, service or resource order, and of a service or
+    /// resource order item, for every (state, event). Rows follow `OrderState::ALL`, columns
+    /// `OrderEvent::ALL`; `-` is illegal. ack acknowledged, rej rejected, pen pending,
+    /// hld held, inp inProgress, can cancelled, cmp completed, fai failed, par partial,
+    /// asc assessingCancellation, pnc pendingCancellation.
+    const ORDER_TABLE: &str = "
+        Start Hold Pend Resume Reject Complete Fail CompletePartially CancelRequested CancelAccepted CancelDenied CancelCompleted
+    ack inp   hld  pen  -      rej    -        -    -                 asc             -              -            -
+    rej -     -    -    -      -      -        -    -                 -               -              -            -
+    pen -     -    -    inp    -      -        -    -                 asc             -              -            -
+    hld -     -    -    inp    -      -        -    -                 asc             -              -            -
+    inp -     hld  pen  -      -      cmp      fai  par               asc             -              -            -
+    can -     -    -    -      -      -        -    -                 -               -              -            -
+    cmp -     -    -    -      -      -        -    -                 -               -              -            -
+    fai -     -    -    -      -      -        -    -                 -               -              -            -
+    par -     -    -    -      -      -        -    -                 -               -              -            -
+    asc -     -    -    -      -      cmp      fai  par               -               pnc            inp          -
+    pnc -     -    -    -      -      -        -    -                 -               -              -            can
+    ";
+
+    /// The same for a TMF622 product order item, whose state enum has no `partial`.
+    const PRODUCT_ORDER_ITEM_TABLE: &str = "
+        Start Hold Pend Resume Reject Complete Fail CompletePartially CancelRequested CancelAccepted CancelDenied CancelCompleted
+    ack inp   hld  pen  -      rej    -        -    -                 asc             -              -            -
+    rej -     -    -    -      -      -        -    -                 -               -              -            -
+    pen -     -    -    inp    -      -        -    -                 asc             -              -            -
+    hld -     -    -    inp    -      -        -    -                 asc             -              -            -
+    inp -     hld  pen  -      -      cmp      fai  -                 asc             -              -            -
+    can -     -    -    -      -      -        -    -                 -               -              -            -
+    cmp -     -    -    -      -      -        -    -                 -               -              -            -
+    fai -     -    -    -      -      -        -    -                 -               -              -            -
+    par -     -    -    -      -      -        -    -                 -               -              -            -
+    asc -     -    -    -      -      cmp      fai  -                 -               pnc            inp          -
+    pnc -     -    -    -      -      -        -    -                 -               -              -            can
+    ";
+
+    /// Expected TMF640 service transitions; rows `ServiceState::ALL`, columns
+    /// `ServiceEvent::ALL`.
+    const SERVICE_TABLE: &str = "
+                       Reserve  Configure Activate Deactivate Terminate
+    feasibilityChecked reserved -         -        -          terminated
+    designed           reserved -         -        -          terminated
+    reserved           -        inactive  -        -          terminated
+    inactive           -        inactive  active   -          terminated
+    active             -        -         -        inactive   terminated
+    terminated         -        -         -        -          -
+    ";
+
+    /// Expected cancel request transitions; rows `TaskState::ALL`, columns `TaskEvent::ALL`.
+    const TASK_TABLE: &str = "
+                        Start      Finish Abort
+    acknowledged        inProgress done   terminatedWithError
+    inProgress          -          done   terminatedWithError
+    done                -          -      -
+    terminatedWithError -          -      -
+    ";
+
+    // The state enums of the official TMF v4 specs, copied from /work/shared/tmf/specs.
+    /// TMF622-ProductOrder-v4.0.0.swagger.json, `ProductOrderStateType`.
+    const TMF622_PRODUCT_ORDER_STATE: [&str; 11] = [
+        "acknowledged",
+        "rejected",
+        "pending",
+        "held",
+        "inProgress",
+        "cancelled",
+        "completed",
+        "failed",
+        "partial",
+        "assessingCancellation",
+        "pendingCancellation",
+    ];
+    /// TMF622-ProductOrder-v4.0.0.swagger.json, `ProductOrderItemStateType`.
+    const TMF622_PRODUCT_ORDER_ITEM_STATE: [&str; 10] = [
+        "acknowledged",
+        "rejected",
+        "pending",
+        "held",
+        "inProgress",
+        "cancelled",
+        "completed",
+        "failed",
+        "assessingCancellation",
+        "pendingCancellation",
+    ];
+    /// TMF622-ProductOrder-v4.0.0.swagger.json, `TaskStateType`.
+    const TMF622_TASK_STATE: [&str; 4] =
+        ["acknowledged", "terminatedWithError", "inProgress", "done"];
+    /// TMF641-ServiceOrdering-v4.1.0.swagger.json, `ServiceOrderStateType`.
+    const TMF641_SERVICE_ORDER_STATE: [&str; 11] = [
+        "acknowledged",
+        "rejected",
+        "pending",
+        "held",
+        "inProgress",
+        "cancelled",
+        "completed",
+        "failed",
+        "partial",
+        "assessingCancellation",
+        "pendingCancellation",
+    ];
+    /// TMF641-ServiceOrdering-v4.1.0.swagger.json, `ServiceOrderItemStateType`.
+    const TMF641_SERVICE_ORDER_ITEM_STATE: [&str; 11] = [
+        "acknowledged",
+        "rejected",
+        "pending",
+        "held",
+        "inProgress",
+        "cancelled",
+        "completed",
+        "failed",
+        "assessingCancellation",
+        "pendingCancellation",
+        "partial",
+    ];
+    /// TMF641-ServiceOrdering-v4.1.0.swagger.json, `TaskStateType`.
+    const TMF641_TASK_STATE: [&str; 4] = ["accepted", "terminatedWithError", "inProgress", "done"];
+    /// TMF652-ResourceOrder-v4.0.0.swagger.json, `TaskStateType` (its order states are free
+    /// strings, so TMF622's enum is the reference for them).
+    const TMF652_TASK_STATE: [&str; 4] =
+        ["acknowledged", "terminatedWithError", "inProgress", "done"];
+    /// TMF640-ServiceActivation-v4.0.0.swagger.json, `ServiceStateType`.
+    const TMF640_SERVICE_STATE: [&str; 6] = [
+        "feasibilityChecked",
+        "designed",
+        "reserved",
+        "inactive",
+        "active",
+        "terminated",
+    ];
+
+    const ORDER_MACHINES: [Machine; 6] = [
+        Machine::ProductOrder,
+        Machine::ProductOrderItem,
+        Machine::ServiceOrder,
+        Machine::ServiceOrderItem,
+        Machine::ResourceOrder,
+        Machine::ResourceOrderItem,
+    ];
+
+    fn abbreviated(code: &str) -> OrderState {
+        match code {
+            "ack" => OrderState::Acknowledged,
+            "rej" => OrderState::Rejected,
+            "pen" => OrderState::Pending,
+            "hld" => OrderState::Held,
+            "inp" => OrderState::InProgress,
+            "can" => OrderState::Cancelled,
+            "cmp" => OrderState::Completed,
+            "fai" => OrderState::Failed,
+            "par" => OrderState::Partial,
+            "asc" => OrderState::AssessingCancellation,
+            "pnc" => OrderState::PendingCancellation,
+            other => panic!("unknown abbreviation `{other}`"),
+        }
+    }
+
+    /// Splits a table into its header and rows of cells; `None` for `-`. Checks the header
+    /// against `columns` and the row labels against `rows`.
+    fn read_table<S, E, T>(
+        table: &str,
+        rows: &[S],
+        row_label: impl Fn(&str) -> S,
+        columns: &[E],
+        cell: impl Fn(&str) -> T,
+    ) -> Vec<(S, Vec<Option<T>>)>
+    where
+        S: Copy + PartialEq + std::fmt::Debug,
+        E: std::fmt::Debug,
+    {
+        let mut lines = table.lines().map(str::trim).filter(|line| !line.is_empty());
+        let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+        let expected: Vec<String> = columns.iter().map(|event| format!("{event:?}")).collect();
+        assert_eq!(header, expected, "table header");
+        let table: Vec<_> = lines
+            .map(|line| {
+                let mut cells = line.split_whitespace();
+                let state = row_label(cells.next().unwrap());
+                let next: Vec<Option<T>> = cells
+                    .map(|text| (text != "-").then(|| cell(text)))
+                    .collect();
+                assert_eq!(next.len(), columns.len(), "row {state:?}");
+                (state, next)
+            })
+            .collect();
+        let labels: Vec<S> = table.iter().map(|(state, _)| *state).collect();
+        assert_eq!(labels, rows, "table rows");
+        table
+    }
+
+    fn check_order_table(machine: Machine, table: &str) {
+        let rows = read_table(
+            table,
+            &OrderState::ALL,
+            abbreviated,
+            &OrderEvent::ALL,
+            abbreviated,
+        );
+        for (from, next) in rows {
+            for (event, expected) in OrderEvent::ALL.into_iter().zip(next) {
+                let result = order_next(machine, from, event);
+                match expected {
+                    Some(to) => assert_eq!(result, Ok(to), "{machine:?} {from:?} {event:?}"),
+                    None => {
+                        let refused = result.expect_err(&format!("{machine:?} {from:?} {event:?}"));
+                        assert_eq!(refused.machine, machine);
+                        assert_eq!(refused.from, from.as_str());
+                        assert_eq!(refused.event, format!("{event:?}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn order_machines_follow_the_order_table() {
+        for machine in ORDER_MACHINES {
+            let table = match machine {
+                Machine::ProductOrderItem => PRODUCT_ORDER_ITEM_TABLE,
+                _ => ORDER_TABLE,
+            };
+            check_order_table(machine, table);
+        }
+    }
+
+    #[test]
+    fn non_order_machines_refuse_every_order_event() {
+        for machine in [Machine::ActivationService, Machine::CancelRequest] {
+            for from in OrderState::ALL {
+                for event in OrderEvent::ALL {
+                    let refused = order_next(machine, from, event).unwrap_err();
+                    assert_eq!(refused.machine, machine);
+                    assert_eq!(refused.from, from.as_str());
+                    assert_eq!(refused.event, format!("{event:?}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn terminal_states_are_exactly_those_with_no_way_out() {
+        let terminal: Vec<OrderState> = OrderState::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
+        assert_eq!(
+            terminal,
+            [
+                OrderState::Rejected,
+                OrderState::Cancelled,
+                OrderState::Completed,
+                OrderState::Failed,
+                OrderState::Partial,
+            ]
+        );
+        for machine in ORDER_MACHINES {
+            for from in OrderState::ALL {
+                let exits = OrderEvent::ALL
+                    .into_iter()
+                    .filter(|event| order_next(machine, from, *event).is_ok())
+                    .count();
+                assert_eq!(exits == 0, from.is_terminal(), "{machine:?} {from:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn service_next_follows_the_service_table() {
+        let rows = read_table(
+            SERVICE_TABLE,
+            &ServiceState::ALL,
+            |text| ServiceState::parse(text).unwrap(),
+            &ServiceEvent::ALL,
+            |text| ServiceState::parse(text).unwrap(),
+        );
+        for (from, next) in rows {
+            for (event, expected) in ServiceEvent::ALL.into_iter().zip(next) {
+                let result = service_next(from, event);
+                match expected {
+                    Some(to) => assert_eq!(result, Ok(to), "{from:?} {event:?}"),
+                    None => {
+                        let refused = result.expect_err(&format!("{from:?} {event:?}"));
+                        assert_eq!(refused.machine, Machine::ActivationService);
+                        assert_eq!(refused.from, from.as_str());
+                        assert_eq!(refused.event, format!("{event:?}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn task_state(text: &str) -> TaskState {
+        TaskState::ALL
+            .into_iter()
+            .find(|state| state.as_str_for(Machine::CancelRequest) == text)
+            .unwrap_or_else(|| panic!("unknown task state `{text}`"))
+    }
+
+    #[test]
+    fn task_next_follows_the_task_table() {
+        let rows = read_table(
+            TASK_TABLE,
+            &TaskState::ALL,
+            task_state,
+            &TaskEvent::ALL,
+            task_state,
+        );
+        for (from, next) in rows {
+            for (event, expected) in TaskEvent::ALL.into_iter().zip(next) {
+                let result = task_next(from, event);
+                match expected {
+                    Some(to) => assert_eq!(result, Ok(to), "{from:?} {event:?}"),
+                    None => {
+                        let refused = result.expect_err(&format!("{from:?} {event:?}"));
+                        assert_eq!(refused.machine, Machine::CancelRequest);
+                        assert_eq!(refused.from, from.as_str_for(Machine::CancelRequest));
+                        assert_eq!(refused.event, format!("{event:?}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn derive_from_items_cases() {
+        use OrderEvent as E;
+        use OrderState as S;
+        let cases: &[(&[OrderState], Option<OrderEvent>)] = &[
+            (&[], None),
+            (&[S::Completed, S::InProgress], None),
+            (&[S::Acknowledged], None),
+            (&[S::Held, S::Completed], None),
+            (&[S::Failed, S::AssessingCancellation], None),
+            (&[S::Cancelled, S::PendingCancellation], None),
+            (&[S::Completed], Some(E::Complete)),
+            (
+                &[S::Completed, S::Completed, S::Completed],
+                Some(E::Complete),
+            ),
+            (&[S::Failed], Some(E::Fail)),
+            (&[S::Rejected], Some(E::Fail)),
+            (&[S::Failed, S::Rejected], Some(E::Fail)),
+            (&[S::Cancelled, S::Cancelled], Some(E::CancelCompleted)),
+            (&[S::Completed, S::Failed], Some(E::CompletePartially)),
+            (&[S::Completed, S::Rejected], Some(E::CompletePartially)),
+            (&[S::Partial], Some(E::CompletePartially)),
+            (&[S::Partial, S::Completed], Some(E::CompletePartially)),
+            (&[S::Partial, S::Failed], Some(E::CompletePartially)),
+            (&[S::Completed, S::Cancelled], Some(E::CompletePartially)),
+            (&[S::Partial, S::Partial], Some(E::CompletePartially)),
+            (&[S::Partial, S::Cancelled], Some(E::CompletePartially)),
+            // "Any other mix" includes failed + cancelled with nothing completed.
+            (&[S::Failed, S::Cancelled], Some(E::CompletePartially)),
+            (&[S::Rejected, S::Cancelled], Some(E::CompletePartially)),
+        ];
+        for (items, expected) in cases {
+            assert_eq!(
+                derive_from_items(items.iter().copied()),
+                *expected,
+                "{items:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn order_state_spellings_round_trip() {
+        for state in OrderState::ALL {
+            assert_eq!(OrderState::parse(state.as_str()), Some(state));
+            let json = serde_json::to_value(state).unwrap();
+            assert_eq!(json, state.as_str(), "serde and as_str agree");
+            assert_eq!(serde_json::from_value::<OrderState>(json).unwrap(), state);
+        }
+        assert_eq!(OrderState::parse("InProgress"), None);
+        assert_eq!(OrderState::parse("in_progress"), None);
+        assert_eq!(OrderState::parse(""), None);
+    }
+
+    #[test]
+    fn service_state_spellings_round_trip() {
+        for state in ServiceState::ALL {
+            assert_eq!(ServiceState::parse(state.as_str()), Some(state));
+            let json = serde_json::to_value(state).unwrap();
+            assert_eq!(json, state.as_str(), "serde and as_str agree");
+            assert_eq!(serde_json::from_value::<ServiceState>(json).unwrap(), state);
+        }
+        assert_eq!(ServiceState::parse("Active"), None);
+        assert_eq!(ServiceState::parse(""), None);
+    }
+
+    #[test]
+    fn task_state_spellings_per_api() {
+        assert_eq!(
+            TaskState::Acknowledged.as_str_for(Machine::ServiceOrder),
+            "accepted"
+        );
+        for machine in [
+            Machine::ProductOrder,
+            Machine::ResourceOrder,
+            Machine::CancelRequest,
+        ] {
+            assert_eq!(TaskState::Acknowledged.as_str_for(machine), "acknowledged");
+        }
+        for state in TaskState::ALL {
+            // serde uses the TMF622/652 spelling.
+            let json = serde_json::to_value(state).unwrap();
+            assert_eq!(json, state.as_str_for(Machine::ProductOrder));
+            assert_eq!(serde_json::from_value::<TaskState>(json).unwrap(), state);
+        }
+    }
+
+    fn set<'a>(spellings: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
+        spellings.into_iter().collect()
+    }
+
+    #[test]
+    fn order_states_are_the_tmf_enums() {
+        let ours = set(OrderState::ALL.map(OrderState::as_str));
+        assert_eq!(ours, set(TMF622_PRODUCT_ORDER_STATE));
+        assert_eq!(ours, set(TMF641_SERVICE_ORDER_STATE));
+        assert_eq!(ours, set(TMF641_SERVICE_ORDER_ITEM_STATE));
+    }
+
+    #[test]
+    fn product_order_items_only_reach_tmf622_item_states() {
+        let allowed = set(TMF622_PRODUCT_ORDER_ITEM_STATE);
+        for from in OrderState::ALL {
+            for event in OrderEvent::ALL {
+                if let Ok(to) = order_next(Machine::ProductOrderItem, from, event) {
+                    assert!(
+                        allowed.contains(to.as_str()),
+                        "{from:?} {event:?} -> {to:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn service_and_task_states_are_the_tmf_enums() {
+        assert_eq!(
+            set(ServiceState::ALL.map(ServiceState::as_str)),
+            set(TMF640_SERVICE_STATE)
+        );
+        let spelled = |machine: Machine| set(TaskState::ALL.map(|s| s.as_str_for(machine)));
+        assert_eq!(spelled(Machine::ProductOrder), set(TMF622_TASK_STATE));
+        assert_eq!(spelled(Machine::ServiceOrder), set(TMF641_TASK_STATE));
+        assert_eq!(spelled(Machine::ResourceOrder), set(TMF652_TASK_STATE));
+    }
+
+    #[test]
+    fn illegal_transition_reads_well() {
+        let refused = order_next(
+            Machine::ServiceOrder,
+            OrderState::Completed,
+            OrderEvent::Start,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "illegal ServiceOrder transition: completed on Start"
+        );
     }
 }

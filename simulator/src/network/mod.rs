@@ -16,6 +16,8 @@ pub mod pool;
 pub mod profile;
 pub mod topology;
 
+mod resources;
+
 use std::net::Ipv4Addr;
 
 use serde::Serialize;

@@ -8,6 +8,8 @@
 
 pub mod clock;
 pub mod realtime;
+mod timer;
+pub mod virtual_time;
 
 use serde_json::Value;
 

@@ -8,11 +8,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::Limits;
+use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::network::Topology;
 
 /// A TMF641 service order.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,8 +106,8 @@ pub struct ResourceOrderSummary {
     pub parent: (ServiceOrderId, String),
     /// Its state.
     pub state: OrderState,
-    /// The resources it holds (on completion).
-    pub resources: Vec<ResourceId>,
+    /// The resources it holds (on completion), with the RFS each supports.
+    pub resources: Vec<(ServiceId, ResourceId)>,
 }
 
 /// Input of SOM.
@@ -152,4 +155,14 @@ pub struct SomLayer {
     pub next_order: u64,
     /// Next service number.
     pub next_service: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// The catalog CFSs are decomposed with.
+    pub catalog: Arc<Catalog>,
+    /// Region and element names.
+    pub topology: Arc<Topology>,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+mod machine;

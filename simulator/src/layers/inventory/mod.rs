@@ -111,6 +111,13 @@ pub enum InventoryInput {
     Service(ServiceRecord),
     /// Put a resource.
     Resource(ResourceRecord),
+    /// Change a resource's status.
+    ResourceStatus {
+        /// The resource.
+        id: ResourceId,
+        /// Its new status.
+        status: ResourceStatus,
+    },
 }
 
 /// The inventories.
@@ -123,3 +130,5 @@ pub struct InventoryLayer {
     /// Resources by id.
     pub resources: BTreeMap<ResourceId, ResourceRecord>,
 }
+
+mod machine;

@@ -83,11 +83,39 @@ pub struct ActivationLayer {
     /// Services by id.
     pub services: BTreeMap<ActivationId, ActivationService>,
     /// Element operations in flight.
-    pub operations: BTreeMap<OperationId, ActivationId>,
+    pub operations: BTreeMap<OperationId, PendingStep>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminated or failed services.
     pub retention: Retention<ActivationId>,
     /// Next service and operation number.
     pub next_number: u64,
+    /// Deactivations that failed every attempt.
+    pub compensation_failures: u64,
+    /// How long to wait for an element's reply.
+    pub element_timeout: std::time::Duration,
 }
+
+/// An element step a service waits for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct PendingStep {
+    /// The service.
+    pub service: ActivationId,
+    /// Which step.
+    pub step: Step,
+    /// 1-based attempt number (deactivation is retried).
+    pub attempt: u32,
+}
+
+/// The element steps of an activation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Push configuration.
+    Configure,
+    /// Turn on.
+    Activate,
+    /// Turn off (compensation or cease).
+    Deactivate,
+}
+
+mod machine;

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::Limits;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
     ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
@@ -122,6 +123,8 @@ pub struct ActivationSummary {
     pub id: ActivationId,
     /// The resource order that asked for it.
     pub parent: ResourceOrderId,
+    /// The RFS instance it activates.
+    pub service: ServiceId,
     /// Its state.
     pub state: ServiceState,
     /// Why it failed, if it did.
@@ -167,8 +170,8 @@ pub enum RomInput {
 pub struct RomLayer {
     /// Orders by id.
     pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
-    /// Element operations in flight: which order and item each belongs to.
-    pub operations: BTreeMap<OperationId, (ResourceOrderId, usize)>,
+    /// Element operations in flight.
+    pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -177,4 +180,35 @@ pub struct RomLayer {
     pub next_order: u64,
     /// Next operation, allocation and resource number.
     pub next_number: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// Releases that failed every attempt (each one a leak the audit will see).
+    pub compensation_failures: u64,
+    /// How long to wait for an element's reply.
+    pub element_timeout: std::time::Duration,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+/// An element operation ROM waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingOperation {
+    /// Allocation for item `item` (index) of `order`.
+    Allocate {
+        /// The order.
+        order: ResourceOrderId,
+        /// The item's index.
+        item: usize,
+    },
+    /// Release of `allocation` (compensation), attempt `attempt`.
+    Release {
+        /// What is released.
+        allocation: AllocationId,
+        /// Its inventory record, if it got one.
+        resource: Option<ResourceId>,
+        /// 1-based attempt number.
+        attempt: u32,
+    },
+}
+
+mod machine;

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::config::{ChainConfig, Limits};
+use crate::domain::catalog::Catalog;
 use crate::domain::ids::{
     CancelProductOrderId, ProductId, ProductOrderId, ServiceId, ServiceOrderId,
 };
@@ -15,6 +17,7 @@ use crate::domain::state::{OrderState, TaskState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::network::Topology;
 
 /// A TMF622 product order.
 #[derive(Clone, Debug, PartialEq)]
@@ -196,4 +199,16 @@ pub struct ComLayer {
     pub next_order: u64,
     /// Next product number.
     pub next_product: u64,
+    /// Non-terminal orders.
+    pub open: usize,
+    /// The catalog orders are decomposed with.
+    pub catalog: Arc<Catalog>,
+    /// Region and element names, to validate characteristics.
+    pub topology: Arc<Topology>,
+    /// Orchestration settings (held/pending probabilities and delays).
+    pub chain: ChainConfig,
+    /// Bounds.
+    pub limits: Limits,
 }
+
+mod machine;

@@ -1,0 +1,296 @@
+//! The activation layer's state machine: configure then activate a TMF640 service on its
+//! element, report to the requesting resource order, and deactivate on request or failure.
+
+use std::time::Duration;
+
+use super::{
+    ActivationCreate, ActivationInput, ActivationLayer, ActivationService, PendingStep, Step,
+};
+use crate::config::{ChainConfig, Limits};
+use crate::domain::ids::{ActivationId, OperationId};
+use crate::domain::state::{ServiceEvent, ServiceState, service_next};
+use crate::domain::time::Time;
+use crate::layers::common::{IllegalLog, Retention};
+use crate::layers::rom::{ActivationSummary, RomInput};
+use crate::layers::{
+    Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
+};
+use crate::network::{ElementOperation, ElementReply, ElementRequest, NetworkInput};
+
+/// How often a deactivation is tried before it is counted as a compensation failure.
+const DEACTIVATE_ATTEMPTS_MAX: u32 = 5;
+
+impl ActivationLayer {
+    /// An empty activation layer.
+    pub fn new(chain: &ChainConfig, limits: &Limits) -> ActivationLayer {
+        ActivationLayer {
+            services: Default::default(),
+            operations: Default::default(),
+            illegal: IllegalLog::default(),
+            retention: Retention::new(limits.retained_orders_max),
+            next_number: 1,
+            compensation_failures: 0,
+            element_timeout: Duration::from_millis(chain.element_timeout_ms),
+        }
+    }
+}
+
+impl Layer for ActivationLayer {
+    type Input = ActivationInput;
+    const ID: LayerId = LayerId::Activation;
+
+    fn handle(
+        &mut self,
+        input: ActivationInput,
+        now: Time,
+        _rng: &mut SimRng,
+        effects: &mut Effects,
+    ) {
+        match input {
+            ActivationInput::Create { reply, service } => self.create(reply, service, now, effects),
+            ActivationInput::Terminate(id) => self.terminate(id, now, effects),
+            ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
+            ActivationInput::OperationTimeout(operation) => {
+                self.operation_timeout(operation, now, effects)
+            }
+        }
+    }
+}
+
+impl ActivationLayer {
+    fn create(
+        &mut self,
+        reply: Option<ReplyToken>,
+        request: ActivationCreate,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let id = ActivationId(self.next_number);
+        self.next_number += 1;
+        let element = request
+            .resources
+            .iter()
+            .find_map(|resource| resource.element());
+        let mut service = ActivationService {
+            id,
+            parent: request.parent,
+            service: request.service,
+            service_specification: request.service_specification,
+            state: ServiceState::FeasibilityChecked,
+            history: vec![(now, ServiceState::FeasibilityChecked)],
+            element,
+            resources: request.resources,
+            characteristics: request.characteristics,
+            operation: None,
+            error: None,
+            created: now,
+        };
+        self.apply(&mut service, ServiceEvent::Reserve, now);
+        if let Some(token) = reply {
+            effects.reply(token, Reply::ActivationService(Box::new(service.clone())));
+        }
+        self.services.insert(id, service);
+        effects.publish(EventKind::Create, Subject::ActivationService(id), now);
+        match element {
+            Some(_) => self.step(id, Step::Configure, 1, now, effects),
+            // Nothing to push to an element: the service is recorded as configured and active.
+            None => {
+                self.advance(id, ServiceEvent::Configure, now, effects);
+                self.advance(id, ServiceEvent::Activate, now, effects);
+            }
+        }
+    }
+
+    fn apply(&mut self, service: &mut ActivationService, event: ServiceEvent, now: Time) -> bool {
+        match service_next(service.state, event) {
+            Ok(next) => {
+                service.state = next;
+                service.history.push((now, next));
+                true
+            }
+            Err(refused) => {
+                self.illegal.record(refused);
+                false
+            }
+        }
+    }
+
+    /// Applies `event` to service `id`, publishes the change, and reports `active` upwards.
+    fn advance(&mut self, id: ActivationId, event: ServiceEvent, now: Time, effects: &mut Effects) {
+        let Some(mut service) = self.services.remove(&id) else {
+            return;
+        };
+        if self.apply(&mut service, event, now) {
+            effects.publish(EventKind::StateChange, Subject::ActivationService(id), now);
+            if service.state == ServiceState::Active {
+                report(&service, now, effects);
+            }
+        }
+        let terminated = service.state == ServiceState::Terminated;
+        self.services.insert(id, service);
+        if terminated && let Some(evicted) = self.retention.terminal(id) {
+            self.services.remove(&evicted);
+        }
+    }
+
+    fn step(
+        &mut self,
+        id: ActivationId,
+        step: Step,
+        attempt: u32,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(service) = self.services.get_mut(&id) else {
+            return;
+        };
+        let Some(element) = service.element else {
+            return;
+        };
+        let operation_id = OperationId(self.next_number);
+        self.next_number += 1;
+        service.operation = Some(operation_id);
+        self.operations.insert(
+            operation_id,
+            PendingStep {
+                service: id,
+                step,
+                attempt,
+            },
+        );
+        let operation = match step {
+            Step::Configure => ElementOperation::Configure {
+                element,
+                service: id,
+            },
+            Step::Activate => ElementOperation::Activate {
+                element,
+                service: id,
+            },
+            Step::Deactivate => ElementOperation::Deactivate {
+                element,
+                service: id,
+            },
+        };
+        let request = ElementRequest {
+            operation_id,
+            reply_to: LayerId::Activation,
+            operation,
+        };
+        effects.send(now, Message::Network(NetworkInput::Request(request)));
+        let timeout = Message::Activation(ActivationInput::OperationTimeout(operation_id));
+        effects.send_at(now.after(self.element_timeout), timeout);
+    }
+
+    fn element_reply(&mut self, reply: ElementReply, now: Time, effects: &mut Effects) {
+        let Some(pending) = self.operations.remove(&reply.operation_id) else {
+            return;
+        };
+        if let Some(service) = self.services.get_mut(&pending.service) {
+            service.operation = None;
+        }
+        match (pending.step, reply.result) {
+            (Step::Configure, Ok(_)) => {
+                self.advance(pending.service, ServiceEvent::Configure, now, effects);
+                self.step(pending.service, Step::Activate, 1, now, effects);
+            }
+            (Step::Activate, Ok(_)) => {
+                self.advance(pending.service, ServiceEvent::Activate, now, effects)
+            }
+            (Step::Deactivate, Ok(_)) => self.terminated(pending.service, now, effects),
+            (Step::Configure | Step::Activate, Err(error)) => {
+                self.fail(pending.service, error.message, now, effects)
+            }
+            (Step::Deactivate, Err(_)) => self.retry_deactivate(pending, now, effects),
+        }
+    }
+
+    fn operation_timeout(&mut self, operation: OperationId, now: Time, effects: &mut Effects) {
+        let Some(pending) = self.operations.remove(&operation) else {
+            return;
+        };
+        if let Some(service) = self.services.get_mut(&pending.service) {
+            service.operation = None;
+        }
+        match pending.step {
+            Step::Configure | Step::Activate => {
+                let reason = "element did not answer in time".to_string();
+                self.fail(pending.service, reason, now, effects);
+            }
+            Step::Deactivate => self.retry_deactivate(pending, now, effects),
+        }
+    }
+
+    fn retry_deactivate(&mut self, pending: PendingStep, now: Time, effects: &mut Effects) {
+        if pending.attempt >= DEACTIVATE_ATTEMPTS_MAX {
+            self.compensation_failures += 1;
+            return;
+        }
+        self.step(
+            pending.service,
+            Step::Deactivate,
+            pending.attempt + 1,
+            now,
+            effects,
+        );
+    }
+
+    /// Configure or activate failed: report the error, then deactivate what may have been
+    /// applied (the call may have taken effect even though it failed or timed out).
+    fn fail(&mut self, id: ActivationId, reason: String, now: Time, effects: &mut Effects) {
+        let Some(service) = self.services.get_mut(&id) else {
+            return;
+        };
+        service.error = Some(reason);
+        report(service, now, effects);
+        self.step(id, Step::Deactivate, 1, now, effects);
+    }
+
+    /// Deactivates and terminates a service (ROM's compensation); idempotent.
+    fn terminate(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {
+        let Some(service) = self.services.get(&id) else {
+            return;
+        };
+        let deactivating = service.operation.is_some_and(|operation| {
+            self.operations
+                .get(&operation)
+                .is_some_and(|pending| pending.step == Step::Deactivate)
+        });
+        if service.state == ServiceState::Terminated || deactivating {
+            return;
+        }
+        if service.element.is_none() {
+            self.terminated(id, now, effects);
+            return;
+        }
+        if let Some(operation) = service.operation {
+            // A configure/activate in flight is superseded; its late reply is ignored.
+            self.operations.remove(&operation);
+        }
+        self.step(id, Step::Deactivate, 1, now, effects);
+    }
+
+    fn terminated(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {
+        let active = self
+            .services
+            .get(&id)
+            .is_some_and(|service| service.state == ServiceState::Active);
+        if active {
+            self.advance(id, ServiceEvent::Deactivate, now, effects);
+        }
+        self.advance(id, ServiceEvent::Terminate, now, effects);
+    }
+}
+
+/// Tells the resource order that asked for `service` how it went.
+fn report(service: &ActivationService, now: Time, effects: &mut Effects) {
+    let Some(parent) = service.parent else { return };
+    let summary = ActivationSummary {
+        id: service.id,
+        parent,
+        service: service.service,
+        state: service.state,
+        error: service.error.clone(),
+    };
+    effects.send(now, Message::Rom(RomInput::ActivationChanged(summary)));
+}

@@ -1,0 +1,514 @@
+//! COM's state machine: product order intake, decomposition into a service order, and state
+//! derived from the service order's events.
+
+use std::sync::Arc;
+
+use rand::RngExt;
+
+use super::{
+    ComInput, ComLayer, ComWake, ProductOrder, ProductOrderCreate, ProductOrderItem,
+    ServiceOrderSummary,
+};
+use crate::config::{ChainConfig, Limits};
+use crate::domain::catalog::Catalog;
+use crate::domain::decompose::services_for_offering;
+use crate::domain::ids::{ProductId, ProductOrderId};
+use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
+use crate::domain::time::Time;
+use crate::layers::common::{
+    Action, Characteristic, History, IllegalLog, OrderPatch, Retention, characteristic_text,
+    transition,
+};
+use crate::layers::inventory::{InventoryInput, ProductRecord, ProductStatus};
+use crate::layers::som::{ServiceOrderCreate, ServiceOrderItemCreate, SomInput};
+use crate::layers::{
+    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
+    SimRng, Subject,
+};
+use crate::network::Topology;
+
+impl ComLayer {
+    /// An empty COM over `catalog` and `topology`.
+    pub fn new(
+        catalog: Arc<Catalog>,
+        topology: Arc<Topology>,
+        chain: ChainConfig,
+        limits: Limits,
+    ) -> ComLayer {
+        ComLayer {
+            orders: Default::default(),
+            cancels: Default::default(),
+            illegal: IllegalLog::default(),
+            retention: Retention::new(limits.retained_orders_max),
+            next_order: 1,
+            next_product: 1,
+            open: 0,
+            catalog,
+            topology,
+            chain,
+            limits,
+        }
+    }
+}
+
+impl Layer for ComLayer {
+    type Input = ComInput;
+    const ID: LayerId = LayerId::Com;
+
+    fn handle(&mut self, input: ComInput, now: Time, rng: &mut SimRng, effects: &mut Effects) {
+        match input {
+            ComInput::Create { reply, order } => self.create(reply, order, now, effects),
+            ComInput::Cancel {
+                reply,
+                order,
+                reason,
+            } => self.cancel(reply, order, reason, effects),
+            ComInput::Patch {
+                reply,
+                order,
+                patch,
+            } => self.patch(reply, order, patch, now, effects),
+            ComInput::Delete { reply, order } => self.delete(reply, order, now, effects),
+            ComInput::ServiceOrderChanged(summary) => {
+                self.service_order_changed(summary, now, effects)
+            }
+            ComInput::Wake(ComWake::Start(id)) => self.start(id, now, rng, effects),
+            ComInput::Wake(ComWake::Resume(id)) => self.resume(id, now, effects),
+        }
+    }
+}
+
+impl ComLayer {
+    fn create(
+        &mut self,
+        reply: ReplyToken,
+        request: ProductOrderCreate,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if let Err(rejection) = self.validate(&request) {
+            effects.reply(reply, Reply::Rejected(rejection));
+            return;
+        }
+        let id = ProductOrderId(self.next_order);
+        self.next_order += 1;
+        let items = request
+            .items
+            .into_iter()
+            .map(|item| ProductOrderItem {
+                id: item.id,
+                action: item.action,
+                offering: item.offering,
+                product: item.product,
+                characteristics: item.characteristics,
+                state: OrderState::Acknowledged,
+                history: History::starting(OrderState::Acknowledged, now),
+                services: Vec::new(),
+            })
+            .collect();
+        let order = ProductOrder {
+            id,
+            external_id: request.external_id,
+            description: None,
+            priority: None,
+            state: OrderState::Acknowledged,
+            history: History::starting(OrderState::Acknowledged, now),
+            order_date: now,
+            completion_date: None,
+            items,
+            service_order: None,
+            cancellation: None,
+        };
+        effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
+        self.orders.insert(id, order);
+        self.open += 1;
+        effects.publish(EventKind::Create, Subject::ProductOrder(id), now);
+        effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(id))));
+    }
+
+    /// Semantic checks: limits, offerings, regions, OLTs, supported actions, add-on rules.
+    fn validate(&self, request: &ProductOrderCreate) -> Result<(), Rejection> {
+        if self.open >= self.limits.open_orders_max {
+            return Err(Rejection::new(
+                RejectionKind::LimitExceeded,
+                format!(
+                    "{} product orders are open (limits.open_orders_max); retry later",
+                    self.open
+                ),
+            ));
+        }
+        if request.items.is_empty() {
+            return Err(Rejection::new(
+                RejectionKind::InvalidRequest,
+                "productOrderItem is empty",
+            ));
+        }
+        let mut standalone = false;
+        for item in &request.items {
+            match item.action {
+                Action::Add => {}
+                Action::NoChange => continue,
+                Action::Modify | Action::Delete => {
+                    return Err(Rejection::new(
+                        RejectionKind::Unsupported,
+                        format!(
+                            "item {}: action `{}` is not supported yet",
+                            item.id,
+                            item.action.as_str()
+                        ),
+                    ));
+                }
+            }
+            services_for_offering(&self.catalog, &item.offering)?;
+            let offering = self.catalog.offerings.get(&item.offering);
+            standalone |= offering.is_some_and(|offering| offering.is_sellable_alone);
+            self.validate_placement(&item.id, &item.characteristics)?;
+        }
+        let adds = request.items.iter().any(|item| item.action == Action::Add);
+        if adds && !standalone {
+            return Err(Rejection::new(
+                RejectionKind::InvalidRequest,
+                "an add-on offering must be ordered with a product that can be sold alone",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_placement(
+        &self,
+        item: &str,
+        characteristics: &[Characteristic],
+    ) -> Result<(), Rejection> {
+        if let Some(region) = characteristic_text(characteristics, "region")
+            && self.topology.region_by_name(&region).is_none()
+        {
+            return Err(Rejection::new(
+                RejectionKind::InvalidRequest,
+                format!("item {item}: unknown region `{region}`"),
+            ));
+        }
+        if let Some(olt) = characteristic_text(characteristics, "oltId")
+            && self.topology.element_by_name(&olt).is_none()
+        {
+            return Err(Rejection::new(
+                RejectionKind::InvalidRequest,
+                format!("item {item}: unknown OLT `{olt}`"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Work starts: the order may first be held (credit check) or pending (site survey).
+    fn start(&mut self, id: ProductOrderId, now: Time, rng: &mut SimRng, effects: &mut Effects) {
+        let chain = &self.chain;
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order.state != OrderState::Acknowledged {
+            return;
+        }
+        let (event, resume_ms) = if chain.held_probability > 0.0
+            && rng.random::<f64>() < chain.held_probability
+        {
+            (OrderEvent::Hold, chain.held_resume_ms)
+        } else if chain.pending_probability > 0.0 && rng.random::<f64>() < chain.pending_probability
+        {
+            (OrderEvent::Pend, chain.pending_resume_ms)
+        } else {
+            (OrderEvent::Start, 0)
+        };
+        if transition(
+            Machine::ProductOrder,
+            &mut order.state,
+            &mut order.history,
+            event,
+            now,
+            &mut self.illegal,
+        )
+        .is_err()
+        {
+            return;
+        }
+        effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
+        if event == OrderEvent::Start {
+            self.dispatch(id, now, effects);
+        } else {
+            let at = now.after(std::time::Duration::from_millis(resume_ms));
+            effects.send_at(at, Message::Com(ComInput::Wake(ComWake::Resume(id))));
+        }
+    }
+
+    fn resume(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if !matches!(order.state, OrderState::Held | OrderState::Pending) {
+            return;
+        }
+        if transition(
+            Machine::ProductOrder,
+            &mut order.state,
+            &mut order.history,
+            OrderEvent::Resume,
+            now,
+            &mut self.illegal,
+        )
+        .is_ok()
+        {
+            effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
+            self.dispatch(id, now, effects);
+        }
+    }
+
+    /// The order is inProgress: start its items and send the service order.
+    fn dispatch(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let default_region = self
+            .topology
+            .regions
+            .first()
+            .map(|region| region.name.clone());
+        let mut service_items = Vec::new();
+        for item in &mut order.items {
+            let machine = Machine::ProductOrderItem;
+            if transition(
+                machine,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Start,
+                now,
+                &mut self.illegal,
+            )
+            .is_err()
+            {
+                continue;
+            }
+            if item.action == Action::NoChange {
+                let _ = transition(
+                    machine,
+                    &mut item.state,
+                    &mut item.history,
+                    OrderEvent::Complete,
+                    now,
+                    &mut self.illegal,
+                );
+                continue;
+            }
+            let mut characteristics = item.characteristics.clone();
+            if characteristic_text(&characteristics, "region").is_none()
+                && let Some(region) = &default_region
+            {
+                characteristics.push(Characteristic {
+                    name: "region".into(),
+                    value: region.clone().into(),
+                });
+            }
+            // Validated at create, so the offering decomposes.
+            let cfs_list = services_for_offering(&self.catalog, &item.offering).unwrap_or(&[]);
+            for (index, cfs) in cfs_list.iter().enumerate() {
+                service_items.push(ServiceOrderItemCreate {
+                    id: format!("{}.{}", item.id, index + 1),
+                    action: item.action,
+                    service_specification: cfs.clone(),
+                    service: None,
+                    parent_item: Some(item.id.clone()),
+                    characteristics: characteristics.clone(),
+                });
+            }
+        }
+        if service_items.is_empty() {
+            self.settle(id, now, effects);
+            return;
+        }
+        let request = ServiceOrderCreate {
+            external_id: Some(id.to_string()),
+            parent: Some(id),
+            items: service_items,
+        };
+        effects.send(
+            now,
+            Message::Som(SomInput::Create {
+                reply: None,
+                order: request,
+            }),
+        );
+    }
+
+    fn service_order_changed(
+        &mut self,
+        summary: ServiceOrderSummary,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&summary.parent) else {
+            return;
+        };
+        order.service_order = Some(summary.id);
+        if !summary.state.is_terminal() || order.state.is_terminal() {
+            return;
+        }
+        for item in &mut order.items {
+            let children: Vec<_> = summary
+                .items
+                .iter()
+                .filter(|child| child.parent_item == item.id)
+                .collect();
+            if children.is_empty() || item.state.is_terminal() {
+                continue;
+            }
+            item.services = children.iter().filter_map(|child| child.service).collect();
+            let event = match derive_from_items(children.iter().map(|child| child.state)) {
+                Some(OrderEvent::Complete) => OrderEvent::Complete,
+                Some(_) => OrderEvent::Fail,
+                None => continue,
+            };
+            let machine = Machine::ProductOrderItem;
+            if transition(
+                machine,
+                &mut item.state,
+                &mut item.history,
+                event,
+                now,
+                &mut self.illegal,
+            )
+            .is_ok()
+                && event == OrderEvent::Complete
+                && item.action == Action::Add
+            {
+                let product = ProductId(self.next_product);
+                self.next_product += 1;
+                item.product = Some(product);
+                let record = ProductRecord {
+                    id: product,
+                    offering: item.offering.clone(),
+                    status: ProductStatus::Active,
+                    characteristics: item.characteristics.clone(),
+                    order: order.id,
+                    services: item.services.clone(),
+                    start: now,
+                    termination: None,
+                };
+                effects.send(now, Message::Inventory(InventoryInput::Product(record)));
+            }
+        }
+        self.settle(summary.parent, now, effects);
+    }
+
+    /// Moves the order to the terminal state its items imply, once they are all terminal.
+    fn settle(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
+            return;
+        };
+        if transition(
+            Machine::ProductOrder,
+            &mut order.state,
+            &mut order.history,
+            event,
+            now,
+            &mut self.illegal,
+        )
+        .is_err()
+        {
+            return;
+        }
+        order.completion_date = Some(now);
+        self.open = self.open.saturating_sub(1);
+        effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
+        if let Some(evicted) = self.retention.terminal(id) {
+            self.orders.remove(&evicted);
+        }
+    }
+
+    fn cancel(
+        &mut self,
+        reply: ReplyToken,
+        id: ProductOrderId,
+        reason: Option<String>,
+        effects: &mut Effects,
+    ) {
+        let _ = reason;
+        let rejection = match self.orders.get(&id) {
+            None => Rejection::new(
+                RejectionKind::NotFound,
+                format!("product order {id} not found"),
+            ),
+            Some(order) if order.state.is_terminal() => Rejection::new(
+                RejectionKind::Conflict,
+                format!(
+                    "product order {id} is {} and can no longer be cancelled",
+                    order.state.as_str()
+                ),
+            ),
+            Some(_) => Rejection::new(
+                RejectionKind::Unsupported,
+                "cancellation of a running order is not supported yet",
+            ),
+        };
+        effects.reply(reply, Reply::Rejected(rejection));
+    }
+
+    fn patch(
+        &mut self,
+        reply: ReplyToken,
+        id: ProductOrderId,
+        patch: OrderPatch,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            let rejection = Rejection::new(
+                RejectionKind::NotFound,
+                format!("product order {id} not found"),
+            );
+            effects.reply(reply, Reply::Rejected(rejection));
+            return;
+        };
+        let changed =
+            patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
+        if let Some(description) = patch.description {
+            order.description = Some(description);
+        }
+        if let Some(priority) = patch.priority {
+            order.priority = Some(priority);
+        }
+        if let Some(external_id) = patch.external_id {
+            order.external_id = Some(external_id);
+        }
+        effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
+        if changed {
+            effects.publish(
+                EventKind::AttributeValueChange,
+                Subject::ProductOrder(id),
+                now,
+            );
+        }
+    }
+
+    fn delete(&mut self, reply: ReplyToken, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let rejection = match self.orders.get(&id) {
+            None => Rejection::new(
+                RejectionKind::NotFound,
+                format!("product order {id} not found"),
+            ),
+            Some(order) if !order.state.is_terminal() => Rejection::new(
+                RejectionKind::Conflict,
+                format!(
+                    "product order {id} is {}; only terminal orders can be deleted",
+                    order.state.as_str()
+                ),
+            ),
+            Some(_) => {
+                effects.publish(EventKind::Delete, Subject::ProductOrder(id), now);
+                self.orders.remove(&id);
+                effects.reply(reply, Reply::Deleted);
+                return;
+            }
+        };
+        effects.reply(reply, Reply::Rejected(rejection));
+    }
+}

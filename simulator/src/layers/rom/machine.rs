@@ -1,0 +1,616 @@
+//! ROM's state machine: allocate each item's resource in order, then activate each RFS, and
+//! roll everything back (release every allocation, terminate every activation) on a failure.
+//!
+//! Compensation is registered before each forward call: an item's `AllocationId` is fixed
+//! when the order is created, so an allocation whose reply was lost or timed out is released
+//! by name all the same.
+
+use std::time::Duration;
+
+use super::{
+    ActivationSummary, PendingOperation, ResourceOrder, ResourceOrderCreate, ResourceOrderItem,
+    RomInput, RomLayer,
+};
+use crate::config::{ChainConfig, Limits};
+use crate::domain::catalog::ResourceKind;
+use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId};
+use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
+use crate::domain::time::Time;
+use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::layers::common::{History, IllegalLog, OrderPatch, Retention, transition};
+use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
+use crate::layers::som::{ResourceOrderSummary, SomInput};
+use crate::layers::{
+    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
+    SimRng, Subject,
+};
+use crate::network::{
+    AllocationRequest, ElementOperation, ElementOutcome, ElementReply, ElementRequest,
+    NetworkInput, ResourceValue,
+};
+
+/// How often a release is tried before it is counted as a compensation failure.
+const RELEASE_ATTEMPTS_MAX: u32 = 5;
+
+impl RomLayer {
+    /// An empty ROM.
+    pub fn new(chain: &ChainConfig, limits: Limits) -> RomLayer {
+        RomLayer {
+            orders: Default::default(),
+            operations: Default::default(),
+            illegal: IllegalLog::default(),
+            retention: Retention::new(limits.retained_orders_max),
+            next_order: 1,
+            next_number: 1,
+            open: 0,
+            compensation_failures: 0,
+            element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            limits,
+        }
+    }
+
+    fn take_number(&mut self) -> u64 {
+        let number = self.next_number;
+        self.next_number += 1;
+        number
+    }
+}
+
+impl Layer for RomLayer {
+    type Input = RomInput;
+    const ID: LayerId = LayerId::Rom;
+
+    fn handle(&mut self, input: RomInput, now: Time, _rng: &mut SimRng, effects: &mut Effects) {
+        match input {
+            RomInput::Create { reply, order } => self.create(reply, order, now, effects),
+            RomInput::Patch {
+                reply,
+                order,
+                patch,
+            } => self.patch(reply, order, patch, now, effects),
+            RomInput::Delete { reply, order } => self.delete(reply, order, now, effects),
+            RomInput::Element(reply) => self.element_reply(reply, now, effects),
+            RomInput::ActivationChanged(summary) => self.activation_changed(summary, now, effects),
+            RomInput::OperationTimeout(operation) => {
+                self.operation_timeout(operation, now, effects)
+            }
+        }
+    }
+}
+
+impl RomLayer {
+    fn create(
+        &mut self,
+        reply: Option<ReplyToken>,
+        request: ResourceOrderCreate,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if let Err(rejection) = self.validate(&request) {
+            match reply {
+                Some(token) => effects.reply(token, Reply::Rejected(rejection)),
+                None => debug_assert!(false, "SOM sent an invalid resource order: {rejection}"),
+            }
+            return;
+        }
+        let id = ResourceOrderId(self.next_order);
+        self.next_order += 1;
+        let mut items = Vec::with_capacity(request.items.len());
+        for item in request.items {
+            let allocation = AllocationId(self.take_number());
+            items.push(ResourceOrderItem {
+                id: item.id,
+                action: item.action,
+                resource_specification: item.resource_specification,
+                kind: item.kind,
+                service: item.service,
+                service_specification: item.service_specification,
+                allocation,
+                resource: None,
+                value: None,
+                operation: None,
+                state: OrderState::Acknowledged,
+                history: History::starting(OrderState::Acknowledged, now),
+            });
+        }
+        let order = ResourceOrder {
+            id,
+            external_id: request.external_id,
+            description: None,
+            priority: None,
+            parent: request.parent,
+            state: OrderState::Acknowledged,
+            history: History::starting(OrderState::Acknowledged, now),
+            order_date: now,
+            completion_date: None,
+            region: request.region,
+            olt: request.olt,
+            characteristics: request.characteristics,
+            items,
+            activations: Vec::new(),
+        };
+        if let Some(token) = reply {
+            effects.reply(token, Reply::ResourceOrder(Box::new(order.clone())));
+        }
+        self.orders.insert(id, order);
+        self.open += 1;
+        effects.publish(EventKind::Create, Subject::ResourceOrder(id), now);
+        self.start(id, now, effects);
+    }
+
+    fn validate(&self, request: &ResourceOrderCreate) -> Result<(), Rejection> {
+        if self.open >= self.limits.open_orders_max {
+            return Err(Rejection::new(
+                RejectionKind::LimitExceeded,
+                "too many open resource orders; retry later",
+            ));
+        }
+        if request.items.is_empty() || request.items.len() > self.limits.items_per_order_max {
+            return Err(Rejection::new(
+                RejectionKind::InvalidRequest,
+                "orderItem must hold 1 to items_per_order_max items",
+            ));
+        }
+        for (index, item) in request.items.iter().enumerate() {
+            let onu_before = request.items[..index].iter().any(|earlier| {
+                earlier.service == item.service && earlier.kind == ResourceKind::OnuSlot
+            });
+            if item.kind == ResourceKind::VlanPair && !onu_before {
+                return Err(Rejection::new(
+                    RejectionKind::InvalidRequest,
+                    format!(
+                        "item {}: a VLAN pair needs an ONU slot earlier in the same service",
+                        item.id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// acknowledged → inProgress for the order and all its items, then the first allocation.
+    fn start(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if transition(
+            Machine::ResourceOrder,
+            &mut order.state,
+            &mut order.history,
+            OrderEvent::Start,
+            now,
+            &mut self.illegal,
+        )
+        .is_err()
+        {
+            return;
+        }
+        for item in &mut order.items {
+            let _ = transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Start,
+                now,
+                &mut self.illegal,
+            );
+        }
+        effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
+        self.allocate_next(id, now, effects);
+    }
+
+    /// Allocates the first item without a resource, or activates when all have one.
+    fn allocate_next(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let Some(index) = order.items.iter().position(|item| item.value.is_none()) else {
+            self.activate(id, now, effects);
+            return;
+        };
+        let Some(request) = allocation_request(order, index) else {
+            self.fail(id, now, effects);
+            return;
+        };
+        let allocation = order.items[index].allocation;
+        let operation = OperationId(self.take_number());
+        self.operations.insert(
+            operation,
+            PendingOperation::Allocate {
+                order: id,
+                item: index,
+            },
+        );
+        if let Some(order) = self.orders.get_mut(&id) {
+            order.items[index].operation = Some(operation);
+        }
+        let request = ElementOperation::Allocate {
+            allocation,
+            request,
+        };
+        self.call_network(operation, request, now, effects);
+    }
+
+    fn call_network(
+        &self,
+        operation_id: OperationId,
+        operation: ElementOperation,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let request = ElementRequest {
+            operation_id,
+            reply_to: LayerId::Rom,
+            operation,
+        };
+        effects.send(now, Message::Network(NetworkInput::Request(request)));
+        effects.send_at(
+            now.after(self.element_timeout),
+            Message::Rom(RomInput::OperationTimeout(operation_id)),
+        );
+    }
+
+    /// Every item has its resource: ask TMF640 to activate each RFS.
+    fn activate(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let mut services: Vec<_> = order.items.iter().map(|item| item.service).collect();
+        services.dedup();
+        for service in services {
+            let parts = order.items.iter().filter(|item| item.service == service);
+            let resources = parts.clone().filter_map(|item| item.value).collect();
+            let Some(first) = parts.clone().next() else {
+                continue;
+            };
+            let create = ActivationCreate {
+                parent: Some(id),
+                service,
+                service_specification: first.service_specification.clone(),
+                resources,
+                characteristics: order.characteristics.clone(),
+            };
+            effects.send(
+                now,
+                Message::Activation(ActivationInput::Create {
+                    reply: None,
+                    service: create,
+                }),
+            );
+        }
+    }
+
+    fn element_reply(&mut self, reply: ElementReply, now: Time, effects: &mut Effects) {
+        // A reply to an operation that already timed out finds nothing: its compensation ran.
+        let Some(pending) = self.operations.remove(&reply.operation_id) else {
+            return;
+        };
+        match (pending, reply.result) {
+            (PendingOperation::Allocate { order, item }, Ok(ElementOutcome::Allocated(value))) => {
+                self.allocated(order, item, value, now, effects);
+            }
+            (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
+            (PendingOperation::Release { resource, .. }, Ok(_)) => {
+                if let Some(id) = resource {
+                    let status = InventoryInput::ResourceStatus {
+                        id,
+                        status: ResourceStatus::Standby,
+                    };
+                    effects.send(now, Message::Inventory(status));
+                }
+            }
+            (
+                PendingOperation::Release {
+                    allocation,
+                    resource,
+                    attempt,
+                },
+                Err(_),
+            ) => {
+                self.release(allocation, resource, attempt + 1, now, effects);
+            }
+        }
+    }
+
+    fn operation_timeout(&mut self, operation: OperationId, now: Time, effects: &mut Effects) {
+        match self.operations.remove(&operation) {
+            None => {}
+            Some(PendingOperation::Allocate { order, .. }) => self.fail(order, now, effects),
+            Some(PendingOperation::Release {
+                allocation,
+                resource,
+                attempt,
+            }) => {
+                self.release(allocation, resource, attempt + 1, now, effects);
+            }
+        }
+    }
+
+    fn allocated(
+        &mut self,
+        id: ResourceOrderId,
+        index: usize,
+        value: ResourceValue,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let resource = ResourceId(self.take_number());
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(item) = order.items.get_mut(index) else {
+            return;
+        };
+        item.value = Some(value);
+        item.resource = Some(resource);
+        item.operation = None;
+        let record = ResourceRecord {
+            id: resource,
+            specification: item.resource_specification.clone(),
+            kind: item.kind,
+            value,
+            allocation: item.allocation,
+            status: ResourceStatus::Reserved,
+            order: id,
+        };
+        effects.send(now, Message::Inventory(InventoryInput::Resource(record)));
+        if order.state.is_terminal() {
+            // The order failed while this call was in flight: give it straight back.
+            let allocation = item.allocation;
+            self.release(allocation, Some(resource), 1, now, effects);
+            return;
+        }
+        self.allocate_next(id, now, effects);
+    }
+
+    fn activation_changed(&mut self, summary: ActivationSummary, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&summary.parent) else {
+            return;
+        };
+        if !order.activations.contains(&summary.id) {
+            order.activations.push(summary.id);
+        }
+        if order.state.is_terminal() {
+            if summary.state == ServiceState::Active {
+                // Activated after the order failed: compensate.
+                effects.send(
+                    now,
+                    Message::Activation(ActivationInput::Terminate(summary.id)),
+                );
+            }
+            return;
+        }
+        if summary.error.is_some() {
+            self.fail(summary.parent, now, effects);
+            return;
+        }
+        if summary.state != ServiceState::Active {
+            return;
+        }
+        for item in order
+            .items
+            .iter_mut()
+            .filter(|item| item.service == summary.service)
+        {
+            if transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Complete,
+                now,
+                &mut self.illegal,
+            )
+            .is_ok()
+                && let Some(id) = item.resource
+            {
+                let status = InventoryInput::ResourceStatus {
+                    id,
+                    status: ResourceStatus::Available,
+                };
+                effects.send(now, Message::Inventory(status));
+            }
+        }
+        self.settle(summary.parent, now, effects);
+    }
+
+    /// Fails every open item, releases every allocation and terminates every activation.
+    fn fail(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order.state.is_terminal() {
+            return;
+        }
+        let mut releases = Vec::new();
+        for item in &mut order.items {
+            if item.value.is_some() || item.operation.is_some() {
+                releases.push((item.allocation, item.resource));
+            }
+            if let Some(operation) = item.operation.take() {
+                self.operations.remove(&operation);
+            }
+            if !item.state.is_terminal() {
+                let _ = transition(
+                    Machine::ResourceOrderItem,
+                    &mut item.state,
+                    &mut item.history,
+                    OrderEvent::Fail,
+                    now,
+                    &mut self.illegal,
+                );
+            }
+        }
+        for activation in &order.activations {
+            effects.send(
+                now,
+                Message::Activation(ActivationInput::Terminate(*activation)),
+            );
+        }
+        for (allocation, resource) in releases {
+            self.release(allocation, resource, 1, now, effects);
+        }
+        self.settle(id, now, effects);
+    }
+
+    /// Sends (or resends) a release of `allocation`; gives up after the last attempt.
+    fn release(
+        &mut self,
+        allocation: AllocationId,
+        resource: Option<ResourceId>,
+        attempt: u32,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if attempt > RELEASE_ATTEMPTS_MAX {
+            self.compensation_failures += 1;
+            return;
+        }
+        let operation = OperationId(self.take_number());
+        self.operations.insert(
+            operation,
+            PendingOperation::Release {
+                allocation,
+                resource,
+                attempt,
+            },
+        );
+        self.call_network(
+            operation,
+            ElementOperation::Release { allocation },
+            now,
+            effects,
+        );
+    }
+
+    /// Moves the order to the terminal state its items imply and tells the parent.
+    fn settle(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
+            return;
+        };
+        if transition(
+            Machine::ResourceOrder,
+            &mut order.state,
+            &mut order.history,
+            event,
+            now,
+            &mut self.illegal,
+        )
+        .is_err()
+        {
+            return;
+        }
+        order.completion_date = Some(now);
+        self.open = self.open.saturating_sub(1);
+        effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
+        if let Some(parent) = order.parent.clone() {
+            let resources = if order.state == OrderState::Completed {
+                order
+                    .items
+                    .iter()
+                    .filter_map(|item| Some((item.service, item.resource?)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let summary = ResourceOrderSummary {
+                id,
+                parent,
+                state: order.state,
+                resources,
+            };
+            effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
+        }
+        if let Some(evicted) = self.retention.terminal(id) {
+            self.orders.remove(&evicted);
+        }
+    }
+
+    fn patch(
+        &mut self,
+        reply: ReplyToken,
+        id: ResourceOrderId,
+        patch: OrderPatch,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            effects.reply(
+                reply,
+                Reply::Rejected(Rejection::new(
+                    RejectionKind::NotFound,
+                    format!("resource order {id} not found"),
+                )),
+            );
+            return;
+        };
+        let changed =
+            patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
+        order.description = patch.description.or(order.description.take());
+        order.priority = patch.priority.or(order.priority.take());
+        order.external_id = patch.external_id.or(order.external_id.take());
+        effects.reply(reply, Reply::ResourceOrder(Box::new(order.clone())));
+        if changed {
+            effects.publish(
+                EventKind::AttributeValueChange,
+                Subject::ResourceOrder(id),
+                now,
+            );
+        }
+    }
+
+    fn delete(&mut self, reply: ReplyToken, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let rejection = match self.orders.get(&id) {
+            None => Rejection::new(
+                RejectionKind::NotFound,
+                format!("resource order {id} not found"),
+            ),
+            Some(order) if !order.state.is_terminal() => Rejection::new(
+                RejectionKind::Conflict,
+                format!(
+                    "resource order {id} is {}; only terminal orders can be deleted",
+                    order.state.as_str()
+                ),
+            ),
+            Some(_) => {
+                effects.publish(EventKind::Delete, Subject::ResourceOrder(id), now);
+                self.orders.remove(&id);
+                effects.reply(reply, Reply::Deleted);
+                return;
+            }
+        };
+        effects.reply(reply, Reply::Rejected(rejection));
+    }
+}
+
+/// What to ask the network for item `index`; a VLAN pair goes on the PON port of the ONU slot
+/// allocated earlier for the same RFS.
+fn allocation_request(order: &ResourceOrder, index: usize) -> Option<AllocationRequest> {
+    let item = order.items.get(index)?;
+    let region = order.region;
+    Some(match item.kind {
+        ResourceKind::OnuSlot => AllocationRequest::OnuSlot {
+            region,
+            olt: order.olt,
+        },
+        ResourceKind::VlanPair => {
+            let onu = order.items[..index]
+                .iter()
+                .filter(|earlier| earlier.service == item.service)
+                .find_map(|earlier| match earlier.value {
+                    Some(ResourceValue::OnuSlot { olt, pon_port, .. }) => Some((olt, pon_port)),
+                    _ => None,
+                })?;
+            AllocationRequest::VlanPair {
+                olt: onu.0,
+                pon_port: onu.1,
+            }
+        }
+        ResourceKind::Ipv4Address => AllocationRequest::Ipv4Address { region },
+        ResourceKind::DslamPort => AllocationRequest::DslamPort { region },
+        ResourceKind::MulticastVlan => AllocationRequest::MulticastVlan { region },
+        ResourceKind::PhoneNumber => AllocationRequest::PhoneNumber { region },
+    })
+}

@@ -1,0 +1,95 @@
+//! The in-process real-time runtime: orders submitted through `Chain::request` reach a
+//! terminal state, parents advancing on events, and the audit is clean afterwards.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use simulator::config::SimConfig;
+use simulator::domain::ids::ProductOrderId;
+use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
+use simulator::layers::common::{Action, Characteristic};
+use simulator::layers::{Event, EventKind, Message, Reply, Subject};
+use simulator::runtime::{Chain, EventSink};
+use tokio::sync::mpsc;
+
+/// Forwards product order state changes to the test.
+struct StateChanges(mpsc::UnboundedSender<ProductOrderId>);
+
+impl EventSink for StateChanges {
+    fn wants(&self, event: &Event) -> bool {
+        event.kind == EventKind::StateChange && matches!(event.subject, Subject::ProductOrder(_))
+    }
+
+    fn publish(&self, event: &Event, _resource: Value) {
+        if let Subject::ProductOrder(id) = event.subject {
+            let _ = self.0.send(id);
+        }
+    }
+}
+
+fn fibre() -> ProductOrderCreate {
+    ProductOrderCreate {
+        external_id: None,
+        items: vec![ProductOrderItemCreate {
+            id: "1".to_string(),
+            action: Action::Add,
+            offering: Arc::from("fibre-broadband"),
+            product: None,
+            characteristics: vec![Characteristic {
+                name: "region".into(),
+                value: "north".into(),
+            }],
+        }],
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_complete_on_events_and_the_audit_is_clean() {
+    let (sender, mut changes) = mpsc::unbounded_channel();
+    let mut config = SimConfig::default();
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 5.0 };
+    config.profiles.default.failure_probability = 0.05;
+    let chain = Chain::start(config, Arc::new(StateChanges(sender))).expect("chain starts");
+
+    let mut open = BTreeSet::new();
+    for _ in 0..200 {
+        match chain
+            .request(|reply| {
+                Message::Com(ComInput::Create {
+                    reply,
+                    order: fibre(),
+                })
+            })
+            .await
+        {
+            Ok(Reply::ProductOrder(order)) => {
+                open.insert(order.id);
+            }
+            other => panic!("expected an order, got {other:?}"),
+        }
+    }
+    // Paused time advances only when every task is idle, so the timeout cannot fire early.
+    let drained = tokio::time::timeout(Duration::from_secs(600), async {
+        while !open.is_empty() {
+            let id = changes.recv().await.expect("sink alive");
+            if chain
+                .com()
+                .orders
+                .get(&id)
+                .is_some_and(|order| order.state.is_terminal())
+            {
+                open.remove(&id);
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "{} orders never ended", open.len());
+    // Releases of failed orders may still be in flight: wait for the network to go quiet.
+    while chain.stats().timers_pending > 0 || !chain.inboxes_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let report = simulator::audit::run(&chain);
+    assert!(report.ok, "audit: {:#?}", report.findings);
+}
