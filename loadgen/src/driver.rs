@@ -33,6 +33,8 @@ pub struct SendCounters {
     pub waiting: AtomicUsize,
     /// Send tasks alive now (including cancel follow-ups).
     pub active: AtomicUsize,
+    /// When the last send was handed out, microseconds after the start.
+    pub last_send_us: AtomicU64,
 }
 
 /// Everything the send tasks, the listener and the poller share.
@@ -290,6 +292,12 @@ pub async fn drive_open(state: Arc<RunState>, schedule: &Schedule, orders_max: O
             return;
         };
         spawn_send(&state, planned, intended);
+        let sent_at = Instant::now().saturating_duration_since(state.start);
+        let sent_at_us = u64::try_from(sent_at.as_micros()).unwrap_or(u64::MAX);
+        state
+            .counters
+            .last_send_us
+            .store(sent_at_us, Ordering::Relaxed);
     }
     state.wait_idle().await;
 }

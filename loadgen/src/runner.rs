@@ -136,9 +136,8 @@ async fn start_target(
     if let Some(url) = target {
         return Ok((Target::External, url.trim_end_matches('/').to_string()));
     }
-    let config: simulator::config::SimConfig = toml::Value::Table(scenario.simulator.clone())
-        .try_into()
-        .with_context(|| format!("{}: simulator configuration", scenario.file))?;
+    let mut config = simulator::config::SimConfig::from_toml_str(&scenario.text, &scenario.file)?;
+    config.seed = scenario.seed;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = simulator::http::Server::start(config, listener)
         .await
@@ -329,8 +328,9 @@ fn assemble(
     let Ok(tracker) = state.tracker.lock() else {
         bail!("order table poisoned");
     };
-    let measured_s = (load_s - plan.warmup.as_secs_f64()).max(0.001);
-    let (model, users, target_rate, scheduled) = match &plan.model {
+    let counters = &state.counters;
+    let warmup_s = plan.warmup.as_secs_f64();
+    let (model, users, target_rate, scheduled, measured_s) = match &plan.model {
         LoadModel::Open { schedule } => {
             let total = schedule
                 .sends_total()
@@ -342,17 +342,25 @@ fn assemble(
                         .is_some_and(|o| o < plan.warmup)
                 })
                 .count() as u64;
-            let window = (schedule.duration().as_secs_f64() - plan.warmup.as_secs_f64()).max(0.001);
-            (
-                "open",
-                None,
-                Some((total - warm) as f64 / window),
-                Some(total),
-            )
+            // The window ends where the next send would have been due.
+            let end = schedule
+                .intended_offset(total)
+                .unwrap_or_else(|| schedule.duration());
+            let window = (end.as_secs_f64() - warmup_s).max(0.001);
+            // A send loop that fell behind stretches the window and lowers the achieved rate.
+            let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
+            let measured = window.max(last_send_s - warmup_s);
+            let target = (total - warm) as f64 / window;
+            ("open", None, Some(target), Some(total), measured)
         }
-        LoadModel::Closed { users, .. } => ("closed", Some(*users), None, None),
+        LoadModel::Closed { users, .. } => (
+            "closed",
+            Some(*users),
+            None,
+            None,
+            (load_s - warmup_s).max(0.001),
+        ),
     };
-    let counters = &state.counters;
     let load = LoadInfo {
         model: model.into(),
         track: match plan.track {

@@ -182,6 +182,8 @@ pub struct Scenario {
     pub file: String,
     /// The simulator's sections, whole, for embedded mode.
     pub simulator: toml::Table,
+    /// The file's text (the simulator parses and validates it itself in embedded mode).
+    pub text: String,
     /// Region names with fibre (OLTs) and with DSL (DSLAMs), for order payloads.
     pub regions: Regions,
     /// The load.
@@ -246,6 +248,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         seed: parsed.seed.unwrap_or(1),
         file: file.to_string(),
         simulator,
+        text: text.to_string(),
         regions,
         load,
         thresholds,
