@@ -185,3 +185,49 @@ async fn an_unreachable_target_is_an_error_not_a_report() {
         .unwrap_err();
     assert!(format!("{error:#}").contains("not healthy"), "{error:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_prints_the_table_and_exits_with_the_verdict() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("binary");
+    let binary = env!("CARGO_BIN_EXE_loadgen");
+    let run = |checks: &str, out: &str| {
+        let path = dir.join(format!("{out}.toml"));
+        std::fs::write(&path, with_checks(checks)).unwrap();
+        tokio::process::Command::new(binary)
+            .arg("run")
+            .arg(&path)
+            .args([
+                "--target",
+                &fake.url(),
+                "--rate",
+                "50",
+                "--duration",
+                "1s",
+                "--seed",
+                "4",
+            ])
+            .arg("--out")
+            .arg(dir.join(out))
+            .output()
+    };
+    let passing = run(r#""open_at_end == 0""#, "pass").await.unwrap();
+    let stdout = String::from_utf8_lossy(&passing.stdout);
+    assert_eq!(passing.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("open_at_end == 0") && stdout.contains("pass"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("seed 4"), "{stdout}");
+    let failing = run(r#""e2e_max < 1us""#, "fail").await.unwrap();
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failing.stdout).contains("FAIL"));
+    let broken = tokio::process::Command::new(binary)
+        .args(["run", "no-such-scenario.toml", "--quiet"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("no-such-scenario.toml"));
+    fake.stop();
+}
