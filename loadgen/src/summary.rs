@@ -50,9 +50,7 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
     if !report.thresholds.is_empty() {
         let _ = writeln!(text, "\n  {:<36} {:>12}  result", "threshold", "value");
         for t in &report.thresholds {
-            let value = t
-                .value
-                .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"));
+            let value = &t.shown;
             let result = if t.passed { "pass" } else { "FAIL" };
             let _ = writeln!(text, "  {:<36} {value:>12}  {result}", t.check);
         }

@@ -226,6 +226,17 @@ fn parse_value(metric: Metric, value: &str) -> Option<f64> {
     (parsed.is_finite() && parsed >= 0.0).then_some(parsed)
 }
 
+impl Metric {
+    /// A value of this metric for people: `14.9 ms`, `0.25%`, `3`.
+    pub fn format_value(self, value: f64) -> String {
+        match self.unit() {
+            Unit::Duration => format!("{value:.1} ms"),
+            Unit::Ratio => format!("{:.2}%", value * 100.0),
+            Unit::Count => format!("{value}"),
+        }
+    }
+}
+
 impl fmt::Display for Threshold {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

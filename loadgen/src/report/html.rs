@@ -162,9 +162,7 @@ fn thresholds_table(page: &mut String, r: &RunReport) {
         "<h2>Thresholds</h2><table><tr><th>check</th><th>value</th><th>result</th></tr>\n",
     );
     for t in &r.thresholds {
-        let value = t
-            .value
-            .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"));
+        let value = &t.shown;
         let (class, text) = if t.passed {
             ("pass", "pass")
         } else {

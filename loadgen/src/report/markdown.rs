@@ -165,9 +165,7 @@ fn thresholds(md: &mut String, r: &RunReport) {
         "### Thresholds\n\n| check | value | result |\n|---|---:|---|"
     );
     for t in &r.thresholds {
-        let value = t
-            .value
-            .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"));
+        let value = &t.shown;
         let result = if t.passed { "pass" } else { "**FAIL**" };
         let _ = writeln!(md, "| `{}` | {value} | {result} |", t.check);
     }

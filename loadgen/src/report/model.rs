@@ -243,6 +243,8 @@ pub struct ThresholdResult {
     pub metric: String,
     /// Its value (ms, fraction or count); `None` when not measurable.
     pub value: Option<f64>,
+    /// The value for people (`14.9 ms`, `0.25%`, `3`, `n/a`).
+    pub shown: String,
     /// Whether it holds.
     pub passed: bool,
 }
@@ -344,6 +346,8 @@ impl RunReport {
                     check: threshold.text.clone(),
                     metric: threshold.metric.name().to_string(),
                     value,
+                    shown: value
+                        .map_or_else(|| "n/a".to_string(), |v| threshold.metric.format_value(v)),
                     passed: value.is_some_and(|v| threshold.comparison.holds(v, threshold.limit)),
                 }
             })
