@@ -408,6 +408,7 @@ fn assemble(
         early: tracker.events.early,
         terminal_expected: tracker.registered,
         terminal_seen: tracker.registered - tracker.open_count() as u64,
+        untracked: tracker.events.untracked,
     };
     Ok(RunReport {
         schema: SCHEMA_ID.into(),

@@ -27,6 +27,8 @@ use crate::workload::Technology;
 pub const EARLY_EVENTS_MAX: usize = 100_000;
 /// Finished order ids remembered to recognise duplicate events.
 pub const FINISHED_REMEMBERED_MAX: usize = 200_000;
+/// Open orders followed at once; orders beyond it are counted as untracked, not followed.
+pub const OPEN_TRACKED_MAX: usize = 1_000_000;
 
 /// An order loadgen submitted and has not seen finish.
 #[derive(Debug)]
@@ -78,6 +80,8 @@ pub struct EventCounts {
     pub early: u64,
     /// Early events dropped because the early table was full.
     pub early_dropped: u64,
+    /// Orders not followed because [`OPEN_TRACKED_MAX`] orders were open.
+    pub untracked: u64,
 }
 
 /// The order table.
@@ -123,6 +127,10 @@ impl Tracker {
         measured: bool,
         waiter: Option<oneshot::Sender<Outcome>>,
     ) -> Option<Finished> {
+        if self.open.len() >= OPEN_TRACKED_MAX {
+            self.events.untracked += 1;
+            return None;
+        }
         self.registered += 1;
         let record = OrderRecord {
             intended,

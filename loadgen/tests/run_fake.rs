@@ -231,3 +231,50 @@ async fn the_binary_prints_the_table_and_exits_with_the_verdict() {
     assert!(String::from_utf8_lossy(&broken.stderr).contains("no-such-scenario.toml"));
     fake.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_users_wait_for_each_order_and_warmup_is_excluded() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("closed");
+    let text = r#"
+name = "closed"
+[load]
+model = "closed"
+users = 4
+think_time = "5ms"
+duration = "1s"
+orders = 40
+[load.mix]
+add_fibre = 1
+[thresholds]
+checks = ["open_at_end == 0"]
+"#;
+    let outcome = loadgen::run(common::options(
+        common::scenario(&dir, text),
+        &fake.url(),
+        &dir,
+    ))
+    .await
+    .unwrap();
+    let report = &outcome.report;
+    assert_eq!(report.load.model, "closed");
+    assert_eq!(report.load.users, Some(4));
+    assert_eq!(
+        report.outcomes.completed, 40,
+        "the order budget stops the users"
+    );
+    assert_eq!(outcome.exit_code(), 0);
+
+    // Open model, 1 s at 100/s with 0.5 s warm-up: the first 50 sends are not measured.
+    let dir = common::scratch("warmup");
+    let text = SCENARIO.replace("duration = \"1s\"", "duration = \"1s\"\nwarmup = \"500ms\"");
+    let mut options = common::options(common::scenario(&dir, &text), &fake.url(), &dir);
+    options.rate_per_s = Some(100.0);
+    let outcome = loadgen::run(options).await.unwrap();
+    let report = &outcome.report;
+    assert_eq!(report.load.sends_started, 100);
+    assert_eq!(report.requests.by_kind.values().sum::<u64>(), 50);
+    assert_eq!(report.events.terminal_expected, report.events.terminal_seen);
+    assert!((report.load.target_rate_per_s.unwrap() - 100.0).abs() < 1e-6);
+    fake.stop();
+}

@@ -141,7 +141,12 @@ fn summary_table(page: &mut String, r: &RunReport) {
             r.latency.e2e.p50_ms, r.latency.e2e.p99_ms
         ),
     );
-    row(page, "audit ok", format!("{:?}", r.verdict.audit.ok));
+    let audit = match r.verdict.audit.ok {
+        Some(true) => "ok".to_string(),
+        Some(false) => format!("NOT ok ({} findings)", r.verdict.audit.findings),
+        None => "unavailable".to_string(),
+    };
+    row(page, "audit", audit);
     row(
         page,
         "lost / leaks",

@@ -179,6 +179,8 @@ pub struct EventsInfo {
     pub terminal_expected: u64,
     /// Terminal states seen.
     pub terminal_seen: u64,
+    /// Orders not followed because too many were open at once.
+    pub untracked: u64,
 }
 
 /// Latency summaries.
