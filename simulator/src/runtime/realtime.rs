@@ -211,7 +211,7 @@ impl Chain {
         let rom = Arc::new(Mutex::new(RomLayer::new(&chain, limits.clone())));
         let activation = Arc::new(Mutex::new(ActivationLayer::new(&chain, &limits)));
         let network = Arc::new(Mutex::new(network));
-        let inventory = Arc::new(Mutex::new(InventoryLayer::default()));
+        let inventory = Arc::new(Mutex::new(InventoryLayer::new(limits.retained_orders_max)));
 
         let capacity = limits.inbox_capacity.max(1);
         let (com_tx, com_rx) = mpsc::channel(capacity);

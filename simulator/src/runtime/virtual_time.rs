@@ -105,7 +105,7 @@ impl VirtualChain {
             rom: RomLayer::new(&chain, limits.clone()),
             activation: ActivationLayer::new(&chain, &limits),
             network,
-            inventory: InventoryLayer::default(),
+            inventory: InventoryLayer::new(limits.retained_orders_max),
             rngs: LayerId::ALL.map(|layer| layer_rng(seed, layer)),
             queue: BinaryHeap::new(),
             sequence: 0,

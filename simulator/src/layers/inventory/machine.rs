@@ -1,8 +1,21 @@
 //! The inventories' state machine: upserts from the order layers.
 
-use super::{InventoryInput, InventoryLayer};
+use super::{InventoryInput, InventoryLayer, ResourceStatus};
 use crate::domain::time::Time;
+use crate::layers::common::Retention;
 use crate::layers::{Effects, Layer, LayerId, SimRng};
+
+impl InventoryLayer {
+    /// Empty inventories keeping at most `retained_max` released resources.
+    pub fn new(retained_max: usize) -> InventoryLayer {
+        InventoryLayer {
+            products: Default::default(),
+            services: Default::default(),
+            resources: Default::default(),
+            released: Retention::new(retained_max),
+        }
+    }
+}
 
 impl Layer for InventoryLayer {
     type Input = InventoryInput;
@@ -26,8 +39,14 @@ impl Layer for InventoryLayer {
                 self.resources.insert(record.id, record);
             }
             InventoryInput::ResourceStatus { id, status } => {
-                if let Some(record) = self.resources.get_mut(&id) {
-                    record.status = status;
+                let Some(record) = self.resources.get_mut(&id) else {
+                    return;
+                };
+                let released =
+                    status == ResourceStatus::Standby && record.status != ResourceStatus::Standby;
+                record.status = status;
+                if released && let Some(evicted) = self.released.terminal(id) {
+                    self.resources.remove(&evicted);
                 }
             }
         }

@@ -120,8 +120,9 @@ pub enum InventoryInput {
     },
 }
 
-/// The inventories.
-#[derive(Debug, Default)]
+/// The inventories. Live records are bounded by the network's capacity; released resources
+/// are kept for history up to a retention bound.
+#[derive(Debug)]
 pub struct InventoryLayer {
     /// Products by id.
     pub products: BTreeMap<ProductId, ProductRecord>,
@@ -129,6 +130,8 @@ pub struct InventoryLayer {
     pub services: BTreeMap<ServiceId, ServiceRecord>,
     /// Resources by id.
     pub resources: BTreeMap<ResourceId, ResourceRecord>,
+    /// Bound on released resources kept for history.
+    pub released: crate::layers::common::Retention<ResourceId>,
 }
 
 mod machine;
