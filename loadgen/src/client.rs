@@ -12,7 +12,7 @@ use serde_json::Value;
 /// Base path of the TMF622 product ordering API.
 pub const PRODUCT_ORDERING: &str = "/tmf-api/productOrderingManagement/v4";
 /// Base path of the TMF639 resource inventory API.
-pub const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventoryManagement/v4";
+pub const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventory/v4";
 
 /// Largest response body read, bytes.
 pub const RESPONSE_BYTES_MAX: usize = 16 * 1024 * 1024;

@@ -224,7 +224,7 @@ async fn drive(
         Ok(t) => (t.sample().to_vec(), t.open_ids(plan.outside_checks_max)),
         Err(_) => bail!("order table poisoned"),
     };
-    verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids).await;
+    verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
     let _ = report_dir;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;

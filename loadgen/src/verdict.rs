@@ -4,9 +4,9 @@
 //! `GET /admin/audit`, and independently checks through the public APIs: a seeded sample of
 //! the orders it saw finish is fetched one by one (found? same terminal state?), orders still
 //! open are fetched (terminal without an event? lost?), and the resource inventory is scanned
-//! for resources still tied to cancelled or failed orders (leaks).
+//! for resources still reserved when no order is in flight (leaks).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,8 +32,10 @@ pub struct AuditVerdict {
     pub ok: Option<bool>,
     /// Number of findings (0 when ok; from the body's counts otherwise, at least 1).
     pub findings: u64,
-    /// Leak findings the audit reports (sum of numeric fields whose name contains "leak").
+    /// Leak findings the audit reports (findings whose check name contains "leak").
     pub leaks: u64,
+    /// One line per finding with a count: `check: count (first example)`.
+    pub summary: Vec<String>,
     /// The error, when it did not answer.
     pub error: Option<String>,
     /// The body as answered.
@@ -57,7 +59,9 @@ pub struct OutsideVerdict {
     pub inventory_checked: bool,
     /// Resources scanned.
     pub resources_scanned: u64,
-    /// Resources still tied to a cancelled or failed order of the sample.
+    /// Resources by `resourceStatus`.
+    pub resources_by_status: BTreeMap<String, u64>,
+    /// Resources still `reserved` after a full drain (held for no order in flight).
     pub leaks: u64,
     /// Examples, `finding: order id (detail)`.
     pub examples: Vec<String>,
@@ -91,16 +95,17 @@ pub async fn audit(client: &TmfClient) -> AuditVerdict {
     match client.audit().await {
         Ok(body) => {
             let ok = body.get("ok").and_then(Value::as_bool);
-            let leaks = sum_fields(&body, "leak");
+            let (counted, leaks, summary) = findings_of(&body);
             let findings = match ok {
                 Some(true) => 0,
-                _ => sum_fields(&body, "").max(1),
+                _ => counted.max(1),
             };
             AuditVerdict {
                 reachable: true,
                 ok,
                 findings,
                 leaks,
+                summary,
                 error: None,
                 body: Some(body),
             }
@@ -109,6 +114,38 @@ pub async fn audit(client: &TmfClient) -> AuditVerdict {
             error: Some(error.to_string()),
             ..AuditVerdict::default()
         },
+    }
+}
+
+/// Reads the audit's findings: `[{check, count, examples}]` (the simulator's shape) or an
+/// object of counts; answers (total count, leak count, one line per non-zero finding).
+fn findings_of(body: &Value) -> (u64, u64, Vec<String>) {
+    match body.get("findings") {
+        Some(Value::Array(list)) => {
+            let (mut total, mut leaks, mut summary) = (0, 0, Vec::new());
+            for finding in list {
+                let count = finding.get("count").and_then(Value::as_u64).unwrap_or(0);
+                let check = finding.get("check").and_then(Value::as_str).unwrap_or("?");
+                total += count;
+                if check.contains("leak") {
+                    leaks += count;
+                }
+                if count > 0 && summary.len() < EXAMPLES_MAX {
+                    let example = finding.pointer("/examples/0").and_then(Value::as_str);
+                    summary.push(match example {
+                        Some(example) => format!("{check}: {count} (e.g. {example})"),
+                        None => format!("{check}: {count}"),
+                    });
+                }
+            }
+            (total, leaks, summary)
+        }
+        Some(counts @ Value::Object(_)) => (
+            sum_fields(counts, ""),
+            sum_fields(counts, "leak"),
+            Vec::new(),
+        ),
+        _ => (0, 0, Vec::new()),
     }
 }
 
@@ -133,6 +170,7 @@ pub async fn outside_checks(
     client: &TmfClient,
     sample: &[(String, Outcome)],
     open_ids: &[String],
+    drained: bool,
 ) -> OutsideVerdict {
     let mut verdict = OutsideVerdict::default();
     for (id, outcome) in sample {
@@ -167,7 +205,7 @@ pub async fn outside_checks(
             Err(error) => lost(&mut verdict, id, &error),
         }
     }
-    inventory_check(client, sample, &mut verdict).await;
+    inventory_check(client, drained, &mut verdict).await;
     verdict
 }
 
@@ -180,19 +218,10 @@ fn lost(verdict: &mut OutsideVerdict, id: &str, error: &ClientError) {
     }
 }
 
-/// Resource states that mean "free again".
-const FREE_STATES: [&str; 4] = ["available", "standby", "retired", "released"];
-
-async fn inventory_check(
-    client: &TmfClient,
-    sample: &[(String, Outcome)],
-    verdict: &mut OutsideVerdict,
-) {
-    let released: HashSet<&str> = sample
-        .iter()
-        .filter(|(_, o)| matches!(o, Outcome::Cancelled | Outcome::Failed | Outcome::Rejected))
-        .map(|(id, _)| id.as_str())
-        .collect();
+/// After a full drain no order is in flight, so no resource may still be `reserved` (held
+/// for an order in flight): each one that is, is a leak. `available` means in use by a live
+/// service and `standby` released; both are fine.
+async fn inventory_check(client: &TmfClient, drained: bool, verdict: &mut OutsideVerdict) {
     let page = 1_000;
     let mut offset = 0;
     while offset < RESOURCES_SCANNED_MAX {
@@ -205,17 +234,17 @@ async fn inventory_check(
             let status = resource
                 .get("resourceStatus")
                 .and_then(Value::as_str)
-                .unwrap_or("");
-            if FREE_STATES.contains(&status) {
-                continue;
-            }
-            let mut strings = BTreeMap::new();
-            collect_strings(resource, &mut strings, 0);
-            if let Some(order) = strings.keys().find(|s| released.contains(s.as_str())) {
+                .unwrap_or("unknown");
+            *verdict
+                .resources_by_status
+                .entry(status.to_string())
+                .or_insert(0) += 1;
+            if drained && status == "reserved" {
                 verdict.leaks += 1;
                 let id = resource.get("id").and_then(Value::as_str).unwrap_or("?");
+                let name = resource.get("name").and_then(Value::as_str).unwrap_or("");
                 verdict.example(format!(
-                    "leak: resource {id} still tied to {order} ({status})"
+                    "leak: resource {id} {name} still reserved after drain"
                 ));
             }
         }
@@ -223,24 +252,6 @@ async fn inventory_check(
         if resources.len() < page || total.is_some_and(|t| offset as u64 >= t) {
             return;
         }
-    }
-}
-
-fn collect_strings(value: &Value, into: &mut BTreeMap<String, ()>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    match value {
-        Value::String(s) => {
-            into.insert(s.clone(), ());
-        }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|v| collect_strings(v, into, depth + 1)),
-        Value::Object(map) => map
-            .values()
-            .for_each(|v| collect_strings(v, into, depth + 1)),
-        _ => {}
     }
 }
 
@@ -254,5 +265,18 @@ mod tests {
             "examples": {"leaks": 9}}, "resource_leaks": 3});
         assert_eq!(sum_fields(&body, "leak"), 5);
         assert_eq!(sum_fields(&body, ""), 6);
+    }
+
+    #[test]
+    fn the_simulators_finding_list_is_read() {
+        let body = serde_json::json!({"ok": false, "orders": {"com": {"completed": 40}},
+            "findings": [
+                {"check": "no_leaks", "count": 2, "examples": ["ONU olt-1/0/3 held by cancelled PO-4"]},
+                {"check": "legal_history", "count": 0, "examples": []},
+                {"check": "no_double_allocation", "count": 1, "examples": []}]});
+        let (total, leaks, summary) = findings_of(&body);
+        assert_eq!((total, leaks), (3, 2));
+        assert_eq!(summary.len(), 2);
+        assert!(summary[0].starts_with("no_leaks: 2 (e.g. ONU"));
     }
 }

@@ -134,6 +134,9 @@ fn correctness(md: &mut String, r: &RunReport) {
         v.drained, v.drain_wait_s
     );
     let _ = writeln!(md, "- /admin/audit: {audit}");
+    for line in &v.audit.summary {
+        let _ = writeln!(md, "  - {line}");
+    }
     let _ = writeln!(
         md,
         "- outside checks: {} orders fetched, {} lost, {} state mismatches, {} without terminal event, {} not terminal",

@@ -74,8 +74,12 @@ pub async fn start(options: FakeOptions) -> FakeServer {
             get(|| async { Json(json!({"ok": true, "findings": {}})) }),
         )
         .route(
-            "/tmf-api/resourceInventoryManagement/v4/resource",
-            get(|| async { ([("x-total-count", "0")], Json(json!([]))) }),
+            "/tmf-api/resourceInventory/v4/resource",
+            get(|| async {
+                let resources = json!([{"id": "R-1", "name": "ONU olt-1/0/0", "resourceStatus": "available"},
+                    {"id": "R-2", "name": "ONU olt-1/0/1", "resourceStatus": "standby"}]);
+                ([("x-total-count", "2")], Json(resources))
+            }),
         )
         .route(&format!("{PO}/productOrder"), post(create_order))
         .route(&format!("{PO}/productOrder/{{id}}"), get(get_order))
