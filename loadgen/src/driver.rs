@@ -241,7 +241,10 @@ async fn send_cancel(state: &RunState, order_id: &str, due: Instant, measured: b
         match &result {
             Ok(_) => *m.cancel_status.entry(201).or_insert(0) += 1,
             Err(error) => match error.status() {
-                Some(status) => *m.cancel_status.entry(status).or_insert(0) += 1,
+                Some(status) => {
+                    *m.cancel_status.entry(status).or_insert(0) += 1;
+                    m.error_example(&format!("cancel {order_id}"), error);
+                }
                 None => m.record_error("cancel", error, second),
             },
         }

@@ -14,6 +14,8 @@ use hdrhistogram::Histogram;
 
 /// Longest latency recorded, microseconds (larger values saturate): one hour.
 pub const LATENCY_US_MAX: u64 = 3_600_000_000;
+/// Error answers kept as examples.
+pub const ERROR_EXAMPLES_MAX: usize = 10;
 /// Seconds of time series kept.
 pub const SERIES_SECONDS_MAX: usize = 86_400;
 
@@ -127,6 +129,8 @@ pub struct Metrics {
     pub bad_requests_accepted: u64,
     /// Modify/delete that fell back to an add.
     pub fallbacks: u64,
+    /// The first few error answers, `request kind: error` (at most [`ERROR_EXAMPLES_MAX`]).
+    pub error_examples: Vec<String>,
     series: Vec<SecondBucket>,
     current_second: usize,
     current_e2e: Histogram<u64>,
@@ -149,6 +153,7 @@ impl Default for Metrics {
             bad_requests_refused: 0,
             bad_requests_accepted: 0,
             fallbacks: 0,
+            error_examples: Vec::new(),
             series: Vec::new(),
             current_second: 0,
             current_e2e: coarse_histogram(),
@@ -214,6 +219,15 @@ impl Metrics {
         }
         if let Some(bucket) = self.bucket(second) {
             bucket.errors += 1;
+        }
+    }
+
+    /// Keeps `error` as an example if there is room.
+    pub fn error_example(&mut self, request: &str, error: &crate::client::ClientError) {
+        if self.error_examples.len() < ERROR_EXAMPLES_MAX {
+            let mut text = format!("{request}: {error}");
+            text.truncate(300);
+            self.error_examples.push(text);
         }
     }
 

@@ -487,6 +487,7 @@ fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
             .collect(),
         bad_requests_refused: metrics.bad_requests_refused,
         bad_requests_accepted: metrics.bad_requests_accepted,
+        error_examples: metrics.error_examples.clone(),
     }
 }
 

@@ -111,6 +111,9 @@ fn outcomes(md: &mut String, r: &RunReport) {
     for (kind, count) in &q.transport_errors {
         let _ = writeln!(md, "- transport {kind}: {count}");
     }
+    for example in &q.error_examples {
+        let _ = writeln!(md, "- e.g. `{}`", example.replace('`', "'"));
+    }
     let e = &r.events;
     let _ = writeln!(
         md,

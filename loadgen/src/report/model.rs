@@ -139,6 +139,8 @@ pub struct RequestsInfo {
     pub bad_requests_refused: u64,
     /// Deliberately bad requests answered 2xx.
     pub bad_requests_accepted: u64,
+    /// The first error answers (create and cancel), for diagnosis.
+    pub error_examples: Vec<String>,
 }
 
 /// Order outcomes (measured window).
