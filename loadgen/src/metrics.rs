@@ -208,6 +208,7 @@ impl Metrics {
         error: &crate::client::ClientError,
         second: usize,
     ) {
+        self.error_example(request, error);
         match error.status() {
             Some(status) => {
                 *self
