@@ -149,3 +149,30 @@ pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
     let report = chain.audit();
     assert!(report.ok, "audit findings: {:#?}", report.findings);
 }
+
+/// Delivers a cancel of `order` to COM at once, ahead of every queued message (as if it had
+/// overtaken them on the wire), and queues what COM sends; returns COM's reply.
+pub(crate) fn cancel_urgent(chain: &mut VirtualChain, order: ProductOrderId) -> Reply {
+    use rand::SeedableRng;
+    use simulator::layers::{Effect, Effects, Layer, SimRng};
+    let mut effects = Effects::default();
+    let mut rng = SimRng::seed_from_u64(0);
+    let input = ComInput::Cancel {
+        reply: ReplyToken(u64::MAX),
+        order,
+        reason: Some("urgent".to_string()),
+    };
+    let now = chain.now();
+    chain.com.handle(input, now, &mut rng, &mut effects);
+    let mut answer = None;
+    for effect in effects.drain().collect::<Vec<_>>() {
+        match effect {
+            Effect::Send { message, .. } => {
+                chain.submit(|_| message);
+            }
+            Effect::Publish(event) => chain.events.push(event),
+            Effect::Reply { reply, .. } => answer = Some(reply),
+        }
+    }
+    answer.expect("COM answers every cancel")
+}

@@ -242,6 +242,10 @@ pub struct RomLayer {
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
     pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
+    /// For each open order, the RFSs whose activation (or reconfiguration) has succeeded. An
+    /// order's items complete together once every RFS has, so that an order cancelled or
+    /// failed half-way holds no `completed` item whose resources were given back.
+    pub activated: BTreeMap<ResourceOrderId, Vec<ServiceId>>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
