@@ -20,7 +20,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, order_next};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationLayer;
 use crate::layers::com::ComLayer;
-use crate::layers::common::History;
+use crate::layers::common::{Action, History};
 use crate::layers::inventory::{InventoryLayer, ResourceStatus};
 use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
@@ -189,6 +189,14 @@ fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
         .orders
         .values()
         .filter(|order| matches!(order.state, OrderState::Failed | OrderState::Cancelled))
+        // A failed modify or delete names resources that stay in service; only what an add
+        // order allocated must be given back when it fails or is cancelled.
+        .filter(|order| {
+            order
+                .items
+                .first()
+                .is_some_and(|item| item.action == Action::Add)
+        })
         .flat_map(|order| {
             order
                 .items

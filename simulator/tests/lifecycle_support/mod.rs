@@ -147,7 +147,26 @@ pub(crate) fn occupancy(chain: &VirtualChain) -> Vec<(String, u64)> {
 /// Panics with the findings unless the audit is clean.
 pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
     let report = chain.audit();
-    assert!(report.ok, "audit findings: {:#?}", report.findings);
+    if report.ok {
+        return;
+    }
+    let orders: Vec<String> = chain
+        .rom
+        .orders
+        .values()
+        .map(|order| {
+            let items: Vec<String> = order
+                .items
+                .iter()
+                .map(|item| format!("{}:{}", item.allocation, item.state.as_str()))
+                .collect();
+            let action = order.items.first().map(|item| item.action.as_str());
+            let history: Vec<&str> = order.history.entries.iter().map(|(_, s)| s.as_str()).collect();
+            format!("{} {:?} {:?} {history:?} {items:?}", order.id, order.parent, action)
+        })
+        .collect();
+    let findings: Vec<_> = report.findings.iter().filter(|f| f.count > 0).collect();
+    panic!("audit findings: {findings:#?}\nresource orders: {orders:#?}");
 }
 
 /// Delivers a cancel of `order` to COM at once, ahead of every queued message (as if it had

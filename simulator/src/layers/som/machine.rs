@@ -661,7 +661,7 @@ pub(super) fn resource_order(
 }
 
 /// Records the CFS and its RFSs in the TMF638 inventory in `state`.
-fn record_services(
+pub(super) fn record_services(
     cfs: ServiceId,
     live: &LiveCfs,
     order: ServiceOrderId,
