@@ -66,8 +66,11 @@ fn speed_change_reconfigures_without_new_resources() {
     );
     let cfs = live.services[0].1;
     assert_eq!(
-        characteristic_text(&chain.som.services[&cfs].characteristics, "downstreamSpeedMbps")
-            .as_deref(),
+        characteristic_text(
+            &chain.som.services[&cfs].characteristics,
+            "downstreamSpeedMbps"
+        )
+        .as_deref(),
         Some("500"),
         "SOM's live CFS has the new speed"
     );
@@ -96,15 +99,36 @@ fn migration_moves_the_product_from_dslam_to_olt() {
 
     let order = run(
         &mut chain,
-        vec![change(Action::Modify, "fibre-broadband", product, Vec::new())],
+        vec![change(
+            Action::Modify,
+            "fibre-broadband",
+            product,
+            Vec::new(),
+        )],
     );
 
     assert_eq!(order.state, OrderState::Completed);
-    assert_eq!(order.items[0].product, Some(product), "the product keeps its id");
-    assert_eq!(held(&chain, ResourceKind::DslamPort), 0, "DSLAM port released");
+    assert_eq!(
+        order.items[0].product,
+        Some(product),
+        "the product keeps its id"
+    );
+    assert_eq!(
+        held(&chain, ResourceKind::DslamPort),
+        0,
+        "DSLAM port released"
+    );
     assert_eq!(held(&chain, ResourceKind::OnuSlot), 1, "ONU slot allocated");
-    assert_eq!(held(&chain, ResourceKind::VlanPair), 1, "VLAN pair allocated");
-    assert_eq!(held(&chain, ResourceKind::Ipv4Address), 1, "one address, not two");
+    assert_eq!(
+        held(&chain, ResourceKind::VlanPair),
+        1,
+        "VLAN pair allocated"
+    );
+    assert_eq!(
+        held(&chain, ResourceKind::Ipv4Address),
+        1,
+        "one address, not two"
+    );
     assert_eq!(chain.network.allocations().count(), 3);
     let live = &chain.com.products[&product];
     assert_eq!(&*live.offering, "fibre-broadband");
@@ -135,7 +159,11 @@ fn bundle_change_adds_iptv_beside_broadband() {
     );
 
     assert_eq!(order.state, OrderState::Completed);
-    assert_eq!(held(&chain, ResourceKind::MulticastVlan), 1, "multicast membership");
+    assert_eq!(
+        held(&chain, ResourceKind::MulticastVlan),
+        1,
+        "multicast membership"
+    );
     assert_eq!(chain.network.allocations().count(), before + 1);
     let live = &chain.com.products[&product];
     assert_eq!(live.services.len(), 2, "internet access and IPTV");
@@ -241,7 +269,12 @@ fn no_change_produces_no_downstream_work() {
 
     let order = run(
         &mut chain,
-        vec![change(Action::NoChange, "fibre-broadband", product, Vec::new())],
+        vec![change(
+            Action::NoChange,
+            "fibre-broadband",
+            product,
+            Vec::new(),
+        )],
     );
 
     assert_eq!(order.state, OrderState::Completed);
@@ -249,7 +282,10 @@ fn no_change_produces_no_downstream_work() {
     assert_eq!(chain.som.orders.len(), service_orders);
     assert_eq!(chain.rom.orders.len(), resource_orders);
     assert_eq!(occupancy(&chain), before);
-    assert!(chain.com.products[&product].busy.is_none(), "product free again");
+    assert!(
+        chain.com.products[&product].busy.is_none(),
+        "product free again"
+    );
     assert_audit_clean(&chain);
 }
 
@@ -288,7 +324,11 @@ fn changes_of_unknown_or_busy_products_are_refused_at_create() {
             &mut chain,
             vec![change(action, "fibre-broadband", product, Vec::new())],
         );
-        assert_eq!(rejection.kind, RejectionKind::Conflict, "{action:?} while busy");
+        assert_eq!(
+            rejection.kind,
+            RejectionKind::Conflict,
+            "{action:?} while busy"
+        );
     }
     chain.run_until_idle();
     assert_eq!(chain.com.orders[&busy].state, OrderState::Completed);
@@ -297,10 +337,19 @@ fn changes_of_unknown_or_busy_products_are_refused_at_create() {
         &mut chain,
         vec![change(Action::Modify, "fibre-broadband", product, speed)],
     );
-    assert_eq!(again.state, OrderState::Completed, "free once the change ended");
+    assert_eq!(
+        again.state,
+        OrderState::Completed,
+        "free once the change ended"
+    );
     let rejection = refused(
         &mut chain,
-        vec![change(Action::Modify, "no-such-offering", product, Vec::new())],
+        vec![change(
+            Action::Modify,
+            "no-such-offering",
+            product,
+            Vec::new(),
+        )],
     );
     assert_eq!(rejection.kind, RejectionKind::InvalidRequest);
     assert_audit_clean(&chain);

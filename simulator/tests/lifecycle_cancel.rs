@@ -52,8 +52,20 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
             .all(|service| service.state == ServiceState::Terminated),
         "every activation terminated"
     );
-    assert!(chain.som.cancels.values().all(|request| request.state == TaskState::Done));
-    assert!(chain.rom.cancels.values().all(|request| request.state == TaskState::Done));
+    assert!(
+        chain
+            .som
+            .cancels
+            .values()
+            .all(|request| request.state == TaskState::Done)
+    );
+    assert!(
+        chain
+            .rom
+            .cancels
+            .values()
+            .all(|request| request.state == TaskState::Done)
+    );
     assert_audit_clean(chain);
 }
 
@@ -96,7 +108,12 @@ fn cancel_after_each_resource_allocation() {
         let id = fibre(&mut chain);
         step_until(&mut chain, "the allocations", |chain| {
             chain.rom.orders.values().next().is_some_and(|order| {
-                order.items.iter().filter(|item| item.value.is_some()).count() == allocated
+                order
+                    .items
+                    .iter()
+                    .filter(|item| item.value.is_some())
+                    .count()
+                    == allocated
             })
         });
         assert_eq!(chain.network.allocations().count(), allocated);
@@ -215,7 +232,10 @@ fn cancel_at_every_boundary(urgent: bool) {
             other => panic!("boundary {boundary}: unexpected {other:?}"),
         }
     }
-    assert!(won > 5 && lost > 0, "urgent {urgent}: {won} won, {lost} lost");
+    assert!(
+        won > 5 && lost > 0,
+        "urgent {urgent}: {won} won, {lost} lost"
+    );
 }
 
 /// Runs a fibre order, cancelled after `boundary` steps, and `duplicates` more cancels at the
@@ -243,7 +263,11 @@ fn cancelled_run(boundary: usize, again: &[usize]) -> (Vec<String>, VirtualChain
         assert_eq!(duplicate.id, first.id, "after the drain");
         assert_eq!(duplicate.state, TaskState::Done);
     }
-    let events = chain.events.iter().map(|event| format!("{event:?}")).collect();
+    let events = chain
+        .events
+        .iter()
+        .map(|event| format!("{event:?}"))
+        .collect();
     (events, chain)
 }
 
@@ -300,9 +324,10 @@ fn cancels_of_terminal_orders_are_refused_with_conflict() {
 #[test]
 fn failed_orders_refuse_cancel() {
     let mut chain = chain_with(|config| {
-        let mut profile = simulator::network::profile::OperationProfile::default();
-        profile.failure_probability = 1.0;
-        config.profiles.allocate = Some(profile);
+        config.profiles.allocate = Some(simulator::network::profile::OperationProfile {
+            failure_probability: 1.0,
+            ..Default::default()
+        });
     });
     let order = run(&mut chain, vec![add("1", "fibre-broadband")]);
     assert_eq!(order.state, OrderState::Failed);
@@ -334,12 +359,20 @@ fn running_modify_and_delete_orders_refuse_cancel() {
     // Not yet started: the change is simply discarded, and the product stays as it was.
     let delete = place(
         &mut chain,
-        vec![change(Action::Delete, "fibre-broadband", product, Vec::new())],
+        vec![change(
+            Action::Delete,
+            "fibre-broadband",
+            product,
+            Vec::new(),
+        )],
     );
     cancel_request(cancel_urgent(&mut chain, delete));
     chain.run_until_idle();
     assert_eq!(chain.com.orders[&delete].state, OrderState::Cancelled);
-    assert!(chain.com.products[&product].busy.is_none(), "product free again");
+    assert!(
+        chain.com.products[&product].busy.is_none(),
+        "product free again"
+    );
     assert_eq!(chain.network.allocations().count(), 3, "still in service");
     assert_audit_clean(&chain);
 }
@@ -373,6 +406,9 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
             chain.com.orders[&id].state == state
         });
         cancel_and_check(&mut chain, id, &empty);
-        assert!(chain.som.orders.is_empty(), "a held order never reached SOM");
+        assert!(
+            chain.som.orders.is_empty(),
+            "a held order never reached SOM"
+        );
     }
 }

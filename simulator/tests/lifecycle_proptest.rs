@@ -68,9 +68,11 @@ fn build(seed: u64, faults: &Faults) -> VirtualChain {
         forward.reply_lost_probability = faults.lost;
         // Compensation may fail or lose its reply too, but not so often that five attempts
         // in a row fail (that is a finding the audit rightly reports).
-        let mut back = OperationProfile::default();
-        back.failure_probability = faults.failure / 3.0;
-        back.reply_lost_probability = faults.lost;
+        let back = OperationProfile {
+            failure_probability: faults.failure / 3.0,
+            reply_lost_probability: faults.lost,
+            ..Default::default()
+        };
         config.profiles.release = Some(back.clone());
         config.profiles.deactivate = Some(back);
     })
@@ -208,15 +210,27 @@ fn check_cancel_reply(chain: &VirtualChain, id: ProductOrderId, reply: Reply) {
 /// The order and everything under it, for a failure message.
 fn describe(chain: &VirtualChain, id: ProductOrderId) -> String {
     let mut text = format!("{:#?}\n", chain.com.orders[&id]);
-    for order in chain.som.orders.values().filter(|order| order.parent == Some(id)) {
+    for order in chain
+        .som
+        .orders
+        .values()
+        .filter(|order| order.parent == Some(id))
+    {
         text.push_str(&format!("{order:#?}\n"));
         for child in chain.rom.orders.values() {
-            if child.parent.as_ref().is_some_and(|(parent, _)| *parent == order.id) {
+            if child
+                .parent
+                .as_ref()
+                .is_some_and(|(parent, _)| *parent == order.id)
+            {
                 text.push_str(&format!("{child:#?}\n"));
             }
         }
     }
-    text.push_str(&format!("{:#?}\n{:#?}\n", chain.som.cancels, chain.rom.cancels));
+    text.push_str(&format!(
+        "{:#?}\n{:#?}\n",
+        chain.som.cancels, chain.rom.cancels
+    ));
     text
 }
 
@@ -245,14 +259,37 @@ fn check_drained(chain: &VirtualChain) {
         }
     }
     for order in chain.som.orders.values() {
-        assert!(order.state.is_terminal(), "{} {:?}", order.id, order.history);
+        assert!(
+            order.state.is_terminal(),
+            "{} {:?}",
+            order.id,
+            order.history
+        );
     }
     for order in chain.rom.orders.values() {
-        assert!(order.state.is_terminal(), "{} {:?}", order.id, order.history);
+        assert!(
+            order.state.is_terminal(),
+            "{} {:?}",
+            order.id,
+            order.history
+        );
     }
-    let open = |state: TaskState| !matches!(state, TaskState::Done | TaskState::TerminatedWithError);
-    assert!(!chain.som.cancels.values().any(|request| open(request.state)));
-    assert!(!chain.rom.cancels.values().any(|request| open(request.state)));
+    let open =
+        |state: TaskState| !matches!(state, TaskState::Done | TaskState::TerminatedWithError);
+    assert!(
+        !chain
+            .som
+            .cancels
+            .values()
+            .any(|request| open(request.state))
+    );
+    assert!(
+        !chain
+            .rom
+            .cancels
+            .values()
+            .any(|request| open(request.state))
+    );
     assert_audit_clean(chain);
 }
 

@@ -86,7 +86,10 @@ pub(crate) fn created(chain: &mut VirtualChain, token: ReplyToken) -> ProductOrd
 }
 
 /// Submits an order, waits for the acknowledgement, returns its id.
-pub(crate) fn place(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate>) -> ProductOrderId {
+pub(crate) fn place(
+    chain: &mut VirtualChain,
+    items: Vec<ProductOrderItemCreate>,
+) -> ProductOrderId {
     let token = submit(chain, items);
     created(chain, token)
 }
@@ -102,7 +105,9 @@ pub(crate) fn run(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate>) 
 pub(crate) fn product(chain: &mut VirtualChain, offering: &str) -> ProductId {
     let order = run(chain, vec![add("1", offering)]);
     assert_eq!(order.state, OrderState::Completed, "{offering} order");
-    order.items[0].product.expect("a product on the completed item")
+    order.items[0]
+        .product
+        .expect("a product on the completed item")
 }
 
 /// Submits a create that must be refused; returns the refusal.
@@ -140,7 +145,11 @@ pub(crate) fn occupancy(chain: &VirtualChain) -> Vec<(String, u64)> {
         .network
         .pool_stats()
         .into_iter()
-        .map(|PoolStats { name, allocated, .. }| (name, allocated))
+        .map(
+            |PoolStats {
+                 name, allocated, ..
+             }| (name, allocated),
+        )
         .collect()
 }
 
@@ -161,8 +170,16 @@ pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
                 .map(|item| format!("{}:{}", item.allocation, item.state.as_str()))
                 .collect();
             let action = order.items.first().map(|item| item.action.as_str());
-            let history: Vec<&str> = order.history.entries.iter().map(|(_, s)| s.as_str()).collect();
-            format!("{} {:?} {:?} {history:?} {items:?}", order.id, order.parent, action)
+            let history: Vec<&str> = order
+                .history
+                .entries
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect();
+            format!(
+                "{} {:?} {:?} {history:?} {items:?}",
+                order.id, order.parent, action
+            )
         })
         .collect();
     let findings: Vec<_> = report.findings.iter().filter(|f| f.count > 0).collect();

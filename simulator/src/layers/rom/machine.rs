@@ -41,6 +41,7 @@ impl RomLayer {
             cancels: Default::default(),
             by_parent: Default::default(),
             activated: Default::default(),
+            releases: Default::default(),
             illegal: IllegalLog::default(),
             retention: Retention::new(limits.retained_orders_max),
             next_order: 1,
@@ -384,9 +385,15 @@ impl RomLayer {
                 self.allocated(order, item, value, now, effects);
             }
             (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
-            (PendingOperation::Release { resource, item, .. }, Ok(_)) => {
-                self.released(resource, item, now, effects)
-            }
+            (
+                PendingOperation::Release {
+                    allocation,
+                    resource,
+                    item,
+                    ..
+                },
+                Ok(_),
+            ) => self.released(allocation, resource, item, now, effects),
             (
                 PendingOperation::Release {
                     allocation,
@@ -597,7 +604,23 @@ impl RomLayer {
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
         }
         if let Some(evicted) = self.retention.terminal(id) {
-            self.orders.remove(&evicted);
+            self.evict(evicted);
+        }
+    }
+
+    /// Forgets a terminal order the retention bound pushed out, and its release counts
+    /// (those of resources still in service stay).
+    fn evict(&mut self, id: ResourceOrderId) {
+        let Some(order) = self.orders.remove(&id) else {
+            return;
+        };
+        for item in &order.items {
+            let in_service = item
+                .resource
+                .is_some_and(|resource| self.live.contains_key(&resource));
+            if !in_service {
+                self.releases.remove(&item.allocation);
+            }
         }
     }
 

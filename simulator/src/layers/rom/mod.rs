@@ -246,6 +246,11 @@ pub struct RomLayer {
     /// order's items complete together once every RFS has, so that an order cancelled or
     /// failed half-way holds no `completed` item whose resources were given back.
     pub activated: BTreeMap<ResourceOrderId, Vec<ServiceId>>,
+    /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
+    /// must give back each allocation exactly once. Entries leave with the retained orders
+    /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`
+    /// plus the resources in service.
+    pub releases: BTreeMap<AllocationId, u32>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
