@@ -23,7 +23,7 @@ use simulator::domain::time::Time;
 use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
 use simulator::http::error::ApiError;
 use simulator::layers::com::ComInput;
-use simulator::layers::{EventKind, Message, Reply, ReplyToken, Subject};
+use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
@@ -64,8 +64,8 @@ impl EventLog {
         }
     }
 
-    fn fold(&mut self, description: &str) {
-        let event_hash = fnv(description.as_bytes(), FNV_OFFSET);
+    fn fold(&mut self, event: &Event) {
+        let event_hash = fnv(&event_bytes(event), FNV_OFFSET);
         self.hash = fnv(&event_hash.to_le_bytes(), self.hash);
         if self.hashes.len() < EVENT_HASHES_MAX {
             self.hashes.push(event_hash);
@@ -73,10 +73,37 @@ impl EventLog {
         if let Some((index, captured)) = &mut self.capture
             && *index == self.count
         {
-            *captured = Some(description.to_string());
+            *captured = Some(format!(
+                "t={} {:?} {:?}",
+                event.time, event.kind, event.subject
+            ));
         }
         self.count += 1;
     }
+}
+
+/// A stable encoding of an event: time, kind, subject kind and id (no formatting, so hashing
+/// stays cheap on hour-long runs).
+fn event_bytes(event: &Event) -> [u8; 18] {
+    let kind = match event.kind {
+        EventKind::Create => 0,
+        EventKind::StateChange => 1,
+        EventKind::AttributeValueChange => 2,
+        EventKind::Delete => 3,
+    };
+    let (subject, id) = match event.subject {
+        Subject::ProductOrder(id) => (0, id.0),
+        Subject::CancelProductOrder(id) => (1, id.0),
+        Subject::ServiceOrder(id) => (2, id.0),
+        Subject::ResourceOrder(id) => (3, id.0),
+        Subject::ActivationService(id) => (4, id.0),
+    };
+    let mut bytes = [0u8; 18];
+    bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
+    bytes[8] = kind;
+    bytes[9] = subject;
+    bytes[10..].copy_from_slice(&id.to_le_bytes());
+    bytes
 }
 
 /// What a virtual-time run produced, before the report is written.
@@ -478,12 +505,7 @@ impl Driver<'_> {
         }
         let events = std::mem::take(&mut self.chain.events);
         for event in events {
-            self.log.fold(&format!(
-                "{}|{:?}|{:?}",
-                event.time.as_micros(),
-                event.kind,
-                event.subject
-            ));
+            self.log.fold(&event);
             let (EventKind::StateChange, Subject::ProductOrder(id)) = (event.kind, event.subject)
             else {
                 continue;
