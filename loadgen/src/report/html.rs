@@ -82,6 +82,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         &distributions,
     ));
     page.push_str(&outcome_bars(report));
+    findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
     page
@@ -157,6 +158,25 @@ fn summary_table(page: &mut String, r: &RunReport) {
         ),
     );
     page.push_str("</table>\n");
+}
+
+fn findings_list(page: &mut String, r: &RunReport) {
+    let lines: Vec<&String> = r
+        .verdict
+        .audit
+        .summary
+        .iter()
+        .chain(&r.verdict.outside.examples)
+        .chain(&r.requests.error_examples)
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    page.push_str("<h2>Findings and errors</h2><ul>\n");
+    for line in lines {
+        let _ = writeln!(page, "<li><code>{}</code></li>", escape(line));
+    }
+    page.push_str("</ul>\n");
 }
 
 fn thresholds_table(page: &mut String, r: &RunReport) {
