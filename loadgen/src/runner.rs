@@ -219,10 +219,16 @@ async fn drive(
         audit: verdict::audit(&client).await,
         ..VerdictInfo::default()
     };
-    let (sample, open_ids) = match tracker.lock() {
-        Ok(t) => (t.sample().to_vec(), t.open_ids(plan.outside_checks_max)),
+    let (sample, open_ids, seen) = match tracker.lock() {
+        Ok(t) => (
+            t.sample().to_vec(),
+            t.open_ids(plan.outside_checks_max),
+            t.outcomes_all,
+        ),
         Err(_) => bail!("order table poisoned"),
     };
+    (verdict_info.counts_agree, verdict_info.count_differences) =
+        verdict::compare_counts(&verdict_info.audit, &seen);
     verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;

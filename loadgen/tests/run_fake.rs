@@ -76,6 +76,12 @@ async fn a_passing_run_counts_everything_and_exits_zero() {
     assert_eq!(report.latency.e2e.count, o.tracked);
     assert_eq!(report.latency.submit.count, o.tracked);
     assert_eq!(report.verdict.audit.ok, Some(true));
+    assert_eq!(
+        report.verdict.counts_agree,
+        Some(true),
+        "{:?}",
+        report.verdict.count_differences
+    );
     assert_eq!(report.verdict.outside.lost_orders, 0);
     assert_eq!(report.verdict.outside.state_mismatches, 0);
     assert!(report.verdict.outside.orders_checked >= o.tracked.min(1_000));

@@ -140,6 +140,18 @@ fn correctness(md: &mut String, r: &RunReport) {
     for line in &v.audit.summary {
         let _ = writeln!(md, "  - {line}");
     }
+    match v.counts_agree {
+        Some(true) => {
+            let _ = writeln!(md, "- outcome counts agree with the simulator's");
+        }
+        Some(false) => {
+            let _ = writeln!(md, "- outcome counts DISAGREE with the simulator's:");
+            for line in &v.count_differences {
+                let _ = writeln!(md, "  - {line}");
+            }
+        }
+        None => {}
+    }
     let _ = writeln!(
         md,
         "- outside checks: {} orders fetched, {} lost, {} state mismatches, {} without terminal event, {} not terminal",

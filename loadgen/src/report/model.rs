@@ -226,6 +226,11 @@ pub struct VerdictInfo {
     pub audit: AuditVerdict,
     /// The outside checks.
     pub outside: OutsideVerdict,
+    /// Whether the terminal outcomes loadgen saw (warm-up included) equal the simulator's
+    /// product order counts in the audit; `None` when the audit gives none.
+    pub counts_agree: Option<bool>,
+    /// One line per outcome whose counts differ.
+    pub count_differences: Vec<String>,
 }
 
 /// loadgen's own health.
@@ -331,6 +336,10 @@ impl RunReport {
             Metric::Leaks => (outside.leaks + self.verdict.audit.leaks) as f64,
             Metric::LostOrders => outside.lost_orders as f64,
             Metric::StateMismatches => outside.state_mismatches as f64,
+            Metric::CountDifferences => match self.verdict.counts_agree {
+                Some(_) => self.verdict.count_differences.len() as f64,
+                None => return None,
+            },
             Metric::EventsMissing => {
                 (self
                     .events
