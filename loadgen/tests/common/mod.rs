@@ -70,9 +70,7 @@ pub async fn start(options: FakeOptions) -> FakeServer {
     let app = axum::Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
-            "/admin/audit",
-            get(|| async { Json(json!({"ok": true, "findings": {}})) }),
-        )
+            "/admin/audit", get(audit))
         .route(
             "/tmf-api/resourceInventory/v4/resource",
             get(|| async {
