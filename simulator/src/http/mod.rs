@@ -1,12 +1,71 @@
 //! The TMF REST API over a running [`Chain`]: thin axum handlers that translate TMF JSON to
 //! layer messages and store reads, plus the hubs and the operator endpoints.
+//!
+//! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
+//! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
+//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`activation`],
+//! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
+//! (health, metrics, audit) and [`snapshot`] (event payloads).
 
+pub mod activation;
+pub mod admin;
+pub mod catalog;
+pub mod common;
+pub mod dto;
+pub mod error;
+pub mod hub;
+pub mod inventory;
+pub mod list;
+pub mod product_ordering;
+pub mod resource_ordering;
+pub mod service_ordering;
 pub mod snapshot;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::DefaultBodyLimit;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
 
 use crate::config::SimConfig;
+use crate::http::common::AppState;
+use crate::http::dto::{PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING};
+use crate::http::error::ApiError;
 use crate::runtime::Chain;
+
+pub use hub::Hub;
+
+/// The whole API over `chain`, with `hub` serving the subscriptions. Bounded by the chain's
+/// limits: bodies over `body_bytes_max` get 413, requests beyond `http_concurrency_max` in
+/// flight get 503; both with TMF Error bodies.
+pub fn app(chain: Chain, hub: Hub) -> Router {
+    let limits = chain.config().limits.clone();
+    let overload = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|error: tower::BoxError| async move {
+            tracing::debug!(%error, "request shed");
+            ApiError::overloaded("the simulator is serving its maximum of concurrent requests")
+        }))
+        .load_shed()
+        .layer(GlobalConcurrencyLimitLayer::new(
+            limits.http_concurrency_max.max(1),
+        ));
+    Router::new()
+        .nest(PRODUCT_ORDERING, product_ordering::routes())
+        .nest(SERVICE_ORDERING, service_ordering::routes())
+        .nest(RESOURCE_ORDERING, resource_ordering::routes())
+        .nest(SERVICE_ACTIVATION, activation::routes())
+        .merge(inventory::routes())
+        .merge(catalog::routes())
+        .merge(admin::routes())
+        .fallback(error::not_found_fallback)
+        .method_not_allowed_fallback(error::method_not_allowed_fallback)
+        .layer(DefaultBodyLimit::max(limits.body_bytes_max))
+        .layer(overload)
+        .with_state(AppState { chain, hub })
+}
 
 /// A simulator serving HTTP on a bound listener.
 pub struct Server {
@@ -14,6 +73,8 @@ pub struct Server {
     pub local_addr: SocketAddr,
     /// The chain it serves.
     pub chain: Chain,
+    /// The hubs (subscriptions and delivery counters).
+    pub hub: Hub,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -24,13 +85,39 @@ impl Server {
         config: SimConfig,
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Server> {
-        let _ = (config, listener);
-        todo!("http helper")
+        let local_addr = listener.local_addr()?;
+        let hub = Hub::new(&config.limits);
+        let chain = Chain::start(config, Arc::new(hub.clone()))?;
+        hub.set_clock(chain.clock());
+        let router = app(chain.clone(), hub.clone());
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = signal.await;
+                })
+                .await
+        });
+        tracing::info!(%local_addr, "simulator serving");
+        Ok(Server {
+            local_addr,
+            chain,
+            hub,
+            shutdown,
+            task,
+        })
     }
 
-    /// Stops serving and waits for the server task to end.
+    /// The hubs (for delivery counters).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Stops serving, waits for the server task to end, and stops event delivery.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
-        self.task.await.unwrap_or(Ok(()))
+        let result = self.task.await.unwrap_or(Ok(()));
+        self.hub.close();
+        result
     }
 }

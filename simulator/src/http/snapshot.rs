@@ -1,7 +1,9 @@
-//! Event payloads: each layer renders the TMF JSON of what it holds.
+//! Event payloads: each layer renders the TMF JSON of what it holds, with the same renderers
+//! the GETs use (without element names, which live in the topology: events show numeric ids).
 
 use serde_json::Value;
 
+use crate::http::dto::{RenderContext, activation, product_order, resource_order, service_order};
 use crate::layers::Subject;
 use crate::layers::activation::ActivationLayer;
 use crate::layers::com::ComLayer;
@@ -11,21 +13,69 @@ use crate::layers::som::SomLayer;
 use crate::network::NetworkLayer;
 use crate::runtime::{Snapshot, WallClock};
 
-macro_rules! no_snapshot {
-    ($($layer:ty),*) => {$(
-        impl Snapshot for $layer {
-            fn snapshot(&self, _subject: &Subject, _clock: &WallClock) -> Option<Value> {
-                None
-            }
-        }
-    )*};
+fn context(clock: &WallClock) -> RenderContext<'static> {
+    RenderContext {
+        clock: *clock,
+        topology: None,
+    }
 }
 
-no_snapshot!(
-    ComLayer,
-    SomLayer,
-    RomLayer,
-    ActivationLayer,
-    NetworkLayer,
-    InventoryLayer
-);
+impl Snapshot for ComLayer {
+    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
+        match subject {
+            Subject::ProductOrder(id) => self
+                .orders
+                .get(id)
+                .map(|order| product_order::render(order, &context(clock))),
+            Subject::CancelProductOrder(id) => self
+                .cancels
+                .get(id)
+                .map(|cancel| product_order::render_cancel(cancel, &context(clock))),
+            _ => None,
+        }
+    }
+}
+
+impl Snapshot for SomLayer {
+    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
+        let Subject::ServiceOrder(id) = subject else {
+            return None;
+        };
+        let order = self.orders.get(id)?;
+        Some(service_order::render(order, &context(clock)))
+    }
+}
+
+impl Snapshot for RomLayer {
+    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
+        let Subject::ResourceOrder(id) = subject else {
+            return None;
+        };
+        let order = self.orders.get(id)?;
+        Some(resource_order::render(order, &context(clock)))
+    }
+}
+
+impl Snapshot for ActivationLayer {
+    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
+        let Subject::ActivationService(id) = subject else {
+            return None;
+        };
+        let service = self.services.get(id)?;
+        Some(activation::render(service, &context(clock)))
+    }
+}
+
+/// The network publishes no TMF events.
+impl Snapshot for NetworkLayer {
+    fn snapshot(&self, _subject: &Subject, _clock: &WallClock) -> Option<Value> {
+        None
+    }
+}
+
+/// The inventories publish no events (TMF637/638/639 hubs are not served).
+impl Snapshot for InventoryLayer {
+    fn snapshot(&self, _subject: &Subject, _clock: &WallClock) -> Option<Value> {
+        None
+    }
+}

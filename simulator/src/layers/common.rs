@@ -68,6 +68,24 @@ pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Op
     }
 }
 
+/// A cancel request of any order API (TMF622 `CancelProductOrder`, TMF641
+/// `CancelServiceOrder`, TMF652 `CancelResourceOrder`): its own small lifecycle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancelRequest<Id, OrderId> {
+    /// Its id.
+    pub id: Id,
+    /// The order to cancel.
+    pub order: OrderId,
+    /// Its state.
+    pub state: crate::domain::state::TaskState,
+    /// Why.
+    pub reason: Option<String>,
+    /// When it was requested.
+    pub requested: Time,
+    /// When it took effect (the order reached `cancelled`) or was refused.
+    pub effective: Option<Time>,
+}
+
 /// The attributes of an order a PATCH may change (each raises an AttributeValueChangeEvent).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrderPatch {

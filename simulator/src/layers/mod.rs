@@ -119,6 +119,10 @@ pub enum Reply {
     CancelProductOrder(Box<com::CancelProductOrder>),
     /// A service order.
     ServiceOrder(Box<som::ServiceOrder>),
+    /// A cancel service order request.
+    CancelServiceOrder(Box<som::CancelServiceOrder>),
+    /// A cancel resource order request.
+    CancelResourceOrder(Box<rom::CancelResourceOrder>),
     /// A resource order.
     ResourceOrder(Box<rom::ResourceOrder>),
     /// A TMF640 service.

@@ -9,7 +9,8 @@
 //! timeout. Allocation is O(1)/O(log n), and exhaustion is a typed failure.
 //!
 //! Modules: `pool` (the allocators), `profile` (latency distributions and operation
-//! profiles), `topology` (elements, regions and their names), `layer` (the state machine).
+//! profiles), `topology` (elements, regions and their names), `layer` (the state machine),
+//! `resources` (private: the pools of every element and region and who holds what).
 
 pub mod layer;
 pub mod pool;
@@ -26,6 +27,8 @@ use crate::domain::ids::{ActivationId, AllocationId, OperationId};
 use crate::layers::LayerId;
 
 pub use layer::NetworkLayer;
+pub use layer::{ElementServices, NetworkConfigError, OperationOutcome};
+pub use pool::{PoolKind, PoolStats};
 pub use topology::{ElementId, RegionId, Topology};
 
 /// Input of the network layer.

@@ -7,10 +7,10 @@ use super::{
     ActivationCreate, ActivationInput, ActivationLayer, ActivationService, PendingStep, Step,
 };
 use crate::config::{ChainConfig, Limits};
-use crate::domain::ids::{ActivationId, OperationId};
+use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
 use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
-use crate::layers::common::{IllegalLog, Retention};
+use crate::layers::common::{Characteristic, IllegalLog, Retention};
 use crate::layers::rom::{ActivationSummary, RomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
@@ -49,6 +49,13 @@ impl Layer for ActivationLayer {
         match input {
             ActivationInput::Create { reply, service } => self.create(reply, service, now, effects),
             ActivationInput::Terminate(id) => self.terminate(id, now, effects),
+            ActivationInput::Reconfigure {
+                id,
+                parent,
+                characteristics,
+            } => {
+                self.reconfigure(id, parent, characteristics, now, effects);
+            }
             ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
@@ -268,6 +275,41 @@ impl ActivationLayer {
             self.operations.remove(&operation);
         }
         self.step(id, Step::Deactivate, 1, now, effects);
+    }
+
+    /// A speed change: active → inactive, configure, activate again; the result goes to
+    /// `parent`. A service that is not active cannot be reconfigured.
+    fn reconfigure(
+        &mut self,
+        id: ActivationId,
+        parent: ResourceOrderId,
+        characteristics: Vec<Characteristic>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(service) = self.services.get_mut(&id) else {
+            return;
+        };
+        service.parent = Some(parent);
+        if service.state != ServiceState::Active || service.operation.is_some() {
+            service.error = Some(format!(
+                "service {id} is {} and cannot be reconfigured",
+                service.state.as_str()
+            ));
+            report(service, now, effects);
+            service.error = None;
+            return;
+        }
+        service.characteristics = characteristics;
+        let element = service.element;
+        self.advance(id, ServiceEvent::Deactivate, now, effects);
+        match element {
+            Some(_) => self.step(id, Step::Configure, 1, now, effects),
+            None => {
+                self.advance(id, ServiceEvent::Configure, now, effects);
+                self.advance(id, ServiceEvent::Activate, now, effects);
+            }
+        }
     }
 
     fn terminated(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {

@@ -71,6 +71,16 @@ pub enum ActivationInput {
     },
     /// Deactivate and terminate a service (compensation or cease).
     Terminate(ActivationId),
+    /// Reconfigure an active service with new characteristics (a speed change); the result is
+    /// reported to `parent`.
+    Reconfigure {
+        /// The service.
+        id: ActivationId,
+        /// The resource order asking.
+        parent: ResourceOrderId,
+        /// The new characteristics.
+        characteristics: Vec<Characteristic>,
+    },
     /// A reply from the network.
     Element(ElementReply),
     /// An element operation's timeout.

@@ -1,5 +1,6 @@
-//! COM's state machine: product order intake, decomposition into a service order, and state
-//! derived from the service order's events.
+//! COM's forward path: product order intake and validation, decomposition of each item into
+//! service order items, and the order's state derived from the service order's events.
+//! Modify, delete and cancel live in `lifecycle`.
 
 use std::sync::Arc;
 
@@ -12,15 +13,14 @@ use super::{
 use crate::config::{ChainConfig, Limits};
 use crate::domain::catalog::Catalog;
 use crate::domain::decompose::services_for_offering;
-use crate::domain::ids::{ProductId, ProductOrderId};
+use crate::domain::ids::ProductOrderId;
 use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, characteristic_text,
     transition,
 };
-use crate::layers::inventory::{InventoryInput, ProductRecord, ProductStatus};
-use crate::layers::som::{ServiceOrderCreate, ServiceOrderItemCreate, SomInput};
+use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
     SimRng, Subject,
@@ -47,6 +47,7 @@ impl ComLayer {
             topology,
             chain,
             limits,
+            products: Default::default(),
         }
     }
 }
@@ -62,7 +63,7 @@ impl Layer for ComLayer {
                 reply,
                 order,
                 reason,
-            } => self.cancel(reply, order, reason, effects),
+            } => self.cancel(reply, order, reason, now, effects),
             ComInput::Patch {
                 reply,
                 order,
@@ -92,7 +93,7 @@ impl ComLayer {
         }
         let id = ProductOrderId(self.next_order);
         self.next_order += 1;
-        let items = request
+        let items: Vec<ProductOrderItem> = request
             .items
             .into_iter()
             .map(|item| ProductOrderItem {
@@ -106,6 +107,15 @@ impl ComLayer {
                 services: Vec::new(),
             })
             .collect();
+        for product in items
+            .iter()
+            .filter(|item| item.action != Action::Add)
+            .filter_map(|item| item.product)
+        {
+            if let Some(live) = self.products.get_mut(&product) {
+                live.busy = Some(id);
+            }
+        }
         let order = ProductOrder {
             id,
             external_id: request.external_id,
@@ -118,6 +128,7 @@ impl ComLayer {
             items,
             service_order: None,
             cancellation: None,
+            compensating: false,
         };
         effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
         self.orders.insert(id, order);
@@ -126,7 +137,7 @@ impl ComLayer {
         effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(id))));
     }
 
-    /// Semantic checks: limits, offerings, regions, OLTs, supported actions, add-on rules.
+    /// Semantic checks: limits, offerings, products, regions, OLTs, add-on rules.
     fn validate(&self, request: &ProductOrderCreate) -> Result<(), Rejection> {
         if self.open >= self.limits.open_orders_max {
             return Err(Rejection::new(
@@ -146,23 +157,14 @@ impl ComLayer {
         let mut standalone = false;
         for item in &request.items {
             match item.action {
-                Action::Add => {}
-                Action::NoChange => continue,
-                Action::Modify | Action::Delete => {
-                    return Err(Rejection::new(
-                        RejectionKind::Unsupported,
-                        format!(
-                            "item {}: action `{}` is not supported yet",
-                            item.id,
-                            item.action.as_str()
-                        ),
-                    ));
+                Action::Add => {
+                    services_for_offering(&self.catalog, &item.offering)?;
+                    let offering = self.catalog.offerings.get(&item.offering);
+                    standalone |= offering.is_some_and(|offering| offering.is_sellable_alone);
+                    self.validate_placement(&item.id, &item.characteristics)?;
                 }
+                Action::Modify | Action::Delete | Action::NoChange => self.validate_change(item)?,
             }
-            services_for_offering(&self.catalog, &item.offering)?;
-            let offering = self.catalog.offerings.get(&item.offering);
-            standalone |= offering.is_some_and(|offering| offering.is_sellable_alone);
-            self.validate_placement(&item.id, &item.characteristics)?;
         }
         let adds = request.items.iter().any(|item| item.action == Action::Add);
         if adds && !standalone {
@@ -174,7 +176,7 @@ impl ComLayer {
         Ok(())
     }
 
-    fn validate_placement(
+    pub(super) fn validate_placement(
         &self,
         item: &str,
         characteristics: &[Characteristic],
@@ -262,30 +264,30 @@ impl ComLayer {
 
     /// The order is inProgress: start its items and send the service order.
     fn dispatch(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let mut service_items = Vec::new();
+        for item in &order.items {
+            service_items.extend(self.service_items(item));
+        }
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        let default_region = self
-            .topology
-            .regions
-            .first()
-            .map(|region| region.name.clone());
-        let mut service_items = Vec::new();
         for item in &mut order.items {
             let machine = Machine::ProductOrderItem;
-            if transition(
+            let _ = transition(
                 machine,
                 &mut item.state,
                 &mut item.history,
                 OrderEvent::Start,
                 now,
                 &mut self.illegal,
-            )
-            .is_err()
+            );
+            if !service_items
+                .iter()
+                .any(|child| child.parent_item.as_deref() == Some(item.id.as_str()))
             {
-                continue;
-            }
-            if item.action == Action::NoChange {
                 let _ = transition(
                     machine,
                     &mut item.state,
@@ -294,28 +296,6 @@ impl ComLayer {
                     now,
                     &mut self.illegal,
                 );
-                continue;
-            }
-            let mut characteristics = item.characteristics.clone();
-            if characteristic_text(&characteristics, "region").is_none()
-                && let Some(region) = &default_region
-            {
-                characteristics.push(Characteristic {
-                    name: "region".into(),
-                    value: region.clone().into(),
-                });
-            }
-            // Validated at create, so the offering decomposes.
-            let cfs_list = services_for_offering(&self.catalog, &item.offering).unwrap_or(&[]);
-            for (index, cfs) in cfs_list.iter().enumerate() {
-                service_items.push(ServiceOrderItemCreate {
-                    id: format!("{}.{}", item.id, index + 1),
-                    action: item.action,
-                    service_specification: cfs.clone(),
-                    service: None,
-                    parent_item: Some(item.id.clone()),
-                    characteristics: characteristics.clone(),
-                });
             }
         }
         if service_items.is_empty() {
@@ -345,59 +325,79 @@ impl ComLayer {
         let Some(order) = self.orders.get_mut(&summary.parent) else {
             return;
         };
-        order.service_order = Some(summary.id);
+        if order.service_order.is_none() {
+            order.service_order = Some(summary.id);
+        }
         if !summary.state.is_terminal() || order.state.is_terminal() {
             return;
         }
-        for item in &mut order.items {
-            let children: Vec<_> = summary
-                .items
-                .iter()
-                .filter(|child| child.parent_item == item.id)
-                .collect();
-            if children.is_empty() || item.state.is_terminal() {
-                continue;
-            }
-            item.services = children.iter().filter_map(|child| child.service).collect();
-            let event = match derive_from_items(children.iter().map(|child| child.state)) {
-                Some(OrderEvent::Complete) => OrderEvent::Complete,
-                Some(_) => OrderEvent::Fail,
-                None => continue,
-            };
-            let machine = Machine::ProductOrderItem;
-            if transition(
-                machine,
-                &mut item.state,
-                &mut item.history,
-                event,
-                now,
-                &mut self.illegal,
-            )
-            .is_ok()
-                && event == OrderEvent::Complete
-                && item.action == Action::Add
-            {
-                let product = ProductId(self.next_product);
-                self.next_product += 1;
-                item.product = Some(product);
-                let record = ProductRecord {
-                    id: product,
-                    offering: item.offering.clone(),
-                    status: ProductStatus::Active,
-                    characteristics: item.characteristics.clone(),
-                    order: order.id,
-                    services: item.services.clone(),
-                    start: now,
-                    termination: None,
-                };
-                effects.send(now, Message::Inventory(InventoryInput::Product(record)));
-            }
+        if order.state == OrderState::PendingCancellation {
+            self.cancel_outcome(summary, now, effects);
+            return;
+        }
+        for index in 0..order.items.len() {
+            self.item_finished(summary.parent, index, &summary, now, effects);
         }
         self.settle(summary.parent, now, effects);
     }
 
+    /// Applies the service order's outcome to one product order item.
+    fn item_finished(
+        &mut self,
+        id: ProductOrderId,
+        index: usize,
+        summary: &ServiceOrderSummary,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(item) = self
+            .orders
+            .get(&id)
+            .and_then(|order| order.items.get(index))
+        else {
+            return;
+        };
+        let children: Vec<_> = summary
+            .items
+            .iter()
+            .filter(|child| child.parent_item == item.id)
+            .cloned()
+            .collect();
+        if children.is_empty() || item.state.is_terminal() {
+            return;
+        }
+        let event = match derive_from_items(children.iter().map(|child| child.state)) {
+            Some(OrderEvent::Complete) => OrderEvent::Complete,
+            Some(_) => OrderEvent::Fail,
+            None => return,
+        };
+        self.apply_children(
+            id,
+            index,
+            &children,
+            event == OrderEvent::Complete,
+            now,
+            effects,
+        );
+        let Some(item) = self
+            .orders
+            .get_mut(&id)
+            .and_then(|order| order.items.get_mut(index))
+        else {
+            return;
+        };
+        let _ = transition(
+            Machine::ProductOrderItem,
+            &mut item.state,
+            &mut item.history,
+            event,
+            now,
+            &mut self.illegal,
+        );
+    }
+
     /// Moves the order to the terminal state its items imply, once they are all terminal.
-    fn settle(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+    pub(super) fn settle(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -416,40 +416,28 @@ impl ComLayer {
         {
             return;
         }
+        self.ended(id, now, effects);
+    }
+
+    /// Bookkeeping once an order is terminal: completion date, open count, products freed,
+    /// event, retention.
+    pub(super) fn ended(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        for product in order.items.iter().filter_map(|item| item.product) {
+            if let Some(live) = self.products.get_mut(&product)
+                && live.busy == Some(id)
+            {
+                live.busy = None;
+            }
+        }
         effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
         }
-    }
-
-    fn cancel(
-        &mut self,
-        reply: ReplyToken,
-        id: ProductOrderId,
-        reason: Option<String>,
-        effects: &mut Effects,
-    ) {
-        let _ = reason;
-        let rejection = match self.orders.get(&id) {
-            None => Rejection::new(
-                RejectionKind::NotFound,
-                format!("product order {id} not found"),
-            ),
-            Some(order) if order.state.is_terminal() => Rejection::new(
-                RejectionKind::Conflict,
-                format!(
-                    "product order {id} is {} and can no longer be cancelled",
-                    order.state.as_str()
-                ),
-            ),
-            Some(_) => Rejection::new(
-                RejectionKind::Unsupported,
-                "cancellation of a running order is not supported yet",
-            ),
-        };
-        effects.reply(reply, Reply::Rejected(rejection));
     }
 
     fn patch(
@@ -470,15 +458,9 @@ impl ComLayer {
         };
         let changed =
             patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
-        if let Some(description) = patch.description {
-            order.description = Some(description);
-        }
-        if let Some(priority) = patch.priority {
-            order.priority = Some(priority);
-        }
-        if let Some(external_id) = patch.external_id {
-            order.external_id = Some(external_id);
-        }
+        order.description = patch.description.or(order.description.take());
+        order.priority = patch.priority.or(order.priority.take());
+        order.external_id = patch.external_id.or(order.external_id.take());
         effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
         if changed {
             effects.publish(

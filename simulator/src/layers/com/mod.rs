@@ -13,10 +13,12 @@ use crate::domain::catalog::Catalog;
 use crate::domain::ids::{
     CancelProductOrderId, ProductId, ProductOrderId, ServiceId, ServiceOrderId,
 };
-use crate::domain::state::{OrderState, TaskState};
+use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::layers::common::{
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+};
 use crate::network::Topology;
 
 /// A TMF622 product order.
@@ -44,6 +46,9 @@ pub struct ProductOrder {
     pub service_order: Option<ServiceOrderId>,
     /// The cancel request, if one was made.
     pub cancellation: Option<CancelProductOrderId>,
+    /// Whether a compensating service order is undoing what the order built (its cancel came
+    /// after the service order had already finished).
+    pub compensating: bool,
 }
 
 /// A TMF622 product order item.
@@ -68,21 +73,7 @@ pub struct ProductOrderItem {
 }
 
 /// A TMF622 cancel product order request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CancelProductOrder {
-    /// Its id.
-    pub id: CancelProductOrderId,
-    /// The order to cancel.
-    pub order: ProductOrderId,
-    /// Its state.
-    pub state: TaskState,
-    /// Why.
-    pub reason: Option<String>,
-    /// When it was requested.
-    pub requested: Time,
-    /// When it took effect.
-    pub effective: Option<Time>,
-}
+pub type CancelProductOrder = CancelRequest<CancelProductOrderId, ProductOrderId>;
 
 /// A request to create a product order (TMF622 `ProductOrder_Create`, validated).
 #[derive(Clone, Debug, PartialEq)]
@@ -128,6 +119,10 @@ pub struct ServiceItemSummary {
     pub id: String,
     /// The product order item it realises.
     pub parent_item: String,
+    /// What it did.
+    pub action: Action,
+    /// The CFS specification.
+    pub specification: Arc<str>,
     /// Its state.
     pub state: OrderState,
     /// The CFS instance, once known.
@@ -209,6 +204,26 @@ pub struct ComLayer {
     pub chain: ChainConfig,
     /// Bounds.
     pub limits: Limits,
+    /// Products in service, as COM built them (bounded by the network's capacity).
+    pub products: BTreeMap<ProductId, LiveProduct>,
 }
 
+/// A product in service: what later modify and delete items act on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveProduct {
+    /// The offering it is (after any migration).
+    pub offering: Arc<str>,
+    /// Its CFSs, with their specifications.
+    pub services: Vec<(Arc<str>, ServiceId)>,
+    /// Its characteristics.
+    pub characteristics: Vec<Characteristic>,
+    /// Add-on offerings added by bundle changes.
+    pub add_ons: Vec<Arc<str>>,
+    /// The order changing it now, if any (a second change is refused until it ends).
+    pub busy: Option<ProductOrderId>,
+    /// When it started.
+    pub start: Time,
+}
+
+mod lifecycle;
 mod machine;

@@ -1,5 +1,7 @@
-//! ROM's state machine: allocate each item's resource in order, then activate each RFS, and
-//! roll everything back (release every allocation, terminate every activation) on a failure.
+//! ROM's forward path. An `add` order allocates each item's resource in order, then asks
+//! TMF640 to activate each RFS; a `modify` order reconfigures the RFSs' activations (no new
+//! resources); a `delete` order terminates the activations and releases every resource. See
+//! `rollback` for failure, cancellation and releases.
 //!
 //! Compensation is registered before each forward call: an item's `AllocationId` is fixed
 //! when the order is created, so an allocation whose reply was lost or timed out is released
@@ -8,16 +10,16 @@
 use std::time::Duration;
 
 use super::{
-    ActivationSummary, PendingOperation, ResourceOrder, ResourceOrderCreate, ResourceOrderItem,
-    RomInput, RomLayer,
+    ActivationSummary, HeldResource, LiveResource, PendingOperation, ResourceOrder,
+    ResourceOrderCreate, ResourceOrderItem, RomInput, RomLayer,
 };
 use crate::config::{ChainConfig, Limits};
 use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId};
+use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
-use crate::layers::common::{History, IllegalLog, OrderPatch, Retention, transition};
+use crate::layers::common::{Action, History, IllegalLog, OrderPatch, Retention, transition};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
@@ -29,15 +31,15 @@ use crate::network::{
     NetworkInput, ResourceValue,
 };
 
-/// How often a release is tried before it is counted as a compensation failure.
-const RELEASE_ATTEMPTS_MAX: u32 = 5;
-
 impl RomLayer {
     /// An empty ROM.
     pub fn new(chain: &ChainConfig, limits: Limits) -> RomLayer {
         RomLayer {
             orders: Default::default(),
             operations: Default::default(),
+            live: Default::default(),
+            cancels: Default::default(),
+            by_parent: Default::default(),
             illegal: IllegalLog::default(),
             retention: Retention::new(limits.retained_orders_max),
             next_order: 1,
@@ -49,7 +51,7 @@ impl RomLayer {
         }
     }
 
-    fn take_number(&mut self) -> u64 {
+    pub(super) fn take_number(&mut self) -> u64 {
         let number = self.next_number;
         self.next_number += 1;
         number
@@ -74,6 +76,11 @@ impl Layer for RomLayer {
             RomInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
             }
+            RomInput::Cancel {
+                reply,
+                order,
+                reason,
+            } => self.cancel(reply, order, reason, now, effects),
         }
     }
 }
@@ -97,7 +104,11 @@ impl RomLayer {
         self.next_order += 1;
         let mut items = Vec::with_capacity(request.items.len());
         for item in request.items {
-            let allocation = AllocationId(self.take_number());
+            let live = item.resource.and_then(|resource| self.live.get(&resource));
+            let (allocation, value) = match live {
+                Some(live) => (live.allocation, Some(live.value)),
+                None => (AllocationId(self.take_number()), None),
+            };
             items.push(ResourceOrderItem {
                 id: item.id,
                 action: item.action,
@@ -106,8 +117,8 @@ impl RomLayer {
                 service: item.service,
                 service_specification: item.service_specification,
                 allocation,
-                resource: None,
-                value: None,
+                resource: item.resource,
+                value,
                 operation: None,
                 state: OrderState::Acknowledged,
                 history: History::starting(OrderState::Acknowledged, now),
@@ -128,9 +139,13 @@ impl RomLayer {
             characteristics: request.characteristics,
             items,
             activations: Vec::new(),
+            cancellation: None,
         };
         if let Some(token) = reply {
             effects.reply(token, Reply::ResourceOrder(Box::new(order.clone())));
+        }
+        if let Some(parent) = order.parent.clone() {
+            self.by_parent.insert(parent, id);
         }
         self.orders.insert(id, order);
         self.open += 1;
@@ -139,36 +154,50 @@ impl RomLayer {
     }
 
     fn validate(&self, request: &ResourceOrderCreate) -> Result<(), Rejection> {
+        let invalid = |message: String| Err(Rejection::new(RejectionKind::InvalidRequest, message));
         if self.open >= self.limits.open_orders_max {
             return Err(Rejection::new(
                 RejectionKind::LimitExceeded,
                 "too many open resource orders; retry later",
             ));
         }
-        if request.items.is_empty() || request.items.len() > self.limits.items_per_order_max {
-            return Err(Rejection::new(
-                RejectionKind::InvalidRequest,
-                "orderItem must hold 1 to items_per_order_max items",
-            ));
+        let Some(first) = request.items.first() else {
+            return invalid("orderItem is empty".to_string());
+        };
+        if request.items.len() > self.limits.items_per_order_max {
+            return invalid("orderItem holds more than items_per_order_max items".to_string());
         }
         for (index, item) in request.items.iter().enumerate() {
+            if item.action != first.action {
+                return invalid(
+                    "every item of a resource order must have the same action".to_string(),
+                );
+            }
+            let needs_live = matches!(item.action, Action::Modify | Action::Delete);
+            let is_live = item
+                .resource
+                .is_some_and(|resource| self.live.contains_key(&resource));
+            if needs_live && !is_live {
+                return invalid(format!(
+                    "item {}: the resource to {} is not in service",
+                    item.id,
+                    item.action.as_str()
+                ));
+            }
             let onu_before = request.items[..index].iter().any(|earlier| {
                 earlier.service == item.service && earlier.kind == ResourceKind::OnuSlot
             });
-            if item.kind == ResourceKind::VlanPair && !onu_before {
-                return Err(Rejection::new(
-                    RejectionKind::InvalidRequest,
-                    format!(
-                        "item {}: a VLAN pair needs an ONU slot earlier in the same service",
-                        item.id
-                    ),
+            if item.action == Action::Add && item.kind == ResourceKind::VlanPair && !onu_before {
+                return invalid(format!(
+                    "item {}: a VLAN pair needs an ONU slot earlier in the same service",
+                    item.id
                 ));
             }
         }
         Ok(())
     }
 
-    /// acknowledged → inProgress for the order and all its items, then the first allocation.
+    /// acknowledged → inProgress for the order and all its items, then the work its action asks.
     fn start(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
@@ -196,7 +225,12 @@ impl RomLayer {
             );
         }
         effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
-        self.allocate_next(id, now, effects);
+        match order.items.first().map(|item| item.action) {
+            Some(Action::Add) => self.allocate_next(id, now, effects),
+            Some(Action::Modify) => self.reconfigure(id, now, effects),
+            Some(Action::Delete) => self.cease(id, now, effects),
+            Some(Action::NoChange) | None => self.complete_items(id, None, now, effects),
+        }
     }
 
     /// Allocates the first item without a resource, or activates when all have one.
@@ -231,7 +265,7 @@ impl RomLayer {
         self.call_network(operation, request, now, effects);
     }
 
-    fn call_network(
+    pub(super) fn call_network(
         &self,
         operation_id: OperationId,
         operation: ElementOperation,
@@ -255,9 +289,7 @@ impl RomLayer {
         let Some(order) = self.orders.get(&id) else {
             return;
         };
-        let mut services: Vec<_> = order.items.iter().map(|item| item.service).collect();
-        services.dedup();
-        for service in services {
+        for service in distinct_services(order) {
             let parts = order.items.iter().filter(|item| item.service == service);
             let resources = parts.clone().filter_map(|item| item.value).collect();
             let Some(first) = parts.clone().next() else {
@@ -280,6 +312,67 @@ impl RomLayer {
         }
     }
 
+    /// A speed change: reconfigure each RFS's activation with the new characteristics.
+    fn reconfigure(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let characteristics = order.characteristics.clone();
+        let plan: Vec<_> = distinct_services(order)
+            .into_iter()
+            .map(|service| {
+                (
+                    service,
+                    self.live
+                        .values()
+                        .find(|live| live.service == service)
+                        .and_then(|live| live.activation),
+                )
+            })
+            .collect();
+        for (service, activation) in plan {
+            match activation {
+                Some(activation) => {
+                    let characteristics = characteristics.clone();
+                    let message = ActivationInput::Reconfigure {
+                        id: activation,
+                        parent: id,
+                        characteristics,
+                    };
+                    effects.send(now, Message::Activation(message));
+                }
+                None => self.complete_items(id, Some(service), now, effects),
+            }
+        }
+    }
+
+    /// A cease: terminate each RFS's activation and release every resource.
+    fn cease(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let mut activations = Vec::new();
+        for service in distinct_services(order) {
+            let live = self.live.values().find(|live| live.service == service);
+            activations.extend(live.and_then(|live| live.activation));
+        }
+        let releases: Vec<_> = order
+            .items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| (item.allocation, item.resource, index))
+            .collect();
+        for activation in activations {
+            effects.send(
+                now,
+                Message::Activation(ActivationInput::Terminate(activation)),
+            );
+        }
+        for (allocation, resource, index) in releases {
+            self.release(allocation, resource, 1, Some((id, index)), now, effects);
+        }
+    }
+
     fn element_reply(&mut self, reply: ElementReply, now: Time, effects: &mut Effects) {
         // A reply to an operation that already timed out finds nothing: its compensation ran.
         let Some(pending) = self.operations.remove(&reply.operation_id) else {
@@ -290,24 +383,19 @@ impl RomLayer {
                 self.allocated(order, item, value, now, effects);
             }
             (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
-            (PendingOperation::Release { resource, .. }, Ok(_)) => {
-                if let Some(id) = resource {
-                    let status = InventoryInput::ResourceStatus {
-                        id,
-                        status: ResourceStatus::Standby,
-                    };
-                    effects.send(now, Message::Inventory(status));
-                }
+            (PendingOperation::Release { resource, item, .. }, Ok(_)) => {
+                self.released(resource, item, now, effects)
             }
             (
                 PendingOperation::Release {
                     allocation,
                     resource,
                     attempt,
+                    item,
                 },
                 Err(_),
             ) => {
-                self.release(allocation, resource, attempt + 1, now, effects);
+                self.release(allocation, resource, attempt + 1, item, now, effects);
             }
         }
     }
@@ -320,8 +408,9 @@ impl RomLayer {
                 allocation,
                 resource,
                 attempt,
+                item,
             }) => {
-                self.release(allocation, resource, attempt + 1, now, effects);
+                self.release(allocation, resource, attempt + 1, item, now, effects);
             }
         }
     }
@@ -355,9 +444,9 @@ impl RomLayer {
         };
         effects.send(now, Message::Inventory(InventoryInput::Resource(record)));
         if order.state.is_terminal() {
-            // The order failed while this call was in flight: give it straight back.
+            // The order ended while this call was in flight: give it straight back.
             let allocation = item.allocation;
-            self.release(allocation, Some(resource), 1, now, effects);
+            self.release(allocation, Some(resource), 1, None, now, effects);
             return;
         }
         self.allocate_next(id, now, effects);
@@ -367,12 +456,21 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&summary.parent) else {
             return;
         };
-        if !order.activations.contains(&summary.id) {
-            order.activations.push(summary.id);
+        let adds = order
+            .items
+            .first()
+            .is_some_and(|item| item.action == Action::Add);
+        if adds
+            && !order
+                .activations
+                .iter()
+                .any(|(_, activation)| *activation == summary.id)
+        {
+            order.activations.push((summary.service, summary.id));
         }
-        if order.state.is_terminal() {
-            if summary.state == ServiceState::Active {
-                // Activated after the order failed: compensate.
+        if order.state.is_terminal() || order.state == OrderState::PendingCancellation {
+            if adds && summary.state == ServiceState::Active {
+                // Activated after the order failed or was cancelled: compensate.
                 effects.send(
                     now,
                     Message::Activation(ActivationInput::Terminate(summary.id)),
@@ -382,17 +480,28 @@ impl RomLayer {
         }
         if summary.error.is_some() {
             self.fail(summary.parent, now, effects);
-            return;
+        } else if summary.state == ServiceState::Active {
+            self.complete_items(summary.parent, Some(summary.service), now, effects);
         }
-        if summary.state != ServiceState::Active {
+    }
+
+    /// Completes the order's items (those of `service`, or all), then settles the order.
+    pub(super) fn complete_items(
+        &mut self,
+        id: ResourceOrderId,
+        service: Option<ServiceId>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&id) else {
             return;
-        }
+        };
         for item in order
             .items
             .iter_mut()
-            .filter(|item| item.service == summary.service)
+            .filter(|item| service.is_none_or(|service| item.service == service))
         {
-            if transition(
+            let completed = transition(
                 Machine::ResourceOrderItem,
                 &mut item.state,
                 &mut item.history,
@@ -400,7 +509,9 @@ impl RomLayer {
                 now,
                 &mut self.illegal,
             )
-            .is_ok()
+            .is_ok();
+            if completed
+                && item.action == Action::Add
                 && let Some(id) = item.resource
             {
                 let status = InventoryInput::ResourceStatus {
@@ -410,80 +521,11 @@ impl RomLayer {
                 effects.send(now, Message::Inventory(status));
             }
         }
-        self.settle(summary.parent, now, effects);
-    }
-
-    /// Fails every open item, releases every allocation and terminates every activation.
-    fn fail(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
-        let Some(order) = self.orders.get_mut(&id) else {
-            return;
-        };
-        if order.state.is_terminal() {
-            return;
-        }
-        let mut releases = Vec::new();
-        for item in &mut order.items {
-            if item.value.is_some() || item.operation.is_some() {
-                releases.push((item.allocation, item.resource));
-            }
-            if let Some(operation) = item.operation.take() {
-                self.operations.remove(&operation);
-            }
-            if !item.state.is_terminal() {
-                let _ = transition(
-                    Machine::ResourceOrderItem,
-                    &mut item.state,
-                    &mut item.history,
-                    OrderEvent::Fail,
-                    now,
-                    &mut self.illegal,
-                );
-            }
-        }
-        for activation in &order.activations {
-            effects.send(
-                now,
-                Message::Activation(ActivationInput::Terminate(*activation)),
-            );
-        }
-        for (allocation, resource) in releases {
-            self.release(allocation, resource, 1, now, effects);
-        }
         self.settle(id, now, effects);
     }
 
-    /// Sends (or resends) a release of `allocation`; gives up after the last attempt.
-    fn release(
-        &mut self,
-        allocation: AllocationId,
-        resource: Option<ResourceId>,
-        attempt: u32,
-        now: Time,
-        effects: &mut Effects,
-    ) {
-        if attempt > RELEASE_ATTEMPTS_MAX {
-            self.compensation_failures += 1;
-            return;
-        }
-        let operation = OperationId(self.take_number());
-        self.operations.insert(
-            operation,
-            PendingOperation::Release {
-                allocation,
-                resource,
-                attempt,
-            },
-        );
-        self.call_network(
-            operation,
-            ElementOperation::Release { allocation },
-            now,
-            effects,
-        );
-    }
-
     /// Moves the order to the terminal state its items imply and tells the parent.
-    fn settle(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+    pub(super) fn settle(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -505,13 +547,34 @@ impl RomLayer {
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
         effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
-        if let Some(parent) = order.parent.clone() {
-            let resources = if order.state == OrderState::Completed {
-                order
-                    .items
+        if order.state == OrderState::Completed {
+            for item in order.items.iter().filter(|item| item.action == Action::Add) {
+                let (Some(resource), Some(value)) = (item.resource, item.value) else {
+                    continue;
+                };
+                let activation = order
+                    .activations
                     .iter()
-                    .filter_map(|item| Some((item.service, item.resource?)))
-                    .collect()
+                    .find(|(service, _)| *service == item.service)
+                    .map(|(_, id)| *id);
+                self.live.insert(
+                    resource,
+                    LiveResource {
+                        allocation: item.allocation,
+                        value,
+                        service: item.service,
+                        service_specification: item.service_specification.clone(),
+                        activation,
+                        resource_specification: item.resource_specification.clone(),
+                        kind: item.kind,
+                    },
+                );
+            }
+        }
+        if let Some(parent) = order.parent.clone() {
+            self.by_parent.remove(&parent);
+            let resources = if order.state == OrderState::Completed {
+                order.items.iter().filter_map(held_resource).collect()
             } else {
                 Vec::new()
             };
@@ -583,6 +646,28 @@ impl RomLayer {
         };
         effects.reply(reply, Reply::Rejected(rejection));
     }
+}
+
+/// What a completed item holds, as SOM is told.
+fn held_resource(item: &ResourceOrderItem) -> Option<HeldResource> {
+    Some(HeldResource {
+        resource: item.resource?,
+        service: item.service,
+        service_specification: item.service_specification.clone(),
+        resource_specification: item.resource_specification.clone(),
+        kind: item.kind,
+    })
+}
+
+/// The RFSs the order's items support, in item order, each once.
+fn distinct_services(order: &ResourceOrder) -> Vec<ServiceId> {
+    let mut services: Vec<ServiceId> = Vec::new();
+    for item in &order.items {
+        if !services.contains(&item.service) {
+            services.push(item.service);
+        }
+    }
+    services
 }
 
 /// What to ask the network for item `index`; a VLAN pair goes on the PON port of the ONU slot

@@ -12,12 +12,15 @@ use std::sync::Arc;
 use crate::config::Limits;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
-    ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
+    ActivationId, AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
+    ServiceId, ServiceOrderId,
 };
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::layers::common::{
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+};
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
 /// A TMF652 resource order.
@@ -49,8 +52,10 @@ pub struct ResourceOrder {
     pub characteristics: Vec<Characteristic>,
     /// Its items, one per resource.
     pub items: Vec<ResourceOrderItem>,
-    /// The TMF640 services activating its RFSs.
-    pub activations: Vec<ActivationId>,
+    /// The TMF640 services activating its RFSs, by RFS.
+    pub activations: Vec<(ServiceId, ActivationId)>,
+    /// The cancel request, if one was made.
+    pub cancellation: Option<CancelResourceOrderId>,
 }
 
 /// A TMF652 resource order item (one resource).
@@ -114,6 +119,8 @@ pub struct ResourceOrderItemCreate {
     pub service: ServiceId,
     /// The RFS specification.
     pub service_specification: Arc<str>,
+    /// The existing resource, for modify and delete.
+    pub resource: Option<ResourceId>,
 }
 
 /// What a TMF640 service's state-change event tells ROM.
@@ -163,6 +170,63 @@ pub enum RomInput {
     ActivationChanged(ActivationSummary),
     /// An element operation's timeout.
     OperationTimeout(OperationId),
+    /// POST /cancelResourceOrder (from SOM or a client).
+    Cancel {
+        /// Who waits for the answer, if anyone.
+        reply: Option<ReplyToken>,
+        /// The order to cancel.
+        order: ResourceOrderRef,
+        /// Why.
+        reason: Option<String>,
+    },
+}
+
+/// Names a resource order: by id (a client) or by the service order item it realises (SOM,
+/// which may cancel before it has seen the id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResourceOrderRef {
+    /// By id.
+    Id(ResourceOrderId),
+    /// By parent service order and item.
+    Parent(ServiceOrderId, String),
+}
+
+/// A resource a completed order holds, as reported to SOM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeldResource {
+    /// Its inventory id.
+    pub resource: ResourceId,
+    /// The RFS it supports.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+    /// Its resource specification.
+    pub resource_specification: Arc<str>,
+    /// What it is.
+    pub kind: ResourceKind,
+}
+
+/// A TMF652 cancel resource order request.
+pub type CancelResourceOrder = CancelRequest<CancelResourceOrderId, ResourceOrderId>;
+
+/// A resource a completed order put in service, kept so that later orders can modify or
+/// release it by its inventory id. Bounded by the network's capacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveResource {
+    /// The network allocation holding it.
+    pub allocation: AllocationId,
+    /// Its value.
+    pub value: ResourceValue,
+    /// The RFS it supports.
+    pub service: ServiceId,
+    /// The RFS specification.
+    pub service_specification: Arc<str>,
+    /// The TMF640 service activating that RFS.
+    pub activation: Option<ActivationId>,
+    /// Its resource specification.
+    pub resource_specification: Arc<str>,
+    /// What it is.
+    pub kind: ResourceKind,
 }
 
 /// The resource order layer.
@@ -172,6 +236,12 @@ pub struct RomLayer {
     pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingOperation>,
+    /// Resources in service, by inventory id.
+    pub live: BTreeMap<ResourceId, LiveResource>,
+    /// Cancel requests by id.
+    pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
+    /// Non-terminal orders SOM created, by the item they realise.
+    pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -200,7 +270,7 @@ pub enum PendingOperation {
         /// The item's index.
         item: usize,
     },
-    /// Release of `allocation` (compensation), attempt `attempt`.
+    /// Release of `allocation` (compensation or a delete item), attempt `attempt`.
     Release {
         /// What is released.
         allocation: AllocationId,
@@ -208,7 +278,10 @@ pub enum PendingOperation {
         resource: Option<ResourceId>,
         /// 1-based attempt number.
         attempt: u32,
+        /// The delete item this release carries out, if any.
+        item: Option<(ResourceOrderId, usize)>,
     },
 }
 
 mod machine;
+mod rollback;

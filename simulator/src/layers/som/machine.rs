@@ -1,10 +1,14 @@
-//! SOM's state machine: service order intake, CFS → RFS → resource decomposition into one
-//! resource order per item, and state derived from the resource orders' events.
+//! SOM's forward path: service order intake, one resource order per item (CFS → RFS →
+//! resources for `add`; the CFS's resources for `modify` and `delete`), item and order state
+//! from the resource orders' events, and the live CFS view later orders change. In a
+//! migration (an order with both `add` and `delete` items) the deletes start only once every
+//! add has completed, so the old service stays until the new one works.
 
 use std::sync::Arc;
 
 use super::{
-    ResourceOrderSummary, ServiceOrder, ServiceOrderCreate, ServiceOrderItem, SomInput, SomLayer,
+    LiveCfs, ResourceOrderSummary, ServiceOrder, ServiceOrderCreate, ServiceOrderItem, SomInput,
+    SomLayer,
 };
 use crate::config::Limits;
 use crate::domain::catalog::{Catalog, ServiceCategory};
@@ -17,12 +21,15 @@ use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, characteristic_text, transition,
 };
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
-use crate::layers::rom::{ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
+use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
     SimRng, Subject,
 };
 use crate::network::Topology;
+
+/// Suffix of the item key of a compensating resource order (see `cancel`).
+pub(super) const UNDO_SUFFIX: &str = "/undo";
 
 impl SomLayer {
     /// An empty SOM over `catalog` and `topology`.
@@ -37,6 +44,10 @@ impl SomLayer {
             catalog,
             topology,
             limits,
+            services: Default::default(),
+            cancels: Default::default(),
+            by_parent: Default::default(),
+            cancelling: Default::default(),
         }
     }
 }
@@ -58,6 +69,11 @@ impl Layer for SomLayer {
                 self.resource_order_changed(summary, now, effects)
             }
             SomInput::Wake(id) => self.start(id, now, effects),
+            SomInput::Cancel {
+                reply,
+                order,
+                reason,
+            } => self.cancel(reply, order, reason, now, effects),
         }
     }
 }
@@ -73,7 +89,6 @@ impl SomLayer {
         if let Err(rejection) = self.validate(&request) {
             match reply {
                 Some(token) => effects.reply(token, Reply::Rejected(rejection)),
-                // From COM, which validated: an inconsistency, recorded as a failed order.
                 None => debug_assert!(false, "COM sent an invalid service order: {rejection}"),
             }
             return;
@@ -95,6 +110,7 @@ impl SomLayer {
                 resource_order: None,
                 supporting_services: Vec::new(),
                 supporting_resources: Vec::new(),
+                compensated: false,
             })
             .collect();
         let order = ServiceOrder {
@@ -112,6 +128,9 @@ impl SomLayer {
         if let Some(token) = reply {
             effects.reply(token, Reply::ServiceOrder(Box::new(order.clone())));
         }
+        if let Some(parent) = order.parent {
+            self.by_parent.insert(parent, id);
+        }
         self.orders.insert(id, order);
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ServiceOrder(id), now);
@@ -119,6 +138,7 @@ impl SomLayer {
     }
 
     fn validate(&self, request: &ServiceOrderCreate) -> Result<(), Rejection> {
+        let invalid = |message: String| Err(Rejection::new(RejectionKind::InvalidRequest, message));
         if self.open >= self.limits.open_orders_max {
             return Err(Rejection::new(
                 RejectionKind::LimitExceeded,
@@ -126,34 +146,41 @@ impl SomLayer {
             ));
         }
         if request.items.is_empty() || request.items.len() > self.limits.items_per_order_max {
-            return Err(Rejection::new(
-                RejectionKind::InvalidRequest,
-                "serviceOrderItem must hold 1 to items_per_order_max items",
-            ));
+            return invalid(
+                "serviceOrderItem must hold 1 to items_per_order_max items".to_string(),
+            );
         }
         for item in &request.items {
-            if item.action != Action::Add {
-                return Err(Rejection::new(
-                    RejectionKind::Unsupported,
-                    format!("item {}: only `add` is supported yet", item.id),
-                ));
-            }
-            for rfs in supporting_services(&self.catalog, &item.service_specification)? {
-                resources_for(&self.catalog, rfs)?;
-            }
-            let region = characteristic_text(&item.characteristics, "region");
-            if region
-                .as_deref()
-                .and_then(|name| self.topology.region_by_name(name))
-                .is_none()
-            {
-                return Err(Rejection::new(
-                    RejectionKind::InvalidRequest,
-                    format!(
-                        "item {}: a known `region` characteristic is required",
-                        item.id
-                    ),
-                ));
+            match item.action {
+                Action::Add => {
+                    for rfs in supporting_services(&self.catalog, &item.service_specification)? {
+                        resources_for(&self.catalog, rfs)?;
+                    }
+                    let region = characteristic_text(&item.characteristics, "region");
+                    if region
+                        .as_deref()
+                        .and_then(|name| self.topology.region_by_name(name))
+                        .is_none()
+                    {
+                        return invalid(format!(
+                            "item {}: a known `region` characteristic is required",
+                            item.id
+                        ));
+                    }
+                }
+                Action::Modify | Action::Delete => {
+                    if !item
+                        .service
+                        .is_some_and(|service| self.services.contains_key(&service))
+                    {
+                        return invalid(format!(
+                            "item {}: the service to {} is not in service",
+                            item.id,
+                            item.action.as_str()
+                        ));
+                    }
+                }
+                Action::NoChange => {}
             }
         }
         Ok(())
@@ -163,10 +190,42 @@ impl SomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state != OrderState::Acknowledged
+            || transition(
+                Machine::ServiceOrder,
+                &mut order.state,
+                &mut order.history,
+                OrderEvent::Start,
+                now,
+                &mut self.illegal,
+            )
+            .is_err()
+        {
+            return;
+        }
+        effects.publish(EventKind::StateChange, Subject::ServiceOrder(id), now);
+        let migrating = order.items.iter().any(|item| item.action == Action::Add);
+        let ready: Vec<usize> = (0..order.items.len())
+            .filter(|index| !(migrating && order.items[*index].action == Action::Delete))
+            .collect();
+        for index in ready {
+            self.start_item(id, index, now, effects);
+        }
+        self.settle(id, now, effects);
+    }
+
+    /// Starts one item: sends its resource order (or completes it when there is no work).
+    fn start_item(&mut self, id: ServiceOrderId, index: usize, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let Some(item) = order.items.get_mut(index) else {
+            return;
+        };
         if transition(
-            Machine::ServiceOrder,
-            &mut order.state,
-            &mut order.history,
+            Machine::ServiceOrderItem,
+            &mut item.state,
+            &mut item.history,
             OrderEvent::Start,
             now,
             &mut self.illegal,
@@ -175,35 +234,41 @@ impl SomLayer {
         {
             return;
         }
-        effects.publish(EventKind::StateChange, Subject::ServiceOrder(id), now);
-        for index in 0..order.items.len() {
-            let item = &mut order.items[index];
-            if transition(
-                Machine::ServiceOrderItem,
-                &mut item.state,
-                &mut item.history,
-                OrderEvent::Start,
-                now,
-                &mut self.illegal,
-            )
-            .is_err()
-            {
-                continue;
-            }
-            let request = decompose_item(
+        let request = match item.action {
+            Action::Add => Some(decompose_item(
                 &self.catalog,
                 &self.topology,
                 &mut self.next_service,
                 id,
                 item,
-            );
-            effects.send(
+            )),
+            Action::Modify | Action::Delete => {
+                let live = item.service.and_then(|service| self.services.get(&service));
+                live.filter(|live| !live.resources.is_empty())
+                    .map(|live| change_request(&self.topology, id, item, live))
+            }
+            Action::NoChange => None,
+        };
+        match request {
+            Some(request) => effects.send(
                 now,
                 Message::Rom(RomInput::Create {
                     reply: None,
                     order: request,
                 }),
-            );
+            ),
+            None => {
+                let _ = transition(
+                    Machine::ServiceOrderItem,
+                    &mut item.state,
+                    &mut item.history,
+                    OrderEvent::Complete,
+                    now,
+                    &mut self.illegal,
+                );
+                let applied = (item.action, item.service, item.characteristics.clone());
+                self.apply_completed(id, applied, &[], now, effects);
+            }
         }
     }
 
@@ -213,50 +278,186 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let (order_id, item_id) = &summary.parent;
+        let (order_id, item_key) = &summary.parent;
+        if let Some(item_id) = item_key.strip_suffix(UNDO_SUFFIX) {
+            self.compensation_done(*order_id, item_id, summary.state, now, effects);
+            return;
+        }
         let Some(order) = self.orders.get_mut(order_id) else {
             return;
         };
-        let Some(item) = order.items.iter_mut().find(|item| &item.id == item_id) else {
+        let cancelling = order.state == OrderState::PendingCancellation;
+        let Some(item) = order.items.iter_mut().find(|item| &item.id == item_key) else {
             return;
         };
         item.resource_order = Some(summary.id);
         if !summary.state.is_terminal() || item.state.is_terminal() {
             return;
         }
-        let event = match summary.state {
-            OrderState::Completed => OrderEvent::Complete,
-            OrderState::Partial => OrderEvent::CompletePartially,
-            _ => OrderEvent::Fail,
+        let events: &[OrderEvent] = match summary.state {
+            OrderState::Completed => &[OrderEvent::Complete],
+            OrderState::Cancelled => &[
+                OrderEvent::CancelRequested,
+                OrderEvent::CancelAccepted,
+                OrderEvent::CancelCompleted,
+            ],
+            _ => &[OrderEvent::Fail],
         };
-        if transition(
-            Machine::ServiceOrderItem,
-            &mut item.state,
-            &mut item.history,
-            event,
-            now,
-            &mut self.illegal,
-        )
-        .is_ok()
-            && event == OrderEvent::Complete
-        {
-            item.supporting_resources = summary
-                .resources
-                .iter()
-                .map(|(_, resource)| *resource)
-                .collect();
-            record_services(&self.catalog, item, *order_id, &summary, now, effects);
+        for event in events {
+            let _ = transition(
+                Machine::ServiceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                *event,
+                now,
+                &mut self.illegal,
+            );
         }
+        if item.state == OrderState::Completed {
+            item.supporting_resources =
+                summary.resources.iter().map(|held| held.resource).collect();
+            let applied = (item.action, item.service, item.characteristics.clone());
+            let undo = cancelling && item.action == Action::Add;
+            if undo {
+                self.compensate_item(
+                    *order_id,
+                    item_key.clone(),
+                    &summary.resources,
+                    now,
+                    effects,
+                );
+            }
+            self.apply_completed(*order_id, applied, &summary.resources, now, effects);
+        }
+        self.start_deferred_deletes(*order_id, now, effects);
         self.settle(*order_id, now, effects);
     }
 
-    /// Moves the order to the terminal state its items imply and tells the parent.
-    fn settle(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
+    /// In a migration, starts the delete items once every other item completed; fails them if
+    /// one did not (the old service is kept).
+    fn start_deferred_deletes(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        let Some(event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
+        let waiting: Vec<usize> = (0..order.items.len())
+            .filter(|index| {
+                order.items[*index].action == Action::Delete
+                    && order.items[*index].state == OrderState::Acknowledged
+            })
+            .collect();
+        let others = order
+            .items
+            .iter()
+            .filter(|item| item.action != Action::Delete);
+        if waiting.is_empty()
+            || !others.clone().all(|item| item.state.is_terminal())
+            || order.state != OrderState::InProgress
+        {
             return;
+        }
+        if others
+            .clone()
+            .all(|item| item.state == OrderState::Completed)
+        {
+            for index in waiting {
+                self.start_item(id, index, now, effects);
+            }
+            return;
+        }
+        for index in waiting {
+            let item = &mut order.items[index];
+            for event in [OrderEvent::Start, OrderEvent::Fail] {
+                let _ = transition(
+                    Machine::ServiceOrderItem,
+                    &mut item.state,
+                    &mut item.history,
+                    event,
+                    now,
+                    &mut self.illegal,
+                );
+            }
+        }
+    }
+
+    /// Records what a completed item changed: the live CFS view and the TMF638 inventory.
+    fn apply_completed(
+        &mut self,
+        order: ServiceOrderId,
+        (action, service, characteristics): (
+            Action,
+            Option<ServiceId>,
+            Vec<crate::layers::common::Characteristic>,
+        ),
+        resources: &[HeldResource],
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(cfs) = service else { return };
+        match action {
+            Action::Add => {
+                let specification = self
+                    .orders
+                    .get(&order)
+                    .and_then(|o| o.items.iter().find(|i| i.service == service))
+                    .map(|item| {
+                        (
+                            item.service_specification.clone(),
+                            item.supporting_services.clone(),
+                        )
+                    });
+                let Some((specification, supporting_services)) = specification else {
+                    return;
+                };
+                let live = LiveCfs {
+                    specification,
+                    supporting_services,
+                    resources: resources.to_vec(),
+                    characteristics,
+                };
+                record_services(cfs, &live, order, ServiceState::Active, now, effects);
+                self.services.insert(cfs, live);
+            }
+            Action::Modify => {
+                if let Some(live) = self.services.get_mut(&cfs) {
+                    live.characteristics = characteristics;
+                    record_services(cfs, live, order, ServiceState::Active, now, effects);
+                }
+            }
+            Action::Delete => {
+                if let Some(live) = self.services.remove(&cfs) {
+                    record_services(cfs, &live, order, ServiceState::Terminated, now, effects);
+                }
+            }
+            Action::NoChange => {}
+        }
+    }
+
+    /// Moves the order to the terminal state its items imply and tells the parent. While a
+    /// cancel is pending, the order ends `cancelled` once every item is terminal and every
+    /// completed `add` item has been undone.
+    pub(super) fn settle(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let event = if order.state == OrderState::PendingCancellation {
+            let undone = |item: &ServiceOrderItem| {
+                item.state != OrderState::Completed
+                    || item.action != Action::Add
+                    || item.compensated
+            };
+            let done = order
+                .items
+                .iter()
+                .all(|item| item.state.is_terminal() && undone(item));
+            if !done {
+                return;
+            }
+            OrderEvent::CancelCompleted
+        } else {
+            let Some(event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
+                return;
+            };
+            event
         };
         if transition(
             Machine::ServiceOrder,
@@ -274,12 +475,15 @@ impl SomLayer {
         self.open = self.open.saturating_sub(1);
         effects.publish(EventKind::StateChange, Subject::ServiceOrder(id), now);
         if let Some(parent) = order.parent {
+            self.by_parent.remove(&parent);
             let items = order
                 .items
                 .iter()
                 .map(|item| ServiceItemSummary {
                     id: item.id.clone(),
                     parent_item: item.parent_item.clone().unwrap_or_default(),
+                    action: item.action,
+                    specification: item.service_specification.clone(),
                     state: item.state,
                     service: item.service,
                 })
@@ -292,6 +496,7 @@ impl SomLayer {
             };
             effects.send(now, Message::Com(ComInput::ServiceOrderChanged(summary)));
         }
+        self.finish_cancel(id, now, effects);
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
         }
@@ -382,64 +587,114 @@ fn decompose_item(
                 kind,
                 service: rfs_service,
                 service_specification: rfs.clone(),
+                resource: None,
             });
         }
     }
-    let region_name = characteristic_text(&item.characteristics, "region").unwrap_or_default();
-    let olt = characteristic_text(&item.characteristics, "oltId")
+    resource_order(
+        topology,
+        order,
+        item.id.clone(),
+        &item.characteristics,
+        items,
+    )
+}
+
+/// A modify or delete of a live CFS: one item per resource it holds.
+fn change_request(
+    topology: &Topology,
+    order: ServiceOrderId,
+    item: &ServiceOrderItem,
+    live: &LiveCfs,
+) -> ResourceOrderCreate {
+    let mut characteristics = live.characteristics.clone();
+    for change in &item.characteristics {
+        characteristics.retain(|existing| existing.name != change.name);
+        characteristics.push(change.clone());
+    }
+    let items = held_items(&live.resources, item.action);
+    resource_order(topology, order, item.id.clone(), &characteristics, items)
+}
+
+/// Resource order items that act on resources already held.
+pub(super) fn held_items(
+    resources: &[HeldResource],
+    action: Action,
+) -> Vec<ResourceOrderItemCreate> {
+    resources
+        .iter()
+        .enumerate()
+        .map(|(index, held)| ResourceOrderItemCreate {
+            id: (index + 1).to_string(),
+            action,
+            resource_specification: held.resource_specification.clone(),
+            kind: held.kind,
+            service: held.service,
+            service_specification: held.service_specification.clone(),
+            resource: Some(held.resource),
+        })
+        .collect()
+}
+
+pub(super) fn resource_order(
+    topology: &Topology,
+    order: ServiceOrderId,
+    item_key: String,
+    characteristics: &[crate::layers::common::Characteristic],
+    items: Vec<ResourceOrderItemCreate>,
+) -> ResourceOrderCreate {
+    let region_name = characteristic_text(characteristics, "region").unwrap_or_default();
+    let olt = characteristic_text(characteristics, "oltId")
         .and_then(|name| topology.element_by_name(&name));
     ResourceOrderCreate {
         external_id: Some(order.to_string()),
-        parent: Some((order, item.id.clone())),
+        parent: Some((order, item_key)),
         region: topology
             .region_by_name(&region_name)
             .unwrap_or(crate::network::RegionId(0)),
         olt,
-        characteristics: item.characteristics.clone(),
+        characteristics: characteristics.to_vec(),
         items,
     }
 }
 
-/// Records the CFS and its RFSs as active services in the TMF638 inventory.
+/// Records the CFS and its RFSs in the TMF638 inventory in `state`.
 fn record_services(
-    catalog: &Catalog,
-    item: &ServiceOrderItem,
+    cfs: ServiceId,
+    live: &LiveCfs,
     order: ServiceOrderId,
-    summary: &ResourceOrderSummary,
+    state: ServiceState,
     now: Time,
     effects: &mut Effects,
 ) {
-    let specifications = supporting_services(catalog, &item.service_specification).unwrap_or(&[]);
-    for (rfs, specification) in item.supporting_services.iter().zip(specifications) {
-        let resources = summary
-            .resources
-            .iter()
-            .filter(|(service, _)| service == rfs)
-            .map(|(_, resource)| *resource)
-            .collect();
+    for rfs in &live.supporting_services {
+        let held = live.resources.iter().filter(|held| held.service == *rfs);
+        let specification = held
+            .clone()
+            .next()
+            .map(|held| held.service_specification.clone())
+            .unwrap_or_else(|| live.specification.clone());
         let record = ServiceRecord {
             id: *rfs,
-            specification: specification.clone(),
+            specification,
             category: ServiceCategory::Rfs,
-            state: ServiceState::Active,
+            state,
             order,
             supporting_services: Vec::new(),
-            supporting_resources: resources,
+            supporting_resources: held.map(|held| held.resource).collect(),
             characteristics: Vec::new(),
         };
         effects.send(now, Message::Inventory(InventoryInput::Service(record)));
     }
-    if let Some(cfs) = item.service {
-        let record = ServiceRecord {
-            id: cfs,
-            specification: item.service_specification.clone(),
-            category: ServiceCategory::Cfs,
-            state: ServiceState::Active,
-            order,
-            supporting_services: item.supporting_services.clone(),
-            supporting_resources: Vec::new(),
-            characteristics: item.characteristics.clone(),
-        };
-        effects.send(now, Message::Inventory(InventoryInput::Service(record)));
-    }
+    let record = ServiceRecord {
+        id: cfs,
+        specification: live.specification.clone(),
+        category: ServiceCategory::Cfs,
+        state,
+        order,
+        supporting_services: live.supporting_services.clone(),
+        supporting_resources: Vec::new(),
+        characteristics: live.characteristics.clone(),
+    };
+    effects.send(now, Message::Inventory(InventoryInput::Service(record)));
 }

@@ -10,11 +10,16 @@ use std::sync::Arc;
 
 use crate::config::Limits;
 use crate::domain::catalog::Catalog;
-use crate::domain::ids::{ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::ids::{
+    CancelServiceOrderId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
+};
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Action, Characteristic, History, IllegalLog, OrderPatch, Retention};
+use crate::layers::common::{
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+};
+use crate::layers::rom::HeldResource;
 use crate::network::Topology;
 
 /// A TMF641 service order.
@@ -67,6 +72,9 @@ pub struct ServiceOrderItem {
     pub supporting_services: Vec<ServiceId>,
     /// The resources, once the resource order reports them.
     pub supporting_resources: Vec<ResourceId>,
+    /// For an item completed while its order was being cancelled: whether the compensating
+    /// resource order (a delete of what it built) has finished.
+    pub compensated: bool,
 }
 
 /// A request to create a service order.
@@ -106,8 +114,8 @@ pub struct ResourceOrderSummary {
     pub parent: (ServiceOrderId, String),
     /// Its state.
     pub state: OrderState,
-    /// The resources it holds (on completion), with the RFS each supports.
-    pub resources: Vec<(ServiceId, ResourceId)>,
+    /// The resources it holds (on completion).
+    pub resources: Vec<HeldResource>,
 }
 
 /// Input of SOM.
@@ -140,6 +148,41 @@ pub enum SomInput {
     ResourceOrderChanged(ResourceOrderSummary),
     /// A wake-up SOM scheduled.
     Wake(ServiceOrderId),
+    /// POST /cancelServiceOrder (from COM or a client).
+    Cancel {
+        /// Who waits for the answer, if anyone.
+        reply: Option<ReplyToken>,
+        /// The order to cancel.
+        order: ServiceOrderRef,
+        /// Why.
+        reason: Option<String>,
+    },
+}
+
+/// Names a service order: by id (a client) or by the product order it realises (COM, which
+/// may cancel before it has seen the id).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ServiceOrderRef {
+    /// By id.
+    Id(ServiceOrderId),
+    /// By parent product order.
+    Parent(ProductOrderId),
+}
+
+/// A TMF641 cancel service order request.
+pub type CancelServiceOrder = CancelRequest<CancelServiceOrderId, ServiceOrderId>;
+
+/// A CFS in service, as SOM built it: what later orders modify or cease.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveCfs {
+    /// The CFS specification.
+    pub specification: Arc<str>,
+    /// The RFSs supporting it.
+    pub supporting_services: Vec<ServiceId>,
+    /// The resources under those RFSs.
+    pub resources: Vec<HeldResource>,
+    /// Its characteristics.
+    pub characteristics: Vec<Characteristic>,
 }
 
 /// The service order layer.
@@ -163,6 +206,15 @@ pub struct SomLayer {
     pub topology: Arc<Topology>,
     /// Bounds.
     pub limits: Limits,
+    /// CFSs in service, by id (bounded by the network's capacity).
+    pub services: BTreeMap<ServiceId, LiveCfs>,
+    /// Cancel requests by id.
+    pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
+    /// Non-terminal orders COM created, by product order.
+    pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
+    /// The cancel request of each order being cancelled.
+    pub cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
 }
 
+mod cancel;
 mod machine;

@@ -274,6 +274,58 @@ fn exhaustion_is_a_typed_reply_even_when_the_draw_fails() {
 }
 
 #[test]
+fn invalid_request_wins_over_the_failure_draw() {
+    let mut harness = Harness::new(layer_with(OperationProfile {
+        failure_probability: 1.0,
+        ..fixed(0.0)
+    }));
+    let bad_port = AllocationRequest::VlanPair {
+        olt: OLT,
+        pon_port: 9,
+    };
+    assert_eq!(
+        harness.error_kind(allocate(1, bad_port)),
+        ElementErrorKind::InvalidRequest
+    );
+    assert_eq!(
+        harness.error_kind(allocate(2, ONU)),
+        ElementErrorKind::Failed
+    );
+}
+
+#[test]
+fn same_seed_gives_the_same_replies() {
+    let run = || {
+        let mut harness = Harness::new(layer_with(OperationProfile {
+            latency: Latency::Exponential { mean_ms: 10.0 },
+            failure_probability: 0.2,
+            timeout_probability: 0.1,
+            reply_lost_probability: 0.1,
+            tail: None,
+        }));
+        let mut log = Vec::new();
+        for allocation in 0..40 {
+            let operation = if allocation % 3 == 2 {
+                release(allocation - 1)
+            } else {
+                allocate(allocation, ONU)
+            };
+            let effects = harness.call_at(Time::ZERO, LayerId::Rom, operation);
+            log.push(effects.into_iter().map(rom_reply).collect::<Vec<_>>());
+        }
+        (
+            log,
+            harness
+                .layer
+                .allocations()
+                .map(|(a, v)| (*a, *v))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
 fn allocate_and_release_are_idempotent() {
     let mut harness = Harness::new(layer_with(fixed(0.0)));
     let ip = AllocationRequest::Ipv4Address { region: NORTH };

@@ -1,0 +1,247 @@
+//! TMF637/638/639 inventories: the JSON of a `Product`, a `Service` and a `Resource`, and the
+//! names of allocated resources.
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
+    RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
+    characteristics, href, insert_some, reference,
+};
+use crate::domain::catalog::ServiceCategory;
+use crate::layers::inventory::{ProductRecord, ResourceRecord, ServiceRecord};
+use crate::network::{ElementId, RegionId, ResourceValue, Topology};
+
+fn element(id: ElementId, topology: Option<&Topology>) -> String {
+    topology.map_or_else(
+        || format!("element-{}", id.0),
+        |t| t.element_name(id).to_string(),
+    )
+}
+
+fn region(id: RegionId, topology: Option<&Topology>) -> String {
+    topology.map_or_else(
+        || format!("region-{}", id.0),
+        |t| t.region_name(id).to_string(),
+    )
+}
+
+/// A short human name of an allocated resource, e.g. `olt-north-1/3/17`.
+pub fn resource_name(value: &ResourceValue, topology: Option<&Topology>) -> String {
+    match *value {
+        ResourceValue::OnuSlot { olt, pon_port, onu } => {
+            format!("{}/{pon_port}/{onu}", element(olt, topology))
+        }
+        ResourceValue::VlanPair {
+            olt,
+            pon_port,
+            s_vlan,
+            c_vlan,
+        } => {
+            format!("{}/{pon_port} s{s_vlan}.c{c_vlan}", element(olt, topology))
+        }
+        ResourceValue::Ipv4Address { address, .. } => address.to_string(),
+        ResourceValue::DslamPort { dslam, port } => format!("{}/{port}", element(dslam, topology)),
+        ResourceValue::MulticastVlan {
+            region: r,
+            vlan,
+            member,
+        } => {
+            format!("{} mvlan{vlan}#{member}", region(r, topology))
+        }
+        ResourceValue::PhoneNumber { number, .. } => format!("+{number}"),
+    }
+}
+
+/// The resource's value as TMF `resourceCharacteristic` entries.
+pub fn resource_characteristics(value: &ResourceValue, topology: Option<&Topology>) -> Value {
+    let pairs: Vec<(&str, Value)> = match *value {
+        ResourceValue::OnuSlot { olt, pon_port, onu } => vec![
+            ("olt", json!(element(olt, topology))),
+            ("ponPort", json!(pon_port)),
+            ("onuId", json!(onu)),
+        ],
+        ResourceValue::VlanPair {
+            olt,
+            pon_port,
+            s_vlan,
+            c_vlan,
+        } => vec![
+            ("olt", json!(element(olt, topology))),
+            ("ponPort", json!(pon_port)),
+            ("sVlan", json!(s_vlan)),
+            ("cVlan", json!(c_vlan)),
+        ],
+        ResourceValue::Ipv4Address { region: r, address } => vec![
+            ("region", json!(region(r, topology))),
+            ("ipv4Address", json!(address.to_string())),
+        ],
+        ResourceValue::DslamPort { dslam, port } => {
+            vec![
+                ("dslam", json!(element(dslam, topology))),
+                ("port", json!(port)),
+            ]
+        }
+        ResourceValue::MulticastVlan {
+            region: r,
+            vlan,
+            member,
+        } => vec![
+            ("region", json!(region(r, topology))),
+            ("multicastVlan", json!(vlan)),
+            ("member", json!(member)),
+        ],
+        ResourceValue::PhoneNumber { region: r, number } => vec![
+            ("region", json!(region(r, topology))),
+            ("phoneNumber", json!(number.to_string())),
+        ],
+    };
+    Value::Array(
+        pairs
+            .into_iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect(),
+    )
+}
+
+/// The JSON of a TMF637 `Product`.
+pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(product.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(PRODUCT_INVENTORY, "product", product.id)),
+    );
+    map.insert("@type".into(), json!("Product"));
+    map.insert(
+        "status".into(),
+        serde_json::to_value(product.status).unwrap_or(Value::Null),
+    );
+    map.insert(
+        "productOffering".into(),
+        reference(
+            PRODUCT_CATALOG,
+            "productOffering",
+            &product.offering,
+            Some("ProductOffering"),
+        ),
+    );
+    map.insert(
+        "productCharacteristic".into(),
+        characteristics(&product.characteristics),
+    );
+    map.insert("startDate".into(), context.date(product.start));
+    insert_some(
+        &mut map,
+        "terminationDate",
+        product.termination.map(|t| context.date(t)),
+    );
+    let services = product
+        .services
+        .iter()
+        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .collect();
+    map.insert("realizingService".into(), Value::Array(services));
+    map.insert(
+        "productOrderItem".into(),
+        json!([{
+            "productOrderId": product.order.to_string(),
+            "productOrderHref": href(PRODUCT_ORDERING, "productOrder", product.order),
+            "role": "lastOrder",
+        }]),
+    );
+    Value::Object(map)
+}
+
+/// The JSON of a TMF638 `Service`.
+pub fn render_service(service: &ServiceRecord) -> Value {
+    let category = match service.category {
+        ServiceCategory::Cfs => "CFS",
+        ServiceCategory::Rfs => "RFS",
+    };
+    let mut map = Map::new();
+    map.insert("id".into(), json!(service.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(SERVICE_INVENTORY, "service", service.id)),
+    );
+    map.insert("@type".into(), json!("Service"));
+    map.insert("category".into(), json!(category));
+    map.insert("state".into(), json!(service.state.as_str()));
+    map.insert(
+        "serviceSpecification".into(),
+        reference(
+            SERVICE_CATALOG,
+            "serviceSpecification",
+            &service.specification,
+            None,
+        ),
+    );
+    map.insert(
+        "serviceCharacteristic".into(),
+        characteristics(&service.characteristics),
+    );
+    let supporting = service
+        .supporting_services
+        .iter()
+        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .collect();
+    map.insert("supportingService".into(), Value::Array(supporting));
+    let resources = service
+        .supporting_resources
+        .iter()
+        .map(|id| reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
+        .collect();
+    map.insert("supportingResource".into(), Value::Array(resources));
+    map.insert(
+        "serviceOrderItem".into(),
+        json!([{
+            "serviceOrderId": service.order.to_string(),
+            "serviceOrderHref": href(SERVICE_ORDERING, "serviceOrder", service.order),
+            "role": "lastOrder",
+        }]),
+    );
+    Value::Object(map)
+}
+
+/// The JSON of a TMF639 `Resource`.
+pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(resource.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(RESOURCE_INVENTORY, "resource", resource.id)),
+    );
+    map.insert("@type".into(), json!("LogicalResource"));
+    map.insert(
+        "name".into(),
+        json!(resource_name(&resource.value, context.topology)),
+    );
+    map.insert(
+        "resourceStatus".into(),
+        serde_json::to_value(resource.status).unwrap_or(Value::Null),
+    );
+    map.insert(
+        "resourceSpecification".into(),
+        reference(
+            RESOURCE_CATALOG,
+            "resourceSpecification",
+            &resource.specification,
+            None,
+        ),
+    );
+    map.insert(
+        "resourceCharacteristic".into(),
+        resource_characteristics(&resource.value, context.topology),
+    );
+    map.insert(
+        "relatedEntity".into(),
+        json!([{
+            "id": resource.order.to_string(),
+            "href": href(RESOURCE_ORDERING, "resourceOrder", resource.order),
+            "role": "lastOrder",
+            "@referredType": "ResourceOrder",
+        }]),
+    );
+    Value::Object(map)
+}

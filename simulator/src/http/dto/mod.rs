@@ -1,0 +1,132 @@
+//! TMF JSON ⇄ domain: one file per API. Parsing does syntactic checks only (semantic ones,
+//! such as "does this offering exist", are the layers' and come back as a `Rejection`);
+//! rendering turns the layers' structs into the TMF resource JSON, omitting absent attributes
+//! (the TMF schemas type them as strings, so `null` would be invalid).
+
+pub mod activation;
+pub mod catalog;
+pub mod inventory;
+pub mod product_order;
+pub mod resource_order;
+pub mod service_order;
+
+use serde_json::{Map, Value, json};
+
+use crate::domain::time::Time;
+use crate::layers::common::Characteristic;
+use crate::network::Topology;
+use crate::runtime::WallClock;
+
+/// TMF622 base path.
+pub const PRODUCT_ORDERING: &str = "/tmf-api/productOrderingManagement/v4";
+/// TMF641 base path.
+pub const SERVICE_ORDERING: &str = "/tmf-api/serviceOrdering/v4";
+/// TMF652 base path.
+pub const RESOURCE_ORDERING: &str = "/tmf-api/resourceOrderingManagement/v4";
+/// TMF640 base path.
+pub const SERVICE_ACTIVATION: &str = "/tmf-api/ServiceActivationAndConfiguration/v4";
+/// TMF637 base path.
+pub const PRODUCT_INVENTORY: &str = "/tmf-api/productInventory/v4";
+/// TMF638 base path.
+pub const SERVICE_INVENTORY: &str = "/tmf-api/serviceInventory/v4";
+/// TMF639 base path.
+pub const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventory/v4";
+/// TMF620 base path.
+pub const PRODUCT_CATALOG: &str = "/tmf-api/productCatalogManagement/v4";
+/// TMF633 base path.
+pub const SERVICE_CATALOG: &str = "/tmf-api/serviceCatalogManagement/v4";
+/// TMF634 base path.
+pub const RESOURCE_CATALOG: &str = "/tmf-api/resourceCatalogManagement/v4";
+
+/// What rendering needs beyond the entity: the date mapping and, when at hand, the element
+/// and region names (event snapshots are rendered without them and show numeric ids).
+#[derive(Clone, Copy, Debug)]
+pub struct RenderContext<'a> {
+    /// Maps core time to dates.
+    pub clock: WallClock,
+    /// Element and region names.
+    pub topology: Option<&'a Topology>,
+}
+
+impl RenderContext<'_> {
+    /// `time` as a TMF `date-time`.
+    pub fn date(&self, time: Time) -> Value {
+        Value::String(self.clock.rfc3339(time))
+    }
+}
+
+/// `{base}/{resource}/{id}`.
+pub fn href(base: &str, resource: &str, id: impl std::fmt::Display) -> String {
+    format!("{base}/{resource}/{id}")
+}
+
+/// `{"id","href"}` (plus `@referredType` when given) referring to another entity.
+pub fn reference(
+    base: &str,
+    resource: &str,
+    id: impl std::fmt::Display,
+    referred_type: Option<&str>,
+) -> Value {
+    let id = id.to_string();
+    let mut map = Map::new();
+    map.insert("href".into(), Value::String(href(base, resource, &id)));
+    map.insert("id".into(), Value::String(id));
+    if let Some(referred_type) = referred_type {
+        map.insert("@referredType".into(), Value::String(referred_type.into()));
+    }
+    Value::Object(map)
+}
+
+/// Inserts `key: value` when `value` is present.
+pub fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(value) = value {
+        map.insert(key.to_string(), value.into());
+    }
+}
+
+/// Characteristics as TMF `[{"name","value"}]`.
+pub fn characteristics(list: &[Characteristic]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|c| json!({"name": &*c.name, "value": c.value}))
+            .collect(),
+    )
+}
+
+/// Parses a PATCH body (merge-patch): only `description`, `priority` and `externalId` may
+/// change; anything else is a 400 naming the attribute.
+pub fn parse_patch(
+    body: Value,
+) -> Result<crate::layers::common::OrderPatch, crate::http::error::ApiError> {
+    use crate::http::error::ApiError;
+    let Value::Object(map) = body else {
+        return Err(ApiError::bad_request("a PATCH body must be a JSON object"));
+    };
+    let mut patch = crate::layers::common::OrderPatch::default();
+    for (key, value) in map {
+        let text = match &value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) if key == "priority" => number.to_string(),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "`{key}` must be a string to be patched"
+                )));
+            }
+        };
+        match key.as_str() {
+            "description" => patch.description = Some(text),
+            "priority" => patch.priority = Some(text),
+            "externalId" => patch.external_id = Some(text),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "`{}` is not patchable (only description, priority, externalId)",
+                    key.chars().take(64).collect::<String>()
+                )));
+            }
+        }
+    }
+    if patch == crate::layers::common::OrderPatch::default() {
+        return Err(ApiError::bad_request("the PATCH body changes nothing"));
+    }
+    Ok(patch)
+}

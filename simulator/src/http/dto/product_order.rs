@@ -1,0 +1,358 @@
+//! TMF622 product ordering: `ProductOrder_Create` → [`ProductOrderCreate`], and the JSON of
+//! `ProductOrder` and `CancelProductOrder`.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{
+    PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RenderContext, SERVICE_INVENTORY,
+    characteristics, href, insert_some, reference,
+};
+use crate::domain::ids::ProductId;
+use crate::http::error::ApiError;
+use crate::layers::com::{
+    CancelProductOrder, ProductOrder, ProductOrderCreate, ProductOrderItem, ProductOrderItemCreate,
+};
+use crate::layers::common::{Action, Characteristic};
+
+/// The parts of TMF622 `ProductOrder_Create` the simulator reads; the rest is ignored.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductOrderCreateBody {
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// The items.
+    pub product_order_item: Option<Vec<ProductOrderItemBody>>,
+}
+
+/// One `ProductOrderItem` of a create request.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductOrderItemBody {
+    /// Its id within the order.
+    pub id: Option<String>,
+    /// `add`, `modify`, `delete` or `noChange`.
+    pub action: Option<String>,
+    /// The offering ordered.
+    pub product_offering: Option<IdRefBody>,
+    /// The product (its id for modify/delete/noChange; characteristics always).
+    pub product: Option<ProductBody>,
+}
+
+/// A reference by id.
+#[derive(Debug, Deserialize)]
+pub struct IdRefBody {
+    /// The id.
+    pub id: Option<String>,
+}
+
+/// `ProductRefOrValue` as far as the simulator reads it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductBody {
+    /// The existing product.
+    pub id: Option<String>,
+    /// Its characteristics.
+    pub product_characteristic: Option<Vec<CharacteristicBody>>,
+}
+
+/// A TMF `Characteristic`.
+#[derive(Debug, Deserialize)]
+pub struct CharacteristicBody {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    pub value: Value,
+}
+
+/// Turns characteristics into the domain's, refusing empty names.
+pub fn parse_characteristics(
+    list: Option<Vec<CharacteristicBody>>,
+    item: &str,
+) -> Result<Vec<Characteristic>, ApiError> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            if c.name.trim().is_empty() {
+                Err(ApiError::bad_request(format!(
+                    "item `{item}`: a characteristic has an empty name"
+                )))
+            } else {
+                Ok(Characteristic {
+                    name: Arc::from(c.name),
+                    value: c.value,
+                })
+            }
+        })
+        .collect()
+}
+
+/// Checks that `ids` are non-empty and unique, and that there are 1..=`items_max` of them.
+pub fn check_item_ids<'a>(
+    ids: impl ExactSizeIterator<Item = Option<&'a str>>,
+    items_max: usize,
+    what: &str,
+) -> Result<(), ApiError> {
+    let count = ids.len();
+    if count == 0 {
+        return Err(ApiError::bad_request(format!("{what} must not be empty")));
+    }
+    if count > items_max {
+        return Err(ApiError::bad_request(format!(
+            "{what} has {count} items; at most {items_max} are allowed"
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    for (index, id) in ids.enumerate() {
+        let id = id.filter(|id| !id.trim().is_empty()).ok_or_else(|| {
+            ApiError::bad_request(format!("{what}[{index}].id is missing or empty"))
+        })?;
+        if !seen.insert(id) {
+            return Err(ApiError::bad_request(format!(
+                "{what} item id `{id}` is used twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Parses a TMF action.
+pub fn parse_action(action: Option<&str>, item: &str) -> Result<Action, ApiError> {
+    let text =
+        action.ok_or_else(|| ApiError::bad_request(format!("item `{item}`: action is missing")))?;
+    Action::parse(text).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "item `{item}`: action `{}` is not one of add, modify, delete, noChange",
+            text.chars().take(32).collect::<String>()
+        ))
+    })
+}
+
+/// Validates a `ProductOrder_Create` body syntactically.
+pub fn parse_create(
+    body: ProductOrderCreateBody,
+    items_max: usize,
+) -> Result<ProductOrderCreate, ApiError> {
+    let items = body
+        .product_order_item
+        .ok_or_else(|| ApiError::bad_request("productOrderItem is required"))?;
+    check_item_ids(
+        items.iter().map(|item| item.id.as_deref()),
+        items_max,
+        "productOrderItem",
+    )?;
+    let items = items
+        .into_iter()
+        .map(parse_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ProductOrderCreate {
+        external_id: body.external_id,
+        items,
+    })
+}
+
+fn parse_item(item: ProductOrderItemBody) -> Result<ProductOrderItemCreate, ApiError> {
+    let id = item.id.unwrap_or_default();
+    let action = parse_action(item.action.as_deref(), &id)?;
+    let offering = item.product_offering.and_then(|offering| offering.id);
+    if action == Action::Add && offering.as_deref().is_none_or(str::is_empty) {
+        return Err(ApiError::bad_request(format!(
+            "item `{id}`: productOffering.id is required for action add"
+        )));
+    }
+    let (product_id, characteristic) = match item.product {
+        Some(product) => (product.id, product.product_characteristic),
+        None => (None, None),
+    };
+    let product =
+        match (action, product_id) {
+            (Action::Add, _) => None,
+            (_, None) => {
+                return Err(ApiError::bad_request(format!(
+                    "item `{id}`: product.id is required for action {}",
+                    action.as_str()
+                )));
+            }
+            (_, Some(text)) => Some(text.parse::<ProductId>().map_err(|error| {
+                ApiError::bad_request(format!("item `{id}`: product.id: {error}"))
+            })?),
+        };
+    let characteristics = parse_characteristics(characteristic, &id)?;
+    Ok(ProductOrderItemCreate {
+        id,
+        action,
+        // Modify/delete/noChange may leave the offering out: COM takes the product's own.
+        offering: Arc::from(offering.unwrap_or_default()),
+        product,
+        characteristics,
+    })
+}
+
+/// The JSON of a TMF622 `ProductOrder`.
+pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(order.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(PRODUCT_ORDERING, "productOrder", order.id)),
+    );
+    map.insert("@type".into(), json!("ProductOrder"));
+    map.insert("state".into(), json!(order.state.as_str()));
+    map.insert("orderDate".into(), context.date(order.order_date));
+    insert_some(
+        &mut map,
+        "completionDate",
+        order.completion_date.map(|t| context.date(t)),
+    );
+    insert_some(&mut map, "externalId", order.external_id.clone());
+    insert_some(&mut map, "description", order.description.clone());
+    insert_some(&mut map, "priority", order.priority.clone());
+    let items = order.items.iter().map(render_item).collect();
+    map.insert("productOrderItem".into(), Value::Array(items));
+    Value::Object(map)
+}
+
+fn render_item(item: &ProductOrderItem) -> Value {
+    let mut product = Map::new();
+    if let Some(id) = item.product {
+        product.insert("id".into(), json!(id.to_string()));
+        product.insert("href".into(), json!(href(PRODUCT_INVENTORY, "product", id)));
+    }
+    product.insert("@type".into(), json!("Product"));
+    product.insert(
+        "productCharacteristic".into(),
+        characteristics(&item.characteristics),
+    );
+    if !item.services.is_empty() {
+        let services = item
+            .services
+            .iter()
+            .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+            .collect();
+        product.insert("realizingService".into(), Value::Array(services));
+    }
+    let mut map = Map::new();
+    map.insert("id".into(), json!(item.id));
+    map.insert("@type".into(), json!("ProductOrderItem"));
+    map.insert("action".into(), json!(item.action.as_str()));
+    map.insert("state".into(), json!(item.state.as_str()));
+    if !item.offering.is_empty() {
+        map.insert(
+            "productOffering".into(),
+            reference(
+                PRODUCT_CATALOG,
+                "productOffering",
+                &item.offering,
+                Some("ProductOffering"),
+            ),
+        );
+    }
+    map.insert("product".into(), Value::Object(product));
+    Value::Object(map)
+}
+
+/// The JSON of a TMF622 `CancelProductOrder`.
+pub fn render_cancel(cancel: &CancelProductOrder, context: &RenderContext<'_>) -> Value {
+    use crate::domain::state::Machine;
+    let mut map = Map::new();
+    map.insert("id".into(), json!(cancel.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(PRODUCT_ORDERING, "cancelProductOrder", cancel.id)),
+    );
+    map.insert("@type".into(), json!("CancelProductOrder"));
+    map.insert(
+        "state".into(),
+        json!(cancel.state.as_str_for(Machine::ProductOrder)),
+    );
+    map.insert(
+        "productOrder".into(),
+        reference(
+            PRODUCT_ORDERING,
+            "productOrder",
+            cancel.order,
+            Some("ProductOrder"),
+        ),
+    );
+    map.insert(
+        "requestedCancellationDate".into(),
+        context.date(cancel.requested),
+    );
+    insert_some(
+        &mut map,
+        "effectiveCancellationDate",
+        cancel.effective.map(|t| context.date(t)),
+    );
+    insert_some(&mut map, "cancellationReason", cancel.reason.clone());
+    Value::Object(map)
+}
+
+/// The parts of `CancelProductOrder_Create` the simulator reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelProductOrderBody {
+    /// The order to cancel.
+    pub product_order: Option<IdRefBody>,
+    /// Why.
+    pub cancellation_reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(value: Value) -> ProductOrderCreateBody {
+        serde_json::from_value(value).expect("test body deserializes")
+    }
+
+    fn add_item(id: &str) -> Value {
+        json!({"id": id, "action": "add", "productOffering": {"id": "fibre"},
+               "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}})
+    }
+
+    #[test]
+    fn parses_a_valid_add() {
+        let parsed = parse_create(
+            body(json!({"externalId": "x1", "productOrderItem": [add_item("1")]})),
+            4,
+        )
+        .expect("valid");
+        assert_eq!(parsed.external_id.as_deref(), Some("x1"));
+        assert_eq!(parsed.items.len(), 1);
+        assert_eq!(&*parsed.items[0].offering, "fibre");
+        assert_eq!(&*parsed.items[0].characteristics[0].name, "region");
+    }
+
+    #[test]
+    fn refuses_bad_items() {
+        let cases = [
+            json!({}),
+            json!({"productOrderItem": []}),
+            json!({"productOrderItem": [add_item("1"), add_item("1")]}),
+            json!({"productOrderItem": [add_item("")]}),
+            json!({"productOrderItem": [add_item("1"), add_item("2"), add_item("3")]}),
+            json!({"productOrderItem": [{"id": "1", "action": "destroy", "productOffering": {"id": "f"}}]}),
+            json!({"productOrderItem": [{"id": "1", "action": "add"}]}),
+            json!({"productOrderItem": [{"id": "1", "action": "modify", "productOffering": {"id": "f"}}]}),
+            json!({"productOrderItem": [{"id": "1", "action": "delete", "product": {"id": "PO-1"}}]}),
+        ];
+        for case in cases {
+            let error = parse_create(body(case.clone()), 2).expect_err(&case.to_string());
+            assert_eq!(error.status.as_u16(), 400, "{case}");
+        }
+    }
+
+    #[test]
+    fn parses_delete_with_product_id() {
+        let parsed = parse_create(
+            body(json!({"productOrderItem": [{"id": "1", "action": "delete", "product": {"id": "P-7"}}]})),
+            2,
+        )
+        .expect("valid");
+        assert_eq!(parsed.items[0].product, Some(ProductId(7)));
+        assert_eq!(parsed.items[0].action, Action::Delete);
+    }
+}

@@ -1,0 +1,208 @@
+//! TMF641 service ordering: `ServiceOrder_Create` → [`ServiceOrderCreate`] and the JSON of a
+//! `ServiceOrder`.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::product_order::{
+    CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
+};
+use super::{
+    PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
+    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, href, insert_some, reference,
+};
+use crate::domain::ids::ServiceId;
+use crate::http::error::ApiError;
+use crate::layers::common::Action;
+use crate::layers::som::{
+    ServiceOrder, ServiceOrderCreate, ServiceOrderItem, ServiceOrderItemCreate,
+};
+
+/// The parts of TMF641 `ServiceOrder_Create` the simulator reads.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceOrderCreateBody {
+    /// The client's reference.
+    pub external_id: Option<String>,
+    /// The items.
+    pub service_order_item: Option<Vec<ServiceOrderItemBody>>,
+}
+
+/// One `ServiceOrderItem` of a create request.
+#[derive(Debug, Deserialize)]
+pub struct ServiceOrderItemBody {
+    /// Its id within the order.
+    pub id: Option<String>,
+    /// `add`, `modify`, `delete` or `noChange`.
+    pub action: Option<String>,
+    /// The service (specification for add, id for the others).
+    pub service: Option<ServiceBody>,
+}
+
+/// `ServiceRefOrValue` as far as the simulator reads it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceBody {
+    /// The existing service.
+    pub id: Option<String>,
+    /// The CFS specification.
+    pub service_specification: Option<IdRefBody>,
+    /// Characteristics.
+    pub service_characteristic: Option<Vec<CharacteristicBody>>,
+}
+
+/// Validates a `ServiceOrder_Create` body syntactically.
+pub fn parse_create(
+    body: ServiceOrderCreateBody,
+    items_max: usize,
+) -> Result<ServiceOrderCreate, ApiError> {
+    let items = body
+        .service_order_item
+        .ok_or_else(|| ApiError::bad_request("serviceOrderItem is required"))?;
+    check_item_ids(
+        items.iter().map(|item| item.id.as_deref()),
+        items_max,
+        "serviceOrderItem",
+    )?;
+    let items = items
+        .into_iter()
+        .map(parse_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ServiceOrderCreate {
+        external_id: body.external_id,
+        parent: None,
+        items,
+    })
+}
+
+fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiError> {
+    let id = item.id.unwrap_or_default();
+    let action = parse_action(item.action.as_deref(), &id)?;
+    let service = item
+        .service
+        .ok_or_else(|| ApiError::bad_request(format!("item `{id}`: service is required")))?;
+    let specification = service.service_specification.and_then(|spec| spec.id);
+    if action == Action::Add && specification.as_deref().is_none_or(str::is_empty) {
+        return Err(ApiError::bad_request(format!(
+            "item `{id}`: service.serviceSpecification.id is required for action add"
+        )));
+    }
+    let existing =
+        match (action, service.id) {
+            (Action::Add, _) => None,
+            (_, None) => {
+                return Err(ApiError::bad_request(format!(
+                    "item `{id}`: service.id is required for action {}",
+                    action.as_str()
+                )));
+            }
+            (_, Some(text)) => Some(text.parse::<ServiceId>().map_err(|error| {
+                ApiError::bad_request(format!("item `{id}`: service.id: {error}"))
+            })?),
+        };
+    let characteristics = parse_characteristics(service.service_characteristic, &id)?;
+    Ok(ServiceOrderItemCreate {
+        id,
+        action,
+        service_specification: Arc::from(specification.unwrap_or_default()),
+        service: existing,
+        parent_item: None,
+        characteristics,
+    })
+}
+
+/// The JSON of a TMF641 `ServiceOrder`.
+pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(order.id.to_string()));
+    map.insert(
+        "href".into(),
+        json!(href(SERVICE_ORDERING, "serviceOrder", order.id)),
+    );
+    map.insert("@type".into(), json!("ServiceOrder"));
+    map.insert("state".into(), json!(order.state.as_str()));
+    map.insert("orderDate".into(), context.date(order.order_date));
+    insert_some(
+        &mut map,
+        "completionDate",
+        order.completion_date.map(|t| context.date(t)),
+    );
+    insert_some(&mut map, "externalId", order.external_id.clone());
+    insert_some(&mut map, "description", order.description.clone());
+    insert_some(&mut map, "priority", order.priority.clone());
+    if let Some(parent) = order.parent {
+        map.insert(
+            "externalReference".into(),
+            json!([{
+                "id": parent.to_string(),
+                "href": href(PRODUCT_ORDERING, "productOrder", parent),
+                "name": parent.to_string(),
+                "externalReferenceType": "ProductOrder",
+            }]),
+        );
+    }
+    let items = order.items.iter().map(render_item).collect();
+    map.insert("serviceOrderItem".into(), Value::Array(items));
+    Value::Object(map)
+}
+
+fn render_item(item: &ServiceOrderItem) -> Value {
+    let mut service = Map::new();
+    if let Some(id) = item.service {
+        service.insert("id".into(), json!(id.to_string()));
+        service.insert("href".into(), json!(href(SERVICE_INVENTORY, "service", id)));
+    }
+    service.insert("@type".into(), json!("Service"));
+    if !item.service_specification.is_empty() {
+        service.insert(
+            "serviceSpecification".into(),
+            reference(
+                SERVICE_CATALOG,
+                "serviceSpecification",
+                &item.service_specification,
+                None,
+            ),
+        );
+    }
+    service.insert(
+        "serviceCharacteristic".into(),
+        characteristics(&item.characteristics),
+    );
+    let supporting: Vec<Value> = item
+        .supporting_services
+        .iter()
+        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .collect();
+    if !supporting.is_empty() {
+        service.insert("supportingService".into(), Value::Array(supporting));
+    }
+    let resources: Vec<Value> = item
+        .supporting_resources
+        .iter()
+        .map(|id| reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
+        .collect();
+    if !resources.is_empty() {
+        service.insert("supportingResource".into(), Value::Array(resources));
+    }
+    let mut map = Map::new();
+    map.insert("id".into(), json!(item.id));
+    map.insert("@type".into(), json!("ServiceOrderItem"));
+    map.insert("action".into(), json!(item.action.as_str()));
+    map.insert("state".into(), json!(item.state.as_str()));
+    map.insert("service".into(), Value::Object(service));
+    if let Some(resource_order) = item.resource_order {
+        // Not a TMF641 attribute: where the item's work went, for tracing an order down.
+        map.insert(
+            "@resourceOrder".into(),
+            reference(
+                RESOURCE_ORDERING,
+                "resourceOrder",
+                resource_order,
+                Some("ResourceOrder"),
+            ),
+        );
+    }
+    Value::Object(map)
+}

@@ -1,0 +1,644 @@
+//! TMF hubs: event subscriptions per API and delivery of events to their callbacks.
+//!
+//! [`Hub`] is the runtime's [`EventSink`]. `wants` is a load of one atomic counter per
+//! (resource, event kind), because the runtime asks it for every event while holding a layer's
+//! lock. `publish` builds the TMF envelope once and `try_send`s it to each interested
+//! subscriber's bounded queue (a full queue drops the event and counts it; publishing never
+//! waits). Each subscriber has one delivery task that POSTs with the shared client, at most
+//! [`IN_FLIGHT_MAX`] at once so that one slow listener does not serialize its own stream, and
+//! retries with exponential backoff up to `hub_delivery_attempts_max` attempts.
+//!
+//! Because deliveries to one subscriber overlap, its events may arrive out of order: each
+//! carries the entity's whole state and `eventTime`, so a listener should treat terminal
+//! states as final rather than trust arrival order.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::config::Limits;
+use crate::domain::ids::SubscriptionId;
+use crate::http::common::{AppState, missing, path_id};
+use crate::http::error::{ApiError, TmfJson};
+use crate::layers::{Api, Event, EventKind, Subject};
+use crate::runtime::{EventSink, WallClock};
+
+/// Deliveries in flight per subscriber.
+pub const IN_FLIGHT_MAX: usize = 16;
+/// Timeout of one delivery POST.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// First retry delay; doubled per attempt up to [`BACKOFF_MAX`].
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// The resources events are about, in [`resource_index`] order.
+const RESOURCES: [(&str, Api); 5] = [
+    ("productOrder", Api::ProductOrdering),
+    ("cancelProductOrder", Api::ProductOrdering),
+    ("serviceOrder", Api::ServiceOrdering),
+    ("resourceOrder", Api::ResourceOrdering),
+    ("service", Api::ServiceActivation),
+];
+const KINDS: [(&str, EventKind); 4] = [
+    ("CreateEvent", EventKind::Create),
+    ("StateChangeEvent", EventKind::StateChange),
+    ("AttributeValueChangeEvent", EventKind::AttributeValueChange),
+    ("DeleteEvent", EventKind::Delete),
+];
+const SLOTS: usize = RESOURCES.len() * KINDS.len();
+
+fn resource_index(subject: &Subject) -> usize {
+    match subject {
+        Subject::ProductOrder(_) => 0,
+        Subject::CancelProductOrder(_) => 1,
+        Subject::ServiceOrder(_) => 2,
+        Subject::ResourceOrder(_) => 3,
+        Subject::ActivationService(_) => 4,
+    }
+}
+
+fn kind_index(kind: EventKind) -> usize {
+    match kind {
+        EventKind::Create => 0,
+        EventKind::StateChange => 1,
+        EventKind::AttributeValueChange => 2,
+        EventKind::Delete => 3,
+    }
+}
+
+fn slot(event: &Event) -> usize {
+    resource_index(&event.subject) * KINDS.len() + kind_index(event.kind)
+}
+
+/// The slot of the TMF `eventType` name on `api`'s hub, if it is one.
+fn slot_of_name(api: Api, name: &str) -> Option<usize> {
+    RESOURCES
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, resource_api))| *resource_api == api)
+        .find_map(|(resource, (resource_name, _))| {
+            let mut chars = resource_name.chars();
+            let first = chars.next()?;
+            let rest = name.strip_prefix(first.to_ascii_uppercase())?;
+            let suffix = rest.strip_prefix(chars.as_str())?;
+            let kind = KINDS.iter().position(|(text, _)| *text == suffix)?;
+            Some(resource * KINDS.len() + kind)
+        })
+}
+
+/// Parses a subscription `query`: absent or empty means every event of the API;
+/// `eventType=A` or `eventType=A,B` selects those. Anything else is a 400.
+pub fn parse_query(api: Api, query: Option<&str>) -> Result<Vec<usize>, ApiError> {
+    let all = || {
+        (0..SLOTS)
+            .filter(|slot| RESOURCES[slot / KINDS.len()].1 == api)
+            .collect::<Vec<_>>()
+    };
+    let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(all());
+    };
+    let Some((key, names)) = query.split_once('=') else {
+        return Err(ApiError::bad_request(
+            "query must look like `eventType=A,B`",
+        ));
+    };
+    if key.trim() != "eventType" {
+        return Err(ApiError::bad_request(
+            "query can only filter on `eventType`",
+        ));
+    }
+    let mut slots = Vec::new();
+    for name in names.split(',').map(str::trim) {
+        let slot = slot_of_name(api, name).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "`{}` is not an event type of this API",
+                name.chars().take(64).collect::<String>()
+            ))
+        })?;
+        if !slots.contains(&slot) {
+            slots.push(slot);
+        }
+    }
+    Ok(slots)
+}
+
+/// Refuses callbacks that are not `http://` to a loopback address (unless external callbacks
+/// are allowed). Host names other than `localhost` are not resolved: they are external.
+pub fn check_callback(callback: &str, allow_external: bool) -> Result<reqwest::Url, ApiError> {
+    let url = reqwest::Url::parse(callback)
+        .map_err(|error| ApiError::bad_request(format!("callback is not a URL: {error}")))?;
+    if url.scheme() != "http" {
+        return Err(ApiError::bad_request("callback must be an http:// URL"));
+    }
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = match bare.parse::<IpAddr>() {
+        Ok(address) => address.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    };
+    if !loopback && !allow_external {
+        return Err(ApiError::bad_request(
+            "callback must resolve to a loopback address (127.0.0.0/8, ::1, localhost)",
+        ));
+    }
+    Ok(url)
+}
+
+/// A subscriber's delivery counters.
+#[derive(Debug, Default)]
+struct Counters {
+    delivered: AtomicU64,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    retries: AtomicU64,
+}
+
+struct Subscriber {
+    api: Api,
+    callback: String,
+    query: Option<String>,
+    slots: Vec<usize>,
+    sender: mpsc::Sender<Arc<Value>>,
+    counters: Arc<Counters>,
+    task: tokio::task::AbortHandle,
+}
+
+/// A subscription as the hub reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionStats {
+    /// Its id.
+    pub id: String,
+    /// The API it listens on.
+    pub api: Api,
+    /// Where events go.
+    pub callback: String,
+    /// Events waiting in its queue.
+    pub queued: usize,
+    /// Events delivered (a 2xx answer).
+    pub delivered: u64,
+    /// Events given up after every attempt failed.
+    pub failed: u64,
+    /// Events dropped because its queue was full.
+    pub dropped: u64,
+    /// Attempts after the first.
+    pub retries: u64,
+}
+
+/// The hubs of every API; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    limits: Limits,
+    client: reqwest::Client,
+    clock: OnceLock<WallClock>,
+    interest: [AtomicU32; SLOTS],
+    next_event: AtomicU64,
+    next_subscription: AtomicU64,
+    offered: AtomicU64,
+    published: AtomicU64,
+    subscribers: Mutex<BTreeMap<SubscriptionId, Subscriber>>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    /// A hub with no subscriptions, bounded by `limits`.
+    pub fn new(limits: &Limits) -> Hub {
+        let client = reqwest::Client::builder()
+            .timeout(DELIVERY_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "hub client builder failed; using defaults");
+                reqwest::Client::new()
+            });
+        Hub {
+            inner: Arc::new(HubInner {
+                limits: limits.clone(),
+                client,
+                clock: OnceLock::new(),
+                interest: std::array::from_fn(|_| AtomicU32::new(0)),
+                next_event: AtomicU64::new(1),
+                next_subscription: AtomicU64::new(1),
+                offered: AtomicU64::new(0),
+                published: AtomicU64::new(0),
+                subscribers: Mutex::new(BTreeMap::new()),
+            }),
+        }
+    }
+
+    /// Sets the clock event times are rendered with (once; later calls are ignored).
+    pub fn set_clock(&self, clock: WallClock) {
+        let _ = self.inner.clock.set(clock);
+    }
+
+    fn subscribers(&self) -> std::sync::MutexGuard<'_, BTreeMap<SubscriptionId, Subscriber>> {
+        self.inner
+            .subscribers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers `callback` on `api`'s hub and starts its delivery task (needs a tokio
+    /// runtime). Returns the TMF `EventSubscription` JSON.
+    pub fn subscribe(
+        &self,
+        api: Api,
+        callback: &str,
+        query: Option<String>,
+    ) -> Result<Value, ApiError> {
+        let url = check_callback(callback, self.inner.limits.allow_external_callbacks)?;
+        let slots = parse_query(api, query.as_deref())?;
+        let mut subscribers = self.subscribers();
+        let on_api = subscribers.values().filter(|s| s.api == api).count();
+        if on_api >= self.inner.limits.hub_subscriptions_max {
+            return Err(ApiError::too_many(format!(
+                "this hub already has {on_api} subscriptions (the maximum)"
+            )));
+        }
+        let id = SubscriptionId(self.inner.next_subscription.fetch_add(1, Ordering::Relaxed));
+        let (sender, receiver) = mpsc::channel(self.inner.limits.hub_queue_capacity.max(1));
+        let counters = Arc::new(Counters::default());
+        let delivery = Delivery {
+            client: self.inner.client.clone(),
+            url,
+            counters: Arc::clone(&counters),
+            attempts_max: self.inner.limits.hub_delivery_attempts_max.max(1),
+        };
+        let task = tokio::spawn(delivery.run(receiver)).abort_handle();
+        for slot in &slots {
+            self.inner.interest[*slot].fetch_add(1, Ordering::Relaxed);
+        }
+        let view = subscription_json(id, callback, query.as_deref());
+        let subscriber = Subscriber {
+            api,
+            callback: callback.to_string(),
+            query,
+            slots,
+            sender,
+            counters,
+            task,
+        };
+        subscribers.insert(id, subscriber);
+        Ok(view)
+    }
+
+    /// Removes subscription `id` from `api`'s hub; false when there is none.
+    pub fn unsubscribe(&self, api: Api, id: SubscriptionId) -> bool {
+        let mut subscribers = self.subscribers();
+        if subscribers.get(&id).is_none_or(|s| s.api != api) {
+            return false;
+        }
+        if let Some(subscriber) = subscribers.remove(&id) {
+            for slot in &subscriber.slots {
+                self.inner.interest[*slot].fetch_sub(1, Ordering::Relaxed);
+            }
+            subscriber.task.abort();
+        }
+        true
+    }
+
+    /// The TMF `EventSubscription` of `id` on `api`'s hub.
+    pub fn subscription(&self, api: Api, id: SubscriptionId) -> Option<Value> {
+        let subscribers = self.subscribers();
+        let subscriber = subscribers.get(&id).filter(|s| s.api == api)?;
+        Some(subscription_json(
+            id,
+            &subscriber.callback,
+            subscriber.query.as_deref(),
+        ))
+    }
+
+    /// Every subscription with its delivery counters.
+    pub fn stats(&self) -> Vec<SubscriptionStats> {
+        self.subscribers()
+            .iter()
+            .map(|(id, s)| SubscriptionStats {
+                id: id.to_string(),
+                api: s.api,
+                callback: s.callback.clone(),
+                queued: s.sender.max_capacity() - s.sender.capacity(),
+                delivered: s.counters.delivered.load(Ordering::Relaxed),
+                failed: s.counters.failed.load(Ordering::Relaxed),
+                dropped: s.counters.dropped.load(Ordering::Relaxed),
+                retries: s.counters.retries.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// Events the layers raised (each is offered to the hub once, through `wants`).
+    pub fn offered(&self) -> u64 {
+        self.inner.offered.load(Ordering::Relaxed)
+    }
+
+    /// Events some subscriber wanted: rendered and queued for delivery.
+    pub fn published(&self) -> u64 {
+        self.inner.published.load(Ordering::Relaxed)
+    }
+
+    /// Stops every delivery task and forgets every subscription.
+    pub fn close(&self) {
+        let mut subscribers = self.subscribers();
+        for (_, subscriber) in std::mem::take(&mut *subscribers) {
+            for slot in &subscriber.slots {
+                self.inner.interest[*slot].fetch_sub(1, Ordering::Relaxed);
+            }
+            subscriber.task.abort();
+        }
+    }
+
+    fn envelope(&self, event: &Event, resource: Value) -> Value {
+        let event_id = self.inner.next_event.fetch_add(1, Ordering::Relaxed);
+        let time = self.inner.clock.get().map_or_else(
+            || humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            |clock| clock.rfc3339(event.time),
+        );
+        envelope(event_id, time, event, resource)
+    }
+}
+
+/// The TMF event envelope: `{"eventId","eventTime","eventType","event":{"<resource>":{..}}}`.
+pub fn envelope(event_id: u64, event_time: String, event: &Event, resource: Value) -> Value {
+    let mut payload = serde_json::Map::new();
+    payload.insert(event.subject.resource_name().to_string(), resource);
+    json!({
+        "eventId": event_id.to_string(),
+        "eventTime": event_time,
+        "eventType": event.event_type(),
+        "event": payload,
+    })
+}
+
+fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) -> Value {
+    let mut view = json!({"id": id.to_string(), "callback": callback});
+    if let Some(query) = query {
+        view["query"] = Value::String(query.to_string());
+    }
+    view
+}
+
+impl EventSink for Hub {
+    fn wants(&self, event: &Event) -> bool {
+        self.inner.offered.fetch_add(1, Ordering::Relaxed);
+        self.inner.interest[slot(event)].load(Ordering::Relaxed) > 0
+    }
+
+    fn publish(&self, event: &Event, resource: Value) {
+        self.inner.published.fetch_add(1, Ordering::Relaxed);
+        let slot = slot(event);
+        if self.inner.interest[slot].load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let envelope = Arc::new(self.envelope(event, resource));
+        for subscriber in self.subscribers().values() {
+            if !subscriber.slots.contains(&slot) {
+                continue;
+            }
+            if subscriber.sender.try_send(Arc::clone(&envelope)).is_err() {
+                subscriber.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// One subscriber's delivery loop.
+struct Delivery {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    counters: Arc<Counters>,
+    attempts_max: u32,
+}
+
+impl Delivery {
+    async fn run(self, mut receiver: mpsc::Receiver<Arc<Value>>) {
+        let in_flight = Arc::new(Semaphore::new(IN_FLIGHT_MAX));
+        let this = Arc::new(self);
+        while let Some(event) = receiver.recv().await {
+            let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+                break;
+            };
+            let this = Arc::clone(&this);
+            tokio::spawn(async move {
+                this.deliver(&event).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn deliver(&self, event: &Value) {
+        let mut backoff = BACKOFF_FIRST;
+        for attempt in 1..=self.attempts_max {
+            if attempt > 1 {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+            }
+            match self.client.post(self.url.clone()).json(event).send().await {
+                Ok(response) if response.status().is_success() => {
+                    self.counters.delivered.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Ok(response) => {
+                    tracing::debug!(url = %self.url, status = %response.status(), "hub delivery refused");
+                }
+                Err(error) => tracing::debug!(url = %self.url, %error, "hub delivery failed"),
+            }
+        }
+        self.counters.failed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The body of `POST /hub` (TMF `EventSubscriptionInput`).
+#[derive(Debug, serde::Deserialize)]
+pub struct EventSubscriptionInput {
+    /// Where to POST events.
+    pub callback: Option<String>,
+    /// `eventType=A,B`, or absent for every event.
+    pub query: Option<String>,
+}
+
+/// `POST /hub`, `GET /hub/{id}` and `DELETE /hub/{id}` of `api`.
+pub fn routes(api: Api) -> axum::Router<AppState> {
+    use axum::extract::{Path, State};
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/hub",
+            post(
+                move |State(state): State<AppState>,
+                      TmfJson(body): TmfJson<EventSubscriptionInput>| async move {
+                    let callback = body
+                        .callback
+                        .ok_or_else(|| ApiError::bad_request("callback is required"))?;
+                    let view = state.hub.subscribe(api, &callback, body.query)?;
+                    Ok::<_, ApiError>(crate::http::common::created(view))
+                },
+            ),
+        )
+        .route(
+            "/hub/{id}",
+            get(
+                move |State(state): State<AppState>, Path(id): Path<String>| async move {
+                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+                    let view = state
+                        .hub
+                        .subscription(api, id)
+                        .ok_or_else(|| missing("hub subscription", id))?;
+                    Ok::<_, ApiError>(axum::Json(view))
+                },
+            )
+            .delete(
+                move |State(state): State<AppState>, Path(id): Path<String>| async move {
+                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+                    if state.hub.unsubscribe(api, id) {
+                        Ok(axum::http::StatusCode::NO_CONTENT)
+                    } else {
+                        Err(missing("hub subscription", id))
+                    }
+                },
+            ),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::ProductOrderId;
+    use crate::domain::time::Time;
+
+    #[test]
+    fn queries_parse_to_slots() {
+        let all = parse_query(Api::ProductOrdering, None).expect("ok");
+        assert_eq!(all.len(), 8);
+        let two = parse_query(
+            Api::ProductOrdering,
+            Some("eventType=ProductOrderCreateEvent, CancelProductOrderCreateEvent"),
+        )
+        .expect("ok");
+        assert_eq!(two, vec![0, 4]);
+        let service = parse_query(
+            Api::ServiceActivation,
+            Some("eventType=ServiceStateChangeEvent"),
+        )
+        .expect("ok");
+        assert_eq!(service, vec![17]);
+        for bad in [
+            "eventType",
+            "state=completed",
+            "eventType=Nope",
+            "eventType=ServiceOrderCreateEvent",
+            "eventType=",
+        ] {
+            let error = parse_query(Api::ProductOrdering, Some(bad)).expect_err(bad);
+            assert_eq!(error.status.as_u16(), 400, "{bad}");
+        }
+    }
+
+    #[test]
+    fn callbacks_must_be_loopback_http() {
+        for good in [
+            "http://127.0.0.1:9/x",
+            "http://127.8.0.1/",
+            "http://[::1]:80/",
+            "http://localhost:1/",
+        ] {
+            assert!(check_callback(good, false).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://127.0.0.1/",
+            "http://10.0.0.1/",
+            "http://example.com/",
+            "not a url",
+            "ftp://localhost/",
+        ] {
+            assert_eq!(
+                check_callback(bad, false).expect_err(bad).status.as_u16(),
+                400,
+                "{bad}"
+            );
+        }
+        assert!(check_callback("http://example.com/", true).is_ok());
+    }
+
+    #[tokio::test]
+    async fn wants_follows_subscriptions() {
+        let hub = Hub::new(&Limits::default());
+        let event = Event {
+            kind: EventKind::StateChange,
+            subject: Subject::ProductOrder(ProductOrderId(1)),
+            time: Time::ZERO,
+        };
+        assert!(!hub.wants(&event));
+        let view = hub
+            .subscribe(
+                Api::ProductOrdering,
+                "http://127.0.0.1:9/cb",
+                Some("eventType=ProductOrderStateChangeEvent".into()),
+            )
+            .expect("subscribed");
+        assert!(hub.wants(&event));
+        let id: SubscriptionId = view["id"].as_str().expect("id").parse().expect("parses");
+        assert!(!hub.unsubscribe(Api::ServiceOrdering, id));
+        assert!(hub.unsubscribe(Api::ProductOrdering, id));
+        assert!(!hub.wants(&event));
+    }
+
+    #[tokio::test]
+    async fn subscriptions_are_bounded() {
+        let limits = Limits {
+            hub_subscriptions_max: 1,
+            ..Limits::default()
+        };
+        let hub = Hub::new(&limits);
+        hub.subscribe(Api::ServiceOrdering, "http://127.0.0.1:9/", None)
+            .expect("first");
+        let error = hub
+            .subscribe(Api::ServiceOrdering, "http://127.0.0.1:9/", None)
+            .expect_err("second");
+        assert_eq!(error.status.as_u16(), 429);
+        // Another API's hub has its own bound.
+        hub.subscribe(Api::ResourceOrdering, "http://127.0.0.1:9/", None)
+            .expect("other hub");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_counts() {
+        let limits = Limits {
+            hub_queue_capacity: 1,
+            ..Limits::default()
+        };
+        let hub = Hub::new(&limits);
+        hub.subscribe(Api::ProductOrdering, "http://127.0.0.1:9/", None)
+            .expect("subscribed");
+        let event = Event {
+            kind: EventKind::Create,
+            subject: Subject::ProductOrder(ProductOrderId(1)),
+            time: Time::ZERO,
+        };
+        // The delivery task has not run yet (single-threaded test runtime, no await since the
+        // subscription), so the first event fills the queue and the next two are dropped.
+        for _ in 0..3 {
+            assert!(hub.wants(&event));
+            hub.publish(&event, json!({"id": "PO-1"}));
+        }
+        let stats = hub.stats();
+        assert_eq!((stats[0].queued, stats[0].dropped), (1, 2), "{stats:?}");
+        assert_eq!((hub.offered(), hub.published()), (3, 3));
+        hub.close();
+    }
+}

@@ -1,0 +1,176 @@
+//! TMF622 product ordering: `/productOrder`, `/cancelProductOrder` and `/hub`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::domain::ids::{CancelProductOrderId, ProductOrderId};
+use crate::domain::state::Machine;
+use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::dto::parse_patch;
+use crate::http::dto::product_order::{
+    CancelProductOrderBody, ProductOrderCreateBody, parse_create, render, render_cancel,
+};
+use crate::http::error::{ApiError, TmfJson};
+use crate::http::hub;
+use crate::layers::com::ComInput;
+use crate::layers::{Api, Message, Reply};
+
+type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The TMF622 routes, relative to its base path.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/productOrder", get(list).post(create))
+        .route("/productOrder/{id}", get(one).patch(patch).delete(delete))
+        .route("/cancelProductOrder", get(list_cancels).post(cancel))
+        .route("/cancelProductOrder/{id}", get(one_cancel))
+        .merge(hub::routes(Api::ProductOrdering))
+}
+
+fn order_reply(reply: Reply, state: &AppState) -> Result<Value, ApiError> {
+    match reply {
+        Reply::ProductOrder(order) => Ok(render(&order, &state.context())),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<ProductOrderCreateBody>,
+) -> Result<Response, ApiError> {
+    let items_max = state.chain.config().limits.items_per_order_max;
+    let order = parse_create(body, items_max)?;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| Message::Com(ComInput::Create { reply, order }))
+            .await,
+    )?;
+    Ok(created(order_reply(reply, &state)?))
+}
+
+async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let com = state.chain.com();
+    let page = query.select(
+        com.orders.values(),
+        |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
+        |order| render(order, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: ProductOrderId = path_id(&id, "productOrder")?;
+    let com = state.chain.com();
+    let order = com
+        .orders
+        .get(&id)
+        .ok_or_else(|| missing("productOrder", id))?;
+    Ok(Json(render(order, &state.context())))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    TmfJson(body): TmfJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let order: ProductOrderId = path_id(&id, "productOrder")?;
+    let patch = parse_patch(body)?;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Com(ComInput::Patch {
+                    reply,
+                    order,
+                    patch,
+                })
+            })
+            .await,
+    )?;
+    Ok(Json(order_reply(reply, &state)?))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let order: ProductOrderId = path_id(&id, "productOrder")?;
+    match answer(
+        state
+            .chain
+            .request(|reply| Message::Com(ComInput::Delete { reply, order }))
+            .await,
+    )? {
+        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<CancelProductOrderBody>,
+) -> Result<Response, ApiError> {
+    let text = body
+        .product_order
+        .and_then(|order| order.id)
+        .ok_or_else(|| ApiError::bad_request("productOrder.id is required"))?;
+    let order = text
+        .parse::<ProductOrderId>()
+        .map_err(|error| ApiError::bad_request(format!("productOrder.id: {error}")))?;
+    let reason = body.cancellation_reason;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Com(ComInput::Cancel {
+                    reply,
+                    order,
+                    reason,
+                })
+            })
+            .await,
+    )?;
+    match reply {
+        Reply::CancelProductOrder(cancel) => Ok(created(render_cancel(&cancel, &state.context()))),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn list_cancels(
+    State(state): State<AppState>,
+    params: ListParams,
+) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let com = state.chain.com();
+    let page = query.select(
+        com.cancels.values(),
+        |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ProductOrder), None),
+        |cancel| render_cancel(cancel, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn one_cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: CancelProductOrderId = path_id(&id, "cancelProductOrder")?;
+    let com = state.chain.com();
+    let cancel = com
+        .cancels
+        .get(&id)
+        .ok_or_else(|| missing("cancelProductOrder", id))?;
+    Ok(Json(render_cancel(cancel, &state.context())))
+}

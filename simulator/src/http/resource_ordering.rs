@@ -1,0 +1,94 @@
+//! TMF652 resource ordering: `/resourceOrder` (read, patch, delete) and `/hub`. Resource
+//! orders are created by SOM; a direct POST is not offered (the chain decides the resources).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::domain::ids::ResourceOrderId;
+use crate::http::common::{AppState, answer, missing, path_id, unexpected};
+use crate::http::dto::parse_patch;
+use crate::http::dto::resource_order::render;
+use crate::http::error::{ApiError, TmfJson};
+use crate::http::hub;
+use crate::layers::rom::RomInput;
+use crate::layers::{Api, Message, Reply};
+
+type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The TMF652 routes, relative to its base path.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/resourceOrder", get(list))
+        .route("/resourceOrder/{id}", get(one).patch(patch).delete(delete))
+        .merge(hub::routes(Api::ResourceOrdering))
+}
+
+async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let rom = state.chain.rom();
+    let page = query.select(
+        rom.orders.values(),
+        |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
+        |order| render(order, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: ResourceOrderId = path_id(&id, "resourceOrder")?;
+    let rom = state.chain.rom();
+    let order = rom
+        .orders
+        .get(&id)
+        .ok_or_else(|| missing("resourceOrder", id))?;
+    Ok(Json(render(order, &state.context())))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    TmfJson(body): TmfJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let order: ResourceOrderId = path_id(&id, "resourceOrder")?;
+    let patch = parse_patch(body)?;
+    match answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Rom(RomInput::Patch {
+                    reply,
+                    order,
+                    patch,
+                })
+            })
+            .await,
+    )? {
+        Reply::ResourceOrder(order) => Ok(Json(render(&order, &state.context()))),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let order: ResourceOrderId = path_id(&id, "resourceOrder")?;
+    match answer(
+        state
+            .chain
+            .request(|reply| Message::Rom(RomInput::Delete { reply, order }))
+            .await,
+    )? {
+        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
+        other => Err(unexpected(&other)),
+    }
+}

@@ -1,0 +1,118 @@
+//! TMF641 service ordering: `/serviceOrder` and `/hub`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::domain::ids::ServiceOrderId;
+use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::dto::parse_patch;
+use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create, render};
+use crate::http::error::{ApiError, TmfJson};
+use crate::http::hub;
+use crate::layers::som::SomInput;
+use crate::layers::{Api, Message, Reply};
+
+type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The TMF641 routes, relative to its base path.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/serviceOrder", get(list).post(create))
+        .route("/serviceOrder/{id}", get(one).patch(patch).delete(delete))
+        .merge(hub::routes(Api::ServiceOrdering))
+}
+
+fn order_reply(reply: Reply, state: &AppState) -> Result<Value, ApiError> {
+    match reply {
+        Reply::ServiceOrder(order) => Ok(render(&order, &state.context())),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<ServiceOrderCreateBody>,
+) -> Result<Response, ApiError> {
+    let items_max = state.chain.config().limits.items_per_order_max;
+    let order = parse_create(body, items_max)?;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Som(SomInput::Create {
+                    reply: Some(reply),
+                    order,
+                })
+            })
+            .await,
+    )?;
+    Ok(created(order_reply(reply, &state)?))
+}
+
+async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let som = state.chain.som();
+    let page = query.select(
+        som.orders.values(),
+        |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
+        |order| render(order, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: ServiceOrderId = path_id(&id, "serviceOrder")?;
+    let som = state.chain.som();
+    let order = som
+        .orders
+        .get(&id)
+        .ok_or_else(|| missing("serviceOrder", id))?;
+    Ok(Json(render(order, &state.context())))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    TmfJson(body): TmfJson<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let order: ServiceOrderId = path_id(&id, "serviceOrder")?;
+    let patch = parse_patch(body)?;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Som(SomInput::Patch {
+                    reply,
+                    order,
+                    patch,
+                })
+            })
+            .await,
+    )?;
+    Ok(Json(order_reply(reply, &state)?))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let order: ServiceOrderId = path_id(&id, "serviceOrder")?;
+    match answer(
+        state
+            .chain
+            .request(|reply| Message::Som(SomInput::Delete { reply, order }))
+            .await,
+    )? {
+        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
+        other => Err(unexpected(&other)),
+    }
+}

@@ -1,0 +1,291 @@
+//! ROM's way back: a failed or cancelled order releases every allocation it made or may have
+//! made (by the `AllocationId` fixed before each call) and terminates every activation; a
+//! release is retried until the network confirms it, and one that never succeeds is counted
+//! for the audit.
+
+use super::{CancelResourceOrder, PendingOperation, ResourceOrderRef, RomLayer};
+use crate::domain::ids::{
+    AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
+};
+use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState, task_next};
+use crate::domain::time::Time;
+use crate::layers::activation::ActivationInput;
+use crate::layers::common::{Action, transition};
+use crate::layers::inventory::{InventoryInput, ResourceStatus};
+use crate::layers::{Effects, Message, Rejection, RejectionKind, Reply, ReplyToken};
+use crate::network::ElementOperation;
+
+/// How often a release is tried before it is counted as a compensation failure.
+const RELEASE_ATTEMPTS_MAX: u32 = 5;
+
+impl RomLayer {
+    /// Fails every open item and undoes the order's work.
+    pub(super) fn fail(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order.state.is_terminal() {
+            return;
+        }
+        for item in order
+            .items
+            .iter_mut()
+            .filter(|item| !item.state.is_terminal())
+        {
+            let _ = transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Fail,
+                now,
+                &mut self.illegal,
+            );
+        }
+        self.compensate(id, now, effects);
+        self.settle(id, now, effects);
+    }
+
+    /// Releases what an `add` order allocated (or may have) and terminates its activations.
+    fn compensate(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order
+            .items
+            .first()
+            .is_none_or(|item| item.action != Action::Add)
+        {
+            return;
+        }
+        let mut releases = Vec::new();
+        for item in &mut order.items {
+            if item.value.is_some() || item.operation.is_some() {
+                releases.push((item.allocation, item.resource));
+            }
+            if let Some(operation) = item.operation.take() {
+                self.operations.remove(&operation);
+            }
+        }
+        for (_, activation) in &order.activations {
+            effects.send(
+                now,
+                Message::Activation(ActivationInput::Terminate(*activation)),
+            );
+        }
+        for (allocation, resource) in releases {
+            self.release(allocation, resource, 1, None, now, effects);
+        }
+    }
+
+    /// Sends (or resends) a release of `allocation`; gives up after the last attempt. `item`
+    /// is the delete item it carries out, if any.
+    pub(super) fn release(
+        &mut self,
+        allocation: AllocationId,
+        resource: Option<ResourceId>,
+        attempt: u32,
+        item: Option<(ResourceOrderId, usize)>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if attempt > RELEASE_ATTEMPTS_MAX {
+            self.compensation_failures += 1;
+            if let Some((order, index)) = item {
+                self.fail_item(order, index, now, effects);
+            }
+            return;
+        }
+        let operation = OperationId(self.take_number());
+        self.operations.insert(
+            operation,
+            PendingOperation::Release {
+                allocation,
+                resource,
+                attempt,
+                item,
+            },
+        );
+        self.call_network(
+            operation,
+            ElementOperation::Release { allocation },
+            now,
+            effects,
+        );
+    }
+
+    /// The network confirmed a release.
+    pub(super) fn released(
+        &mut self,
+        resource: Option<ResourceId>,
+        item: Option<(ResourceOrderId, usize)>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if let Some(id) = resource {
+            self.live.remove(&id);
+            effects.send(
+                now,
+                Message::Inventory(InventoryInput::ResourceStatus {
+                    id,
+                    status: ResourceStatus::Standby,
+                }),
+            );
+        }
+        let Some((order_id, index)) = item else {
+            return;
+        };
+        let Some(order) = self.orders.get_mut(&order_id) else {
+            return;
+        };
+        if let Some(item) = order.items.get_mut(index) {
+            let _ = transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Complete,
+                now,
+                &mut self.illegal,
+            );
+        }
+        self.settle(order_id, now, effects);
+    }
+
+    fn fail_item(&mut self, id: ResourceOrderId, index: usize, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if let Some(item) = order.items.get_mut(index) {
+            let _ = transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::Fail,
+                now,
+                &mut self.illegal,
+            );
+        }
+        self.settle(id, now, effects);
+    }
+
+    /// CancelResourceOrder: idempotent; refused for terminal orders and for a cease under way.
+    pub(super) fn cancel(
+        &mut self,
+        reply: Option<ReplyToken>,
+        target: ResourceOrderRef,
+        reason: Option<String>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let answer = |effects: &mut Effects, outcome: Reply| {
+            if let Some(token) = reply {
+                effects.reply(token, outcome);
+            }
+        };
+        let id = match target {
+            ResourceOrderRef::Id(id) => Some(id),
+            ResourceOrderRef::Parent(order, item) => self.by_parent.get(&(order, item)).copied(),
+        };
+        let Some((id, order)) = id.and_then(|id| Some((id, self.orders.get(&id)?))) else {
+            let rejection = Rejection::new(
+                RejectionKind::NotFound,
+                "resource order not found or already ended",
+            );
+            answer(effects, Reply::Rejected(rejection));
+            return;
+        };
+        if let Some(existing) = order
+            .cancellation
+            .and_then(|cancel| self.cancels.get(&cancel))
+        {
+            answer(
+                effects,
+                Reply::CancelResourceOrder(Box::new(existing.clone())),
+            );
+            return;
+        }
+        let ceasing = order
+            .items
+            .first()
+            .is_some_and(|item| item.action == Action::Delete);
+        if order.state.is_terminal() || ceasing {
+            let why = if ceasing {
+                "a cease under way"
+            } else {
+                order.state.as_str()
+            };
+            let rejection = Rejection::new(
+                RejectionKind::Conflict,
+                format!("resource order {id} is {why} and cannot be cancelled"),
+            );
+            answer(effects, Reply::Rejected(rejection));
+            return;
+        }
+        let cancel_id = CancelResourceOrderId(self.take_number());
+        let mut request = CancelResourceOrder {
+            id: cancel_id,
+            order: id,
+            state: TaskState::Acknowledged,
+            reason,
+            requested: now,
+            effective: None,
+        };
+        answer(
+            effects,
+            Reply::CancelResourceOrder(Box::new(request.clone())),
+        );
+        self.roll_back(id, now, effects);
+        request.state = task_next(request.state, TaskEvent::Finish).unwrap_or(TaskState::Done);
+        request.effective = Some(now);
+        if let Some(order) = self.orders.get_mut(&id) {
+            order.cancellation = Some(cancel_id);
+        }
+        self.cancels.insert(cancel_id, request);
+    }
+
+    /// assessingCancellation → pendingCancellation → cancelled, undoing the order's work.
+    fn roll_back(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        for event in [OrderEvent::CancelRequested, OrderEvent::CancelAccepted] {
+            let _ = transition(
+                Machine::ResourceOrder,
+                &mut order.state,
+                &mut order.history,
+                event,
+                now,
+                &mut self.illegal,
+            );
+            for item in order
+                .items
+                .iter_mut()
+                .filter(|item| !item.state.is_terminal())
+            {
+                let _ = transition(
+                    Machine::ResourceOrderItem,
+                    &mut item.state,
+                    &mut item.history,
+                    event,
+                    now,
+                    &mut self.illegal,
+                );
+            }
+        }
+        for item in order
+            .items
+            .iter_mut()
+            .filter(|item| item.state == OrderState::PendingCancellation)
+        {
+            let _ = transition(
+                Machine::ResourceOrderItem,
+                &mut item.state,
+                &mut item.history,
+                OrderEvent::CancelCompleted,
+                now,
+                &mut self.illegal,
+            );
+        }
+        self.compensate(id, now, effects);
+        self.settle(id, now, effects);
+    }
+}

@@ -1,0 +1,358 @@
+//! The JSON the API renders (orders, services, cancels, subscriptions, errors and event
+//! envelopes) validated against the official TMF Swagger definitions in `tests/tmf/`. These
+//! render domain structs directly, so they need no running chain.
+
+mod http_support;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use http_support::{TMF622, TMF640, TMF641, TMF652, validate, validate_error};
+use serde_json::{Value, json};
+use simulator::domain::catalog::ResourceKind;
+use simulator::domain::ids::{
+    ActivationId, AllocationId, CancelProductOrderId, ProductId, ProductOrderId, ResourceId,
+    ResourceOrderId, ServiceId, ServiceOrderId,
+};
+use simulator::domain::state::{OrderState, ServiceState, TaskState};
+use simulator::domain::time::Time;
+use simulator::http::dto::{
+    RenderContext, activation, product_order, resource_order, service_order,
+};
+use simulator::http::error::ApiError;
+use simulator::http::hub::envelope;
+use simulator::layers::activation::ActivationService;
+use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
+use simulator::layers::common::{Action, Characteristic, History};
+use simulator::layers::rom::{ResourceOrder, ResourceOrderItem};
+use simulator::layers::som::{ServiceOrder, ServiceOrderItem};
+use simulator::layers::{Event, EventKind, Rejection, RejectionKind, Subject};
+use simulator::network::{ElementId, RegionId, ResourceValue};
+use simulator::runtime::WallClock;
+
+fn context() -> RenderContext<'static> {
+    RenderContext {
+        clock: WallClock {
+            epoch: SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000),
+        },
+        topology: None,
+    }
+}
+
+fn characteristics() -> Vec<Characteristic> {
+    vec![
+        Characteristic {
+            name: Arc::from("region"),
+            value: json!("north"),
+        },
+        Characteristic {
+            name: Arc::from("downstreamSpeedMbps"),
+            value: json!(500),
+        },
+    ]
+}
+
+fn history(state: OrderState) -> History {
+    let mut history = History::starting(OrderState::Acknowledged, Time::from_millis(1));
+    history.entries.push((Time::from_millis(2), state));
+    history
+}
+
+fn product_order(state: OrderState, completed: bool) -> ProductOrder {
+    ProductOrder {
+        id: ProductOrderId(7),
+        external_id: Some("client-7".into()),
+        description: Some("fibre for flat 3".into()),
+        priority: Some("1".into()),
+        state,
+        history: history(state),
+        order_date: Time::from_millis(1),
+        completion_date: completed.then(|| Time::from_millis(900)),
+        items: vec![
+            ProductOrderItem {
+                id: "1".into(),
+                action: Action::Add,
+                offering: Arc::from("fibre-broadband"),
+                product: Some(ProductId(3)),
+                characteristics: characteristics(),
+                state,
+                history: history(state),
+                services: vec![ServiceId(4)],
+            },
+            ProductOrderItem {
+                id: "2".into(),
+                action: Action::Delete,
+                offering: Arc::from(""),
+                product: Some(ProductId(1)),
+                characteristics: vec![],
+                state,
+                history: history(state),
+                services: vec![],
+            },
+        ],
+        service_order: Some(ServiceOrderId(5)),
+        cancellation: None,
+        compensating: false,
+    }
+}
+
+fn service_order() -> ServiceOrder {
+    ServiceOrder {
+        id: ServiceOrderId(5),
+        external_id: Some("PO-7".into()),
+        description: None,
+        priority: None,
+        parent: Some(ProductOrderId(7)),
+        state: OrderState::Partial,
+        history: history(OrderState::Partial),
+        order_date: Time::from_millis(3),
+        completion_date: Some(Time::from_millis(800)),
+        items: vec![ServiceOrderItem {
+            id: "1".into(),
+            action: Action::Add,
+            service_specification: Arc::from("internet-access"),
+            service: Some(ServiceId(4)),
+            parent_item: Some("1".into()),
+            characteristics: characteristics(),
+            state: OrderState::Partial,
+            history: history(OrderState::Partial),
+            resource_order: Some(ResourceOrderId(2)),
+            supporting_services: vec![ServiceId(5), ServiceId(6)],
+            supporting_resources: vec![ResourceId(8)],
+            compensated: false,
+        }],
+    }
+}
+
+fn resource_order() -> ResourceOrder {
+    ResourceOrder {
+        id: ResourceOrderId(2),
+        external_id: Some("SO-5".into()),
+        description: Some("gpon".into()),
+        priority: Some("2".into()),
+        parent: Some((ServiceOrderId(5), "1".into())),
+        state: OrderState::InProgress,
+        history: history(OrderState::InProgress),
+        order_date: Time::from_millis(4),
+        completion_date: None,
+        region: RegionId(0),
+        olt: Some(ElementId(0)),
+        characteristics: characteristics(),
+        items: vec![
+            ResourceOrderItem {
+                id: "1".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("onu-slot"),
+                kind: ResourceKind::OnuSlot,
+                service: ServiceId(5),
+                service_specification: Arc::from("gpon-access"),
+                allocation: AllocationId(9),
+                resource: Some(ResourceId(8)),
+                value: Some(ResourceValue::OnuSlot {
+                    olt: ElementId(0),
+                    pon_port: 3,
+                    onu: 17,
+                }),
+                operation: None,
+                state: OrderState::Completed,
+                history: history(OrderState::Completed),
+            },
+            ResourceOrderItem {
+                id: "2".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("ipv4-address"),
+                kind: ResourceKind::Ipv4Address,
+                service: ServiceId(6),
+                service_specification: Arc::from("ip-connectivity"),
+                allocation: AllocationId(10),
+                resource: None,
+                value: None,
+                operation: None,
+                state: OrderState::InProgress,
+                history: history(OrderState::InProgress),
+            },
+        ],
+        activations: vec![(ServiceId(2), ActivationId(1))],
+        cancellation: None,
+    }
+}
+
+fn activation_service() -> ActivationService {
+    ActivationService {
+        id: ActivationId(1),
+        parent: Some(ResourceOrderId(2)),
+        service: ServiceId(5),
+        service_specification: Arc::from("gpon-access"),
+        state: ServiceState::Active,
+        history: vec![(Time::from_millis(5), ServiceState::Reserved)],
+        element: Some(ElementId(0)),
+        resources: vec![
+            ResourceValue::OnuSlot {
+                olt: ElementId(0),
+                pon_port: 3,
+                onu: 17,
+            },
+            ResourceValue::Ipv4Address {
+                region: RegionId(0),
+                address: Ipv4Addr::new(10, 0, 0, 9),
+            },
+        ],
+        characteristics: characteristics(),
+        operation: None,
+        error: Some("configure timed out once".into()),
+        created: Time::from_millis(5),
+    }
+}
+
+fn event(kind: EventKind, subject: Subject) -> Event {
+    Event {
+        kind,
+        subject,
+        time: Time::from_millis(10),
+    }
+}
+
+fn wrap(kind: EventKind, subject: Subject, resource: Value) -> Value {
+    envelope(
+        1,
+        context().clock.rfc3339(Time::from_millis(10)),
+        &event(kind, subject),
+        resource,
+    )
+}
+
+#[test]
+fn product_orders_match_tmf622() {
+    for (state, completed) in [
+        (OrderState::Acknowledged, false),
+        (OrderState::InProgress, false),
+        (OrderState::Completed, true),
+        (OrderState::Cancelled, true),
+    ] {
+        let rendered = product_order::render(&product_order(state, completed), &context());
+        validate(TMF622, "ProductOrder", &rendered);
+        assert_eq!(rendered["state"], state.as_str());
+        assert_eq!(
+            rendered["href"],
+            "/tmf-api/productOrderingManagement/v4/productOrder/PO-7"
+        );
+        assert_eq!(rendered["productOrderItem"][0]["product"]["id"], "P-3");
+        assert_eq!(
+            rendered["productOrderItem"][0]["product"]["realizingService"][0]["id"],
+            "S-4"
+        );
+    }
+}
+
+#[test]
+fn product_order_events_match_tmf622() {
+    let rendered = product_order::render(&product_order(OrderState::InProgress, false), &context());
+    let subject = Subject::ProductOrder(ProductOrderId(7));
+    let created = wrap(EventKind::Create, subject, rendered.clone());
+    validate(TMF622, "ProductOrderCreateEvent", &created);
+    assert_eq!(created["eventType"], "ProductOrderCreateEvent");
+    let changed = wrap(EventKind::StateChange, subject, rendered);
+    validate(TMF622, "ProductOrderStateChangeEvent", &changed);
+    assert_eq!(changed["event"]["productOrder"]["id"], "PO-7");
+}
+
+#[test]
+fn cancel_product_orders_match_tmf622() {
+    for state in TaskState::ALL {
+        let cancel = CancelProductOrder {
+            id: CancelProductOrderId(2),
+            order: ProductOrderId(7),
+            state,
+            reason: Some("customer changed their mind".into()),
+            requested: Time::from_millis(20),
+            effective: (state == TaskState::Done).then(|| Time::from_millis(40)),
+        };
+        let rendered = product_order::render_cancel(&cancel, &context());
+        validate(TMF622, "CancelProductOrder", &rendered);
+        let subject = Subject::CancelProductOrder(CancelProductOrderId(2));
+        validate(
+            TMF622,
+            "CancelProductOrderCreateEvent",
+            &wrap(EventKind::Create, subject, rendered),
+        );
+    }
+}
+
+#[test]
+fn service_orders_match_tmf641() {
+    let rendered = service_order::render(&service_order(), &context());
+    validate(TMF641, "ServiceOrder", &rendered);
+    assert_eq!(rendered["externalReference"][0]["id"], "PO-7");
+    assert_eq!(
+        rendered["serviceOrderItem"][0]["service"]["supportingResource"][0]["id"],
+        "R-8"
+    );
+    let subject = Subject::ServiceOrder(ServiceOrderId(5));
+    validate(
+        TMF641,
+        "ServiceOrderStateChangeEvent",
+        &wrap(EventKind::StateChange, subject, rendered),
+    );
+}
+
+#[test]
+fn resource_orders_match_tmf652() {
+    let rendered = resource_order::render(&resource_order(), &context());
+    validate(TMF652, "ResourceOrder", &rendered);
+    assert_eq!(rendered["priority"], 2);
+    assert_eq!(rendered["orderItem"][0]["resource"]["id"], "R-8");
+    assert!(rendered["orderItem"][1].get("resource").is_none());
+    let subject = Subject::ResourceOrder(ResourceOrderId(2));
+    validate(
+        TMF652,
+        "ResourceOrderCreateEvent",
+        &wrap(EventKind::Create, subject, rendered),
+    );
+}
+
+#[test]
+fn activation_services_match_tmf640() {
+    let rendered = activation::render(&activation_service(), &context());
+    validate(TMF640, "Service", &rendered);
+    assert_eq!(rendered["state"], "active");
+    let subject = Subject::ActivationService(ActivationId(1));
+    validate(
+        TMF640,
+        "ServiceStateChangeEvent",
+        &wrap(EventKind::StateChange, subject, rendered),
+    );
+}
+
+#[test]
+fn errors_match_tmf_error() {
+    for kind in [
+        RejectionKind::InvalidRequest,
+        RejectionKind::NotFound,
+        RejectionKind::Conflict,
+        RejectionKind::LimitExceeded,
+        RejectionKind::Unsupported,
+    ] {
+        let error = ApiError::from(Rejection::new(kind, "because"));
+        for file in [TMF622, TMF641, TMF652, TMF640] {
+            validate(file, "Error", &error.body());
+        }
+        validate_error(&error.body(), error.status.as_u16());
+    }
+}
+
+#[tokio::test]
+async fn event_subscriptions_match_tmf_hub() {
+    let hub = simulator::http::Hub::new(&simulator::config::Limits::default());
+    let view = hub
+        .subscribe(
+            simulator::layers::Api::ProductOrdering,
+            "http://127.0.0.1:9/listener",
+            Some("eventType=ProductOrderStateChangeEvent".into()),
+        )
+        .expect("subscribes");
+    for file in [TMF622, TMF641, TMF652, TMF640] {
+        validate(file, "EventSubscription", &view);
+    }
+    hub.close();
+}
