@@ -89,16 +89,21 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
 }
 
 fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
-    histogram
+    let mut points: Vec<(f64, f64)> = histogram
         .iter_quantiles(5)
+        .filter(|step| step.quantile_iterated_to() < 1.0)
         .map(|step| {
-            let q = step.quantile_iterated_to().min(0.999_999);
+            let q = step.quantile_iterated_to();
             (
                 (1.0 / (1.0 - q)).log10(),
                 step.value_iterated_to() as f64 / 1_000.0,
             )
         })
-        .collect()
+        .collect();
+    // The last step is the maximum at percentile 1; draw it just past the last finite one.
+    let last_x = points.last().map_or(0.0, |(x, _)| *x);
+    points.push((last_x + 0.25, histogram.max() as f64 / 1_000.0));
+    points
 }
 
 fn summary_table(page: &mut String, r: &RunReport) {
