@@ -55,7 +55,10 @@ async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() {
-    let mut config = SimConfig { seed: 42, ..SimConfig::default() };
+    let mut config = SimConfig {
+        seed: 42,
+        ..SimConfig::default()
+    };
     config.profiles.default.failure_probability = 0.05;
     config.profiles.default.latency = simulator::network::profile::Latency::Uniform {
         min_ms: 0.5,
