@@ -1,6 +1,7 @@
 //! One run, start to end: scenario, report folder, target, listener, load, drain, verdict,
 //! report. [`run`] is what `loadgen run` calls and what tests call in-process.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -230,9 +231,19 @@ async fn drive(
     (verdict_info.counts_agree, verdict_info.count_differences) =
         verdict::compare_counts(&verdict_info.audit, &seen);
     verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
+    let layers = crate::timeline::layer_times(&client, &sample).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
-    let histograms = take_histograms(&state)?;
+    report.latency.layers = layers
+        .iter()
+        .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))
+        .collect();
+    let mut histograms = take_histograms(&state)?;
+    histograms.extend(
+        layers
+            .into_iter()
+            .map(|(layer, h)| (format!("layer-{layer}"), h)),
+    );
     Ok((report, histograms))
 }
 
@@ -515,6 +526,7 @@ fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
             })
             .collect(),
         cancel: Percentiles::of(&metrics.cancel),
+        layers: BTreeMap::new(),
     }
 }
 

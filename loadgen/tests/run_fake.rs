@@ -4,8 +4,6 @@
 
 mod common;
 
-use serde_json::Value;
-
 const SCENARIO: &str = r#"
 name = "fake-e2e"
 seed = 11
@@ -94,28 +92,8 @@ async fn a_passing_run_counts_everything_and_exits_zero() {
     ] {
         assert!(outcome.report_dir.join(file).is_file(), "{file} missing");
     }
-    check_schema(&outcome.report_dir.join("report.json"));
+    common::check_schema(&outcome.report_dir.join("report.json"));
     fake.stop();
-}
-
-fn check_schema(report: &std::path::Path) {
-    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
-    let instance: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "report.json does not match the schema: {errors:#?}"
-    );
-    // The schema must not be vacuous: a report missing a required field fails it.
-    let mut broken = instance.clone();
-    broken.as_object_mut().unwrap().remove("latency");
-    assert!(!validator.is_valid(&broken));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

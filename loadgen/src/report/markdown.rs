@@ -80,6 +80,11 @@ fn latency(md: &mut String, r: &RunReport) {
     if r.latency.cancel.count > 0 {
         row(md, "cancel", &r.latency.cancel);
     }
+    for layer in crate::timeline::LAYERS {
+        if let Some(p) = r.latency.layers.get(layer) {
+            row(md, &format!("in {layer} (sampled)"), p);
+        }
+    }
     let _ = writeln!(md);
 }
 

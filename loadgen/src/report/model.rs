@@ -196,6 +196,9 @@ pub struct LatencyInfo {
     pub e2e_by_outcome: BTreeMap<String, Percentiles>,
     /// Cancel requests, from when they were due.
     pub cancel: Percentiles,
+    /// Time spent in each layer alone (com, som, rom, activation), from the simulator's
+    /// timelines of a sample of completed orders; empty when it has no timeline endpoint.
+    pub layers: BTreeMap<String, Percentiles>,
 }
 
 /// One second of the time series.

@@ -286,3 +286,24 @@ pub fn options(scenario: PathBuf, target: &str, dir: &std::path::Path) -> loadge
     options.quiet = true;
     options
 }
+
+/// Checks a report.json against loadgen/report.schema.json, and that the schema is not vacuous.
+pub fn check_schema(report: &std::path::Path) {
+    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let instance: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not match the schema: {errors:#?}"
+    );
+    // The schema must not be vacuous: a report missing a required field fails it.
+    let mut broken = instance.clone();
+    broken.as_object_mut().unwrap().remove("latency");
+    assert!(!validator.is_valid(&broken));
+}
