@@ -175,6 +175,8 @@ fn assemble(
         drain_wait_s: 0.0,
         audit: audit_verdict(serde_json::to_value(&audit).unwrap_or_default()),
         outside,
+        counts_agree: None,
+        count_differences: Vec::new(),
     };
     let histograms = histograms_of(metrics);
     let replay = replay_command(scenario, options);
