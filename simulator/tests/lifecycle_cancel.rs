@@ -412,3 +412,70 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         );
     }
 }
+
+/// A client cancels a resource order (TMF652) or a service order (TMF641) directly: the
+/// parent item fails (it was not the parent's own cancel) and every layer ends terminal.
+#[test]
+fn direct_cancels_of_child_orders_fail_the_parent_items() {
+    use simulator::layers::Message;
+    use simulator::layers::rom::{ResourceOrderRef, RomInput};
+    use simulator::layers::som::{ServiceOrderRef, SomInput};
+    for som_level in [false, true] {
+        let mut chain = chain_with(|_| {});
+        let empty = occupancy(&chain);
+        let id = fibre(&mut chain);
+        step_until(&mut chain, "an allocation", |chain| {
+            chain.network.allocations().count() == 1
+        });
+        let token = if som_level {
+            let order = *chain.som.orders.keys().next().expect("service order");
+            chain.submit(|reply| {
+                Message::Som(SomInput::Cancel {
+                    reply: Some(reply),
+                    order: ServiceOrderRef::Id(order),
+                    reason: None,
+                })
+            })
+        } else {
+            let order = *chain.rom.orders.keys().next().expect("resource order");
+            chain.submit(|reply| {
+                Message::Rom(RomInput::Cancel {
+                    reply: Some(reply),
+                    order: ResourceOrderRef::Id(order),
+                    reason: None,
+                })
+            })
+        };
+        chain.run_until_idle();
+        match chain.take_reply(token) {
+            Some(Reply::CancelServiceOrder(request)) => assert!(som_level, "{request:?}"),
+            Some(Reply::CancelResourceOrder(request)) => assert!(!som_level, "{request:?}"),
+            other => panic!("expected a cancel request, got {other:?}"),
+        }
+        let order = &chain.com.orders[&id];
+        assert_eq!(order.state, OrderState::Failed, "{:?}", order.history);
+        let service_order = chain.som.orders.values().next().expect("service order");
+        let expected = if som_level {
+            OrderState::Cancelled
+        } else {
+            OrderState::Failed
+        };
+        assert_eq!(service_order.state, expected, "{:?}", service_order.history);
+        assert_eq!(occupancy(&chain), empty);
+        assert!(
+            chain
+                .som
+                .cancels
+                .values()
+                .all(|r| r.state == TaskState::Done)
+        );
+        assert!(
+            chain
+                .rom
+                .cancels
+                .values()
+                .all(|r| r.state == TaskState::Done)
+        );
+        assert_audit_clean(&chain);
+    }
+}
