@@ -13,13 +13,15 @@ use super::{
     ActivationSummary, HeldResource, LiveResource, PendingOperation, ResourceOrder,
     ResourceOrderCreate, ResourceOrderItem, RomInput, RomLayer,
 };
-use crate::config::{ChainConfig, Limits};
+use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
-use crate::layers::common::{Action, History, IllegalLog, OrderPatch, Retention, transition};
+use crate::layers::common::{
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, transition,
+};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
@@ -49,6 +51,9 @@ impl RomLayer {
             open: 0,
             compensation_failures: 0,
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            mode: chain.mode,
+            call_timeout: Duration::from_millis(chain.call_timeout_ms),
+            workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
         }
     }
@@ -83,6 +88,8 @@ impl Layer for RomLayer {
                 order,
                 reason,
             } => self.cancel(reply, order, reason, now, effects),
+            RomInput::Start(order) => self.start(order, now, effects),
+            RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
         }
     }
 }
@@ -204,6 +211,12 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state != OrderState::Acknowledged {
+            return;
+        }
+        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
+            return; // Started again when a worker slot frees.
+        }
         if transition(
             Machine::ResourceOrder,
             &mut order.state,
@@ -291,6 +304,10 @@ impl RomLayer {
         let Some(order) = self.orders.get(&id) else {
             return;
         };
+        if self.mode == ChainMode::Sync {
+            let timeout = Message::Rom(RomInput::ActivationTimeout(id));
+            effects.send_at(now.after(self.call_timeout), timeout);
+        }
         for service in distinct_services(order) {
             let parts = order.items.iter().filter(|item| item.service == service);
             let resources = parts.clone().filter_map(|item| item.value).collect();
@@ -545,6 +562,9 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state.is_terminal() {
+            return;
+        }
         let Some(mut event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
             return;
         };
@@ -606,6 +626,9 @@ impl RomLayer {
                 resources,
             };
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
+        }
+        if let Some(next) = self.workers.release(id) {
+            effects.send(now, Message::Rom(RomInput::Start(next)));
         }
         if let Some(evicted) = self.retention.terminal(id) {
             self.evict(evicted);

@@ -312,3 +312,22 @@ impl RomLayer {
         self.settle(id, now, effects);
     }
 }
+
+impl RomLayer {
+    /// Sync mode: the order's activations did not all finish in time; fail and roll back
+    /// (an activation that still completes is terminated when its report arrives).
+    pub(super) fn activation_timeout(
+        &mut self,
+        id: ResourceOrderId,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if self
+            .orders
+            .get(&id)
+            .is_some_and(|order| order.state == OrderState::InProgress)
+        {
+            self.fail(id, now, effects);
+        }
+    }
+}

@@ -270,3 +270,48 @@ impl SomLayer {
         }
     }
 }
+
+impl SomLayer {
+    /// Sync mode: item `item_id`'s resource order did not finish in time. The item fails, ROM
+    /// is asked to cancel, and a completion that still comes is undone (`compensate_item`).
+    pub(super) fn call_timeout(
+        &mut self,
+        id: ServiceOrderId,
+        item_id: &str,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order.state != OrderState::InProgress {
+            return;
+        }
+        let Some(item) = order.items.iter_mut().find(|item| item.id == item_id) else {
+            return;
+        };
+        if item.state != OrderState::InProgress {
+            return;
+        }
+        let machine = Machine::ServiceOrderItem;
+        let _ = transition(
+            machine,
+            &mut item.state,
+            &mut item.history,
+            OrderEvent::Fail,
+            now,
+            &mut self.illegal,
+        );
+        let reason = Some("call timeout: the resource order did not finish in time".to_string());
+        let target = ResourceOrderRef::Parent(id, item_id.to_string());
+        effects.send(
+            now,
+            Message::Rom(RomInput::Cancel {
+                reply: None,
+                order: target,
+                reason,
+            }),
+        );
+        self.settle(id, now, effects);
+    }
+}
