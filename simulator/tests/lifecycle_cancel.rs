@@ -427,31 +427,37 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
         step_until(&mut chain, "an allocation", |chain| {
             chain.network.allocations().count() == 1
         });
-        let token = if som_level {
-            let order = *chain.som.orders.keys().next().expect("service order");
-            chain.submit(|reply| {
-                Message::Som(SomInput::Cancel {
-                    reply: Some(reply),
-                    order: ServiceOrderRef::Id(order),
-                    reason: None,
-                })
-            })
-        } else {
-            let order = *chain.rom.orders.keys().next().expect("resource order");
-            chain.submit(|reply| {
-                Message::Rom(RomInput::Cancel {
-                    reply: Some(reply),
-                    order: ResourceOrderRef::Id(order),
-                    reason: None,
-                })
-            })
+        let service_order = *chain.som.orders.keys().next().expect("service order");
+        let resource_order = *chain.rom.orders.keys().next().expect("resource order");
+        let cancel = |chain: &mut VirtualChain| {
+            let token = chain.submit(|reply| {
+                if som_level {
+                    Message::Som(SomInput::Cancel {
+                        reply: Some(reply),
+                        order: ServiceOrderRef::Id(service_order),
+                        reason: None,
+                    })
+                } else {
+                    Message::Rom(RomInput::Cancel {
+                        reply: Some(reply),
+                        order: ResourceOrderRef::Id(resource_order),
+                        reason: None,
+                    })
+                }
+            });
+            chain.run_until_idle();
+            match chain.take_reply(token) {
+                Some(Reply::CancelServiceOrder(request)) if som_level => request.id.0,
+                Some(Reply::CancelResourceOrder(request)) if !som_level => request.id.0,
+                other => panic!("expected a cancel request, got {other:?}"),
+            }
         };
-        chain.run_until_idle();
-        match chain.take_reply(token) {
-            Some(Reply::CancelServiceOrder(request)) => assert!(som_level, "{request:?}"),
-            Some(Reply::CancelResourceOrder(request)) => assert!(!som_level, "{request:?}"),
-            other => panic!("expected a cancel request, got {other:?}"),
-        }
+        let first = cancel(&mut chain);
+        assert_eq!(
+            cancel(&mut chain),
+            first,
+            "after the end, the first request again"
+        );
         let order = &chain.com.orders[&id];
         assert_eq!(order.state, OrderState::Failed, "{:?}", order.history);
         let service_order = chain.som.orders.values().next().expect("service order");

@@ -247,7 +247,9 @@ impl SomLayer {
 
     /// Once the order is terminal, its cancel request (if any) is done or failed.
     pub(super) fn finish_cancel(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
-        let Some(cancel_id) = self.cancelling.remove(&id) else {
+        // The entry stays (a later cancel answers with this request) until retention evicts
+        // the order.
+        let Some(cancel_id) = self.cancelling.get(&id).copied() else {
             return;
         };
         let cancelled = self

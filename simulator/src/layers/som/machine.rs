@@ -543,6 +543,7 @@ impl SomLayer {
         }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
+            self.cancelling.remove(&evicted);
         }
     }
 

@@ -225,7 +225,7 @@ pub struct SomLayer {
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
     pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
-    /// The cancel request of each order being cancelled.
+    /// The cancel request of each retained order that has one (a second cancel answers it).
     pub cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
 }
 
