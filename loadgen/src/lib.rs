@@ -26,9 +26,12 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod summary;
+pub mod sweep;
 pub mod thresholds;
 pub mod tracker;
 pub mod verdict;
+pub mod virtual_runner;
+pub mod virtual_time;
 pub mod workload;
 
 pub use runner::{RunOptions, RunOutcome, run};

@@ -18,6 +18,7 @@ pub mod error;
 pub mod hub;
 pub mod inventory;
 pub mod list;
+pub mod orchestration;
 pub mod product_ordering;
 pub mod resource_ordering;
 pub mod service_ordering;
@@ -62,6 +63,7 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(inventory::routes())
         .merge(catalog::routes())
         .merge(admin::routes())
+        .merge(orchestration::routes())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))

@@ -124,6 +124,21 @@ impl VirtualChain {
         self.now
     }
 
+    /// When the earliest waiting message is due.
+    pub fn next_at(&self) -> Option<Time> {
+        self.queue.peek().map(|next| next.at)
+    }
+
+    /// Moves the clock to `at` (not backwards) without handling anything; call it only when no
+    /// message is due before `at`.
+    pub fn advance_to(&mut self, at: Time) {
+        debug_assert!(
+            self.next_at().is_none_or(|next| next >= at),
+            "messages due before {at}"
+        );
+        self.now = self.now.max(at);
+    }
+
     /// Messages waiting.
     pub fn pending(&self) -> usize {
         self.queue.len()
