@@ -543,7 +543,9 @@ impl SomLayer {
         }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
-            self.cancelling.remove(&evicted);
+            if let Some(cancel) = self.cancelling.remove(&evicted) {
+                self.cancels.remove(&cancel);
+            }
         }
     }
 

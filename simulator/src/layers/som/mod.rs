@@ -221,7 +221,7 @@ pub struct SomLayer {
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
     pub services: BTreeMap<ServiceId, LiveCfs>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
     pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
