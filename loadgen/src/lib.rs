@@ -20,6 +20,7 @@
 pub mod client;
 pub mod cpu;
 pub mod driver;
+pub mod http_bench;
 pub mod metrics;
 pub mod progress;
 pub mod report;
@@ -27,10 +28,13 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod summary;
+pub mod sweep;
 pub mod thresholds;
 pub mod timeline;
 pub mod tracker;
 pub mod verdict;
+pub mod virtual_runner;
+pub mod virtual_time;
 pub mod workload;
 
 pub use runner::{RunOptions, RunOutcome, run};

@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Host the simulator should call back for events (loadgen's listener binds it too).
     pub callback_host: String,
+    /// Drive the simulator's virtual-time runtime instead of HTTP (simulated time).
+    pub virtual_time: bool,
+    /// With `virtual_time`: run twice and compare the event-log hashes.
+    pub check_determinism: bool,
 }
 
 impl RunOptions {
@@ -55,6 +59,8 @@ impl RunOptions {
             out: PathBuf::from("reports"),
             quiet: false,
             callback_host: "127.0.0.1".to_string(),
+            virtual_time: false,
+            check_determinism: false,
         }
     }
 }
@@ -85,6 +91,9 @@ enum Target {
 
 /// Runs a scenario and writes its report.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
+    if options.virtual_time {
+        return crate::virtual_runner::run(&options);
+    }
     let started_at = SystemTime::now();
     let wall = Instant::now();
     let mut scenario = scenario::load(&options.scenario)?;
@@ -114,6 +123,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         url: base,
         embedded: options.target.is_none(),
     };
+    report.clock = "wall".into();
     report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
     report.wall_s = wall.elapsed().as_secs_f64();
     report.evaluate(&scenario.thresholds);
@@ -147,7 +157,7 @@ async fn start_target(
     Ok((Target::Embedded(server), base))
 }
 
-type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
+pub(crate) type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
 
 async fn drive(
     scenario: &Scenario,
@@ -449,7 +459,7 @@ fn load_info(
     }
 }
 
-fn outcomes_info(
+pub(crate) fn outcomes_info(
     counts: &[u64; 5],
     acknowledged: u64,
     open_at_end: u64,
@@ -476,7 +486,7 @@ fn outcomes_info(
     }
 }
 
-fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
+pub(crate) fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
     let http_errors: Vec<HttpErrorCount> = metrics
         .http_status
         .iter()
@@ -514,7 +524,7 @@ fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
     }
 }
 
-fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
+pub(crate) fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
     LatencyInfo {
         submit: Percentiles::of(&metrics.submit),
         e2e: Percentiles::of(&metrics.e2e_all),
@@ -534,6 +544,11 @@ fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
     let Ok(metrics) = state.metrics.lock() else {
         bail!("metrics poisoned");
     };
+    Ok(histograms_of(&metrics))
+}
+
+/// The histograms written as `.hgrm` files.
+pub(crate) fn histograms_of(metrics: &crate::metrics::Metrics) -> Histograms {
     let mut histograms = vec![
         ("submit".to_string(), metrics.submit.clone()),
         ("e2e".to_string(), metrics.e2e_all.clone()),
@@ -546,5 +561,5 @@ fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
     if !metrics.cancel.is_empty() {
         histograms.push(("cancel".to_string(), metrics.cancel.clone()));
     }
-    Ok(histograms)
+    histograms
 }

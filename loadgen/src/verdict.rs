@@ -123,27 +123,30 @@ pub async fn drain(tracker: &Arc<Mutex<Tracker>>, timeout: Duration) -> (bool, D
 /// Asks the simulator's audit.
 pub async fn audit(client: &TmfClient) -> AuditVerdict {
     match client.audit().await {
-        Ok(body) => {
-            let ok = body.get("ok").and_then(Value::as_bool);
-            let (counted, leaks, summary) = findings_of(&body);
-            let findings = match ok {
-                Some(true) => 0,
-                _ => counted.max(1),
-            };
-            AuditVerdict {
-                reachable: true,
-                ok,
-                findings,
-                leaks,
-                summary,
-                error: None,
-                body: Some(body),
-            }
-        }
+        Ok(body) => audit_verdict(body),
         Err(error) => AuditVerdict {
             error: Some(error.to_string()),
             ..AuditVerdict::default()
         },
+    }
+}
+
+/// The verdict an audit body (the simulator's `/admin/audit` JSON) gives.
+pub fn audit_verdict(body: Value) -> AuditVerdict {
+    let ok = body.get("ok").and_then(Value::as_bool);
+    let (counted, leaks, summary) = findings_of(&body);
+    let findings = match ok {
+        Some(true) => 0,
+        _ => counted.max(1),
+    };
+    AuditVerdict {
+        reachable: true,
+        ok,
+        findings,
+        leaks,
+        summary,
+        error: None,
+        body: Some(body),
     }
 }
 

@@ -266,6 +266,9 @@ pub struct ThresholdResult {
 pub struct RunReport {
     /// [`SCHEMA_ID`].
     pub schema: String,
+    /// Which clock latencies and rates are measured on: `wall` (a real run) or `virtual`
+    /// (`--virtual-time`: simulated time, exactly reproducible from the seed).
+    pub clock: String,
     /// The scenario.
     pub scenario: ScenarioInfo,
     /// The target.
@@ -294,6 +297,32 @@ pub struct RunReport {
     pub thresholds: Vec<ThresholdResult>,
     /// True when every threshold passed.
     pub passed: bool,
+    /// Virtual-time runs only: simulated vs wall time, the event-log hash, determinism.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_time: Option<VirtualInfo>,
+}
+
+/// What a `--virtual-time` run adds to the report.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct VirtualInfo {
+    /// Simulated seconds the run covered.
+    pub simulated_s: f64,
+    /// Wall seconds it took.
+    pub wall_s: f64,
+    /// simulated_s / wall_s.
+    pub speedup: f64,
+    /// Messages the chain handled.
+    pub messages: u64,
+    /// Events the chain published (folded into the hash).
+    pub events: u64,
+    /// FNV-1a hash of the event log, hex.
+    pub event_log_hash: String,
+    /// With `--check-determinism`: whether a second run gave the same hash.
+    pub deterministic: Option<bool>,
+    /// The first event that differed between the two runs, if any.
+    pub first_difference: Option<String>,
+    /// The command that replays this run exactly.
+    pub replay: String,
 }
 
 impl RunReport {
