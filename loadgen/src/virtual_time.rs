@@ -23,7 +23,7 @@ use simulator::domain::time::Time;
 use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
 use simulator::http::error::ApiError;
 use simulator::layers::com::ComInput;
-use simulator::layers::{EventKind, Message, Reply, ReplyToken, Subject};
+use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
@@ -64,8 +64,8 @@ impl EventLog {
         }
     }
 
-    fn fold(&mut self, description: &str) {
-        let event_hash = fnv(description.as_bytes(), FNV_OFFSET);
+    fn fold(&mut self, event: &Event) {
+        let event_hash = fnv(&event_bytes(event), FNV_OFFSET);
         self.hash = fnv(&event_hash.to_le_bytes(), self.hash);
         if self.hashes.len() < EVENT_HASHES_MAX {
             self.hashes.push(event_hash);
@@ -73,10 +73,37 @@ impl EventLog {
         if let Some((index, captured)) = &mut self.capture
             && *index == self.count
         {
-            *captured = Some(description.to_string());
+            *captured = Some(format!(
+                "t={} {:?} {:?}",
+                event.time, event.kind, event.subject
+            ));
         }
         self.count += 1;
     }
+}
+
+/// A stable encoding of an event: time, kind, subject kind and id (no formatting, so hashing
+/// stays cheap on hour-long runs).
+fn event_bytes(event: &Event) -> [u8; 18] {
+    let kind = match event.kind {
+        EventKind::Create => 0,
+        EventKind::StateChange => 1,
+        EventKind::AttributeValueChange => 2,
+        EventKind::Delete => 3,
+    };
+    let (subject, id) = match event.subject {
+        Subject::ProductOrder(id) => (0, id.0),
+        Subject::CancelProductOrder(id) => (1, id.0),
+        Subject::ServiceOrder(id) => (2, id.0),
+        Subject::ResourceOrder(id) => (3, id.0),
+        Subject::ActivationService(id) => (4, id.0),
+    };
+    let mut bytes = [0u8; 18];
+    bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
+    bytes[8] = kind;
+    bytes[9] = subject;
+    bytes[10..].copy_from_slice(&id.to_le_bytes());
+    bytes
 }
 
 /// What a virtual-time run produced, before the report is written.
@@ -102,7 +129,9 @@ pub struct VirtualRun {
 /// A loadgen action on the simulated timeline.
 #[derive(Clone, Debug)]
 enum Action {
-    /// The next send of the open schedule, or a closed-model user's next order.
+    /// Send number `index` of the open schedule.
+    OpenSend { index: u64 },
+    /// A closed-model user's next order.
     Send { user: Option<u32> },
     /// A cancel of an acknowledged order.
     Cancel { order: ProductOrderId },
@@ -157,6 +186,7 @@ pub fn run(
         tracked: 0,
         items_max: 0,
         model: plan.model.clone(),
+        open: None,
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
@@ -199,6 +229,8 @@ struct Driver<'a> {
     items_max: usize,
     /// The load model (closed users send again after their order ends).
     model: LoadModel,
+    /// The open model's schedule and how many sends it makes.
+    open: Option<(crate::schedule::Schedule, u64)>,
 }
 
 impl Driver<'_> {
@@ -212,15 +244,10 @@ impl Driver<'_> {
         match model {
             LoadModel::Open { schedule } => {
                 let total = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
-                for index in 0..total {
-                    let Some(offset) = schedule.intended_offset(index) else {
-                        break;
-                    };
-                    self.schedule(
-                        Time::from_micros(duration_micros(offset)),
-                        Action::Send { user: None },
-                    );
-                }
+                // One send at a time on the agenda: each schedules the next when it runs, so an
+                // hour at 1,000/s does not hold 3.6 million entries.
+                self.open = Some((schedule.clone(), total));
+                self.schedule_open_send(0);
                 (
                     total,
                     Time::from_micros(duration_micros(schedule.duration())),
@@ -234,6 +261,21 @@ impl Driver<'_> {
                 }
                 (0, Time::from_micros(duration_micros(*duration)))
             }
+        }
+    }
+
+    fn schedule_open_send(&mut self, index: u64) {
+        let Some((schedule, total)) = &self.open else {
+            return;
+        };
+        if index >= *total {
+            return;
+        }
+        if let Some(offset) = schedule.intended_offset(index) {
+            self.schedule(
+                Time::from_micros(duration_micros(offset)),
+                Action::OpenSend { index },
+            );
         }
     }
 
@@ -291,6 +333,11 @@ impl Driver<'_> {
     fn perform(&mut self, action: Action) {
         let now = self.chain.now();
         match action {
+            Action::OpenSend { index } => {
+                self.schedule_open_send(index + 1);
+                let planned = self.workload.next(&mut self.pool);
+                self.send(planned, now, None);
+            }
             Action::Send { user } => {
                 let planned = self.workload.next(&mut self.pool);
                 self.send(planned, now, user);
@@ -478,12 +525,7 @@ impl Driver<'_> {
         }
         let events = std::mem::take(&mut self.chain.events);
         for event in events {
-            self.log.fold(&format!(
-                "{}|{:?}|{:?}",
-                event.time.as_micros(),
-                event.kind,
-                event.subject
-            ));
+            self.log.fold(&event);
             let (EventKind::StateChange, Subject::ProductOrder(id)) = (event.kind, event.subject)
             else {
                 continue;

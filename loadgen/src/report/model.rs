@@ -196,6 +196,9 @@ pub struct LatencyInfo {
     pub e2e_by_outcome: BTreeMap<String, Percentiles>,
     /// Cancel requests, from when they were due.
     pub cancel: Percentiles,
+    /// Time spent in each layer alone (com, som, rom, activation), from the simulator's
+    /// timelines of a sample of completed orders; empty when it has no timeline endpoint.
+    pub layers: BTreeMap<String, Percentiles>,
 }
 
 /// One second of the time series.
@@ -226,6 +229,11 @@ pub struct VerdictInfo {
     pub audit: AuditVerdict,
     /// The outside checks.
     pub outside: OutsideVerdict,
+    /// Whether the terminal outcomes loadgen saw (warm-up included) equal the simulator's
+    /// product order counts in the audit; `None` when the audit gives none.
+    pub counts_agree: Option<bool>,
+    /// One line per outcome whose counts differ.
+    pub count_differences: Vec<String>,
 }
 
 /// loadgen's own health.
@@ -360,6 +368,10 @@ impl RunReport {
             Metric::Leaks => (outside.leaks + self.verdict.audit.leaks) as f64,
             Metric::LostOrders => outside.lost_orders as f64,
             Metric::StateMismatches => outside.state_mismatches as f64,
+            Metric::CountDifferences => match self.verdict.counts_agree {
+                Some(_) => self.verdict.count_differences.len() as f64,
+                None => return None,
+            },
             Metric::EventsMissing => {
                 (self
                     .events
