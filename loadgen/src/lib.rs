@@ -1,1 +1,34 @@
-//! loadgen: drives an ordersim simulator (embedded or external) and reports.
+//! loadgen: drives an ordersim simulator (embedded or external) with a scenario's load,
+//! measures it honestly, checks the result for correctness, and writes reports.
+//!
+//! Modules, in the order a run uses them:
+//! - [`scenario`]: the TOML scenario file → validated [`scenario::Scenario`];
+//! - [`schedule`]: pure arithmetic of intended send instants (constant rate, ramps);
+//! - [`workload`]: the seeded choice of operation and its TMF622 payload;
+//! - [`client`]: one function per TMF call over one shared HTTP client;
+//! - [`driver`]: the open and closed send loops;
+//! - [`tracker`]: the order table, the hub listener and the poller;
+//! - [`metrics`]: HdrHistograms from the intended instant, counts, the per-second series;
+//! - [`verdict`]: drain, `/admin/audit`, checks through the public APIs;
+//! - [`thresholds`]: `e2e_p99 < 2s`-style pass/fail checks that decide the exit code;
+//! - [`report`]: the report model and its JSON, Markdown, HTML and `.hgrm` writers;
+//! - [`progress`], [`summary`], [`cpu`]: what the user sees while and after it runs.
+//!
+//! [`run`] ties them together; `main.rs` only parses the command line and calls it.
+
+pub mod client;
+pub mod cpu;
+pub mod driver;
+pub mod metrics;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod schedule;
+pub mod summary;
+pub mod thresholds;
+pub mod tracker;
+pub mod verdict;
+pub mod workload;
+
+pub use runner::{RunOptions, RunOutcome, run};

@@ -235,8 +235,14 @@ fn check_histories(input: &AuditInput<'_>) -> Finding {
         ("activation", &input.activation.illegal),
     ];
     for (layer, log) in logs {
-        for _ in 0..log.count {
-            finding.add(|| format!("{layer} refused {:?}", log.examples.first()));
+        for index in 0..log.count {
+            let example = usize::try_from(index)
+                .ok()
+                .and_then(|index| log.examples.get(index));
+            finding.add(|| match example {
+                Some(refused) => format!("{layer} refused: {refused}"),
+                None => format!("{layer} refused a transition"),
+            });
         }
     }
     let mut replay = |machine: Machine, name: String, history: &History| {

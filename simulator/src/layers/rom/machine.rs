@@ -529,9 +529,13 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        let Some(event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
+        let Some(mut event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
             return;
         };
+        if order.state == OrderState::PendingCancellation {
+            // Items that completed before the cancel are undone by the compensation.
+            event = OrderEvent::CancelCompleted;
+        }
         if transition(
             Machine::ResourceOrder,
             &mut order.state,

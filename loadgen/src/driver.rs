@@ -1,0 +1,340 @@
+//! The send loops: open model (scheduled instants) and closed model (virtual users).
+//!
+//! Both loops share [`RunState`] and one send path ([`send_planned`]); they differ only in
+//! *when* a send is due. The open loop never waits for answers: each send is a task, at most
+//! `in_flight_max` requests are in flight, up to as many more wait for a slot (their waiting
+//! counts in their latency, which is taken from the intended instant), and beyond that a send
+//! is dropped and counted. A send that starts later than `late_threshold` after its intended
+//! instant is counted as late.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
+use tokio::time::Instant;
+
+use crate::client::TmfClient;
+use crate::metrics::{Metrics, Outcome};
+use crate::schedule::Schedule;
+use crate::tracker::{Finished, Observed, Observer, OrderView, Tracker};
+use crate::workload::{Planned, ProductPool, Workload};
+
+/// Counters of the send loop itself.
+#[derive(Debug, Default)]
+pub struct SendCounters {
+    /// Sends started (requests handed to the client).
+    pub started: AtomicU64,
+    /// Sends started later than the late threshold.
+    pub late: AtomicU64,
+    /// Sends dropped because too many were waiting for a slot.
+    pub dropped: AtomicU64,
+    /// Sends waiting for an in-flight slot now.
+    pub waiting: AtomicUsize,
+    /// Send tasks alive now (including cancel follow-ups).
+    pub active: AtomicUsize,
+    /// When the last send was handed out, microseconds after the start.
+    pub last_send_us: AtomicU64,
+}
+
+/// Everything the send tasks, the listener and the poller share.
+pub struct RunState {
+    /// The TMF client (one connection pool).
+    pub client: TmfClient,
+    /// The order table.
+    pub tracker: Arc<Mutex<Tracker>>,
+    /// The measurements.
+    pub metrics: Mutex<Metrics>,
+    /// Products for modify/delete.
+    pub pool: Mutex<ProductPool>,
+    /// The operation chooser.
+    pub workload: Mutex<Workload>,
+    /// The instant the schedule starts.
+    pub start: Instant,
+    /// Orders intended before `start + warmup` are not measured.
+    pub warmup: Duration,
+    /// Lateness above which a send counts as late.
+    pub late_threshold: Duration,
+    /// In-flight slots.
+    pub slots: Arc<Semaphore>,
+    /// Most sends waiting for a slot.
+    pub waiting_max: usize,
+    /// Send loop counters.
+    pub counters: SendCounters,
+    idle: Notify,
+}
+
+impl RunState {
+    /// Shared state for a run starting at `start`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client: TmfClient,
+        tracker: Arc<Mutex<Tracker>>,
+        workload: Workload,
+        start: Instant,
+        warmup: Duration,
+        late_threshold: Duration,
+        in_flight_max: usize,
+    ) -> RunState {
+        RunState {
+            client,
+            tracker,
+            metrics: Mutex::new(Metrics::default()),
+            pool: Mutex::new(ProductPool::new(100_000)),
+            workload: Mutex::new(workload),
+            start,
+            warmup,
+            late_threshold,
+            slots: Arc::new(Semaphore::new(in_flight_max)),
+            waiting_max: in_flight_max,
+            counters: SendCounters::default(),
+            idle: Notify::new(),
+        }
+    }
+
+    /// The time-series second of `at`.
+    pub fn second(&self, at: Instant) -> usize {
+        usize::try_from(at.saturating_duration_since(self.start).as_secs()).unwrap_or(usize::MAX)
+    }
+
+    fn with_metrics(&self, update: impl FnOnce(&mut Metrics)) {
+        if let Ok(mut metrics) = self.metrics.lock() {
+            update(&mut metrics);
+        }
+    }
+
+    fn record_finished(&self, finished: Finished) {
+        if finished.measured {
+            let second = self.second(finished.observed_at);
+            self.with_metrics(|m| m.record_terminal(finished.outcome, finished.latency, second));
+        }
+    }
+
+    fn next_planned(&self) -> Option<Planned> {
+        let mut workload = self.workload.lock().ok()?;
+        let mut pool = self.pool.lock().ok()?;
+        Some(workload.next(&mut pool))
+    }
+
+    /// Waits until every send task has ended.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.counters.active.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn task_started(&self) {
+        self.counters.active.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn task_ended(&self) {
+        if self.counters.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+impl Observer for RunState {
+    fn observe(&self, view: OrderView, at: Instant) {
+        if let Ok(mut tracker) = self.tracker.lock() {
+            tracker.events.received += 1;
+        }
+        if view.state == "completed"
+            && let Ok(mut pool) = self.pool.lock()
+        {
+            for (product, technology) in view.products() {
+                pool.add(product, technology);
+            }
+        }
+        let observed = match self.tracker.lock() {
+            Ok(mut tracker) => tracker.observe(&view.id, &view.state, at),
+            Err(_) => return,
+        };
+        if let Observed::Finished(finished) = observed {
+            self.record_finished(finished);
+        }
+    }
+
+    fn unparsed(&self) {
+        if let Ok(mut tracker) = self.tracker.lock() {
+            tracker.events.received += 1;
+            tracker.events.unparsed += 1;
+        }
+    }
+}
+
+/// Sends one planned operation intended at `intended`, then its cancels if any.
+pub async fn send_planned(
+    state: Arc<RunState>,
+    planned: Planned,
+    intended: Instant,
+    slot: Option<OwnedSemaphorePermit>,
+    waiter: Option<oneshot::Sender<Outcome>>,
+) {
+    let measured = intended.saturating_duration_since(state.start) >= state.warmup;
+    state.counters.started.fetch_add(1, Ordering::Relaxed);
+    let result = state.client.create_product_order(planned.body).await;
+    drop(slot);
+    let now = Instant::now();
+    let second = state.second(now);
+    let order = match result {
+        Ok(order) => order,
+        Err(error) => {
+            if measured {
+                let refused = planned.expect_client_error
+                    && error.status().is_some_and(|s| (400..500).contains(&s));
+                state.with_metrics(|m| {
+                    m.requests += 1;
+                    *m.sent_by_kind.entry(planned.kind.name()).or_insert(0) += 1;
+                    if refused {
+                        m.bad_requests_refused += 1;
+                    } else {
+                        m.record_error("create", &error, second);
+                    }
+                });
+            }
+            return;
+        }
+    };
+    if measured {
+        state.with_metrics(|m| {
+            m.requests += 1;
+            *m.sent_by_kind.entry(planned.kind.name()).or_insert(0) += 1;
+            m.fallbacks += u64::from(planned.fallback);
+            m.bad_requests_accepted += u64::from(planned.expect_client_error);
+            m.record_submit(now.saturating_duration_since(intended), second);
+        });
+    }
+    let finished = match state.tracker.lock() {
+        Ok(mut tracker) => {
+            tracker.register(order.id.clone(), &order.state, intended, measured, waiter)
+        }
+        Err(_) => None,
+    };
+    if let Some(finished) = finished {
+        state.record_finished(finished);
+    }
+    if let Some(delay) = planned.cancel_after {
+        let due = now + delay;
+        tokio::time::sleep_until(due).await;
+        for _ in 0..planned.cancels {
+            send_cancel(&state, &order.id, due, measured).await;
+        }
+    }
+}
+
+async fn send_cancel(state: &RunState, order_id: &str, due: Instant, measured: bool) {
+    let result = state.client.cancel_product_order(order_id).await;
+    if !measured {
+        return;
+    }
+    let now = Instant::now();
+    let second = state.second(now);
+    state.with_metrics(|m| {
+        m.requests += 1;
+        m.cancel
+            .saturating_record(crate::metrics::micros(now.saturating_duration_since(due)));
+        match &result {
+            Ok(_) => *m.cancel_status.entry(201).or_insert(0) += 1,
+            Err(error) => match error.status() {
+                Some(status) => {
+                    *m.cancel_status.entry(status).or_insert(0) += 1;
+                    m.error_example(&format!("cancel {order_id}"), error);
+                }
+                None => m.record_error("cancel", error, second),
+            },
+        }
+    });
+}
+
+fn spawn_send(state: &Arc<RunState>, planned: Planned, intended: Instant) {
+    let slot = match Arc::clone(&state.slots).try_acquire_owned() {
+        Ok(slot) => Some(slot),
+        Err(_) if state.counters.waiting.load(Ordering::Acquire) >= state.waiting_max => {
+            state.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Err(_) => None,
+    };
+    state.task_started();
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        let slot = match slot {
+            Some(slot) => Some(slot),
+            None => {
+                state.counters.waiting.fetch_add(1, Ordering::AcqRel);
+                let slot = Arc::clone(&state.slots).acquire_owned().await.ok();
+                state.counters.waiting.fetch_sub(1, Ordering::AcqRel);
+                slot
+            }
+        };
+        send_planned(Arc::clone(&state), planned, intended, slot, None).await;
+        state.task_ended();
+    });
+}
+
+/// Runs the open model: send `i` at `start + schedule.intended_offset(i)`.
+pub async fn drive_open(state: Arc<RunState>, schedule: &Schedule, orders_max: Option<u64>) {
+    let sends = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
+    for index in 0..sends {
+        let Some(offset) = schedule.intended_offset(index) else {
+            break;
+        };
+        let intended = state.start + offset;
+        if intended > Instant::now() {
+            tokio::time::sleep_until(intended).await;
+        }
+        if Instant::now().saturating_duration_since(intended) > state.late_threshold {
+            state.counters.late.fetch_add(1, Ordering::Relaxed);
+        }
+        let Some(planned) = state.next_planned() else {
+            return;
+        };
+        spawn_send(&state, planned, intended);
+        let sent_at = Instant::now().saturating_duration_since(state.start);
+        let sent_at_us = u64::try_from(sent_at.as_micros()).unwrap_or(u64::MAX);
+        state
+            .counters
+            .last_send_us
+            .store(sent_at_us, Ordering::Relaxed);
+    }
+    state.wait_idle().await;
+}
+
+/// Runs the closed model: `users` users submit, wait for the terminal state, think, repeat.
+pub async fn drive_closed(
+    state: Arc<RunState>,
+    users: u32,
+    think_time: Duration,
+    duration: Duration,
+    orders_max: Option<u64>,
+    wait_max: Duration,
+) {
+    let deadline = state.start + duration;
+    let budget = Arc::new(AtomicU64::new(orders_max.unwrap_or(u64::MAX)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..users {
+        let state = Arc::clone(&state);
+        let budget = Arc::clone(&budget);
+        tasks.spawn(async move {
+            while Instant::now() < deadline {
+                let taken = budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                    left.checked_sub(1)
+                });
+                let (Ok(_), Some(planned)) = (taken, state.next_planned()) else {
+                    return;
+                };
+                let (sender, receiver) = oneshot::channel();
+                let intended = Instant::now();
+                send_planned(Arc::clone(&state), planned, intended, None, Some(sender)).await;
+                let _ = tokio::time::timeout(wait_max, receiver).await;
+                tokio::time::sleep(think_time).await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}

@@ -1,0 +1,290 @@
+//! What was measured: one HdrHistogram per metric, outcome and error counts, a per-second
+//! time series for the charts.
+//!
+//! Latencies are recorded in microseconds from the *intended* send instant, so time spent
+//! waiting on a stalled server or on loadgen itself counts (no coordinated omission). Memory is
+//! bounded: histograms have fixed bounds, the time series holds at most
+//! [`SERIES_SECONDS_MAX`] seconds, and per-second percentiles come from one small histogram
+//! that is reset every second.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// Longest latency recorded, microseconds (larger values saturate): one hour.
+pub const LATENCY_US_MAX: u64 = 3_600_000_000;
+/// Error answers kept as examples.
+pub const ERROR_EXAMPLES_MAX: usize = 10;
+/// Seconds of time series kept.
+pub const SERIES_SECONDS_MAX: usize = 86_400;
+
+/// A terminal outcome of an order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// `completed`.
+    Completed,
+    /// `partial`.
+    Partial,
+    /// `failed`.
+    Failed,
+    /// `cancelled`.
+    Cancelled,
+    /// `rejected`.
+    Rejected,
+}
+
+impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Completed,
+        Outcome::Partial,
+        Outcome::Failed,
+        Outcome::Cancelled,
+        Outcome::Rejected,
+    ];
+
+    /// The TMF state name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Rejected => "rejected",
+        }
+    }
+
+    /// The outcome of a TMF state, when it is terminal.
+    pub fn from_state(state: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.name() == state)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A latency histogram in microseconds.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, LATENCY_US_MAX, 3)
+        .unwrap_or_else(|_| unreachable!("constant bounds are valid"))
+}
+
+fn coarse_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, LATENCY_US_MAX, 2)
+        .unwrap_or_else(|_| unreachable!("constant bounds are valid"))
+}
+
+/// A latency in whole microseconds, at least 1 (the histograms' lowest value).
+pub fn micros(latency: Duration) -> u64 {
+    u64::try_from(latency.as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// One second of the time series.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecondBucket {
+    /// Orders acknowledged (201) in this second.
+    pub submitted: u64,
+    /// Orders that reached `completed` in this second.
+    pub completed: u64,
+    /// Orders that reached another terminal state in this second.
+    pub other_terminal: u64,
+    /// Requests that failed (non-2xx or transport) in this second.
+    pub errors: u64,
+    /// End-to-end latency percentiles of orders finishing in this second, ms.
+    pub e2e_ms: Option<[f64; 4]>,
+}
+
+/// Everything measured during a run (the measured window; warm-up is excluded by callers).
+#[derive(Debug)]
+pub struct Metrics {
+    /// POST /productOrder latency from the intended send instant.
+    pub submit: Histogram<u64>,
+    /// End-to-end latency (intended send to terminal state), all outcomes.
+    pub e2e_all: Histogram<u64>,
+    /// End-to-end latency per outcome.
+    pub e2e: [Histogram<u64>; 5],
+    /// Cancel request latency (from when it was due).
+    pub cancel: Histogram<u64>,
+    /// Terminal outcomes seen.
+    pub outcomes: [u64; 5],
+    /// HTTP error answers by status, per request kind (`create`, `cancel`, ...).
+    pub http_status: BTreeMap<(String, u16), u64>,
+    /// Transport failures by kind.
+    pub client_errors: BTreeMap<&'static str, u64>,
+    /// Requests sent by operation kind.
+    pub sent_by_kind: BTreeMap<&'static str, u64>,
+    /// Orders acknowledged.
+    pub acknowledged: u64,
+    /// Requests sent (orders, cancels).
+    pub requests: u64,
+    /// Cancel answers by status (200/201 are successes; 4xx refusals are expected).
+    pub cancel_status: BTreeMap<u16, u64>,
+    /// Deliberately bad requests answered 4xx.
+    pub bad_requests_refused: u64,
+    /// Deliberately bad requests answered 2xx (a finding).
+    pub bad_requests_accepted: u64,
+    /// Modify/delete that fell back to an add.
+    pub fallbacks: u64,
+    /// The first few error answers, `request kind: error` (at most [`ERROR_EXAMPLES_MAX`]).
+    pub error_examples: Vec<String>,
+    series: Vec<SecondBucket>,
+    current_second: usize,
+    current_e2e: Histogram<u64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            submit: latency_histogram(),
+            e2e_all: latency_histogram(),
+            e2e: std::array::from_fn(|_| latency_histogram()),
+            cancel: latency_histogram(),
+            outcomes: [0; 5],
+            http_status: BTreeMap::new(),
+            client_errors: BTreeMap::new(),
+            sent_by_kind: BTreeMap::new(),
+            acknowledged: 0,
+            requests: 0,
+            cancel_status: BTreeMap::new(),
+            bad_requests_refused: 0,
+            bad_requests_accepted: 0,
+            fallbacks: 0,
+            error_examples: Vec::new(),
+            series: Vec::new(),
+            current_second: 0,
+            current_e2e: coarse_histogram(),
+        }
+    }
+}
+
+impl Metrics {
+    fn bucket(&mut self, second: usize) -> Option<&mut SecondBucket> {
+        if second >= SERIES_SECONDS_MAX {
+            return None;
+        }
+        if self.series.len() <= second {
+            self.series.resize(second + 1, SecondBucket::default());
+        }
+        self.series.get_mut(second)
+    }
+
+    /// An order was acknowledged after `latency` (from its intended instant) at `second`.
+    pub fn record_submit(&mut self, latency: Duration, second: usize) {
+        self.submit.saturating_record(micros(latency));
+        self.acknowledged += 1;
+        if let Some(bucket) = self.bucket(second) {
+            bucket.submitted += 1;
+        }
+    }
+
+    /// An order reached `outcome` `latency` after its intended instant, at `second`.
+    pub fn record_terminal(&mut self, outcome: Outcome, latency: Duration, second: usize) {
+        let value = micros(latency);
+        self.e2e_all.saturating_record(value);
+        if let Some(histogram) = self.e2e.get_mut(outcome.index()) {
+            histogram.saturating_record(value);
+        }
+        if let Some(count) = self.outcomes.get_mut(outcome.index()) {
+            *count += 1;
+        }
+        self.roll_to(second);
+        self.current_e2e.saturating_record(value);
+        if let Some(bucket) = self.bucket(second) {
+            match outcome {
+                Outcome::Completed => bucket.completed += 1,
+                _ => bucket.other_terminal += 1,
+            }
+        }
+    }
+
+    /// A request of `request` kind failed with `error` at `second`.
+    pub fn record_error(
+        &mut self,
+        request: &str,
+        error: &crate::client::ClientError,
+        second: usize,
+    ) {
+        self.error_example(request, error);
+        match error.status() {
+            Some(status) => {
+                *self
+                    .http_status
+                    .entry((request.to_string(), status))
+                    .or_insert(0) += 1;
+            }
+            None => *self.client_errors.entry(error.kind()).or_insert(0) += 1,
+        }
+        if let Some(bucket) = self.bucket(second) {
+            bucket.errors += 1;
+        }
+    }
+
+    /// Keeps `error` as an example if there is room.
+    pub fn error_example(&mut self, request: &str, error: &crate::client::ClientError) {
+        if self.error_examples.len() < ERROR_EXAMPLES_MAX {
+            let mut text = format!("{request}: {error}");
+            text.truncate(300);
+            self.error_examples.push(text);
+        }
+    }
+
+    /// Closes the per-second percentile window up to `second`.
+    fn roll_to(&mut self, second: usize) {
+        if second <= self.current_second {
+            // Late samples for an earlier second join the open window.
+            return;
+        }
+        if !self.current_e2e.is_empty() {
+            let percentiles = [0.5, 0.9, 0.99, 1.0]
+                .map(|q| self.current_e2e.value_at_quantile(q) as f64 / 1_000.0);
+            let current = self.current_second;
+            if let Some(bucket) = self.bucket(current) {
+                bucket.e2e_ms = Some(percentiles);
+            }
+            self.current_e2e.reset();
+        }
+        self.current_second = second;
+    }
+
+    /// The time series so far (closing the current second).
+    pub fn series(&mut self) -> Vec<SecondBucket> {
+        self.roll_to(usize::MAX);
+        self.current_second = self.series.len();
+        self.series.clone()
+    }
+
+    /// Orders that reached a terminal state.
+    pub fn terminal_total(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_second_percentiles_and_counts() {
+        let mut metrics = Metrics::default();
+        for ms in 1..=100 {
+            metrics.record_terminal(Outcome::Completed, Duration::from_millis(ms), 0);
+        }
+        metrics.record_terminal(Outcome::Failed, Duration::from_millis(500), 2);
+        metrics.record_submit(Duration::from_millis(3), 1);
+        let series = metrics.series();
+        assert_eq!(series.len(), 3);
+        assert_eq!(series[0].completed, 100);
+        let [p50, _, p99, max] = series[0].e2e_ms.unwrap();
+        assert!((p50 - 50.0).abs() < 1.0 && (p99 - 99.0).abs() < 1.5 && (max - 100.0).abs() < 1.5);
+        assert_eq!(series[1].submitted, 1);
+        assert_eq!(series[1].e2e_ms, None);
+        assert_eq!(series[2].other_terminal, 1);
+        assert!(series[2].e2e_ms.is_some());
+        assert_eq!(metrics.outcomes, [100, 0, 1, 0, 0]);
+        assert_eq!(metrics.e2e_all.len(), 101);
+    }
+}

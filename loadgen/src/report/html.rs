@@ -1,0 +1,317 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external files)
+//! with four charts: throughput over time, latency percentiles over time, latency
+//! distribution, outcomes.
+
+use std::fmt::Write;
+
+use hdrhistogram::Histogram;
+
+use super::model::RunReport;
+
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 260.0;
+const MARGIN: f64 = 48.0;
+const COLORS: [&str; 6] = [
+    "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
+];
+
+/// One line of a chart: a name and its points.
+type Line<'a> = (&'a str, Vec<(f64, f64)>);
+
+/// Renders the report as a self-contained HTML page.
+pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> String {
+    let mut page = String::new();
+    let title = format!("loadgen report: {}", escape(&report.scenario.name));
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;max-width:780px;margin:2em auto;color:#222}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
+         .pass{{color:#2ca02c}}.fail{{color:#d62728;font-weight:bold}}svg{{background:#fafafa;margin:8px 0}}\
+         </style></head><body>\n<h1>{title} — <span class=\"{}\">{}</span></h1>\n<p>{}</p>\n",
+        if report.passed { "pass" } else { "fail" },
+        if report.passed { "PASS" } else { "FAIL" },
+        escape(&report.scenario.description)
+    );
+    summary_table(&mut page, report);
+    let seconds = |f: fn(&super::model::SeriesPoint) -> f64| -> Vec<(f64, f64)> {
+        report
+            .series
+            .iter()
+            .map(|p| (p.second as f64, f(p)))
+            .collect()
+    };
+    page.push_str(&line_chart(
+        "Throughput over time",
+        "second",
+        "per second",
+        &[
+            ("submitted", seconds(|p| p.submitted as f64)),
+            ("completed", seconds(|p| p.completed as f64)),
+            ("other terminal", seconds(|p| p.other_terminal as f64)),
+            ("errors", seconds(|p| p.errors as f64)),
+        ],
+    ));
+    let percentile = |index: usize| -> Vec<(f64, f64)> {
+        report
+            .series
+            .iter()
+            .filter_map(|p| Some((p.second as f64, *p.e2e_ms?.get(index)?)))
+            .collect()
+    };
+    page.push_str(&line_chart(
+        "End-to-end latency percentiles over time",
+        "second",
+        "ms",
+        &[
+            ("p50", percentile(0)),
+            ("p90", percentile(1)),
+            ("p99", percentile(2)),
+            ("max", percentile(3)),
+        ],
+    ));
+    let distributions: Vec<Line<'_>> = histograms
+        .iter()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(name, h)| (*name, distribution(h)))
+        .collect();
+    page.push_str(&line_chart(
+        "Latency distribution (x: log10 of 1/(1-percentile); 1 = p90, 2 = p99, 3 = p99.9)",
+        "log10(1/(1-q))",
+        "ms",
+        &distributions,
+    ));
+    page.push_str(&outcome_bars(report));
+    thresholds_table(&mut page, report);
+    page.push_str("</body></html>\n");
+    page
+}
+
+fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
+    histogram
+        .iter_quantiles(5)
+        .map(|step| {
+            let q = step.quantile_iterated_to().min(0.999_999);
+            (
+                (1.0 / (1.0 - q)).log10(),
+                step.value_iterated_to() as f64 / 1_000.0,
+            )
+        })
+        .collect()
+}
+
+fn summary_table(page: &mut String, r: &RunReport) {
+    let row = |page: &mut String, name: &str, value: String| {
+        let _ = writeln!(page, "<tr><th>{name}</th><td>{}</td></tr>", escape(&value));
+    };
+    page.push_str("<table>\n");
+    row(page, "target", r.target.url.clone());
+    row(page, "seed", r.scenario.seed.to_string());
+    row(
+        page,
+        "model",
+        format!("{} / {}", r.load.model, r.load.track),
+    );
+    row(
+        page,
+        "achieved rate",
+        format!("{:.1}/s", r.load.achieved_rate_per_s),
+    );
+    if let Some(target) = r.load.target_rate_per_s {
+        row(page, "target rate", format!("{target:.1}/s"));
+    }
+    row(
+        page,
+        "late / dropped sends",
+        format!("{} / {}", r.load.late_sends, r.load.dropped_sends),
+    );
+    row(
+        page,
+        "submit p50 / p99",
+        format!(
+            "{:.1} / {:.1} ms",
+            r.latency.submit.p50_ms, r.latency.submit.p99_ms
+        ),
+    );
+    row(
+        page,
+        "e2e p50 / p99",
+        format!(
+            "{:.1} / {:.1} ms",
+            r.latency.e2e.p50_ms, r.latency.e2e.p99_ms
+        ),
+    );
+    let audit = match r.verdict.audit.ok {
+        Some(true) => "ok".to_string(),
+        Some(false) => format!("NOT ok ({} findings)", r.verdict.audit.findings),
+        None => "unavailable".to_string(),
+    };
+    row(page, "audit", audit);
+    row(
+        page,
+        "lost / leaks",
+        format!(
+            "{} / {}",
+            r.verdict.outside.lost_orders,
+            r.verdict.outside.leaks + r.verdict.audit.leaks
+        ),
+    );
+    page.push_str("</table>\n");
+}
+
+fn thresholds_table(page: &mut String, r: &RunReport) {
+    if r.thresholds.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2>Thresholds</h2><table><tr><th>check</th><th>value</th><th>result</th></tr>\n",
+    );
+    for t in &r.thresholds {
+        let value = &t.shown;
+        let (class, text) = if t.passed {
+            ("pass", "pass")
+        } else {
+            ("fail", "FAIL")
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{value}</td><td class=\"{class}\">{text}</td></tr>",
+            escape(&t.check)
+        );
+    }
+    page.push_str("</table>\n");
+}
+
+fn outcome_bars(r: &RunReport) -> String {
+    let o = &r.outcomes;
+    let bars = [
+        ("completed", o.completed),
+        ("partial", o.partial),
+        ("failed", o.failed),
+        ("cancelled", o.cancelled),
+        ("rejected", o.rejected),
+        ("open at end", o.open_at_end),
+    ];
+    let top = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
+    let mut svg = svg_open("Outcomes");
+    let slot = (WIDTH - 2.0 * MARGIN) / bars.len() as f64;
+    for (index, (name, value)) in bars.iter().enumerate() {
+        let height = (HEIGHT - 2.0 * MARGIN) * (*value as f64) / top;
+        let x = MARGIN + slot * index as f64 + slot * 0.15;
+        let y = HEIGHT - MARGIN - height;
+        let _ = write!(
+            svg,
+            "<rect class=\"bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{height:.1}\" fill=\"{}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{value}</text>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{name}</text>",
+            slot * 0.7,
+            COLORS[index % COLORS.len()],
+            x + slot * 0.35,
+            y - 4.0,
+            x + slot * 0.35,
+            HEIGHT - MARGIN + 16.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn svg_open(title: &str) -> String {
+    format!(
+        "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"><title>{}</title>",
+        escape(title),
+        escape(title)
+    )
+}
+
+fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> String {
+    let points = lines.iter().flat_map(|(_, p)| p.iter());
+    let (mut x_max, mut y_max) = (0.0_f64, 0.0_f64);
+    for (x, y) in points {
+        x_max = x_max.max(*x);
+        y_max = y_max.max(*y);
+    }
+    let (x_max, y_max) = (x_max.max(1.0), y_max.max(1.0) * 1.05);
+    let plot_w = WIDTH - 2.0 * MARGIN;
+    let plot_h = HEIGHT - 2.0 * MARGIN;
+    let sx = |x: f64| MARGIN + plot_w * x / x_max;
+    let sy = |y: f64| HEIGHT - MARGIN - plot_h * y / y_max;
+    let mut svg = svg_open(title);
+    let _ = write!(
+        svg,
+        "<line x1=\"{MARGIN}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#888\"/>\
+         <line x1=\"{MARGIN}\" y1=\"{MARGIN}\" x2=\"{MARGIN}\" y2=\"{0}\" stroke=\"#888\"/>\
+         <text x=\"{2}\" y=\"{3}\" font-size=\"11\" text-anchor=\"middle\">{4}</text>\
+         <text x=\"4\" y=\"{5}\" font-size=\"11\">{6}</text>\
+         <text x=\"{MARGIN}\" y=\"{7}\" font-size=\"10\">0</text>\
+         <text x=\"{1}\" y=\"{7}\" font-size=\"10\" text-anchor=\"end\">{8:.1}</text>\
+         <text x=\"4\" y=\"{9}\" font-size=\"10\">{10:.1}</text>",
+        HEIGHT - MARGIN,
+        WIDTH - MARGIN,
+        WIDTH / 2.0,
+        HEIGHT - 8.0,
+        escape(x_label),
+        MARGIN - 16.0,
+        escape(y_label),
+        HEIGHT - MARGIN + 12.0,
+        x_max,
+        MARGIN + 4.0,
+        y_max
+    );
+    for (index, (name, points)) in lines.iter().enumerate() {
+        let color = COLORS[index % COLORS.len()];
+        let path: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+            .collect();
+        if !path.is_empty() {
+            let _ = write!(
+                svg,
+                "<polyline class=\"series\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"/>",
+                path.join(" ")
+            );
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{color}\">{}</text>",
+            WIDTH - MARGIN - 110.0,
+            MARGIN + 14.0 * index as f64,
+            escape(name)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Escapes text for HTML.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_has_four_charts_and_escapes_text() {
+        let mut report = RunReport::default();
+        report.scenario.name = "<x>".into();
+        let mut histogram = crate::metrics::latency_histogram();
+        histogram.saturating_record(1_500);
+        let page = render(&report, &[("submit", &histogram)]);
+        assert_eq!(page.matches("<svg").count(), 4);
+        assert!(page.contains("&lt;x&gt;"));
+        assert!(!page.contains("<script"));
+    }
+}

@@ -1,0 +1,178 @@
+//! `report.md`: a summary fit to paste into a pull request.
+
+use std::fmt::Write;
+
+use super::model::{Percentiles, RunReport};
+
+/// Renders the report as Markdown.
+pub fn render(report: &RunReport) -> String {
+    let mut md = String::new();
+    let verdict = if report.passed { "PASS" } else { "FAIL" };
+    let _ = writeln!(md, "## loadgen: `{}` — {verdict}\n", report.scenario.name);
+    if !report.scenario.description.is_empty() {
+        let _ = writeln!(md, "{}\n", report.scenario.description.trim());
+    }
+    summary(&mut md, report);
+    latency(&mut md, report);
+    outcomes(&mut md, report);
+    correctness(&mut md, report);
+    thresholds(&mut md, report);
+    md
+}
+
+fn summary(md: &mut String, r: &RunReport) {
+    let load = &r.load;
+    let target = load
+        .target_rate_per_s
+        .map_or_else(|| "closed model".to_string(), |t| format!("{t:.1}/s"));
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(
+        md,
+        "| target | {} ({}) |",
+        r.target.url,
+        if r.target.embedded {
+            "embedded"
+        } else {
+            "external"
+        }
+    );
+    let _ = writeln!(md, "| seed | {} |", r.scenario.seed);
+    let _ = writeln!(md, "| model / tracking | {} / {} |", load.model, load.track);
+    let _ = writeln!(
+        md,
+        "| duration (warm-up) | {:.1} s ({:.1} s) |",
+        load.duration_s, load.warmup_s
+    );
+    let _ = writeln!(
+        md,
+        "| rate achieved / target | {:.1}/s / {target} |",
+        load.achieved_rate_per_s
+    );
+    let _ = writeln!(
+        md,
+        "| sends late / dropped | {} / {} |",
+        load.late_sends, load.dropped_sends
+    );
+    if let (Some(cpu), Some(cores)) = (r.loadgen.cpu_s, r.loadgen.cpu_cores) {
+        let _ = writeln!(md, "| loadgen CPU | {cpu:.1} s ({cores:.2} cores) |");
+    }
+    let _ = writeln!(md);
+}
+
+fn latency(md: &mut String, r: &RunReport) {
+    let _ = writeln!(md, "### Latency (ms, from intended send)\n");
+    let _ = writeln!(
+        md,
+        "| metric | count | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    let row = |md: &mut String, name: &str, p: &Percentiles| {
+        let _ = writeln!(
+            md,
+            "| {name} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            p.count, p.p50_ms, p.p90_ms, p.p99_ms, p.p999_ms, p.max_ms
+        );
+    };
+    row(md, "submit", &r.latency.submit);
+    row(md, "end-to-end", &r.latency.e2e);
+    for (outcome, p) in &r.latency.e2e_by_outcome {
+        row(md, &format!("e2e {outcome}"), p);
+    }
+    if r.latency.cancel.count > 0 {
+        row(md, "cancel", &r.latency.cancel);
+    }
+    let _ = writeln!(md);
+}
+
+fn outcomes(md: &mut String, r: &RunReport) {
+    let o = &r.outcomes;
+    let _ = writeln!(md, "### Outcomes\n");
+    let _ = writeln!(
+        md,
+        "| tracked | completed | partial | failed | cancelled | rejected | open at end |\n|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        o.tracked, o.completed, o.partial, o.failed, o.cancelled, o.rejected, o.open_at_end
+    );
+    let q = &r.requests;
+    let _ = writeln!(
+        md,
+        "Requests: {} sent, {} acknowledged, error rate {:.2}%, bad requests refused {} / accepted {}.",
+        q.sent,
+        q.acknowledged,
+        q.http_error_rate * 100.0,
+        q.bad_requests_refused,
+        q.bad_requests_accepted
+    );
+    for e in &q.http_errors {
+        let _ = writeln!(md, "- HTTP {} on {}: {}", e.status, e.request, e.count);
+    }
+    for (kind, count) in &q.transport_errors {
+        let _ = writeln!(md, "- transport {kind}: {count}");
+    }
+    for example in &q.error_examples {
+        let _ = writeln!(md, "- e.g. `{}`", example.replace('`', "'"));
+    }
+    let e = &r.events;
+    let _ = writeln!(
+        md,
+        "\nEvents: {} received, {} terminal seen of {} expected, {} duplicates, {} early.\n",
+        e.received, e.terminal_seen, e.terminal_expected, e.duplicates, e.early
+    );
+}
+
+fn correctness(md: &mut String, r: &RunReport) {
+    let v = &r.verdict;
+    let audit = match (v.audit.reachable, v.audit.ok) {
+        (false, _) => format!("unreachable ({})", v.audit.error.as_deref().unwrap_or("?")),
+        (true, Some(true)) => "ok".to_string(),
+        (true, _) => format!("NOT ok, {} findings", v.audit.findings),
+    };
+    let o = &v.outside;
+    let _ = writeln!(md, "### Correctness\n");
+    let _ = writeln!(
+        md,
+        "- drained: {} (waited {:.1} s)",
+        v.drained, v.drain_wait_s
+    );
+    let _ = writeln!(md, "- /admin/audit: {audit}");
+    for line in &v.audit.summary {
+        let _ = writeln!(md, "  - {line}");
+    }
+    let _ = writeln!(
+        md,
+        "- outside checks: {} orders fetched, {} lost, {} state mismatches, {} without terminal event, {} not terminal",
+        o.orders_checked, o.lost_orders, o.state_mismatches, o.events_missing, o.not_terminal
+    );
+    let _ = writeln!(
+        md,
+        "- inventory: {} ({} resources scanned, {} leaks)",
+        if o.inventory_checked {
+            "checked"
+        } else {
+            "not reachable"
+        },
+        o.resources_scanned,
+        o.leaks
+    );
+    for example in &o.examples {
+        let _ = writeln!(md, "  - {example}");
+    }
+    let _ = writeln!(md);
+}
+
+fn thresholds(md: &mut String, r: &RunReport) {
+    if r.thresholds.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Thresholds\n\n| check | value | result |\n|---|---:|---|"
+    );
+    for t in &r.thresholds {
+        let value = &t.shown;
+        let result = if t.passed { "pass" } else { "**FAIL**" };
+        let _ = writeln!(md, "| `{}` | {value} | {result} |", t.check);
+    }
+}

@@ -1,0 +1,361 @@
+//! The report model: one serializable struct that every writer (JSON, Markdown, HTML) reads.
+//!
+//! `loadgen/report.schema.json` documents every field; a test checks `report.json` against it.
+//! Latencies are milliseconds, rates are fractions (0..1), rates of sends are per second.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::thresholds::{Metric, Threshold};
+use crate::verdict::{AuditVerdict, OutsideVerdict};
+
+/// The schema identifier written in every report.
+pub const SCHEMA_ID: &str = "ordersim-loadgen-report/1";
+
+/// A latency summary in milliseconds.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Percentiles {
+    /// Samples.
+    pub count: u64,
+    /// Mean.
+    pub mean_ms: f64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Largest.
+    pub max_ms: f64,
+}
+
+impl Percentiles {
+    /// Summarises a microsecond histogram.
+    pub fn of(histogram: &Histogram<u64>) -> Percentiles {
+        if histogram.is_empty() {
+            return Percentiles::default();
+        }
+        let ms = |us: u64| us as f64 / 1_000.0;
+        Percentiles {
+            count: histogram.len(),
+            mean_ms: histogram.mean() / 1_000.0,
+            p50_ms: ms(histogram.value_at_quantile(0.5)),
+            p90_ms: ms(histogram.value_at_quantile(0.9)),
+            p99_ms: ms(histogram.value_at_quantile(0.99)),
+            p999_ms: ms(histogram.value_at_quantile(0.999)),
+            max_ms: ms(histogram.max()),
+        }
+    }
+}
+
+/// Which scenario ran.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ScenarioInfo {
+    /// Its name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The file.
+    pub file: String,
+    /// The seed used.
+    pub seed: u64,
+}
+
+/// What was driven.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct TargetInfo {
+    /// Base URL.
+    pub url: String,
+    /// True when loadgen started the simulator itself.
+    pub embedded: bool,
+}
+
+/// How the load went, from loadgen's side.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LoadInfo {
+    /// `open` or `closed`.
+    pub model: String,
+    /// `events` or `poll`.
+    pub track: String,
+    /// Warm-up excluded from the results, seconds.
+    pub warmup_s: f64,
+    /// Length of the load phase, seconds.
+    pub duration_s: f64,
+    /// Closed model: users.
+    pub users: Option<u32>,
+    /// Open model: scheduled sends over the measured window, per second.
+    pub target_rate_per_s: Option<f64>,
+    /// Requests sent over the measured window, per second.
+    pub achieved_rate_per_s: f64,
+    /// Open model: sends the schedule intended.
+    pub sends_scheduled: Option<u64>,
+    /// Sends started.
+    pub sends_started: u64,
+    /// Sends started later than the late threshold.
+    pub late_sends: u64,
+    /// Late threshold, ms.
+    pub late_threshold_ms: f64,
+    /// Sends dropped (too many waiting for a slot).
+    pub dropped_sends: u64,
+    /// In-flight limit.
+    pub in_flight_max: usize,
+    /// Modify/delete sends that fell back to an add.
+    pub fallbacks: u64,
+}
+
+/// One HTTP error count.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct HttpErrorCount {
+    /// `create` or `cancel`.
+    pub request: String,
+    /// The status.
+    pub status: u16,
+    /// How many.
+    pub count: u64,
+}
+
+/// Requests and their answers (measured window).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct RequestsInfo {
+    /// Requests sent (creates and cancels).
+    pub sent: u64,
+    /// Creates by operation kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Orders acknowledged.
+    pub acknowledged: u64,
+    /// Unexpected HTTP error answers.
+    pub http_errors: Vec<HttpErrorCount>,
+    /// Transport failures by kind.
+    pub transport_errors: BTreeMap<String, u64>,
+    /// (HTTP errors + transport failures) / requests.
+    pub http_error_rate: f64,
+    /// Cancel answers by status.
+    pub cancel_status: BTreeMap<String, u64>,
+    /// Deliberately bad requests answered 4xx.
+    pub bad_requests_refused: u64,
+    /// Deliberately bad requests answered 2xx.
+    pub bad_requests_accepted: u64,
+    /// The first error answers (create and cancel), for diagnosis.
+    pub error_examples: Vec<String>,
+}
+
+/// Order outcomes (measured window).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct OutcomesInfo {
+    /// Orders acknowledged and followed.
+    pub tracked: u64,
+    /// `completed`.
+    pub completed: u64,
+    /// `partial`.
+    pub partial: u64,
+    /// `failed`.
+    pub failed: u64,
+    /// `cancelled`.
+    pub cancelled: u64,
+    /// `rejected`.
+    pub rejected: u64,
+    /// Not terminal after the drain wait.
+    pub open_at_end: u64,
+    /// Open orders by last known state (held, pending, inProgress, ...).
+    pub open_by_state: BTreeMap<String, u64>,
+    /// Each outcome over `tracked`.
+    pub rates: BTreeMap<String, f64>,
+}
+
+/// The events the hub delivered.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct EventsInfo {
+    /// Event POSTs received (all, warm-up included).
+    pub received: u64,
+    /// Unparsable events.
+    pub unparsed: u64,
+    /// Events for orders already finished.
+    pub duplicates: u64,
+    /// Events before the order's POST answered.
+    pub early: u64,
+    /// Terminal states expected (orders followed, warm-up included).
+    pub terminal_expected: u64,
+    /// Terminal states seen.
+    pub terminal_seen: u64,
+    /// Orders not followed because too many were open at once.
+    pub untracked: u64,
+}
+
+/// Latency summaries.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LatencyInfo {
+    /// POST /productOrder, from the intended send instant.
+    pub submit: Percentiles,
+    /// Intended send to terminal state, all outcomes.
+    pub e2e: Percentiles,
+    /// The same per outcome.
+    pub e2e_by_outcome: BTreeMap<String, Percentiles>,
+    /// Cancel requests, from when they were due.
+    pub cancel: Percentiles,
+}
+
+/// One second of the time series.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct SeriesPoint {
+    /// Seconds since the schedule started.
+    pub second: u64,
+    /// Orders acknowledged.
+    pub submitted: u64,
+    /// Orders completed.
+    pub completed: u64,
+    /// Orders reaching another terminal state.
+    pub other_terminal: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// End-to-end latency of orders finishing this second: p50, p90, p99, max (ms).
+    pub e2e_ms: Option<[f64; 4]>,
+}
+
+/// The correctness verdict.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct VerdictInfo {
+    /// Whether every order finished within the drain timeout.
+    pub drained: bool,
+    /// Time spent waiting for drain, seconds.
+    pub drain_wait_s: f64,
+    /// The simulator's audit.
+    pub audit: AuditVerdict,
+    /// The outside checks.
+    pub outside: OutsideVerdict,
+}
+
+/// loadgen's own health.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LoadgenInfo {
+    /// CPU seconds used by the loadgen process during the load phase (includes an embedded
+    /// simulator when there is one), if known.
+    pub cpu_s: Option<f64>,
+    /// `cpu_s` over the load phase's length: cores used.
+    pub cpu_cores: Option<f64>,
+}
+
+/// One threshold's result.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ThresholdResult {
+    /// As written.
+    pub check: String,
+    /// The metric.
+    pub metric: String,
+    /// Its value (ms, fraction or count); `None` when not measurable.
+    pub value: Option<f64>,
+    /// The value for people (`14.9 ms`, `0.25%`, `3`, `n/a`).
+    pub shown: String,
+    /// Whether it holds.
+    pub passed: bool,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct RunReport {
+    /// [`SCHEMA_ID`].
+    pub schema: String,
+    /// The scenario.
+    pub scenario: ScenarioInfo,
+    /// The target.
+    pub target: TargetInfo,
+    /// Start of the run, RFC 3339 UTC.
+    pub started_at: String,
+    /// Wall time of the whole run, seconds.
+    pub wall_s: f64,
+    /// Load.
+    pub load: LoadInfo,
+    /// Requests.
+    pub requests: RequestsInfo,
+    /// Outcomes.
+    pub outcomes: OutcomesInfo,
+    /// Events.
+    pub events: EventsInfo,
+    /// Latencies.
+    pub latency: LatencyInfo,
+    /// Per-second series.
+    pub series: Vec<SeriesPoint>,
+    /// Correctness.
+    pub verdict: VerdictInfo,
+    /// loadgen's own health.
+    pub loadgen: LoadgenInfo,
+    /// Threshold results.
+    pub thresholds: Vec<ThresholdResult>,
+    /// True when every threshold passed.
+    pub passed: bool,
+}
+
+impl RunReport {
+    /// The value of `metric` in this report, in the threshold's base unit.
+    pub fn metric_value(&self, metric: Metric) -> Option<f64> {
+        let latency = |p: &Percentiles, v: f64| (p.count > 0).then_some(v);
+        let rate = |name: &str| self.outcomes.rates.get(name).copied();
+        let (submit, e2e) = (&self.latency.submit, &self.latency.e2e);
+        let outside = &self.verdict.outside;
+        Some(match metric {
+            Metric::SubmitP50 => latency(submit, submit.p50_ms)?,
+            Metric::SubmitP90 => latency(submit, submit.p90_ms)?,
+            Metric::SubmitP99 => latency(submit, submit.p99_ms)?,
+            Metric::SubmitP999 => latency(submit, submit.p999_ms)?,
+            Metric::SubmitMax => latency(submit, submit.max_ms)?,
+            Metric::E2eP50 => latency(e2e, e2e.p50_ms)?,
+            Metric::E2eP90 => latency(e2e, e2e.p90_ms)?,
+            Metric::E2eP99 => latency(e2e, e2e.p99_ms)?,
+            Metric::E2eP999 => latency(e2e, e2e.p999_ms)?,
+            Metric::E2eMax => latency(e2e, e2e.max_ms)?,
+            Metric::CompletedRate => rate("completed")?,
+            Metric::FailedRate => rate("failed")?,
+            Metric::PartialRate => rate("partial")?,
+            Metric::RejectedRate => rate("rejected")?,
+            Metric::CancelledRate => rate("cancelled")?,
+            Metric::HttpErrorRate => self.requests.http_error_rate,
+            Metric::AchievedRateRatio => {
+                self.load.achieved_rate_per_s / self.load.target_rate_per_s.filter(|t| *t > 0.0)?
+            }
+            Metric::OpenAtEnd => self.outcomes.open_at_end as f64,
+            Metric::LateSends => self.load.late_sends as f64,
+            Metric::DroppedSends => self.load.dropped_sends as f64,
+            Metric::HttpErrors => {
+                let http: u64 = self.requests.http_errors.iter().map(|e| e.count).sum();
+                let transport: u64 = self.requests.transport_errors.values().sum();
+                (http + transport) as f64
+            }
+            Metric::BadRequestsAccepted => self.requests.bad_requests_accepted as f64,
+            Metric::AuditFindings => match self.verdict.audit.reachable {
+                true => self.verdict.audit.findings as f64,
+                false => return None,
+            },
+            Metric::Leaks => (outside.leaks + self.verdict.audit.leaks) as f64,
+            Metric::LostOrders => outside.lost_orders as f64,
+            Metric::StateMismatches => outside.state_mismatches as f64,
+            Metric::EventsMissing => {
+                (self
+                    .events
+                    .terminal_expected
+                    .saturating_sub(self.events.terminal_seen)) as f64
+            }
+        })
+    }
+
+    /// Evaluates `thresholds`, filling `thresholds` and `passed`.
+    pub fn evaluate(&mut self, thresholds: &[Threshold]) {
+        self.thresholds = thresholds
+            .iter()
+            .map(|threshold| {
+                let value = self.metric_value(threshold.metric);
+                ThresholdResult {
+                    check: threshold.text.clone(),
+                    metric: threshold.metric.name().to_string(),
+                    value,
+                    shown: value
+                        .map_or_else(|| "n/a".to_string(), |v| threshold.metric.format_value(v)),
+                    passed: value.is_some_and(|v| threshold.comparison.holds(v, threshold.limit)),
+                }
+            })
+            .collect();
+        self.passed = self.thresholds.iter().all(|t| t.passed);
+    }
+}

@@ -1,0 +1,526 @@
+//! One run, start to end: scenario, report folder, target, listener, load, drain, verdict,
+//! report. [`run`] is what `loadgen run` calls and what tests call in-process.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, bail};
+use tokio::time::Instant;
+
+use crate::client::TmfClient;
+use crate::driver::{self, RunState};
+use crate::metrics::Outcome;
+use crate::report::model::*;
+use crate::scenario::{self, LoadModel, Scenario, Track};
+use crate::tracker::{self, Observer, Tracker};
+use crate::verdict;
+use crate::workload::Workload;
+
+/// What `loadgen run` was asked to do.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Drive this simulator instead of starting an embedded one.
+    pub target: Option<String>,
+    /// Override the scenario's seed.
+    pub seed: Option<u64>,
+    /// Override the load with a constant rate (open model).
+    pub rate_per_s: Option<f64>,
+    /// Override the load's duration.
+    pub duration: Option<Duration>,
+    /// Override how orders are followed.
+    pub track: Option<Track>,
+    /// Where report folders go.
+    pub out: PathBuf,
+    /// No progress line and no summary on stdout.
+    pub quiet: bool,
+    /// Host the simulator should call back for events (loadgen's listener binds it too).
+    pub callback_host: String,
+}
+
+impl RunOptions {
+    /// Options for `scenario` with every default.
+    pub fn new(scenario: impl Into<PathBuf>) -> RunOptions {
+        RunOptions {
+            scenario: scenario.into(),
+            target: None,
+            seed: None,
+            rate_per_s: None,
+            duration: None,
+            track: None,
+            out: PathBuf::from("reports"),
+            quiet: false,
+            callback_host: "127.0.0.1".to_string(),
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// The report.
+    pub report: RunReport,
+    /// The report folder.
+    pub report_dir: PathBuf,
+    /// Files written into it.
+    pub files: Vec<PathBuf>,
+}
+
+impl RunOutcome {
+    /// 0 when every threshold passed, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.report.passed { 0 } else { 1 }
+    }
+}
+
+/// The simulator being driven.
+enum Target {
+    Embedded(simulator::http::Server),
+    External,
+}
+
+/// Runs a scenario and writes its report.
+pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
+    let started_at = SystemTime::now();
+    let wall = Instant::now();
+    let mut scenario = scenario::load(&options.scenario)?;
+    scenario
+        .override_with(options.seed, options.rate_per_s, options.duration)
+        .context("bad --rate or --duration")?;
+    if let Some(track) = options.track {
+        scenario.load.track = track;
+    }
+    let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
+    let (target, base) = start_target(&scenario, options.target.as_deref()).await?;
+    let result = drive(&scenario, &options, &base, &report_dir).await;
+    if let Target::Embedded(server) = target {
+        server
+            .shutdown()
+            .await
+            .context("stopping the embedded simulator")?;
+    }
+    let (mut report, histograms) = result?;
+    report.scenario = ScenarioInfo {
+        name: scenario.name.clone(),
+        description: scenario.description.clone(),
+        file: scenario.file.clone(),
+        seed: scenario.seed,
+    };
+    report.target = TargetInfo {
+        url: base,
+        embedded: options.target.is_none(),
+    };
+    report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
+    report.wall_s = wall.elapsed().as_secs_f64();
+    report.evaluate(&scenario.thresholds);
+    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
+        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
+    let files = crate::report::write_all(&report_dir, &report, &named)?;
+    if !options.quiet {
+        print!("{}", crate::summary::render(&report, &report_dir));
+    }
+    Ok(RunOutcome {
+        report,
+        report_dir,
+        files,
+    })
+}
+
+async fn start_target(
+    scenario: &Scenario,
+    target: Option<&str>,
+) -> anyhow::Result<(Target, String)> {
+    if let Some(url) = target {
+        return Ok((Target::External, url.trim_end_matches('/').to_string()));
+    }
+    let mut config = simulator::config::SimConfig::from_toml_str(&scenario.text, &scenario.file)?;
+    config.seed = scenario.seed;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let server = simulator::http::Server::start(config, listener)
+        .await
+        .context("starting the embedded simulator")?;
+    let base = format!("http://{}", server.local_addr);
+    Ok((Target::Embedded(server), base))
+}
+
+type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
+
+async fn drive(
+    scenario: &Scenario,
+    options: &RunOptions,
+    base: &str,
+    report_dir: &Path,
+) -> anyhow::Result<(RunReport, Histograms)> {
+    let plan = &scenario.load;
+    let client = TmfClient::new(base, plan.request_timeout)?;
+    client
+        .health()
+        .await
+        .with_context(|| format!("simulator at {base} is not healthy"))?;
+    let tracker = Arc::new(Mutex::new(Tracker::new(
+        plan.outside_checks_max,
+        scenario.seed,
+    )));
+    let workload = Workload::new(
+        &plan.mix,
+        scenario.seed,
+        scenario.regions.clone(),
+        plan.cancel_delay.clone(),
+    );
+    let lead = Duration::from_millis(50);
+    let state = Arc::new(RunState::new(
+        client.clone(),
+        Arc::clone(&tracker),
+        workload,
+        Instant::now() + lead,
+        plan.warmup,
+        plan.late_threshold,
+        plan.in_flight_max,
+    ));
+    let observer: Arc<dyn Observer> = state.clone();
+    let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
+    let progress =
+        crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
+    let cpu_before = crate::cpu::process_cpu_s();
+    let load_started = Instant::now();
+    match &plan.model {
+        LoadModel::Open { schedule } => {
+            driver::drive_open(state.clone(), schedule, plan.orders_max).await;
+        }
+        LoadModel::Closed {
+            users,
+            think_time,
+            duration,
+        } => {
+            let wait = plan.drain_timeout;
+            driver::drive_closed(
+                state.clone(),
+                *users,
+                *think_time,
+                *duration,
+                plan.orders_max,
+                wait,
+            )
+            .await;
+        }
+    }
+    let load_s = load_started.elapsed().as_secs_f64();
+    let cpu_s = cpu_before
+        .zip(crate::cpu::process_cpu_s())
+        .map(|(a, b)| b - a);
+    progress.finish();
+    let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
+    followers.stop(&client).await;
+    let mut verdict_info = VerdictInfo {
+        drained,
+        drain_wait_s: drain_wait.as_secs_f64(),
+        audit: verdict::audit(&client).await,
+        ..VerdictInfo::default()
+    };
+    let (sample, open_ids) = match tracker.lock() {
+        Ok(t) => (t.sample().to_vec(), t.open_ids(plan.outside_checks_max)),
+        Err(_) => bail!("order table poisoned"),
+    };
+    verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
+    let _ = report_dir;
+    let mut report = assemble(scenario, &state, load_s, cpu_s)?;
+    report.verdict = verdict_info;
+    let histograms = take_histograms(&state)?;
+    Ok((report, histograms))
+}
+
+fn load_length(plan: &scenario::LoadPlan) -> Duration {
+    match &plan.model {
+        LoadModel::Open { schedule } => schedule.duration(),
+        LoadModel::Closed { duration, .. } => *duration,
+    }
+}
+
+/// The hub listener and/or the poller, for the length of the load and drain.
+struct Followers {
+    hub_id: Option<String>,
+    listener_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    listener: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    poll_stop: Option<tokio::sync::watch::Sender<bool>>,
+    poller: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Followers {
+    async fn start(
+        scenario: &Scenario,
+        options: &RunOptions,
+        client: &TmfClient,
+        tracker: &Arc<Mutex<Tracker>>,
+        observer: &Arc<dyn Observer>,
+    ) -> anyhow::Result<Followers> {
+        let mut followers = Followers {
+            hub_id: None,
+            listener_stop: None,
+            listener: None,
+            poll_stop: None,
+            poller: None,
+        };
+        match scenario.load.track {
+            Track::Events => {
+                let bind = format!("{}:0", options.callback_host);
+                let listener = tokio::net::TcpListener::bind(&bind)
+                    .await
+                    .with_context(|| format!("cannot bind the event listener on {bind}"))?;
+                let callback = format!("http://{}/events", listener.local_addr()?);
+                let (stop, stopped) = tokio::sync::oneshot::channel();
+                followers.listener =
+                    Some(tracker::serve_listener(listener, observer.clone(), stopped));
+                followers.listener_stop = Some(stop);
+                let hub = client
+                    .register_hub(&callback)
+                    .await
+                    .context("registering the event listener with the simulator's hub")?;
+                followers.hub_id = Some(hub.id);
+            }
+            Track::Poll => {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
+                followers.poller = Some(tokio::spawn(tracker::poll_open_orders(
+                    client.clone(),
+                    Arc::clone(tracker),
+                    observer.clone(),
+                    scenario.load.poll_interval,
+                    10_000,
+                    stopped,
+                )));
+                followers.poll_stop = Some(stop);
+            }
+        }
+        Ok(followers)
+    }
+
+    async fn stop(self, client: &TmfClient) {
+        if let Some(hub_id) = &self.hub_id {
+            let _ = client.delete_hub(hub_id).await;
+        }
+        if let Some(stop) = self.listener_stop {
+            let _ = stop.send(());
+        }
+        if let Some(listener) = self.listener {
+            let _ = listener.await;
+        }
+        if let Some(stop) = self.poll_stop {
+            let _ = stop.send(true);
+        }
+        if let Some(poller) = self.poller {
+            let _ = poller.await;
+        }
+    }
+}
+
+fn assemble(
+    scenario: &Scenario,
+    state: &RunState,
+    load_s: f64,
+    cpu_s: Option<f64>,
+) -> anyhow::Result<RunReport> {
+    let plan = &scenario.load;
+    let Ok(mut metrics) = state.metrics.lock() else {
+        bail!("metrics poisoned");
+    };
+    let Ok(tracker) = state.tracker.lock() else {
+        bail!("order table poisoned");
+    };
+    let counters = &state.counters;
+    let warmup_s = plan.warmup.as_secs_f64();
+    let (model, users, target_rate, scheduled, measured_s) = match &plan.model {
+        LoadModel::Open { schedule } => {
+            let total = schedule
+                .sends_total()
+                .min(plan.orders_max.unwrap_or(u64::MAX));
+            let warm = (0..total)
+                .take_while(|i| {
+                    schedule
+                        .intended_offset(*i)
+                        .is_some_and(|o| o < plan.warmup)
+                })
+                .count() as u64;
+            // The window ends where the next send would have been due.
+            let end = schedule
+                .intended_offset(total)
+                .unwrap_or_else(|| schedule.duration());
+            let window = (end.as_secs_f64() - warmup_s).max(0.001);
+            // A send loop that fell behind stretches the window and lowers the achieved rate.
+            let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
+            let measured = window.max(last_send_s - warmup_s);
+            let target = (total - warm) as f64 / window;
+            ("open", None, Some(target), Some(total), measured)
+        }
+        LoadModel::Closed { users, .. } => (
+            "closed",
+            Some(*users),
+            None,
+            None,
+            (load_s - warmup_s).max(0.001),
+        ),
+    };
+    let load = LoadInfo {
+        model: model.into(),
+        track: match plan.track {
+            Track::Events => "events".into(),
+            Track::Poll => "poll".into(),
+        },
+        warmup_s: plan.warmup.as_secs_f64(),
+        duration_s: load_s,
+        users,
+        target_rate_per_s: target_rate,
+        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
+        sends_scheduled: scheduled,
+        sends_started: counters.started.load(Ordering::Relaxed),
+        late_sends: counters.late.load(Ordering::Relaxed),
+        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
+        dropped_sends: counters.dropped.load(Ordering::Relaxed),
+        in_flight_max: plan.in_flight_max,
+        fallbacks: metrics.fallbacks,
+    };
+    let series = metrics
+        .series()
+        .into_iter()
+        .enumerate()
+        .map(|(second, b)| SeriesPoint {
+            second: second as u64,
+            submitted: b.submitted,
+            completed: b.completed,
+            other_terminal: b.other_terminal,
+            errors: b.errors,
+            e2e_ms: b.e2e_ms,
+        })
+        .collect();
+    let open_by_state = tracker.open_by_state();
+    let open_at_end: u64 = open_by_state.values().sum();
+    let outcomes = outcomes_info(
+        &metrics.outcomes,
+        metrics.acknowledged,
+        open_at_end,
+        open_by_state,
+    );
+    let events = EventsInfo {
+        received: tracker.events.received,
+        unparsed: tracker.events.unparsed,
+        duplicates: tracker.events.duplicates,
+        early: tracker.events.early,
+        terminal_expected: tracker.registered,
+        terminal_seen: tracker.registered - tracker.open_count() as u64,
+        untracked: tracker.events.untracked,
+    };
+    Ok(RunReport {
+        schema: SCHEMA_ID.into(),
+        load,
+        requests: requests_info(&metrics),
+        outcomes,
+        events,
+        latency: latency_info(&metrics),
+        series,
+        loadgen: LoadgenInfo {
+            cpu_s,
+            cpu_cores: cpu_s.map(|c| c / load_s.max(0.001)),
+        },
+        ..RunReport::default()
+    })
+}
+
+fn outcomes_info(
+    counts: &[u64; 5],
+    acknowledged: u64,
+    open_at_end: u64,
+    open_by_state: std::collections::BTreeMap<String, u64>,
+) -> OutcomesInfo {
+    let tracked = acknowledged;
+    let rates = Outcome::ALL
+        .iter()
+        .map(|o| {
+            let count = counts[*o as usize];
+            (o.name().to_string(), count as f64 / (tracked.max(1)) as f64)
+        })
+        .collect();
+    OutcomesInfo {
+        tracked,
+        completed: counts[Outcome::Completed as usize],
+        partial: counts[Outcome::Partial as usize],
+        failed: counts[Outcome::Failed as usize],
+        cancelled: counts[Outcome::Cancelled as usize],
+        rejected: counts[Outcome::Rejected as usize],
+        open_at_end,
+        open_by_state,
+        rates,
+    }
+}
+
+fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
+    let http_errors: Vec<HttpErrorCount> = metrics
+        .http_status
+        .iter()
+        .map(|((request, status), count)| HttpErrorCount {
+            request: request.clone(),
+            status: *status,
+            count: *count,
+        })
+        .collect();
+    let errors: u64 = http_errors.iter().map(|e| e.count).sum::<u64>()
+        + metrics.client_errors.values().sum::<u64>();
+    RequestsInfo {
+        sent: metrics.requests,
+        by_kind: metrics
+            .sent_by_kind
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        acknowledged: metrics.acknowledged,
+        http_errors,
+        transport_errors: metrics
+            .client_errors
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        http_error_rate: errors as f64 / metrics.requests.max(1) as f64,
+        cancel_status: metrics
+            .cancel_status
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        bad_requests_refused: metrics.bad_requests_refused,
+        bad_requests_accepted: metrics.bad_requests_accepted,
+        error_examples: metrics.error_examples.clone(),
+    }
+}
+
+fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
+    LatencyInfo {
+        submit: Percentiles::of(&metrics.submit),
+        e2e: Percentiles::of(&metrics.e2e_all),
+        e2e_by_outcome: Outcome::ALL
+            .iter()
+            .filter_map(|o| {
+                let histogram = metrics.e2e.get(*o as usize)?;
+                (!histogram.is_empty()).then(|| (o.name().to_string(), Percentiles::of(histogram)))
+            })
+            .collect(),
+        cancel: Percentiles::of(&metrics.cancel),
+    }
+}
+
+fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
+    let Ok(metrics) = state.metrics.lock() else {
+        bail!("metrics poisoned");
+    };
+    let mut histograms = vec![
+        ("submit".to_string(), metrics.submit.clone()),
+        ("e2e".to_string(), metrics.e2e_all.clone()),
+    ];
+    for outcome in Outcome::ALL {
+        if let Some(h) = metrics.e2e.get(outcome as usize).filter(|h| !h.is_empty()) {
+            histograms.push((format!("e2e-{}", outcome.name()), h.clone()));
+        }
+    }
+    if !metrics.cancel.is_empty() {
+        histograms.push(("cancel".to_string(), metrics.cancel.clone()));
+    }
+    Ok(histograms)
+}

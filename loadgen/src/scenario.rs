@@ -1,0 +1,538 @@
+//! Scenario files: one TOML file describes a whole experiment.
+//!
+//! The simulator's sections (`name`, `description`, `seed`, `[chain]`, `[limits]`,
+//! `[network]`, `[profiles]`, `[catalog]`) are kept as opaque TOML and handed whole to the
+//! simulator in embedded mode; loadgen reads `[load]` and `[thresholds]` itself. Unknown keys
+//! are errors, and every error names the file, the line and what is wrong.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::schedule::{Schedule, Stage};
+use crate::thresholds::Threshold;
+use crate::workload::{CancelDelay, Mix};
+
+/// Why a scenario could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid scenario.
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The file as written; see `scenarios/README.md` for every key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    seed: Option<u64>,
+    chain: Option<toml::Value>,
+    limits: Option<toml::Value>,
+    network: Option<toml::Value>,
+    profiles: Option<toml::Value>,
+    catalog: Option<toml::Value>,
+    faults: Option<toml::Value>,
+    load: LoadSection,
+    #[serde(default)]
+    thresholds: ThresholdsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsSection {
+    #[serde(default)]
+    checks: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadSection {
+    #[serde(default)]
+    model: ModelKind,
+    rate: Option<Spanned<f64>>,
+    duration: Option<Spanned<String>>,
+    #[serde(default)]
+    stages: Vec<StageSection>,
+    users: Option<Spanned<u32>>,
+    think_time: Option<Spanned<String>>,
+    orders: Option<u64>,
+    warmup: Option<Spanned<String>>,
+    #[serde(default)]
+    track: Track,
+    poll_interval: Option<Spanned<String>>,
+    drain_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    late_threshold: Option<Spanned<String>>,
+    in_flight_max: Option<usize>,
+    outside_checks_max: Option<usize>,
+    #[serde(default)]
+    mix: Option<Spanned<Mix>>,
+    #[serde(default)]
+    cancel_delay: CancelDelay,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageSection {
+    duration: Spanned<String>,
+    rate: Option<f64>,
+    from: Option<f64>,
+    to: Option<f64>,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ModelKind {
+    #[default]
+    Open,
+    Closed,
+}
+
+/// How loadgen learns that an order reached a terminal state.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Track {
+    /// Through a TMF hub callback that loadgen registers on its own listener.
+    #[default]
+    Events,
+    /// By polling each open order.
+    Poll,
+}
+
+/// The load model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadModel {
+    /// Sends at scheduled instants, whatever the server does.
+    Open {
+        /// The intended send instants.
+        schedule: Schedule,
+    },
+    /// `users` virtual users, each submitting, waiting for the terminal state, then thinking.
+    Closed {
+        /// How many users.
+        users: u32,
+        /// Pause between a user's orders.
+        think_time: Duration,
+        /// How long the users run.
+        duration: Duration,
+    },
+}
+
+/// The validated load half of a scenario.
+#[derive(Clone, Debug)]
+pub struct LoadPlan {
+    /// Open or closed.
+    pub model: LoadModel,
+    /// Stop after this many orders (in addition to the duration).
+    pub orders_max: Option<u64>,
+    /// Orders intended before this offset are excluded from the results.
+    pub warmup: Duration,
+    /// Events or polling.
+    pub track: Track,
+    /// Polling period with `track = "poll"`.
+    pub poll_interval: Duration,
+    /// Longest wait for open orders to finish after the load.
+    pub drain_timeout: Duration,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// A send started later than this after its intended instant counts as late.
+    pub late_threshold: Duration,
+    /// Requests in flight at once; sends beyond wait (and count against latency).
+    pub in_flight_max: usize,
+    /// Orders checked one by one through the public API after the run.
+    pub outside_checks_max: usize,
+    /// The operation mix.
+    pub mix: Mix,
+    /// Delay between an order's acknowledgement and its cancel request.
+    pub cancel_delay: CancelDelay,
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name (reports are filed under it).
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// The run's seed (simulator and workload).
+    pub seed: u64,
+    /// The file it came from.
+    pub file: String,
+    /// The simulator's sections, whole, for embedded mode.
+    pub simulator: toml::Table,
+    /// The file's text (the simulator parses and validates it itself in embedded mode).
+    pub text: String,
+    /// Region names with fibre (OLTs) and with DSL (DSLAMs), for order payloads.
+    pub regions: Regions,
+    /// The load.
+    pub load: LoadPlan,
+    /// Pass/fail thresholds.
+    pub thresholds: Vec<Threshold>,
+}
+
+/// Which regions can take which technology.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Regions {
+    /// Regions with at least one OLT.
+    pub fibre: Vec<String>,
+    /// Regions with at least one DSLAM.
+    pub dsl: Vec<String>,
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let stem = path.file_stem().map_or_else(
+        || "scenario".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    parse(&text, &file, &stem)
+}
+
+/// Parses a scenario from text; `file` names it in errors, `default_name` is used without `name`.
+pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
+        let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let parsed: ScenarioFile =
+        toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_string()))?;
+    let simulator = simulator_table(&parsed);
+    let regions = regions_of(parsed.network.as_ref());
+    let thresholds = parsed
+        .thresholds
+        .checks
+        .iter()
+        .map(|check| {
+            check
+                .get_ref()
+                .parse::<Threshold>()
+                .map_err(|e| invalid(Some(check.span()), e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let load = load_plan(parsed.load, &invalid)?;
+    Ok(Scenario {
+        name: parsed.name.unwrap_or_else(|| default_name.to_string()),
+        description: parsed.description,
+        seed: parsed.seed.unwrap_or(1),
+        file: file.to_string(),
+        simulator,
+        text: text.to_string(),
+        regions,
+        load,
+        thresholds,
+    })
+}
+
+type Invalid<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
+
+fn load_plan(load: LoadSection, invalid: &Invalid<'_>) -> Result<LoadPlan, ScenarioError> {
+    let duration = |value: &Option<Spanned<String>>, default: Duration| match value {
+        None => Ok(default),
+        Some(spanned) => humantime::parse_duration(spanned.get_ref()).map_err(|e| {
+            invalid(
+                Some(spanned.span()),
+                format!("`{}` is not a duration: {e}", spanned.get_ref()),
+            )
+        }),
+    };
+    let model = match load.model {
+        ModelKind::Open => LoadModel::Open {
+            schedule: open_schedule(&load, invalid)?,
+        },
+        ModelKind::Closed => {
+            let users = load
+                .users
+                .as_ref()
+                .ok_or_else(|| invalid(None, "[load] model = \"closed\" needs `users`".into()))?;
+            if *users.get_ref() == 0 || *users.get_ref() > 100_000 {
+                return Err(invalid(
+                    Some(users.span()),
+                    "users must be 1..=100000".into(),
+                ));
+            }
+            let Some(length) = load.duration.as_ref() else {
+                return Err(invalid(
+                    None,
+                    "[load] model = \"closed\" needs `duration`".into(),
+                ));
+            };
+            LoadModel::Closed {
+                users: *users.get_ref(),
+                think_time: duration(&load.think_time, Duration::ZERO)?,
+                duration: duration(&Some(length.clone()), Duration::ZERO)?,
+            }
+        }
+    };
+    let in_flight_max = load.in_flight_max.unwrap_or(4_096);
+    if !(1..=1_000_000).contains(&in_flight_max) {
+        return Err(invalid(
+            None,
+            "[load] in_flight_max must be 1..=1000000".into(),
+        ));
+    }
+    let mix = match load.mix {
+        None => Mix::default(),
+        Some(spanned) => {
+            let span = spanned.span();
+            let mix = spanned.into_inner();
+            mix.validate().map_err(|m| invalid(Some(span), m))?;
+            mix
+        }
+    };
+    Ok(LoadPlan {
+        model,
+        orders_max: load.orders,
+        warmup: duration(&load.warmup, Duration::ZERO)?,
+        track: load.track,
+        poll_interval: duration(&load.poll_interval, Duration::from_millis(100))?,
+        drain_timeout: duration(&load.drain_timeout, Duration::from_secs(30))?,
+        request_timeout: duration(&load.request_timeout, Duration::from_secs(30))?,
+        late_threshold: duration(&load.late_threshold, Duration::from_millis(10))?,
+        in_flight_max,
+        outside_checks_max: load.outside_checks_max.unwrap_or(1_000),
+        mix,
+        cancel_delay: load.cancel_delay,
+    })
+}
+
+fn open_schedule(load: &LoadSection, invalid: &Invalid<'_>) -> Result<Schedule, ScenarioError> {
+    let parse_duration = |spanned: &Spanned<String>| {
+        humantime::parse_duration(spanned.get_ref()).map_err(|e| {
+            invalid(
+                Some(spanned.span()),
+                format!("`{}` is not a duration: {e}", spanned.get_ref()),
+            )
+        })
+    };
+    let mut stages = Vec::new();
+    if let Some(rate) = &load.rate {
+        let Some(length) = &load.duration else {
+            return Err(invalid(Some(rate.span()), "`rate` needs `duration`".into()));
+        };
+        if !load.stages.is_empty() {
+            return Err(invalid(
+                Some(rate.span()),
+                "give `rate` or `stages`, not both".into(),
+            ));
+        }
+        stages.push(Stage::Constant {
+            rate_per_s: *rate.get_ref(),
+            duration: parse_duration(length)?,
+        });
+    }
+    for stage in &load.stages {
+        let duration = parse_duration(&stage.duration)?;
+        let span = Some(stage.duration.span());
+        stages.push(match (stage.rate, stage.from, stage.to) {
+            (Some(rate_per_s), None, None) => Stage::Constant {
+                rate_per_s,
+                duration,
+            },
+            (None, Some(rate_from_per_s), Some(rate_to_per_s)) => Stage::Ramp {
+                rate_from_per_s,
+                rate_to_per_s,
+                duration,
+            },
+            _ => {
+                return Err(invalid(
+                    span,
+                    "a stage has either `rate` or both `from` and `to`".into(),
+                ));
+            }
+        });
+    }
+    if stages.is_empty() {
+        return Err(invalid(
+            None,
+            "[load] needs `rate` and `duration`, or `stages`".into(),
+        ));
+    }
+    Schedule::new(stages).map_err(|e| invalid(None, format!("[load] {e}")))
+}
+
+fn simulator_table(file: &ScenarioFile) -> toml::Table {
+    let mut table = toml::Table::new();
+    if let Some(name) = &file.name {
+        table.insert("name".into(), toml::Value::String(name.clone()));
+    }
+    table.insert(
+        "description".into(),
+        toml::Value::String(file.description.clone()),
+    );
+    if let Some(seed) = file.seed {
+        table.insert("seed".into(), toml::Value::Integer(seed as i64));
+    }
+    let sections = [
+        ("chain", &file.chain),
+        ("limits", &file.limits),
+        ("network", &file.network),
+        ("profiles", &file.profiles),
+        ("catalog", &file.catalog),
+        ("faults", &file.faults),
+    ];
+    for (key, value) in sections {
+        if let Some(value) = value {
+            table.insert(key.into(), value.clone());
+        }
+    }
+    table
+}
+
+fn regions_of(network: Option<&toml::Value>) -> Regions {
+    let Some(regions) = network
+        .and_then(|n| n.get("regions"))
+        .and_then(toml::Value::as_array)
+    else {
+        return Regions {
+            fibre: vec!["north".into()],
+            dsl: vec!["north".into()],
+        };
+    };
+    let mut result = Regions::default();
+    for region in regions {
+        let Some(name) = region.get("name").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        let has = |key: &str| {
+            region
+                .get(key)
+                .and_then(toml::Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        };
+        if has("olts") {
+            result.fibre.push(name.to_string());
+        }
+        if has("dslams") {
+            result.dsl.push(name.to_string());
+        }
+    }
+    result
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Scenario {
+    /// Applies the command line's overrides.
+    pub fn override_with(
+        &mut self,
+        seed: Option<u64>,
+        rate_per_s: Option<f64>,
+        duration: Option<Duration>,
+    ) -> Result<(), crate::schedule::ScheduleError> {
+        if let Some(seed) = seed {
+            self.seed = seed;
+            self.simulator
+                .insert("seed".into(), toml::Value::Integer(seed as i64));
+        }
+        match &mut self.load.model {
+            LoadModel::Open { schedule } => {
+                let length = duration.unwrap_or_else(|| schedule.duration());
+                if let Some(rate) = rate_per_s {
+                    *schedule = Schedule::constant(rate, length)?;
+                } else if duration.is_some() {
+                    *schedule = schedule.with_duration(length)?;
+                }
+            }
+            LoadModel::Closed {
+                duration: length, ..
+            } => {
+                if let Some(d) = duration {
+                    *length = d;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"t\"\n[load]\nrate = 10\nduration = \"2s\"\n";
+
+    #[test]
+    fn a_minimal_scenario_parses_with_defaults() {
+        let scenario = parse(MINIMAL, "t.toml", "t").unwrap();
+        assert_eq!(scenario.name, "t");
+        assert_eq!(scenario.seed, 1);
+        assert_eq!(scenario.regions.fibre, vec!["north".to_string()]);
+        let LoadModel::Open { schedule } = &scenario.load.model else {
+            panic!("open model expected");
+        };
+        assert_eq!(schedule.sends_total(), 20);
+    }
+
+    #[test]
+    fn unknown_keys_name_file_and_line() {
+        let text = format!("{MINIMAL}rate_typo = 3\n");
+        let error = parse(&text, "x.toml", "x").unwrap_err().to_string();
+        assert!(error.starts_with("x.toml:5:"), "{error}");
+        assert!(error.contains("rate_typo"), "{error}");
+    }
+
+    #[test]
+    fn bad_durations_and_thresholds_name_their_line() {
+        let text = "[load]\nrate = 10\nduration = \"2 parsecs\"\n";
+        let error = parse(text, "d.toml", "d").unwrap_err().to_string();
+        assert!(error.starts_with("d.toml:3:"), "{error}");
+        let text = format!("{MINIMAL}[thresholds]\nchecks = [\"e2e_p99 < 2\"]\n");
+        let error = parse(&text, "h.toml", "h").unwrap_err().to_string();
+        assert!(error.starts_with("h.toml:6:"), "{error}");
+        assert!(error.contains("duration"), "{error}");
+    }
+
+    #[test]
+    fn overrides_replace_rate_duration_and_seed() {
+        let mut scenario = parse(MINIMAL, "t.toml", "t").unwrap();
+        scenario
+            .override_with(Some(9), Some(100.0), Some(Duration::from_secs(3)))
+            .unwrap();
+        assert_eq!(scenario.seed, 9);
+        assert_eq!(
+            scenario.simulator.get("seed"),
+            Some(&toml::Value::Integer(9))
+        );
+        let LoadModel::Open { schedule } = &scenario.load.model else {
+            panic!("open model expected");
+        };
+        assert_eq!(schedule.sends_total(), 300);
+    }
+}

@@ -1,0 +1,65 @@
+//! The terminal summary printed after a run: headline figures and the pass/fail table.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::report::model::RunReport;
+
+/// Renders the summary as plain text.
+pub fn render(report: &RunReport, report_dir: &Path) -> String {
+    let mut text = String::new();
+    let load = &report.load;
+    let o = &report.outcomes;
+    let (submit, e2e) = (&report.latency.submit, &report.latency.e2e);
+    let _ = writeln!(
+        text,
+        "scenario   {} (seed {})",
+        report.scenario.name, report.scenario.seed
+    );
+    let target = load
+        .target_rate_per_s
+        .map_or_else(String::new, |t| format!(" of {t:.1}/s target"));
+    let _ = writeln!(
+        text,
+        "load       {:.1}/s achieved{target}, {} late, {} dropped",
+        load.achieved_rate_per_s, load.late_sends, load.dropped_sends
+    );
+    let _ = writeln!(
+        text,
+        "outcomes   {} tracked: {} completed, {} partial, {} failed, {} cancelled, {} rejected, {} open",
+        o.tracked, o.completed, o.partial, o.failed, o.cancelled, o.rejected, o.open_at_end
+    );
+    let _ = writeln!(
+        text,
+        "latency    submit p50 {:.1} / p99 {:.1} ms; e2e p50 {:.1} / p99 {:.1} / max {:.1} ms",
+        submit.p50_ms, submit.p99_ms, e2e.p50_ms, e2e.p99_ms, e2e.max_ms
+    );
+    let audit = match report.verdict.audit.ok {
+        Some(true) => "ok".to_string(),
+        Some(false) => format!("{} findings", report.verdict.audit.findings),
+        None => "unavailable".to_string(),
+    };
+    let outside = &report.verdict.outside;
+    let _ = writeln!(
+        text,
+        "verdict    audit {audit}; {} lost, {} mismatched, {} leaks",
+        outside.lost_orders,
+        outside.state_mismatches,
+        outside.leaks + report.verdict.audit.leaks
+    );
+    if !report.thresholds.is_empty() {
+        let _ = writeln!(text, "\n  {:<36} {:>12}  result", "threshold", "value");
+        for t in &report.thresholds {
+            let value = &t.shown;
+            let result = if t.passed { "pass" } else { "FAIL" };
+            let _ = writeln!(text, "  {:<36} {value:>12}  {result}", t.check);
+        }
+    }
+    let verdict = if report.passed { "PASS" } else { "FAIL" };
+    let _ = writeln!(
+        text,
+        "\n{verdict}  report: {}",
+        report_dir.join("report.html").display()
+    );
+    text
+}

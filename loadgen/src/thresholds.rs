@@ -1,0 +1,300 @@
+//! Pass/fail thresholds: `e2e_p99 < 2s`, `failed_rate < 1%`, `leaks == 0`.
+//!
+//! A threshold is a metric, a comparison and a value with the metric's unit (a duration for
+//! latencies, a percentage or fraction for rates, a plain number for counts). They are parsed
+//! with [`FromStr`] when the scenario is read, so a typo fails before the run, and evaluated
+//! against the finished report; any failure makes the exit code non-zero.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What a metric's values are.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A latency, compared in milliseconds.
+    Duration,
+    /// A fraction of orders, written `1%` or `0.01`.
+    Ratio,
+    /// A count.
+    Count,
+}
+
+macro_rules! metrics {
+    ($($variant:ident = $name:literal : $unit:ident, $doc:literal;)*) => {
+        /// A metric a threshold can name.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+        pub enum Metric { $(#[doc = $doc] $variant,)* }
+
+        impl Metric {
+            /// Every metric, for help texts.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant,)*];
+
+            /// The name used in scenario files and reports.
+            pub fn name(self) -> &'static str {
+                match self { $(Metric::$variant => $name,)* }
+            }
+
+            /// Its unit.
+            pub fn unit(self) -> Unit {
+                match self { $(Metric::$variant => Unit::$unit,)* }
+            }
+        }
+    };
+}
+
+metrics! {
+    SubmitP50 = "submit_p50": Duration, "Median POST latency, from the intended send instant.";
+    SubmitP90 = "submit_p90": Duration, "90th percentile POST latency.";
+    SubmitP99 = "submit_p99": Duration, "99th percentile POST latency.";
+    SubmitP999 = "submit_p999": Duration, "99.9th percentile POST latency.";
+    SubmitMax = "submit_max": Duration, "Largest POST latency.";
+    E2eP50 = "e2e_p50": Duration, "Median intended-send-to-terminal latency, all outcomes.";
+    E2eP90 = "e2e_p90": Duration, "90th percentile end-to-end latency.";
+    E2eP99 = "e2e_p99": Duration, "99th percentile end-to-end latency.";
+    E2eP999 = "e2e_p999": Duration, "99.9th percentile end-to-end latency.";
+    E2eMax = "e2e_max": Duration, "Largest end-to-end latency.";
+    CompletedRate = "completed_rate": Ratio, "Completed orders over tracked orders.";
+    FailedRate = "failed_rate": Ratio, "Failed orders over tracked orders.";
+    PartialRate = "partial_rate": Ratio, "Partial orders over tracked orders.";
+    RejectedRate = "rejected_rate": Ratio, "Rejected orders over tracked orders.";
+    CancelledRate = "cancelled_rate": Ratio, "Cancelled orders over tracked orders.";
+    HttpErrorRate = "http_error_rate": Ratio, "Unexpected HTTP errors over requests sent.";
+    AchievedRateRatio = "achieved_rate_ratio": Ratio, "Achieved over target send rate.";
+    OpenAtEnd = "open_at_end": Count, "Orders not terminal after the drain wait.";
+    LateSends = "late_sends": Count, "Sends started later than the late threshold.";
+    DroppedSends = "dropped_sends": Count, "Sends dropped because too many were waiting.";
+    HttpErrors = "http_errors": Count, "Unexpected HTTP errors and transport failures.";
+    BadRequestsAccepted = "bad_requests_accepted": Count, "Deliberately bad requests answered 2xx.";
+    AuditFindings = "audit_findings": Count, "Findings of the simulator's /admin/audit (1 if not ok).";
+    Leaks = "leaks": Count, "Resources still held by cancelled or failed orders.";
+    LostOrders = "lost_orders": Count, "Submitted orders the simulator no longer knows.";
+    StateMismatches = "state_mismatches": Count, "Orders whose final state differs from the events.";
+    EventsMissing = "events_missing": Count, "Tracked orders with no terminal event seen.";
+}
+
+/// A comparison.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+    /// `==`
+    Equal,
+    /// `!=`
+    NotEqual,
+}
+
+impl Comparison {
+    const SYMBOLS: [(&'static str, Comparison); 6] = [
+        ("<=", Comparison::LessOrEqual),
+        (">=", Comparison::GreaterOrEqual),
+        ("==", Comparison::Equal),
+        ("!=", Comparison::NotEqual),
+        ("<", Comparison::Less),
+        (">", Comparison::Greater),
+    ];
+
+    /// Its symbol.
+    pub fn symbol(self) -> &'static str {
+        Comparison::SYMBOLS
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("?", |(s, _)| s)
+    }
+
+    /// Whether `actual <op> limit` holds.
+    pub fn holds(self, actual: f64, limit: f64) -> bool {
+        match self {
+            Comparison::Less => actual < limit,
+            Comparison::LessOrEqual => actual <= limit,
+            Comparison::Greater => actual > limit,
+            Comparison::GreaterOrEqual => actual >= limit,
+            Comparison::Equal => (actual - limit).abs() < 1e-9,
+            Comparison::NotEqual => (actual - limit).abs() >= 1e-9,
+        }
+    }
+}
+
+/// One parsed threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// What it measures.
+    pub metric: Metric,
+    /// How it compares.
+    pub comparison: Comparison,
+    /// The limit in the metric's base unit: milliseconds, a fraction, or a count.
+    pub limit: f64,
+    /// The text as written.
+    pub text: String,
+}
+
+/// Why a threshold could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThresholdError {
+    /// No comparison operator found.
+    #[error("`{0}`: expected `metric <op> value` with op one of < <= > >= == !=")]
+    NoComparison(String),
+    /// The metric is not known.
+    #[error("`{name}`: unknown metric; known: {known}")]
+    UnknownMetric {
+        /// The name written.
+        name: String,
+        /// The known names.
+        known: String,
+    },
+    /// The value does not parse or has the wrong unit.
+    #[error("`{text}`: {metric} needs {expected}, got `{value}`")]
+    BadValue {
+        /// The whole threshold.
+        text: String,
+        /// The metric.
+        metric: &'static str,
+        /// What the metric needs.
+        expected: &'static str,
+        /// The value written.
+        value: String,
+    },
+}
+
+impl FromStr for Metric {
+    type Err = ThresholdError;
+
+    fn from_str(name: &str) -> Result<Metric, ThresholdError> {
+        Metric::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == name)
+            .ok_or_else(|| ThresholdError::UnknownMetric {
+                name: name.to_string(),
+                known: Metric::ALL
+                    .iter()
+                    .map(|m| m.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+impl FromStr for Threshold {
+    type Err = ThresholdError;
+
+    fn from_str(text: &str) -> Result<Threshold, ThresholdError> {
+        let text = text.trim();
+        let (position, symbol, comparison) = Comparison::SYMBOLS
+            .iter()
+            .filter_map(|(symbol, c)| text.find(symbol).map(|p| (p, *symbol, *c)))
+            .min_by_key(|(p, symbol, _)| (*p, usize::MAX - symbol.len()))
+            .ok_or_else(|| ThresholdError::NoComparison(text.to_string()))?;
+        let metric: Metric = text[..position].trim().parse()?;
+        let value = text[position + symbol.len()..].trim();
+        let limit = parse_value(metric, value).ok_or_else(|| ThresholdError::BadValue {
+            text: text.to_string(),
+            metric: metric.name(),
+            expected: match metric.unit() {
+                Unit::Duration => "a duration such as 250ms or 2s",
+                Unit::Ratio => "a percentage such as 1% or a fraction such as 0.01",
+                Unit::Count => "a non-negative number",
+            },
+            value: value.to_string(),
+        })?;
+        Ok(Threshold {
+            metric,
+            comparison,
+            limit,
+            text: text.to_string(),
+        })
+    }
+}
+
+fn parse_value(metric: Metric, value: &str) -> Option<f64> {
+    let parsed = match metric.unit() {
+        Unit::Duration => humantime::parse_duration(value)
+            .ok()
+            .map(|d: Duration| d.as_secs_f64() * 1_000.0),
+        Unit::Ratio => match value.strip_suffix('%') {
+            Some(percent) => percent.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => value.parse::<f64>().ok(),
+        },
+        Unit::Count => value.parse::<f64>().ok(),
+    }?;
+    (parsed.is_finite() && parsed >= 0.0).then_some(parsed)
+}
+
+impl Metric {
+    /// A value of this metric for people: `14.9 ms`, `0.25%`, `3`.
+    pub fn format_value(self, value: f64) -> String {
+        match self.unit() {
+            Unit::Duration => format!("{value:.1} ms"),
+            Unit::Ratio => format!("{:.2}%", value * 100.0),
+            Unit::Count => format!("{value}"),
+        }
+    }
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations_percentages_and_counts() {
+        let t: Threshold = "e2e_p99 < 2s".parse().unwrap();
+        assert_eq!(t.metric, Metric::E2eP99);
+        assert_eq!(t.comparison, Comparison::Less);
+        assert!((t.limit - 2_000.0).abs() < 1e-9);
+        let t: Threshold = "failed_rate<=1.5%".parse().unwrap();
+        assert_eq!(t.comparison, Comparison::LessOrEqual);
+        assert!((t.limit - 0.015).abs() < 1e-12);
+        let t: Threshold = " leaks == 0 ".parse().unwrap();
+        assert_eq!(
+            (t.metric, t.comparison, t.limit),
+            (Metric::Leaks, Comparison::Equal, 0.0)
+        );
+        let t: Threshold = "submit_p50 >= 250ms".parse().unwrap();
+        assert_eq!(t.comparison, Comparison::GreaterOrEqual);
+        assert!((t.limit - 250.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_that_says_why() {
+        assert!(matches!(
+            "e2e_p99 2s".parse::<Threshold>(),
+            Err(ThresholdError::NoComparison(_))
+        ));
+        let error = "e2e_p98 < 2s".parse::<Threshold>().unwrap_err();
+        assert!(error.to_string().contains("unknown metric"));
+        assert!(matches!(
+            "e2e_p99 < 1%".parse::<Threshold>(),
+            Err(ThresholdError::BadValue { .. })
+        ));
+        assert!(matches!(
+            "leaks == -1".parse::<Threshold>(),
+            Err(ThresholdError::BadValue { .. })
+        ));
+        assert!(matches!(
+            "failed_rate < lots".parse::<Threshold>(),
+            Err(ThresholdError::BadValue { .. })
+        ));
+        assert!("".parse::<Threshold>().is_err());
+    }
+
+    #[test]
+    fn comparisons_hold_as_written() {
+        assert!(Comparison::Less.holds(1.0, 2.0));
+        assert!(!Comparison::Less.holds(2.0, 2.0));
+        assert!(Comparison::Equal.holds(0.0, 0.0));
+        assert!(Comparison::NotEqual.holds(1.0, 0.0));
+        assert!(Comparison::GreaterOrEqual.holds(2.0, 2.0));
+    }
+}

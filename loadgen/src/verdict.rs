@@ -1,0 +1,282 @@
+//! The correctness verdict: drain, the simulator's own audit, and checks from the outside.
+//!
+//! After the load, loadgen waits (bounded) for open orders to finish, then asks
+//! `GET /admin/audit`, and independently checks through the public APIs: a seeded sample of
+//! the orders it saw finish is fetched one by one (found? same terminal state?), orders still
+//! open are fetched (terminal without an event? lost?), and the resource inventory is scanned
+//! for resources still reserved when no order is in flight (leaks).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::client::{ClientError, TmfClient};
+use crate::metrics::Outcome;
+use crate::tracker::Tracker;
+
+/// Examples kept per finding.
+pub const EXAMPLES_MAX: usize = 10;
+/// Resources scanned in the inventory check.
+pub const RESOURCES_SCANNED_MAX: usize = 100_000;
+
+/// What `/admin/audit` said.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct AuditVerdict {
+    /// Whether the endpoint answered.
+    pub reachable: bool,
+    /// Its `ok` field.
+    pub ok: Option<bool>,
+    /// Number of findings (0 when ok; from the body's counts otherwise, at least 1).
+    pub findings: u64,
+    /// Leak findings the audit reports (findings whose check name contains "leak").
+    pub leaks: u64,
+    /// One line per finding with a count: `check: count (first example)`.
+    pub summary: Vec<String>,
+    /// The error, when it did not answer.
+    pub error: Option<String>,
+    /// The body as answered.
+    pub body: Option<Value>,
+}
+
+/// What the outside checks found.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct OutsideVerdict {
+    /// Orders fetched one by one.
+    pub orders_checked: u64,
+    /// Orders the simulator answered 404 for.
+    pub lost_orders: u64,
+    /// Finished orders whose state now differs from the terminal state seen.
+    pub state_mismatches: u64,
+    /// Orders still open after the drain that the simulator reports terminal (no event seen).
+    pub events_missing: u64,
+    /// Orders still open after the drain that are not terminal in the simulator either.
+    pub not_terminal: u64,
+    /// Whether the resource inventory could be listed.
+    pub inventory_checked: bool,
+    /// Resources scanned.
+    pub resources_scanned: u64,
+    /// Resources by `resourceStatus`.
+    pub resources_by_status: BTreeMap<String, u64>,
+    /// Resources still `reserved` after a full drain (held for no order in flight).
+    pub leaks: u64,
+    /// Examples, `finding: order id (detail)`.
+    pub examples: Vec<String>,
+}
+
+impl OutsideVerdict {
+    fn example(&mut self, text: String) {
+        if self.examples.len() < EXAMPLES_MAX {
+            self.examples.push(text);
+        }
+    }
+}
+
+/// Waits until no order is open or `timeout` passed; answers whether it drained and how long it took.
+pub async fn drain(tracker: &Arc<Mutex<Tracker>>, timeout: Duration) -> (bool, Duration) {
+    let started = Instant::now();
+    loop {
+        let open = tracker.lock().map_or(0, |t| t.open_count());
+        if open == 0 {
+            return (true, started.elapsed());
+        }
+        if started.elapsed() >= timeout {
+            return (false, started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Asks the simulator's audit.
+pub async fn audit(client: &TmfClient) -> AuditVerdict {
+    match client.audit().await {
+        Ok(body) => {
+            let ok = body.get("ok").and_then(Value::as_bool);
+            let (counted, leaks, summary) = findings_of(&body);
+            let findings = match ok {
+                Some(true) => 0,
+                _ => counted.max(1),
+            };
+            AuditVerdict {
+                reachable: true,
+                ok,
+                findings,
+                leaks,
+                summary,
+                error: None,
+                body: Some(body),
+            }
+        }
+        Err(error) => AuditVerdict {
+            error: Some(error.to_string()),
+            ..AuditVerdict::default()
+        },
+    }
+}
+
+/// Reads the audit's findings: `[{check, count, examples}]` (the simulator's shape) or an
+/// object of counts; answers (total count, leak count, one line per non-zero finding).
+fn findings_of(body: &Value) -> (u64, u64, Vec<String>) {
+    match body.get("findings") {
+        Some(Value::Array(list)) => {
+            let (mut total, mut leaks, mut summary) = (0, 0, Vec::new());
+            for finding in list {
+                let count = finding.get("count").and_then(Value::as_u64).unwrap_or(0);
+                let check = finding.get("check").and_then(Value::as_str).unwrap_or("?");
+                total += count;
+                if check.contains("leak") {
+                    leaks += count;
+                }
+                if count > 0 && summary.len() < EXAMPLES_MAX {
+                    let example = finding.pointer("/examples/0").and_then(Value::as_str);
+                    summary.push(match example {
+                        Some(example) => format!("{check}: {count} (e.g. {example})"),
+                        None => format!("{check}: {count}"),
+                    });
+                }
+            }
+            (total, leaks, summary)
+        }
+        Some(counts @ Value::Object(_)) => (
+            sum_fields(counts, ""),
+            sum_fields(counts, "leak"),
+            Vec::new(),
+        ),
+        _ => (0, 0, Vec::new()),
+    }
+}
+
+/// Sums the unsigned integers under keys containing `needle` (any key when empty), skipping
+/// example lists.
+fn sum_fields(value: &Value, needle: &str) -> u64 {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| key.as_str() != "examples")
+            .map(|(key, inner)| match inner {
+                Value::Number(n) if key.contains(needle) => n.as_u64().unwrap_or(0),
+                other => sum_fields(other, needle),
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// Fetches the sampled finished orders and up to `open_max` open ones.
+pub async fn outside_checks(
+    client: &TmfClient,
+    sample: &[(String, Outcome)],
+    open_ids: &[String],
+    drained: bool,
+) -> OutsideVerdict {
+    let mut verdict = OutsideVerdict::default();
+    for (id, outcome) in sample {
+        verdict.orders_checked += 1;
+        match client.get_product_order(id).await {
+            Ok(order) => {
+                let state = order.get("state").and_then(Value::as_str).unwrap_or("");
+                if state != outcome.name() {
+                    verdict.state_mismatches += 1;
+                    verdict.example(format!(
+                        "state mismatch: {id} (event said {}, GET says {state})",
+                        outcome.name()
+                    ));
+                }
+            }
+            Err(error) => lost(&mut verdict, id, &error),
+        }
+    }
+    for id in open_ids {
+        verdict.orders_checked += 1;
+        match client.get_product_order(id).await {
+            Ok(order) => {
+                let state = order.get("state").and_then(Value::as_str).unwrap_or("");
+                if Outcome::from_state(state).is_some() {
+                    verdict.events_missing += 1;
+                    verdict.example(format!("no terminal event: {id} (GET says {state})"));
+                } else {
+                    verdict.not_terminal += 1;
+                    verdict.example(format!("not terminal: {id} ({state})"));
+                }
+            }
+            Err(error) => lost(&mut verdict, id, &error),
+        }
+    }
+    inventory_check(client, drained, &mut verdict).await;
+    verdict
+}
+
+fn lost(verdict: &mut OutsideVerdict, id: &str, error: &ClientError) {
+    if error.status() == Some(404) {
+        verdict.lost_orders += 1;
+        verdict.example(format!("lost: {id} (404)"));
+    } else {
+        verdict.example(format!("unchecked: {id} ({error})"));
+    }
+}
+
+/// After a full drain no order is in flight, so no resource may still be `reserved` (held
+/// for an order in flight): each one that is, is a leak. `available` means in use by a live
+/// service and `standby` released; both are fine.
+async fn inventory_check(client: &TmfClient, drained: bool, verdict: &mut OutsideVerdict) {
+    let page = 1_000;
+    let mut offset = 0;
+    while offset < RESOURCES_SCANNED_MAX {
+        let Ok((resources, total)) = client.list_resources(page, offset).await else {
+            return;
+        };
+        verdict.inventory_checked = true;
+        for resource in &resources {
+            verdict.resources_scanned += 1;
+            let status = resource
+                .get("resourceStatus")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            *verdict
+                .resources_by_status
+                .entry(status.to_string())
+                .or_insert(0) += 1;
+            if drained && status == "reserved" {
+                verdict.leaks += 1;
+                let id = resource.get("id").and_then(Value::as_str).unwrap_or("?");
+                let name = resource.get("name").and_then(Value::as_str).unwrap_or("");
+                verdict.example(format!(
+                    "leak: resource {id} {name} still reserved after drain"
+                ));
+            }
+        }
+        offset += resources.len();
+        if resources.len() < page || total.is_some_and(|t| offset as u64 >= t) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_counts_are_summed_without_examples() {
+        let body = serde_json::json!({"ok": false, "findings": {"leaks": 2, "double_allocations": 1,
+            "examples": {"leaks": 9}}, "resource_leaks": 3});
+        assert_eq!(sum_fields(&body, "leak"), 5);
+        assert_eq!(sum_fields(&body, ""), 6);
+    }
+
+    #[test]
+    fn the_simulators_finding_list_is_read() {
+        let body = serde_json::json!({"ok": false, "orders": {"com": {"completed": 40}},
+            "findings": [
+                {"check": "no_leaks", "count": 2, "examples": ["ONU olt-1/0/3 held by cancelled PO-4"]},
+                {"check": "legal_history", "count": 0, "examples": []},
+                {"check": "no_double_allocation", "count": 1, "examples": []}]});
+        let (total, leaks, summary) = findings_of(&body);
+        assert_eq!((total, leaks), (3, 2));
+        assert_eq!(summary.len(), 2);
+        assert!(summary[0].starts_with("no_leaks: 2 (e.g. ONU"));
+    }
+}

@@ -1,0 +1,280 @@
+//! End-to-end runs of `loadgen::run` against the fake TMF server: the report's counts, the
+//! report.json schema, the exit code for passing and failing thresholds, polling mode, and a
+//! bad report path failing before any load is sent.
+
+mod common;
+
+use serde_json::Value;
+
+const SCENARIO: &str = r#"
+name = "fake-e2e"
+seed = 11
+[load]
+rate = 200
+duration = "1s"
+cancel_delay = { distribution = "fixed", ms = 5.0 }
+drain_timeout = "10s"
+[load.mix]
+add_fibre = 70
+cancel = 10
+duplicate_cancel = 5
+bad_request = 15
+[thresholds]
+checks = ["failed_rate < 1%", "open_at_end == 0", "lost_orders == 0", "bad_requests_accepted == 0", "e2e_p99 < 10s", "leaks == 0"]
+"#;
+
+fn with_checks(checks: &str) -> String {
+    let start = SCENARIO.find("checks").unwrap();
+    format!("{}checks = [{checks}]\n", &SCENARIO[..start])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passing_run_counts_everything_and_exits_zero() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("pass");
+    let path = common::scenario(&dir, SCENARIO);
+    let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
+        .await
+        .unwrap();
+    let report = &outcome.report;
+    assert_eq!(
+        outcome.exit_code(),
+        0,
+        "thresholds: {:?}",
+        report.thresholds
+    );
+    assert_eq!(report.load.sends_scheduled, Some(200));
+    assert_eq!(report.load.sends_started, 200);
+    let by_kind: u64 = report.requests.by_kind.values().sum();
+    assert_eq!(by_kind, 200);
+    let bad = report
+        .requests
+        .by_kind
+        .get("bad_request")
+        .copied()
+        .unwrap_or(0);
+    assert!(bad > 0, "the mix should have drawn bad requests");
+    assert_eq!(report.requests.bad_requests_refused, bad);
+    assert_eq!(report.outcomes.tracked, 200 - bad);
+    let o = &report.outcomes;
+    assert_eq!(o.completed + o.cancelled, o.tracked, "{o:?}");
+    let cancels = report.requests.by_kind.get("cancel").copied().unwrap_or(0)
+        + report
+            .requests
+            .by_kind
+            .get("duplicate_cancel")
+            .copied()
+            .unwrap_or(0);
+    assert_eq!(o.cancelled, cancels);
+    assert_eq!(o.open_at_end, 0);
+    assert_eq!(report.events.terminal_seen, report.events.terminal_expected);
+    // The fake repeats each completion; a repeat is a duplicate unless both came early.
+    assert!(
+        report.events.duplicates > 0
+            && report.events.duplicates + report.events.early >= o.completed
+    );
+    assert_eq!(report.latency.e2e.count, o.tracked);
+    assert_eq!(report.latency.submit.count, o.tracked);
+    assert_eq!(report.verdict.audit.ok, Some(true));
+    assert_eq!(report.verdict.outside.lost_orders, 0);
+    assert_eq!(report.verdict.outside.state_mismatches, 0);
+    assert!(report.verdict.outside.orders_checked >= o.tracked.min(1_000));
+    for file in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "submit.hgrm",
+        "e2e.hgrm",
+    ] {
+        assert!(outcome.report_dir.join(file).is_file(), "{file} missing");
+    }
+    check_schema(&outcome.report_dir.join("report.json"));
+    fake.stop();
+}
+
+fn check_schema(report: &std::path::Path) {
+    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let instance: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not match the schema: {errors:#?}"
+    );
+    // The schema must not be vacuous: a report missing a required field fails it.
+    let mut broken = instance.clone();
+    broken.as_object_mut().unwrap().remove("latency");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_threshold_exits_one() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("fail");
+    let path = common::scenario(&dir, &with_checks(r#""e2e_p99 < 1us", "open_at_end == 0""#));
+    let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
+        .await
+        .unwrap();
+    assert_eq!(outcome.exit_code(), 1);
+    let results: Vec<(String, bool)> = outcome
+        .report
+        .thresholds
+        .iter()
+        .map(|t| (t.check.clone(), t.passed))
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            ("e2e_p99 < 1us".to_string(), false),
+            ("open_at_end == 0".to_string(), true)
+        ]
+    );
+    let markdown = std::fs::read_to_string(outcome.report_dir.join("report.md")).unwrap();
+    assert!(markdown.contains("**FAIL**"));
+    fake.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polling_finds_the_same_outcomes() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("poll");
+    let path = common::scenario(&dir, SCENARIO);
+    let mut options = common::options(path, &fake.url(), &dir);
+    options.track = Some(loadgen::scenario::Track::Poll);
+    options.rate_per_s = Some(100.0);
+    let outcome = loadgen::run(options).await.unwrap();
+    let o = &outcome.report.outcomes;
+    assert_eq!(outcome.report.load.track, "poll");
+    assert!(
+        outcome.report.events.received >= o.tracked,
+        "each order is seen by a poll"
+    );
+    assert_eq!(o.completed + o.cancelled, o.tracked);
+    assert_eq!(o.open_at_end, 0);
+    assert_eq!(outcome.exit_code(), 0, "{:?}", outcome.report.thresholds);
+    fake.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_report_path_fails_before_the_load() {
+    let dir = common::scratch("badpath");
+    let path = common::scenario(&dir, SCENARIO);
+    let blocker = dir.join("not-a-dir");
+    std::fs::write(&blocker, "a file").unwrap();
+    // No server at all: the folder error must come first.
+    let mut options = common::options(path, "http://127.0.0.1:9", &dir);
+    options.out = blocker.join("reports");
+    let error = loadgen::run(options).await.unwrap_err();
+    assert!(format!("{error:#}").contains("report folder"), "{error:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_target_is_an_error_not_a_report() {
+    let dir = common::scratch("unreachable");
+    let path = common::scenario(&dir, SCENARIO);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let error = loadgen::run(common::options(path, &url, &dir))
+        .await
+        .unwrap_err();
+    assert!(format!("{error:#}").contains("not healthy"), "{error:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_prints_the_table_and_exits_with_the_verdict() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("binary");
+    let binary = env!("CARGO_BIN_EXE_loadgen");
+    let run = |checks: &str, out: &str| {
+        let path = dir.join(format!("{out}.toml"));
+        std::fs::write(&path, with_checks(checks)).unwrap();
+        tokio::process::Command::new(binary)
+            .arg("run")
+            .arg(&path)
+            .args([
+                "--target",
+                &fake.url(),
+                "--rate",
+                "50",
+                "--duration",
+                "1s",
+                "--seed",
+                "4",
+            ])
+            .arg("--out")
+            .arg(dir.join(out))
+            .output()
+    };
+    let passing = run(r#""open_at_end == 0""#, "pass").await.unwrap();
+    let stdout = String::from_utf8_lossy(&passing.stdout);
+    assert_eq!(passing.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("open_at_end == 0") && stdout.contains("pass"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("seed 4"), "{stdout}");
+    let failing = run(r#""e2e_max < 1us""#, "fail").await.unwrap();
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&failing.stdout).contains("FAIL"));
+    let broken = tokio::process::Command::new(binary)
+        .args(["run", "no-such-scenario.toml", "--quiet"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("no-such-scenario.toml"));
+    fake.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_users_wait_for_each_order_and_warmup_is_excluded() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("closed");
+    let text = r#"
+name = "closed"
+[load]
+model = "closed"
+users = 4
+think_time = "5ms"
+duration = "1s"
+orders = 40
+[load.mix]
+add_fibre = 1
+[thresholds]
+checks = ["open_at_end == 0"]
+"#;
+    let outcome = loadgen::run(common::options(
+        common::scenario(&dir, text),
+        &fake.url(),
+        &dir,
+    ))
+    .await
+    .unwrap();
+    let report = &outcome.report;
+    assert_eq!(report.load.model, "closed");
+    assert_eq!(report.load.users, Some(4));
+    assert_eq!(
+        report.outcomes.completed, 40,
+        "the order budget stops the users"
+    );
+    assert_eq!(outcome.exit_code(), 0);
+
+    // Open model, 1 s at 100/s with 0.5 s warm-up: the first 50 sends are not measured.
+    let dir = common::scratch("warmup");
+    let text = SCENARIO.replace("duration = \"1s\"", "duration = \"1s\"\nwarmup = \"500ms\"");
+    let mut options = common::options(common::scenario(&dir, &text), &fake.url(), &dir);
+    options.rate_per_s = Some(100.0);
+    let outcome = loadgen::run(options).await.unwrap();
+    let report = &outcome.report;
+    assert_eq!(report.load.sends_started, 100);
+    assert_eq!(report.requests.by_kind.values().sum::<u64>(), 50);
+    assert_eq!(report.events.terminal_expected, report.events.terminal_seen);
+    assert!((report.load.target_rate_per_s.unwrap() - 100.0).abs() < 1e-6);
+    fake.stop();
+}

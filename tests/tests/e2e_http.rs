@@ -1,0 +1,163 @@
+//! End to end over HTTP on 127.0.0.1:0: a thousand product orders against a chain whose
+//! element operations fail 5% of the time. Completion is tracked through a TMF hub callback
+//! (no polling): every order must end terminal, completed + failed + partial must account for
+//! all of them, and `/admin/audit` must be clean.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::routing::post;
+use serde_json::{Value, json};
+use simulator::config::SimConfig;
+use simulator::http::Server;
+use tokio::sync::mpsc;
+
+const ORDERS: usize = 1_000;
+const API: &str = "/tmf-api/productOrderingManagement/v4";
+
+fn order_body(index: usize) -> Value {
+    let offering = ["fibre-broadband", "dsl-broadband", "voip"][index % 3];
+    let mut items = vec![json!({
+        "id": "1", "action": "add",
+        "productOffering": {"id": offering},
+        "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}
+    })];
+    if index.is_multiple_of(6) {
+        items.push(json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}));
+    }
+    json!({"externalId": format!("e2e-{index}"), "productOrderItem": items})
+}
+
+/// Starts a listener on 127.0.0.1:0 that forwards (order id, state) of every event.
+async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/listener",
+        post(move |Json(event): Json<Value>| {
+            let sender = sender.clone();
+            async move {
+                let order = &event["event"]["productOrder"];
+                if let (Some(id), Some(state)) = (order["id"].as_str(), order["state"].as_str()) {
+                    let _ = sender.send((id.to_string(), state.to_string()));
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind listener");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/listener"), receiver)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() {
+    let mut config = SimConfig {
+        seed: 42,
+        ..SimConfig::default()
+    };
+    config.profiles.default.failure_probability = 0.05;
+    config.profiles.default.latency = simulator::network::profile::Latency::Uniform {
+        min_ms: 0.5,
+        max_ms: 3.0,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener)
+        .await
+        .expect("simulator starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+
+    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for index in 0..ORDERS {
+        let response = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 201, "order {index}");
+        let order: Value = response.json().await.expect("json");
+        assert_eq!(order["state"], "acknowledged");
+        final_states.insert(order["id"].as_str().expect("id").to_string(), None);
+    }
+
+    let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
+    let mut open = ORDERS;
+    let waited = tokio::time::timeout(Duration::from_secs(120), async {
+        while open > 0 {
+            let (id, state) = events.recv().await.expect("listener alive");
+            if terminal.contains(&state.as_str())
+                && let Some(slot) = final_states.get_mut(&id)
+                && slot.is_none()
+            {
+                *slot = Some(state);
+                open -= 1;
+            }
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "{open} orders never reported a terminal state"
+    );
+
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for state in final_states.values().flatten() {
+        *counts.entry(state.clone()).or_default() += 1;
+    }
+    let counted = ["completed", "failed", "partial"]
+        .iter()
+        .map(|state| counts.get(*state).copied().unwrap_or(0))
+        .sum::<usize>();
+    assert_eq!(counted, ORDERS, "outcomes: {counts:?}");
+    assert!(
+        counts.get("failed").copied().unwrap_or(0) > 0,
+        "5% element failures fail some orders: {counts:?}"
+    );
+
+    // Every order is also terminal when read back, as the events said.
+    let listed: Value = client
+        .get(format!("{base}{API}/productOrder?state=completed&limit=1"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(listed.as_array().is_some());
+
+    // Rollbacks of failed orders may still be releasing: the audit is read once the chain is quiet.
+    let audit = loop {
+        let stats = server.chain.stats();
+        if stats.timers_pending == 0 && server.chain.inboxes_empty() {
+            break client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    server.shutdown().await.expect("shutdown");
+}
