@@ -5,7 +5,7 @@
 //! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit) and [`snapshot`] (event payloads).
+//! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
 
 pub mod activation;
 pub mod admin;
@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod common;
 pub mod dto;
 pub mod error;
+pub mod faults;
 pub mod hub;
 pub mod inventory;
 pub mod list;
@@ -60,6 +61,7 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(inventory::routes())
         .merge(catalog::routes())
         .merge(admin::routes())
+        .merge(faults::routes())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))
