@@ -425,6 +425,31 @@ impl FaultSet {
         }
     }
 
+    /// Records that the call at `site` was refused `ElementDown` without a fault deciding it
+    /// (an allocation that found every candidate element down): the started whole-element
+    /// outages on the elements `covers` says could have served it count it.
+    pub fn mark_down(
+        &mut self,
+        covers: impl Fn(ElementId) -> bool,
+        site: &OperationSite,
+        now: Time,
+    ) {
+        for entry in self.entries.values_mut() {
+            let element = match entry.target {
+                FaultTarget::Element(element) => element,
+                _ => continue,
+            };
+            if entry.started
+                && matches!(entry.fault.kind, FaultKind::Outage { .. })
+                && entry.fault.applies_to(site.kind)
+                && covers(element)
+            {
+                entry.calls_matched += 1;
+                entry.hit(site, now);
+            }
+        }
+    }
+
     /// Every fault with its state and counters, by name.
     pub fn statuses(&self, now: Time) -> Vec<FaultStatus> {
         self.entries.values().map(|entry| status(entry, now)).collect()

@@ -167,9 +167,24 @@ impl NetworkLayer {
         result: &Result<ElementOutcome, ElementError>,
         now: Time,
     ) {
-        let exhausted = matches!(result, Err(error) if error.kind == ElementErrorKind::Exhausted);
-        if let (true, Some(site)) = (exhausted, site) {
-            self.faults.mark_exhausted(&judgement.pressured, site, now);
+        let (Some(site), Err(error)) = (site, result) else {
+            return;
+        };
+        match error.kind {
+            ElementErrorKind::Exhausted => {
+                self.faults.mark_exhausted(&judgement.pressured, site, now);
+            }
+            ElementErrorKind::ElementDown if judgement.verdict == Verdict::Proceed => {
+                let topology = &self.topology;
+                let covers = |element: ElementId| {
+                    site.element == Some(element)
+                        || (site.element.is_none()
+                            && site.region.is_some()
+                            && topology.element(element).map(|e| e.region) == site.region)
+                };
+                self.faults.mark_down(covers, site, now);
+            }
+            _ => {}
         }
     }
 
