@@ -726,7 +726,6 @@ impl Resources {
             }
         }
         self.check_reserved(&holders, &mut held_per_pool, &mut violations);
-        self.check_reserved(&holders, &mut held_per_pool, &mut violations);
         for pool in self.pools() {
             let Some(indices) = self.indices(pool) else {
                 violations.push(format!("{}: pool missing", pool.name(topology, true)));
