@@ -116,7 +116,10 @@ async fn bad_fault_bodies_are_refused_with_tmf_errors() {
     config.limits.faults_max = 2;
     let app = TestApp::start(config);
     let cases = [
-        ("no name", json!({"target": "all", "kind": {"type": "outage"}})),
+        (
+            "no name",
+            json!({"target": "all", "kind": {"type": "outage"}}),
+        ),
         (
             "bad name",
             json!({"name": "a b", "target": "all", "kind": {"type": "outage"}}),
@@ -178,7 +181,12 @@ async fn bad_fault_bodies_are_refused_with_tmf_errors() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "name mismatch: {answer}");
     let (status, _, answer) = app
-        .raw(Method::POST, FAULTS, Some("application/json"), b"{".to_vec())
+        .raw(
+            Method::POST,
+            FAULTS,
+            Some("application/json"),
+            b"{".to_vec(),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     validate_error(&answer, 400);
@@ -203,11 +211,21 @@ async fn a_fault_with_a_duration_removes_itself() {
     tokio::time::advance(Duration::from_millis(150)).await;
     let (_, during) = app.get_ok(&format!("{FAULTS}/brief")).await;
     assert_eq!(during["state"], "active");
-    assert!(app.chain.network().is_element_down(simulator::network::ElementId(0)));
+    assert!(
+        app.chain
+            .network()
+            .is_element_down(simulator::network::ElementId(0))
+    );
     tokio::time::advance(Duration::from_millis(200)).await;
-    let (status, _, _) = app.call(Method::GET, &format!("{FAULTS}/brief"), None).await;
+    let (status, _, _) = app
+        .call(Method::GET, &format!("{FAULTS}/brief"), None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "gone after its duration");
-    assert!(!app.chain.network().is_element_down(simulator::network::ElementId(0)));
+    assert!(
+        !app.chain
+            .network()
+            .is_element_down(simulator::network::ElementId(0))
+    );
 }
 
 /// Polls the order until it is terminal (time is paused: each sleep only lets timers fire).
@@ -240,11 +258,17 @@ async fn an_outage_over_rest_fails_orders_and_shows_in_metrics() {
 
     let (_, fault) = app.get_ok(&format!("{FAULTS}/olt-down")).await;
     assert!(fault["callsAffected"].as_u64() >= Some(1), "{fault}");
-    assert!(!fault["recentHits"].as_array().unwrap().is_empty(), "{fault}");
+    assert!(
+        !fault["recentHits"].as_array().unwrap().is_empty(),
+        "{fault}"
+    );
 
     let (_, _, metrics) = app.call(Method::GET, "/metrics", None).await;
     let text = metrics.as_str().expect("text");
-    assert!(text.contains("ordersim_faults{state=\"active\"} 1"), "{text}");
+    assert!(
+        text.contains("ordersim_faults{state=\"active\"} 1"),
+        "{text}"
+    );
     assert!(
         text.contains(
             "ordersim_fault_calls_affected_total{fault=\"olt-down\",kind=\"outage\",target=\"olt:olt-north-1\"}"

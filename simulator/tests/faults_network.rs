@@ -13,9 +13,9 @@ use simulator::layers::{Effect, Effects, Layer, LayerId, Message, SimRng};
 use simulator::network::faults::{Fault, FaultKind, FaultState, operation_set};
 use simulator::network::profile::{Latency, OperationProfile};
 use simulator::network::{
-    AllocationRequest, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
-    ElementReply, ElementRequest, FaultCommand, NetworkInput, NetworkLayer, OperationKind,
-    PutOutcome, RegionId, ResourceValue,
+    AllocationRequest, ElementErrorKind, ElementId, ElementOperation, ElementOutcome, ElementReply,
+    ElementRequest, FaultCommand, NetworkInput, NetworkLayer, OperationKind, PutOutcome, RegionId,
+    ResourceValue,
 };
 
 const NORTH: RegionId = RegionId(0);
@@ -51,9 +51,7 @@ fn network() -> NetworkLayer {
     };
     let profiles = ProfilesConfig {
         default: OperationProfile {
-            latency: Latency::Fixed {
-                ms: BASE_MS as f64,
-            },
+            latency: Latency::Fixed { ms: BASE_MS as f64 },
             ..OperationProfile::default()
         },
         ..ProfilesConfig::default()
@@ -116,7 +114,12 @@ impl Harness {
         replies.into_iter().next()
     }
 
-    fn configure(&mut self, now: Time, element: ElementId, service: u64) -> Option<(Time, ElementReply)> {
+    fn configure(
+        &mut self,
+        now: Time,
+        element: ElementId,
+        service: u64,
+    ) -> Option<(Time, ElementReply)> {
         self.call(
             now,
             ElementOperation::Configure {
@@ -126,7 +129,12 @@ impl Harness {
         )
     }
 
-    fn allocate(&mut self, now: Time, allocation: u64, request: AllocationRequest) -> Option<(Time, ElementReply)> {
+    fn allocate(
+        &mut self,
+        now: Time,
+        allocation: u64,
+        request: AllocationRequest,
+    ) -> Option<(Time, ElementReply)> {
         self.call(
             now,
             ElementOperation::Allocate {
@@ -173,17 +181,27 @@ fn latency_faults_add_scale_jitter_and_replace_the_distribution() {
         factor,
         distribution,
     };
-    h.put(fault("slow", "olt:olt-1", latency(100.0, 0.0, 3.0, None)), now);
+    h.put(
+        fault("slow", "olt:olt-1", latency(100.0, 0.0, 3.0, None)),
+        now,
+    );
     let (at, reply) = h.configure(now, OLT_1, 2).expect("reply");
     assert!(reply.result.is_ok());
     assert_eq!(at.since(now), Duration::from_millis(3 * BASE_MS + 100));
     let (at, _) = h.configure(now, OLT_2, 3).expect("other OLT");
-    assert_eq!(at.since(now), Duration::from_millis(BASE_MS), "other OLT unaffected");
+    assert_eq!(
+        at.since(now),
+        Duration::from_millis(BASE_MS),
+        "other OLT unaffected"
+    );
 
     let replaced = Some(Latency::Fixed { ms: 42.0 });
     let outcome = h
         .network
-        .put_fault(fault("slow", "olt:olt-1", latency(0.0, 20.0, 1.0, replaced)), now)
+        .put_fault(
+            fault("slow", "olt:olt-1", latency(0.0, 20.0, 1.0, replaced)),
+            now,
+        )
         .unwrap();
     assert_eq!(outcome, PutOutcome::Replaced);
     for service in 10..30 {
@@ -208,7 +226,10 @@ fn an_error_fault_fails_without_applying_and_names_its_reason() {
     assert_eq!(failure.message, "ONU not responding");
     assert!(!h.is_configured(OLT_1, 1), "not applied");
     let allocated = h.allocate(Time::ZERO, 1, onu(None)).expect("reply");
-    assert!(allocated.1.result.is_ok(), "activation faults leave allocations alone");
+    assert!(
+        allocated.1.result.is_ok(),
+        "activation faults leave allocations alone"
+    );
     assert_eq!(h.affected("err", Time::ZERO), 1);
 }
 
@@ -216,14 +237,22 @@ fn an_error_fault_fails_without_applying_and_names_its_reason() {
 fn a_black_hole_neither_applies_nor_answers_and_a_lost_reply_applies() {
     let mut h = Harness::new();
     h.put(
-        fault("hole", "olt:olt-1", FaultKind::BlackHole { probability: 1.0 }),
+        fault(
+            "hole",
+            "olt:olt-1",
+            FaultKind::BlackHole { probability: 1.0 },
+        ),
         Time::ZERO,
     );
     assert!(h.configure(Time::ZERO, OLT_1, 1).is_none());
     assert!(!h.is_configured(OLT_1, 1));
     h.network.remove_fault("hole", Time::ZERO).unwrap();
     h.put(
-        fault("lost", "olt:olt-1", FaultKind::ReplyLost { probability: 1.0 }),
+        fault(
+            "lost",
+            "olt:olt-1",
+            FaultKind::ReplyLost { probability: 1.0 },
+        ),
         Time::ZERO,
     );
     assert!(h.configure(Time::ZERO, OLT_1, 2).is_none());
@@ -241,10 +270,14 @@ fn probabilistic_faults_draw_per_request_from_the_seed() {
     let run = || {
         let mut h = Harness::new();
         h.put(
-            fault("flaky", "all", FaultKind::Error {
-                probability: 0.3,
-                reason: "flaky".into(),
-            }),
+            fault(
+                "flaky",
+                "all",
+                FaultKind::Error {
+                    probability: 0.3,
+                    reason: "flaky".into(),
+                },
+            ),
             Time::ZERO,
         );
         (0..200)
@@ -269,7 +302,10 @@ fn an_outage_fails_fast_on_its_element_and_allocations_go_elsewhere() {
     outage.starts_at = Time::from_millis(100);
     outage.duration = Some(Duration::from_millis(1_000));
     h.put(outage, Time::ZERO);
-    assert!(h.configure(Time::ZERO, OLT_1, 1).unwrap().1.result.is_ok(), "not yet");
+    assert!(
+        h.configure(Time::ZERO, OLT_1, 1).unwrap().1.result.is_ok(),
+        "not yet"
+    );
 
     let during = Time::from_millis(500);
     let refused = h.configure(during, OLT_1, 2).expect("fails fast");
@@ -279,7 +315,13 @@ fn an_outage_fails_fast_on_its_element_and_allocations_go_elsewhere() {
     assert_eq!(error_kind(&named), Some(ElementErrorKind::ElementDown));
     let anywhere = h.allocate(during, 2, onu(None)).unwrap();
     assert!(
-        matches!(anywhere.1.result, Ok(ElementOutcome::Allocated(ResourceValue::OnuSlot { olt: OLT_2, .. }))),
+        matches!(
+            anywhere.1.result,
+            Ok(ElementOutcome::Allocated(ResourceValue::OnuSlot {
+                olt: OLT_2,
+                ..
+            }))
+        ),
         "{anywhere:?}"
     );
     assert!(h.configure(during, OLT_2, 3).unwrap().1.result.is_ok());
@@ -294,14 +336,24 @@ fn an_outage_fails_fast_on_its_element_and_allocations_go_elsewhere() {
     assert_eq!(h.affected("down", rebooting), 3);
 
     let back = Time::from_millis(1_600);
-    assert!(h.configure(back, OLT_1, 5).unwrap().1.result.is_ok(), "rebooted");
-    assert!(h.network.fault_status("down", back).is_none(), "removed itself");
+    assert!(
+        h.configure(back, OLT_1, 5).unwrap().1.result.is_ok(),
+        "rebooted"
+    );
+    assert!(
+        h.network.fault_status("down", back).is_none(),
+        "removed itself"
+    );
 }
 
 #[test]
 fn operation_filters_narrow_a_fault() {
     let mut h = Harness::new();
-    let mut down = fault("no-activate", "olt:olt-1", FaultKind::Outage { reboot_ms: 0 });
+    let mut down = fault(
+        "no-activate",
+        "olt:olt-1",
+        FaultKind::Outage { reboot_ms: 0 },
+    );
     down.operations = [OperationKind::Activate].into_iter().collect();
     h.put(down, Time::ZERO);
     assert!(h.configure(Time::ZERO, OLT_1, 1).unwrap().1.result.is_ok());
@@ -315,30 +367,56 @@ fn operation_filters_narrow_a_fault() {
         )
         .unwrap();
     assert_eq!(error_kind(&activate), Some(ElementErrorKind::ElementDown));
-    assert!(!h.network.is_element_down(OLT_1), "only activations refused");
+    assert!(
+        !h.network.is_element_down(OLT_1),
+        "only activations refused"
+    );
 }
 
 #[test]
 fn pool_pressure_exhausts_a_pool_and_is_undone_cleanly() {
     let mut h = Harness::new();
     let ipv4 = AllocationRequest::Ipv4Address { region: NORTH };
-    assert!(h.allocate(Time::ZERO, 1, ipv4.clone()).unwrap().1.result.is_ok());
+    assert!(
+        h.allocate(Time::ZERO, 1, ipv4.clone())
+            .unwrap()
+            .1
+            .result
+            .is_ok()
+    );
     let pressure = FaultKind::PoolPressure {
         shrink_by: None,
         free_left: Some(1),
     };
     h.put(fault("fill", "pool:north/ipv4", pressure), Time::ZERO);
     assert_eq!(
-        h.network.fault_status("fill", Time::ZERO).unwrap().reserved_entries,
+        h.network
+            .fault_status("fill", Time::ZERO)
+            .unwrap()
+            .reserved_entries,
         4,
         "6 addresses, 1 allocated, 1 left"
     );
-    assert!(h.network.check_invariants().is_empty(), "{:?}", h.network.check_invariants());
-    assert!(h.allocate(Time::ZERO, 2, ipv4.clone()).unwrap().1.result.is_ok());
+    assert!(
+        h.network.check_invariants().is_empty(),
+        "{:?}",
+        h.network.check_invariants()
+    );
+    assert!(
+        h.allocate(Time::ZERO, 2, ipv4.clone())
+            .unwrap()
+            .1
+            .result
+            .is_ok()
+    );
     let refused = h.allocate(Time::ZERO, 3, ipv4.clone()).unwrap();
     assert_eq!(error_kind(&refused), Some(ElementErrorKind::Exhausted));
     assert_eq!(h.affected("fill", Time::ZERO), 1);
-    assert_eq!(h.network.allocations().count(), 2, "taken entries are not holdings");
+    assert_eq!(
+        h.network.allocations().count(),
+        2,
+        "taken entries are not holdings"
+    );
 
     h.network.remove_fault("fill", Time::ZERO).unwrap();
     assert!(h.network.check_invariants().is_empty());
@@ -382,7 +460,10 @@ fn pool_pressure_on_an_olt_shrinks_each_port_and_ends_with_its_window() {
     assert!(h.network.check_invariants().is_empty());
     let later = Time::from_millis(100);
     let after = h.allocate(later, 2, onu(Some(OLT_1))).unwrap();
-    assert!(after.1.result.is_ok(), "entries given back when the window ends");
+    assert!(
+        after.1.result.is_ok(),
+        "entries given back when the window ends"
+    );
     assert!(h.network.check_invariants().is_empty());
 }
 

@@ -187,7 +187,10 @@ fn fault_timeline_entries_are_validated() {
     let message = refusal(&text(
         "target = \"olt:olt-nowhere\"\nkind = { type = \"outage\" }",
     ));
-    assert!(message.contains("faults[0]") && message.contains("olt-nowhere"), "{message}");
+    assert!(
+        message.contains("faults[0]") && message.contains("olt-nowhere"),
+        "{message}"
+    );
     let message = refusal(&text(
         "target = \"all\"\nkind = { type = \"error\", probability = 1.5, reason = \"x\" }",
     ));
@@ -196,7 +199,9 @@ fn fault_timeline_entries_are_validated() {
         "target = \"activation\"\nkind = { type = \"pool_pressure\", free_left = 0 }",
     ));
     assert!(message.contains("pool pressure"), "{message}");
-    let message = refusal(&text("at = \"soon\"\ntarget = \"all\"\nkind = { type = \"outage\" }"));
+    let message = refusal(&text(
+        "at = \"soon\"\ntarget = \"all\"\nkind = { type = \"outage\" }",
+    ));
     assert!(message.contains("soon"), "{message}");
     let twice = format!(
         "{}{}",

@@ -151,7 +151,11 @@ fn hit_json(hit: &FaultHit) -> Value {
 }
 
 /// Puts `fault` and answers with its status.
-fn put(network: &mut NetworkLayer, fault: Fault, now: Time) -> Result<(PutOutcome, Value), ApiError> {
+fn put(
+    network: &mut NetworkLayer,
+    fault: Fault,
+    now: Time,
+) -> Result<(PutOutcome, Value), ApiError> {
     let name = fault.name.clone();
     let outcome = network.put_fault(fault, now)?;
     let status = network
@@ -262,7 +266,10 @@ async fn replace_all(
 async fn list(State(state): State<AppState>) -> axum::Json<Value> {
     let now = state.chain.now();
     let statuses = state.chain.network().fault_statuses(now);
-    let list = statuses.iter().map(|status| fault_json(status, now)).collect();
+    let list = statuses
+        .iter()
+        .map(|status| fault_json(status, now))
+        .collect();
     axum::Json(Value::Array(list))
 }
 
@@ -300,7 +307,12 @@ fn label(text: &str) -> String {
 }
 
 /// One per-fault metric: name, type, help text and how to read it.
-type Series = (&'static str, &'static str, &'static str, fn(&FaultStatus) -> u64);
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&FaultStatus) -> u64,
+);
 
 /// Faults in Prometheus text: how many by state, and per fault the calls it matched and
 /// affected and the pool entries it holds.

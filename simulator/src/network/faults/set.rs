@@ -452,7 +452,10 @@ impl FaultSet {
 
     /// Every fault with its state and counters, by name.
     pub fn statuses(&self, now: Time) -> Vec<FaultStatus> {
-        self.entries.values().map(|entry| status(entry, now)).collect()
+        self.entries
+            .values()
+            .map(|entry| status(entry, now))
+            .collect()
     }
 
     /// One fault's status.

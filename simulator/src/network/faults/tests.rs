@@ -87,7 +87,10 @@ fn targets_resolve_against_the_topology() {
         resolve("dslam:dslam-north-1"),
         Ok(FaultTarget::Element(ElementId(1)))
     );
-    assert_eq!(resolve("region:north"), Ok(FaultTarget::Region(RegionId(0))));
+    assert_eq!(
+        resolve("region:north"),
+        Ok(FaultTarget::Region(RegionId(0)))
+    );
     for unknown in [
         "olt:dslam-north-1",
         "olt:nope",
@@ -212,7 +215,9 @@ kind = { type = "reply_lost", probability = 0.25 }
 "#,
     )
     .expect("valid entry");
-    let fault = spec.to_fault(Time::from_millis(1_000)).expect("valid fault");
+    let fault = spec
+        .to_fault(Time::from_millis(1_000))
+        .expect("valid fault");
     assert_eq!(fault.starts_at, Time::from_millis(11_000));
     assert_eq!(fault.ends_at(), Some(Time::from_millis(101_000)));
     assert_eq!(
@@ -275,11 +280,17 @@ fn an_outage_with_a_reboot_delay_stays_until_the_reboot_ends() {
 fn the_set_is_bounded() {
     let mut set = FaultSet::new(2);
     for name in ["a", "b"] {
-        set.insert(fault(name, "all", FaultKind::Outage { reboot_ms: 0 }), FaultTarget::All)
-            .unwrap();
+        set.insert(
+            fault(name, "all", FaultKind::Outage { reboot_ms: 0 }),
+            FaultTarget::All,
+        )
+        .unwrap();
     }
     assert_eq!(
-        set.insert(fault("c", "all", FaultKind::Outage { reboot_ms: 0 }), FaultTarget::All),
+        set.insert(
+            fault("c", "all", FaultKind::Outage { reboot_ms: 0 }),
+            FaultTarget::All
+        ),
         Err(FaultError::TooMany { max: 2 })
     );
 }
@@ -289,7 +300,8 @@ fn judgement_is_deterministic_and_respects_target_and_operations() {
     let mut set = FaultSet::new(8);
     let mut lost = fault("lost", "olt:x", FaultKind::ReplyLost { probability: 0.5 });
     lost.operations = [OperationKind::Activate].into_iter().collect();
-    set.insert(lost, FaultTarget::Element(ElementId(0))).unwrap();
+    set.insert(lost, FaultTarget::Element(ElementId(0)))
+        .unwrap();
     set.advance(Time::ZERO);
     let run = |set: &mut FaultSet| {
         let mut rng = SimRng::seed_from_u64(5);

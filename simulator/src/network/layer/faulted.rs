@@ -8,8 +8,8 @@ use crate::layers::SimRng;
 use crate::network::faults::set::{Judgement, LatencyChange, OperationSite, Verdict};
 use crate::network::faults::{Fault, FaultError, FaultSet, FaultStatus, PutOutcome, RegionPool};
 use crate::network::{
-    AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation,
-    ElementOutcome, ElementRequest, FaultCommand, RegionId, ResourceValue,
+    AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
+    ElementRequest, FaultCommand, RegionId, ResourceValue,
 };
 
 /// Where an operation lands: element, PON port, region, region pool.
