@@ -88,7 +88,7 @@ impl ComLayer {
             }
             return Ok(());
         }
-        if item.offering != product.offering {
+        if !item.offering.is_empty() && item.offering != product.offering {
             let sellable = self
                 .catalog
                 .offerings

@@ -99,7 +99,11 @@ impl ComLayer {
             .map(|item| ProductOrderItem {
                 id: item.id,
                 action: item.action,
-                offering: item.offering,
+                // A change item may omit productOffering: it then keeps the product's.
+                offering: match item.product.and_then(|id| self.products.get(&id)) {
+                    Some(live) if item.offering.is_empty() => live.offering.clone(),
+                    _ => item.offering,
+                },
                 product: item.product,
                 characteristics: item.characteristics,
                 state: OrderState::Acknowledged,

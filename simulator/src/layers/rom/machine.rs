@@ -40,6 +40,8 @@ impl RomLayer {
             live: Default::default(),
             cancels: Default::default(),
             by_parent: Default::default(),
+            activated: Default::default(),
+            releases: Default::default(),
             illegal: IllegalLog::default(),
             retention: Retention::new(limits.retained_orders_max),
             next_order: 1,
@@ -383,9 +385,15 @@ impl RomLayer {
                 self.allocated(order, item, value, now, effects);
             }
             (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
-            (PendingOperation::Release { resource, item, .. }, Ok(_)) => {
-                self.released(resource, item, now, effects)
-            }
+            (
+                PendingOperation::Release {
+                    allocation,
+                    resource,
+                    item,
+                    ..
+                },
+                Ok(_),
+            ) => self.released(allocation, resource, item, now, effects),
             (
                 PendingOperation::Release {
                     allocation,
@@ -485,7 +493,8 @@ impl RomLayer {
         }
     }
 
-    /// Completes the order's items (those of `service`, or all), then settles the order.
+    /// Records that `service` (or every RFS, when `None`) is done; once every RFS of the order
+    /// is, completes all its items and settles the order.
     pub(super) fn complete_items(
         &mut self,
         id: ResourceOrderId,
@@ -496,11 +505,18 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        for item in order
-            .items
-            .iter_mut()
-            .filter(|item| service.is_none_or(|service| item.service == service))
-        {
+        let activated = self.activated.entry(id).or_default();
+        match service {
+            Some(service) if !activated.contains(&service) => activated.push(service),
+            Some(_) => {}
+            None => *activated = distinct_services(order),
+        }
+        let all = distinct_services(order);
+        if !all.iter().all(|service| activated.contains(service)) {
+            return;
+        }
+        self.activated.remove(&id);
+        for item in order.items.iter_mut() {
             let completed = transition(
                 Machine::ResourceOrderItem,
                 &mut item.state,
@@ -550,6 +566,7 @@ impl RomLayer {
         }
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        self.activated.remove(&id);
         effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
         if order.state == OrderState::Completed {
             for item in order.items.iter().filter(|item| item.action == Action::Add) {
@@ -591,7 +608,23 @@ impl RomLayer {
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
         }
         if let Some(evicted) = self.retention.terminal(id) {
-            self.orders.remove(&evicted);
+            self.evict(evicted);
+        }
+    }
+
+    /// Forgets a terminal order the retention bound pushed out, and its release counts
+    /// (those of resources still in service stay).
+    fn evict(&mut self, id: ResourceOrderId) {
+        let Some(order) = self.orders.remove(&id) else {
+            return;
+        };
+        for item in &order.items {
+            let in_service = item
+                .resource
+                .is_some_and(|resource| self.live.contains_key(&resource));
+            if !in_service {
+                self.releases.remove(&item.allocation);
+            }
         }
     }
 

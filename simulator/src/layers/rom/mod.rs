@@ -242,6 +242,15 @@ pub struct RomLayer {
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
     pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
+    /// For each open order, the RFSs whose activation (or reconfiguration) has succeeded. An
+    /// order's items complete together once every RFS has, so that an order cancelled or
+    /// failed half-way holds no `completed` item whose resources were given back.
+    pub activated: BTreeMap<ResourceOrderId, Vec<ServiceId>>,
+    /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
+    /// must give back each allocation exactly once. Entries leave with the retained orders
+    /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`
+    /// plus the resources in service.
+    pub releases: BTreeMap<AllocationId, u32>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.

@@ -116,11 +116,13 @@ impl RomLayer {
     /// The network confirmed a release.
     pub(super) fn released(
         &mut self,
+        allocation: AllocationId,
         resource: Option<ResourceId>,
         item: Option<(ResourceOrderId, usize)>,
         now: Time,
         effects: &mut Effects,
     ) {
+        *self.releases.entry(allocation).or_default() += 1;
         if let Some(id) = resource {
             self.live.remove(&id);
             effects.send(

@@ -318,6 +318,7 @@ impl SomLayer {
                 summary.resources.iter().map(|held| held.resource).collect();
             let applied = (item.action, item.service, item.characteristics.clone());
             let undo = cancelling && item.action == Action::Add;
+            // Built while the order was being cancelled: undone at once, never in service.
             if undo {
                 self.compensate_item(
                     *order_id,
@@ -326,8 +327,9 @@ impl SomLayer {
                     now,
                     effects,
                 );
+            } else {
+                self.apply_completed(*order_id, applied, &summary.resources, now, effects);
             }
-            self.apply_completed(*order_id, applied, &summary.resources, now, effects);
         }
         self.start_deferred_deletes(*order_id, now, effects);
         self.settle(*order_id, now, effects);
@@ -659,7 +661,7 @@ pub(super) fn resource_order(
 }
 
 /// Records the CFS and its RFSs in the TMF638 inventory in `state`.
-fn record_services(
+pub(super) fn record_services(
     cfs: ServiceId,
     live: &LiveCfs,
     order: ServiceOrderId,
