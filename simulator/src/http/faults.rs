@@ -16,6 +16,7 @@
 //! The handlers call the network layer directly under its lock (nothing awaits while it is
 //! held) with the chain's `now`, so a refusal comes back as a typed error at once.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
 use crate::domain::time::Time;
 use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
@@ -117,11 +119,71 @@ fn micros_to_ms(micros: u64) -> u64 {
     micros / 1_000
 }
 
-/// The JSON of one fault as listed.
-pub fn fault_json(status: &FaultStatus, now: Time) -> Value {
+/// The product order behind each hit's subject (an allocation or a TMF640 service), found
+/// through the resource order that holds it and its service order: one pass over ROM's
+/// retained orders for every subject asked about.
+pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, String> {
+    let mut allocations = BTreeMap::new();
+    let mut activations = BTreeMap::new();
+    for hit in statuses.iter().flat_map(|status| &status.recent_hits) {
+        if let Ok(allocation) = hit.subject.parse::<AllocationId>() {
+            allocations.insert(allocation, None);
+        } else if let Ok(activation) = hit.subject.parse::<ActivationId>() {
+            activations.insert(activation, None);
+        }
+    }
+    if allocations.is_empty() && activations.is_empty() {
+        return BTreeMap::new();
+    }
+    {
+        let rom = chain.rom();
+        for order in rom.orders.values() {
+            let parent = order
+                .parent
+                .as_ref()
+                .map(|(service_order, _)| *service_order);
+            for item in &order.items {
+                if let Some(slot) = allocations.get_mut(&item.allocation) {
+                    *slot = parent;
+                }
+            }
+            for (_, activation) in &order.activations {
+                if let Some(slot) = activations.get_mut(activation) {
+                    *slot = parent;
+                }
+            }
+        }
+    }
+    let som = chain.som();
+    let product_order = |service_order: Option<ServiceOrderId>| {
+        service_order
+            .and_then(|id| som.orders.get(&id))
+            .and_then(|order| order.parent)
+            .map(|id| id.to_string())
+    };
+    let mut orders = BTreeMap::new();
+    for (allocation, parent) in allocations {
+        if let Some(order) = product_order(parent) {
+            orders.insert(allocation.to_string(), order);
+        }
+    }
+    for (activation, parent) in activations {
+        if let Some(order) = product_order(parent) {
+            orders.insert(activation.to_string(), order);
+        }
+    }
+    orders
+}
+
+/// The JSON of one fault as listed; `orders` maps hit subjects to product orders.
+pub fn fault_json(status: &FaultStatus, now: Time, orders: &BTreeMap<String, String>) -> Value {
     let fault = &status.fault;
     let end = fault.ends_at();
-    let hits: Vec<Value> = status.recent_hits.iter().map(hit_json).collect();
+    let hits: Vec<Value> = status
+        .recent_hits
+        .iter()
+        .map(|hit| hit_json(hit, orders.get(&hit.subject)))
+        .collect();
     json!({
         "name": fault.name,
         "target": fault.target,
@@ -141,12 +203,13 @@ pub fn fault_json(status: &FaultStatus, now: Time) -> Value {
     })
 }
 
-fn hit_json(hit: &FaultHit) -> Value {
+fn hit_json(hit: &FaultHit, product_order: Option<&String>) -> Value {
     json!({
         "atMs": micros_to_ms(hit.at.as_micros()),
         "operation": hit.operation,
         "operationId": hit.operation_id.to_string(),
         "subject": hit.subject,
+        "productOrder": product_order,
     })
 }
 
@@ -161,7 +224,19 @@ fn put(
     let status = network
         .fault_status(&name, now)
         .ok_or_else(|| ApiError::internal(format!("fault {name} vanished after its put")))?;
-    Ok((outcome, fault_json(&status, now)))
+    Ok((outcome, fault_json(&status, now, &BTreeMap::new())))
+}
+
+/// Every fault as JSON, hits resolved to product orders.
+fn list_json(chain: &Chain, now: Time) -> Value {
+    // The network's lock is released before ROM's and SOM's are taken.
+    let statuses = chain.network().fault_statuses(now);
+    let orders = hit_orders(chain, &statuses);
+    let list = statuses
+        .iter()
+        .map(|status| fault_json(status, now, &orders))
+        .collect();
+    Value::Array(list)
 }
 
 async fn create(
@@ -236,7 +311,25 @@ async fn replace_all(
             .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
         faults.push(fault);
     }
-    let mut network = state.chain.network();
+    {
+        let mut network = state.chain.network();
+        put_all(
+            &mut network,
+            faults,
+            now,
+            state.chain.config().limits.faults_max,
+        )?;
+    }
+    Ok(axum::Json(list_json(&state.chain, now)).into_response())
+}
+
+/// Resolves every fault's target, then replaces the network's faults with them.
+fn put_all(
+    network: &mut NetworkLayer,
+    faults: Vec<Fault>,
+    now: Time,
+    limit: usize,
+) -> Result<(), ApiError> {
     let topology = network.topology().clone();
     for (index, fault) in faults.iter().enumerate() {
         fault
@@ -244,7 +337,6 @@ async fn replace_all(
             .resolve(&topology)
             .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
     }
-    let limit = state.chain.config().limits.faults_max;
     if faults.len() > limit {
         return Err(ApiError::too_many(format!(
             "{} faults; the network holds at most {limit}",
@@ -255,22 +347,11 @@ async fn replace_all(
     for fault in faults {
         network.put_fault(fault, now)?;
     }
-    let list: Vec<Value> = network
-        .fault_statuses(now)
-        .iter()
-        .map(|status| fault_json(status, now))
-        .collect();
-    Ok(axum::Json(Value::Array(list)).into_response())
+    Ok(())
 }
 
 async fn list(State(state): State<AppState>) -> axum::Json<Value> {
-    let now = state.chain.now();
-    let statuses = state.chain.network().fault_statuses(now);
-    let list = statuses
-        .iter()
-        .map(|status| fault_json(status, now))
-        .collect();
-    axum::Json(Value::Array(list))
+    axum::Json(list_json(&state.chain, state.chain.now()))
 }
 
 async fn read(
@@ -279,9 +360,9 @@ async fn read(
 ) -> Result<axum::Json<Value>, ApiError> {
     let now = state.chain.now();
     let status = state.chain.network().fault_status(&name, now);
-    status
-        .map(|status| axum::Json(fault_json(&status, now)))
-        .ok_or_else(|| FaultError::NotFound { name }.into())
+    let status = status.ok_or(FaultError::NotFound { name })?;
+    let orders = hit_orders(&state.chain, std::slice::from_ref(&status));
+    Ok(axum::Json(fault_json(&status, now, &orders)))
 }
 
 async fn remove(
