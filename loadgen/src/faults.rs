@@ -72,7 +72,9 @@ pub struct FaultRun {
 }
 
 fn seconds_since(start: Instant) -> f64 {
-    Instant::now().saturating_duration_since(start).as_secs_f64()
+    Instant::now()
+        .saturating_duration_since(start)
+        .as_secs_f64()
 }
 
 impl FaultRun {
@@ -302,5 +304,195 @@ async fn apply_timeline(
         if let Ok(mut applied) = applied.lock() {
             applied.insert(spec.name.clone(), Applied { at_s, error });
         }
+    }
+}
+
+/// The kinds `loadgen fault add --kind` takes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum KindName {
+    /// Added latency, jitter, slowdown.
+    Latency,
+    /// Failures with a reason.
+    Error,
+    /// Calls never answered.
+    BlackHole,
+    /// Applied, reply lost.
+    ReplyLost,
+    /// The target is down.
+    Outage,
+    /// Pool entries taken.
+    PoolPressure,
+}
+
+/// The parameters of `loadgen fault add`, as given on the command line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindFlags {
+    /// Error, black hole, reply lost: how often.
+    pub probability: Option<f64>,
+    /// Error: the failure message.
+    pub reason: Option<String>,
+    /// Latency: added milliseconds.
+    pub added_ms: Option<f64>,
+    /// Latency: jitter bound, milliseconds.
+    pub jitter_ms: Option<f64>,
+    /// Latency: slowdown factor.
+    pub factor: Option<f64>,
+    /// Outage: reboot delay, milliseconds.
+    pub reboot_ms: Option<u64>,
+    /// Pool pressure: entries to take.
+    pub shrink_by: Option<u32>,
+    /// Pool pressure: entries to leave.
+    pub free_left: Option<u32>,
+}
+
+/// The fault kind `name` with `flags`; a flag the kind does not take, or a missing
+/// probability, is an error naming it.
+pub fn kind_from_flags(name: KindName, flags: &KindFlags) -> Result<FaultKind, String> {
+    let probability = || {
+        flags
+            .probability
+            .ok_or_else(|| "this kind needs --probability".to_string())
+    };
+    let allowed: &[&str] = match name {
+        KindName::Latency => &["added_ms", "jitter_ms", "factor"],
+        KindName::Error => &["probability", "reason"],
+        KindName::BlackHole | KindName::ReplyLost => &["probability"],
+        KindName::Outage => &["reboot_ms"],
+        KindName::PoolPressure => &["shrink_by", "free_left"],
+    };
+    let given = [
+        ("probability", flags.probability.is_some()),
+        ("reason", flags.reason.is_some()),
+        ("added_ms", flags.added_ms.is_some()),
+        ("jitter_ms", flags.jitter_ms.is_some()),
+        ("factor", flags.factor.is_some()),
+        ("reboot_ms", flags.reboot_ms.is_some()),
+        ("shrink_by", flags.shrink_by.is_some()),
+        ("free_left", flags.free_left.is_some()),
+    ];
+    if let Some((flag, _)) = given
+        .iter()
+        .find(|(flag, set)| *set && !allowed.contains(flag))
+    {
+        return Err(format!(
+            "--{} does not apply to this kind",
+            flag.replace('_', "-")
+        ));
+    }
+    Ok(match name {
+        KindName::Latency => FaultKind::Latency {
+            added_ms: flags.added_ms.unwrap_or(0.0),
+            jitter_ms: flags.jitter_ms.unwrap_or(0.0),
+            factor: flags.factor.unwrap_or(1.0),
+            distribution: None,
+        },
+        KindName::Error => FaultKind::Error {
+            probability: probability()?,
+            reason: flags
+                .reason
+                .clone()
+                .unwrap_or_else(|| "injected failure".to_string()),
+        },
+        KindName::BlackHole => FaultKind::BlackHole {
+            probability: probability()?,
+        },
+        KindName::ReplyLost => FaultKind::ReplyLost {
+            probability: probability()?,
+        },
+        KindName::Outage => FaultKind::Outage {
+            reboot_ms: flags.reboot_ms.unwrap_or(0),
+        },
+        KindName::PoolPressure => FaultKind::PoolPressure {
+            shrink_by: flags.shrink_by,
+            free_left: flags.free_left,
+        },
+    })
+}
+
+/// One line per fault, for `loadgen fault list`.
+pub fn render_list(faults: &[Value]) -> String {
+    if faults.is_empty() {
+        return "no faults\n".to_string();
+    }
+    let mut out = format!(
+        "{:<24} {:<10} {:<28} {:<13} {:>9} {:>9} {:>12}\n",
+        "name", "state", "target", "kind", "matched", "affected", "remaining"
+    );
+    for fault in faults {
+        let text = |value: &Value| value.as_str().unwrap_or("?").to_string();
+        let remaining = fault["remainingMs"]
+            .as_u64()
+            .map_or_else(|| "until removed".to_string(), |ms| format!("{ms} ms"));
+        out.push_str(&format!(
+            "{:<24} {:<10} {:<28} {:<13} {:>9} {:>9} {:>12}\n",
+            text(&fault["name"]),
+            text(&fault["state"]),
+            text(&fault["target"]),
+            text(&fault["kind"]["type"]),
+            fault["callsMatched"].as_u64().unwrap_or(0),
+            fault["callsAffected"].as_u64().unwrap_or(0),
+            remaining
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_built_from_flags_and_stray_flags_refused() {
+        let flags = KindFlags {
+            probability: Some(0.2),
+            ..KindFlags::default()
+        };
+        assert_eq!(
+            kind_from_flags(KindName::ReplyLost, &flags),
+            Ok(FaultKind::ReplyLost { probability: 0.2 })
+        );
+        assert!(
+            kind_from_flags(KindName::Outage, &flags)
+                .unwrap_err()
+                .contains("--probability")
+        );
+        assert!(kind_from_flags(KindName::BlackHole, &KindFlags::default()).is_err());
+        let slow = KindFlags {
+            added_ms: Some(100.0),
+            ..KindFlags::default()
+        };
+        assert_eq!(
+            kind_from_flags(KindName::Latency, &slow),
+            Ok(FaultKind::Latency {
+                added_ms: 100.0,
+                jitter_ms: 0.0,
+                factor: 1.0,
+                distribution: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_timeline_entry_becomes_a_rest_body() {
+        let spec: FaultSpec = toml::from_str(
+            "name = \"x\"\nat = \"5s\"\nduration = \"10s\"\ntarget = \"olt:olt-1\"\n\
+             operations = [\"activate\"]\nkind = { type = \"outage\", reboot_ms = 500 }\n",
+        )
+        .expect("valid entry");
+        assert_eq!(
+            rest_body(&spec),
+            json!({"target": "olt:olt-1", "operations": ["activate"],
+                   "kind": {"type": "outage", "rebootMs": 500}, "durationMs": 10000})
+        );
+    }
+
+    #[test]
+    fn the_list_shows_one_line_per_fault() {
+        let list = vec![json!({"name": "a", "state": "active", "target": "all",
+            "kind": {"type": "outage"}, "callsMatched": 3, "callsAffected": 2, "remainingMs": null})];
+        let text = render_list(&list);
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.contains("until removed"));
+        assert_eq!(render_list(&[]), "no faults\n");
     }
 }

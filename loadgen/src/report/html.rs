@@ -408,7 +408,11 @@ mod tests {
             ..Default::default()
         });
         let page = render(&report, &[]);
-        assert_eq!(page.matches("class=\"fault\"").count(), 2, "throughput and latency");
+        assert_eq!(
+            page.matches("class=\"fault\"").count(),
+            2,
+            "throughput and latency"
+        );
         assert!(page.contains("olt-down (outage)"));
     }
 }

@@ -50,7 +50,11 @@ fn faults(md: &mut String, r: &RunReport) {
             fault.kind,
             fault.calls_affected,
             fault.calls_matched,
-            if hit.is_empty() { "—".to_string() } else { hit.join(", ") }
+            if hit.is_empty() {
+                "—".to_string()
+            } else {
+                hit.join(", ")
+            }
         );
     }
     let examples: Vec<String> = r
