@@ -239,3 +239,24 @@ fn the_audit_stays_clean_under_lost_replies_with_cancellation() {
     assert!(states.contains(&OrderState::Completed), "{states:?}");
     assert_eq!(states, lost_replies_with_cancels(7), "same seed, same ends");
 }
+
+#[test]
+fn compensation_waits_out_an_outage_instead_of_leaking() {
+    let mut chain = VirtualChain::new(config()).expect("valid config");
+    let now = chain.now();
+    // Allocations go through; configure and release on the OLT fail fast for 5 s.
+    let mut down = outage("mgmt-down", "olt-north-1", Some(Duration::from_secs(5)), now);
+    down.operations = [
+        simulator::network::OperationKind::Configure,
+        simulator::network::OperationKind::Release,
+    ]
+    .into_iter()
+    .collect();
+    chain.network.put_fault(down, now).unwrap();
+    let order = submit(&mut chain, fibre("olt-north-1"));
+    chain.run_until_idle();
+    assert_eq!(state(&chain, order), OrderState::Failed);
+    assert_eq!(chain.network.allocations().count(), 0, "released after the outage");
+    assert!(chain.now() >= Time::from_millis(5_000), "retries outlasted the outage");
+    assert_audit_clean(&chain);
+}
