@@ -3,12 +3,14 @@
 //!
 //! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
 //! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
-//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`activation`],
+//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
+//! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
 //! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
 
 pub mod activation;
 pub mod admin;
+pub mod cancel_ordering;
 pub mod catalog;
 pub mod common;
 pub mod dto;
@@ -17,6 +19,7 @@ pub mod faults;
 pub mod hub;
 pub mod inventory;
 pub mod list;
+pub mod orchestration;
 pub mod product_ordering;
 pub mod resource_ordering;
 pub mod service_ordering;
@@ -62,6 +65,7 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(catalog::routes())
         .merge(admin::routes())
         .merge(faults::routes())
+        .merge(orchestration::routes())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))

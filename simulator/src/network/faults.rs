@@ -505,7 +505,13 @@ impl TargetSpec {
             topology
                 .element_by_name(name)
                 .filter(|id| topology.element(*id).is_some_and(|e| e.kind == kind))
-                .ok_or_else(|| unknown(format!("no {kind:?} named `{}`", shown(name))))
+                .ok_or_else(|| {
+                    let kind = match kind {
+                        ElementKind::Olt => "OLT",
+                        ElementKind::Dslam => "DSLAM",
+                    };
+                    unknown(format!("no {kind} named `{}`", shown(name)))
+                })
         };
         let region = |name: &str| {
             topology

@@ -13,13 +13,17 @@ use super::{
     ActivationSummary, HeldResource, LiveResource, PendingOperation, ResourceOrder,
     ResourceOrderCreate, ResourceOrderItem, RomInput, RomLayer,
 };
-use crate::config::{ChainConfig, Limits};
+use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
+use crate::domain::ids::{
+    ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId,
+};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
-use crate::layers::common::{Action, History, IllegalLog, OrderPatch, Retention, transition};
+use crate::layers::common::{
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, transition,
+};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
@@ -49,6 +53,9 @@ impl RomLayer {
             open: 0,
             compensation_failures: 0,
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            mode: chain.mode,
+            call_timeout: Duration::from_millis(chain.call_timeout_ms),
+            workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
         }
     }
@@ -83,6 +90,8 @@ impl Layer for RomLayer {
                 order,
                 reason,
             } => self.cancel(reply, order, reason, now, effects),
+            RomInput::Start(order) => self.start(order, now, effects),
+            RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
         }
     }
 }
@@ -204,6 +213,12 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state != OrderState::Acknowledged {
+            return;
+        }
+        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
+            return; // Started again when a worker slot frees.
+        }
         if transition(
             Machine::ResourceOrder,
             &mut order.state,
@@ -302,6 +317,10 @@ impl RomLayer {
         let Some(order) = self.orders.get(&id) else {
             return;
         };
+        if self.mode == ChainMode::Sync {
+            let timeout = Message::Rom(RomInput::ActivationTimeout(id));
+            effects.send_at(now.after(self.call_timeout), timeout);
+        }
         for service in distinct_services(order) {
             let parts = order.items.iter().filter(|item| item.service == service);
             let resources = parts.clone().filter_map(|item| item.value).collect();
@@ -325,6 +344,16 @@ impl RomLayer {
         }
     }
 
+    /// The TMF640 service activating `service`, found through the order's own items (their
+    /// resources are live): a lookup, not a scan of every live resource.
+    fn activation_of(&self, order: &ResourceOrder, service: ServiceId) -> Option<ActivationId> {
+        order
+            .items
+            .iter()
+            .filter(|item| item.service == service)
+            .find_map(|item| self.live.get(&item.resource?)?.activation)
+    }
+
     /// A speed change: reconfigure each RFS's activation with the new characteristics.
     fn reconfigure(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get(&id) else {
@@ -333,15 +362,7 @@ impl RomLayer {
         let characteristics = order.characteristics.clone();
         let plan: Vec<_> = distinct_services(order)
             .into_iter()
-            .map(|service| {
-                (
-                    service,
-                    self.live
-                        .values()
-                        .find(|live| live.service == service)
-                        .and_then(|live| live.activation),
-                )
-            })
+            .map(|service| (service, self.activation_of(order, service)))
             .collect();
         for (service, activation) in plan {
             match activation {
@@ -366,8 +387,7 @@ impl RomLayer {
         };
         let mut activations = Vec::new();
         for service in distinct_services(order) {
-            let live = self.live.values().find(|live| live.service == service);
-            activations.extend(live.and_then(|live| live.activation));
+            activations.extend(self.activation_of(order, service));
         }
         let releases: Vec<_> = order
             .items
@@ -556,6 +576,9 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state.is_terminal() {
+            return;
+        }
         let Some(mut event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
             return;
         };
@@ -618,17 +641,23 @@ impl RomLayer {
             };
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
         }
+        if let Some(next) = self.workers.release(id) {
+            effects.send(now, Message::Rom(RomInput::Start(next)));
+        }
         if let Some(evicted) = self.retention.terminal(id) {
             self.evict(evicted);
         }
     }
 
-    /// Forgets a terminal order the retention bound pushed out, and its release counts
-    /// (those of resources still in service stay).
+    /// Forgets a terminal order the retention bound pushed out, its cancel request and its
+    /// release counts (those of resources still in service stay).
     fn evict(&mut self, id: ResourceOrderId) {
         let Some(order) = self.orders.remove(&id) else {
             return;
         };
+        if let Some(cancel) = order.cancellation {
+            self.cancels.remove(&cancel);
+        }
         for item in &order.items {
             let in_service = item
                 .resource
