@@ -97,6 +97,8 @@ fn event_bytes(event: &Event) -> [u8; 18] {
         Subject::ServiceOrder(id) => (2, id.0),
         Subject::ResourceOrder(id) => (3, id.0),
         Subject::ActivationService(id) => (4, id.0),
+        Subject::CancelServiceOrder(id) => (5, id.0),
+        Subject::CancelResourceOrder(id) => (6, id.0),
     };
     let mut bytes = [0u8; 18];
     bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
