@@ -245,7 +245,12 @@ fn compensation_waits_out_an_outage_instead_of_leaking() {
     let mut chain = VirtualChain::new(config()).expect("valid config");
     let now = chain.now();
     // Allocations go through; configure and release on the OLT fail fast for 5 s.
-    let mut down = outage("mgmt-down", "olt-north-1", Some(Duration::from_secs(5)), now);
+    let mut down = outage(
+        "mgmt-down",
+        "olt-north-1",
+        Some(Duration::from_secs(5)),
+        now,
+    );
     down.operations = [
         simulator::network::OperationKind::Configure,
         simulator::network::OperationKind::Release,
@@ -256,7 +261,14 @@ fn compensation_waits_out_an_outage_instead_of_leaking() {
     let order = submit(&mut chain, fibre("olt-north-1"));
     chain.run_until_idle();
     assert_eq!(state(&chain, order), OrderState::Failed);
-    assert_eq!(chain.network.allocations().count(), 0, "released after the outage");
-    assert!(chain.now() >= Time::from_millis(5_000), "retries outlasted the outage");
+    assert_eq!(
+        chain.network.allocations().count(),
+        0,
+        "released after the outage"
+    );
+    assert!(
+        chain.now() >= Time::from_millis(5_000),
+        "retries outlasted the outage"
+    );
     assert_audit_clean(&chain);
 }
