@@ -60,6 +60,16 @@ pub struct Characteristic {
     pub value: serde_json::Value,
 }
 
+/// How long a compensation (release, deactivation) waits before attempt `attempt` (1-based):
+/// nothing for the first, then the element timeout doubled each time (capped at 64 times
+/// it), so that retries outlast a short outage or reboot instead of failing in a burst.
+pub fn retry_backoff(element_timeout: std::time::Duration, attempt: u32) -> std::time::Duration {
+    match attempt {
+        0 | 1 => std::time::Duration::ZERO,
+        n => element_timeout.saturating_mul(1 << (n - 2).min(6)),
+    }
+}
+
 /// Looks up a characteristic's value as a string (numbers are rendered).
 pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Option<String> {
     let found = characteristics.iter().find(|c| &*c.name == name)?;

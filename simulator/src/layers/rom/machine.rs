@@ -290,14 +290,25 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        self.call_network_at(operation_id, operation, now, effects);
+    }
+
+    /// Like [`RomLayer::call_network`], the call sent at `at` (a retry after its backoff).
+    pub(super) fn call_network_at(
+        &self,
+        operation_id: OperationId,
+        operation: ElementOperation,
+        at: Time,
+        effects: &mut Effects,
+    ) {
         let request = ElementRequest {
             operation_id,
             reply_to: LayerId::Rom,
             operation,
         };
-        effects.send(now, Message::Network(NetworkInput::Request(request)));
+        effects.send_at(at, Message::Network(NetworkInput::Request(request)));
         effects.send_at(
-            now.after(self.element_timeout),
+            at.after(self.element_timeout),
             Message::Rom(RomInput::OperationTimeout(operation_id)),
         );
     }
