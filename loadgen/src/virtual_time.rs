@@ -97,6 +97,8 @@ fn event_bytes(event: &Event) -> [u8; 18] {
         Subject::ServiceOrder(id) => (2, id.0),
         Subject::ResourceOrder(id) => (3, id.0),
         Subject::ActivationService(id) => (4, id.0),
+        Subject::CancelServiceOrder(id) => (5, id.0),
+        Subject::CancelResourceOrder(id) => (6, id.0),
     };
     let mut bytes = [0u8; 18];
     bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
@@ -565,6 +567,12 @@ impl Driver<'_> {
         let Some(order) = self.chain.com.orders.get(&id) else {
             return;
         };
+        // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
+        let bundled = order.items.iter().any(|item| &*item.offering == "iptv")
+            || order
+                .items
+                .iter()
+                .any(|item| item.characteristics.iter().any(|c| &*c.name == "addOn"));
         for item in &order.items {
             let technology = match &*item.offering {
                 "fibre-broadband" => Technology::Fibre,
@@ -572,7 +580,7 @@ impl Driver<'_> {
                 _ => continue,
             };
             if let Some(product) = item.product {
-                self.pool.add(product.to_string(), technology);
+                self.pool.add(product.to_string(), technology, bundled);
             }
         }
     }
