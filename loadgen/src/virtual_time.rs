@@ -156,6 +156,31 @@ struct Awaiting {
     cancel_of: Option<ProductOrderId>,
 }
 
+/// Puts the scenario's `[[faults]]` into the network before the run: the network starts each
+/// at its `at` and removes it after its `duration` by itself (one without a duration ends
+/// with the load, as over HTTP), all in simulated time.
+fn put_fault_timeline(
+    chain: &mut VirtualChain,
+    timeline: &[simulator::network::faults::FaultSpec],
+    load_end: Time,
+) -> anyhow::Result<()> {
+    for spec in timeline {
+        let mut fault = spec.to_fault(Time::ZERO)?;
+        if fault.starts_at >= load_end {
+            continue;
+        }
+        if fault.duration.is_none() {
+            fault.duration = Some(load_end.since(fault.starts_at));
+        }
+        let name = fault.name.clone();
+        chain
+            .network
+            .put_fault(fault, Time::ZERO)
+            .with_context(|| format!("fault `{name}`"))?;
+    }
+    Ok(())
+}
+
 /// Drives one virtual-time run of `scenario`.
 pub fn run(
     scenario: &Scenario,
@@ -193,6 +218,7 @@ pub fn run(
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
     let (scheduled, end) = driver.plan_sends(&plan.model, plan.orders_max);
+    put_fault_timeline(&mut driver.chain, &scenario.faults, end)?;
     driver.run_until(end);
     let drain_end = end.after(plan.drain_timeout);
     driver.run_until(drain_end.min(driver.quiet_at(drain_end)));

@@ -6,7 +6,7 @@
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit) and [`snapshot`] (event payloads).
+//! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
 
 pub mod activation;
 pub mod admin;
@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod common;
 pub mod dto;
 pub mod error;
+pub mod faults;
 pub mod hub;
 pub mod inventory;
 pub mod list;
@@ -63,6 +64,7 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(inventory::routes())
         .merge(catalog::routes())
         .merge(admin::routes())
+        .merge(faults::routes())
         .merge(orchestration::routes())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)

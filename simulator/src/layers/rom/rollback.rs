@@ -10,7 +10,7 @@ use crate::domain::ids::{
 use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
-use crate::layers::common::{Action, transition};
+use crate::layers::common::{Action, retry_backoff, transition};
 use crate::layers::inventory::{InventoryInput, ResourceStatus};
 use crate::layers::{
     Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
@@ -107,10 +107,11 @@ impl RomLayer {
                 item,
             },
         );
-        self.call_network(
+        let at = now.after(retry_backoff(self.element_timeout, attempt));
+        self.call_network_at(
             operation,
             ElementOperation::Release { allocation },
-            now,
+            at,
             effects,
         );
     }
