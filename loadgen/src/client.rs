@@ -205,6 +205,18 @@ impl TmfClient {
         decode(self.http.get(url).send().await?).await
     }
 
+    /// `GET /admin/workers`: each layer's worker slots and queue.
+    pub async fn workers(&self) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/workers", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
+    /// `GET /admin/timeline/{id}`: one product order's span in each layer.
+    pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/timeline/{order_id}", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
     /// `GET /resource?limit=..&offset=..` of the resource inventory.
     pub async fn list_resources(
         &self,

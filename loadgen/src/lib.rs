@@ -16,7 +16,9 @@
 //!
 //! [`run`] ties them together; `main.rs` only parses the command line and calls it.
 
+pub mod chainwatch;
 pub mod client;
+pub mod compare;
 pub mod cpu;
 pub mod driver;
 pub mod metrics;
@@ -28,7 +30,9 @@ pub mod schedule;
 pub mod summary;
 pub mod thresholds;
 pub mod tracker;
+pub mod variant;
 pub mod verdict;
 pub mod workload;
 
+pub use compare::{CompareOutcome, compare};
 pub use runner::{RunOptions, RunOutcome, run};

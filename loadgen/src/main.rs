@@ -1,5 +1,5 @@
 //! `loadgen`: runs scenarios against the simulator. Parses the command line, calls
-//! [`loadgen::run`], and turns the outcome into the exit code (0 pass, 1 threshold failed,
+//! [`loadgen::run`] or [`loadgen::compare`], and turns the outcome into the exit code (0 pass, 1 threshold failed,
 //! 2 could not run).
 
 use std::path::PathBuf;
@@ -20,13 +20,16 @@ struct Cli {
 enum Command {
     /// Run a scenario and write a report folder.
     Run(RunArgs),
+    /// Run the same load against each `[[variants]]` of a scenario (async and sync when it
+    /// declares none), a fresh embedded simulator each, and write one side-by-side report.
+    Compare(RunArgs),
 }
 
 #[derive(clap::Args)]
 struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Drive an external simulator at this URL instead of an embedded one.
+    /// Drive an external simulator at this URL instead of an embedded one (not with compare).
     #[arg(long)]
     target: Option<String>,
     /// Override the scenario's seed.
@@ -58,10 +61,8 @@ enum TrackArg {
     Poll,
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let Command::Run(args) = cli.command;
-    let options = loadgen::RunOptions {
+fn options(args: RunArgs) -> loadgen::RunOptions {
+    loadgen::RunOptions {
         scenario: args.scenario,
         target: args.target,
         seed: args.seed,
@@ -74,7 +75,11 @@ fn main() -> ExitCode {
         out: args.out,
         quiet: args.quiet,
         callback_host: args.callback_host,
-    };
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -82,8 +87,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(loadgen::run(options)) {
-        Ok(outcome) => ExitCode::from(u8::try_from(outcome.exit_code()).unwrap_or(1)),
+    let code = match cli.command {
+        Command::Run(args) => runtime
+            .block_on(loadgen::run(options(args)))
+            .map(|outcome| outcome.exit_code()),
+        Command::Compare(args) => runtime
+            .block_on(loadgen::compare(options(args)))
+            .map(|outcome| outcome.exit_code()),
+    };
+    match code {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {
             eprintln!("loadgen: {error:#}");
             ExitCode::from(2)

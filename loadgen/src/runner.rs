@@ -1,7 +1,7 @@
 //! One run, start to end: scenario, report folder, target, listener, load, drain, verdict,
 //! report. [`run`] is what `loadgen run` calls and what tests call in-process.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -84,8 +84,30 @@ enum Target {
 
 /// Runs a scenario and writes its report.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
-    let started_at = SystemTime::now();
-    let wall = Instant::now();
+    let scenario = prepare(&options)?;
+    let report_dir = crate::report::create_dir(&options.out, &scenario.name, SystemTime::now())?;
+    let executed = execute(&scenario, &options, &scenario.text).await?;
+    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> = executed
+        .histograms
+        .iter()
+        .map(|(n, h)| (n.as_str(), h))
+        .collect();
+    let files = crate::report::write_all(&report_dir, &executed.report, &named)?;
+    if !options.quiet {
+        print!(
+            "{}",
+            crate::summary::render(&executed.report, &report_dir)
+        );
+    }
+    Ok(RunOutcome {
+        report: executed.report,
+        report_dir,
+        files,
+    })
+}
+
+/// Reads the scenario and applies the command line's overrides.
+pub(crate) fn prepare(options: &RunOptions) -> anyhow::Result<Scenario> {
     let mut scenario = scenario::load(&options.scenario)?;
     scenario
         .override_with(options.seed, options.rate_per_s, options.duration)
@@ -93,9 +115,27 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     if let Some(track) = options.track {
         scenario.load.track = track;
     }
-    let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
-    let (target, base) = start_target(&scenario, options.target.as_deref()).await?;
-    let result = drive(&scenario, &options, &base, &report_dir).await;
+    Ok(scenario)
+}
+
+/// One run's report (thresholds evaluated) and its latency histograms.
+pub(crate) struct Executed {
+    pub(crate) report: RunReport,
+    pub(crate) histograms: Histograms,
+}
+
+/// Runs `scenario` once: against `options.target`, or against a fresh embedded simulator
+/// configured by `simulator_text`.
+pub(crate) async fn execute(
+    scenario: &Scenario,
+    options: &RunOptions,
+    simulator_text: &str,
+) -> anyhow::Result<Executed> {
+    let started_at = SystemTime::now();
+    let wall = Instant::now();
+    let (target, base) =
+        start_target(scenario, simulator_text, options.target.as_deref()).await?;
+    let result = drive(scenario, options, &base).await;
     if let Target::Embedded(server) = target {
         server
             .shutdown()
@@ -116,27 +156,18 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
     report.wall_s = wall.elapsed().as_secs_f64();
     report.evaluate(&scenario.thresholds);
-    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
-        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
-    let files = crate::report::write_all(&report_dir, &report, &named)?;
-    if !options.quiet {
-        print!("{}", crate::summary::render(&report, &report_dir));
-    }
-    Ok(RunOutcome {
-        report,
-        report_dir,
-        files,
-    })
+    Ok(Executed { report, histograms })
 }
 
 async fn start_target(
     scenario: &Scenario,
+    simulator_text: &str,
     target: Option<&str>,
 ) -> anyhow::Result<(Target, String)> {
     if let Some(url) = target {
         return Ok((Target::External, url.trim_end_matches('/').to_string()));
     }
-    let mut config = simulator::config::SimConfig::from_toml_str(&scenario.text, &scenario.file)?;
+    let mut config = simulator::config::SimConfig::from_toml_str(simulator_text, &scenario.file)?;
     config.seed = scenario.seed;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = simulator::http::Server::start(config, listener)
@@ -146,13 +177,13 @@ async fn start_target(
     Ok((Target::Embedded(server), base))
 }
 
-type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
+/// Named latency histograms of one run.
+pub(crate) type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
 
 async fn drive(
     scenario: &Scenario,
     options: &RunOptions,
     base: &str,
-    report_dir: &Path,
 ) -> anyhow::Result<(RunReport, Histograms)> {
     let plan = &scenario.load;
     let client = TmfClient::new(base, plan.request_timeout)?;
@@ -182,6 +213,11 @@ async fn drive(
     ));
     let observer: Arc<dyn Observer> = state.clone();
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
+    let sampler = crate::chainwatch::start_sampler(
+        client.clone(),
+        state.start,
+        Duration::from_secs(1),
+    );
     let progress =
         crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
     let cpu_before = crate::cpu::process_cpu_s();
@@ -214,6 +250,7 @@ async fn drive(
     progress.finish();
     let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
     followers.stop(&client).await;
+    let (mode, workers) = sampler.stop().await;
     let mut verdict_info = VerdictInfo {
         drained,
         drain_wait_s: drain_wait.as_secs_f64(),
@@ -225,9 +262,15 @@ async fn drive(
         Err(_) => bail!("order table poisoned"),
     };
     verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
-    let _ = report_dir;
+    let completed: Vec<String> = sample
+        .iter()
+        .filter(|(_, outcome)| *outcome == Outcome::Completed)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let breakdown = crate::chainwatch::breakdown(&client, &completed).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
+    report.chain = crate::chainwatch::chain_info(mode, workers, breakdown);
     let histograms = take_histograms(&state)?;
     Ok((report, histograms))
 }

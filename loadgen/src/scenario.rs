@@ -57,6 +57,8 @@ struct ScenarioFile {
     load: LoadSection,
     #[serde(default)]
     thresholds: ThresholdsSection,
+    #[serde(default)]
+    variants: Vec<crate::variant::VariantSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,7 +184,8 @@ pub struct Scenario {
     pub file: String,
     /// The simulator's sections, whole, for embedded mode.
     pub simulator: toml::Table,
-    /// The file's text (the simulator parses and validates it itself in embedded mode).
+    /// The file's text with `[[variants]]` blanked out (the simulator parses and validates it
+    /// itself in embedded mode; lines are kept so its errors name the file's lines).
     pub text: String,
     /// Region names with fibre (OLTs) and with DSL (DSLAMs), for order payloads.
     pub regions: Regions,
@@ -190,6 +193,8 @@ pub struct Scenario {
     pub load: LoadPlan,
     /// Pass/fail thresholds.
     pub thresholds: Vec<Threshold>,
+    /// `[[variants]]`, for `loadgen compare` (`loadgen run` ignores them).
+    pub variants: Vec<crate::variant::Variant>,
 }
 
 /// Which regions can take which technology.
@@ -242,16 +247,20 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         })
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;
+    let line_of = |offset: usize| line_column(text, offset).0;
+    let variants = crate::variant::validate(parsed.variants, &simulator, &line_of)
+        .map_err(|(span, message)| invalid(span, message))?;
     Ok(Scenario {
         name: parsed.name.unwrap_or_else(|| default_name.to_string()),
         description: parsed.description,
         seed: parsed.seed.unwrap_or(1),
         file: file.to_string(),
         simulator,
-        text: text.to_string(),
+        text: crate::variant::blank_variants(text),
         regions,
         load,
         thresholds,
+        variants,
     })
 }
 

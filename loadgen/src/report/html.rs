@@ -16,7 +16,7 @@ const COLORS: [&str; 6] = [
 ];
 
 /// One line of a chart: a name and its points.
-type Line<'a> = (&'a str, Vec<(f64, f64)>);
+pub(super) type Line<'a> = (&'a str, Vec<(f64, f64)>);
 
 /// Renders the report as a self-contained HTML page.
 pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> String {
@@ -87,7 +87,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
     page
 }
 
-fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
+pub(super) fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
     histogram
         .iter_quantiles(5)
         .map(|step| {
@@ -225,7 +225,7 @@ fn svg_open(title: &str) -> String {
     )
 }
 
-fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> String {
+pub(super) fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> String {
     let points = lines.iter().flat_map(|(_, p)| p.iter());
     let (mut x_max, mut y_max) = (0.0_f64, 0.0_f64);
     for (x, y) in points {
@@ -285,7 +285,7 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> 
 }
 
 /// Escapes text for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
