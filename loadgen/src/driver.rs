@@ -75,6 +75,7 @@ impl RunState {
         warmup: Duration,
         late_threshold: Duration,
         in_flight_max: usize,
+        waiting_max: usize,
     ) -> RunState {
         RunState {
             client,
@@ -86,7 +87,7 @@ impl RunState {
             warmup,
             late_threshold,
             slots: Arc::new(Semaphore::new(in_flight_max)),
-            waiting_max: in_flight_max,
+            waiting_max,
             counters: SendCounters::default(),
             idle: Notify::new(),
         }

@@ -210,6 +210,7 @@ async fn drive(
         plan.warmup,
         plan.late_threshold,
         plan.in_flight_max,
+        plan.waiting_max,
     ));
     let observer: Arc<dyn Observer> = state.clone();
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;

@@ -163,6 +163,10 @@ pub struct LoadPlan {
     pub late_threshold: Duration,
     /// Requests in flight at once; sends beyond wait (and count against latency).
     pub in_flight_max: usize,
+    /// Sends that may wait for an in-flight slot; beyond that they are dropped and counted.
+    /// `in_flight_max` for `loadgen run`; `loadgen compare` sets 0, so that every send leaves
+    /// on its intended instant or is dropped (a sync chain answers slowly by design).
+    pub waiting_max: usize,
     /// Orders checked one by one through the public API after the run.
     pub outside_checks_max: usize,
     /// The operation mix.
@@ -330,6 +334,7 @@ fn load_plan(load: LoadSection, invalid: &Invalid<'_>) -> Result<LoadPlan, Scena
         request_timeout: duration(&load.request_timeout, Duration::from_secs(30))?,
         late_threshold: duration(&load.late_threshold, Duration::from_millis(10))?,
         in_flight_max,
+        waiting_max: in_flight_max,
         outside_checks_max: load.outside_checks_max.unwrap_or(1_000),
         mix,
         cancel_delay: load.cancel_delay,
