@@ -188,7 +188,7 @@ const ROWS: [Row; 19] = [
     ("orders tracked", |v| v.summary.tracked.to_string()),
     ("completed", |v| percent(v.summary.rates.get("completed"))),
     ("failed", |v| percent(v.summary.rates.get("failed"))),
-    ("failed after a timeout (inferred)", |v| {
+    ("failed, taking ≥ the shortest timeout", |v| {
         format!(
             "{} (≥ {} ms)",
             v.summary.failed_after_timeout, v.summary.timeout_ms
@@ -333,40 +333,11 @@ fn overlay_charts(page: &mut String, report: &CompareReport, histograms: &[(Stri
 }
 
 fn worker_chart(v: &VariantResult) -> String {
-    let mut names: Vec<String> = Vec::new();
-    let mut points: Vec<Vec<(f64, f64)>> = Vec::new();
-    let samples = &v.run.chain.workers;
-    let layers: Vec<String> = samples
-        .first()
-        .map(|p| p.layers.iter().map(|l| l.layer.clone()).collect())
-        .unwrap_or_default();
-    for layer in &layers {
-        for (what, pick) in [("held", 0), ("waiting", 1)] {
-            names.push(format!("{layer} {what}"));
-            points.push(
-                samples
-                    .iter()
-                    .filter_map(|p| {
-                        let row = p.layers.iter().find(|l| &l.layer == layer)?;
-                        let value = if pick == 0 { row.busy } else { row.waiting };
-                        Some((p.second, value as f64))
-                    })
-                    .collect(),
-            );
-        }
-    }
-    let lines: Vec<Line<'_>> = names
-        .iter()
-        .map(String::as_str)
-        .zip(points)
-        .collect();
-    line_chart(
+    super::html::worker_chart(
         &format!(
             "Worker slots held and orders waiting — {} ({} slots per layer)",
             v.name, v.chain.workers
         ),
-        "second",
-        "orders",
-        &lines,
+        &v.run.chain.workers,
     )
 }

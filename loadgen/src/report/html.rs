@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external files)
 //! with four charts: throughput over time, latency percentiles over time, latency
-//! distribution, outcomes.
+//! distribution, outcomes; and a fifth, worker slots and queues per layer over time, when the
+//! simulator answered `/admin/workers`.
 
 use std::fmt::Write;
 
@@ -82,6 +83,12 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         &distributions,
     ));
     page.push_str(&outcome_bars(report));
+    if !report.chain.workers.is_empty() {
+        page.push_str(&worker_chart(
+            "Worker slots held and orders waiting, per layer",
+            &report.chain.workers,
+        ));
+    }
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
     page
@@ -282,6 +289,33 @@ pub(super) fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Lin
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Worker slots held and orders waiting over time, one line each per layer.
+pub(super) fn worker_chart(title: &str, samples: &[super::model::WorkerPoint]) -> String {
+    let layers: Vec<String> = samples
+        .first()
+        .map(|p| p.layers.iter().map(|l| l.layer.clone()).collect())
+        .unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    let mut points: Vec<Vec<(f64, f64)>> = Vec::new();
+    for layer in &layers {
+        for waiting in [false, true] {
+            names.push(format!("{layer} {}", if waiting { "waiting" } else { "held" }));
+            points.push(
+                samples
+                    .iter()
+                    .filter_map(|p| {
+                        let row = p.layers.iter().find(|l| &l.layer == layer)?;
+                        let value = if waiting { row.waiting } else { row.busy };
+                        Some((p.second, value as f64))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let lines: Vec<Line<'_>> = names.iter().map(String::as_str).zip(points).collect();
+    line_chart(title, "second", "orders", &lines)
 }
 
 /// Escapes text for HTML.
