@@ -1,9 +1,9 @@
 //! Watching the chain itself while it runs: worker slot occupancy and queue depth per layer
-//! (`GET /admin/workers`, sampled about once per second), and at the end of a run where a
-//! seeded sample of completed orders spent their time (`GET /admin/timeline/{id}`).
+//! (`GET /admin/workers`, sampled about once per second). Where orders spent their time, layer
+//! by layer, comes from [`crate::timeline`].
 //!
-//! Both endpoints are operator extras of the simulator: an external simulator without them
-//! yields an empty series and an empty breakdown, never an error.
+//! The endpoint is an operator extra of the simulator: an external simulator without it yields
+//! an empty series, never an error.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -14,14 +14,10 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::client::TmfClient;
-use crate::report::model::{BreakdownInfo, ChainInfo, LayerLoad, WorkerPoint};
+use crate::report::model::{ChainInfo, LayerLoad, WorkerPoint};
 
 /// Most worker samples kept (one per second: a day).
 pub const WORKER_SAMPLES_MAX: usize = 86_400;
-/// Most timelines read at the end of a run.
-pub const TIMELINES_MAX: usize = 50;
-/// The layers of the breakdown, in chain order.
-pub const BREAKDOWN_LAYERS: [&str; 4] = ["com", "som", "rom", "activation"];
 
 /// A running `/admin/workers` sampler.
 pub struct WorkerSampler {
@@ -95,52 +91,8 @@ pub fn parse_workers(answer: &Value) -> Option<(String, Vec<LayerLoad>)> {
     Some((mode, layers))
 }
 
-/// Reads the timelines of `order_ids` (at most [`TIMELINES_MAX`]) and takes the median time
-/// per layer.
-pub async fn breakdown(client: &TmfClient, order_ids: &[String]) -> BreakdownInfo {
-    let mut per_layer: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut sampled = 0;
-    for id in order_ids.iter().take(TIMELINES_MAX) {
-        let Ok(timeline) = client.timeline(id).await else {
-            continue;
-        };
-        let Some(parts) = timeline.get("breakdownMs") else {
-            continue;
-        };
-        sampled += 1;
-        for layer in BREAKDOWN_LAYERS {
-            if let Some(ms) = parts.get(layer).and_then(Value::as_f64) {
-                per_layer.entry(layer.to_string()).or_default().push(ms);
-            }
-        }
-    }
-    BreakdownInfo {
-        sampled,
-        median_ms: per_layer
-            .into_iter()
-            .filter_map(|(layer, values)| Some((layer, median(values)?)))
-            .collect(),
-    }
-}
-
-/// The median of `values` (the mean of the middle two for an even count).
-pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.retain(|v| v.is_finite());
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    match values.len() {
-        0 => None,
-        n if n % 2 == 1 => values.get(middle).copied(),
-        _ => Some((values.get(middle - 1)? + values.get(middle)?) / 2.0),
-    }
-}
-
 /// Assembles what was watched into the report's [`ChainInfo`].
-pub fn chain_info(
-    mode: Option<String>,
-    workers: Vec<WorkerPoint>,
-    breakdown: BreakdownInfo,
-) -> ChainInfo {
+pub fn chain_info(mode: Option<String>, workers: Vec<WorkerPoint>) -> ChainInfo {
     let mut busy_max: BTreeMap<String, u64> = BTreeMap::new();
     let mut waiting_max: BTreeMap<String, u64> = BTreeMap::new();
     for layer in workers.iter().flat_map(|point| point.layers.iter()) {
@@ -154,7 +106,6 @@ pub fn chain_info(
         workers,
         busy_max,
         waiting_max,
-        breakdown,
     }
 }
 
@@ -178,13 +129,6 @@ mod tests {
     }
 
     #[test]
-    fn median_of_odd_even_and_empty() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(vec![f64::NAN]), None);
-    }
-
-    #[test]
     fn chain_info_keeps_the_peaks() {
         let point = |busy, waiting| WorkerPoint {
             second: 0.0,
@@ -196,7 +140,7 @@ mod tests {
                 inbox_depth: 0,
             }],
         };
-        let info = chain_info(None, vec![point(3, 9), point(8, 2)], BreakdownInfo::default());
+        let info = chain_info(None, vec![point(3, 9), point(8, 2)]);
         assert_eq!(info.busy_max["com"], 8);
         assert_eq!(info.waiting_max["com"], 9);
     }

@@ -211,7 +211,7 @@ impl TmfClient {
         decode(self.http.get(url).send().await?).await
     }
 
-    /// `GET /admin/timeline/{id}`: one product order's span in each layer.
+    /// `GET /admin/timeline/{id}`: where one product order spent its time, layer by layer.
     pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
         let url = format!("{}/admin/timeline/{order_id}", self.base);
         decode(self.http.get(url).send().await?).await

@@ -43,6 +43,9 @@ pub async fn compare(options: RunOptions) -> anyhow::Result<CompareOutcome> {
     if options.target.is_some() {
         bail!("compare starts a fresh embedded simulator per variant; --target is not supported");
     }
+    if options.virtual_time {
+        bail!("compare runs in wall-clock time; --virtual-time is not supported");
+    }
     let started_at = SystemTime::now();
     let wall = Instant::now();
     let mut scenario = runner::prepare(&options)?;
@@ -147,7 +150,10 @@ fn variant_result(
         .iter()
         .find(|(name, _)| name == "e2e-failed")
         .map_or(0, |(_, h)| {
-            h.count_between(timeout_ms.saturating_mul(1_000), crate::metrics::LATENCY_US_MAX)
+            h.count_between(
+                timeout_ms.saturating_mul(1_000),
+                crate::metrics::LATENCY_US_MAX,
+            )
         });
     let mut summary = summarize(&executed.report);
     summary.failed_after_timeout = failed_after_timeout;
@@ -198,8 +204,19 @@ pub fn summarize(run: &RunReport) -> VariantSummary {
         open_at_end: run.outcomes.open_at_end,
         busy_max: run.chain.busy_max.clone(),
         waiting_max: run.chain.waiting_max.clone(),
-        breakdown_median_ms: run.chain.breakdown.median_ms.clone(),
-        breakdown_sampled: run.chain.breakdown.sampled,
+        breakdown_median_ms: run
+            .latency
+            .layers
+            .iter()
+            .map(|(layer, p)| (layer.clone(), p.p50_ms))
+            .collect(),
+        breakdown_sampled: run
+            .latency
+            .layers
+            .values()
+            .map(|p| p.count)
+            .max()
+            .unwrap_or(0),
         audit_ok: run.verdict.audit.ok,
         audit_findings: run.verdict.audit.findings,
         leaks: run.verdict.audit.leaks + run.verdict.outside.leaks,

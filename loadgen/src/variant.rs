@@ -176,7 +176,10 @@ fn check_simulator(table: &toml::Table) -> Result<(), String> {
     match simulator::config::SimConfig::from_toml_str(&text, "variant") {
         Ok(_) => Ok(()),
         Err(simulator::config::ConfigError::Syntax { message, .. }) => Err(message),
-        Err(other) => Err(other.to_string().trim_start_matches("variant: ").to_string()),
+        Err(other) => Err(other
+            .to_string()
+            .trim_start_matches("variant: ")
+            .to_string()),
     }
 }
 

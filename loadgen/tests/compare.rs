@@ -65,7 +65,10 @@ fn variants_parse_and_merge_into_the_simulator_sections() {
     )
     .unwrap();
     assert_eq!(config.chain.workers, 3);
-    assert!(sync.override_lines().contains(&"chain.mode = \"sync\"".to_string()));
+    assert!(
+        sync.override_lines()
+            .contains(&"chain.mode = \"sync\"".to_string())
+    );
     // The simulator reads the file without the variants, at the same lines.
     assert!(!scenario.text.contains("variants"));
     assert_eq!(scenario.text.lines().count(), text.lines().count());
@@ -75,12 +78,36 @@ fn variants_parse_and_merge_into_the_simulator_sections() {
 #[test]
 fn bad_variants_name_the_file_and_the_line() {
     let cases = [
-        ("[[variants]]\nname = \"x\"\nchian = { mode = \"sync\" }\n", "chian", "chian"),
-        ("[[variants]]\nname = \"x\"\nchain = { mode = \"sideways\" }\n", "sideways", "sideways"),
-        ("[[variants]]\nname = \"x\"\nchain = { wokers = 3 }\n", "wokers", "wokers"),
-        ("[[variants]]\nname = \"a b\"\n", "name = \"a b\"", "variant name"),
-        ("[[variants]]\nname = \"x\"\n[[variants]]\nname = \"x\"\n", "[[variants]]\nname = \"x\"\n[[variants]]\nname", "declared twice"),
-        ("[[variants]]\ndescription = \"no name\"\n", "[[variants]]", "name"),
+        (
+            "[[variants]]\nname = \"x\"\nchian = { mode = \"sync\" }\n",
+            "chian",
+            "chian",
+        ),
+        (
+            "[[variants]]\nname = \"x\"\nchain = { mode = \"sideways\" }\n",
+            "sideways",
+            "sideways",
+        ),
+        (
+            "[[variants]]\nname = \"x\"\nchain = { wokers = 3 }\n",
+            "wokers",
+            "wokers",
+        ),
+        (
+            "[[variants]]\nname = \"a b\"\n",
+            "name = \"a b\"",
+            "variant name",
+        ),
+        (
+            "[[variants]]\nname = \"x\"\n[[variants]]\nname = \"x\"\n",
+            "[[variants]]\nname = \"x\"\n[[variants]]\nname",
+            "declared twice",
+        ),
+        (
+            "[[variants]]\ndescription = \"no name\"\n",
+            "[[variants]]",
+            "name",
+        ),
     ];
     for (variants, at, says) in cases {
         let text = format!("{BASE}{variants}");
@@ -90,7 +117,12 @@ fn bad_variants_name_the_file_and_the_line() {
         let line: usize = error.split(':').nth(1).unwrap().parse().unwrap();
         let first = at.lines().next().unwrap();
         let expected = if says == "declared twice" {
-            text.lines().collect::<Vec<_>>().iter().rposition(|l| l.contains("name = \"x\"")).unwrap() + 1
+            text.lines()
+                .collect::<Vec<_>>()
+                .iter()
+                .rposition(|l| l.contains("name = \"x\""))
+                .unwrap()
+                + 1
         } else {
             line_of(&text[BASE.len()..], first) + BASE.lines().count()
         };
@@ -138,9 +170,21 @@ async fn compare_runs_every_variant_and_writes_one_report() {
     let mut options = loadgen::RunOptions::new(path);
     options.out = dir.join("reports");
     options.quiet = true;
-    let outcome = loadgen::compare(options).await.expect("the comparison runs");
-    assert_eq!(outcome.exit_code(), 0, "{:#?}", outcome.report.variants[1].run.verdict);
-    let folder = outcome.report_dir.file_name().unwrap().to_string_lossy().into_owned();
+    let outcome = loadgen::compare(options)
+        .await
+        .expect("the comparison runs");
+    assert_eq!(
+        outcome.exit_code(),
+        0,
+        "{:#?}",
+        outcome.report.variants[1].run.verdict
+    );
+    let folder = outcome
+        .report_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert!(folder.starts_with("tiny-compare-compare-"), "{folder}");
     for file in ["report.json", "report.md", "report.html", "sync-e2e.hgrm"] {
         assert!(outcome.report_dir.join(file).exists(), "{file} missing");
@@ -152,16 +196,35 @@ async fn compare_runs_every_variant_and_writes_one_report() {
         assert_eq!(variant.summary.tracked, 40, "{}", variant.name);
         assert_eq!(variant.run.outcomes.completed, 40, "{}", variant.name);
         assert_eq!(variant.run.scenario.seed, 9);
-        assert_eq!(variant.run.chain.mode.as_deref(), Some(variant.chain.mode.as_str()));
-        assert!(!variant.run.chain.workers.is_empty(), "{}: no worker samples", variant.name);
-        assert!(variant.summary.breakdown_sampled > 0, "{}: no timelines", variant.name);
+        assert_eq!(
+            variant.run.chain.mode.as_deref(),
+            Some(variant.chain.mode.as_str())
+        );
+        assert!(
+            !variant.run.chain.workers.is_empty(),
+            "{}: no worker samples",
+            variant.name
+        );
+        assert!(
+            variant.summary.breakdown_sampled > 0,
+            "{}: no timelines",
+            variant.name
+        );
     }
     let (async_run, sync_run) = (&report.variants[0], &report.variants[1]);
     assert_eq!(sync_run.chain.workers, 3);
     // Async acknowledges at once; sync answers after the chain, which includes a 50 ms
     // activation, so every sync POST took at least that long.
-    assert!(async_run.summary.submit.p50_ms < 40.0, "{:?}", async_run.summary.submit);
-    assert!(sync_run.summary.submit.p50_ms >= 50.0, "{:?}", sync_run.summary.submit);
+    assert!(
+        async_run.summary.submit.p50_ms < 40.0,
+        "{:?}",
+        async_run.summary.submit
+    );
+    assert!(
+        sync_run.summary.submit.p50_ms >= 50.0,
+        "{:?}",
+        sync_run.summary.submit
+    );
     assert!(
         sync_run.summary.submit.p50_ms >= 0.9 * sync_run.summary.e2e.p50_ms,
         "sync submit {:?} vs e2e {:?}",
@@ -169,7 +232,10 @@ async fn compare_runs_every_variant_and_writes_one_report() {
         sync_run.summary.e2e
     );
     let activation = sync_run.summary.breakdown_median_ms["activation"];
-    assert!((45.0..200.0).contains(&activation), "activation {activation} ms");
+    assert!(
+        (45.0..200.0).contains(&activation),
+        "activation {activation} ms"
+    );
     let json: Value = serde_json::from_str(
         &std::fs::read_to_string(outcome.report_dir.join("report.json")).unwrap(),
     )

@@ -140,7 +140,7 @@ fn per_layer(map: &BTreeMap<String, u64>) -> String {
 }
 
 fn breakdown(v: &VariantResult) -> String {
-    let parts: Vec<String> = crate::chainwatch::BREAKDOWN_LAYERS
+    let parts: Vec<String> = crate::timeline::LAYERS
         .iter()
         .filter_map(|layer| {
             let value = v.summary.breakdown_median_ms.get(*layer)?;
@@ -150,7 +150,11 @@ fn breakdown(v: &VariantResult) -> String {
     if parts.is_empty() {
         "n/a".into()
     } else {
-        format!("{} ms (n={})", parts.join(", "), v.summary.breakdown_sampled)
+        format!(
+            "{} ms (n={})",
+            parts.join(", "),
+            v.summary.breakdown_sampled
+        )
     }
 }
 
@@ -179,10 +183,18 @@ const ROWS: [Row; 19] = [
         )
     }),
     ("submit p50 / p99", |v| {
-        format!("{} / {}", ms(v.summary.submit.p50_ms), ms(v.summary.submit.p99_ms))
+        format!(
+            "{} / {}",
+            ms(v.summary.submit.p50_ms),
+            ms(v.summary.submit.p99_ms)
+        )
     }),
     ("end-to-end p50 / p99", |v| {
-        format!("{} / {}", ms(v.summary.e2e.p50_ms), ms(v.summary.e2e.p99_ms))
+        format!(
+            "{} / {}",
+            ms(v.summary.e2e.p50_ms),
+            ms(v.summary.e2e.p99_ms)
+        )
     }),
     ("end-to-end max", |v| ms(v.summary.e2e.max_ms)),
     ("orders tracked", |v| v.summary.tracked.to_string()),
@@ -195,10 +207,15 @@ const ROWS: [Row; 19] = [
         )
     }),
     ("loadgen request timeouts / dropped sends", |v| {
-        format!("{} / {}", v.summary.client_timeouts, v.summary.dropped_sends)
+        format!(
+            "{} / {}",
+            v.summary.client_timeouts, v.summary.dropped_sends
+        )
     }),
     ("open at end", |v| v.summary.open_at_end.to_string()),
-    ("worker slots held, peak", |v| per_layer(&v.summary.busy_max)),
+    ("worker slots held, peak", |v| {
+        per_layer(&v.summary.busy_max)
+    }),
     ("orders waiting for a slot, peak", |v| {
         per_layer(&v.summary.waiting_max)
     }),
@@ -286,7 +303,11 @@ pub fn render_html(report: &CompareReport, histograms: &[(String, Histogram<u64>
     page
 }
 
-fn overlay_charts(page: &mut String, report: &CompareReport, histograms: &[(String, Histogram<u64>)]) {
+fn overlay_charts(
+    page: &mut String,
+    report: &CompareReport,
+    histograms: &[(String, Histogram<u64>)],
+) {
     let names: Vec<String> = report.variants.iter().map(|v| v.name.clone()).collect();
     let per_second = |v: &VariantResult, f: fn(&super::model::SeriesPoint) -> Option<f64>| {
         v.run
