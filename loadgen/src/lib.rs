@@ -22,6 +22,7 @@ pub mod client;
 pub mod compare;
 pub mod cpu;
 pub mod driver;
+pub mod http_bench;
 pub mod metrics;
 pub mod progress;
 pub mod report;

@@ -23,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// GET one URL as fast as N connections allow (compare with wrk on the same endpoint).
+    BenchHttp(BenchHttpArgs),
     /// Run the scenario in virtual time once per seed and list the seeds whose audit failed.
     Sweep(SweepArgs),
     /// Run a scenario and write a report folder.
@@ -70,6 +72,19 @@ struct RunArgs {
     check_determinism: bool,
 }
 
+/// `loadgen bench-http --connections 32 --duration 10s URL`.
+#[derive(clap::Args)]
+struct BenchHttpArgs {
+    /// The URL to GET, e.g. http://127.0.0.1:8080/health.
+    url: String,
+    /// Concurrent connections (each sends its next request when the answer arrived).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long to run.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    duration: Duration,
+}
+
 /// `loadgen sweep --virtual-time --seeds 1..500 SCENARIO`.
 #[derive(clap::Args)]
 struct SweepArgs {
@@ -95,6 +110,7 @@ fn main() -> ExitCode {
         Command::Run(args) => (args, false),
         Command::Compare(args) => (args, true),
         Command::Sweep(args) => return sweep(args),
+        Command::BenchHttp(args) => return bench_http(args),
     };
     let options = loadgen::RunOptions {
         scenario: args.scenario,
@@ -163,6 +179,40 @@ fn sweep(args: SweepArgs) -> ExitCode {
             }
             let _ = total;
             ExitCode::from(u8::from(!outcome.failed.is_empty()))
+        }
+        Err(error) => {
+            eprintln!("loadgen: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn bench_http(args: BenchHttpArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("loadgen: cannot start the runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(loadgen::http_bench::run(
+        &args.url,
+        args.connections,
+        args.duration,
+    )) {
+        Ok(bench) => {
+            println!(
+                "bench-http {}: {} connections, {:.0} requests/s ({} ok, {} errors in {:.1} s), p50 {:.2} ms, p99 {:.2} ms",
+                args.url,
+                args.connections,
+                bench.rate_per_s(),
+                bench.ok,
+                bench.errors,
+                bench.seconds,
+                bench.p50_ms,
+                bench.p99_ms
+            );
+            ExitCode::SUCCESS
         }
         Err(error) => {
             eprintln!("loadgen: {error:#}");

@@ -3,12 +3,14 @@
 //!
 //! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
 //! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
-//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`activation`],
+//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
+//! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
 //! (health, metrics, audit) and [`snapshot`] (event payloads).
 
 pub mod activation;
 pub mod admin;
+pub mod cancel_ordering;
 pub mod catalog;
 pub mod common;
 pub mod dto;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::state::{IllegalTransition, Machine, OrderEvent, OrderState, order_next};
+use crate::domain::state::{
+    IllegalTransition, Machine, OrderEvent, OrderState, TaskEvent, TaskState, order_next, task_next,
+};
 use crate::domain::time::Time;
 
 /// TMF `OrderItemActionType`.
@@ -84,6 +86,26 @@ pub struct CancelRequest<Id, OrderId> {
     pub requested: Time,
     /// When it took effect (the order reached `cancelled`) or was refused.
     pub effective: Option<Time>,
+}
+
+impl<Id, OrderId> CancelRequest<Id, OrderId> {
+    /// Applies `event` through the cancel request table; a refusal is recorded in `illegal`
+    /// and changes nothing. `effective` is set when the request ends.
+    pub fn advance(&mut self, event: TaskEvent, now: Time, illegal: &mut IllegalLog) -> bool {
+        match task_next(self.state, event) {
+            Ok(next) => {
+                self.state = next;
+                if matches!(next, TaskState::Done | TaskState::TerminatedWithError) {
+                    self.effective = Some(now);
+                }
+                true
+            }
+            Err(refused) => {
+                illegal.record(refused);
+                false
+            }
+        }
+    }
 }
 
 /// The attributes of an order a PATCH may change (each raises an AttributeValueChangeEvent).

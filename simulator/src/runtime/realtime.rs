@@ -514,7 +514,9 @@ fn minimal_body(event: &Event) -> Value {
         crate::layers::Subject::ProductOrder(id) => id.to_string(),
         crate::layers::Subject::CancelProductOrder(id) => id.to_string(),
         crate::layers::Subject::ServiceOrder(id) => id.to_string(),
+        crate::layers::Subject::CancelServiceOrder(id) => id.to_string(),
         crate::layers::Subject::ResourceOrder(id) => id.to_string(),
+        crate::layers::Subject::CancelResourceOrder(id) => id.to_string(),
         crate::layers::Subject::ActivationService(id) => id.to_string(),
     };
     serde_json::json!({ "id": id })

@@ -467,8 +467,11 @@ impl ComLayer {
         if let Some(next) = self.workers.release(id) {
             effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(next))));
         }
-        if let Some(evicted) = self.retention.terminal(id) {
-            self.orders.remove(&evicted);
+        if let Some(evicted) = self.retention.terminal(id)
+            && let Some(order) = self.orders.remove(&evicted)
+            && let Some(cancel) = order.cancellation
+        {
+            self.cancels.remove(&cancel);
         }
     }
 

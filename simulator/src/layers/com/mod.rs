@@ -191,7 +191,7 @@ pub enum ComWake {
 pub struct ComLayer {
     /// Orders by id (ordered, so lists and audits iterate deterministically).
     pub orders: BTreeMap<ProductOrderId, ProductOrder>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
     /// Refused transitions.
     pub illegal: IllegalLog,

@@ -638,12 +638,15 @@ impl RomLayer {
         }
     }
 
-    /// Forgets a terminal order the retention bound pushed out, and its release counts
-    /// (those of resources still in service stay).
+    /// Forgets a terminal order the retention bound pushed out, its cancel request and its
+    /// release counts (those of resources still in service stay).
     fn evict(&mut self, id: ResourceOrderId) {
         let Some(order) = self.orders.remove(&id) else {
             return;
         };
+        if let Some(cancel) = order.cancellation {
+            self.cancels.remove(&cancel);
+        }
         for item in &order.items {
             let in_service = item
                 .resource

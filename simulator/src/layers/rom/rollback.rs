@@ -7,12 +7,14 @@ use super::{CancelResourceOrder, PendingOperation, ResourceOrderRef, RomLayer};
 use crate::domain::ids::{
     AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
 };
-use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState, task_next};
+use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
 use crate::layers::common::{Action, transition};
 use crate::layers::inventory::{InventoryInput, ResourceStatus};
-use crate::layers::{Effects, Message, Rejection, RejectionKind, Reply, ReplyToken};
+use crate::layers::{
+    Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
+};
 use crate::network::ElementOperation;
 
 /// How often a release is tried before it is counted as a compensation failure.
@@ -169,7 +171,8 @@ impl RomLayer {
         self.settle(id, now, effects);
     }
 
-    /// CancelResourceOrder: idempotent; refused for terminal orders and for a cease under way.
+    /// CancelResourceOrder: idempotent; refused for terminal orders and for a modify or cease
+    /// under way.
     pub(super) fn cancel(
         &mut self,
         reply: Option<ReplyToken>,
@@ -205,13 +208,14 @@ impl RomLayer {
             );
             return;
         }
-        let ceasing = order
+        // A reconfiguration or a cease cannot be undone: only `add` orders are cancelled.
+        let changing = order
             .items
             .first()
-            .is_some_and(|item| item.action == Action::Delete);
-        if order.state.is_terminal() || ceasing {
-            let why = if ceasing {
-                "a cease under way"
+            .is_some_and(|item| matches!(item.action, Action::Modify | Action::Delete));
+        if order.state.is_terminal() || changing {
+            let why = if changing {
+                "a change of resources in service under way"
             } else {
                 order.state.as_str()
             };
@@ -235,11 +239,28 @@ impl RomLayer {
             effects,
             Reply::CancelResourceOrder(Box::new(request.clone())),
         );
-        self.roll_back(id, now, effects);
-        request.state = task_next(request.state, TaskEvent::Finish).unwrap_or(TaskState::Done);
-        request.effective = Some(now);
+        let subject = Subject::CancelResourceOrder(cancel_id);
+        effects.publish(EventKind::Create, subject, now);
+        if request.advance(TaskEvent::Start, now, &mut self.illegal) {
+            effects.publish(EventKind::StateChange, subject, now);
+        }
         if let Some(order) = self.orders.get_mut(&id) {
             order.cancellation = Some(cancel_id);
+        }
+        self.roll_back(id, now, effects);
+        // Rollback is synchronous here: the releases are registered (and retried) and the
+        // order is `cancelled` now, so the request is done.
+        let cancelled = self
+            .orders
+            .get(&id)
+            .is_some_and(|order| order.state == OrderState::Cancelled);
+        let event = if cancelled {
+            TaskEvent::Finish
+        } else {
+            TaskEvent::Abort
+        };
+        if request.advance(event, now, &mut self.illegal) {
+            effects.publish(EventKind::StateChange, subject, now);
         }
         self.cancels.insert(cancel_id, request);
     }

@@ -6,9 +6,7 @@
 use super::machine::{UNDO_SUFFIX, held_items, record_services, resource_order};
 use super::{CancelServiceOrder, ServiceOrderRef, SomLayer};
 use crate::domain::ids::{CancelServiceOrderId, ServiceId, ServiceOrderId};
-use crate::domain::state::{
-    Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState, task_next,
-};
+use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::common::{Action, transition};
 use crate::layers::rom::{HeldResource, ResourceOrderRef, RomInput};
@@ -55,11 +53,23 @@ impl SomLayer {
             );
             return;
         }
-        if order.state.is_terminal() {
-            let message = format!(
-                "service order {id} is {} and can no longer be cancelled",
-                order.state.as_str()
-            );
+        // A modify or delete under way cannot be undone (as in COM): only discarded unstarted.
+        let changing = order.state != OrderState::Acknowledged
+            && order
+                .items
+                .iter()
+                .any(|item| matches!(item.action, Action::Modify | Action::Delete));
+        if order.state.is_terminal() || changing {
+            let message = if changing {
+                format!(
+                    "service order {id} changes services in service and is under way; it cannot be cancelled"
+                )
+            } else {
+                format!(
+                    "service order {id} is {} and can no longer be cancelled",
+                    order.state.as_str()
+                )
+            };
             answer(
                 effects,
                 Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
@@ -68,17 +78,32 @@ impl SomLayer {
         }
         let cancel_id = CancelServiceOrderId(self.next_order);
         self.next_order += 1;
-        let request = CancelServiceOrder {
+        let mut request = CancelServiceOrder {
             id: cancel_id,
             order: id,
-            state: TaskState::InProgress,
+            state: TaskState::Acknowledged,
             reason: reason.clone(),
             requested: now,
             effective: None,
         };
-        self.cancels.insert(cancel_id, request.clone());
+        answer(
+            effects,
+            Reply::CancelServiceOrder(Box::new(request.clone())),
+        );
+        effects.publish(
+            EventKind::Create,
+            Subject::CancelServiceOrder(cancel_id),
+            now,
+        );
+        if request.advance(TaskEvent::Start, now, &mut self.illegal) {
+            effects.publish(
+                EventKind::StateChange,
+                Subject::CancelServiceOrder(cancel_id),
+                now,
+            );
+        }
+        self.cancels.insert(cancel_id, request);
         self.cancelling.insert(id, cancel_id);
-        answer(effects, Reply::CancelServiceOrder(Box::new(request)));
         self.accept_cancel(id, reason, now, effects);
         self.undo_completed(id, now, effects);
         self.settle(id, now, effects);
@@ -222,22 +247,28 @@ impl SomLayer {
 
     /// Once the order is terminal, its cancel request (if any) is done or failed.
     pub(super) fn finish_cancel(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
-        let _ = effects;
-        let Some(cancel_id) = self.cancelling.remove(&id) else {
+        // The entry stays (a later cancel answers with this request) until retention evicts
+        // the order.
+        let Some(cancel_id) = self.cancelling.get(&id).copied() else {
             return;
         };
         let cancelled = self
             .orders
             .get(&id)
             .is_some_and(|order| order.state == OrderState::Cancelled);
-        if let Some(request) = self.cancels.get_mut(&cancel_id) {
-            let event = if cancelled {
-                TaskEvent::Finish
-            } else {
-                TaskEvent::Abort
-            };
-            request.state = task_next(request.state, event).unwrap_or(request.state);
-            request.effective = Some(now);
+        let event = if cancelled {
+            TaskEvent::Finish
+        } else {
+            TaskEvent::Abort
+        };
+        if let Some(request) = self.cancels.get_mut(&cancel_id)
+            && request.advance(event, now, &mut self.illegal)
+        {
+            effects.publish(
+                EventKind::StateChange,
+                Subject::CancelServiceOrder(cancel_id),
+                now,
+            );
         }
     }
 }

@@ -326,7 +326,8 @@ impl SomLayer {
         }
         let events: &[OrderEvent] = match summary.state {
             OrderState::Completed => &[OrderEvent::Complete],
-            OrderState::Cancelled => &[
+            // Cancelled by SOM's own cancel; one a client sent ROM directly fails the item.
+            OrderState::Cancelled if cancelling => &[
                 OrderEvent::CancelRequested,
                 OrderEvent::CancelAccepted,
                 OrderEvent::CancelCompleted,
@@ -519,7 +520,12 @@ impl SomLayer {
                     parent_item: item.parent_item.clone().unwrap_or_default(),
                     action: item.action,
                     specification: item.service_specification.clone(),
-                    state: item.state,
+                    // What a cancel undid is reported as cancelled, never as built.
+                    state: if item.compensated {
+                        OrderState::Cancelled
+                    } else {
+                        item.state
+                    },
                     service: item.service,
                 })
                 .collect();
@@ -537,6 +543,9 @@ impl SomLayer {
         }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
+            if let Some(cancel) = self.cancelling.remove(&evicted) {
+                self.cancels.remove(&cancel);
+            }
         }
     }
 

@@ -221,11 +221,11 @@ pub struct SomLayer {
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
     pub services: BTreeMap<ServiceId, LiveCfs>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
     pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
-    /// The cancel request of each order being cancelled.
+    /// The cancel request of each retained order that has one (a second cancel answers it).
     pub cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
 }
 
