@@ -234,6 +234,12 @@ impl TmfClient {
         Ok(answer.get("removed").and_then(Value::as_u64).unwrap_or(0))
     }
 
+    /// `GET /admin/workers`: each layer's worker slots and queue.
+    pub async fn workers(&self) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/workers", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
     /// `GET /admin/timeline/{id}`: where one product order spent its time, layer by layer.
     pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
         let url = format!("{}/admin/timeline/{order_id}", self.base);

@@ -75,6 +75,7 @@ impl RunState {
         warmup: Duration,
         late_threshold: Duration,
         in_flight_max: usize,
+        waiting_max: usize,
     ) -> RunState {
         RunState {
             client,
@@ -86,7 +87,7 @@ impl RunState {
             warmup,
             late_threshold,
             slots: Arc::new(Semaphore::new(in_flight_max)),
-            waiting_max: in_flight_max,
+            waiting_max,
             counters: SendCounters::default(),
             idle: Notify::new(),
         }
@@ -337,4 +338,56 @@ pub async fn drive_closed(
         });
     }
     while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Regions;
+    use crate::workload::{CancelDelay, Mix};
+
+    fn state(in_flight_max: usize, waiting_max: usize) -> Arc<RunState> {
+        let client = TmfClient::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap();
+        let workload = Workload::new(
+            &Mix::default(),
+            1,
+            Regions {
+                fibre: vec!["north".into()],
+                dsl: vec!["north".into()],
+            },
+            CancelDelay::default(),
+        );
+        Arc::new(RunState::new(
+            client,
+            Arc::new(Mutex::new(Tracker::new(10, 1))),
+            workload,
+            Instant::now(),
+            Duration::ZERO,
+            Duration::from_millis(10),
+            in_flight_max,
+            waiting_max,
+        ))
+    }
+
+    #[tokio::test]
+    async fn with_no_waiting_a_send_finding_every_slot_taken_is_dropped_at_once() {
+        let state = state(1, 0);
+        let held = Arc::clone(&state.slots).try_acquire_owned().unwrap();
+        let planned = state.next_planned().unwrap();
+        spawn_send(&state, planned, Instant::now());
+        assert_eq!(state.counters.dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(state.counters.active.load(Ordering::Relaxed), 0);
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn with_waiting_allowed_the_send_waits_instead() {
+        let state = state(1, 1);
+        let held = Arc::clone(&state.slots).try_acquire_owned().unwrap();
+        let planned = state.next_planned().unwrap();
+        spawn_send(&state, planned, Instant::now());
+        assert_eq!(state.counters.dropped.load(Ordering::Relaxed), 0);
+        assert_eq!(state.counters.active.load(Ordering::Relaxed), 1);
+        drop(held);
+    }
 }

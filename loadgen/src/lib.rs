@@ -19,7 +19,9 @@
 //!
 //! [`run`] ties them together; `main.rs` only parses the command line and calls it.
 
+pub mod chainwatch;
 pub mod client;
+pub mod compare;
 pub mod cpu;
 pub mod driver;
 pub mod faults;
@@ -35,9 +37,11 @@ pub mod sweep;
 pub mod thresholds;
 pub mod timeline;
 pub mod tracker;
+pub mod variant;
 pub mod verdict;
 pub mod virtual_runner;
 pub mod virtual_time;
 pub mod workload;
 
+pub use compare::{CompareOutcome, compare};
 pub use runner::{RunOptions, RunOutcome, run};

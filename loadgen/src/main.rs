@@ -29,6 +29,9 @@ enum Command {
     Sweep(SweepArgs),
     /// Run a scenario and write a report folder.
     Run(RunArgs),
+    /// Run the same load against each `[[variants]]` of a scenario (async and sync when it
+    /// declares none), a fresh embedded simulator each, and write one side-by-side report.
+    Compare(RunArgs),
     /// Add, list or clear faults on a running simulator (e.g. during a run).
     #[command(subcommand)]
     Fault(FaultCommand),
@@ -202,7 +205,8 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Sweep(_) | Command::BenchHttp(_) => ExitCode::from(2),
-        Command::Run(args) => run(&runtime, args),
+        Command::Run(args) => run(&runtime, args, false),
+        Command::Compare(args) => run(&runtime, args, true),
         Command::Fault(command) => match runtime.block_on(fault(command)) {
             Ok(text) => {
                 print!("{text}");
@@ -276,7 +280,7 @@ fn add_body(args: &FaultAddArgs) -> anyhow::Result<serde_json::Value> {
     Ok(body)
 }
 
-fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
+fn run(runtime: &tokio::runtime::Runtime, args: RunArgs, compare: bool) -> ExitCode {
     let options = loadgen::RunOptions {
         scenario: args.scenario,
         target: args.target,
@@ -293,8 +297,17 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
         virtual_time: args.virtual_time,
         check_determinism: args.check_determinism,
     };
-    match runtime.block_on(loadgen::run(options)) {
-        Ok(outcome) => ExitCode::from(u8::try_from(outcome.exit_code()).unwrap_or(1)),
+    let code = if compare {
+        runtime
+            .block_on(loadgen::compare(options))
+            .map(|outcome| outcome.exit_code())
+    } else {
+        runtime
+            .block_on(loadgen::run(options))
+            .map(|outcome| outcome.exit_code())
+    };
+    match code {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(error) => {
             eprintln!("loadgen: {error:#}");
             ExitCode::from(2)

@@ -94,8 +94,27 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     if options.virtual_time {
         return crate::virtual_runner::run(&options);
     }
-    let started_at = SystemTime::now();
-    let wall = Instant::now();
+    let scenario = prepare(&options)?;
+    let report_dir = crate::report::create_dir(&options.out, &scenario.name, SystemTime::now())?;
+    let executed = execute(&scenario, &options, &scenario.text).await?;
+    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> = executed
+        .histograms
+        .iter()
+        .map(|(n, h)| (n.as_str(), h))
+        .collect();
+    let files = crate::report::write_all(&report_dir, &executed.report, &named)?;
+    if !options.quiet {
+        print!("{}", crate::summary::render(&executed.report, &report_dir));
+    }
+    Ok(RunOutcome {
+        report: executed.report,
+        report_dir,
+        files,
+    })
+}
+
+/// Reads the scenario and applies the command line's overrides.
+pub(crate) fn prepare(options: &RunOptions) -> anyhow::Result<Scenario> {
     let mut scenario = scenario::load(&options.scenario)?;
     scenario
         .override_with(options.seed, options.rate_per_s, options.duration)
@@ -103,9 +122,26 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     if let Some(track) = options.track {
         scenario.load.track = track;
     }
-    let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
-    let (target, base) = start_target(&scenario, options.target.as_deref()).await?;
-    let result = drive(&scenario, &options, &base).await;
+    Ok(scenario)
+}
+
+/// One run's report (thresholds evaluated) and its latency histograms.
+pub(crate) struct Executed {
+    pub(crate) report: RunReport,
+    pub(crate) histograms: Histograms,
+}
+
+/// Runs `scenario` once in wall-clock time: against `options.target`, or against a fresh
+/// embedded simulator configured by `simulator_text`.
+pub(crate) async fn execute(
+    scenario: &Scenario,
+    options: &RunOptions,
+    simulator_text: &str,
+) -> anyhow::Result<Executed> {
+    let started_at = SystemTime::now();
+    let wall = Instant::now();
+    let (target, base) = start_target(scenario, simulator_text, options.target.as_deref()).await?;
+    let result = drive(scenario, options, &base).await;
     if let Target::Embedded(server) = target {
         server
             .shutdown()
@@ -127,27 +163,18 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
     report.wall_s = wall.elapsed().as_secs_f64();
     report.evaluate(&scenario.thresholds);
-    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
-        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
-    let files = crate::report::write_all(&report_dir, &report, &named)?;
-    if !options.quiet {
-        print!("{}", crate::summary::render(&report, &report_dir));
-    }
-    Ok(RunOutcome {
-        report,
-        report_dir,
-        files,
-    })
+    Ok(Executed { report, histograms })
 }
 
 async fn start_target(
     scenario: &Scenario,
+    simulator_text: &str,
     target: Option<&str>,
 ) -> anyhow::Result<(Target, String)> {
     if let Some(url) = target {
         return Ok((Target::External, url.trim_end_matches('/').to_string()));
     }
-    let mut config = simulator::config::SimConfig::from_toml_str(&scenario.text, &scenario.file)?;
+    let mut config = simulator::config::SimConfig::from_toml_str(simulator_text, &scenario.file)?;
     config.seed = scenario.seed;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = simulator::http::Server::start(config, listener)
@@ -157,6 +184,7 @@ async fn start_target(
     Ok((Target::Embedded(server), base))
 }
 
+/// Named latency histograms of one run.
 pub(crate) type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
 
 async fn drive(
@@ -189,9 +217,12 @@ async fn drive(
         plan.warmup,
         plan.late_threshold,
         plan.in_flight_max,
+        plan.waiting_max,
     ));
     let observer: Arc<dyn Observer> = state.clone();
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
+    let sampler =
+        crate::chainwatch::start_sampler(client.clone(), state.start, Duration::from_secs(1));
     let progress =
         crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
     let cpu_before = crate::cpu::process_cpu_s();
@@ -227,6 +258,7 @@ async fn drive(
     let load_end_s = faults.end_of_load().await;
     let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
     followers.stop(&client).await;
+    let (mode, workers) = sampler.stop().await;
     let mut verdict_info = VerdictInfo {
         drained,
         drain_wait_s: drain_wait.as_secs_f64(),
@@ -248,6 +280,7 @@ async fn drive(
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
     report.faults = faults.report(load_end_s).await;
+    report.chain = crate::chainwatch::chain_info(mode, workers);
     report.latency.layers = layers
         .iter()
         .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))

@@ -59,6 +59,8 @@ struct ScenarioFile {
     load: LoadSection,
     #[serde(default)]
     thresholds: ThresholdsSection,
+    #[serde(default)]
+    variants: Vec<crate::variant::VariantSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +165,10 @@ pub struct LoadPlan {
     pub late_threshold: Duration,
     /// Requests in flight at once; sends beyond wait (and count against latency).
     pub in_flight_max: usize,
+    /// Sends that may wait for an in-flight slot; beyond that they are dropped and counted.
+    /// `in_flight_max` for `loadgen run`; `loadgen compare` sets 0, so that every send leaves
+    /// on its intended instant or is dropped (a sync chain answers slowly by design).
+    pub waiting_max: usize,
     /// Orders checked one by one through the public API after the run.
     pub outside_checks_max: usize,
     /// The operation mix.
@@ -184,7 +190,8 @@ pub struct Scenario {
     pub file: String,
     /// The simulator's sections, whole, for embedded mode.
     pub simulator: toml::Table,
-    /// The file's text (the simulator parses and validates it itself in embedded mode).
+    /// The file's text with `[[variants]]` blanked out (the simulator parses and validates it
+    /// itself in embedded mode; lines are kept so its errors name the file's lines).
     pub text: String,
     /// Region names with fibre (OLTs) and with DSL (DSLAMs), for order payloads.
     pub regions: Regions,
@@ -194,6 +201,8 @@ pub struct Scenario {
     pub thresholds: Vec<Threshold>,
     /// The fault timeline, by start (applied through `/admin/faults` during the load).
     pub faults: Vec<FaultSpec>,
+    /// `[[variants]]`, for `loadgen compare` (`loadgen run` ignores them).
+    pub variants: Vec<crate::variant::Variant>,
 }
 
 /// Which regions can take which technology.
@@ -247,17 +256,21 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;
     let faults = fault_timeline(text, &invalid)?;
+    let line_of = |offset: usize| line_column(text, offset).0;
+    let variants = crate::variant::validate(parsed.variants, &simulator, &line_of)
+        .map_err(|(span, message)| invalid(span, message))?;
     Ok(Scenario {
         name: parsed.name.unwrap_or_else(|| default_name.to_string()),
         description: parsed.description,
         seed: parsed.seed.unwrap_or(1),
         file: file.to_string(),
         simulator,
-        text: text.to_string(),
+        text: crate::variant::blank_variants(text),
         regions,
         load,
         thresholds,
         faults,
+        variants,
     })
 }
 
@@ -355,6 +368,7 @@ fn load_plan(load: LoadSection, invalid: &Invalid<'_>) -> Result<LoadPlan, Scena
         request_timeout: duration(&load.request_timeout, Duration::from_secs(30))?,
         late_threshold: duration(&load.late_threshold, Duration::from_millis(10))?,
         in_flight_max,
+        waiting_max: in_flight_max,
         outside_checks_max: load.outside_checks_max.unwrap_or(1_000),
         mix,
         cancel_delay: load.cancel_delay,

@@ -1,5 +1,6 @@
 //! Every shipped scenario parses with loadgen's parser and with the simulator's
-//! `SimConfig::from_toml_str` (which also validates it), and the README lists each one.
+//! `SimConfig::from_toml_str` (which also validates it), each variant too, and the README lists
+//! each one.
 
 use std::path::PathBuf;
 
@@ -28,6 +29,9 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
         "cancellation-storm",
         "pool-exhaustion",
         "voltha-scale-2x16x32",
+        "sync-vs-async",
+        "activation-slowdown",
+        "hung-element",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -42,8 +46,14 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
     for file in &files {
         let scenario = loadgen::scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(file).unwrap();
-        simulator::config::SimConfig::from_toml_str(&text, &file.display().to_string())
+        // The simulator reads the file with `[[variants]]` blanked out, and each variant merged.
+        simulator::config::SimConfig::from_toml_str(&scenario.text, &file.display().to_string())
             .unwrap_or_else(|e| panic!("{e}"));
+        for variant in &scenario.variants {
+            let merged = loadgen::variant::simulator_text(&variant.apply(&scenario.simulator));
+            simulator::config::SimConfig::from_toml_str(&merged, &variant.name)
+                .unwrap_or_else(|e| panic!("{}: variant {}: {e}", file.display(), variant.name));
+        }
         assert!(
             text.starts_with('#'),
             "{}: needs a header comment",

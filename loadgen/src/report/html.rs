@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external files)
 //! with four charts: throughput over time, latency percentiles over time, latency
-//! distribution, outcomes.
+//! distribution, outcomes; and a fifth, worker slots and queues per layer over time, when the
+//! simulator answered `/admin/workers`.
 
 use std::fmt::Write;
 
@@ -16,7 +17,7 @@ const COLORS: [&str; 6] = [
 ];
 
 /// One line of a chart: a name and its points.
-type Line<'a> = (&'a str, Vec<(f64, f64)>);
+pub(super) type Line<'a> = (&'a str, Vec<(f64, f64)>);
 
 /// A shaded stretch of a time chart: start and end (x units) and a label.
 type Band = (f64, f64, String);
@@ -104,13 +105,19 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
     ));
     page.push_str(&outcome_bars(report));
     fault_table(&mut page, report);
+    if !report.chain.workers.is_empty() {
+        page.push_str(&worker_chart(
+            "Worker slots held and orders waiting, per layer",
+            &report.chain.workers,
+        ));
+    }
     findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
     page
 }
 
-fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
+pub(super) fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
     let mut points: Vec<(f64, f64)> = histogram
         .iter_quantiles(5)
         .filter(|step| step.quantile_iterated_to() < 1.0)
@@ -315,7 +322,7 @@ fn svg_open(title: &str) -> String {
     )
 }
 
-fn line_chart(
+pub(super) fn line_chart(
     title: &str,
     x_label: &str,
     y_label: &str,
@@ -397,8 +404,38 @@ fn line_chart(
     svg
 }
 
+/// Worker slots held and orders waiting over time, one line each per layer.
+pub(super) fn worker_chart(title: &str, samples: &[super::model::WorkerPoint]) -> String {
+    let layers: Vec<String> = samples
+        .first()
+        .map(|p| p.layers.iter().map(|l| l.layer.clone()).collect())
+        .unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    let mut points: Vec<Vec<(f64, f64)>> = Vec::new();
+    for layer in &layers {
+        for waiting in [false, true] {
+            names.push(format!(
+                "{layer} {}",
+                if waiting { "waiting" } else { "held" }
+            ));
+            points.push(
+                samples
+                    .iter()
+                    .filter_map(|p| {
+                        let row = p.layers.iter().find(|l| &l.layer == layer)?;
+                        let value = if waiting { row.waiting } else { row.busy };
+                        Some((p.second, value as f64))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let lines: Vec<Line<'_>> = names.iter().map(String::as_str).zip(points).collect();
+    line_chart(title, "second", "orders", &lines, &[])
+}
+
 /// Escapes text for HTML.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -4,6 +4,7 @@
 //! path fails in the first second. It receives `report.json`, `report.md`, `report.html` and
 //! one HdrHistogram percentile-distribution file (`*.hgrm`) per latency metric.
 
+pub mod compare;
 pub mod hgrm;
 pub mod html;
 pub mod json;

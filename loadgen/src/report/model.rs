@@ -299,6 +299,43 @@ pub struct ThresholdResult {
     pub passed: bool,
 }
 
+/// One layer's worker slots and queue at one instant (`GET /admin/workers`).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LayerLoad {
+    /// `com`, `som` or `rom`.
+    pub layer: String,
+    /// Worker slots.
+    pub capacity: u64,
+    /// Slots held.
+    pub busy: u64,
+    /// Orders waiting for a slot.
+    pub waiting: u64,
+    /// Messages waiting in the layer's inbox.
+    pub inbox_depth: u64,
+}
+
+/// One sample of every layer's worker slots, about once per second.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct WorkerPoint {
+    /// Seconds since the schedule started (fractional).
+    pub second: f64,
+    /// Each layer.
+    pub layers: Vec<LayerLoad>,
+}
+
+/// The simulator's chain, as sampled from `GET /admin/workers` during the run.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ChainInfo {
+    /// `sync` or `async`; `None` when the simulator does not answer `/admin/workers`.
+    pub mode: Option<String>,
+    /// The samples.
+    pub workers: Vec<WorkerPoint>,
+    /// Per layer: the most slots held in any sample.
+    pub busy_max: BTreeMap<String, u64>,
+    /// Per layer: the most orders waiting for a slot in any sample.
+    pub waiting_max: BTreeMap<String, u64>,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct RunReport {
@@ -329,6 +366,8 @@ pub struct RunReport {
     pub series: Vec<SeriesPoint>,
     /// Faults injected during the run (the timeline's and any added by hand).
     pub faults: Vec<FaultInfo>,
+    /// Worker slots and queues over time.
+    pub chain: ChainInfo,
     /// Correctness.
     pub verdict: VerdictInfo,
     /// loadgen's own health.
