@@ -22,7 +22,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::common::{
-    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, transition,
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, retry_backoff, transition,
 };
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
@@ -31,8 +31,8 @@ use crate::layers::{
     SimRng, Subject,
 };
 use crate::network::{
-    AllocationRequest, ElementOperation, ElementOutcome, ElementReply, ElementRequest,
-    NetworkInput, ResourceValue,
+    AllocationRequest, ElementErrorKind, ElementOperation, ElementOutcome, ElementReply,
+    ElementRequest, NetworkInput, ResourceValue,
 };
 
 impl RomLayer {
@@ -402,7 +402,8 @@ impl RomLayer {
             );
         }
         for (allocation, resource, index) in releases {
-            self.release(allocation, resource, 1, Some((id, index)), now, effects);
+            let item = Some((id, index));
+            self.release(allocation, resource, 1, item, Duration::ZERO, now, effects);
         }
     }
 
@@ -432,9 +433,16 @@ impl RomLayer {
                     attempt,
                     item,
                 },
-                Err(_),
+                Err(error),
             ) => {
-                self.release(allocation, resource, attempt + 1, item, now, effects);
+                // An element that says it is down is given time to come back; other
+                // failures are retried at once.
+                let delay = if error.kind == ElementErrorKind::ElementDown {
+                    retry_backoff(self.element_timeout, attempt + 1)
+                } else {
+                    Duration::ZERO
+                };
+                self.release(allocation, resource, attempt + 1, item, delay, now, effects);
             }
         }
     }
@@ -449,7 +457,8 @@ impl RomLayer {
                 attempt,
                 item,
             }) => {
-                self.release(allocation, resource, attempt + 1, item, now, effects);
+                let zero = Duration::ZERO;
+                self.release(allocation, resource, attempt + 1, item, zero, now, effects);
             }
         }
     }
@@ -485,7 +494,15 @@ impl RomLayer {
         if order.state.is_terminal() {
             // The order ended while this call was in flight: give it straight back.
             let allocation = item.allocation;
-            self.release(allocation, Some(resource), 1, None, now, effects);
+            self.release(
+                allocation,
+                Some(resource),
+                1,
+                None,
+                Duration::ZERO,
+                now,
+                effects,
+            );
             return;
         }
         self.allocate_next(id, now, effects);
