@@ -242,7 +242,8 @@ impl ActivationLayer {
                 let reason = "element did not answer in time".to_string();
                 self.fail(pending.service, reason, now, effects);
             }
-            Step::Deactivate => self.retry_deactivate(pending, false, now, effects),
+            // No answer: the element may be down or overloaded; give it time.
+            Step::Deactivate => self.retry_deactivate(pending, true, now, effects),
         }
     }
 

@@ -457,8 +457,9 @@ impl RomLayer {
                 attempt,
                 item,
             }) => {
-                let zero = Duration::ZERO;
-                self.release(allocation, resource, attempt + 1, item, zero, now, effects);
+                // No answer: the element may be down or overloaded; give it time.
+                let delay = retry_backoff(self.element_timeout, attempt + 1);
+                self.release(allocation, resource, attempt + 1, item, delay, now, effects);
             }
         }
     }
