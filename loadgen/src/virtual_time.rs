@@ -593,6 +593,12 @@ impl Driver<'_> {
         let Some(order) = self.chain.com.orders.get(&id) else {
             return;
         };
+        // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
+        let bundled = order.items.iter().any(|item| &*item.offering == "iptv")
+            || order
+                .items
+                .iter()
+                .any(|item| item.characteristics.iter().any(|c| &*c.name == "addOn"));
         for item in &order.items {
             let technology = match &*item.offering {
                 "fibre-broadband" => Technology::Fibre,
@@ -600,7 +606,7 @@ impl Driver<'_> {
                 _ => continue,
             };
             if let Some(product) = item.product {
-                self.pool.add(product.to_string(), technology);
+                self.pool.add(product.to_string(), technology, bundled);
             }
         }
     }

@@ -336,6 +336,9 @@ impl Default for ChainConfig {
 pub struct Limits {
     /// Capacity of each layer's inbox (messages).
     pub inbox_capacity: usize,
+    /// Messages the real-time runtime's timer holds for later delivery (element latencies,
+    /// timeouts); when full it stops taking more, and senders wait (backpressure).
+    pub timers_max: usize,
     /// Non-terminal orders per layer; over it a create gets 503.
     pub open_orders_max: usize,
     /// Terminal orders retained per layer for GETs and the audit; older ones are evicted.
@@ -364,6 +367,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             inbox_capacity: 65_536,
+            timers_max: 4_194_304,
             open_orders_max: 100_000,
             retained_orders_max: 200_000,
             items_per_order_max: 16,

@@ -52,6 +52,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
             .all(|service| service.state == ServiceState::Terminated),
         "every activation terminated"
     );
+    assert_elements_idle(chain);
     assert!(
         chain
             .som
@@ -569,4 +570,31 @@ fn cancel_races_a_partial_order_and_a_dsl_order_with_one_winner() {
             assert!(outcomes[0] > 3 && outcomes[1] > 0, "{outcomes:?}");
         }
     }
+}
+
+/// The network applied an allocation whose reply has not arrived when the cancel does: the
+/// compensation, registered before the call under the allocation's name, still releases it.
+#[test]
+fn cancel_while_an_applied_allocation_is_unanswered_releases_it_by_name() {
+    let mut chain = chain_with(|config| {
+        config.profiles.allocate = Some(simulator::network::profile::OperationProfile {
+            latency: simulator::network::profile::Latency::Fixed { ms: 10.0 },
+            ..Default::default()
+        });
+    });
+    let empty = occupancy(&chain);
+    let id = fibre(&mut chain);
+    step_until(&mut chain, "an applied, unanswered allocation", |chain| {
+        let answered = chain
+            .rom
+            .orders
+            .values()
+            .flat_map(|order| &order.items)
+            .filter(|item| item.value.is_some())
+            .count();
+        chain.network.allocations().count() == 1 && answered == 0
+    });
+    cancel_request(cancel_urgent(&mut chain, id));
+    chain.run_until_idle();
+    assert_cancelled(&chain, id, &empty);
 }

@@ -135,6 +135,14 @@ fn summary_table(page: &mut String, r: &RunReport) {
     page.push_str("<table>\n");
     row(page, "target", r.target.url.clone());
     row(page, "seed", r.scenario.seed.to_string());
+    row(page, "clock", r.clock.clone());
+    if let Some(info) = &r.virtual_time {
+        let text = format!(
+            "{:.1} simulated s in {:.2} wall s ({:.0}x), event-log hash {}",
+            info.simulated_s, info.wall_s, info.speedup, info.event_log_hash
+        );
+        row(page, "virtual time", text);
+    }
     row(
         page,
         "model",

@@ -87,6 +87,14 @@ fn summary(md: &mut String, r: &RunReport) {
         }
     );
     let _ = writeln!(md, "| seed | {} |", r.scenario.seed);
+    let _ = writeln!(md, "| clock | {} |", r.clock);
+    if let Some(info) = &r.virtual_time {
+        let _ = writeln!(
+            md,
+            "| virtual time | {:.1} simulated s in {:.2} wall s ({:.0}x), event-log hash `{}`, replay: `{}` |",
+            info.simulated_s, info.wall_s, info.speedup, info.event_log_hash, info.replay
+        );
+    }
     let _ = writeln!(md, "| model / tracking | {} / {} |", load.model, load.track);
     let _ = writeln!(
         md,

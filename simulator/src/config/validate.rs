@@ -133,6 +133,7 @@ fn chain(chain: &ChainConfig) -> Checked {
 fn limits(limits: &Limits) -> Checked {
     let sizes = [
         ("limits.inbox_capacity", limits.inbox_capacity),
+        ("limits.timers_max", limits.timers_max),
         ("limits.open_orders_max", limits.open_orders_max),
         ("limits.retained_orders_max", limits.retained_orders_max),
         ("limits.items_per_order_max", limits.items_per_order_max),

@@ -11,6 +11,7 @@ use crate::domain::state::{
     IllegalTransition, Machine, OrderEvent, OrderState, TaskEvent, TaskState, order_next, task_next,
 };
 use crate::domain::time::Time;
+use crate::layers::{Rejection, RejectionKind};
 
 /// TMF `OrderItemActionType`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -306,5 +307,70 @@ impl<K: Copy> Retention<K> {
     /// Whether none are retained.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+}
+
+/// What PATCH and DELETE need of an order, whatever its API.
+pub trait ManagedOrder: Clone {
+    /// Its state.
+    fn state(&self) -> OrderState;
+    /// Its patchable attributes: description, priority, externalId.
+    fn attributes(&mut self) -> [&mut Option<String>; 3];
+}
+
+/// PATCH: applies `patch` to order `id` (`kind` names the order in messages); answers the
+/// order as patched and whether anything changed.
+pub fn patch_order<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+    patch: OrderPatch,
+) -> Result<(O, bool), Rejection>
+where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    let Some(order) = orders.get_mut(&id) else {
+        return Err(Rejection::new(
+            RejectionKind::NotFound,
+            format!("{kind} {id} not found"),
+        ));
+    };
+    let changes = [patch.description, patch.priority, patch.external_id];
+    let changed = changes.iter().any(Option::is_some);
+    for (slot, change) in order.attributes().into_iter().zip(changes) {
+        if change.is_some() {
+            *slot = change;
+        }
+    }
+    Ok((order.clone(), changed))
+}
+
+/// DELETE: removes order `id` if it is terminal.
+pub fn delete_order<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+) -> Result<(), Rejection>
+where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    match orders.get(&id).map(ManagedOrder::state) {
+        None => Err(Rejection::new(
+            RejectionKind::NotFound,
+            format!("{kind} {id} not found"),
+        )),
+        Some(state) if !state.is_terminal() => Err(Rejection::new(
+            RejectionKind::Conflict,
+            format!(
+                "{kind} {id} is {}; only terminal orders can be deleted",
+                state.as_str()
+            ),
+        )),
+        Some(_) => {
+            orders.remove(&id);
+            Ok(())
+        }
     }
 }

@@ -289,7 +289,7 @@ impl Chain {
                 router.clone(),
                 layer_rng(seed, LayerId::Inventory),
             )),
-            tokio::spawn(timer::run(timer_rx, router.clone(), limits.inbox_capacity)),
+            tokio::spawn(timer::run(timer_rx, router.clone(), limits.timers_max)),
         ];
         let inner = Inner {
             config,

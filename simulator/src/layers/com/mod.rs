@@ -237,3 +237,17 @@ pub struct LiveProduct {
 mod lifecycle;
 mod machine;
 mod sync;
+
+impl crate::layers::common::ManagedOrder for ProductOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}

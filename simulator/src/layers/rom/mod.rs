@@ -304,3 +304,17 @@ pub enum PendingOperation {
 
 mod machine;
 mod rollback;
+
+impl crate::layers::common::ManagedOrder for ResourceOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}

@@ -186,51 +186,63 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let answer = |effects: &mut Effects, outcome: Reply| {
-            if let Some(token) = reply {
-                effects.reply(token, outcome);
-            }
-        };
         let id = match target {
             ResourceOrderRef::Id(id) => Some(id),
             ResourceOrderRef::Parent(order, item) => self.by_parent.get(&(order, item)).copied(),
         };
-        let Some((id, order)) = id.and_then(|id| Some((id, self.orders.get(&id)?))) else {
-            let rejection = Rejection::new(
+        let answer = match id.filter(|id| self.orders.contains_key(id)) {
+            None => Reply::Rejected(Rejection::new(
                 RejectionKind::NotFound,
                 "resource order not found or already ended",
-            );
-            answer(effects, Reply::Rejected(rejection));
-            return;
+            )),
+            Some(id) => match self.existing_or_refusal(id) {
+                Some(answer) => answer,
+                None => self.cancel_now(id, reason, now, effects),
+            },
         };
+        if let Some(token) = reply {
+            effects.reply(token, answer);
+        }
+    }
+
+    /// The first cancel request of `id` if it has one (a duplicate changes nothing), or the
+    /// refusal of a terminal order or of a modify/cease under way (which cannot be undone);
+    /// `None` when a new cancel may start.
+    fn existing_or_refusal(&self, id: ResourceOrderId) -> Option<Reply> {
+        let order = self.orders.get(&id)?;
         if let Some(existing) = order
             .cancellation
             .and_then(|cancel| self.cancels.get(&cancel))
         {
-            answer(
-                effects,
-                Reply::CancelResourceOrder(Box::new(existing.clone())),
-            );
-            return;
+            return Some(Reply::CancelResourceOrder(Box::new(existing.clone())));
         }
-        // A reconfiguration or a cease cannot be undone: only `add` orders are cancelled.
         let changing = order
             .items
             .first()
             .is_some_and(|item| matches!(item.action, Action::Modify | Action::Delete));
-        if order.state.is_terminal() || changing {
-            let why = if changing {
-                "a change of resources in service under way"
-            } else {
-                order.state.as_str()
-            };
-            let rejection = Rejection::new(
-                RejectionKind::Conflict,
-                format!("resource order {id} is {why} and cannot be cancelled"),
-            );
-            answer(effects, Reply::Rejected(rejection));
-            return;
-        }
+        let why = if changing {
+            "a change of resources in service under way"
+        } else if order.state.is_terminal() {
+            order.state.as_str()
+        } else {
+            return None;
+        };
+        Some(Reply::Rejected(Rejection::new(
+            RejectionKind::Conflict,
+            format!("resource order {id} is {why} and cannot be cancelled"),
+        )))
+    }
+
+    /// A new cancel request for `id`: acknowledged, inProgress, the rollback, then done (the
+    /// rollback is synchronous here: releases are registered and retried, and the order is
+    /// `cancelled` at once). Each step publishes its event. Returns the answer to the client.
+    fn cancel_now(
+        &mut self,
+        id: ResourceOrderId,
+        reason: Option<String>,
+        now: Time,
+        effects: &mut Effects,
+    ) -> Reply {
         let cancel_id = CancelResourceOrderId(self.take_number());
         let mut request = CancelResourceOrder {
             id: cancel_id,
@@ -240,10 +252,7 @@ impl RomLayer {
             requested: now,
             effective: None,
         };
-        answer(
-            effects,
-            Reply::CancelResourceOrder(Box::new(request.clone())),
-        );
+        let answer = Reply::CancelResourceOrder(Box::new(request.clone()));
         let subject = Subject::CancelResourceOrder(cancel_id);
         effects.publish(EventKind::Create, subject, now);
         if request.advance(TaskEvent::Start, now, &mut self.illegal) {
@@ -252,22 +261,25 @@ impl RomLayer {
         if let Some(order) = self.orders.get_mut(&id) {
             order.cancellation = Some(cancel_id);
         }
+        // Stored before the rollback, so that an eviction it causes takes the request along.
+        self.cancels.insert(cancel_id, request);
         self.roll_back(id, now, effects);
-        // Rollback is synchronous here: the releases are registered (and retried) and the
-        // order is `cancelled` now, so the request is done.
+        // An order evicted at once has ended cancelled: rollback always ends it so.
         let cancelled = self
             .orders
             .get(&id)
-            .is_some_and(|order| order.state == OrderState::Cancelled);
+            .is_none_or(|order| order.state == OrderState::Cancelled);
         let event = if cancelled {
             TaskEvent::Finish
         } else {
             TaskEvent::Abort
         };
-        if request.advance(event, now, &mut self.illegal) {
+        if let Some(request) = self.cancels.get_mut(&cancel_id)
+            && request.advance(event, now, &mut self.illegal)
+        {
             effects.publish(EventKind::StateChange, subject, now);
         }
-        self.cancels.insert(cancel_id, request);
+        answer
     }
 
     /// assessingCancellation → pendingCancellation → cancelled, undoing the order's work.

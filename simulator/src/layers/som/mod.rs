@@ -231,3 +231,17 @@ pub struct SomLayer {
 
 mod cancel;
 mod machine;
+
+impl crate::layers::common::ManagedOrder for ServiceOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}
