@@ -60,9 +60,11 @@ pub struct Characteristic {
     pub value: serde_json::Value,
 }
 
-/// How long a compensation (release, deactivation) waits before attempt `attempt` (1-based):
-/// nothing for the first, then the element timeout doubled each time (capped at 64 times
-/// it), so that retries outlast a short outage or reboot instead of failing in a burst.
+/// How long a compensation (release, deactivation) that was refused because its element is
+/// down, or got no answer, waits before attempt `attempt` (1-based): nothing for the first,
+/// then the element timeout doubled each time (capped at 64 times it), so that retries outlast
+/// a short outage, reboot or silence instead of failing in a burst. Other failures are
+/// retried at once.
 pub fn retry_backoff(element_timeout: std::time::Duration, attempt: u32) -> std::time::Duration {
     match attempt {
         0 | 1 => std::time::Duration::ZERO,

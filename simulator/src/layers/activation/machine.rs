@@ -148,6 +148,19 @@ impl ActivationLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        self.step_after(id, step, attempt, std::time::Duration::ZERO, now, effects);
+    }
+
+    /// Sends the element call of `step`, `delay` from now (a retry after its backoff).
+    fn step_after(
+        &mut self,
+        id: ActivationId,
+        step: Step,
+        attempt: u32,
+        delay: std::time::Duration,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         let Some(service) = self.services.get_mut(&id) else {
             return;
         };
@@ -184,8 +197,7 @@ impl ActivationLayer {
             reply_to: LayerId::Activation,
             operation,
         };
-        // A retried deactivation waits out its backoff first (an outage may be ending).
-        let at = now.after(retry_backoff(self.element_timeout, attempt));
+        let at = now.after(delay);
         effects.send_at(at, Message::Network(NetworkInput::Request(request)));
         let timeout = Message::Activation(ActivationInput::OperationTimeout(operation_id));
         effects.send_at(at.after(self.element_timeout), timeout);
@@ -210,7 +222,11 @@ impl ActivationLayer {
             (Step::Configure | Step::Activate, Err(error)) => {
                 self.fail(pending.service, error.message, now, effects)
             }
-            (Step::Deactivate, Err(_)) => self.retry_deactivate(pending, now, effects),
+            (Step::Deactivate, Err(error)) => {
+                // An element that says it is down is given time to come back.
+                let down = error.kind == crate::network::ElementErrorKind::ElementDown;
+                self.retry_deactivate(pending, down, now, effects)
+            }
         }
     }
 
@@ -226,22 +242,30 @@ impl ActivationLayer {
                 let reason = "element did not answer in time".to_string();
                 self.fail(pending.service, reason, now, effects);
             }
-            Step::Deactivate => self.retry_deactivate(pending, now, effects),
+            // No answer: the element may be down or overloaded; give it time.
+            Step::Deactivate => self.retry_deactivate(pending, true, now, effects),
         }
     }
 
-    fn retry_deactivate(&mut self, pending: PendingStep, now: Time, effects: &mut Effects) {
+    fn retry_deactivate(
+        &mut self,
+        pending: PendingStep,
+        back_off: bool,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         if pending.attempt >= DEACTIVATE_ATTEMPTS_MAX {
             self.compensation_failures += 1;
             return;
         }
-        self.step(
-            pending.service,
-            Step::Deactivate,
-            pending.attempt + 1,
-            now,
-            effects,
-        );
+        let attempt = pending.attempt + 1;
+        let delay = if back_off {
+            retry_backoff(self.element_timeout, attempt)
+        } else {
+            std::time::Duration::ZERO
+        };
+        let service = pending.service;
+        self.step_after(service, Step::Deactivate, attempt, delay, now, effects);
     }
 
     /// Configure or activate failed: report the error, then deactivate what may have been

@@ -23,7 +23,7 @@ use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_order, patch_order,
-    transition,
+    retry_backoff, transition,
 };
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
@@ -32,8 +32,8 @@ use crate::layers::{
     SimRng, Subject,
 };
 use crate::network::{
-    AllocationRequest, ElementOperation, ElementOutcome, ElementReply, ElementRequest,
-    NetworkInput, ResourceValue,
+    AllocationRequest, ElementErrorKind, ElementOperation, ElementOutcome, ElementReply,
+    ElementRequest, NetworkInput, ResourceValue,
 };
 
 impl RomLayer {
@@ -403,7 +403,8 @@ impl RomLayer {
             );
         }
         for (allocation, resource, index) in releases {
-            self.release(allocation, resource, 1, Some((id, index)), now, effects);
+            let item = Some((id, index));
+            self.release(allocation, resource, 1, item, Duration::ZERO, now, effects);
         }
     }
 
@@ -433,9 +434,16 @@ impl RomLayer {
                     attempt,
                     item,
                 },
-                Err(_),
+                Err(error),
             ) => {
-                self.release(allocation, resource, attempt + 1, item, now, effects);
+                // An element that says it is down is given time to come back; other
+                // failures are retried at once.
+                let delay = if error.kind == ElementErrorKind::ElementDown {
+                    retry_backoff(self.element_timeout, attempt + 1)
+                } else {
+                    Duration::ZERO
+                };
+                self.release(allocation, resource, attempt + 1, item, delay, now, effects);
             }
         }
     }
@@ -450,7 +458,9 @@ impl RomLayer {
                 attempt,
                 item,
             }) => {
-                self.release(allocation, resource, attempt + 1, item, now, effects);
+                // No answer: the element may be down or overloaded; give it time.
+                let delay = retry_backoff(self.element_timeout, attempt + 1);
+                self.release(allocation, resource, attempt + 1, item, delay, now, effects);
             }
         }
     }
@@ -486,7 +496,15 @@ impl RomLayer {
         if order.state.is_terminal() {
             // The order ended while this call was in flight: give it straight back.
             let allocation = item.allocation;
-            self.release(allocation, Some(resource), 1, None, now, effects);
+            self.release(
+                allocation,
+                Some(resource),
+                1,
+                None,
+                Duration::ZERO,
+                now,
+                effects,
+            );
             return;
         }
         self.allocate_next(id, now, effects);

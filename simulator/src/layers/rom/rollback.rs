@@ -3,6 +3,8 @@
 //! release is retried until the network confirms it, and one that never succeeds is counted
 //! for the audit.
 
+use std::time::Duration;
+
 use super::{CancelResourceOrder, PendingOperation, ResourceOrderRef, RomLayer};
 use crate::domain::ids::{
     AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
@@ -10,7 +12,7 @@ use crate::domain::ids::{
 use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
-use crate::layers::common::{Action, retry_backoff, transition};
+use crate::layers::common::{Action, transition};
 use crate::layers::inventory::{InventoryInput, ResourceStatus};
 use crate::layers::{
     Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
@@ -75,18 +77,20 @@ impl RomLayer {
             );
         }
         for (allocation, resource) in releases {
-            self.release(allocation, resource, 1, None, now, effects);
+            self.release(allocation, resource, 1, None, Duration::ZERO, now, effects);
         }
     }
 
-    /// Sends (or resends) a release of `allocation`; gives up after the last attempt. `item`
-    /// is the delete item it carries out, if any.
+    /// Sends (or resends, `delay` from now) a release of `allocation`; gives up after the last
+    /// attempt. `item` is the delete item it carries out, if any.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn release(
         &mut self,
         allocation: AllocationId,
         resource: Option<ResourceId>,
         attempt: u32,
         item: Option<(ResourceOrderId, usize)>,
+        delay: std::time::Duration,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -107,7 +111,7 @@ impl RomLayer {
                 item,
             },
         );
-        let at = now.after(retry_backoff(self.element_timeout, attempt));
+        let at = now.after(delay);
         self.call_network_at(
             operation,
             ElementOperation::Release { allocation },
