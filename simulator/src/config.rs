@@ -306,6 +306,21 @@ pub struct ChainConfig {
     pub pending_resume_ms: u64,
     /// Liveness bound: with faults healed, every order should be terminal within this.
     pub liveness_bound_ms: u64,
+    /// How a layer reaches the next one: in-process inboxes or TMF REST and hub callbacks.
+    #[serde(default)]
+    pub transport: ChainTransport,
+}
+
+/// How messages between layers travel (see `runtime::transport`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainTransport {
+    /// Each layer's bounded inbox in this process.
+    #[default]
+    InProcess,
+    /// Each layer calls the next layer's TMF REST API over loopback and hears back through
+    /// the hub subscriptions it registered.
+    Http,
 }
 
 impl Default for ChainConfig {
@@ -319,6 +334,7 @@ impl Default for ChainConfig {
             pending_probability: 0.0,
             pending_resume_ms: 1_000,
             liveness_bound_ms: 60_000,
+            transport: ChainTransport::InProcess,
         }
     }
 }

@@ -1,0 +1,150 @@
+//! The HTTP transport with every layer in one process (`--role all`): each layer calls the
+//! next one's TMF API over loopback and hears back through the hub subscriptions the process
+//! registered on itself. Orders of every offering complete, the transport reports no failed
+//! call, and `/admin/audit` is clean.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::routing::post;
+use serde_json::{Value, json};
+use simulator::config::{ChainTransport, SimConfig};
+use simulator::http::Server;
+use tokio::sync::mpsc;
+
+const ORDERS: usize = 30;
+const API: &str = "/tmf-api/productOrderingManagement/v4";
+
+fn order_body(index: usize) -> Value {
+    let offering = ["fibre-broadband", "dsl-broadband", "voip"][index % 3];
+    let mut items = vec![json!({
+        "id": "1", "action": "add",
+        "productOffering": {"id": offering},
+        "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}
+    })];
+    if index.is_multiple_of(6) {
+        items.push(json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}));
+    }
+    json!({"externalId": format!("transport-{index}"), "productOrderItem": items})
+}
+
+/// A listener on 127.0.0.1:0 forwarding (order id, state) of every product order event.
+async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/listener",
+        post(move |Json(event): Json<Value>| {
+            let sender = sender.clone();
+            async move {
+                let order = &event["event"]["productOrder"];
+                if let (Some(id), Some(state)) = (order["id"].as_str(), order["state"].as_str()) {
+                    let _ = sender.send((id.to_string(), state.to_string()));
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind listener");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/listener"), receiver)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
+    let mut config = SimConfig {
+        seed: 7,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.default.latency =
+        simulator::network::profile::Latency::Uniform { min_ms: 0.5, max_ms: 2.0 };
+    config.profiles.default.failure_probability = 0.0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+
+    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for index in 0..ORDERS {
+        let response = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 201, "order {index}");
+        let order: Value = response.json().await.expect("json");
+        final_states.insert(order["id"].as_str().expect("id").to_string(), None);
+    }
+    let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
+    let mut open = ORDERS;
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while open > 0 {
+            let (id, state) = events.recv().await.expect("listener alive");
+            if terminal.contains(&state.as_str())
+                && let Some(slot) = final_states.get_mut(&id)
+                && slot.is_none()
+            {
+                *slot = Some(state);
+                open -= 1;
+            }
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{open} orders never ended: {final_states:?}");
+    assert!(
+        final_states
+            .values()
+            .all(|state| state.as_deref() == Some("completed")),
+        "{final_states:?}"
+    );
+
+    // The work really went over HTTP: calls were made, reports went through the hub.
+    let stats: Value = client
+        .get(format!("{base}/transport/v1/stats"))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["failed"], 0, "{stats}");
+    assert!(stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4, "{stats}");
+    assert!(stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64 * 3, "{stats}");
+
+    let audit = loop {
+        let quiet = server.chain.stats().timers_pending == 0
+            && server.chain.inboxes_empty()
+            && server.chain.transport_stats().is_some_and(|s| s.queued == 0);
+        if quiet {
+            break client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    server.shutdown().await.expect("shutdown");
+}
