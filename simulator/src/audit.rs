@@ -8,7 +8,9 @@
 //! by a failed or cancelled order or by nothing), `ghost_resource` (the inventory says in use,
 //! the network says free), `illegal_transition` (refused by a layer or an impossible step in a
 //! recorded history), `parent_child_disagreement`, `liveness` (non-terminal longer than the
-//! bound), `compensation_failure` (a release or deactivation that never succeeded).
+//! bound), `compensation_failure` (a release or deactivation that never succeeded),
+//! `cancel_applied_once` (one cancel request per order, each ended and agreeing with its
+//! order, and every allocation of a cancelled resource order released exactly once).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,11 +18,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::domain::ids::AllocationId;
-use crate::domain::state::{Machine, OrderEvent, OrderState, order_next};
+use crate::domain::state::{Machine, OrderEvent, OrderState, TaskState, order_next};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationLayer;
 use crate::layers::com::ComLayer;
-use crate::layers::common::History;
+use crate::layers::common::{Action, History};
 use crate::layers::inventory::{InventoryLayer, ResourceStatus};
 use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
@@ -115,6 +117,7 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
         check_parents(input),
         check_liveness(input),
         check_compensation(input),
+        check_cancels(input),
     ];
     let (leaks, ghosts, doubles) = check_resources(input);
     findings.splice(0..0, [doubles, leaks, ghosts]);
@@ -189,6 +192,14 @@ fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
         .orders
         .values()
         .filter(|order| matches!(order.state, OrderState::Failed | OrderState::Cancelled))
+        // A failed modify or delete names resources that stay in service; only what an add
+        // order allocated must be given back when it fails or is cancelled.
+        .filter(|order| {
+            order
+                .items
+                .first()
+                .is_some_and(|item| item.action == Action::Add)
+        })
         .flat_map(|order| {
             order
                 .items
@@ -389,4 +400,114 @@ fn check_compensation(input: &AuditInput<'_>) -> Finding {
         finding.add(|| "a deactivation failed every attempt".to_string());
     }
     finding
+}
+
+/// Each cancel applied its side effects once and a duplicate changed nothing: at most one
+/// cancel request per order at each layer; every request terminal, `done` exactly when its
+/// order is `cancelled`; every allocation of a cancelled `add` resource order released once
+/// (never twice anywhere).
+fn check_cancels(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("cancel_applied_once");
+    let com = input.com.cancels.values().map(|request| {
+        let order = input
+            .com
+            .orders
+            .get(&request.order)
+            .map(|order| order.state);
+        (request.order.to_string(), request.state, order)
+    });
+    let som = input.som.cancels.values().map(|request| {
+        let order = input
+            .som
+            .orders
+            .get(&request.order)
+            .map(|order| order.state);
+        (request.order.to_string(), request.state, order)
+    });
+    let rom = input.rom.cancels.values().map(|request| {
+        let order = input
+            .rom
+            .orders
+            .get(&request.order)
+            .map(|order| order.state);
+        (request.order.to_string(), request.state, order)
+    });
+    for requests in [com.collect::<Vec<_>>(), som.collect(), rom.collect()] {
+        check_requests(&requests, &mut finding);
+    }
+    for order in input.com.orders.values() {
+        let request = order.cancellation.and_then(|id| input.com.cancels.get(&id));
+        if order.state == OrderState::Cancelled
+            && request.is_none_or(|r| r.state != TaskState::Done)
+        {
+            finding.add(|| {
+                format!(
+                    "{} is cancelled but its cancel request is not done",
+                    order.id
+                )
+            });
+        }
+    }
+    check_releases(input, &mut finding);
+    finding
+}
+
+/// (order, request state, order state if retained) of one layer's cancel requests.
+fn check_requests(requests: &[(String, TaskState, Option<OrderState>)], finding: &mut Finding) {
+    let mut per_order: BTreeMap<&str, u32> = BTreeMap::new();
+    for (order, state, order_state) in requests {
+        let count = per_order.entry(order).or_default();
+        *count += 1;
+        if *count == 2 {
+            finding.add(|| format!("{order} has more than one cancel request"));
+        }
+        let cancelled = *order_state == Some(OrderState::Cancelled);
+        let agrees = match state {
+            TaskState::Done => cancelled || order_state.is_none(),
+            TaskState::TerminatedWithError => !cancelled,
+            _ => false,
+        };
+        if !agrees {
+            finding.add(|| {
+                format!(
+                    "the cancel request of {order} is {state:?} while the order is {}",
+                    order_state.map_or("gone", OrderState::as_str)
+                )
+            });
+        }
+    }
+}
+
+/// Every allocation of a cancelled `add` resource order released exactly once; none twice.
+fn check_releases(input: &AuditInput<'_>, finding: &mut Finding) {
+    for (allocation, count) in &input.rom.releases {
+        if *count > 1 {
+            finding.add(|| format!("{allocation} was released {count} times"));
+        }
+    }
+    let cancelled = input.rom.orders.values().filter(|order| {
+        order.state == OrderState::Cancelled
+            && order
+                .items
+                .first()
+                .is_some_and(|item| item.action == Action::Add)
+    });
+    for order in cancelled {
+        for item in order.items.iter().filter(|item| item.value.is_some()) {
+            let count = input
+                .rom
+                .releases
+                .get(&item.allocation)
+                .copied()
+                .unwrap_or(0);
+            if count != 1 {
+                finding.add(|| {
+                    format!(
+                        "{} of cancelled {} was released {count} times",
+                        item.allocation, order.id
+                    )
+                });
+            }
+        }
+    }
 }

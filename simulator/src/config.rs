@@ -306,6 +306,9 @@ pub struct ChainConfig {
     pub pending_resume_ms: u64,
     /// Liveness bound: with faults healed, every order should be terminal within this.
     pub liveness_bound_ms: u64,
+    /// Sync mode: how long a layer waits for the layer below to finish an order before it
+    /// gives up, fails its own order and compensates whatever the layer below still does.
+    pub call_timeout_ms: u64,
     /// How a layer reaches the next one: in-process inboxes or TMF REST and hub callbacks.
     #[serde(default)]
     pub transport: ChainTransport,
@@ -334,6 +337,7 @@ impl Default for ChainConfig {
             pending_probability: 0.0,
             pending_resume_ms: 1_000,
             liveness_bound_ms: 60_000,
+            call_timeout_ms: 10_000,
             transport: ChainTransport::InProcess,
         }
     }

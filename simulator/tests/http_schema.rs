@@ -94,6 +94,8 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         service_order: Some(ServiceOrderId(5)),
         cancellation: None,
         compensating: false,
+        reply: None,
+        abandoned: false,
     }
 }
 

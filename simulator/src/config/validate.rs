@@ -83,6 +83,7 @@ fn chain(chain: &ChainConfig) -> Checked {
         format!("held_probability + pending_probability is {both}, more than 1")
     })?;
     duration_ms("chain.liveness_bound_ms", chain.liveness_bound_ms, 1)?;
+    duration_ms("chain.call_timeout_ms", chain.call_timeout_ms, 1)?;
     require(
         chain.liveness_bound_ms > chain.element_timeout_ms,
         "chain.liveness_bound_ms",

@@ -166,6 +166,73 @@ impl IllegalLog {
     }
 }
 
+/// A layer's worker slots. In sync mode an order holds one for its whole downstream call
+/// (from start until it is terminal); orders that find every slot busy wait, first come first
+/// served, in a queue bounded by the layer's open-order limit.
+#[derive(Clone, Debug)]
+pub struct WorkerPool<K> {
+    capacity: usize,
+    busy: std::collections::BTreeSet<K>,
+    waiting: VecDeque<K>,
+    /// How many acquisitions had to wait.
+    pub waited: u64,
+}
+
+impl<K: Ord + Copy> WorkerPool<K> {
+    /// A pool of `capacity` slots (at least 1).
+    pub fn new(capacity: usize) -> WorkerPool<K> {
+        WorkerPool {
+            capacity: capacity.max(1),
+            busy: Default::default(),
+            waiting: VecDeque::new(),
+            waited: 0,
+        }
+    }
+
+    /// Takes a slot for `key`; false when all are busy, and `key` then waits its turn.
+    pub fn acquire(&mut self, key: K) -> bool {
+        if self.busy.contains(&key) {
+            return true;
+        }
+        if self.busy.len() < self.capacity {
+            self.busy.insert(key);
+            return true;
+        }
+        if !self.waiting.contains(&key) {
+            self.waiting.push_back(key);
+            self.waited += 1;
+        }
+        false
+    }
+
+    /// Frees `key`'s slot (or its place in the queue); returns the waiting key that now
+    /// holds the slot, if any.
+    pub fn release(&mut self, key: K) -> Option<K> {
+        self.waiting.retain(|waiting| *waiting != key);
+        if !self.busy.remove(&key) {
+            return None;
+        }
+        let next = self.waiting.pop_front()?;
+        self.busy.insert(next);
+        Some(next)
+    }
+
+    /// Slots in use.
+    pub fn busy(&self) -> usize {
+        self.busy.len()
+    }
+
+    /// Keys waiting for a slot.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
 /// Keeps at most `max` terminal entities: when one more ends, the oldest terminal one is
 /// evicted (the caller removes it from its store and counts it).
 #[derive(Clone, Debug)]

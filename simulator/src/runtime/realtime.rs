@@ -38,7 +38,15 @@ use crate::runtime::{EventSink, Snapshot, WallClock};
 const BATCH_MAX: usize = 128;
 
 /// How long a caller waits for a layer's reply before giving up.
+/// In sync mode the reply comes when the chain finished, so the wait grows with the call
+/// timeout (an order may also queue for a worker slot first).
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn reply_timeout(config: &SimConfig) -> Duration {
+    REPLY_TIMEOUT.max(Duration::from_millis(
+        config.chain.call_timeout_ms.saturating_mul(3),
+    ))
+}
 
 /// A running chain; cheap to clone. Dropping the last clone stops its tasks.
 #[derive(Clone)]
@@ -231,6 +239,7 @@ impl Chain {
         let som = Arc::new(Mutex::new(SomLayer::new(
             catalog.clone(),
             topology.clone(),
+            &chain,
             limits.clone(),
         )));
         let rom = Arc::new(Mutex::new(RomLayer::new(&chain, limits.clone())));
@@ -361,7 +370,7 @@ impl Chain {
                 "the layer's inbox is full; retry later",
             ));
         }
-        match tokio::time::timeout(REPLY_TIMEOUT, receiver).await {
+        match tokio::time::timeout(reply_timeout(&self.inner.config), receiver).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(_)) | Err(_) => {
                 lock(&router.replies).remove(&token.0);

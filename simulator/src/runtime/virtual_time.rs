@@ -101,7 +101,7 @@ impl VirtualChain {
                 chain.clone(),
                 limits.clone(),
             ),
-            som: SomLayer::new(catalog, topology, limits.clone()),
+            som: SomLayer::new(catalog, topology, &chain, limits.clone()),
             rom: RomLayer::new(&chain, limits.clone()),
             activation: ActivationLayer::new(&chain, &limits),
             network,

@@ -88,7 +88,7 @@ impl ComLayer {
             }
             return Ok(());
         }
-        if item.offering != product.offering {
+        if !item.offering.is_empty() && item.offering != product.offering {
             let sellable = self
                 .catalog
                 .offerings
@@ -405,32 +405,11 @@ impl ComLayer {
             return;
         }
         // The service order finished before the cancel reached SOM: undo what it built.
-        let built = summary
-            .items
-            .iter()
-            .filter(|child| child.state == OrderState::Completed && child.action == Action::Add);
-        let items: Vec<ServiceOrderItemCreate> = built
-            .filter_map(|child| {
-                Some(ServiceOrderItemCreate {
-                    id: format!("{}.undo", child.id),
-                    action: Action::Delete,
-                    service_specification: child.specification.clone(),
-                    service: Some(child.service?),
-                    parent_item: Some(child.parent_item.clone()),
-                    characteristics: Vec::new(),
-                })
-            })
-            .collect();
-        if items.is_empty() {
+        let Some(request) = undo_request(&summary) else {
             self.finish_cancel(summary.parent, now, effects);
             return;
-        }
-        order.compensating = true;
-        let request = ServiceOrderCreate {
-            external_id: Some(format!("{}/undo", summary.parent)),
-            parent: Some(summary.parent),
-            items,
         };
+        order.compensating = true;
         effects.send(
             now,
             Message::Som(SomInput::Create {
@@ -505,6 +484,31 @@ impl ComLayer {
             Err(refused) => self.illegal.record(refused),
         }
     }
+}
+
+/// A service order deleting every CFS that `summary`'s `add` items built, if any.
+pub(super) fn undo_request(summary: &ServiceOrderSummary) -> Option<ServiceOrderCreate> {
+    let built = summary
+        .items
+        .iter()
+        .filter(|child| child.state == OrderState::Completed && child.action == Action::Add);
+    let items: Vec<ServiceOrderItemCreate> = built
+        .filter_map(|child| {
+            Some(ServiceOrderItemCreate {
+                id: format!("{}.undo", child.id),
+                action: Action::Delete,
+                service_specification: child.specification.clone(),
+                service: Some(child.service?),
+                parent_item: Some(child.parent_item.clone()),
+                characteristics: Vec::new(),
+            })
+        })
+        .collect();
+    (!items.is_empty()).then(|| ServiceOrderCreate {
+        external_id: Some(format!("{}/undo", summary.parent)),
+        parent: Some(summary.parent),
+        items,
+    })
 }
 
 /// `base` with every characteristic of `changes` replacing the one of the same name.

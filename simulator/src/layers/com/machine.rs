@@ -10,15 +10,15 @@ use super::{
     ComInput, ComLayer, ComWake, ProductOrder, ProductOrderCreate, ProductOrderItem,
     ServiceOrderSummary,
 };
-use crate::config::{ChainConfig, Limits};
+use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::Catalog;
 use crate::domain::decompose::services_for_offering;
 use crate::domain::ids::ProductOrderId;
 use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::common::{
-    Action, Characteristic, History, IllegalLog, OrderPatch, Retention, characteristic_text,
-    transition,
+    Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    characteristic_text, transition,
 };
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
@@ -35,6 +35,7 @@ impl ComLayer {
         chain: ChainConfig,
         limits: Limits,
     ) -> ComLayer {
+        let chain_workers = chain.workers;
         ComLayer {
             orders: Default::default(),
             cancels: Default::default(),
@@ -48,6 +49,7 @@ impl ComLayer {
             chain,
             limits,
             products: Default::default(),
+            workers: WorkerPool::new(usize::try_from(chain_workers).unwrap_or(usize::MAX)),
         }
     }
 }
@@ -75,6 +77,7 @@ impl Layer for ComLayer {
             }
             ComInput::Wake(ComWake::Start(id)) => self.start(id, now, rng, effects),
             ComInput::Wake(ComWake::Resume(id)) => self.resume(id, now, effects),
+            ComInput::Wake(ComWake::CallTimeout(id)) => self.call_timeout(id, now, effects),
         }
     }
 }
@@ -99,7 +102,11 @@ impl ComLayer {
             .map(|item| ProductOrderItem {
                 id: item.id,
                 action: item.action,
-                offering: item.offering,
+                // A change item may omit productOffering: it then keeps the product's.
+                offering: match item.product.and_then(|id| self.products.get(&id)) {
+                    Some(live) if item.offering.is_empty() => live.offering.clone(),
+                    _ => item.offering,
+                },
                 product: item.product,
                 characteristics: item.characteristics,
                 state: OrderState::Acknowledged,
@@ -129,8 +136,16 @@ impl ComLayer {
             service_order: None,
             cancellation: None,
             compensating: false,
+            reply: None,
+            abandoned: false,
         };
-        effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
+        let mut order = order;
+        if self.chain.mode == ChainMode::Sync {
+            // The caller waits until the whole chain has finished with the order.
+            order.reply = Some(reply);
+        } else {
+            effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
+        }
         self.orders.insert(id, order);
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ProductOrder(id), now);
@@ -208,6 +223,9 @@ impl ComLayer {
         };
         if order.state != OrderState::Acknowledged {
             return;
+        }
+        if chain.mode == ChainMode::Sync && !self.workers.acquire(id) {
+            return; // Started again when a worker slot frees.
         }
         let (event, resume_ms) = if chain.held_probability > 0.0
             && rng.random::<f64>() < chain.held_probability
@@ -307,6 +325,10 @@ impl ComLayer {
             parent: Some(id),
             items: service_items,
         };
+        if self.chain.mode == ChainMode::Sync {
+            let at = now.after(std::time::Duration::from_millis(self.chain.call_timeout_ms));
+            effects.send_at(at, Message::Com(ComInput::Wake(ComWake::CallTimeout(id))));
+        }
         effects.send(
             now,
             Message::Som(SomInput::Create {
@@ -327,6 +349,10 @@ impl ComLayer {
         };
         if order.service_order.is_none() {
             order.service_order = Some(summary.id);
+        }
+        if order.abandoned && summary.state.is_terminal() {
+            self.abandoned_outcome(summary, now, effects);
+            return;
         }
         if !summary.state.is_terminal() || order.state.is_terminal() {
             return;
@@ -435,6 +461,12 @@ impl ComLayer {
             }
         }
         effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
+        if let Some(token) = order.reply.take() {
+            effects.reply(token, Reply::ProductOrder(Box::new(order.clone())));
+        }
+        if let Some(next) = self.workers.release(id) {
+            effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(next))));
+        }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
         }

@@ -17,7 +17,7 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::network::Topology;
 
@@ -49,6 +49,11 @@ pub struct ProductOrder {
     /// Whether a compensating service order is undoing what the order built (its cancel came
     /// after the service order had already finished).
     pub compensating: bool,
+    /// Sync mode: the caller waiting for the order's end (the HTTP request).
+    pub reply: Option<ReplyToken>,
+    /// Sync mode: COM gave up waiting for the service order (call timeout); whatever it still
+    /// builds is compensated when it ends.
+    pub abandoned: bool,
 }
 
 /// A TMF622 product order item.
@@ -177,6 +182,8 @@ pub enum ComWake {
     Start(ProductOrderId),
     /// Resume a held or pending order.
     Resume(ProductOrderId),
+    /// Sync mode: the service order did not finish within the call timeout.
+    CallTimeout(ProductOrderId),
 }
 
 /// The product order layer.
@@ -204,6 +211,8 @@ pub struct ComLayer {
     pub chain: ChainConfig,
     /// Bounds.
     pub limits: Limits,
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub workers: WorkerPool<ProductOrderId>,
     /// Products in service, as COM built them (bounded by the network's capacity).
     pub products: BTreeMap<ProductId, LiveProduct>,
 }
@@ -227,3 +236,4 @@ pub struct LiveProduct {
 
 mod lifecycle;
 mod machine;
+mod sync;

@@ -13,13 +13,15 @@ use super::{
     ActivationSummary, HeldResource, LiveResource, PendingOperation, ResourceOrder,
     ResourceOrderCreate, ResourceOrderItem, RomInput, RomLayer,
 };
-use crate::config::{ChainConfig, Limits};
+use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
-use crate::layers::common::{Action, History, IllegalLog, OrderPatch, Retention, transition};
+use crate::layers::common::{
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, transition,
+};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
@@ -40,6 +42,8 @@ impl RomLayer {
             live: Default::default(),
             cancels: Default::default(),
             by_parent: Default::default(),
+            activated: Default::default(),
+            releases: Default::default(),
             illegal: IllegalLog::default(),
             retention: Retention::new(limits.retained_orders_max),
             next_order: 1,
@@ -47,6 +51,9 @@ impl RomLayer {
             open: 0,
             compensation_failures: 0,
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            mode: chain.mode,
+            call_timeout: Duration::from_millis(chain.call_timeout_ms),
+            workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
         }
     }
@@ -81,6 +88,8 @@ impl Layer for RomLayer {
                 order,
                 reason,
             } => self.cancel(reply, order, reason, now, effects),
+            RomInput::Start(order) => self.start(order, now, effects),
+            RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
         }
     }
 }
@@ -202,6 +211,12 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state != OrderState::Acknowledged {
+            return;
+        }
+        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
+            return; // Started again when a worker slot frees.
+        }
         if transition(
             Machine::ResourceOrder,
             &mut order.state,
@@ -289,6 +304,10 @@ impl RomLayer {
         let Some(order) = self.orders.get(&id) else {
             return;
         };
+        if self.mode == ChainMode::Sync {
+            let timeout = Message::Rom(RomInput::ActivationTimeout(id));
+            effects.send_at(now.after(self.call_timeout), timeout);
+        }
         for service in distinct_services(order) {
             let parts = order.items.iter().filter(|item| item.service == service);
             let resources = parts.clone().filter_map(|item| item.value).collect();
@@ -383,9 +402,15 @@ impl RomLayer {
                 self.allocated(order, item, value, now, effects);
             }
             (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
-            (PendingOperation::Release { resource, item, .. }, Ok(_)) => {
-                self.released(resource, item, now, effects)
-            }
+            (
+                PendingOperation::Release {
+                    allocation,
+                    resource,
+                    item,
+                    ..
+                },
+                Ok(_),
+            ) => self.released(allocation, resource, item, now, effects),
             (
                 PendingOperation::Release {
                     allocation,
@@ -485,7 +510,8 @@ impl RomLayer {
         }
     }
 
-    /// Completes the order's items (those of `service`, or all), then settles the order.
+    /// Records that `service` (or every RFS, when `None`) is done; once every RFS of the order
+    /// is, completes all its items and settles the order.
     pub(super) fn complete_items(
         &mut self,
         id: ResourceOrderId,
@@ -496,11 +522,18 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        for item in order
-            .items
-            .iter_mut()
-            .filter(|item| service.is_none_or(|service| item.service == service))
-        {
+        let activated = self.activated.entry(id).or_default();
+        match service {
+            Some(service) if !activated.contains(&service) => activated.push(service),
+            Some(_) => {}
+            None => *activated = distinct_services(order),
+        }
+        let all = distinct_services(order);
+        if !all.iter().all(|service| activated.contains(service)) {
+            return;
+        }
+        self.activated.remove(&id);
+        for item in order.items.iter_mut() {
             let completed = transition(
                 Machine::ResourceOrderItem,
                 &mut item.state,
@@ -529,6 +562,9 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state.is_terminal() {
+            return;
+        }
         let Some(mut event) = derive_from_items(order.items.iter().map(|item| item.state)) else {
             return;
         };
@@ -550,6 +586,7 @@ impl RomLayer {
         }
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        self.activated.remove(&id);
         effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
         if order.state == OrderState::Completed {
             for item in order.items.iter().filter(|item| item.action == Action::Add) {
@@ -590,8 +627,27 @@ impl RomLayer {
             };
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
         }
+        if let Some(next) = self.workers.release(id) {
+            effects.send(now, Message::Rom(RomInput::Start(next)));
+        }
         if let Some(evicted) = self.retention.terminal(id) {
-            self.orders.remove(&evicted);
+            self.evict(evicted);
+        }
+    }
+
+    /// Forgets a terminal order the retention bound pushed out, and its release counts
+    /// (those of resources still in service stay).
+    fn evict(&mut self, id: ResourceOrderId) {
+        let Some(order) = self.orders.remove(&id) else {
+            return;
+        };
+        for item in &order.items {
+            let in_service = item
+                .resource
+                .is_some_and(|resource| self.live.contains_key(&resource));
+            if !in_service {
+                self.releases.remove(&item.allocation);
+            }
         }
     }
 

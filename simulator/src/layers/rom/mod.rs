@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::Limits;
+use crate::config::{ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
     ActivationId, AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
@@ -19,7 +19,7 @@ use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
@@ -170,6 +170,10 @@ pub enum RomInput {
     ActivationChanged(ActivationSummary),
     /// An element operation's timeout.
     OperationTimeout(OperationId),
+    /// Start an order that waited for a worker slot (sync mode).
+    Start(ResourceOrderId),
+    /// Sync mode: the order's activations did not finish within the call timeout.
+    ActivationTimeout(ResourceOrderId),
     /// POST /cancelResourceOrder (from SOM or a client).
     Cancel {
         /// Who waits for the answer, if anyone.
@@ -242,6 +246,15 @@ pub struct RomLayer {
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
     pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
+    /// For each open order, the RFSs whose activation (or reconfiguration) has succeeded. An
+    /// order's items complete together once every RFS has, so that an order cancelled or
+    /// failed half-way holds no `completed` item whose resources were given back.
+    pub activated: BTreeMap<ResourceOrderId, Vec<ServiceId>>,
+    /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
+    /// must give back each allocation exactly once. Entries leave with the retained orders
+    /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`
+    /// plus the resources in service.
+    pub releases: BTreeMap<AllocationId, u32>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -256,6 +269,12 @@ pub struct RomLayer {
     pub compensation_failures: u64,
     /// How long to wait for an element's reply.
     pub element_timeout: std::time::Duration,
+    /// Sync or async orchestration.
+    pub mode: ChainMode,
+    /// Sync mode: how long an order waits for its activations.
+    pub call_timeout: std::time::Duration,
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub workers: WorkerPool<ResourceOrderId>,
     /// Bounds.
     pub limits: Limits,
 }

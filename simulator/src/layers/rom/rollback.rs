@@ -116,11 +116,13 @@ impl RomLayer {
     /// The network confirmed a release.
     pub(super) fn released(
         &mut self,
+        allocation: AllocationId,
         resource: Option<ResourceId>,
         item: Option<(ResourceOrderId, usize)>,
         now: Time,
         effects: &mut Effects,
     ) {
+        *self.releases.entry(allocation).or_default() += 1;
         if let Some(id) = resource {
             self.live.remove(&id);
             effects.send(
@@ -287,5 +289,24 @@ impl RomLayer {
         }
         self.compensate(id, now, effects);
         self.settle(id, now, effects);
+    }
+}
+
+impl RomLayer {
+    /// Sync mode: the order's activations did not all finish in time; fail and roll back
+    /// (an activation that still completes is terminated when its report arrives).
+    pub(super) fn activation_timeout(
+        &mut self,
+        id: ResourceOrderId,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if self
+            .orders
+            .get(&id)
+            .is_some_and(|order| order.state == OrderState::InProgress)
+        {
+            self.fail(id, now, effects);
+        }
     }
 }

@@ -3,10 +3,12 @@
 //! compensating `delete` resource order) any `add` item whose resource order completed before
 //! the cancel reached it. The order ends `cancelled` when all of that is done.
 
-use super::machine::{UNDO_SUFFIX, held_items, resource_order};
+use super::machine::{UNDO_SUFFIX, held_items, record_services, resource_order};
 use super::{CancelServiceOrder, ServiceOrderRef, SomLayer};
-use crate::domain::ids::{CancelServiceOrderId, ServiceOrderId};
-use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState, task_next};
+use crate::domain::ids::{CancelServiceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::state::{
+    Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState, task_next,
+};
 use crate::domain::time::Time;
 use crate::layers::common::{Action, transition};
 use crate::layers::rom::{HeldResource, ResourceOrderRef, RomInput};
@@ -78,6 +80,7 @@ impl SomLayer {
         self.cancelling.insert(id, cancel_id);
         answer(effects, Reply::CancelServiceOrder(Box::new(request)));
         self.accept_cancel(id, reason, now, effects);
+        self.undo_completed(id, now, effects);
         self.settle(id, now, effects);
     }
 
@@ -133,6 +136,30 @@ impl SomLayer {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// The `add` items that completed before the cancel arrived: their CFSs leave service
+    /// (retired in TMF638) and a compensating resource order deletes what they built.
+    fn undo_completed(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let built: Vec<(String, ServiceId)> = order
+            .items
+            .iter()
+            .filter(|item| item.state == OrderState::Completed && item.action == Action::Add)
+            .filter_map(|item| Some((item.id.clone(), item.service?)))
+            .collect();
+        for (item_id, cfs) in built {
+            let resources = match self.services.remove(&cfs) {
+                Some(live) => {
+                    record_services(cfs, &live, id, ServiceState::Terminated, now, effects);
+                    live.resources
+                }
+                None => Vec::new(),
+            };
+            self.compensate_item(id, item_id, &resources, now, effects);
         }
     }
 
@@ -212,5 +239,50 @@ impl SomLayer {
             request.state = task_next(request.state, event).unwrap_or(request.state);
             request.effective = Some(now);
         }
+    }
+}
+
+impl SomLayer {
+    /// Sync mode: item `item_id`'s resource order did not finish in time. The item fails, ROM
+    /// is asked to cancel, and a completion that still comes is undone (`compensate_item`).
+    pub(super) fn call_timeout(
+        &mut self,
+        id: ServiceOrderId,
+        item_id: &str,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        if order.state != OrderState::InProgress {
+            return;
+        }
+        let Some(item) = order.items.iter_mut().find(|item| item.id == item_id) else {
+            return;
+        };
+        if item.state != OrderState::InProgress {
+            return;
+        }
+        let machine = Machine::ServiceOrderItem;
+        let _ = transition(
+            machine,
+            &mut item.state,
+            &mut item.history,
+            OrderEvent::Fail,
+            now,
+            &mut self.illegal,
+        );
+        let reason = Some("call timeout: the resource order did not finish in time".to_string());
+        let target = ResourceOrderRef::Parent(id, item_id.to_string());
+        effects.send(
+            now,
+            Message::Rom(RomInput::Cancel {
+                reply: None,
+                order: target,
+                reason,
+            }),
+        );
+        self.settle(id, now, effects);
     }
 }

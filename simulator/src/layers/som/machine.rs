@@ -10,7 +10,7 @@ use super::{
     LiveCfs, ResourceOrderSummary, ServiceOrder, ServiceOrderCreate, ServiceOrderItem, SomInput,
     SomLayer,
 };
-use crate::config::Limits;
+use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::{Catalog, ServiceCategory};
 use crate::domain::decompose::{resources_for, supporting_services};
 use crate::domain::ids::{ServiceId, ServiceOrderId};
@@ -18,7 +18,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive
 use crate::domain::time::Time;
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{
-    Action, History, IllegalLog, OrderPatch, Retention, characteristic_text, transition,
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text, transition,
 };
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
@@ -33,8 +33,16 @@ pub(super) const UNDO_SUFFIX: &str = "/undo";
 
 impl SomLayer {
     /// An empty SOM over `catalog` and `topology`.
-    pub fn new(catalog: Arc<Catalog>, topology: Arc<Topology>, limits: Limits) -> SomLayer {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        topology: Arc<Topology>,
+        chain: &ChainConfig,
+        limits: Limits,
+    ) -> SomLayer {
         SomLayer {
+            mode: chain.mode,
+            call_timeout: std::time::Duration::from_millis(chain.call_timeout_ms),
+            workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             orders: Default::default(),
             illegal: IllegalLog::default(),
             retention: Retention::new(limits.retained_orders_max),
@@ -69,6 +77,7 @@ impl Layer for SomLayer {
                 self.resource_order_changed(summary, now, effects)
             }
             SomInput::Wake(id) => self.start(id, now, effects),
+            SomInput::CallTimeout { order, item } => self.call_timeout(order, &item, now, effects),
             SomInput::Cancel {
                 reply,
                 order,
@@ -190,16 +199,21 @@ impl SomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        if order.state != OrderState::Acknowledged
-            || transition(
-                Machine::ServiceOrder,
-                &mut order.state,
-                &mut order.history,
-                OrderEvent::Start,
-                now,
-                &mut self.illegal,
-            )
-            .is_err()
+        if order.state != OrderState::Acknowledged {
+            return;
+        }
+        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
+            return; // Started again when a worker slot frees.
+        }
+        if transition(
+            Machine::ServiceOrder,
+            &mut order.state,
+            &mut order.history,
+            OrderEvent::Start,
+            now,
+            &mut self.illegal,
+        )
+        .is_err()
         {
             return;
         }
@@ -250,13 +264,22 @@ impl SomLayer {
             Action::NoChange => None,
         };
         match request {
-            Some(request) => effects.send(
-                now,
-                Message::Rom(RomInput::Create {
-                    reply: None,
-                    order: request,
-                }),
-            ),
+            Some(request) => {
+                if self.mode == ChainMode::Sync {
+                    let timeout = SomInput::CallTimeout {
+                        order: id,
+                        item: item.id.clone(),
+                    };
+                    effects.send_at(now.after(self.call_timeout), Message::Som(timeout));
+                }
+                effects.send(
+                    now,
+                    Message::Rom(RomInput::Create {
+                        reply: None,
+                        order: request,
+                    }),
+                );
+            }
             None => {
                 let _ = transition(
                     Machine::ServiceOrderItem,
@@ -291,6 +314,13 @@ impl SomLayer {
             return;
         };
         item.resource_order = Some(summary.id);
+        let abandoned = item.state == OrderState::Failed && item.action == Action::Add;
+        if abandoned && summary.state == OrderState::Completed && !item.compensated {
+            // Sync mode: the resource order completed after this item gave up waiting.
+            let item_id = item.id.clone();
+            self.compensate_item(*order_id, item_id, &summary.resources, now, effects);
+            return;
+        }
         if !summary.state.is_terminal() || item.state.is_terminal() {
             return;
         }
@@ -318,6 +348,7 @@ impl SomLayer {
                 summary.resources.iter().map(|held| held.resource).collect();
             let applied = (item.action, item.service, item.characteristics.clone());
             let undo = cancelling && item.action == Action::Add;
+            // Built while the order was being cancelled: undone at once, never in service.
             if undo {
                 self.compensate_item(
                     *order_id,
@@ -326,8 +357,9 @@ impl SomLayer {
                     now,
                     effects,
                 );
+            } else {
+                self.apply_completed(*order_id, applied, &summary.resources, now, effects);
             }
-            self.apply_completed(*order_id, applied, &summary.resources, now, effects);
         }
         self.start_deferred_deletes(*order_id, now, effects);
         self.settle(*order_id, now, effects);
@@ -439,6 +471,9 @@ impl SomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
+        if order.state.is_terminal() {
+            return;
+        }
         let event = if order.state == OrderState::PendingCancellation {
             let undone = |item: &ServiceOrderItem| {
                 item.state != OrderState::Completed
@@ -497,6 +532,9 @@ impl SomLayer {
             effects.send(now, Message::Com(ComInput::ServiceOrderChanged(summary)));
         }
         self.finish_cancel(id, now, effects);
+        if let Some(next) = self.workers.release(id) {
+            effects.send(now, Message::Som(SomInput::Wake(next)));
+        }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
         }
@@ -659,7 +697,7 @@ pub(super) fn resource_order(
 }
 
 /// Records the CFS and its RFSs in the TMF638 inventory in `state`.
-fn record_services(
+pub(super) fn record_services(
     cfs: ServiceId,
     live: &LiveCfs,
     order: ServiceOrderId,

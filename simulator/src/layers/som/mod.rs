@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::Limits;
+use crate::config::{ChainMode, Limits};
 use crate::domain::catalog::Catalog;
 use crate::domain::ids::{
     CancelServiceOrderId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
@@ -17,7 +17,7 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention,
+    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::layers::rom::HeldResource;
 use crate::network::Topology;
@@ -148,6 +148,13 @@ pub enum SomInput {
     ResourceOrderChanged(ResourceOrderSummary),
     /// A wake-up SOM scheduled.
     Wake(ServiceOrderId),
+    /// Sync mode: the resource order of item `item` did not finish within the call timeout.
+    CallTimeout {
+        /// The service order.
+        order: ServiceOrderId,
+        /// The item.
+        item: String,
+    },
     /// POST /cancelServiceOrder (from COM or a client).
     Cancel {
         /// Who waits for the answer, if anyone.
@@ -206,6 +213,12 @@ pub struct SomLayer {
     pub topology: Arc<Topology>,
     /// Bounds.
     pub limits: Limits,
+    /// Sync or async orchestration.
+    pub mode: ChainMode,
+    /// Sync mode: how long an item waits for its resource order.
+    pub call_timeout: std::time::Duration,
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
     pub services: BTreeMap<ServiceId, LiveCfs>,
     /// Cancel requests by id.
