@@ -11,9 +11,9 @@ use clap::Parser;
 use std::collections::BTreeMap;
 
 use simulator::config::{ChainTransport, SimConfig};
+use simulator::http::Server;
 use simulator::layers::LayerId;
 use simulator::runtime::transport::Role;
-use simulator::http::Server;
 
 /// In-memory TM Forum order chain (TMF622 → TMF641 → TMF652 → TMF640) over a simulated access
 /// network, served over HTTP.

@@ -60,8 +60,10 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         ..SimConfig::default()
     };
     config.chain.transport = ChainTransport::Http;
-    config.profiles.default.latency =
-        simulator::network::profile::Latency::Uniform { min_ms: 0.5, max_ms: 2.0 };
+    config.profiles.default.latency = simulator::network::profile::Latency::Uniform {
+        min_ms: 0.5,
+        max_ms: 2.0,
+    };
     config.profiles.default.failure_probability = 0.0;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -108,7 +110,10 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         }
     })
     .await;
-    assert!(waited.is_ok(), "{open} orders never ended: {final_states:?}");
+    assert!(
+        waited.is_ok(),
+        "{open} orders never ended: {final_states:?}"
+    );
     assert!(
         final_states
             .values()
@@ -126,13 +131,22 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         .await
         .expect("json");
     assert_eq!(stats["failed"], 0, "{stats}");
-    assert!(stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4, "{stats}");
-    assert!(stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64 * 3, "{stats}");
+    assert!(
+        stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4,
+        "{stats}"
+    );
+    assert!(
+        stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64 * 3,
+        "{stats}"
+    );
 
     let audit = loop {
         let quiet = server.chain.stats().timers_pending == 0
             && server.chain.inboxes_empty()
-            && server.chain.transport_stats().is_some_and(|s| s.queued == 0);
+            && server
+                .chain
+                .transport_stats()
+                .is_some_and(|s| s.queued == 0);
         if quiet {
             break client
                 .get(format!("{base}/admin/audit"))

@@ -92,7 +92,10 @@ fn fibre_order(index: usize) -> Value {
 }
 
 /// A listener on 127.0.0.1:0 forwarding (order id, state) of every product order event.
-async fn start_listener() -> (String, tokio::sync::mpsc::UnboundedReceiver<(String, String)>) {
+async fn start_listener() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
+) {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
     let app = axum::Router::new().route(
         "/listener",
@@ -130,10 +133,7 @@ async fn get(client: &reqwest::Client, url: String) -> Value {
 fn twenty_fibre_orders_complete_across_five_processes() {
     let network = start("network", &[]);
     let activation = start("activation", &[("network", &network)]);
-    let rom = start(
-        "rom",
-        &[("activation", &activation), ("network", &network)],
-    );
+    let rom = start("rom", &[("activation", &activation), ("network", &network)]);
     let som = start("som", &[("rom", &rom)]);
     let com = start("com", &[("som", &som)]);
     let layers = [&com, &som, &rom, &activation, &network];
@@ -192,17 +192,33 @@ fn twenty_fibre_orders_complete_across_five_processes() {
         );
 
         // Each layer's orders live in its own process only.
-        let som_orders = get(&client, format!("http://{}{SERVICE_ORDERING}/serviceOrder", som.address)).await;
-        assert_eq!(som_orders.as_array().map(Vec::len), Some(ORDERS), "{som_orders}");
+        let som_orders = get(
+            &client,
+            format!("http://{}{SERVICE_ORDERING}/serviceOrder", som.address),
+        )
+        .await;
+        assert_eq!(
+            som_orders.as_array().map(Vec::len),
+            Some(ORDERS),
+            "{som_orders}"
+        );
         let com_side = get(&client, format!("{base}{SERVICE_ORDERING}/serviceOrder")).await;
         assert_eq!(com_side.as_array().map(Vec::len), Some(0), "{com_side}");
-        let rom_orders = get(&client, format!("http://{}{RESOURCE_ORDERING}/resourceOrder", rom.address)).await;
+        let rom_orders = get(
+            &client,
+            format!("http://{}{RESOURCE_ORDERING}/resourceOrder", rom.address),
+        )
+        .await;
         let rom_orders = rom_orders.as_array().cloned().unwrap_or_default();
         assert!(rom_orders.len() >= ORDERS, "{rom_orders:?}");
         assert!(rom_orders.iter().all(|order| order["state"] == "completed"));
 
         for layer in layers {
-            let stats = get(&client, format!("http://{}/transport/v1/stats", layer.address)).await;
+            let stats = get(
+                &client,
+                format!("http://{}/transport/v1/stats", layer.address),
+            )
+            .await;
             assert_eq!(stats["failed"], 0, "{}: {stats}", layer.address);
         }
     });

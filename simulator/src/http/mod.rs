@@ -122,11 +122,7 @@ impl Server {
         Ok(server)
     }
 
-    fn serve(
-        listener: tokio::net::TcpListener,
-        chain: Chain,
-        hub: Hub,
-    ) -> anyhow::Result<Server> {
+    fn serve(listener: tokio::net::TcpListener, chain: Chain, hub: Hub) -> anyhow::Result<Server> {
         let local_addr = listener.local_addr()?;
         let router = app(chain.clone(), hub.clone());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();

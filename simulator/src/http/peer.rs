@@ -54,7 +54,10 @@ pub fn routes() -> Router<AppState> {
             &format!("{SERVICE_ORDERING}/cancelServiceOrder"),
             post(cancel_service_order),
         )
-        .route(&format!("{SERVICE_ACTIVATION}/service"), post(create_service))
+        .route(
+            &format!("{SERVICE_ACTIVATION}/service"),
+            post(create_service),
+        )
         .route(
             &format!("{SERVICE_ACTIVATION}/service/{{id}}"),
             patch(patch_service),

@@ -390,7 +390,11 @@ impl Chain {
 
     /// The HTTP transport's counters (`None` in-process).
     pub fn transport_stats(&self) -> Option<TransportStats> {
-        self.inner.router.remote.as_ref().map(|remote| remote.stats())
+        self.inner
+            .router
+            .remote
+            .as_ref()
+            .map(|remote| remote.stats())
     }
 
     /// Remembers where `layer`'s element replies go (HTTP transport; ignored in-process).

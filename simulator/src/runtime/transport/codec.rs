@@ -23,9 +23,7 @@ use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
     ResourceOrderRef, RomInput,
 };
-use crate::layers::som::{
-    ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput,
-};
+use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
 use crate::network::{ElementId, NetworkInput, RegionId};
 
@@ -99,21 +97,38 @@ pub enum Outgoing {
 /// Translates a crossing message; `callback` is this process's base URL (element replies
 /// come back to it). `None` for a message that does not cross.
 pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing> {
-    let call = |to, verb, path: String, body| Some(Outgoing::Call(Call { to, verb, path, body }));
+    let call = |to, verb, path: String, body| {
+        Some(Outgoing::Call(Call {
+            to,
+            verb,
+            path,
+            body,
+        }))
+    };
     let event = |subject, body| {
         let kind = EventKind::StateChange;
-        Some(Outgoing::Event(Event { kind, subject, time: now }, body))
+        Some(Outgoing::Event(
+            Event {
+                kind,
+                subject,
+                time: now,
+            },
+            body,
+        ))
     };
     match message {
-        Message::Com(ComInput::ServiceOrderChanged(summary)) => {
-            event(Subject::ServiceOrder(summary.id), service_order_event(&summary))
-        }
-        Message::Som(SomInput::ResourceOrderChanged(summary)) => {
-            event(Subject::ResourceOrder(summary.id), resource_order_event(&summary))
-        }
-        Message::Rom(RomInput::ActivationChanged(summary)) => {
-            event(Subject::ActivationService(summary.id), activation_event(&summary))
-        }
+        Message::Com(ComInput::ServiceOrderChanged(summary)) => event(
+            Subject::ServiceOrder(summary.id),
+            service_order_event(&summary),
+        ),
+        Message::Som(SomInput::ResourceOrderChanged(summary)) => event(
+            Subject::ResourceOrder(summary.id),
+            resource_order_event(&summary),
+        ),
+        Message::Rom(RomInput::ActivationChanged(summary)) => event(
+            Subject::ActivationService(summary.id),
+            activation_event(&summary),
+        ),
         Message::Som(SomInput::Create { order, .. }) => call(
             LayerId::Som,
             Verb::Post,
@@ -387,7 +402,11 @@ fn parse_resource_item(item: &Value) -> Result<ResourceOrderItemCreate, CodecErr
         .get("@service")
         .ok_or_else(|| error("orderItem.@service is required"))?;
     let resource = match item.get("resource") {
-        Some(resource) => Some(field_id::<ResourceId>(resource, "id", "orderItem.resource.id")?),
+        Some(resource) => Some(field_id::<ResourceId>(
+            resource,
+            "id",
+            "orderItem.resource.id",
+        )?),
         None => None,
     };
     Ok(ResourceOrderItemCreate {
@@ -751,6 +770,8 @@ fn order_state(body: &Value) -> Result<OrderState, CodecError> {
 fn parse_characteristics(body: &Value, key: &str) -> Result<Vec<Characteristic>, CodecError> {
     match body.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| error(format!("{key}: {e}"))),
+        Some(value) => {
+            serde_json::from_value(value.clone()).map_err(|e| error(format!("{key}: {e}")))
+        }
     }
 }

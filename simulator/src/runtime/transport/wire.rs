@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::{ActivationId, AllocationId, OperationId};
 use crate::layers::LayerId;
 use crate::network::{
-    AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation,
-    ElementOutcome, ElementReply, ElementRequest, RegionId, ResourceValue,
+    AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
+    ElementReply, ElementRequest, RegionId, ResourceValue,
 };
 
 /// Path of the operation endpoint.
