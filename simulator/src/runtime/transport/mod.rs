@@ -464,3 +464,6 @@ async fn subscribe(
         reason,
     })
 }
+
+#[cfg(test)]
+mod tests;
