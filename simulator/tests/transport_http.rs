@@ -146,7 +146,7 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
             && server
                 .chain
                 .transport_stats()
-                .is_some_and(|s| s.queued == 0);
+                .is_some_and(|s| s.queued == 0 && s.in_lanes == 0);
         if quiet {
             break client
                 .get(format!("{base}/admin/audit"))
@@ -160,5 +160,115 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// Cancels cross the transport too: COM's cancel reaches SOM as `POST /cancelServiceOrder`
+/// (by product order) and SOM's reaches ROM as `POST /cancelResourceOrder`. Every order
+/// cancelled while its elements are slow ends cancelled, and the audit finds nothing left
+/// allocated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_cross_the_http_transport() {
+    let mut config = SimConfig {
+        seed: 11,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 40.0 };
+    config.profiles.default.failure_probability = 0.0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+
+    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for index in 0..4 {
+        let order: Value = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index * 3))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        let id = order["id"].as_str().expect("id").to_string();
+        // Wait until COM has handed the order to SOM, so the cancel must cross the transport.
+        loop {
+            let (event_id, state) = events.recv().await.expect("listener alive");
+            if event_id == id && state == "inProgress" {
+                break;
+            }
+        }
+        let cancel = json!({"productOrder": {"id": id}, "cancellationReason": "test"});
+        let response = client
+            .post(format!("{base}{API}/cancelProductOrder"))
+            .json(&cancel)
+            .send()
+            .await
+            .expect("cancel");
+        assert_eq!(response.status(), 201, "cancel {id}");
+        final_states.insert(id, None);
+    }
+    let mut open = final_states.len();
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while open > 0 {
+            let (id, state) = events.recv().await.expect("listener alive");
+            if ["cancelled", "completed", "failed"].contains(&state.as_str())
+                && let Some(slot) = final_states.get_mut(&id)
+                && slot.is_none()
+            {
+                *slot = Some(state);
+                open -= 1;
+            }
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "{open} orders never ended: {final_states:?}"
+    );
+    assert!(
+        final_states
+            .values()
+            .all(|state| state.as_deref() == Some("cancelled")),
+        "{final_states:?}"
+    );
+    let audit = loop {
+        let quiet = server.chain.stats().timers_pending == 0
+            && server.chain.inboxes_empty()
+            && server
+                .chain
+                .transport_stats()
+                .is_some_and(|s| s.queued == 0 && s.in_lanes == 0);
+        if quiet {
+            break client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    let stats = server.chain.transport_stats().expect("http transport");
+    assert_eq!(stats.failed, 0, "{stats:?}");
+    let som_cancels = server.chain.som().cancels.len();
+    assert_eq!(som_cancels, 4, "SOM received each cancel over HTTP");
     server.shutdown().await.expect("shutdown");
 }

@@ -63,6 +63,42 @@ pub fn crosses(message: &Message) -> bool {
     }
 }
 
+/// The key that keeps calls about one order in order: a create and a later cancel of the
+/// same order get the same key, so they go down the same sequential lane.
+pub fn order_key(message: &Message) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    match message {
+        Message::Som(SomInput::Create { order, .. }) => order.parent.map(|p| p.0).hash(&mut hasher),
+        Message::Som(SomInput::Cancel { order, .. }) => match order {
+            ServiceOrderRef::Parent(parent) => Some(parent.0).hash(&mut hasher),
+            ServiceOrderRef::Id(id) => id.0.hash(&mut hasher),
+        },
+        Message::Rom(RomInput::Create { order, .. }) => order
+            .parent
+            .as_ref()
+            .map(|(parent, item)| (parent.0, item))
+            .hash(&mut hasher),
+        Message::Rom(RomInput::Cancel { order, .. }) => match order {
+            ResourceOrderRef::Parent(parent, item) => Some((parent.0, item)).hash(&mut hasher),
+            ResourceOrderRef::Id(id) => id.0.hash(&mut hasher),
+        },
+        Message::Activation(ActivationInput::Create { service, .. }) => {
+            service.service.0.hash(&mut hasher)
+        }
+        Message::Activation(
+            ActivationInput::Terminate(id) | ActivationInput::Reconfigure { id, .. },
+        ) => id.0.hash(&mut hasher),
+        Message::Activation(ActivationInput::Element(reply))
+        | Message::Rom(RomInput::Element(reply)) => reply.operation_id.0.hash(&mut hasher),
+        Message::Network(NetworkInput::Request(request)) => {
+            request.operation_id.0.hash(&mut hasher)
+        }
+        _ => 0u64.hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
 /// An HTTP method the transport uses.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Verb {

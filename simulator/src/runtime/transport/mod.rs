@@ -34,7 +34,7 @@
 //! report may not have: activation reports a failure without a state change).
 //!
 //! Limits: the outbound queue holds `limits.inbox_capacity` messages (a full queue makes the
-//! sending layer wait, as a full inbox does); [`IN_FLIGHT_MAX`] calls at once; each call is
+//! sending layer wait, as a full inbox does); [`LANES`] calls at once (one per lane; calls about one order share a lane, in order); each call is
 //! tried [`ATTEMPTS_MAX`] times. A call refused with a 4xx, or failing every attempt, is
 //! counted in [`TransportStats::failed`] and logged: the order it belonged to then stays open
 //! and the audit's liveness check reports it. Hub deliveries follow the hub's own bounds.
@@ -49,15 +49,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 
 use crate::domain::time::Time;
 use crate::layers::{LayerId, Message};
 use crate::runtime::EventSink;
 use codec::{Call, Outgoing, Verb};
 
-/// Calls in flight per process.
-pub const IN_FLIGHT_MAX: usize = 256;
+/// Sequential lanes per process, so at most this many calls in flight. Calls about one order
+/// share a lane ([`codec::order_key`]), so a cancel never overtakes its create.
+pub const LANES: usize = 64;
+/// Calls waiting per lane.
+const LANE_CAPACITY: usize = 1_024;
 /// Attempts per call (retried on connection errors, 429 and 5xx).
 pub const ATTEMPTS_MAX: u32 = 5;
 /// First retry delay; doubled per attempt.
@@ -197,6 +200,8 @@ pub struct TransportStats {
     pub reports: u64,
     /// Messages waiting in the outbound queue.
     pub queued: usize,
+    /// Calls handed to a lane and not finished yet.
+    pub in_lanes: u64,
 }
 
 #[derive(Default)]
@@ -205,6 +210,7 @@ struct Counters {
     failed: AtomicU64,
     retries: AtomicU64,
     reports: AtomicU64,
+    in_lanes: AtomicU64,
 }
 
 /// The outbound side of the HTTP transport: decides what leaves and queues it.
@@ -284,6 +290,7 @@ impl Outbound {
             retries: self.counters.retries.load(Ordering::Relaxed),
             reports: self.counters.reports.load(Ordering::Relaxed),
             queued: self.queue.max_capacity() - self.queue.capacity(),
+            in_lanes: self.counters.in_lanes.load(Ordering::Relaxed),
         }
     }
 }
@@ -302,37 +309,48 @@ fn client() -> reqwest::Client {
 }
 
 impl Worker {
-    /// Empties the queue: reports go to the hub, calls to the network with at most
-    /// [`IN_FLIGHT_MAX`] in flight.
+    /// Empties the queue: reports go to the hub, calls to their order's lane.
     pub(crate) async fn run(mut self) {
-        let in_flight = Arc::new(Semaphore::new(IN_FLIGHT_MAX));
+        let lanes: Vec<mpsc::Sender<(String, Call)>> = (0..LANES)
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(LANE_CAPACITY);
+                tokio::spawn(lane(
+                    receiver,
+                    self.client.clone(),
+                    Arc::clone(&self.counters),
+                ));
+                sender
+            })
+            .collect();
         while let Some((now, message)) = self.receiver.recv().await {
+            let key = codec::order_key(&message);
             match codec::outgoing(message, now, &self.setup.own) {
-                Some(Outgoing::Event(event, body)) => {
-                    self.counters.reports.fetch_add(1, Ordering::Relaxed);
-                    if self.sink.wants(&event) {
-                        self.sink.publish(&event, body);
-                    } else {
-                        tracing::warn!(event = %event.event_type(), "no parent subscribed; report dropped");
-                    }
-                }
+                Some(Outgoing::Event(event, body)) => self.report(&event, body),
                 Some(Outgoing::Call(call)) => {
                     let Some(url) = self.url(&call) else {
                         tracing::warn!(to = call.to.as_str(), "no address for layer; call dropped");
                         self.counters.failed.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
-                    let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
+                    let index = usize::try_from(key % LANES as u64).unwrap_or(0);
+                    self.counters.in_lanes.fetch_add(1, Ordering::Relaxed);
+                    if let Some(lane) = lanes.get(index)
+                        && lane.send((url, call)).await.is_err()
+                    {
                         break;
-                    };
-                    let (client, counters) = (self.client.clone(), Arc::clone(&self.counters));
-                    tokio::spawn(async move {
-                        send(&client, &counters, url, &call).await;
-                        drop(permit);
-                    });
+                    }
                 }
                 None => {}
             }
+        }
+    }
+
+    fn report(&self, event: &crate::layers::Event, body: serde_json::Value) {
+        self.counters.reports.fetch_add(1, Ordering::Relaxed);
+        if self.sink.wants(event) {
+            self.sink.publish(event, body);
+        } else {
+            tracing::warn!(event = %event.event_type(), "no parent subscribed; report dropped");
         }
     }
 
@@ -348,6 +366,18 @@ impl Worker {
         }
         let base = self.setup.peers.get(&call.to)?;
         Some(format!("{base}{}", call.path))
+    }
+}
+
+/// One lane: its calls one after the other. Ends when the worker does.
+async fn lane(
+    mut receiver: mpsc::Receiver<(String, Call)>,
+    client: reqwest::Client,
+    counters: Arc<Counters>,
+) {
+    while let Some((url, call)) = receiver.recv().await {
+        send(&client, &counters, url, &call).await;
+        counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
