@@ -205,6 +205,12 @@ impl TmfClient {
         decode(self.http.get(url).send().await?).await
     }
 
+    /// `GET /admin/timeline/{id}`: where one product order spent its time, layer by layer.
+    pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/timeline/{order_id}", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
     /// `GET /resource?limit=..&offset=..` of the resource inventory.
     pub async fn list_resources(
         &self,

@@ -10,6 +10,7 @@
 //! - [`tracker`]: the order table, the hub listener and the poller;
 //! - [`metrics`]: HdrHistograms from the intended instant, counts, the per-second series;
 //! - [`verdict`]: drain, `/admin/audit`, checks through the public APIs;
+//! - [`timeline`]: time in each layer, from the simulator's per-order timelines;
 //! - [`thresholds`]: `e2e_p99 < 2s`-style pass/fail checks that decide the exit code;
 //! - [`report`]: the report model and its JSON, Markdown, HTML and `.hgrm` writers;
 //! - [`progress`], [`summary`], [`cpu`]: what the user sees while and after it runs.
@@ -26,9 +27,13 @@ pub mod runner;
 pub mod scenario;
 pub mod schedule;
 pub mod summary;
+pub mod sweep;
 pub mod thresholds;
+pub mod timeline;
 pub mod tracker;
 pub mod verdict;
+pub mod virtual_runner;
+pub mod virtual_time;
 pub mod workload;
 
 pub use runner::{RunOptions, RunOutcome, run};

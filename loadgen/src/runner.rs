@@ -1,7 +1,8 @@
 //! One run, start to end: scenario, report folder, target, listener, load, drain, verdict,
 //! report. [`run`] is what `loadgen run` calls and what tests call in-process.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -39,6 +40,10 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Host the simulator should call back for events (loadgen's listener binds it too).
     pub callback_host: String,
+    /// Drive the simulator's virtual-time runtime instead of HTTP (simulated time).
+    pub virtual_time: bool,
+    /// With `virtual_time`: run twice and compare the event-log hashes.
+    pub check_determinism: bool,
 }
 
 impl RunOptions {
@@ -54,6 +59,8 @@ impl RunOptions {
             out: PathBuf::from("reports"),
             quiet: false,
             callback_host: "127.0.0.1".to_string(),
+            virtual_time: false,
+            check_determinism: false,
         }
     }
 }
@@ -84,6 +91,9 @@ enum Target {
 
 /// Runs a scenario and writes its report.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
+    if options.virtual_time {
+        return crate::virtual_runner::run(&options);
+    }
     let started_at = SystemTime::now();
     let wall = Instant::now();
     let mut scenario = scenario::load(&options.scenario)?;
@@ -95,7 +105,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     }
     let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
     let (target, base) = start_target(&scenario, options.target.as_deref()).await?;
-    let result = drive(&scenario, &options, &base, &report_dir).await;
+    let result = drive(&scenario, &options, &base).await;
     if let Target::Embedded(server) = target {
         server
             .shutdown()
@@ -113,6 +123,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         url: base,
         embedded: options.target.is_none(),
     };
+    report.clock = "wall".into();
     report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
     report.wall_s = wall.elapsed().as_secs_f64();
     report.evaluate(&scenario.thresholds);
@@ -146,13 +157,12 @@ async fn start_target(
     Ok((Target::Embedded(server), base))
 }
 
-type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
+pub(crate) type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
 
 async fn drive(
     scenario: &Scenario,
     options: &RunOptions,
     base: &str,
-    report_dir: &Path,
 ) -> anyhow::Result<(RunReport, Histograms)> {
     let plan = &scenario.load;
     let client = TmfClient::new(base, plan.request_timeout)?;
@@ -220,15 +230,30 @@ async fn drive(
         audit: verdict::audit(&client).await,
         ..VerdictInfo::default()
     };
-    let (sample, open_ids) = match tracker.lock() {
-        Ok(t) => (t.sample().to_vec(), t.open_ids(plan.outside_checks_max)),
+    let (sample, open_ids, seen) = match tracker.lock() {
+        Ok(t) => (
+            t.sample().to_vec(),
+            t.open_ids(plan.outside_checks_max),
+            t.outcomes_all,
+        ),
         Err(_) => bail!("order table poisoned"),
     };
+    (verdict_info.counts_agree, verdict_info.count_differences) =
+        verdict::compare_counts(&verdict_info.audit, &seen);
     verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
-    let _ = report_dir;
+    let layers = crate::timeline::layer_times(&client, &sample).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
-    let histograms = take_histograms(&state)?;
+    report.latency.layers = layers
+        .iter()
+        .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))
+        .collect();
+    let mut histograms = take_histograms(&state)?;
+    histograms.extend(
+        layers
+            .into_iter()
+            .map(|(layer, h)| (format!("layer-{layer}"), h)),
+    );
     Ok((report, histograms))
 }
 
@@ -328,58 +353,7 @@ fn assemble(
     let Ok(tracker) = state.tracker.lock() else {
         bail!("order table poisoned");
     };
-    let counters = &state.counters;
-    let warmup_s = plan.warmup.as_secs_f64();
-    let (model, users, target_rate, scheduled, measured_s) = match &plan.model {
-        LoadModel::Open { schedule } => {
-            let total = schedule
-                .sends_total()
-                .min(plan.orders_max.unwrap_or(u64::MAX));
-            let warm = (0..total)
-                .take_while(|i| {
-                    schedule
-                        .intended_offset(*i)
-                        .is_some_and(|o| o < plan.warmup)
-                })
-                .count() as u64;
-            // The window ends where the next send would have been due.
-            let end = schedule
-                .intended_offset(total)
-                .unwrap_or_else(|| schedule.duration());
-            let window = (end.as_secs_f64() - warmup_s).max(0.001);
-            // A send loop that fell behind stretches the window and lowers the achieved rate.
-            let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
-            let measured = window.max(last_send_s - warmup_s);
-            let target = (total - warm) as f64 / window;
-            ("open", None, Some(target), Some(total), measured)
-        }
-        LoadModel::Closed { users, .. } => (
-            "closed",
-            Some(*users),
-            None,
-            None,
-            (load_s - warmup_s).max(0.001),
-        ),
-    };
-    let load = LoadInfo {
-        model: model.into(),
-        track: match plan.track {
-            Track::Events => "events".into(),
-            Track::Poll => "poll".into(),
-        },
-        warmup_s: plan.warmup.as_secs_f64(),
-        duration_s: load_s,
-        users,
-        target_rate_per_s: target_rate,
-        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
-        sends_scheduled: scheduled,
-        sends_started: counters.started.load(Ordering::Relaxed),
-        late_sends: counters.late.load(Ordering::Relaxed),
-        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
-        dropped_sends: counters.dropped.load(Ordering::Relaxed),
-        in_flight_max: plan.in_flight_max,
-        fallbacks: metrics.fallbacks,
-    };
+    let load = load_info(plan, &state.counters, &metrics, load_s);
     let series = metrics
         .series()
         .into_iter()
@@ -426,7 +400,66 @@ fn assemble(
     })
 }
 
-fn outcomes_info(
+fn load_info(
+    plan: &scenario::LoadPlan,
+    counters: &driver::SendCounters,
+    metrics: &crate::metrics::Metrics,
+    load_s: f64,
+) -> LoadInfo {
+    let warmup_s = plan.warmup.as_secs_f64();
+    let (model, users, target_rate, scheduled, measured_s) = match &plan.model {
+        LoadModel::Open { schedule } => {
+            let total = schedule
+                .sends_total()
+                .min(plan.orders_max.unwrap_or(u64::MAX));
+            let warm = (0..total)
+                .take_while(|i| {
+                    schedule
+                        .intended_offset(*i)
+                        .is_some_and(|o| o < plan.warmup)
+                })
+                .count() as u64;
+            // The window ends where the next send would have been due.
+            let end = schedule
+                .intended_offset(total)
+                .unwrap_or_else(|| schedule.duration());
+            let window = (end.as_secs_f64() - warmup_s).max(0.001);
+            // A send loop that fell behind stretches the window and lowers the achieved rate.
+            let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
+            let measured = window.max(last_send_s - warmup_s);
+            let target = (total - warm) as f64 / window;
+            ("open", None, Some(target), Some(total), measured)
+        }
+        LoadModel::Closed { users, .. } => (
+            "closed",
+            Some(*users),
+            None,
+            None,
+            (load_s - warmup_s).max(0.001),
+        ),
+    };
+    LoadInfo {
+        model: model.into(),
+        track: match plan.track {
+            Track::Events => "events".into(),
+            Track::Poll => "poll".into(),
+        },
+        warmup_s: plan.warmup.as_secs_f64(),
+        duration_s: load_s,
+        users,
+        target_rate_per_s: target_rate,
+        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
+        sends_scheduled: scheduled,
+        sends_started: counters.started.load(Ordering::Relaxed),
+        late_sends: counters.late.load(Ordering::Relaxed),
+        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
+        dropped_sends: counters.dropped.load(Ordering::Relaxed),
+        in_flight_max: plan.in_flight_max,
+        fallbacks: metrics.fallbacks,
+    }
+}
+
+pub(crate) fn outcomes_info(
     counts: &[u64; 5],
     acknowledged: u64,
     open_at_end: u64,
@@ -453,7 +486,7 @@ fn outcomes_info(
     }
 }
 
-fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
+pub(crate) fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
     let http_errors: Vec<HttpErrorCount> = metrics
         .http_status
         .iter()
@@ -491,7 +524,7 @@ fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
     }
 }
 
-fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
+pub(crate) fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
     LatencyInfo {
         submit: Percentiles::of(&metrics.submit),
         e2e: Percentiles::of(&metrics.e2e_all),
@@ -503,6 +536,7 @@ fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
             })
             .collect(),
         cancel: Percentiles::of(&metrics.cancel),
+        layers: BTreeMap::new(),
     }
 }
 
@@ -510,6 +544,11 @@ fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
     let Ok(metrics) = state.metrics.lock() else {
         bail!("metrics poisoned");
     };
+    Ok(histograms_of(&metrics))
+}
+
+/// The histograms written as `.hgrm` files.
+pub(crate) fn histograms_of(metrics: &crate::metrics::Metrics) -> Histograms {
     let mut histograms = vec![
         ("submit".to_string(), metrics.submit.clone()),
         ("e2e".to_string(), metrics.e2e_all.clone()),
@@ -522,5 +561,5 @@ fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
     if !metrics.cancel.is_empty() {
         histograms.push(("cancel".to_string(), metrics.cancel.clone()));
     }
-    Ok(histograms)
+    histograms
 }

@@ -71,6 +71,7 @@ metrics! {
     LostOrders = "lost_orders": Count, "Submitted orders the simulator no longer knows.";
     StateMismatches = "state_mismatches": Count, "Orders whose final state differs from the events.";
     EventsMissing = "events_missing": Count, "Tracked orders with no terminal event seen.";
+    CountDifferences = "count_differences": Count, "Outcomes whose count differs from the simulator's.";
 }
 
 /// A comparison.

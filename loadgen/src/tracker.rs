@@ -99,6 +99,9 @@ pub struct Tracker {
     pub events: EventCounts,
     /// Orders registered.
     pub registered: u64,
+    /// Terminal outcomes of every followed order, warm-up included (for comparing with the
+    /// simulator's own counts).
+    pub outcomes_all: [u64; 5],
 }
 
 impl Tracker {
@@ -115,6 +118,7 @@ impl Tracker {
             rng: ChaCha8Rng::seed_from_u64(seed),
             events: EventCounts::default(),
             registered: 0,
+            outcomes_all: [0; 5],
         }
     }
 
@@ -200,6 +204,9 @@ impl Tracker {
             && let Some(old) = self.finished_order.pop_front()
         {
             self.finished.remove(&old);
+        }
+        if let Some(count) = self.outcomes_all.get_mut(outcome as usize) {
+            *count += 1;
         }
         self.finished.insert(id.to_string());
         self.finished_order.push_back(id.to_string());

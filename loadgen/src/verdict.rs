@@ -75,6 +75,36 @@ impl OutsideVerdict {
     }
 }
 
+/// Compares the terminal outcomes loadgen saw (warm-up included) with the audit's
+/// `orders.productOrder` counts; answers whether they agree and one line per difference.
+/// `None` when the audit has no such counts. Only meaningful when loadgen was the only client
+/// and the simulator retained every order.
+pub fn compare_counts(audit: &AuditVerdict, seen: &[u64; 5]) -> (Option<bool>, Vec<String>) {
+    let Some(counts) = audit
+        .body
+        .as_ref()
+        .and_then(|b| b.pointer("/orders/productOrder"))
+        .and_then(Value::as_object)
+    else {
+        return (None, Vec::new());
+    };
+    let mut differences = Vec::new();
+    for outcome in Outcome::ALL {
+        let held = counts
+            .get(outcome.name())
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let saw = seen.get(outcome as usize).copied().unwrap_or(0);
+        if held != saw {
+            differences.push(format!(
+                "{}: loadgen saw {saw}, the simulator holds {held}",
+                outcome.name()
+            ));
+        }
+    }
+    (Some(differences.is_empty()), differences)
+}
+
 /// Waits until no order is open or `timeout` passed; answers whether it drained and how long it took.
 pub async fn drain(tracker: &Arc<Mutex<Tracker>>, timeout: Duration) -> (bool, Duration) {
     let started = Instant::now();
@@ -93,27 +123,30 @@ pub async fn drain(tracker: &Arc<Mutex<Tracker>>, timeout: Duration) -> (bool, D
 /// Asks the simulator's audit.
 pub async fn audit(client: &TmfClient) -> AuditVerdict {
     match client.audit().await {
-        Ok(body) => {
-            let ok = body.get("ok").and_then(Value::as_bool);
-            let (counted, leaks, summary) = findings_of(&body);
-            let findings = match ok {
-                Some(true) => 0,
-                _ => counted.max(1),
-            };
-            AuditVerdict {
-                reachable: true,
-                ok,
-                findings,
-                leaks,
-                summary,
-                error: None,
-                body: Some(body),
-            }
-        }
+        Ok(body) => audit_verdict(body),
         Err(error) => AuditVerdict {
             error: Some(error.to_string()),
             ..AuditVerdict::default()
         },
+    }
+}
+
+/// The verdict an audit body (the simulator's `/admin/audit` JSON) gives.
+pub fn audit_verdict(body: Value) -> AuditVerdict {
+    let ok = body.get("ok").and_then(Value::as_bool);
+    let (counted, leaks, summary) = findings_of(&body);
+    let findings = match ok {
+        Some(true) => 0,
+        _ => counted.max(1),
+    };
+    AuditVerdict {
+        reachable: true,
+        ok,
+        findings,
+        leaks,
+        summary,
+        error: None,
+        body: Some(body),
     }
 }
 
@@ -265,6 +298,26 @@ mod tests {
             "examples": {"leaks": 9}}, "resource_leaks": 3});
         assert_eq!(sum_fields(&body, "leak"), 5);
         assert_eq!(sum_fields(&body, ""), 6);
+    }
+
+    #[test]
+    fn outcome_counts_are_compared_with_the_audit() {
+        let audit = AuditVerdict {
+            body: Some(serde_json::json!({"ok": true,
+                "orders": {"productOrder": {"completed": 5, "failed": 1}}})),
+            ..AuditVerdict::default()
+        };
+        assert_eq!(
+            compare_counts(&audit, &[5, 0, 1, 0, 0]),
+            (Some(true), vec![])
+        );
+        let (agree, differences) = compare_counts(&audit, &[4, 0, 1, 1, 0]);
+        assert_eq!(agree, Some(false));
+        assert_eq!(differences.len(), 2);
+        assert_eq!(
+            compare_counts(&AuditVerdict::default(), &[0; 5]),
+            (None, vec![])
+        );
     }
 
     #[test]

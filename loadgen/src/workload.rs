@@ -225,6 +225,16 @@ pub enum Technology {
     Dsl,
 }
 
+impl Technology {
+    /// The catalog offering selling it.
+    pub fn offering(self) -> &'static str {
+        match self {
+            Technology::Fibre => "fibre-broadband",
+            Technology::Dsl => "dsl-broadband",
+        }
+    }
+}
+
 /// Products from completed orders, available for modify and delete; bounded, oldest dropped.
 #[derive(Debug)]
 pub struct ProductPool {
@@ -255,12 +265,15 @@ impl ProductPool {
         queue.push_back(product_id);
     }
 
-    /// Takes the oldest product of a technology (it leaves the pool).
-    fn take(&mut self, technology: Option<Technology>) -> Option<String> {
+    /// Takes the oldest product of a technology, or of either (it leaves the pool until an
+    /// order that changes it completes).
+    fn take(&mut self, technology: Option<Technology>) -> Option<(String, Technology)> {
+        let fibre = |pool: &mut ProductPool| pool.fibre.pop_front().map(|p| (p, Technology::Fibre));
+        let dsl = |pool: &mut ProductPool| pool.dsl.pop_front().map(|p| (p, Technology::Dsl));
         match technology {
-            Some(Technology::Fibre) => self.fibre.pop_front(),
-            Some(Technology::Dsl) => self.dsl.pop_front(),
-            None => self.fibre.pop_front().or_else(|| self.dsl.pop_front()),
+            Some(Technology::Fibre) => fibre(self),
+            Some(Technology::Dsl) => dsl(self),
+            None => fibre(self).or_else(|| dsl(self)),
         }
     }
 
@@ -350,16 +363,21 @@ impl Workload {
                 self.broadband_item("1", Technology::Fibre),
                 json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}),
             ],
+            // Modify items name the product's own offering: the simulator reads a different
+            // offering as a migration (and an absent one as a migration to nothing).
             OperationKind::ModifySpeed => {
-                let product = pool.take(None)?;
-                let speed = self.pick(&SPEEDS_MBPS);
-                vec![
-                    json!({"id": "1", "action": "modify", "product": {"id": product,
-                    "productCharacteristic": [{"name": "downstreamSpeedMbps", "value": speed}]}}),
-                ]
+                let (product, technology) = pool.take(None)?;
+                let speed = match technology {
+                    Technology::Fibre => self.pick(&SPEEDS_MBPS),
+                    Technology::Dsl => self.pick(&DSL_SPEEDS_MBPS),
+                };
+                vec![json!({"id": "1", "action": "modify",
+                    "productOffering": {"id": technology.offering()},
+                    "product": {"id": product, "productCharacteristic": [
+                        {"name": "downstreamSpeedMbps", "value": speed}]}})]
             }
             OperationKind::ModifyMigration => {
-                let product = pool.take(Some(Technology::Dsl))?;
+                let (product, _) = pool.take(Some(Technology::Dsl))?;
                 let region = self.region(Technology::Fibre);
                 vec![json!({"id": "1", "action": "modify",
                     "productOffering": {"id": "fibre-broadband"},
@@ -368,15 +386,17 @@ impl Workload {
                         {"name": "downstreamSpeedMbps", "value": 500}]}})]
             }
             OperationKind::ModifyBundle => {
-                let product = pool.take(None)?;
-                vec![
-                    json!({"id": "1", "action": "noChange", "product": {"id": product}}),
-                    json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}),
-                ]
+                let (product, technology) = pool.take(None)?;
+                vec![json!({"id": "1", "action": "modify",
+                    "productOffering": {"id": technology.offering()},
+                    "product": {"id": product, "productCharacteristic": [
+                        {"name": "addOn", "value": "iptv"}]}})]
             }
             OperationKind::Delete => {
-                let product = pool.take(None)?;
-                vec![json!({"id": "1", "action": "delete", "product": {"id": product}})]
+                let (product, technology) = pool.take(None)?;
+                vec![json!({"id": "1", "action": "delete",
+                    "productOffering": {"id": technology.offering()},
+                    "product": {"id": product}})]
             }
             OperationKind::BadRequest => return Some(self.bad_request()),
         };

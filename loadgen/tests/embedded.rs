@@ -1,9 +1,6 @@
 //! `loadgen run` against the embedded simulator (no `--target`): counts, the audit verdict,
-//! and the exit code for a passing and a failing threshold.
-//!
-//! Until `simulator::http::Server::start` lands on main it is `todo!()`; the run then panics
-//! with "not yet implemented" and this test prints a note and returns (remove that guard once
-//! the simulator serves HTTP).
+//! the outcome counts against the simulator's own, and the exit code for a passing and a
+//! failing threshold.
 
 mod common;
 
@@ -28,36 +25,17 @@ bad_request = 5
 checks = ["open_at_end == 0", "lost_orders == 0", "leaks == 0", "audit_findings == 0", "bad_requests_accepted == 0", "e2e_p99 < 10s"]
 "#;
 
-async fn run_embedded(name: &str, text: &str) -> Option<loadgen::RunOutcome> {
+async fn run_embedded(name: &str, text: &str) -> loadgen::RunOutcome {
     let dir = common::scratch(name);
     let mut options = loadgen::RunOptions::new(common::scenario(&dir, text));
     options.out = dir.join("reports");
     options.quiet = true;
-    match tokio::spawn(loadgen::run(options)).await {
-        Ok(result) => Some(result.expect("the run completes")),
-        Err(error) if error.is_panic() => {
-            let payload = error.into_panic();
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            assert!(
-                message.contains("not yet implemented"),
-                "run panicked: {message}"
-            );
-            eprintln!("note: the simulator's HTTP server is not implemented yet; skipping");
-            None
-        }
-        Err(error) => panic!("run task failed: {error}"),
-    }
+    loadgen::run(options).await.expect("the run completes")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_run_against_the_embedded_simulator() {
-    let Some(outcome) = run_embedded("embedded-pass", SCENARIO).await else {
-        return;
-    };
+    let outcome = run_embedded("embedded-pass", SCENARIO).await;
     let report = &outcome.report;
     assert!(report.target.embedded);
     assert_eq!(report.load.sends_started, 100);
@@ -84,8 +62,6 @@ async fn a_short_run_against_the_embedded_simulator() {
     assert_eq!(outcome.exit_code(), 0, "{:?}", report.thresholds);
 
     let failing = SCENARIO.replace("\"e2e_p99 < 10s\"", "\"e2e_p99 < 1us\"");
-    let Some(outcome) = run_embedded("embedded-fail", &failing).await else {
-        return;
-    };
+    let outcome = run_embedded("embedded-fail", &failing).await;
     assert_eq!(outcome.exit_code(), 1);
 }

@@ -193,7 +193,9 @@ async fn cancels_cross_the_http_transport() {
         .expect("subscribe");
     assert_eq!(response.status(), 201);
 
-    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    // Every state each order reported, in arrival order.
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ids = Vec::new();
     for index in 0..4 {
         let order: Value = client
             .post(format!("{base}{API}/productOrder"))
@@ -206,11 +208,12 @@ async fn cancels_cross_the_http_transport() {
             .expect("json");
         let id = order["id"].as_str().expect("id").to_string();
         // Wait until COM has handed the order to SOM, so the cancel must cross the transport.
-        loop {
+        while !seen
+            .get(&id)
+            .is_some_and(|states| states.iter().any(|s| s == "inProgress"))
+        {
             let (event_id, state) = events.recv().await.expect("listener alive");
-            if event_id == id && state == "inProgress" {
-                break;
-            }
+            seen.entry(event_id).or_default().push(state);
         }
         let cancel = json!({"productOrder": {"id": id}, "cancellationReason": "test"});
         let response = client
@@ -220,32 +223,31 @@ async fn cancels_cross_the_http_transport() {
             .await
             .expect("cancel");
         assert_eq!(response.status(), 201, "cancel {id}");
-        final_states.insert(id, None);
+        ids.push(id);
     }
-    let mut open = final_states.len();
+    let terminal = |states: Option<&Vec<String>>| {
+        states.and_then(|states| {
+            states
+                .iter()
+                .find(|s| ["cancelled", "completed", "failed"].contains(&s.as_str()))
+                .cloned()
+        })
+    };
     let waited = tokio::time::timeout(Duration::from_secs(60), async {
-        while open > 0 {
-            let (id, state) = events.recv().await.expect("listener alive");
-            if ["cancelled", "completed", "failed"].contains(&state.as_str())
-                && let Some(slot) = final_states.get_mut(&id)
-                && slot.is_none()
-            {
-                *slot = Some(state);
-                open -= 1;
-            }
+        while ids.iter().any(|id| terminal(seen.get(id)).is_none()) {
+            let (event_id, state) = events.recv().await.expect("listener alive");
+            seen.entry(event_id).or_default().push(state);
         }
     })
     .await;
-    assert!(
-        waited.is_ok(),
-        "{open} orders never ended: {final_states:?}"
-    );
-    assert!(
-        final_states
-            .values()
-            .all(|state| state.as_deref() == Some("cancelled")),
-        "{final_states:?}"
-    );
+    assert!(waited.is_ok(), "orders never ended: {seen:?}");
+    for id in &ids {
+        assert_eq!(
+            terminal(seen.get(id)).as_deref(),
+            Some("cancelled"),
+            "{id}: {seen:?}"
+        );
+    }
     let audit = loop {
         let quiet = server.chain.stats().timers_pending == 0
             && server.chain.inboxes_empty()

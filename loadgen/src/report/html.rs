@@ -82,22 +82,28 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         &distributions,
     ));
     page.push_str(&outcome_bars(report));
+    findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
     page
 }
 
 fn distribution(histogram: &Histogram<u64>) -> Vec<(f64, f64)> {
-    histogram
+    let mut points: Vec<(f64, f64)> = histogram
         .iter_quantiles(5)
+        .filter(|step| step.quantile_iterated_to() < 1.0)
         .map(|step| {
-            let q = step.quantile_iterated_to().min(0.999_999);
+            let q = step.quantile_iterated_to();
             (
                 (1.0 / (1.0 - q)).log10(),
                 step.value_iterated_to() as f64 / 1_000.0,
             )
         })
-        .collect()
+        .collect();
+    // The last step is the maximum at percentile 1; draw it just past the last finite one.
+    let last_x = points.last().map_or(0.0, |(x, _)| *x);
+    points.push((last_x + 0.25, histogram.max() as f64 / 1_000.0));
+    points
 }
 
 fn summary_table(page: &mut String, r: &RunReport) {
@@ -157,6 +163,25 @@ fn summary_table(page: &mut String, r: &RunReport) {
         ),
     );
     page.push_str("</table>\n");
+}
+
+fn findings_list(page: &mut String, r: &RunReport) {
+    let lines: Vec<&String> = r
+        .verdict
+        .audit
+        .summary
+        .iter()
+        .chain(&r.verdict.outside.examples)
+        .chain(&r.requests.error_examples)
+        .collect();
+    if lines.is_empty() {
+        return;
+    }
+    page.push_str("<h2>Findings and errors</h2><ul>\n");
+    for line in lines {
+        let _ = writeln!(page, "<li><code>{}</code></li>", escape(line));
+    }
+    page.push_str("</ul>\n");
 }
 
 fn thresholds_table(page: &mut String, r: &RunReport) {

@@ -80,6 +80,11 @@ fn latency(md: &mut String, r: &RunReport) {
     if r.latency.cancel.count > 0 {
         row(md, "cancel", &r.latency.cancel);
     }
+    for layer in crate::timeline::LAYERS {
+        if let Some(p) = r.latency.layers.get(layer) {
+            row(md, &format!("in {layer} (sampled)"), p);
+        }
+    }
     let _ = writeln!(md);
 }
 
@@ -139,6 +144,18 @@ fn correctness(md: &mut String, r: &RunReport) {
     let _ = writeln!(md, "- /admin/audit: {audit}");
     for line in &v.audit.summary {
         let _ = writeln!(md, "  - {line}");
+    }
+    match v.counts_agree {
+        Some(true) => {
+            let _ = writeln!(md, "- outcome counts agree with the simulator's");
+        }
+        Some(false) => {
+            let _ = writeln!(md, "- outcome counts DISAGREE with the simulator's:");
+            for line in &v.count_differences {
+                let _ = writeln!(md, "  - {line}");
+            }
+        }
+        None => {}
     }
     let _ = writeln!(
         md,

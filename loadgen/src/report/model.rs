@@ -196,6 +196,9 @@ pub struct LatencyInfo {
     pub e2e_by_outcome: BTreeMap<String, Percentiles>,
     /// Cancel requests, from when they were due.
     pub cancel: Percentiles,
+    /// Time spent in each layer alone (com, som, rom, activation), from the simulator's
+    /// timelines of a sample of completed orders; empty when it has no timeline endpoint.
+    pub layers: BTreeMap<String, Percentiles>,
 }
 
 /// One second of the time series.
@@ -226,6 +229,11 @@ pub struct VerdictInfo {
     pub audit: AuditVerdict,
     /// The outside checks.
     pub outside: OutsideVerdict,
+    /// Whether the terminal outcomes loadgen saw (warm-up included) equal the simulator's
+    /// product order counts in the audit; `None` when the audit gives none.
+    pub counts_agree: Option<bool>,
+    /// One line per outcome whose counts differ.
+    pub count_differences: Vec<String>,
 }
 
 /// loadgen's own health.
@@ -258,6 +266,9 @@ pub struct ThresholdResult {
 pub struct RunReport {
     /// [`SCHEMA_ID`].
     pub schema: String,
+    /// Which clock latencies and rates are measured on: `wall` (a real run) or `virtual`
+    /// (`--virtual-time`: simulated time, exactly reproducible from the seed).
+    pub clock: String,
     /// The scenario.
     pub scenario: ScenarioInfo,
     /// The target.
@@ -286,6 +297,32 @@ pub struct RunReport {
     pub thresholds: Vec<ThresholdResult>,
     /// True when every threshold passed.
     pub passed: bool,
+    /// Virtual-time runs only: simulated vs wall time, the event-log hash, determinism.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_time: Option<VirtualInfo>,
+}
+
+/// What a `--virtual-time` run adds to the report.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct VirtualInfo {
+    /// Simulated seconds the run covered.
+    pub simulated_s: f64,
+    /// Wall seconds it took.
+    pub wall_s: f64,
+    /// simulated_s / wall_s.
+    pub speedup: f64,
+    /// Messages the chain handled.
+    pub messages: u64,
+    /// Events the chain published (folded into the hash).
+    pub events: u64,
+    /// FNV-1a hash of the event log, hex.
+    pub event_log_hash: String,
+    /// With `--check-determinism`: whether a second run gave the same hash.
+    pub deterministic: Option<bool>,
+    /// The first event that differed between the two runs, if any.
+    pub first_difference: Option<String>,
+    /// The command that replays this run exactly.
+    pub replay: String,
 }
 
 impl RunReport {
@@ -331,6 +368,10 @@ impl RunReport {
             Metric::Leaks => (outside.leaks + self.verdict.audit.leaks) as f64,
             Metric::LostOrders => outside.lost_orders as f64,
             Metric::StateMismatches => outside.state_mismatches as f64,
+            Metric::CountDifferences => match self.verdict.counts_agree {
+                Some(_) => self.verdict.count_differences.len() as f64,
+                None => return None,
+            },
             Metric::EventsMissing => {
                 (self
                     .events

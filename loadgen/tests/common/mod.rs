@@ -70,9 +70,7 @@ pub async fn start(options: FakeOptions) -> FakeServer {
     let app = axum::Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
-            "/admin/audit",
-            get(|| async { Json(json!({"ok": true, "findings": {}})) }),
-        )
+            "/admin/audit", get(audit))
         .route(
             "/tmf-api/resourceInventory/v4/resource",
             get(|| async {
@@ -203,6 +201,14 @@ async fn post_events(fake: &Fake, id: &str, state: &str) {
     }
 }
 
+async fn audit(State(fake): State<Arc<Fake>>) -> Json<Value> {
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for (state, _) in fake.orders.lock().unwrap().values() {
+        *counts.entry(state.clone()).or_insert(0) += 1;
+    }
+    Json(json!({"ok": true, "orders": {"productOrder": counts}, "findings": []}))
+}
+
 async fn get_order(State(fake): State<Arc<Fake>>, Path(id): Path<String>) -> Response {
     match fake.orders.lock().unwrap().get(&id) {
         Some((_, order)) => Json(order.clone()).into_response(),
@@ -279,4 +285,25 @@ pub fn options(scenario: PathBuf, target: &str, dir: &std::path::Path) -> loadge
     options.out = dir.join("reports");
     options.quiet = true;
     options
+}
+
+/// Checks a report.json against loadgen/report.schema.json, and that the schema is not vacuous.
+pub fn check_schema(report: &std::path::Path) {
+    let schema_path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let instance: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not match the schema: {errors:#?}"
+    );
+    // The schema must not be vacuous: a report missing a required field fails it.
+    let mut broken = instance.clone();
+    broken.as_object_mut().unwrap().remove("latency");
+    assert!(!validator.is_valid(&broken));
 }

@@ -102,6 +102,31 @@ fn order_metrics(chain: &Chain, out: &mut String) {
 }
 
 fn runtime_metrics(chain: &Chain, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_workers_busy Worker slots held per layer.\n# TYPE ordersim_workers_busy gauge"
+    );
+    let workers = crate::http::orchestration::worker_stats(chain);
+    for row in &workers {
+        let _ = writeln!(
+            out,
+            "ordersim_workers_busy{{layer=\"{}\"}} {}",
+            row.layer.as_str(),
+            row.busy
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_workers_waiting Orders waiting for a worker slot per layer.\n# TYPE ordersim_workers_waiting gauge"
+    );
+    for row in &workers {
+        let _ = writeln!(
+            out,
+            "ordersim_workers_waiting{{layer=\"{}\"}} {}",
+            row.layer.as_str(),
+            row.waiting
+        );
+    }
     let stats = chain.stats();
     let _ = writeln!(
         out,

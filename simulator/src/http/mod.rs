@@ -16,6 +16,7 @@ pub mod error;
 pub mod hub;
 pub mod inventory;
 pub mod list;
+pub mod orchestration;
 pub mod peer;
 pub mod product_ordering;
 pub mod resource_ordering;
@@ -62,7 +63,8 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .nest(SERVICE_ACTIVATION, activation::routes())
         .merge(inventory::routes())
         .merge(catalog::routes())
-        .merge(admin::routes());
+        .merge(admin::routes())
+        .merge(orchestration::routes());
     if http_transport {
         router = router.merge(peer::routes());
     }

@@ -23,10 +23,12 @@ use crate::layers::{Effect, Effects, Event, Layer, LayerId, Message, Reply, Repl
 use crate::network::{NetworkLayer, Topology};
 use crate::runtime::realtime::{StartError, layer_rng};
 
+/// A heap entry: when, in which order, and where the message waits in the slab (entries stay
+/// small so the heap's sifting moves 24 bytes, not a whole message).
 struct Scheduled {
     at: Time,
     sequence: u64,
-    message: Message,
+    slot: usize,
 }
 
 impl PartialEq for Scheduled {
@@ -68,6 +70,8 @@ pub struct VirtualChain {
     pub inventory: InventoryLayer,
     rngs: [SimRng; 6],
     queue: BinaryHeap<Scheduled>,
+    slab: Vec<Option<Message>>,
+    free_slots: Vec<usize>,
     sequence: u64,
     now: Time,
     effects: Effects,
@@ -108,6 +112,8 @@ impl VirtualChain {
             inventory: InventoryLayer::new(limits.retained_orders_max),
             rngs: LayerId::ALL.map(|layer| layer_rng(seed, layer)),
             queue: BinaryHeap::new(),
+            slab: Vec::new(),
+            free_slots: Vec::new(),
             sequence: 0,
             now: Time::ZERO,
             effects: Effects::default(),
@@ -122,6 +128,21 @@ impl VirtualChain {
     /// The virtual clock.
     pub fn now(&self) -> Time {
         self.now
+    }
+
+    /// When the earliest waiting message is due.
+    pub fn next_at(&self) -> Option<Time> {
+        self.queue.peek().map(|next| next.at)
+    }
+
+    /// Moves the clock to `at` (not backwards) without handling anything; call it only when no
+    /// message is due before `at`.
+    pub fn advance_to(&mut self, at: Time) {
+        debug_assert!(
+            self.next_at().is_none_or(|next| next >= at),
+            "messages due before {at}"
+        );
+        self.now = self.now.max(at);
     }
 
     /// Messages waiting.
@@ -140,10 +161,20 @@ impl VirtualChain {
 
     fn schedule(&mut self, at: Time, message: Message) {
         self.sequence += 1;
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                self.slab[slot] = Some(message);
+                slot
+            }
+            None => {
+                self.slab.push(Some(message));
+                self.slab.len() - 1
+            }
+        };
         self.queue.push(Scheduled {
             at: at.max(self.now),
             sequence: self.sequence,
-            message,
+            slot,
         });
     }
 
@@ -153,10 +184,16 @@ impl VirtualChain {
             return false;
         };
         self.now = next.at;
-        self.deliver(next.message);
+        let message = self.slab.get_mut(next.slot).and_then(Option::take);
+        self.free_slots.push(next.slot);
+        let Some(message) = message else {
+            debug_assert!(false, "a scheduled slot is empty");
+            return true;
+        };
+        self.deliver(message);
         self.handled += 1;
-        let effects: Vec<Effect> = self.effects.drain().collect();
-        for effect in effects {
+        let mut effects = std::mem::take(&mut self.effects.list);
+        for effect in effects.drain(..) {
             match effect {
                 Effect::Send { at, message } => self.schedule(at, message),
                 Effect::Publish(event) => self.events.push(event),
@@ -165,6 +202,8 @@ impl VirtualChain {
                 }
             }
         }
+        // Give the (empty) buffer back so its capacity is reused.
+        self.effects.list = effects;
         true
     }
 

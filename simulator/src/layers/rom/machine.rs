@@ -15,7 +15,9 @@ use super::{
 };
 use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
+use crate::domain::ids::{
+    ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId,
+};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
@@ -331,6 +333,16 @@ impl RomLayer {
         }
     }
 
+    /// The TMF640 service activating `service`, found through the order's own items (their
+    /// resources are live): a lookup, not a scan of every live resource.
+    fn activation_of(&self, order: &ResourceOrder, service: ServiceId) -> Option<ActivationId> {
+        order
+            .items
+            .iter()
+            .filter(|item| item.service == service)
+            .find_map(|item| self.live.get(&item.resource?)?.activation)
+    }
+
     /// A speed change: reconfigure each RFS's activation with the new characteristics.
     fn reconfigure(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get(&id) else {
@@ -339,15 +351,7 @@ impl RomLayer {
         let characteristics = order.characteristics.clone();
         let plan: Vec<_> = distinct_services(order)
             .into_iter()
-            .map(|service| {
-                (
-                    service,
-                    self.live
-                        .values()
-                        .find(|live| live.service == service)
-                        .and_then(|live| live.activation),
-                )
-            })
+            .map(|service| (service, self.activation_of(order, service)))
             .collect();
         for (service, activation) in plan {
             match activation {
@@ -372,8 +376,7 @@ impl RomLayer {
         };
         let mut activations = Vec::new();
         for service in distinct_services(order) {
-            let live = self.live.values().find(|live| live.service == service);
-            activations.extend(live.and_then(|live| live.activation));
+            activations.extend(self.activation_of(order, service));
         }
         let releases: Vec<_> = order
             .items

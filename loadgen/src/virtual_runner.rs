@@ -1,0 +1,256 @@
+//! `loadgen run --virtual-time [--check-determinism]`: runs [`crate::virtual_time`], audits the
+//! chain, checks from the outside (every order found and terminal), and writes the same report
+//! as a real run, marked `clock: virtual`, plus `history.jsonl` (the operation history).
+
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+
+use crate::report::model::*;
+use crate::runner::{
+    RunOptions, RunOutcome, histograms_of, latency_info, outcomes_info, requests_info,
+};
+use crate::scenario::{self, LoadModel, Scenario};
+use crate::verdict::{OutsideVerdict, audit_verdict};
+use crate::virtual_time::{self, VirtualRun};
+
+/// Runs `options.scenario` in virtual time and writes its report.
+pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let started_at = SystemTime::now();
+    let mut scenario = scenario::load(&options.scenario)?;
+    scenario
+        .override_with(options.seed, options.rate_per_s, options.duration)
+        .context("bad --rate or --duration")?;
+    let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
+    let wall = Instant::now();
+    let history_path = report_dir.join("history.jsonl");
+    let file = std::fs::File::create(&history_path)
+        .with_context(|| format!("creating {}", history_path.display()))?;
+    let mut history = BufWriter::new(file);
+    let first = virtual_time::run(&scenario, Some(&mut history), None)?;
+    std::io::Write::flush(&mut history).context("writing history.jsonl")?;
+    let wall_s = wall.elapsed().as_secs_f64();
+    let (deterministic, first_difference) = if options.check_determinism {
+        check_determinism(&scenario, &first)?
+    } else {
+        (None, None)
+    };
+    let (mut report, histograms) = assemble(&scenario, first, wall_s, options)?;
+    if let Some(info) = report.virtual_time.as_mut() {
+        info.deterministic = deterministic;
+        info.first_difference = first_difference;
+    }
+    report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
+    report.wall_s = wall.elapsed().as_secs_f64();
+    report.evaluate(&scenario.thresholds);
+    if deterministic == Some(false) {
+        report.passed = false;
+    }
+    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
+        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
+    let mut files = crate::report::write_all(&report_dir, &report, &named)?;
+    files.push(history_path);
+    if !options.quiet {
+        print!("{}", crate::summary::render(&report, &report_dir));
+        print_virtual(&report);
+    }
+    Ok(RunOutcome {
+        report,
+        report_dir,
+        files,
+    })
+}
+
+fn print_virtual(report: &RunReport) {
+    let Some(info) = &report.virtual_time else {
+        return;
+    };
+    println!(
+        "virtual    {:.1} simulated s in {:.2} wall s ({:.0}x), {} events, log hash {}",
+        info.simulated_s, info.wall_s, info.speedup, info.events, info.event_log_hash
+    );
+    match (info.deterministic, &info.first_difference) {
+        (Some(true), _) => println!("           deterministic: a second run gave the same hash"),
+        (Some(false), difference) => println!(
+            "           NOT deterministic: first difference {}",
+            difference.as_deref().unwrap_or("?")
+        ),
+        (None, _) => {}
+    }
+    println!("           replay: {}", info.replay);
+}
+
+/// Runs the scenario again and compares event logs; on a difference, names the first event.
+fn check_determinism(
+    scenario: &Scenario,
+    first: &VirtualRun,
+) -> anyhow::Result<(Option<bool>, Option<String>)> {
+    let second = virtual_time::run(scenario, None, None)?;
+    if second.log.hash == first.log.hash && second.log.count == first.log.count {
+        return Ok((Some(true), None));
+    }
+    let index = first
+        .log
+        .hashes
+        .iter()
+        .zip(&second.log.hashes)
+        .position(|(a, b)| a != b)
+        .unwrap_or(first.log.hashes.len().min(second.log.hashes.len()));
+    let index = u64::try_from(index).unwrap_or(u64::MAX);
+    let captured = virtual_time::run(scenario, None, Some(index))?;
+    let describe = |run: &VirtualRun| {
+        run.log
+            .capture
+            .as_ref()
+            .and_then(|(_, text)| text.clone())
+            .unwrap_or_else(|| "(none)".into())
+    };
+    let text = format!("event #{index}: first run `{}`", describe(&captured));
+    Ok((Some(false), Some(text)))
+}
+
+fn assemble(
+    scenario: &Scenario,
+    mut run: VirtualRun,
+    wall_s: f64,
+    options: &RunOptions,
+) -> anyhow::Result<(RunReport, crate::runner::Histograms)> {
+    let plan = &scenario.load;
+    let warmup_s = plan.warmup.as_secs_f64();
+    let (model, users, target_rate) = match &plan.model {
+        LoadModel::Open { schedule } => {
+            let rate = schedule.sends_total() as f64 / schedule.duration().as_secs_f64().max(0.001);
+            ("open", None, Some(rate))
+        }
+        LoadModel::Closed { users, .. } => ("closed", Some(*users), None),
+    };
+    let load_s = match &plan.model {
+        LoadModel::Open { schedule } => schedule.duration().as_secs_f64(),
+        LoadModel::Closed { duration, .. } => duration.as_secs_f64(),
+    };
+    let measured_s = (load_s - warmup_s).max(0.001);
+    let outside = outside_checks(&run);
+    let metrics = &mut run.metrics;
+    let load = LoadInfo {
+        model: model.into(),
+        track: "virtual".into(),
+        warmup_s,
+        duration_s: load_s,
+        users,
+        target_rate_per_s: target_rate,
+        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
+        sends_scheduled: (model == "open").then_some(run.scheduled),
+        sends_started: run.sends,
+        late_sends: 0,
+        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
+        dropped_sends: 0,
+        in_flight_max: plan.in_flight_max,
+        fallbacks: metrics.fallbacks,
+    };
+    let series = metrics
+        .series()
+        .into_iter()
+        .enumerate()
+        .map(|(second, b)| SeriesPoint {
+            second: second as u64,
+            submitted: b.submitted,
+            completed: b.completed,
+            other_terminal: b.other_terminal,
+            errors: b.errors,
+            e2e_ms: b.e2e_ms,
+        })
+        .collect();
+    let open_at_end: u64 = run.open_at_end.values().sum();
+    let outcomes = outcomes_info(
+        &metrics.outcomes,
+        metrics.acknowledged,
+        open_at_end,
+        run.open_at_end.clone(),
+    );
+    let audit = run.chain.audit();
+    let verdict = VerdictInfo {
+        drained: open_at_end == 0,
+        drain_wait_s: 0.0,
+        audit: audit_verdict(serde_json::to_value(&audit).unwrap_or_default()),
+        outside,
+        counts_agree: None,
+        count_differences: Vec::new(),
+    };
+    let histograms = histograms_of(metrics);
+    let replay = replay_command(scenario, options);
+    let report = RunReport {
+        schema: SCHEMA_ID.into(),
+        clock: "virtual".into(),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            description: scenario.description.clone(),
+            file: scenario.file.clone(),
+            seed: scenario.seed,
+        },
+        target: TargetInfo {
+            url: "virtual-time (in-process)".into(),
+            embedded: true,
+        },
+        load,
+        requests: requests_info(metrics),
+        outcomes,
+        events: EventsInfo {
+            received: run.log.count,
+            terminal_expected: run.tracked,
+            terminal_seen: run.tracked.saturating_sub(open_at_end),
+            ..EventsInfo::default()
+        },
+        latency: latency_info(metrics),
+        series,
+        verdict,
+        virtual_time: Some(VirtualInfo {
+            simulated_s: run.simulated_s,
+            wall_s,
+            speedup: run.simulated_s / wall_s.max(1e-9),
+            messages: run.chain.handled,
+            events: run.log.count,
+            event_log_hash: format!("{:016x}", run.log.hash),
+            deterministic: None,
+            first_difference: None,
+            replay,
+        }),
+        ..RunReport::default()
+    };
+    Ok((report, histograms))
+}
+
+/// Every order loadgen followed is in the chain and terminal; no resource is left reserved.
+fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
+    let orders = &run.chain.com.orders;
+    let not_terminal = orders
+        .values()
+        .filter(|order| !order.state.is_terminal())
+        .count() as u64;
+    let mut resources_by_status = std::collections::BTreeMap::new();
+    for resource in run.chain.inventory.resources.values() {
+        let status = format!("{:?}", resource.status).to_lowercase();
+        *resources_by_status.entry(status).or_insert(0) += 1;
+    }
+    let leaks = resources_by_status.get("reserved").copied().unwrap_or(0);
+    OutsideVerdict {
+        orders_checked: orders.len() as u64,
+        lost_orders: run.tracked.saturating_sub(orders.len() as u64),
+        not_terminal,
+        inventory_checked: true,
+        resources_scanned: run.chain.inventory.resources.len() as u64,
+        resources_by_status,
+        leaks,
+        ..OutsideVerdict::default()
+    }
+}
+
+fn replay_command(scenario: &Scenario, options: &RunOptions) -> String {
+    let file = Path::new(&options.scenario).display();
+    let _ = scenario;
+    format!(
+        "cargo run --release -p loadgen -- run --virtual-time --seed {} {file}",
+        scenario.seed
+    )
+}

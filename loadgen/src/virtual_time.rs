@@ -1,0 +1,593 @@
+//! `loadgen run --virtual-time`: the same scenario, workload and report, driven through the
+//! simulator's virtual-time runtime instead of HTTP. There is no wall clock anywhere: loadgen's
+//! sends, cancels and think times are actions on the same simulated timeline as the chain's
+//! messages, so a run is exactly reproducible from its seed and an hour of load takes as long
+//! as the layers take to compute it.
+//!
+//! Requests go through the same JSON parsing as the HTTP API (so deliberately bad requests
+//! get the same 4xx), replies and events are read from the chain directly. Every event the
+//! chain publishes is folded into an event-log hash ([`EventLog`]); `--check-determinism`
+//! compares two runs' hashes. The operation history (invoke / ok / fail / info per order
+//! operation) can be written as JSON lines.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::json;
+use simulator::config::SimConfig;
+use simulator::domain::ids::ProductOrderId;
+use simulator::domain::state::OrderState;
+use simulator::domain::time::Time;
+use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
+use simulator::http::error::ApiError;
+use simulator::layers::com::ComInput;
+use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
+use simulator::runtime::virtual_time::VirtualChain;
+
+use crate::metrics::{Metrics, Outcome};
+use crate::scenario::{LoadModel, Scenario};
+use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
+
+/// How many per-event hashes a run keeps to locate the first difference between two runs.
+pub const EVENT_HASHES_MAX: usize = 4_000_000;
+
+/// The run's event log, folded: a count, an FNV-1a hash of every event in order, and the
+/// first [`EVENT_HASHES_MAX`] per-event hashes.
+#[derive(Clone, Debug, Default)]
+pub struct EventLog {
+    /// Events folded.
+    pub count: u64,
+    /// The running hash.
+    pub hash: u64,
+    /// Per-event hashes, in order (bounded).
+    pub hashes: Vec<u64>,
+    /// If set: the description of event number `.0`, captured when it passes.
+    pub capture: Option<(u64, Option<String>)>,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    bytes.iter().fold(seed, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(FNV_PRIME)
+    })
+}
+
+impl EventLog {
+    fn new() -> EventLog {
+        EventLog {
+            hash: FNV_OFFSET,
+            ..EventLog::default()
+        }
+    }
+
+    fn fold(&mut self, event: &Event) {
+        let event_hash = fnv(&event_bytes(event), FNV_OFFSET);
+        self.hash = fnv(&event_hash.to_le_bytes(), self.hash);
+        if self.hashes.len() < EVENT_HASHES_MAX {
+            self.hashes.push(event_hash);
+        }
+        if let Some((index, captured)) = &mut self.capture
+            && *index == self.count
+        {
+            *captured = Some(format!(
+                "t={} {:?} {:?}",
+                event.time, event.kind, event.subject
+            ));
+        }
+        self.count += 1;
+    }
+}
+
+/// A stable encoding of an event: time, kind, subject kind and id (no formatting, so hashing
+/// stays cheap on hour-long runs).
+fn event_bytes(event: &Event) -> [u8; 18] {
+    let kind = match event.kind {
+        EventKind::Create => 0,
+        EventKind::StateChange => 1,
+        EventKind::AttributeValueChange => 2,
+        EventKind::Delete => 3,
+    };
+    let (subject, id) = match event.subject {
+        Subject::ProductOrder(id) => (0, id.0),
+        Subject::CancelProductOrder(id) => (1, id.0),
+        Subject::ServiceOrder(id) => (2, id.0),
+        Subject::ResourceOrder(id) => (3, id.0),
+        Subject::ActivationService(id) => (4, id.0),
+    };
+    let mut bytes = [0u8; 18];
+    bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
+    bytes[8] = kind;
+    bytes[9] = subject;
+    bytes[10..].copy_from_slice(&id.to_le_bytes());
+    bytes
+}
+
+/// What a virtual-time run produced, before the report is written.
+pub struct VirtualRun {
+    /// Metrics, as the real-time driver keeps them (latencies in simulated time).
+    pub metrics: Metrics,
+    /// The event log.
+    pub log: EventLog,
+    /// The chain at the end (for the audit and the outside checks).
+    pub chain: VirtualChain,
+    /// Simulated seconds from the first send to the end of the drain.
+    pub simulated_s: f64,
+    /// Sends made.
+    pub sends: u64,
+    /// Sends the schedule asked for.
+    pub scheduled: u64,
+    /// Orders still open at the end.
+    pub open_at_end: BTreeMap<String, u64>,
+    /// Orders acknowledged and followed.
+    pub tracked: u64,
+}
+
+/// A loadgen action on the simulated timeline.
+#[derive(Clone, Debug)]
+enum Action {
+    /// The next send of the open schedule, or a closed-model user's next order.
+    Send { user: Option<u32> },
+    /// A cancel of an acknowledged order.
+    Cancel { order: ProductOrderId },
+}
+
+/// An order loadgen follows.
+#[derive(Clone, Debug)]
+struct Followed {
+    intended: Time,
+    measured: bool,
+    user: Option<u32>,
+}
+
+/// A request whose reply has not come yet.
+#[derive(Clone, Debug)]
+struct Awaiting {
+    intended: Time,
+    planned: Planned,
+    user: Option<u32>,
+    cancel_of: Option<ProductOrderId>,
+}
+
+/// Drives one virtual-time run of `scenario`.
+pub fn run(
+    scenario: &Scenario,
+    history: Option<&mut dyn Write>,
+    capture: Option<u64>,
+) -> anyhow::Result<VirtualRun> {
+    let mut config = SimConfig::from_toml_str(&scenario.text, &scenario.file)?;
+    config.seed = scenario.seed;
+    let chain = VirtualChain::new(config).context("building the virtual-time chain")?;
+    let plan = &scenario.load;
+    let workload = Workload::new(
+        &plan.mix,
+        scenario.seed,
+        scenario.regions.clone(),
+        plan.cancel_delay.clone(),
+    );
+    let mut driver = Driver {
+        chain,
+        workload,
+        pool: ProductPool::new(100_000),
+        metrics: Metrics::default(),
+        log: EventLog::new(),
+        agenda: BTreeMap::new(),
+        sequence: 0,
+        awaiting: BTreeMap::new(),
+        followed: BTreeMap::new(),
+        warmup: Time::from_micros(duration_micros(plan.warmup)),
+        history,
+        sends: 0,
+        tracked: 0,
+        items_max: 0,
+        model: plan.model.clone(),
+    };
+    driver.log.capture = capture.map(|index| (index, None));
+    driver.items_max = driver.chain.config.limits.items_per_order_max;
+    let (scheduled, end) = driver.plan_sends(&plan.model, plan.orders_max);
+    driver.run_until(end);
+    let drain_end = end.after(plan.drain_timeout);
+    driver.run_until(drain_end.min(driver.quiet_at(drain_end)));
+    let open_at_end = driver.open_by_state();
+    let simulated_s = driver.chain.now().as_micros() as f64 / 1e6;
+    Ok(VirtualRun {
+        metrics: driver.metrics,
+        log: driver.log,
+        chain: driver.chain,
+        simulated_s,
+        sends: driver.sends,
+        scheduled,
+        open_at_end,
+        tracked: driver.tracked,
+    })
+}
+
+fn duration_micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+struct Driver<'a> {
+    chain: VirtualChain,
+    workload: Workload,
+    pool: ProductPool,
+    metrics: Metrics,
+    log: EventLog,
+    agenda: BTreeMap<(Time, u64), Action>,
+    sequence: u64,
+    awaiting: BTreeMap<ReplyToken, Awaiting>,
+    followed: BTreeMap<ProductOrderId, Followed>,
+    warmup: Time,
+    history: Option<&'a mut dyn Write>,
+    sends: u64,
+    tracked: u64,
+    items_max: usize,
+    /// The load model (closed users send again after their order ends).
+    model: LoadModel,
+}
+
+impl Driver<'_> {
+    fn schedule(&mut self, at: Time, action: Action) {
+        self.sequence += 1;
+        self.agenda.insert((at, self.sequence), action);
+    }
+
+    /// Puts the load's sends on the agenda; answers (sends scheduled, end of the load).
+    fn plan_sends(&mut self, model: &LoadModel, orders_max: Option<u64>) -> (u64, Time) {
+        match model {
+            LoadModel::Open { schedule } => {
+                let total = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
+                for index in 0..total {
+                    let Some(offset) = schedule.intended_offset(index) else {
+                        break;
+                    };
+                    self.schedule(
+                        Time::from_micros(duration_micros(offset)),
+                        Action::Send { user: None },
+                    );
+                }
+                (
+                    total,
+                    Time::from_micros(duration_micros(schedule.duration())),
+                )
+            }
+            LoadModel::Closed {
+                users, duration, ..
+            } => {
+                for user in 0..*users {
+                    self.schedule(Time::ZERO, Action::Send { user: Some(user) });
+                }
+                (0, Time::from_micros(duration_micros(*duration)))
+            }
+        }
+    }
+
+    /// When the chain and the agenda run dry (or `limit`).
+    fn quiet_at(&self, limit: Time) -> Time {
+        if self.chain.next_at().is_none() && self.agenda.is_empty() {
+            self.chain.now()
+        } else {
+            limit
+        }
+    }
+
+    /// Runs actions and chain messages, in time order, up to `until`.
+    fn run_until(&mut self, until: Time) {
+        loop {
+            let action = self
+                .agenda
+                .first_key_value()
+                .map(|((at, _), _)| *at)
+                .filter(|at| *at <= until);
+            let message = self.chain.next_at().filter(|at| *at <= until);
+            match (action, message) {
+                (None, None) => break,
+                (Some(at), Some(next)) if next < at => self.step_chain(),
+                (Some(at), _) => {
+                    self.chain.advance_to(at);
+                    if let Some((_, action)) = self.agenda.pop_first() {
+                        self.perform(action);
+                    }
+                }
+                (None, Some(_)) => self.step_chain(),
+            }
+            if self.chain.next_at().is_none() && self.agenda.is_empty() {
+                break;
+            }
+        }
+    }
+
+    fn step_chain(&mut self) {
+        self.chain.step();
+        self.observe_events();
+        self.take_replies();
+    }
+
+    fn second(&self, at: Time) -> usize {
+        usize::try_from(at.since(self.warmup).as_secs()).unwrap_or(usize::MAX)
+    }
+
+    fn write_history(&mut self, line: serde_json::Value) {
+        if let Some(out) = self.history.as_mut() {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+
+    fn perform(&mut self, action: Action) {
+        let now = self.chain.now();
+        match action {
+            Action::Send { user } => {
+                let planned = self.workload.next(&mut self.pool);
+                self.send(planned, now, user);
+            }
+            Action::Cancel { order } => {
+                let kind = OperationKind::Cancel;
+                self.metrics.requests += 1;
+                self.write_history(json!({"type": "invoke", "f": "cancel", "order": order.to_string(), "timeMs": millis(now)}));
+                let planned = Planned {
+                    kind,
+                    body: Vec::new(),
+                    cancel_after: None,
+                    cancels: 0,
+                    expect_client_error: false,
+                    fallback: false,
+                };
+                let token = self.chain.submit(|reply| {
+                    Message::Com(ComInput::Cancel {
+                        reply,
+                        order,
+                        reason: Some("loadgen".into()),
+                    })
+                });
+                self.awaiting.insert(
+                    token,
+                    Awaiting {
+                        intended: now,
+                        planned,
+                        user: None,
+                        cancel_of: Some(order),
+                    },
+                );
+            }
+        }
+    }
+
+    fn send(&mut self, planned: Planned, now: Time, user: Option<u32>) {
+        self.sends += 1;
+        self.metrics.requests += 1;
+        if now >= self.warmup {
+            *self
+                .metrics
+                .sent_by_kind
+                .entry(planned.kind.name())
+                .or_insert(0) += 1;
+        }
+        if planned.fallback {
+            self.metrics.fallbacks += 1;
+        }
+        self.write_history(
+            json!({"type": "invoke", "f": planned.kind.name(), "timeMs": millis(now)}),
+        );
+        let parsed = serde_json::from_slice::<ProductOrderCreateBody>(&planned.body)
+            .map_err(|error| ApiError::bad_request(error.to_string()))
+            .and_then(|body| parse_create(body, self.items_max));
+        match parsed {
+            Ok(order) => {
+                let token = self
+                    .chain
+                    .submit(|reply| Message::Com(ComInput::Create { reply, order }));
+                self.awaiting.insert(
+                    token,
+                    Awaiting {
+                        intended: now,
+                        planned,
+                        user,
+                        cancel_of: None,
+                    },
+                );
+            }
+            Err(error) => self.refused(&planned, error.status.as_u16(), &error.message, now, user),
+        }
+    }
+
+    /// A 4xx answer to a create (from parsing or from the chain).
+    fn refused(
+        &mut self,
+        planned: &Planned,
+        status: u16,
+        message: &str,
+        now: Time,
+        user: Option<u32>,
+    ) {
+        if planned.expect_client_error {
+            self.metrics.bad_requests_refused += 1;
+        } else {
+            *self
+                .metrics
+                .http_status
+                .entry(("create".to_string(), status))
+                .or_insert(0) += 1;
+            if self.metrics.error_examples.len() < 10 {
+                self.metrics
+                    .error_examples
+                    .push(format!("create: {status}: {message}"));
+            }
+        }
+        self.write_history(json!({"type": "fail", "f": planned.kind.name(), "status": status, "timeMs": millis(now)}));
+        self.next_for_user(user, now);
+    }
+
+    fn take_replies(&mut self) {
+        if self.chain.replies.is_empty() {
+            return;
+        }
+        let replies = std::mem::take(&mut self.chain.replies);
+        for (token, reply) in replies {
+            if let Some(awaiting) = self.awaiting.remove(&token) {
+                self.answered(awaiting, reply);
+            }
+        }
+    }
+
+    fn answered(&mut self, awaiting: Awaiting, reply: Reply) {
+        let now = self.chain.now();
+        let latency = now.since(awaiting.intended);
+        if let Some(order) = awaiting.cancel_of {
+            let status = match &reply {
+                Reply::Rejected(rejection) => ApiError::from(rejection.clone()).status.as_u16(),
+                _ => 201,
+            };
+            *self.metrics.cancel_status.entry(status).or_insert(0) += 1;
+            if awaiting.intended >= self.warmup {
+                self.metrics
+                    .cancel
+                    .saturating_record(crate::metrics::micros(latency));
+            }
+            self.write_history(json!({"type": "ok", "f": "cancel", "order": order.to_string(), "status": status, "timeMs": millis(now)}));
+            return;
+        }
+        match reply {
+            Reply::ProductOrder(order) => self.acknowledged(awaiting, *order, latency, now),
+            Reply::Rejected(rejection) => {
+                let error = ApiError::from(rejection);
+                self.refused(
+                    &awaiting.planned,
+                    error.status.as_u16(),
+                    &error.message,
+                    now,
+                    awaiting.user,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn acknowledged(
+        &mut self,
+        awaiting: Awaiting,
+        order: simulator::layers::com::ProductOrder,
+        latency: Duration,
+        now: Time,
+    ) {
+        let measured = awaiting.intended >= self.warmup;
+        if awaiting.planned.expect_client_error {
+            self.metrics.bad_requests_accepted += 1;
+        }
+        if measured {
+            let second = self.second(awaiting.intended);
+            self.metrics.record_submit(latency, second);
+        }
+        self.tracked += 1;
+        self.write_history(json!({"type": "ok", "f": awaiting.planned.kind.name(), "order": order.id.to_string(), "state": order.state.as_str(), "timeMs": millis(now)}));
+        let followed = Followed {
+            intended: awaiting.intended,
+            measured,
+            user: awaiting.user,
+        };
+        if order.state.is_terminal() {
+            // Sync mode: the reply is the end of the order.
+            self.finished(order.id, order.state, followed, now);
+            return;
+        }
+        self.followed.insert(order.id, followed);
+        if let Some(after) = awaiting.planned.cancel_after {
+            for _ in 0..awaiting.planned.cancels.max(1) {
+                self.schedule(now.after(after), Action::Cancel { order: order.id });
+            }
+        }
+    }
+
+    fn observe_events(&mut self) {
+        if self.chain.events.is_empty() {
+            return;
+        }
+        let events = std::mem::take(&mut self.chain.events);
+        for event in events {
+            self.log.fold(&event);
+            let (EventKind::StateChange, Subject::ProductOrder(id)) = (event.kind, event.subject)
+            else {
+                continue;
+            };
+            let Some(state) = self.chain.com.orders.get(&id).map(|order| order.state) else {
+                continue;
+            };
+            if state.is_terminal()
+                && let Some(followed) = self.followed.remove(&id)
+            {
+                self.finished(id, state, followed, event.time);
+            }
+        }
+    }
+
+    fn finished(&mut self, id: ProductOrderId, state: OrderState, followed: Followed, at: Time) {
+        if let Some(outcome) = Outcome::from_state(state.as_str())
+            && followed.measured
+        {
+            let second = self.second(at);
+            self.metrics
+                .record_terminal(outcome, at.since(followed.intended), second);
+        }
+        if state == OrderState::Completed {
+            self.add_products(id);
+        }
+        let kind = if state == OrderState::Completed {
+            "ok"
+        } else {
+            "info"
+        };
+        self.write_history(json!({"type": kind, "f": "order", "order": id.to_string(), "state": state.as_str(), "timeMs": millis(at)}));
+        self.next_for_user(followed.user, at);
+    }
+
+    fn add_products(&mut self, id: ProductOrderId) {
+        let Some(order) = self.chain.com.orders.get(&id) else {
+            return;
+        };
+        for item in &order.items {
+            let technology = match &*item.offering {
+                "fibre-broadband" => Technology::Fibre,
+                "dsl-broadband" => Technology::Dsl,
+                _ => continue,
+            };
+            if let Some(product) = item.product {
+                self.pool.add(product.to_string(), technology);
+            }
+        }
+    }
+
+    /// A closed-model user's order ended: it thinks, then sends again.
+    fn next_for_user(&mut self, user: Option<u32>, at: Time) {
+        let Some(user) = user else { return };
+        if let LoadModel::Closed {
+            think_time,
+            duration,
+            ..
+        } = &self.model
+        {
+            let next = at.after(*think_time);
+            if next < Time::from_micros(duration_micros(*duration)) {
+                self.schedule(next, Action::Send { user: Some(user) });
+            }
+        }
+    }
+
+    fn open_by_state(&self) -> BTreeMap<String, u64> {
+        let mut open = BTreeMap::new();
+        for id in self.followed.keys() {
+            let state = self
+                .chain
+                .com
+                .orders
+                .get(id)
+                .map_or("unknown", |order| order.state.as_str());
+            *open.entry(state.to_string()).or_insert(0) += 1;
+        }
+        open
+    }
+}
+
+fn millis(time: Time) -> f64 {
+    time.as_micros() as f64 / 1_000.0
+}
