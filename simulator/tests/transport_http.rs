@@ -53,6 +53,22 @@ async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>)
     (format!("http://{address}/listener"), receiver)
 }
 
+/// Whether nothing is queued anywhere (inboxes, timers, the outbound queue and lanes, hub
+/// queues), and how many messages the layers have handled: the chain has settled when it is
+/// quiet twice in a row with the same count (a hub delivery in flight shows up as a change).
+fn quiet(server: &Server) -> (bool, u64) {
+    let stats = server.chain.stats();
+    let handled = stats.layers.iter().map(|layer| layer.handled).sum();
+    let quiet = stats.timers_pending == 0
+        && server.chain.inboxes_empty()
+        && server
+            .chain
+            .transport_stats()
+            .is_some_and(|s| s.queued == 0 && s.in_lanes == 0)
+        && server.hub().stats().iter().all(|s| s.queued == 0);
+    (quiet, handled)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
     let mut config = SimConfig {
@@ -140,14 +156,12 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         "{stats}"
     );
 
+    let mut handled_before = u64::MAX;
     let audit = loop {
-        let quiet = server.chain.stats().timers_pending == 0
-            && server.chain.inboxes_empty()
-            && server
-                .chain
-                .transport_stats()
-                .is_some_and(|s| s.queued == 0 && s.in_lanes == 0);
-        if quiet {
+        let (quiet, handled) = quiet(&server);
+        let settled = quiet && handled == handled_before;
+        handled_before = handled;
+        if settled {
             break client
                 .get(format!("{base}/admin/audit"))
                 .send()
@@ -248,14 +262,12 @@ async fn cancels_cross_the_http_transport() {
             "{id}: {seen:?}"
         );
     }
+    let mut handled_before = u64::MAX;
     let audit = loop {
-        let quiet = server.chain.stats().timers_pending == 0
-            && server.chain.inboxes_empty()
-            && server
-                .chain
-                .transport_stats()
-                .is_some_and(|s| s.queued == 0 && s.in_lanes == 0);
-        if quiet {
+        let (quiet, handled) = quiet(&server);
+        let settled = quiet && handled == handled_before;
+        handled_before = handled;
+        if settled {
             break client
                 .get(format!("{base}/admin/audit"))
                 .send()

@@ -25,7 +25,7 @@ use crate::layers::rom::{
 };
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
-use crate::network::{ElementId, NetworkInput, RegionId};
+use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId};
 
 /// The extension attribute that marks a state-change event as a child's report to its parent
 /// (the layer's own state-change events, without it, are not translated).
@@ -91,9 +91,15 @@ pub fn order_key(message: &Message) -> u64 {
         ) => id.0.hash(&mut hasher),
         Message::Activation(ActivationInput::Element(reply))
         | Message::Rom(RomInput::Element(reply)) => reply.operation_id.0.hash(&mut hasher),
-        Message::Network(NetworkInput::Request(request)) => {
-            request.operation_id.0.hash(&mut hasher)
-        }
+        // An allocation's release must not overtake its allocate, nor a service's deactivate
+        // its activate: the network sees them in the order they were sent.
+        Message::Network(NetworkInput::Request(request)) => match &request.operation {
+            ElementOperation::Allocate { allocation, .. }
+            | ElementOperation::Release { allocation } => allocation.0.hash(&mut hasher),
+            ElementOperation::Configure { service, .. }
+            | ElementOperation::Activate { service, .. }
+            | ElementOperation::Deactivate { service, .. } => service.0.hash(&mut hasher),
+        },
         _ => 0u64.hash(&mut hasher),
     }
     hasher.finish()

@@ -57,7 +57,8 @@ use crate::runtime::EventSink;
 use codec::{Call, Outgoing, Verb};
 
 /// Sequential lanes per process, so at most this many calls in flight. Calls about one order
-/// share a lane ([`codec::order_key`]), so a cancel never overtakes its create.
+/// share a lane ([`codec::order_key`]), so a cancel never overtakes its create, nor a
+/// release its allocate, nor a deactivate its activate.
 pub const LANES: usize = 64;
 /// Calls waiting per lane.
 const LANE_CAPACITY: usize = 1_024;
