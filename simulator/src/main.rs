@@ -107,8 +107,8 @@ fn main() -> ExitCode {
     let peers = options.peers();
     if let Some(missing) = options.role.needs().iter().find(|l| !peers.contains_key(l)) {
         eprintln!(
-            "error: --role {role:?} needs --{layer}",
-            role = options.role,
+            "error: --role {role} needs --{layer}",
+            role = options.role.layer().map_or("all", LayerId::as_str),
             layer = missing.as_str()
         );
         return ExitCode::from(2);

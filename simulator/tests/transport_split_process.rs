@@ -223,3 +223,29 @@ fn twenty_fibre_orders_complete_across_five_processes() {
         }
     });
 }
+
+#[test]
+fn a_single_layer_role_needs_the_addresses_of_the_layers_it_calls() {
+    let output = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--role",
+            "rom",
+            "--activation",
+            "127.0.0.1:9",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("simulator runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--role rom needs --network"), "{stderr}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["--listen", "127.0.0.1:0", "--role", "router"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("simulator runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
