@@ -205,6 +205,35 @@ impl TmfClient {
         decode(self.http.get(url).send().await?).await
     }
 
+    /// `PUT /admin/faults/{name}`: creates or replaces a fault; answers its JSON.
+    pub async fn put_fault(&self, name: &str, body: &Value) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/faults/{name}", self.base);
+        decode(self.http.put(url).json(body).send().await?).await
+    }
+
+    /// `GET /admin/faults`: every fault the simulator holds, with its counters.
+    pub async fn list_faults(&self) -> Result<Vec<Value>, ClientError> {
+        let url = format!("{}/admin/faults", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
+    /// `DELETE /admin/faults/{name}`; a fault already gone is not an error.
+    pub async fn delete_fault(&self, name: &str) -> Result<(), ClientError> {
+        let url = format!("{}/admin/faults/{name}", self.base);
+        match check_status(self.http.delete(url).send().await?).await {
+            Ok(_) => Ok(()),
+            Err(ClientError::Status { status: 404, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `DELETE /admin/faults`: removes every fault; answers how many there were.
+    pub async fn reset_faults(&self) -> Result<u64, ClientError> {
+        let url = format!("{}/admin/faults", self.base);
+        let answer: Value = decode(self.http.delete(url).send().await?).await?;
+        Ok(answer.get("removed").and_then(Value::as_u64).unwrap_or(0))
+    }
+
     /// `GET /admin/timeline/{id}`: where one product order spent its time, layer by layer.
     pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
         let url = format!("{}/admin/timeline/{order_id}", self.base);

@@ -146,8 +146,8 @@ impl Observer for RunState {
         if view.state == "completed"
             && let Ok(mut pool) = self.pool.lock()
         {
-            for (product, technology) in view.products() {
-                pool.add(product, technology);
+            for (product, technology, bundled) in view.products() {
+                pool.add(product, technology, bundled);
             }
         }
         let observed = match self.tracker.lock() {

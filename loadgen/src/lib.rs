@@ -7,6 +7,8 @@
 //! - [`workload`]: the seeded choice of operation and its TMF622 payload;
 //! - [`client`]: one function per TMF call over one shared HTTP client;
 //! - [`driver`]: the open and closed send loops;
+//! - [`faults`]: the `[[faults]]` timeline applied during the load, the fault watcher, and
+//!   the `loadgen fault` commands;
 //! - [`tracker`]: the order table, the hub listener and the poller;
 //! - [`metrics`]: HdrHistograms from the intended instant, counts, the per-second series;
 //! - [`verdict`]: drain, `/admin/audit`, checks through the public APIs;
@@ -20,6 +22,8 @@
 pub mod client;
 pub mod cpu;
 pub mod driver;
+pub mod faults;
+pub mod http_bench;
 pub mod metrics;
 pub mod progress;
 pub mod report;

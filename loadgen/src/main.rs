@@ -23,10 +23,97 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// GET one URL as fast as N connections allow (compare with wrk on the same endpoint).
+    BenchHttp(BenchHttpArgs),
     /// Run the scenario in virtual time once per seed and list the seeds whose audit failed.
     Sweep(SweepArgs),
     /// Run a scenario and write a report folder.
     Run(RunArgs),
+    /// Add, list or clear faults on a running simulator (e.g. during a run).
+    #[command(subcommand)]
+    Fault(FaultCommand),
+}
+
+#[derive(Subcommand)]
+enum FaultCommand {
+    /// Create or replace a named fault.
+    Add(FaultAddArgs),
+    /// List the faults with their counters.
+    List(TargetArg),
+    /// Remove one fault (`--name`) or all of them.
+    Clear(FaultClearArgs),
+}
+
+#[derive(clap::Args)]
+struct TargetArg {
+    /// The simulator, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    target: String,
+}
+
+#[derive(clap::Args)]
+struct FaultClearArgs {
+    #[command(flatten)]
+    target: TargetArg,
+    /// The fault to remove; all of them without it.
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct FaultAddArgs {
+    #[command(flatten)]
+    target: TargetArg,
+    /// The fault's name (an existing fault of that name is replaced).
+    #[arg(long)]
+    name: String,
+    /// What it hits: olt:NAME, pon:OLT/PORT, dslam:NAME, pool:REGION/ipv4|multicast|phone,
+    /// activation, region:NAME or all.
+    #[arg(long)]
+    on: String,
+    /// What it does.
+    #[arg(long, value_enum)]
+    kind: KindArg,
+    /// Operation kinds it applies to (comma-separated); all without it.
+    #[arg(long, value_delimiter = ',')]
+    operations: Option<Vec<String>>,
+    /// How long it lasts (e.g. 30s); until cleared without it.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    duration: Option<Duration>,
+    /// error, black-hole, reply-lost: how often, 0..1.
+    #[arg(long)]
+    probability: Option<f64>,
+    /// error: the failure message.
+    #[arg(long)]
+    reason: Option<String>,
+    /// latency: added milliseconds.
+    #[arg(long)]
+    added_ms: Option<f64>,
+    /// latency: upper bound of a uniform extra delay, milliseconds.
+    #[arg(long)]
+    jitter_ms: Option<f64>,
+    /// latency: slowdown factor.
+    #[arg(long)]
+    factor: Option<f64>,
+    /// outage: reboot delay after the duration, milliseconds.
+    #[arg(long)]
+    reboot_ms: Option<u64>,
+    /// pool-pressure: entries to take.
+    #[arg(long)]
+    shrink_by: Option<u32>,
+    /// pool-pressure: entries to leave free.
+    #[arg(long)]
+    free_left: Option<u32>,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+enum KindArg {
+    Latency,
+    Error,
+    BlackHole,
+    ReplyLost,
+    Outage,
+    PoolPressure,
 }
 
 #[derive(clap::Args)]
@@ -67,6 +154,19 @@ struct RunArgs {
     check_determinism: bool,
 }
 
+/// `loadgen bench-http --connections 32 --duration 10s URL`.
+#[derive(clap::Args)]
+struct BenchHttpArgs {
+    /// The URL to GET, e.g. http://127.0.0.1:8080/health.
+    url: String,
+    /// Concurrent connections (each sends its next request when the answer arrived).
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long to run.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    duration: Duration,
+}
+
 /// `loadgen sweep --virtual-time --seeds 1..500 SCENARIO`.
 #[derive(clap::Args)]
 struct SweepArgs {
@@ -88,10 +188,95 @@ enum TrackArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let args = match cli.command {
-        Command::Run(args) => args,
+    let command = match cli.command {
         Command::Sweep(args) => return sweep(args),
+        Command::BenchHttp(args) => return bench_http(args),
+        other => other,
     };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("loadgen: cannot start the runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Sweep(_) | Command::BenchHttp(_) => ExitCode::from(2),
+        Command::Run(args) => run(&runtime, args),
+        Command::Fault(command) => match runtime.block_on(fault(command)) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("loadgen: {error:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// `loadgen fault …`: what to print, or why it failed.
+async fn fault(command: FaultCommand) -> anyhow::Result<String> {
+    let client = |target: &TargetArg| {
+        loadgen::client::TmfClient::new(&target.target, Duration::from_secs(10))
+    };
+    match command {
+        FaultCommand::List(target) => {
+            let faults = client(&target)?.list_faults().await?;
+            Ok(loadgen::faults::render_list(&faults))
+        }
+        FaultCommand::Clear(args) => {
+            let client = client(&args.target)?;
+            match args.name {
+                Some(name) => {
+                    client.delete_fault(&name).await?;
+                    Ok(format!("removed {name}\n"))
+                }
+                None => Ok(format!("removed {} faults\n", client.reset_faults().await?)),
+            }
+        }
+        FaultCommand::Add(args) => {
+            let body = add_body(&args)?;
+            let answer = client(&args.target)?.put_fault(&args.name, &body).await?;
+            Ok(loadgen::faults::render_list(&[answer]))
+        }
+    }
+}
+
+fn add_body(args: &FaultAddArgs) -> anyhow::Result<serde_json::Value> {
+    use loadgen::faults::{KindFlags, KindName, kind_from_flags};
+    let name = match args.kind {
+        KindArg::Latency => KindName::Latency,
+        KindArg::Error => KindName::Error,
+        KindArg::BlackHole => KindName::BlackHole,
+        KindArg::ReplyLost => KindName::ReplyLost,
+        KindArg::Outage => KindName::Outage,
+        KindArg::PoolPressure => KindName::PoolPressure,
+    };
+    let flags = KindFlags {
+        probability: args.probability,
+        reason: args.reason.clone(),
+        added_ms: args.added_ms,
+        jitter_ms: args.jitter_ms,
+        factor: args.factor,
+        reboot_ms: args.reboot_ms,
+        shrink_by: args.shrink_by,
+        free_left: args.free_left,
+    };
+    let kind = kind_from_flags(name, &flags).map_err(anyhow::Error::msg)?;
+    let mut body = serde_json::json!({"target": args.on, "kind": kind});
+    if let Some(operations) = &args.operations {
+        body["operations"] = serde_json::json!(operations);
+    }
+    if let Some(duration) = args.duration {
+        body["durationMs"] =
+            serde_json::json!(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
+    }
+    Ok(body)
+}
+
+fn run(runtime: &tokio::runtime::Runtime, args: RunArgs) -> ExitCode {
     let options = loadgen::RunOptions {
         scenario: args.scenario,
         target: args.target,
@@ -107,13 +292,6 @@ fn main() -> ExitCode {
         callback_host: args.callback_host,
         virtual_time: args.virtual_time,
         check_determinism: args.check_determinism,
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("loadgen: cannot start the runtime: {error}");
-            return ExitCode::from(2);
-        }
     };
     match runtime.block_on(loadgen::run(options)) {
         Ok(outcome) => ExitCode::from(u8::try_from(outcome.exit_code()).unwrap_or(1)),
@@ -150,6 +328,40 @@ fn sweep(args: SweepArgs) -> ExitCode {
             }
             let _ = total;
             ExitCode::from(u8::from(!outcome.failed.is_empty()))
+        }
+        Err(error) => {
+            eprintln!("loadgen: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn bench_http(args: BenchHttpArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("loadgen: cannot start the runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(loadgen::http_bench::run(
+        &args.url,
+        args.connections,
+        args.duration,
+    )) {
+        Ok(bench) => {
+            println!(
+                "bench-http {}: {} connections, {:.0} requests/s ({} ok, {} errors in {:.1} s), p50 {:.2} ms, p99 {:.2} ms",
+                args.url,
+                args.connections,
+                bench.rate_per_s(),
+                bench.ok,
+                bench.errors,
+                bench.seconds,
+                bench.p50_ms,
+                bench.p99_ms
+            );
+            ExitCode::SUCCESS
         }
         Err(error) => {
             eprintln!("loadgen: {error:#}");

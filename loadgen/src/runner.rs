@@ -195,6 +195,7 @@ async fn drive(
     let progress =
         crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
     let cpu_before = crate::cpu::process_cpu_s();
+    let mut faults = crate::faults::FaultRun::start(&client, &scenario.faults, state.start);
     let load_started = Instant::now();
     match &plan.model {
         LoadModel::Open { schedule } => {
@@ -222,6 +223,8 @@ async fn drive(
         .zip(crate::cpu::process_cpu_s())
         .map(|(a, b)| b - a);
     progress.finish();
+    // Timeline faults still active are removed here: the drain and the audit see them healed.
+    let load_end_s = faults.end_of_load().await;
     let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
     followers.stop(&client).await;
     let mut verdict_info = VerdictInfo {
@@ -244,6 +247,7 @@ async fn drive(
     let layers = crate::timeline::layer_times(&client, &sample).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
+    report.faults = faults.report(load_end_s).await;
     report.latency.layers = layers
         .iter()
         .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))

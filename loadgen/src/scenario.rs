@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use simulator::network::faults::FaultSpec;
+
 use crate::schedule::{Schedule, Stage};
 use crate::thresholds::Threshold;
 use crate::workload::{CancelDelay, Mix};
@@ -190,6 +192,8 @@ pub struct Scenario {
     pub load: LoadPlan,
     /// Pass/fail thresholds.
     pub thresholds: Vec<Threshold>,
+    /// The fault timeline, by start (applied through `/admin/faults` during the load).
+    pub faults: Vec<FaultSpec>,
 }
 
 /// Which regions can take which technology.
@@ -242,6 +246,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         })
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;
+    let faults = fault_timeline(text, &invalid)?;
     Ok(Scenario {
         name: parsed.name.unwrap_or_else(|| default_name.to_string()),
         description: parsed.description,
@@ -252,7 +257,36 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         regions,
         load,
         thresholds,
+        faults,
     })
+}
+
+/// The `[[faults]]` timeline, read a second time with spans so that errors name the entry's
+/// line; each entry is checked as the simulator will (its target's names are checked by the
+/// simulator when loadgen applies it).
+fn fault_timeline(text: &str, invalid: &Invalid<'_>) -> Result<Vec<FaultSpec>, ScenarioError> {
+    #[derive(Deserialize)]
+    struct Timeline {
+        #[serde(default)]
+        faults: Vec<Spanned<FaultSpec>>,
+    }
+    let timeline: Timeline =
+        toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_string()))?;
+    let mut names = std::collections::BTreeSet::new();
+    let mut faults = Vec::with_capacity(timeline.faults.len());
+    for spanned in timeline.faults {
+        let span = spanned.span();
+        let spec = spanned.into_inner();
+        spec.to_fault(simulator::domain::time::Time::ZERO)
+            .map_err(|e| invalid(Some(span.clone()), format!("fault `{}`: {e}", spec.name)))?;
+        if !names.insert(spec.name.clone()) {
+            let message = format!("fault name `{}` is used twice", spec.name);
+            return Err(invalid(Some(span), message));
+        }
+        faults.push(spec);
+    }
+    faults.sort_by_key(|spec| spec.at);
+    Ok(faults)
 }
 
 type Invalid<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;

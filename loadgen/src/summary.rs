@@ -13,8 +13,8 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
     let (submit, e2e) = (&report.latency.submit, &report.latency.e2e);
     let _ = writeln!(
         text,
-        "scenario   {} (seed {})",
-        report.scenario.name, report.scenario.seed
+        "scenario   {} (seed {}, {} clock)",
+        report.scenario.name, report.scenario.seed, report.clock
     );
     let target = load
         .target_rate_per_s

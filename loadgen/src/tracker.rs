@@ -287,10 +287,28 @@ pub struct ItemView {
     #[serde(default)]
     pub action: String,
     /// The product it made or changed.
-    pub product: Option<IdRef>,
+    pub product: Option<ProductView>,
     /// The offering it sells.
     #[serde(rename = "productOffering")]
     pub offering: Option<IdRef>,
+}
+
+/// The parts of a product loadgen reads.
+#[derive(Debug, Deserialize)]
+pub struct ProductView {
+    /// Its id.
+    pub id: Option<String>,
+    /// Its characteristics (only the names are read).
+    #[serde(default, rename = "productCharacteristic")]
+    pub characteristics: Vec<NameRef>,
+}
+
+/// A characteristic, by name.
+#[derive(Debug, Deserialize)]
+pub struct NameRef {
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
 }
 
 /// A reference by id.
@@ -301,8 +319,21 @@ pub struct IdRef {
 }
 
 impl OrderView {
-    /// Broadband products a completed order left behind, for later modify/delete.
-    pub fn products(&self) -> Vec<(String, Technology)> {
+    /// Whether the order adds IPTV (an `iptv` item or an `addOn` characteristic).
+    fn adds_iptv(&self) -> bool {
+        self.items.iter().any(|item| {
+            item.offering.as_ref().and_then(|o| o.id.as_deref()) == Some("iptv")
+                || item
+                    .product
+                    .as_ref()
+                    .is_some_and(|p| p.characteristics.iter().any(|c| c.name == "addOn"))
+        })
+    }
+
+    /// Broadband products a completed order left behind, for later modify/delete, and whether
+    /// each has IPTV.
+    pub fn products(&self) -> Vec<(String, Technology, bool)> {
+        let bundled = self.adds_iptv();
         self.items
             .iter()
             .filter(|item| item.action == "add" || item.action == "modify")
@@ -313,7 +344,7 @@ impl OrderView {
                     "dsl-broadband" => Technology::Dsl,
                     _ => return None,
                 };
-                Some((product, technology))
+                Some((product, technology, bundled))
             })
             .collect()
     }
@@ -464,7 +495,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             view.products(),
-            vec![("P-1".to_string(), Technology::Fibre)]
+            vec![("P-1".to_string(), Technology::Fibre, true)]
         );
     }
 }

@@ -97,6 +97,8 @@ fn event_bytes(event: &Event) -> [u8; 18] {
         Subject::ServiceOrder(id) => (2, id.0),
         Subject::ResourceOrder(id) => (3, id.0),
         Subject::ActivationService(id) => (4, id.0),
+        Subject::CancelServiceOrder(id) => (5, id.0),
+        Subject::CancelResourceOrder(id) => (6, id.0),
     };
     let mut bytes = [0u8; 18];
     bytes[..8].copy_from_slice(&event.time.as_micros().to_le_bytes());
@@ -129,7 +131,9 @@ pub struct VirtualRun {
 /// A loadgen action on the simulated timeline.
 #[derive(Clone, Debug)]
 enum Action {
-    /// The next send of the open schedule, or a closed-model user's next order.
+    /// Send number `index` of the open schedule.
+    OpenSend { index: u64 },
+    /// A closed-model user's next order.
     Send { user: Option<u32> },
     /// A cancel of an acknowledged order.
     Cancel { order: ProductOrderId },
@@ -150,6 +154,31 @@ struct Awaiting {
     planned: Planned,
     user: Option<u32>,
     cancel_of: Option<ProductOrderId>,
+}
+
+/// Puts the scenario's `[[faults]]` into the network before the run: the network starts each
+/// at its `at` and removes it after its `duration` by itself (one without a duration ends
+/// with the load, as over HTTP), all in simulated time.
+fn put_fault_timeline(
+    chain: &mut VirtualChain,
+    timeline: &[simulator::network::faults::FaultSpec],
+    load_end: Time,
+) -> anyhow::Result<()> {
+    for spec in timeline {
+        let mut fault = spec.to_fault(Time::ZERO)?;
+        if fault.starts_at >= load_end {
+            continue;
+        }
+        if fault.duration.is_none() {
+            fault.duration = Some(load_end.since(fault.starts_at));
+        }
+        let name = fault.name.clone();
+        chain
+            .network
+            .put_fault(fault, Time::ZERO)
+            .with_context(|| format!("fault `{name}`"))?;
+    }
+    Ok(())
 }
 
 /// Drives one virtual-time run of `scenario`.
@@ -184,10 +213,12 @@ pub fn run(
         tracked: 0,
         items_max: 0,
         model: plan.model.clone(),
+        open: None,
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
     let (scheduled, end) = driver.plan_sends(&plan.model, plan.orders_max);
+    put_fault_timeline(&mut driver.chain, &scenario.faults, end)?;
     driver.run_until(end);
     let drain_end = end.after(plan.drain_timeout);
     driver.run_until(drain_end.min(driver.quiet_at(drain_end)));
@@ -226,6 +257,8 @@ struct Driver<'a> {
     items_max: usize,
     /// The load model (closed users send again after their order ends).
     model: LoadModel,
+    /// The open model's schedule and how many sends it makes.
+    open: Option<(crate::schedule::Schedule, u64)>,
 }
 
 impl Driver<'_> {
@@ -239,15 +272,10 @@ impl Driver<'_> {
         match model {
             LoadModel::Open { schedule } => {
                 let total = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
-                for index in 0..total {
-                    let Some(offset) = schedule.intended_offset(index) else {
-                        break;
-                    };
-                    self.schedule(
-                        Time::from_micros(duration_micros(offset)),
-                        Action::Send { user: None },
-                    );
-                }
+                // One send at a time on the agenda: each schedules the next when it runs, so an
+                // hour at 1,000/s does not hold 3.6 million entries.
+                self.open = Some((schedule.clone(), total));
+                self.schedule_open_send(0);
                 (
                     total,
                     Time::from_micros(duration_micros(schedule.duration())),
@@ -261,6 +289,21 @@ impl Driver<'_> {
                 }
                 (0, Time::from_micros(duration_micros(*duration)))
             }
+        }
+    }
+
+    fn schedule_open_send(&mut self, index: u64) {
+        let Some((schedule, total)) = &self.open else {
+            return;
+        };
+        if index >= *total {
+            return;
+        }
+        if let Some(offset) = schedule.intended_offset(index) {
+            self.schedule(
+                Time::from_micros(duration_micros(offset)),
+                Action::OpenSend { index },
+            );
         }
     }
 
@@ -318,6 +361,11 @@ impl Driver<'_> {
     fn perform(&mut self, action: Action) {
         let now = self.chain.now();
         match action {
+            Action::OpenSend { index } => {
+                self.schedule_open_send(index + 1);
+                let planned = self.workload.next(&mut self.pool);
+                self.send(planned, now, None);
+            }
             Action::Send { user } => {
                 let planned = self.workload.next(&mut self.pool);
                 self.send(planned, now, user);
@@ -545,6 +593,12 @@ impl Driver<'_> {
         let Some(order) = self.chain.com.orders.get(&id) else {
             return;
         };
+        // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
+        let bundled = order.items.iter().any(|item| &*item.offering == "iptv")
+            || order
+                .items
+                .iter()
+                .any(|item| item.characteristics.iter().any(|c| &*c.name == "addOn"));
         for item in &order.items {
             let technology = match &*item.offering {
                 "fibre-broadband" => Technology::Fibre,
@@ -552,7 +606,7 @@ impl Driver<'_> {
                 _ => continue,
             };
             if let Some(product) = item.product {
-                self.pool.add(product.to_string(), technology);
+                self.pool.add(product.to_string(), technology, bundled);
             }
         }
     }

@@ -6,7 +6,7 @@
 //! orders (a bounded [`ProductPool`] fed by the tracker); while the pool is empty those
 //! operations fall back to a fibre add and are counted as fallbacks.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
@@ -236,28 +236,41 @@ impl Technology {
 }
 
 /// Products from completed orders, available for modify and delete; bounded, oldest dropped.
+/// Products are kept apart by technology and by whether they already carry the IPTV add-on
+/// (a second bundle change of the same product is refused), and a product taken for a change
+/// remembers its add-on until the change completes and it comes back.
 #[derive(Debug)]
 pub struct ProductPool {
-    fibre: VecDeque<String>,
-    dsl: VecDeque<String>,
+    /// Fibre, DSL, fibre with IPTV, DSL with IPTV.
+    queues: [VecDeque<String>; 4],
+    taken_bundled: HashSet<String>,
     capacity: usize,
 }
 
+fn queue_index(technology: Technology, bundled: bool) -> usize {
+    match (technology, bundled) {
+        (Technology::Fibre, false) => 0,
+        (Technology::Dsl, false) => 1,
+        (Technology::Fibre, true) => 2,
+        (Technology::Dsl, true) => 3,
+    }
+}
+
 impl ProductPool {
-    /// An empty pool holding at most `capacity` products per technology.
+    /// An empty pool holding at most `capacity` products per queue.
     pub fn new(capacity: usize) -> ProductPool {
         ProductPool {
-            fibre: VecDeque::new(),
-            dsl: VecDeque::new(),
+            queues: std::array::from_fn(|_| VecDeque::new()),
+            taken_bundled: HashSet::new(),
             capacity: capacity.max(1),
         }
     }
 
-    /// Adds a product (dropping the oldest when full).
-    pub fn add(&mut self, product_id: String, technology: Technology) {
-        let queue = match technology {
-            Technology::Fibre => &mut self.fibre,
-            Technology::Dsl => &mut self.dsl,
+    /// Adds a product (dropping the oldest of its queue when full); `bundled` when it has IPTV.
+    pub fn add(&mut self, product_id: String, technology: Technology, bundled: bool) {
+        let bundled = self.taken_bundled.remove(&product_id) || bundled;
+        let Some(queue) = self.queues.get_mut(queue_index(technology, bundled)) else {
+            return;
         };
         if queue.len() >= self.capacity {
             queue.pop_front();
@@ -265,21 +278,37 @@ impl ProductPool {
         queue.push_back(product_id);
     }
 
-    /// Takes the oldest product of a technology, or of either (it leaves the pool until an
-    /// order that changes it completes).
-    fn take(&mut self, technology: Option<Technology>) -> Option<(String, Technology)> {
-        let fibre = |pool: &mut ProductPool| pool.fibre.pop_front().map(|p| (p, Technology::Fibre));
-        let dsl = |pool: &mut ProductPool| pool.dsl.pop_front().map(|p| (p, Technology::Dsl));
-        match technology {
-            Some(Technology::Fibre) => fibre(self),
-            Some(Technology::Dsl) => dsl(self),
-            None => fibre(self).or_else(|| dsl(self)),
+    /// Takes the oldest product of a technology (or either), with or without IPTV (or either).
+    fn take(
+        &mut self,
+        technology: Option<Technology>,
+        bundled: Option<bool>,
+    ) -> Option<(String, Technology)> {
+        let technologies = match technology {
+            Some(t) => vec![t],
+            None => vec![Technology::Fibre, Technology::Dsl],
+        };
+        let bundles = match bundled {
+            Some(b) => vec![b],
+            None => vec![false, true],
+        };
+        for technology in technologies {
+            for &bundled in &bundles {
+                let index = queue_index(technology, bundled);
+                if let Some(product) = self.queues.get_mut(index).and_then(VecDeque::pop_front) {
+                    if bundled && self.taken_bundled.len() < self.capacity {
+                        self.taken_bundled.insert(product.clone());
+                    }
+                    return Some((product, technology));
+                }
+            }
         }
+        None
     }
 
     /// Products held.
     pub fn len(&self) -> usize {
-        self.fibre.len() + self.dsl.len()
+        self.queues.iter().map(VecDeque::len).sum()
     }
 
     /// Whether it holds none.
@@ -366,7 +395,7 @@ impl Workload {
             // Modify items name the product's own offering: the simulator reads a different
             // offering as a migration (and an absent one as a migration to nothing).
             OperationKind::ModifySpeed => {
-                let (product, technology) = pool.take(None)?;
+                let (product, technology) = pool.take(None, None)?;
                 let speed = match technology {
                     Technology::Fibre => self.pick(&SPEEDS_MBPS),
                     Technology::Dsl => self.pick(&DSL_SPEEDS_MBPS),
@@ -377,7 +406,7 @@ impl Workload {
                         {"name": "downstreamSpeedMbps", "value": speed}]}})]
             }
             OperationKind::ModifyMigration => {
-                let (product, _) = pool.take(Some(Technology::Dsl))?;
+                let (product, _) = pool.take(Some(Technology::Dsl), None)?;
                 let region = self.region(Technology::Fibre);
                 vec![json!({"id": "1", "action": "modify",
                     "productOffering": {"id": "fibre-broadband"},
@@ -386,14 +415,14 @@ impl Workload {
                         {"name": "downstreamSpeedMbps", "value": 500}]}})]
             }
             OperationKind::ModifyBundle => {
-                let (product, technology) = pool.take(None)?;
+                let (product, technology) = pool.take(None, Some(false))?;
                 vec![json!({"id": "1", "action": "modify",
                     "productOffering": {"id": technology.offering()},
                     "product": {"id": product, "productCharacteristic": [
                         {"name": "addOn", "value": "iptv"}]}})]
             }
             OperationKind::Delete => {
-                let (product, technology) = pool.take(None)?;
+                let (product, technology) = pool.take(None, None)?;
                 vec![json!({"id": "1", "action": "delete",
                     "productOffering": {"id": technology.offering()},
                     "product": {"id": product}})]
@@ -534,12 +563,42 @@ mod tests {
         let planned = workload.next(&mut pool);
         assert!(planned.fallback);
         assert_eq!(planned.kind, OperationKind::AddFibre);
-        pool.add("P-3".into(), Technology::Fibre);
+        pool.add("P-3".into(), Technology::Fibre, false);
         let planned = workload.next(&mut pool);
         assert_eq!(planned.kind, OperationKind::Delete);
         let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
         assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-3");
         assert!(pool.is_empty());
+    }
+
+    #[test]
+    fn bundle_changes_skip_products_that_already_have_iptv() {
+        let mix = Mix {
+            add_fibre: 0,
+            add_dsl: 0,
+            add_voip: 0,
+            add_bundle: 0,
+            modify_bundle: 1,
+            ..Mix::default()
+        };
+        let mut workload = Workload::new(&mix, 1, regions(), CancelDelay::default());
+        let mut pool = ProductPool::new(10);
+        pool.add("P-1".into(), Technology::Fibre, true);
+        assert!(workload.next(&mut pool).fallback, "P-1 has IPTV already");
+        pool.add("P-2".into(), Technology::Dsl, false);
+        let planned = workload.next(&mut pool);
+        assert_eq!(planned.kind, OperationKind::ModifyBundle);
+        let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
+        assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-2");
+        assert_eq!(
+            body["productOrderItem"][0]["productOffering"]["id"],
+            "dsl-broadband"
+        );
+        // P-1, taken for a speed change and back, still counts as bundled.
+        let (product, _) = pool.take(None, None).unwrap();
+        assert_eq!(product, "P-1");
+        pool.add(product, Technology::Fibre, false);
+        assert!(pool.take(None, Some(false)).is_none());
     }
 
     #[test]

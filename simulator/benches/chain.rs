@@ -21,6 +21,10 @@ use simulator::runtime::virtual_time::VirtualChain;
 use simulator::runtime::{Chain, EventSink};
 use tokio::sync::mpsc;
 
+/// The binaries' allocator, so the figures match what `simulator` and `loadgen` do.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn fibre() -> ProductOrderCreate {
     ProductOrderCreate {
         external_id: None,

@@ -16,6 +16,10 @@ use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreat
 use simulator::layers::common::{Action, Characteristic};
 use simulator::runtime::virtual_time::VirtualChain;
 
+/// The binaries' allocator, so the figures match what `simulator` and `loadgen` do.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: u64 = statm

@@ -1,8 +1,10 @@
 //! The simulator's configuration: the simulator half of a scenario file, validated.
 //!
 //! A scenario file (TOML) holds the whole experiment; the simulator reads `seed`, `[chain]`,
-//! `[limits]`, `[network]`, `[profiles]` and `[catalog]` and leaves `[load]`, `[thresholds]`
-//! and `[[faults]]` to loadgen (it accepts them without reading them). Unknown keys anywhere
+//! `[limits]`, `[network]`, `[profiles]` and `[catalog]` and leaves `[load]` and
+//! `[thresholds]` to loadgen (it accepts them without reading them). The `[[faults]]`
+//! timeline ([`FaultSpec`]) is validated here (names, ranges, targets against the network) and
+//! applied by loadgen during the run through `/admin/faults`. Unknown keys anywhere
 //! are errors, reported with the file, line and column.
 
 use std::fmt;
@@ -12,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::{Catalog, CatalogConfig, CatalogError};
+use crate::network::faults::FaultSpec;
 use crate::network::profile::OperationProfile;
 
 #[cfg(test)]
@@ -68,8 +71,8 @@ const ORIGIN_UNKNOWN: &str = "configuration";
 
 impl SimConfig {
     /// Parses and validates a scenario's text; `origin` (usually the file name) names it in
-    /// errors. Unknown keys are errors; `[load]`, `[thresholds]` and `[[faults]]` are accepted
-    /// and ignored.
+    /// errors. Unknown keys are errors; `[load]` and `[thresholds]` are accepted and ignored;
+    /// `[[faults]]` is validated but not applied.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<SimConfig, ConfigError> {
         let config: SimConfig = toml::from_str(text).map_err(|error| {
             let (line, column) = error
@@ -128,7 +131,7 @@ impl Default for SimConfig {
             catalog: CatalogConfig::default(),
             load: None,
             thresholds: None,
-            faults: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -262,9 +265,9 @@ pub struct SimConfig {
     /// loadgen's section; accepted and ignored here.
     #[serde(default, skip_serializing)]
     pub thresholds: Option<toml::Value>,
-    /// loadgen's section; accepted and ignored here.
-    #[serde(default, skip_serializing)]
-    pub faults: Option<toml::Value>,
+    /// The fault timeline: validated here, applied by loadgen during the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
 }
 
 fn default_name() -> String {
@@ -349,6 +352,9 @@ impl Default for ChainConfig {
 pub struct Limits {
     /// Capacity of each layer's inbox (messages).
     pub inbox_capacity: usize,
+    /// Messages the real-time runtime's timer holds for later delivery (element latencies,
+    /// timeouts); when full it stops taking more, and senders wait (backpressure).
+    pub timers_max: usize,
     /// Non-terminal orders per layer; over it a create gets 503.
     pub open_orders_max: usize,
     /// Terminal orders retained per layer for GETs and the audit; older ones are evicted.
@@ -369,12 +375,15 @@ pub struct Limits {
     pub http_concurrency_max: usize,
     /// Whether hub callbacks may go to non-loopback addresses.
     pub allow_external_callbacks: bool,
+    /// Faults the network holds at once (`/admin/faults` and the scenario timeline).
+    pub faults_max: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             inbox_capacity: 65_536,
+            timers_max: 4_194_304,
             open_orders_max: 100_000,
             retained_orders_max: 200_000,
             items_per_order_max: 16,
@@ -385,6 +394,7 @@ impl Default for Limits {
             list_limit_max: 1_000,
             http_concurrency_max: 4_096,
             allow_external_callbacks: false,
+            faults_max: crate::network::faults::FAULTS_MAX_DEFAULT,
         }
     }
 }

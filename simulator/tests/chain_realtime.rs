@@ -93,3 +93,64 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
     let report = simulator::audit::run(&chain);
     assert!(report.ok, "audit: {:#?}", report.findings);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_full_timer_applies_backpressure_and_never_delivers_early() {
+    let (sender, mut changes) = mpsc::unbounded_channel();
+    let mut config = SimConfig::default();
+    config.limits.timers_max = 4;
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 50.0 };
+    let chain = Chain::start(config, Arc::new(StateChanges(sender))).expect("chain starts");
+    let mut open = BTreeSet::new();
+    for _ in 0..20 {
+        if let Ok(Reply::ProductOrder(order)) = chain
+            .request(|reply| {
+                Message::Com(ComInput::Create {
+                    reply,
+                    order: fibre(),
+                })
+            })
+            .await
+        {
+            open.insert(order.id);
+        }
+    }
+    let drained = tokio::time::timeout(Duration::from_secs(600), async {
+        while !open.is_empty() {
+            let id = changes.recv().await.expect("sink alive");
+            if chain
+                .com()
+                .orders
+                .get(&id)
+                .is_some_and(|order| order.state.is_terminal())
+            {
+                open.remove(&id);
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "{} orders never ended", open.len());
+    let com = chain.com();
+    let failed = com
+        .orders
+        .values()
+        .filter(|order| order.state != simulator::domain::state::OrderState::Completed)
+        .count();
+    assert_eq!(
+        failed, 0,
+        "a timeout delivered early would have failed an order"
+    );
+    assert_eq!(com.orders.len(), 20);
+    // Three allocations in a row, then configure and activate: at least five 50 ms replies.
+    for order in com.orders.values() {
+        let took = order
+            .completion_date
+            .expect("ended")
+            .since(order.order_date);
+        assert!(
+            took >= Duration::from_millis(250),
+            "{} took {took:?}: a reply came early",
+            order.id
+        );
+    }
+}

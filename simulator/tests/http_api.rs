@@ -153,19 +153,18 @@ async fn cancel_requests_are_answered_in_tmf_shape() {
     assert_eq!(status, StatusCode::CREATED);
     let request = json!({"productOrder": {"id": created["id"]}, "cancellationReason": "moved"});
     let (status, _, body) = app.call(Method::POST, cancels, Some(request.clone())).await;
-    match status {
-        StatusCode::CREATED => {
-            validate(TMF622, "CancelProductOrder", &body);
-            let (_, one) = app.get_ok(body["href"].as_str().expect("href")).await;
-            assert_eq!(one["id"], body["id"]);
-            // A second cancel of the same order returns the first request.
-            let (_, _, again) = app.call(Method::POST, cancels, Some(request)).await;
-            assert_eq!(again["id"], body["id"]);
-        }
-        // COM does not cancel running orders yet; the refusal is still a TMF error.
-        StatusCode::UNPROCESSABLE_ENTITY => validate_error(&body, 422),
-        other => panic!("unexpected {other}: {body}"),
-    }
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    validate(TMF622, "CancelProductOrder", &body);
+    let (_, one) = app.get_ok(body["href"].as_str().expect("href")).await;
+    assert_eq!(one["id"], body["id"]);
+    // A second cancel of the same order returns the first request.
+    let (_, _, again) = app.call(Method::POST, cancels, Some(request)).await;
+    assert_eq!(again["id"], body["id"]);
+    let order = until_terminal(&app, created["href"].as_str().expect("href")).await;
+    assert_eq!(order["state"], "cancelled", "{order}");
+    validate(TMF622, "ProductOrder", &order);
+    let (_, done) = app.get_ok(body["href"].as_str().expect("href")).await;
+    assert_eq!(done["state"], "done", "{done}");
     let (_, list) = app.get_ok(cancels).await;
     for cancel in list.as_array().expect("array") {
         validate(TMF622, "CancelProductOrder", cancel);

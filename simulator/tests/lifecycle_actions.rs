@@ -96,6 +96,7 @@ fn migration_moves_the_product_from_dslam_to_olt() {
     assert_eq!(held(&chain, ResourceKind::DslamPort), 1);
     assert_eq!(held(&chain, ResourceKind::OnuSlot), 0);
     let old_cfs = chain.com.products[&product].services[0].1;
+    let old_rfs = chain.som.services[&old_cfs].supporting_services.clone();
 
     let order = run(
         &mut chain,
@@ -143,6 +144,18 @@ fn migration_moves_the_product_from_dslam_to_olt() {
         "the DSL CFS is retired in TMF638"
     );
     assert!(!chain.som.services.contains_key(&old_cfs));
+    for service in chain.activation.services.values() {
+        let expected = if old_rfs.contains(&service.service) {
+            ServiceState::Terminated
+        } else {
+            ServiceState::Active
+        };
+        assert_eq!(
+            service.state, expected,
+            "{} of the old DSL product is deactivated; the fibre ones are active",
+            service.service_specification
+        );
+    }
     assert_audit_clean(&chain);
 }
 
@@ -240,6 +253,7 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
                 .all(|service| service.state == ServiceState::Terminated),
             "{offering}: every activation terminated"
         );
+        assert_elements_idle(&chain);
         assert!(
             chain
                 .inventory

@@ -52,6 +52,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
             .all(|service| service.state == ServiceState::Terminated),
         "every activation terminated"
     );
+    assert_elements_idle(chain);
     assert!(
         chain
             .som
@@ -411,4 +412,189 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
             "a held order never reached SOM"
         );
     }
+}
+
+/// A client cancels a resource order (TMF652) or a service order (TMF641) directly: the
+/// parent item fails (it was not the parent's own cancel) and every layer ends terminal.
+#[test]
+fn direct_cancels_of_child_orders_fail_the_parent_items() {
+    use simulator::layers::Message;
+    use simulator::layers::rom::{ResourceOrderRef, RomInput};
+    use simulator::layers::som::{ServiceOrderRef, SomInput};
+    for som_level in [false, true] {
+        let mut chain = chain_with(|_| {});
+        let empty = occupancy(&chain);
+        let id = fibre(&mut chain);
+        step_until(&mut chain, "an allocation", |chain| {
+            chain.network.allocations().count() == 1
+        });
+        let service_order = *chain.som.orders.keys().next().expect("service order");
+        let resource_order = *chain.rom.orders.keys().next().expect("resource order");
+        let cancel = |chain: &mut VirtualChain| {
+            let token = chain.submit(|reply| {
+                if som_level {
+                    Message::Som(SomInput::Cancel {
+                        reply: Some(reply),
+                        order: ServiceOrderRef::Id(service_order),
+                        reason: None,
+                    })
+                } else {
+                    Message::Rom(RomInput::Cancel {
+                        reply: Some(reply),
+                        order: ResourceOrderRef::Id(resource_order),
+                        reason: None,
+                    })
+                }
+            });
+            chain.run_until_idle();
+            match chain.take_reply(token) {
+                Some(Reply::CancelServiceOrder(request)) if som_level => request.id.0,
+                Some(Reply::CancelResourceOrder(request)) if !som_level => request.id.0,
+                other => panic!("expected a cancel request, got {other:?}"),
+            }
+        };
+        let first = cancel(&mut chain);
+        assert_eq!(
+            cancel(&mut chain),
+            first,
+            "after the end, the first request again"
+        );
+        let order = &chain.com.orders[&id];
+        assert_eq!(order.state, OrderState::Failed, "{:?}", order.history);
+        let service_order = chain.som.orders.values().next().expect("service order");
+        let expected = if som_level {
+            OrderState::Cancelled
+        } else {
+            OrderState::Failed
+        };
+        assert_eq!(service_order.state, expected, "{:?}", service_order.history);
+        assert_eq!(occupancy(&chain), empty);
+        assert!(
+            chain
+                .som
+                .cancels
+                .values()
+                .all(|r| r.state == TaskState::Done)
+        );
+        assert!(
+            chain
+                .rom
+                .cancels
+                .values()
+                .all(|r| r.state == TaskState::Done)
+        );
+        assert_audit_clean(&chain);
+    }
+}
+
+/// Cancel requests are bounded like the orders they belong to: they leave with them.
+#[test]
+fn cancel_requests_leave_with_their_evicted_orders() {
+    let mut chain = chain_with(|config| config.limits.retained_orders_max = 2);
+    for _ in 0..6 {
+        let id = fibre(&mut chain);
+        while chain.network.allocations().count() < 1 {
+            assert!(chain.step());
+        }
+        cancel_request(cancel_urgent(&mut chain, id));
+        chain.run_until_idle();
+    }
+    assert!(chain.com.orders.len() <= 2);
+    assert!(chain.com.cancels.len() <= 2, "{}", chain.com.cancels.len());
+    assert!(chain.som.cancels.len() <= 2, "{}", chain.som.cancels.len());
+    assert!(chain.rom.cancels.len() <= 2, "{}", chain.rom.cancels.len());
+    assert!(
+        chain.rom.releases.len() <= 2 * 3,
+        "{}",
+        chain.rom.releases.len()
+    );
+    assert_audit_clean(&chain);
+}
+
+/// The same race for a two-item order (broadband and IPTV) whose IPTV item fails (no
+/// multicast capacity), and for a DSL order: at every boundary, queued or overtaking, the
+/// cancel either wins (cancelled, pools empty) or loses to the order's own end (409, the
+/// order partial or completed with only what it kept); the audit is clean either way.
+#[test]
+fn cancel_races_a_partial_order_and_a_dsl_order_with_one_winner() {
+    type Items = fn() -> Vec<simulator::layers::com::ProductOrderItemCreate>;
+    let cases: [(Items, u32, OrderState); 2] = [
+        (
+            || vec![add("1", "fibre-broadband"), add("2", "iptv")],
+            0,
+            OrderState::Partial,
+        ),
+        (
+            || vec![add("1", "dsl-broadband")],
+            16,
+            OrderState::Completed,
+        ),
+    ];
+    for (items, multicast, end) in cases {
+        let build =
+            || chain_with(|config| config.network.regions[0].multicast_members_max = multicast);
+        let steps = {
+            let mut chain = build();
+            place(&mut chain, items());
+            chain.run_until_idle()
+        };
+        for urgent in [false, true] {
+            let mut outcomes = [0u32; 2];
+            for boundary in 0..=steps {
+                let mut chain = build();
+                let empty = occupancy(&chain);
+                let id = place(&mut chain, items());
+                for _ in 0..boundary {
+                    chain.step();
+                }
+                let reply = if urgent {
+                    cancel_urgent(&mut chain, id)
+                } else {
+                    cancel_now(&mut chain, id)
+                };
+                chain.run_until_idle();
+                if let Reply::CancelProductOrder(_) = reply {
+                    outcomes[0] += 1;
+                    assert_cancelled(&chain, id, &empty);
+                    continue;
+                }
+                outcomes[1] += 1;
+                assert!(
+                    matches!(&reply, Reply::Rejected(r) if r.kind == RejectionKind::Conflict),
+                    "{boundary}: {reply:?}"
+                );
+                assert_eq!(chain.com.orders[&id].state, end, "{boundary}");
+                assert!(chain.com.cancels.is_empty());
+                assert_audit_clean(&chain);
+            }
+            assert!(outcomes[0] > 3 && outcomes[1] > 0, "{outcomes:?}");
+        }
+    }
+}
+
+/// The network applied an allocation whose reply has not arrived when the cancel does: the
+/// compensation, registered before the call under the allocation's name, still releases it.
+#[test]
+fn cancel_while_an_applied_allocation_is_unanswered_releases_it_by_name() {
+    let mut chain = chain_with(|config| {
+        config.profiles.allocate = Some(simulator::network::profile::OperationProfile {
+            latency: simulator::network::profile::Latency::Fixed { ms: 10.0 },
+            ..Default::default()
+        });
+    });
+    let empty = occupancy(&chain);
+    let id = fibre(&mut chain);
+    step_until(&mut chain, "an applied, unanswered allocation", |chain| {
+        let answered = chain
+            .rom
+            .orders
+            .values()
+            .flat_map(|order| &order.items)
+            .filter(|item| item.value.is_some())
+            .count();
+        chain.network.allocations().count() == 1 && answered == 0
+    });
+    cancel_request(cancel_urgent(&mut chain, id));
+    chain.run_until_idle();
+    assert_cancelled(&chain, id, &empty);
 }

@@ -28,6 +28,8 @@ enum Operation {
     Cancel(usize, bool),
     /// Cancel again an order that already has a cancel request.
     DuplicateCancel(usize),
+    /// A client cancels a service order (true) or resource order (false) directly.
+    ChildCancel(usize, bool),
     /// Let the chain handle this many messages.
     Steps(u16),
 }
@@ -39,6 +41,7 @@ fn operation() -> impl Strategy<Value = Operation> {
         1 => any::<usize>().prop_map(Operation::Delete),
         2 => (any::<usize>(), any::<bool>()).prop_map(|(pick, urgent)| Operation::Cancel(pick, urgent)),
         1 => any::<usize>().prop_map(Operation::DuplicateCancel),
+        1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, som)| Operation::ChildCancel(pick, som)),
         3 => (0u16..40).prop_map(Operation::Steps),
     ]
 }
@@ -176,11 +179,54 @@ fn apply(chain: &mut VirtualChain, orders: &mut Vec<ProductOrderId>, operation: 
             assert_eq!(Some(again.id), first, "the first request");
             assert_eq!(chain.com.cancels.len(), cancels, "no second request");
         }
+        Operation::ChildCancel(pick, som_level) => child_cancel(chain, pick, som_level),
         Operation::Steps(count) => {
             for _ in 0..count {
                 chain.step();
             }
         }
+    }
+}
+
+fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
+    use simulator::layers::Message;
+    use simulator::layers::rom::{ResourceOrderRef, RomInput};
+    use simulator::layers::som::{ServiceOrderRef, SomInput};
+    let token = if som_level {
+        let ids: Vec<_> = chain.som.orders.keys().copied().collect();
+        let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
+            return;
+        };
+        chain.submit(|reply| {
+            Message::Som(SomInput::Cancel {
+                reply: Some(reply),
+                order: ServiceOrderRef::Id(order),
+                reason: None,
+            })
+        })
+    } else {
+        let ids: Vec<_> = chain.rom.orders.keys().copied().collect();
+        let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
+            return;
+        };
+        chain.submit(|reply| {
+            Message::Rom(RomInput::Cancel {
+                reply: Some(reply),
+                order: ResourceOrderRef::Id(order),
+                reason: None,
+            })
+        })
+    };
+    match reply_to(chain, token) {
+        Reply::CancelServiceOrder(_) | Reply::CancelResourceOrder(_) => {}
+        Reply::Rejected(rejection) => assert!(
+            matches!(
+                rejection.kind,
+                RejectionKind::Conflict | RejectionKind::NotFound
+            ),
+            "{rejection:?}"
+        ),
+        other => panic!("unexpected {other:?}"),
     }
 }
 

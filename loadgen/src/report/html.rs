@@ -18,6 +18,23 @@ const COLORS: [&str; 6] = [
 /// One line of a chart: a name and its points.
 type Line<'a> = (&'a str, Vec<(f64, f64)>);
 
+/// A shaded stretch of a time chart: start and end (x units) and a label.
+type Band = (f64, f64, String);
+
+/// The report's fault windows as bands (a fault still open at the end runs to the last point).
+fn fault_bands(report: &RunReport) -> Vec<Band> {
+    report
+        .faults
+        .iter()
+        .filter(|fault| fault.applied)
+        .map(|fault| {
+            let end = fault.end_s.unwrap_or(fault.start_s).max(fault.start_s);
+            let label = format!("{} ({})", fault.name, fault.kind);
+            (fault.start_s, end, label)
+        })
+        .collect()
+}
+
 /// Renders the report as a self-contained HTML page.
 pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> String {
     let mut page = String::new();
@@ -34,6 +51,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         escape(&report.scenario.description)
     );
     summary_table(&mut page, report);
+    let bands = fault_bands(report);
     let seconds = |f: fn(&super::model::SeriesPoint) -> f64| -> Vec<(f64, f64)> {
         report
             .series
@@ -51,6 +69,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
             ("other terminal", seconds(|p| p.other_terminal as f64)),
             ("errors", seconds(|p| p.errors as f64)),
         ],
+        &bands,
     ));
     let percentile = |index: usize| -> Vec<(f64, f64)> {
         report
@@ -69,6 +88,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
             ("p99", percentile(2)),
             ("max", percentile(3)),
         ],
+        &bands,
     ));
     let distributions: Vec<Line<'_>> = histograms
         .iter()
@@ -80,8 +100,10 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         "log10(1/(1-q))",
         "ms",
         &distributions,
+        &[],
     ));
     page.push_str(&outcome_bars(report));
+    fault_table(&mut page, report);
     findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
@@ -113,6 +135,14 @@ fn summary_table(page: &mut String, r: &RunReport) {
     page.push_str("<table>\n");
     row(page, "target", r.target.url.clone());
     row(page, "seed", r.scenario.seed.to_string());
+    row(page, "clock", r.clock.clone());
+    if let Some(info) = &r.virtual_time {
+        let text = format!(
+            "{:.1} simulated s in {:.2} wall s ({:.0}x), event-log hash {}",
+            info.simulated_s, info.wall_s, info.speedup, info.event_log_hash
+        );
+        row(page, "virtual time", text);
+    }
     row(
         page,
         "model",
@@ -241,6 +271,41 @@ fn outcome_bars(r: &RunReport) -> String {
     svg
 }
 
+/// The faults: window, calls affected, and the orders each hit with their final state.
+fn fault_table(page: &mut String, r: &RunReport) {
+    if r.faults.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2>Faults</h2>\n<table><tr><th>fault</th><th>target</th><th>kind</th><th>window (s)</th>\
+         <th>calls affected</th><th>orders hit</th></tr>\n",
+    );
+    for fault in &r.faults {
+        let window = match (fault.applied, fault.end_s) {
+            (false, _) => format!("not applied: {}", fault.error.as_deref().unwrap_or("?")),
+            (true, Some(end)) => format!("{:.1} – {end:.1}", fault.start_s),
+            (true, None) => format!("{:.1} –", fault.start_s),
+        };
+        let orders: Vec<String> = fault
+            .orders_hit
+            .iter()
+            .map(|order| format!("{} ({})", order.id, order.state))
+            .collect();
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td style=\"text-align:left\">{}</td></tr>",
+            escape(&fault.name),
+            escape(&fault.target),
+            escape(&fault.kind),
+            escape(&window),
+            fault.calls_affected,
+            fault.calls_matched,
+            escape(&orders.join(", "))
+        );
+    }
+    page.push_str("</table>\n");
+}
+
 fn svg_open(title: &str) -> String {
     format!(
         "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
@@ -250,12 +315,21 @@ fn svg_open(title: &str) -> String {
     )
 }
 
-fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> String {
+fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line<'_>],
+    bands: &[Band],
+) -> String {
     let points = lines.iter().flat_map(|(_, p)| p.iter());
     let (mut x_max, mut y_max) = (0.0_f64, 0.0_f64);
     for (x, y) in points {
         x_max = x_max.max(*x);
         y_max = y_max.max(*y);
+    }
+    for (_, end, _) in bands {
+        x_max = x_max.max(*end);
     }
     let (x_max, y_max) = (x_max.max(1.0), y_max.max(1.0) * 1.05);
     let plot_w = WIDTH - 2.0 * MARGIN;
@@ -284,6 +358,20 @@ fn line_chart(title: &str, x_label: &str, y_label: &str, lines: &[Line<'_>]) -> 
         MARGIN + 4.0,
         y_max
     );
+    for (index, (start, end, label)) in bands.iter().enumerate() {
+        let (left, right) = (sx(start.max(0.0)), sx(*end));
+        let _ = write!(
+            svg,
+            "<rect class=\"fault\" x=\"{left:.1}\" y=\"{MARGIN}\" width=\"{:.1}\" height=\"{plot_h:.1}\" \
+             fill=\"#d62728\" fill-opacity=\"0.12\"><title>{}</title></rect>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#d62728\">{}</text>",
+            (right - left).max(1.0),
+            escape(label),
+            left + 2.0,
+            MARGIN + 10.0 + 11.0 * index as f64,
+            escape(label)
+        );
+    }
     for (index, (name, points)) in lines.iter().enumerate() {
         let color = COLORS[index % COLORS.len()];
         let path: Vec<String> = points
@@ -338,5 +426,26 @@ mod tests {
         assert_eq!(page.matches("<svg").count(), 4);
         assert!(page.contains("&lt;x&gt;"));
         assert!(!page.contains("<script"));
+        assert!(!page.contains("class=\"fault\""));
+    }
+
+    #[test]
+    fn fault_windows_are_shaded_on_the_time_charts() {
+        let mut report = RunReport::default();
+        report.faults.push(super::super::model::FaultInfo {
+            name: "olt-down".into(),
+            kind: "outage".into(),
+            start_s: 5.0,
+            end_s: Some(15.0),
+            applied: true,
+            ..Default::default()
+        });
+        let page = render(&report, &[]);
+        assert_eq!(
+            page.matches("class=\"fault\"").count(),
+            2,
+            "throughput and latency"
+        );
+        assert!(page.contains("olt-down (outage)"));
     }
 }

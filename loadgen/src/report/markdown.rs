@@ -16,8 +16,58 @@ pub fn render(report: &RunReport) -> String {
     latency(&mut md, report);
     outcomes(&mut md, report);
     correctness(&mut md, report);
+    faults(&mut md, report);
     thresholds(&mut md, report);
     md
+}
+
+fn faults(md: &mut String, r: &RunReport) {
+    if r.faults.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "### Faults\n");
+    let _ = writeln!(
+        md,
+        "| fault | source | target | kind | window (s) | calls affected | orders hit, by final state |\n|---|---|---|---|---|---|---|"
+    );
+    for fault in &r.faults {
+        let window = match (fault.applied, fault.end_s) {
+            (false, _) => format!("not applied: {}", fault.error.as_deref().unwrap_or("?")),
+            (true, Some(end)) => format!("{:.1} – {end:.1}", fault.start_s),
+            (true, None) => format!("{:.1} –", fault.start_s),
+        };
+        let hit: Vec<String> = fault
+            .orders_hit_by_state
+            .iter()
+            .map(|(state, count)| format!("{state} {count}"))
+            .collect();
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | `{}` | {} | {window} | {} of {} | {} |",
+            fault.name,
+            fault.source,
+            fault.target,
+            fault.kind,
+            fault.calls_affected,
+            fault.calls_matched,
+            if hit.is_empty() {
+                "—".to_string()
+            } else {
+                hit.join(", ")
+            }
+        );
+    }
+    let examples: Vec<String> = r
+        .faults
+        .iter()
+        .flat_map(|fault| fault.orders_hit.iter().take(5).map(move |o| (fault, o)))
+        .map(|(fault, order)| format!("`{}` ({}, by `{}`)", order.id, order.state, fault.name))
+        .take(20)
+        .collect();
+    if !examples.is_empty() {
+        let _ = writeln!(md, "\nOrders hit (examples): {}", examples.join(", "));
+    }
+    let _ = writeln!(md);
 }
 
 fn summary(md: &mut String, r: &RunReport) {
@@ -37,6 +87,14 @@ fn summary(md: &mut String, r: &RunReport) {
         }
     );
     let _ = writeln!(md, "| seed | {} |", r.scenario.seed);
+    let _ = writeln!(md, "| clock | {} |", r.clock);
+    if let Some(info) = &r.virtual_time {
+        let _ = writeln!(
+            md,
+            "| virtual time | {:.1} simulated s in {:.2} wall s ({:.0}x), event-log hash `{}`, replay: `{}` |",
+            info.simulated_s, info.wall_s, info.speedup, info.event_log_hash, info.replay
+        );
+    }
     let _ = writeln!(md, "| model / tracking | {} / {} |", load.model, load.track);
     let _ = writeln!(
         md,

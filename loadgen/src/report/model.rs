@@ -201,6 +201,44 @@ pub struct LatencyInfo {
     pub layers: BTreeMap<String, Percentiles>,
 }
 
+/// One fault's window and what it did.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct FaultInfo {
+    /// Its name.
+    pub name: String,
+    /// `timeline` (the scenario's `[[faults]]`) or `manual` (seen in the simulator).
+    pub source: String,
+    /// Its target, e.g. `olt:olt-north-1`.
+    pub target: String,
+    /// Its kind, e.g. `outage`.
+    pub kind: String,
+    /// When it started, seconds since the schedule started.
+    pub start_s: f64,
+    /// When it ended (or the load ended), seconds since the schedule started.
+    pub end_s: Option<f64>,
+    /// Whether the simulator accepted it.
+    pub applied: bool,
+    /// Why it was not applied.
+    pub error: Option<String>,
+    /// Element calls it applied to.
+    pub calls_matched: u64,
+    /// Element calls whose outcome or latency it changed.
+    pub calls_affected: u64,
+    /// Product orders among its most recent hits, with their final state.
+    pub orders_hit: Vec<HitOrder>,
+    /// Those orders counted by final state.
+    pub orders_hit_by_state: BTreeMap<String, u64>,
+}
+
+/// A product order a fault hit.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct HitOrder {
+    /// The order id.
+    pub id: String,
+    /// Its state after the run.
+    pub state: String,
+}
+
 /// One second of the time series.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct SeriesPoint {
@@ -289,6 +327,8 @@ pub struct RunReport {
     pub latency: LatencyInfo,
     /// Per-second series.
     pub series: Vec<SeriesPoint>,
+    /// Faults injected during the run (the timeline's and any added by hand).
+    pub faults: Vec<FaultInfo>,
     /// Correctness.
     pub verdict: VerdictInfo,
     /// loadgen's own health.

@@ -80,14 +80,18 @@ p99_ms = 500
 error_rate_max = 0.01
 
 [[faults]]
-at_s = 30
-kind = "outage"
-element = "olt-north-1"
+name = "olt-down"
+at = "30s"
+duration = "30s"
+target = "olt:olt-north-1"
+kind = { type = "outage", reboot_ms = 2000 }
 
 [[faults]]
-at_s = 60
-kind = "repair"
-element = "olt-north-1"
+name = "slow-activation"
+at = "1m"
+target = "activation"
+operations = ["activate"]
+kind = { type = "latency", added_ms = 500.0, factor = 2.0 }
 "#;
 
 fn parse(text: &str) -> Result<SimConfig, ConfigError> {
@@ -164,14 +168,51 @@ fn full_example_parses() {
 #[test]
 fn loadgen_sections_are_accepted_and_ignored() {
     let config = parse(FULL).unwrap();
-    assert!(config.load.is_some() && config.thresholds.is_some() && config.faults.is_some());
+    assert!(config.load.is_some() && config.thresholds.is_some());
+    assert_eq!(config.faults.len(), 2);
     // They do not reach the simulator's serialized view of its configuration.
     let json = serde_json::to_value(&config).unwrap();
-    for section in ["load", "thresholds", "faults"] {
+    for section in ["load", "thresholds"] {
         assert!(json.get(section).is_none(), "{section}");
     }
     // Whatever they hold is not the simulator's business.
-    parse("[load]\nanything = [1, 2]\n[[faults]]\nwhatever = true\n").unwrap();
+    parse("[load]\nanything = [1, 2]\n").unwrap();
+}
+
+#[test]
+fn fault_timeline_entries_are_validated() {
+    let text = |body: &str| format!("[[faults]]\nname = \"f\"\n{body}\n");
+    let message = refusal(&text("target = \"olt:olt-north-1\"\nwhatever = true"));
+    assert!(message.contains("scenario.toml:"), "{message}");
+    let message = refusal(&text(
+        "target = \"olt:olt-nowhere\"\nkind = { type = \"outage\" }",
+    ));
+    assert!(
+        message.contains("faults[0]") && message.contains("olt-nowhere"),
+        "{message}"
+    );
+    let message = refusal(&text(
+        "target = \"all\"\nkind = { type = \"error\", probability = 1.5, reason = \"x\" }",
+    ));
+    assert!(message.contains("probability"), "{message}");
+    let message = refusal(&text(
+        "target = \"activation\"\nkind = { type = \"pool_pressure\", free_left = 0 }",
+    ));
+    assert!(message.contains("pool pressure"), "{message}");
+    let message = refusal(&text(
+        "at = \"soon\"\ntarget = \"all\"\nkind = { type = \"outage\" }",
+    ));
+    assert!(message.contains("soon"), "{message}");
+    let twice = format!(
+        "{}{}",
+        text("target = \"all\"\nkind = { type = \"outage\" }"),
+        text("target = \"all\"\nkind = { type = \"outage\" }")
+    );
+    assert!(refusal(&twice).contains("used twice"));
+    parse(&text(
+        "target = \"pool:north/ipv4\"\nkind = { type = \"pool_pressure\", free_left = 0 }",
+    ))
+    .unwrap();
 }
 
 #[test]

@@ -67,7 +67,41 @@ pub(super) fn config(config: &SimConfig) -> Checked {
     chain(&config.chain)?;
     limits(&config.limits)?;
     network(&config.network.regions)?;
-    profiles(config)
+    profiles(config)?;
+    faults(config)
+}
+
+/// The fault timeline: each entry valid, its target in the network, names unique, at most
+/// `limits.faults_max` entries.
+fn faults(config: &SimConfig) -> Checked {
+    require(
+        config.faults.len() <= config.limits.faults_max,
+        "faults",
+        || {
+            format!(
+                "{} faults; at most limits.faults_max = {}",
+                config.faults.len(),
+                config.limits.faults_max
+            )
+        },
+    )?;
+    let topology = crate::network::Topology::from_config(&config.network)
+        .map_err(|error| problem("network", error.to_string()))?;
+    let mut names = BTreeSet::new();
+    for (index, spec) in config.faults.iter().enumerate() {
+        let key = format!("faults[{index}]");
+        let fault = spec
+            .to_fault(crate::domain::time::Time::ZERO)
+            .map_err(|error| problem(&key, error.to_string()))?;
+        fault
+            .target
+            .resolve(&topology)
+            .map_err(|error| problem(&key, error.to_string()))?;
+        require(names.insert(spec.name.clone()), &key, || {
+            format!("the name `{}` is used twice", spec.name)
+        })?;
+    }
+    Ok(())
 }
 
 fn chain(chain: &ChainConfig) -> Checked {
@@ -99,6 +133,7 @@ fn chain(chain: &ChainConfig) -> Checked {
 fn limits(limits: &Limits) -> Checked {
     let sizes = [
         ("limits.inbox_capacity", limits.inbox_capacity),
+        ("limits.timers_max", limits.timers_max),
         ("limits.open_orders_max", limits.open_orders_max),
         ("limits.retained_orders_max", limits.retained_orders_max),
         ("limits.items_per_order_max", limits.items_per_order_max),
@@ -107,6 +142,7 @@ fn limits(limits: &Limits) -> Checked {
         ("limits.hub_queue_capacity", limits.hub_queue_capacity),
         ("limits.list_limit_max", limits.list_limit_max),
         ("limits.http_concurrency_max", limits.http_concurrency_max),
+        ("limits.faults_max", limits.faults_max),
     ];
     for (key, value) in sizes {
         require(value > 0, key, || "must be greater than 0".to_string())?;

@@ -222,6 +222,7 @@ pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
     runtime_metrics(chain, &mut out);
     hub_metrics(hub, &mut out);
     out.push_str(&network_metrics(chain));
+    out.push_str(&crate::http::faults::fault_metrics(chain));
     out
 }
 

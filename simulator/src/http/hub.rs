@@ -38,12 +38,14 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// The resources events are about, in [`resource_index`] order.
-const RESOURCES: [(&str, Api); 5] = [
+const RESOURCES: [(&str, Api); 7] = [
     ("productOrder", Api::ProductOrdering),
     ("cancelProductOrder", Api::ProductOrdering),
     ("serviceOrder", Api::ServiceOrdering),
     ("resourceOrder", Api::ResourceOrdering),
     ("service", Api::ServiceActivation),
+    ("cancelServiceOrder", Api::ServiceOrdering),
+    ("cancelResourceOrder", Api::ResourceOrdering),
 ];
 const KINDS: [(&str, EventKind); 4] = [
     ("CreateEvent", EventKind::Create),
@@ -60,6 +62,8 @@ fn resource_index(subject: &Subject) -> usize {
         Subject::ServiceOrder(_) => 2,
         Subject::ResourceOrder(_) => 3,
         Subject::ActivationService(_) => 4,
+        Subject::CancelServiceOrder(_) => 5,
+        Subject::CancelResourceOrder(_) => 6,
     }
 }
 

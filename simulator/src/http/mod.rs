@@ -3,16 +3,19 @@
 //!
 //! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
 //! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
-//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`activation`],
+//! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
+//! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit) and [`snapshot`] (event payloads).
+//! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
 
 pub mod activation;
 pub mod admin;
+pub mod cancel_ordering;
 pub mod catalog;
 pub mod common;
 pub mod dto;
 pub mod error;
+pub mod faults;
 pub mod hub;
 pub mod inventory;
 pub mod list;
@@ -64,6 +67,7 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(inventory::routes())
         .merge(catalog::routes())
         .merge(admin::routes())
+        .merge(faults::routes())
         .merge(orchestration::routes());
     if http_transport {
         router = router.merge(peer::routes());

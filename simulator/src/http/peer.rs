@@ -1,6 +1,6 @@
 //! The endpoints the HTTP transport adds (only with `chain.transport = "http"`): what the
-//! layers of other processes call. Creates and cancels of resource orders and TMF640
-//! services, the TMF640 service PATCH, the network role's operation API and element
+//! layers of other processes call. Creates of resource orders and TMF640 services, cancels
+//! that name the order by its parent (TMF cancels take an id), the TMF640 service PATCH, the network role's operation API and element
 //! replies, and the hub listener that turns a child's reports back into messages. Bodies are
 //! translated by [`crate::runtime::transport::codec`]; the mapping is documented in
 //! [`crate::runtime::transport`].
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::domain::ids::ActivationId;
 use crate::http::common::{AppState, answer, created, path_id, unexpected};
-use crate::http::dto::{RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING};
+use crate::http::dto::{RESOURCE_ORDERING, SERVICE_ACTIVATION};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub::check_callback;
 use crate::layers::activation::ActivationInput;
@@ -47,11 +47,11 @@ pub fn routes() -> Router<AppState> {
             post(create_resource_order),
         )
         .route(
-            &format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+            codec::CANCEL_RESOURCE_ORDER_BY_PARENT,
             post(cancel_resource_order),
         )
         .route(
-            &format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+            codec::CANCEL_SERVICE_ORDER_BY_PARENT,
             post(cancel_service_order),
         )
         .route(
@@ -175,7 +175,9 @@ async fn patch_service(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// `POST /cancelServiceOrder`: by id or by the product order (`serviceOrder.@productOrder`).
+/// `POST /transport/v1/cancelServiceOrder`: by the product order
+/// (`serviceOrder.@productOrder`; an id is accepted too). By id, the transport calls TMF641's
+/// own `/cancelServiceOrder`.
 async fn cancel_service_order(
     State(state): State<AppState>,
     TmfJson(body): TmfJson<Value>,
@@ -201,8 +203,9 @@ async fn cancel_service_order(
     }
 }
 
-/// `POST /cancelResourceOrder`: by id or by the service order item
-/// (`resourceOrder.@serviceOrderItem`).
+/// `POST /transport/v1/cancelResourceOrder`: by the service order item
+/// (`resourceOrder.@serviceOrderItem`; an id is accepted too). By id, the transport calls
+/// TMF652's own `/cancelResourceOrder`.
 async fn cancel_resource_order(
     State(state): State<AppState>,
     TmfJson(body): TmfJson<Value>,

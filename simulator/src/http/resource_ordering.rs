@@ -1,4 +1,5 @@
-//! TMF652 resource ordering: `/resourceOrder` (read, patch, delete) and `/hub`. Resource
+//! TMF652 resource ordering: `/resourceOrder` (read, patch, delete), `/cancelResourceOrder`
+//! (in `cancel_ordering`) and `/hub`. Resource
 //! orders are created by SOM; a direct POST is not offered (the chain decides the resources).
 
 use axum::extract::rejection::QueryRejection;
@@ -14,7 +15,7 @@ use crate::http::common::{AppState, answer, missing, path_id, unexpected};
 use crate::http::dto::parse_patch;
 use crate::http::dto::resource_order::render;
 use crate::http::error::{ApiError, TmfJson};
-use crate::http::hub;
+use crate::http::{cancel_ordering, hub};
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
 
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/resourceOrder", get(list))
         .route("/resourceOrder/{id}", get(one).patch(patch).delete(delete))
+        .merge(cancel_ordering::resource_routes())
         .merge(hub::routes(Api::ResourceOrdering))
 }
 

@@ -1,4 +1,5 @@
-//! TMF641 service ordering: `/serviceOrder` and `/hub`.
+//! TMF641 service ordering: `/serviceOrder`, `/cancelServiceOrder` (in `cancel_ordering`)
+//! and `/hub`.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -13,7 +14,7 @@ use crate::http::common::{AppState, answer, created, missing, path_id, unexpecte
 use crate::http::dto::parse_patch;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create, render};
 use crate::http::error::{ApiError, TmfJson};
-use crate::http::hub;
+use crate::http::{cancel_ordering, hub};
 use crate::layers::som::SomInput;
 use crate::layers::{Api, Message, Reply};
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/serviceOrder", get(list).post(create))
         .route("/serviceOrder/{id}", get(one).patch(patch).delete(delete))
+        .merge(cancel_ordering::service_routes())
         .merge(hub::routes(Api::ServiceOrdering))
 }
 

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use crate::http::dto::{RenderContext, activation, product_order, resource_order, service_order};
+use crate::http::dto::{
+    RenderContext, activation, cancel, product_order, resource_order, service_order,
+};
 use crate::layers::Subject;
 use crate::layers::activation::ActivationLayer;
 use crate::layers::com::ComLayer;
@@ -38,21 +40,33 @@ impl Snapshot for ComLayer {
 
 impl Snapshot for SomLayer {
     fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
-        let Subject::ServiceOrder(id) = subject else {
-            return None;
-        };
-        let order = self.orders.get(id)?;
-        Some(service_order::render(order, &context(clock)))
+        match subject {
+            Subject::ServiceOrder(id) => self
+                .orders
+                .get(id)
+                .map(|order| service_order::render(order, &context(clock))),
+            Subject::CancelServiceOrder(id) => self
+                .cancels
+                .get(id)
+                .map(|cancel| cancel::render_service(cancel, &context(clock))),
+            _ => None,
+        }
     }
 }
 
 impl Snapshot for RomLayer {
     fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value> {
-        let Subject::ResourceOrder(id) = subject else {
-            return None;
-        };
-        let order = self.orders.get(id)?;
-        Some(resource_order::render(order, &context(clock)))
+        match subject {
+            Subject::ResourceOrder(id) => self
+                .orders
+                .get(id)
+                .map(|order| resource_order::render(order, &context(clock))),
+            Subject::CancelResourceOrder(id) => self
+                .cancels
+                .get(id)
+                .map(|cancel| cancel::render_resource(cancel, &context(clock))),
+            _ => None,
+        }
     }
 }
 

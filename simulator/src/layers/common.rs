@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::state::{IllegalTransition, Machine, OrderEvent, OrderState, order_next};
+use crate::domain::state::{
+    IllegalTransition, Machine, OrderEvent, OrderState, TaskEvent, TaskState, order_next, task_next,
+};
 use crate::domain::time::Time;
+use crate::layers::{Rejection, RejectionKind};
 
 /// TMF `OrderItemActionType`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -57,6 +60,16 @@ pub struct Characteristic {
     pub value: serde_json::Value,
 }
 
+/// How long a compensation (release, deactivation) waits before attempt `attempt` (1-based):
+/// nothing for the first, then the element timeout doubled each time (capped at 64 times
+/// it), so that retries outlast a short outage or reboot instead of failing in a burst.
+pub fn retry_backoff(element_timeout: std::time::Duration, attempt: u32) -> std::time::Duration {
+    match attempt {
+        0 | 1 => std::time::Duration::ZERO,
+        n => element_timeout.saturating_mul(1 << (n - 2).min(6)),
+    }
+}
+
 /// Looks up a characteristic's value as a string (numbers are rendered).
 pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Option<String> {
     let found = characteristics.iter().find(|c| &*c.name == name)?;
@@ -84,6 +97,26 @@ pub struct CancelRequest<Id, OrderId> {
     pub requested: Time,
     /// When it took effect (the order reached `cancelled`) or was refused.
     pub effective: Option<Time>,
+}
+
+impl<Id, OrderId> CancelRequest<Id, OrderId> {
+    /// Applies `event` through the cancel request table; a refusal is recorded in `illegal`
+    /// and changes nothing. `effective` is set when the request ends.
+    pub fn advance(&mut self, event: TaskEvent, now: Time, illegal: &mut IllegalLog) -> bool {
+        match task_next(self.state, event) {
+            Ok(next) => {
+                self.state = next;
+                if matches!(next, TaskState::Done | TaskState::TerminatedWithError) {
+                    self.effective = Some(now);
+                }
+                true
+            }
+            Err(refused) => {
+                illegal.record(refused);
+                false
+            }
+        }
+    }
 }
 
 /// The attributes of an order a PATCH may change (each raises an AttributeValueChangeEvent).
@@ -272,5 +305,70 @@ impl<K: Copy> Retention<K> {
     /// Whether none are retained.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+}
+
+/// What PATCH and DELETE need of an order, whatever its API.
+pub trait ManagedOrder: Clone {
+    /// Its state.
+    fn state(&self) -> OrderState;
+    /// Its patchable attributes: description, priority, externalId.
+    fn attributes(&mut self) -> [&mut Option<String>; 3];
+}
+
+/// PATCH: applies `patch` to order `id` (`kind` names the order in messages); answers the
+/// order as patched and whether anything changed.
+pub fn patch_order<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+    patch: OrderPatch,
+) -> Result<(O, bool), Rejection>
+where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    let Some(order) = orders.get_mut(&id) else {
+        return Err(Rejection::new(
+            RejectionKind::NotFound,
+            format!("{kind} {id} not found"),
+        ));
+    };
+    let changes = [patch.description, patch.priority, patch.external_id];
+    let changed = changes.iter().any(Option::is_some);
+    for (slot, change) in order.attributes().into_iter().zip(changes) {
+        if change.is_some() {
+            *slot = change;
+        }
+    }
+    Ok((order.clone(), changed))
+}
+
+/// DELETE: removes order `id` if it is terminal.
+pub fn delete_order<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+) -> Result<(), Rejection>
+where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    match orders.get(&id).map(ManagedOrder::state) {
+        None => Err(Rejection::new(
+            RejectionKind::NotFound,
+            format!("{kind} {id} not found"),
+        )),
+        Some(state) if !state.is_terminal() => Err(Rejection::new(
+            RejectionKind::Conflict,
+            format!(
+                "{kind} {id} is {}; only terminal orders can be deleted",
+                state.as_str()
+            ),
+        )),
+        Some(_) => {
+            orders.remove(&id);
+            Ok(())
+        }
     }
 }

@@ -25,7 +25,8 @@ pub mod som;
 use serde::Serialize;
 
 use crate::domain::ids::{
-    ActivationId, CancelProductOrderId, ProductOrderId, ResourceOrderId, ServiceOrderId,
+    ActivationId, CancelProductOrderId, CancelResourceOrderId, CancelServiceOrderId,
+    ProductOrderId, ResourceOrderId, ServiceOrderId,
 };
 use crate::domain::time::Time;
 use crate::network::NetworkInput;
@@ -203,8 +204,12 @@ pub enum Subject {
     CancelProductOrder(CancelProductOrderId),
     /// A service order.
     ServiceOrder(ServiceOrderId),
+    /// A cancel service order request.
+    CancelServiceOrder(CancelServiceOrderId),
     /// A resource order.
     ResourceOrder(ResourceOrderId),
+    /// A cancel resource order request.
+    CancelResourceOrder(CancelResourceOrderId),
     /// A TMF640 service.
     ActivationService(ActivationId),
 }
@@ -214,8 +219,8 @@ impl Subject {
     pub const fn api(&self) -> Api {
         match self {
             Subject::ProductOrder(_) | Subject::CancelProductOrder(_) => Api::ProductOrdering,
-            Subject::ServiceOrder(_) => Api::ServiceOrdering,
-            Subject::ResourceOrder(_) => Api::ResourceOrdering,
+            Subject::ServiceOrder(_) | Subject::CancelServiceOrder(_) => Api::ServiceOrdering,
+            Subject::ResourceOrder(_) | Subject::CancelResourceOrder(_) => Api::ResourceOrdering,
             Subject::ActivationService(_) => Api::ServiceActivation,
         }
     }
@@ -226,7 +231,9 @@ impl Subject {
             Subject::ProductOrder(_) => "productOrder",
             Subject::CancelProductOrder(_) => "cancelProductOrder",
             Subject::ServiceOrder(_) => "serviceOrder",
+            Subject::CancelServiceOrder(_) => "cancelServiceOrder",
             Subject::ResourceOrder(_) => "resourceOrder",
+            Subject::CancelResourceOrder(_) => "cancelResourceOrder",
             Subject::ActivationService(_) => "service",
         }
     }

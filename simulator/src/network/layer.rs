@@ -18,6 +18,8 @@ use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
 use crate::layers::rom::RomInput;
 use crate::layers::{Effects, Layer, LayerId, Message, SimRng};
+use crate::network::faults::FaultSet;
+use crate::network::faults::set::Verdict;
 use crate::network::pool::PoolStats;
 use crate::network::profile::{OperationProfile, ProfileError, Profiles, SampledOutcome};
 use crate::network::resources::{Resources, element_error};
@@ -113,8 +115,14 @@ pub struct NetworkLayer {
     resources: Resources,
     /// Services per element, indexed by `ElementId.0`.
     services: Vec<ElementServices>,
-    /// Elements in an outage.
+    /// Elements put in an outage by [`NetworkLayer::set_element_down`].
     down: BTreeSet<ElementId>,
+    /// Elements down, by hand or by an outage fault: allocations skip them, calls fail fast.
+    all_down: BTreeSet<ElementId>,
+    /// Injected faults.
+    faults: FaultSet,
+    /// Fault commands sent as messages that were refused.
+    fault_commands_refused: u64,
     /// Operations by kind and outcome.
     counts: BTreeMap<(OperationKind, OperationOutcome), u64>,
 }
@@ -135,6 +143,9 @@ impl NetworkLayer {
             profiles,
             resources,
             down: BTreeSet::new(),
+            all_down: BTreeSet::new(),
+            faults: FaultSet::default(),
+            fault_commands_refused: 0,
             counts: BTreeMap::new(),
         })
     }
@@ -163,12 +174,13 @@ impl NetworkLayer {
         } else {
             self.down.remove(&element);
         }
+        self.refresh_down();
         true
     }
 
-    /// Whether `element` is in an outage.
+    /// Whether `element` is in an outage (by hand or by a fault).
     pub fn is_element_down(&self, element: ElementId) -> bool {
-        self.down.contains(&element)
+        self.all_down.contains(&element)
     }
 
     /// Every holding, by allocation id.
@@ -188,7 +200,7 @@ impl NetworkLayer {
         request: &AllocationRequest,
     ) -> Result<ResourceValue, ElementError> {
         self.resources
-            .peek(&self.topology, allocation, request, &self.down)
+            .peek(&self.topology, allocation, request, &self.all_down)
     }
 
     /// The services configured and active on `element`.
@@ -248,7 +260,7 @@ impl NetworkLayer {
             | ElementOperation::Activate { element, .. }
             | ElementOperation::Deactivate { element, .. } => Some(*element),
         };
-        element.filter(|element| self.down.contains(element))
+        element.filter(|element| self.all_down.contains(element))
     }
 
     /// Whether `operation` could be applied now (without applying it).
@@ -316,7 +328,7 @@ impl NetworkLayer {
                 request,
             } => self
                 .resources
-                .allocate(&self.topology, *allocation, request, &self.down)
+                .allocate(&self.topology, *allocation, request, &self.all_down)
                 .map(ElementOutcome::Allocated),
             ElementOperation::Release { allocation } => self
                 .resources
@@ -392,47 +404,83 @@ impl Layer for NetworkLayer {
     const ID: LayerId = LayerId::Network;
 
     fn handle(&mut self, input: NetworkInput, now: Time, rng: &mut SimRng, effects: &mut Effects) {
-        let NetworkInput::Request(request) = input;
+        match input {
+            NetworkInput::Request(request) => self.handle_request(request, now, rng, effects),
+            NetworkInput::Faults(command) => self.handle_fault_command(command, now),
+        }
+    }
+}
+
+impl NetworkLayer {
+    /// One element operation: the faults' judgement first, then outages, then the profile.
+    fn handle_request(
+        &mut self,
+        request: ElementRequest,
+        now: Time,
+        rng: &mut SimRng,
+        effects: &mut Effects,
+    ) {
         let kind = request.operation.kind();
-        if let Some(element) = self.down_target(&request.operation) {
-            let error = element_error(
-                ElementErrorKind::ElementDown,
-                format!("{} is down", self.topology.element_name(element)),
-            );
+        let (judgement, site) = self.judge_faults(&request, now, rng);
+        if let Some(error) = self.down_error(&judgement.verdict, &request.operation) {
             self.count(kind, OperationOutcome::ElementDown);
-            send_reply(
-                now.after(ELEMENT_DOWN_LATENCY),
-                &request,
-                Err(error),
-                effects,
-            );
+            let at = now.after(ELEMENT_DOWN_LATENCY);
+            send_reply(at, &request, Err(error), effects);
             return;
         }
-        match self.profiles.get(kind).sample(rng) {
-            SampledOutcome::BlackHole => self.count(kind, OperationOutcome::BlackHole),
+        let mut failure = format!("the element failed the {kind:?} operation");
+        let outcome = match judgement.verdict {
+            Verdict::BlackHole => SampledOutcome::BlackHole,
+            Verdict::ReplyLost => SampledOutcome::ReplyLost,
+            Verdict::Fail { ref reason } => {
+                failure.clone_from(reason);
+                SampledOutcome::Fail {
+                    latency: self.profiles.get(kind).sample_latency(rng),
+                }
+            }
+            Verdict::Down { .. } | Verdict::Proceed => self.profiles.get(kind).sample(rng),
+        };
+        let (result, latency) = match outcome {
+            SampledOutcome::BlackHole => {
+                self.count(kind, OperationOutcome::BlackHole);
+                return;
+            }
             SampledOutcome::ReplyLost => {
                 // Applied if it can be; nobody hears how it went.
                 let _ = self.apply(&request.operation);
                 self.count(kind, OperationOutcome::ReplyLost);
+                return;
             }
             SampledOutcome::Fail { latency } => {
-                let result = self.check(&request.operation).and_then(|()| {
-                    Err(element_error(
-                        ElementErrorKind::Failed,
-                        format!("the element failed the {kind:?} operation"),
-                    ))
-                });
-                self.count(kind, OperationOutcome::of(&result));
-                send_reply(now.after(latency), &request, result, effects);
+                let failed = element_error(ElementErrorKind::Failed, failure);
+                (self.check(&request.operation).and(Err(failed)), latency)
             }
-            SampledOutcome::Succeed { latency } => {
-                let result = self.apply(&request.operation);
-                self.count(kind, OperationOutcome::of(&result));
-                send_reply(now.after(latency), &request, result, effects);
+            SampledOutcome::Succeed { latency } => (self.apply(&request.operation), latency),
+        };
+        let latency = judgement.latency.apply(latency, rng);
+        self.after_judgement(&judgement, site.as_ref(), &result, now);
+        self.count(kind, OperationOutcome::of(&result));
+        send_reply(now.after(latency), &request, result, effects);
+    }
+
+    /// The `ElementDown` refusal for a call to an element in an outage (by hand or by a
+    /// fault on the whole element), or for a call an outage fault matched.
+    fn down_error(&self, verdict: &Verdict, operation: &ElementOperation) -> Option<ElementError> {
+        let what = match verdict {
+            Verdict::Down { fault } => format!("the target of fault {fault}"),
+            _ => {
+                let element = self.down_target(operation)?;
+                self.topology.element_name(element).to_string()
             }
-        }
+        };
+        Some(element_error(
+            ElementErrorKind::ElementDown,
+            format!("{what} is down"),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+mod faulted;

@@ -10,8 +10,10 @@
 //!
 //! Modules: `pool` (the allocators), `profile` (latency distributions and operation
 //! profiles), `topology` (elements, regions and their names), `layer` (the state machine),
-//! `resources` (private: the pools of every element and region and who holds what).
+//! `faults` (injected faults as data, and their judgement of each operation), `resources`
+//! (private: the pools of every element and region and who holds what).
 
+pub mod faults;
 pub mod layer;
 pub mod pool;
 pub mod profile;
@@ -21,11 +23,12 @@ mod resources;
 
 use std::net::Ipv4Addr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{ActivationId, AllocationId, OperationId};
 use crate::layers::LayerId;
 
+pub use faults::{Fault, FaultError, FaultKind, FaultSpec, FaultStatus, PutOutcome, TargetSpec};
 pub use layer::NetworkLayer;
 pub use layer::{ElementServices, NetworkConfigError, OperationOutcome};
 pub use pool::{PoolKind, PoolStats};
@@ -36,6 +39,21 @@ pub use topology::{ElementId, RegionId, Topology};
 pub enum NetworkInput {
     /// An operation on an element or pool; the reply goes to `reply_to`.
     Request(ElementRequest),
+    /// Put, remove or reset faults, in order with the operations (a scenario timeline run
+    /// in virtual time). Not answered: see [`NetworkLayer::put_fault`] and friends for typed
+    /// results, which the HTTP API calls directly.
+    Faults(FaultCommand),
+}
+
+/// A change to the network's faults.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultCommand {
+    /// Create the fault, or replace the one of the same name.
+    Put(Box<Fault>),
+    /// Remove the fault of this name.
+    Remove(String),
+    /// Remove every fault.
+    Reset,
 }
 
 /// One element operation, named by the caller.
@@ -49,8 +67,8 @@ pub struct ElementRequest {
     pub operation: ElementOperation,
 }
 
-/// The operation kinds a profile is set for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The operation kinds a profile (or a fault) is set for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OperationKind {
     /// Take a resource from a pool.

@@ -17,6 +17,8 @@ use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, RegionId, ResourceValue,
 };
 
+mod pressure;
+
 /// Most invariant violations listed; the rest are counted in one last line.
 const VIOLATIONS_SHOWN_MAX: usize = 100;
 
@@ -79,6 +81,8 @@ pub(crate) struct Resources {
     regions: Vec<RegionPools>,
     /// Who holds what.
     allocations: BTreeMap<AllocationId, ResourceValue>,
+    /// Entries taken by pool-pressure faults, by fault name (not holdings: see `pressure`).
+    reservations: BTreeMap<String, Vec<(PoolRef, u32)>>,
 }
 
 impl Resources {
@@ -721,6 +725,7 @@ impl Resources {
                 None => violations.push(format!("{allocation} holds {value:?}, in no pool")),
             }
         }
+        self.check_reserved(&holders, &mut held_per_pool, &mut violations);
         for pool in self.pools() {
             let Some(indices) = self.indices(pool) else {
                 violations.push(format!("{}: pool missing", pool.name(topology, true)));
@@ -751,6 +756,34 @@ impl Resources {
             violations.push(format!("... and {more} more"));
         }
         violations
+    }
+
+    /// Entries taken by pool-pressure faults: each allocated in its pool, taken once, held
+    /// by no allocation; counted with the holdings of its pool.
+    fn check_reserved(
+        &self,
+        holders: &BTreeMap<ResourceValue, AllocationId>,
+        held_per_pool: &mut BTreeMap<PoolRef, u64>,
+        violations: &mut Vec<String>,
+    ) {
+        let mut seen: BTreeSet<(PoolRef, u32)> = BTreeSet::new();
+        for (owner, pool, index) in self.reserved() {
+            if !seen.insert((pool, index)) {
+                violations.push(format!("{pool:?}/{index} is taken twice by pool pressure"));
+            }
+            if let Some(holder) = self.value(pool, index).and_then(|v| holders.get(&v)) {
+                violations.push(format!(
+                    "{pool:?}/{index} is held by {holder} and taken by fault {owner}"
+                ));
+            }
+            if self.indices(pool).is_some_and(|p| p.is_allocated(index)) {
+                *held_per_pool.entry(pool).or_default() += 1;
+            } else {
+                violations.push(format!(
+                    "fault {owner} holds {pool:?}/{index}, free in its pool"
+                ));
+            }
+        }
     }
 
     fn free_set_agrees(&self, pool: PoolRef, has_free: bool) -> bool {

@@ -227,8 +227,9 @@ impl Chain {
             Topology::from_config(&config.network)
                 .map_err(|error| StartError(error.to_string()))?,
         );
-        let network = NetworkLayer::new(&config.network, &config.profiles)
+        let mut network = NetworkLayer::new(&config.network, &config.profiles)
             .map_err(|error| StartError(error.to_string()))?;
+        network.set_faults_max(config.limits.faults_max);
         let (limits, chain) = (config.limits.clone(), config.chain.clone());
         let com = Arc::new(Mutex::new(ComLayer::new(
             catalog.clone(),
@@ -321,7 +322,7 @@ impl Chain {
                 router.clone(),
                 layer_rng(seed, LayerId::Inventory),
             )),
-            tokio::spawn(timer::run(timer_rx, router.clone(), limits.inbox_capacity)),
+            tokio::spawn(timer::run(timer_rx, router.clone(), limits.timers_max)),
         ];
         if let Some(worker) = worker {
             tasks.push(tokio::spawn(worker.run()));
@@ -572,7 +573,9 @@ fn minimal_body(event: &Event) -> Value {
         crate::layers::Subject::ProductOrder(id) => id.to_string(),
         crate::layers::Subject::CancelProductOrder(id) => id.to_string(),
         crate::layers::Subject::ServiceOrder(id) => id.to_string(),
+        crate::layers::Subject::CancelServiceOrder(id) => id.to_string(),
         crate::layers::Subject::ResourceOrder(id) => id.to_string(),
+        crate::layers::Subject::CancelResourceOrder(id) => id.to_string(),
         crate::layers::Subject::ActivationService(id) => id.to_string(),
     };
     serde_json::json!({ "id": id })

@@ -1,6 +1,7 @@
 //! The timer task: holds messages due later in a heap ordered by (time, sequence) and
-//! delivers each when its time comes. Bounded: past `entries_max` held messages, the oldest
-//! due is delivered early rather than the heap growing without bound.
+//! delivers each when its time comes. Bounded: with `entries_max` messages held it stops
+//! taking new ones, so its bounded channel fills and senders wait (backpressure); nothing is
+//! ever delivered early.
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -66,7 +67,7 @@ pub(crate) async fn run(
         let next = heap.peek().map(|entry| entry.at);
         let sleep = next.map(|at| at.since(router.now()));
         tokio::select! {
-            count = receiver.recv_many(&mut received, 256) => {
+            count = receiver.recv_many(&mut received, 256), if heap.len() < entries_max => {
                 if count == 0 {
                     return;
                 }
@@ -79,10 +80,7 @@ pub(crate) async fn run(
             () = tokio::time::sleep(sleep.unwrap_or(Duration::ZERO)), if sleep.is_some() => {}
         }
         let now = router.now();
-        while heap
-            .peek()
-            .is_some_and(|entry| entry.at <= now || heap.len() > entries_max)
-        {
+        while heap.peek().is_some_and(|entry| entry.at <= now) {
             if let Some(entry) = heap.pop() {
                 router.route(entry.message).await;
             }

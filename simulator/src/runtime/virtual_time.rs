@@ -94,8 +94,9 @@ impl VirtualChain {
             Topology::from_config(&config.network)
                 .map_err(|error| StartError(error.to_string()))?,
         );
-        let network = NetworkLayer::new(&config.network, &config.profiles)
+        let mut network = NetworkLayer::new(&config.network, &config.profiles)
             .map_err(|error| StartError(error.to_string()))?;
+        network.set_faults_max(config.limits.faults_max);
         let (limits, chain) = (config.limits.clone(), config.chain.clone());
         let seed = config.seed;
         Ok(VirtualChain {

@@ -212,3 +212,16 @@ pub(crate) fn cancel_urgent(chain: &mut VirtualChain, order: ProductOrderId) -> 
     }
     answer.expect("COM answers every cancel")
 }
+
+/// Panics unless no element has a service configured or active.
+pub(crate) fn assert_elements_idle(chain: &VirtualChain) {
+    let elements = chain.network.topology().elements.len();
+    for index in 0..elements {
+        let element = simulator::network::ElementId(u32::try_from(index).expect("small"));
+        let services = chain.network.element_services(element).expect("element");
+        assert!(
+            services.configured.is_empty() && services.active.is_empty(),
+            "nothing left configured on the elements: {services:?}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! (the TMF schemas type them as strings, so `null` would be invalid).
 
 pub mod activation;
+pub mod cancel;
 pub mod catalog;
 pub mod inventory;
 pub mod product_order;

@@ -10,7 +10,7 @@ use crate::config::{ChainConfig, Limits};
 use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
 use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
-use crate::layers::common::{Characteristic, IllegalLog, Retention};
+use crate::layers::common::{Characteristic, IllegalLog, Retention, retry_backoff};
 use crate::layers::rom::{ActivationSummary, RomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
@@ -184,9 +184,11 @@ impl ActivationLayer {
             reply_to: LayerId::Activation,
             operation,
         };
-        effects.send(now, Message::Network(NetworkInput::Request(request)));
+        // A retried deactivation waits out its backoff first (an outage may be ending).
+        let at = now.after(retry_backoff(self.element_timeout, attempt));
+        effects.send_at(at, Message::Network(NetworkInput::Request(request)));
         let timeout = Message::Activation(ActivationInput::OperationTimeout(operation_id));
-        effects.send_at(now.after(self.element_timeout), timeout);
+        effects.send_at(at.after(self.element_timeout), timeout);
     }
 
     fn element_reply(&mut self, reply: ElementReply, now: Time, effects: &mut Effects) {

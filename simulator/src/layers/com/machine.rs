@@ -18,7 +18,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
-    characteristic_text, transition,
+    characteristic_text, delete_order, patch_order, transition,
 };
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
@@ -467,8 +467,11 @@ impl ComLayer {
         if let Some(next) = self.workers.release(id) {
             effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(next))));
         }
-        if let Some(evicted) = self.retention.terminal(id) {
-            self.orders.remove(&evicted);
+        if let Some(evicted) = self.retention.terminal(id)
+            && let Some(order) = self.orders.remove(&evicted)
+            && let Some(cancel) = order.cancellation
+        {
+            self.cancels.remove(&cancel);
         }
     }
 
@@ -480,49 +483,28 @@ impl ComLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some(order) = self.orders.get_mut(&id) else {
-            let rejection = Rejection::new(
-                RejectionKind::NotFound,
-                format!("product order {id} not found"),
-            );
-            effects.reply(reply, Reply::Rejected(rejection));
-            return;
-        };
-        let changed =
-            patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
-        order.description = patch.description.or(order.description.take());
-        order.priority = patch.priority.or(order.priority.take());
-        order.external_id = patch.external_id.or(order.external_id.take());
-        effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
-        if changed {
-            effects.publish(
-                EventKind::AttributeValueChange,
-                Subject::ProductOrder(id),
-                now,
-            );
+        match patch_order(&mut self.orders, id, "product order", patch) {
+            Ok((order, changed)) => {
+                effects.reply(reply, Reply::ProductOrder(Box::new(order)));
+                if changed {
+                    effects.publish(
+                        EventKind::AttributeValueChange,
+                        Subject::ProductOrder(id),
+                        now,
+                    );
+                }
+            }
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
         }
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ProductOrderId, now: Time, effects: &mut Effects) {
-        let rejection = match self.orders.get(&id) {
-            None => Rejection::new(
-                RejectionKind::NotFound,
-                format!("product order {id} not found"),
-            ),
-            Some(order) if !order.state.is_terminal() => Rejection::new(
-                RejectionKind::Conflict,
-                format!(
-                    "product order {id} is {}; only terminal orders can be deleted",
-                    order.state.as_str()
-                ),
-            ),
-            Some(_) => {
+        match delete_order(&mut self.orders, id, "product order") {
+            Ok(()) => {
                 effects.publish(EventKind::Delete, Subject::ProductOrder(id), now);
-                self.orders.remove(&id);
                 effects.reply(reply, Reply::Deleted);
-                return;
             }
-        };
-        effects.reply(reply, Reply::Rejected(rejection));
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+        }
     }
 }

@@ -191,7 +191,7 @@ pub enum ComWake {
 pub struct ComLayer {
     /// Orders by id (ordered, so lists and audits iterate deterministically).
     pub orders: BTreeMap<ProductOrderId, ProductOrder>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
     /// Refused transitions.
     pub illegal: IllegalLog,
@@ -237,3 +237,17 @@ pub struct LiveProduct {
 mod lifecycle;
 mod machine;
 mod sync;
+
+impl crate::layers::common::ManagedOrder for ProductOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}

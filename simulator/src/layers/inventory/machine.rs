@@ -1,6 +1,7 @@
 //! The inventories' state machine: upserts from the order layers.
 
-use super::{InventoryInput, InventoryLayer, ResourceStatus};
+use super::{InventoryInput, InventoryLayer, ProductStatus, ResourceStatus};
+use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::common::Retention;
 use crate::layers::{Effects, Layer, LayerId, SimRng};
@@ -13,6 +14,8 @@ impl InventoryLayer {
             services: Default::default(),
             resources: Default::default(),
             released: Retention::new(retained_max),
+            terminated_products: Retention::new(retained_max),
+            terminated_services: Retention::new(retained_max),
         }
     }
 }
@@ -30,10 +33,26 @@ impl Layer for InventoryLayer {
     ) {
         match input {
             InventoryInput::Product(record) => {
-                self.products.insert(record.id, record);
+                let (id, ended) = (record.id, record.status == ProductStatus::Terminated);
+                let before = self.products.insert(id, record);
+                let newly = before.is_none_or(|before| before.status != ProductStatus::Terminated);
+                if ended
+                    && newly
+                    && let Some(evicted) = self.terminated_products.terminal(id)
+                {
+                    self.products.remove(&evicted);
+                }
             }
             InventoryInput::Service(record) => {
-                self.services.insert(record.id, record);
+                let (id, ended) = (record.id, record.state == ServiceState::Terminated);
+                let before = self.services.insert(id, record);
+                let newly = before.is_none_or(|before| before.state != ServiceState::Terminated);
+                if ended
+                    && newly
+                    && let Some(evicted) = self.terminated_services.terminal(id)
+                {
+                    self.services.remove(&evicted);
+                }
             }
             InventoryInput::Resource(record) => {
                 self.resources.insert(record.id, record);

@@ -132,6 +132,10 @@ pub struct InventoryLayer {
     pub resources: BTreeMap<ResourceId, ResourceRecord>,
     /// Bound on released resources kept for history.
     pub released: crate::layers::common::Retention<ResourceId>,
+    /// Bound on terminated products kept for history.
+    pub terminated_products: crate::layers::common::Retention<ProductId>,
+    /// Bound on terminated services kept for history.
+    pub terminated_services: crate::layers::common::Retention<ServiceId>,
 }
 
 mod machine;

@@ -22,7 +22,8 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::common::{
-    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, transition,
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_order, patch_order,
+    transition,
 };
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
@@ -289,14 +290,25 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        self.call_network_at(operation_id, operation, now, effects);
+    }
+
+    /// Like [`RomLayer::call_network`], the call sent at `at` (a retry after its backoff).
+    pub(super) fn call_network_at(
+        &self,
+        operation_id: OperationId,
+        operation: ElementOperation,
+        at: Time,
+        effects: &mut Effects,
+    ) {
         let request = ElementRequest {
             operation_id,
             reply_to: LayerId::Rom,
             operation,
         };
-        effects.send(now, Message::Network(NetworkInput::Request(request)));
+        effects.send_at(at, Message::Network(NetworkInput::Request(request)));
         effects.send_at(
-            now.after(self.element_timeout),
+            at.after(self.element_timeout),
             Message::Rom(RomInput::OperationTimeout(operation_id)),
         );
     }
@@ -638,12 +650,15 @@ impl RomLayer {
         }
     }
 
-    /// Forgets a terminal order the retention bound pushed out, and its release counts
-    /// (those of resources still in service stay).
+    /// Forgets a terminal order the retention bound pushed out, its cancel request and its
+    /// release counts (those of resources still in service stay).
     fn evict(&mut self, id: ResourceOrderId) {
         let Some(order) = self.orders.remove(&id) else {
             return;
         };
+        if let Some(cancel) = order.cancellation {
+            self.cancels.remove(&cancel);
+        }
         for item in &order.items {
             let in_service = item
                 .resource
@@ -662,52 +677,29 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some(order) = self.orders.get_mut(&id) else {
-            effects.reply(
-                reply,
-                Reply::Rejected(Rejection::new(
-                    RejectionKind::NotFound,
-                    format!("resource order {id} not found"),
-                )),
-            );
-            return;
-        };
-        let changed =
-            patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
-        order.description = patch.description.or(order.description.take());
-        order.priority = patch.priority.or(order.priority.take());
-        order.external_id = patch.external_id.or(order.external_id.take());
-        effects.reply(reply, Reply::ResourceOrder(Box::new(order.clone())));
-        if changed {
-            effects.publish(
-                EventKind::AttributeValueChange,
-                Subject::ResourceOrder(id),
-                now,
-            );
+        match patch_order(&mut self.orders, id, "resource order", patch) {
+            Ok((order, changed)) => {
+                effects.reply(reply, Reply::ResourceOrder(Box::new(order)));
+                if changed {
+                    effects.publish(
+                        EventKind::AttributeValueChange,
+                        Subject::ResourceOrder(id),
+                        now,
+                    );
+                }
+            }
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
         }
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ResourceOrderId, now: Time, effects: &mut Effects) {
-        let rejection = match self.orders.get(&id) {
-            None => Rejection::new(
-                RejectionKind::NotFound,
-                format!("resource order {id} not found"),
-            ),
-            Some(order) if !order.state.is_terminal() => Rejection::new(
-                RejectionKind::Conflict,
-                format!(
-                    "resource order {id} is {}; only terminal orders can be deleted",
-                    order.state.as_str()
-                ),
-            ),
-            Some(_) => {
+        match delete_order(&mut self.orders, id, "resource order") {
+            Ok(()) => {
                 effects.publish(EventKind::Delete, Subject::ResourceOrder(id), now);
-                self.orders.remove(&id);
                 effects.reply(reply, Reply::Deleted);
-                return;
             }
-        };
-        effects.reply(reply, Reply::Rejected(rejection));
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+        }
     }
 }
 

@@ -242,7 +242,7 @@ pub struct RomLayer {
     pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Resources in service, by inventory id.
     pub live: BTreeMap<ResourceId, LiveResource>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
     pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
@@ -304,3 +304,17 @@ pub enum PendingOperation {
 
 mod machine;
 mod rollback;
+
+impl crate::layers::common::ManagedOrder for ResourceOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}

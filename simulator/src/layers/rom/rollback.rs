@@ -7,12 +7,14 @@ use super::{CancelResourceOrder, PendingOperation, ResourceOrderRef, RomLayer};
 use crate::domain::ids::{
     AllocationId, CancelResourceOrderId, OperationId, ResourceId, ResourceOrderId,
 };
-use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState, task_next};
+use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
-use crate::layers::common::{Action, transition};
+use crate::layers::common::{Action, retry_backoff, transition};
 use crate::layers::inventory::{InventoryInput, ResourceStatus};
-use crate::layers::{Effects, Message, Rejection, RejectionKind, Reply, ReplyToken};
+use crate::layers::{
+    Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
+};
 use crate::network::ElementOperation;
 
 /// How often a release is tried before it is counted as a compensation failure.
@@ -105,10 +107,11 @@ impl RomLayer {
                 item,
             },
         );
-        self.call_network(
+        let at = now.after(retry_backoff(self.element_timeout, attempt));
+        self.call_network_at(
             operation,
             ElementOperation::Release { allocation },
-            now,
+            at,
             effects,
         );
     }
@@ -169,7 +172,8 @@ impl RomLayer {
         self.settle(id, now, effects);
     }
 
-    /// CancelResourceOrder: idempotent; refused for terminal orders and for a cease under way.
+    /// CancelResourceOrder: idempotent; refused for terminal orders and for a modify or cease
+    /// under way.
     pub(super) fn cancel(
         &mut self,
         reply: Option<ReplyToken>,
@@ -178,50 +182,63 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let answer = |effects: &mut Effects, outcome: Reply| {
-            if let Some(token) = reply {
-                effects.reply(token, outcome);
-            }
-        };
         let id = match target {
             ResourceOrderRef::Id(id) => Some(id),
             ResourceOrderRef::Parent(order, item) => self.by_parent.get(&(order, item)).copied(),
         };
-        let Some((id, order)) = id.and_then(|id| Some((id, self.orders.get(&id)?))) else {
-            let rejection = Rejection::new(
+        let answer = match id.filter(|id| self.orders.contains_key(id)) {
+            None => Reply::Rejected(Rejection::new(
                 RejectionKind::NotFound,
                 "resource order not found or already ended",
-            );
-            answer(effects, Reply::Rejected(rejection));
-            return;
+            )),
+            Some(id) => match self.existing_or_refusal(id) {
+                Some(answer) => answer,
+                None => self.cancel_now(id, reason, now, effects),
+            },
         };
+        if let Some(token) = reply {
+            effects.reply(token, answer);
+        }
+    }
+
+    /// The first cancel request of `id` if it has one (a duplicate changes nothing), or the
+    /// refusal of a terminal order or of a modify/cease under way (which cannot be undone);
+    /// `None` when a new cancel may start.
+    fn existing_or_refusal(&self, id: ResourceOrderId) -> Option<Reply> {
+        let order = self.orders.get(&id)?;
         if let Some(existing) = order
             .cancellation
             .and_then(|cancel| self.cancels.get(&cancel))
         {
-            answer(
-                effects,
-                Reply::CancelResourceOrder(Box::new(existing.clone())),
-            );
-            return;
+            return Some(Reply::CancelResourceOrder(Box::new(existing.clone())));
         }
-        let ceasing = order
+        let changing = order
             .items
             .first()
-            .is_some_and(|item| item.action == Action::Delete);
-        if order.state.is_terminal() || ceasing {
-            let why = if ceasing {
-                "a cease under way"
-            } else {
-                order.state.as_str()
-            };
-            let rejection = Rejection::new(
-                RejectionKind::Conflict,
-                format!("resource order {id} is {why} and cannot be cancelled"),
-            );
-            answer(effects, Reply::Rejected(rejection));
-            return;
-        }
+            .is_some_and(|item| matches!(item.action, Action::Modify | Action::Delete));
+        let why = if changing {
+            "a change of resources in service under way"
+        } else if order.state.is_terminal() {
+            order.state.as_str()
+        } else {
+            return None;
+        };
+        Some(Reply::Rejected(Rejection::new(
+            RejectionKind::Conflict,
+            format!("resource order {id} is {why} and cannot be cancelled"),
+        )))
+    }
+
+    /// A new cancel request for `id`: acknowledged, inProgress, the rollback, then done (the
+    /// rollback is synchronous here: releases are registered and retried, and the order is
+    /// `cancelled` at once). Each step publishes its event. Returns the answer to the client.
+    fn cancel_now(
+        &mut self,
+        id: ResourceOrderId,
+        reason: Option<String>,
+        now: Time,
+        effects: &mut Effects,
+    ) -> Reply {
         let cancel_id = CancelResourceOrderId(self.take_number());
         let mut request = CancelResourceOrder {
             id: cancel_id,
@@ -231,17 +248,34 @@ impl RomLayer {
             requested: now,
             effective: None,
         };
-        answer(
-            effects,
-            Reply::CancelResourceOrder(Box::new(request.clone())),
-        );
-        self.roll_back(id, now, effects);
-        request.state = task_next(request.state, TaskEvent::Finish).unwrap_or(TaskState::Done);
-        request.effective = Some(now);
+        let answer = Reply::CancelResourceOrder(Box::new(request.clone()));
+        let subject = Subject::CancelResourceOrder(cancel_id);
+        effects.publish(EventKind::Create, subject, now);
+        if request.advance(TaskEvent::Start, now, &mut self.illegal) {
+            effects.publish(EventKind::StateChange, subject, now);
+        }
         if let Some(order) = self.orders.get_mut(&id) {
             order.cancellation = Some(cancel_id);
         }
+        // Stored before the rollback, so that an eviction it causes takes the request along.
         self.cancels.insert(cancel_id, request);
+        self.roll_back(id, now, effects);
+        // An order evicted at once has ended cancelled: rollback always ends it so.
+        let cancelled = self
+            .orders
+            .get(&id)
+            .is_none_or(|order| order.state == OrderState::Cancelled);
+        let event = if cancelled {
+            TaskEvent::Finish
+        } else {
+            TaskEvent::Abort
+        };
+        if let Some(request) = self.cancels.get_mut(&cancel_id)
+            && request.advance(event, now, &mut self.illegal)
+        {
+            effects.publish(EventKind::StateChange, subject, now);
+        }
+        answer
     }
 
     /// assessingCancellation → pendingCancellation → cancelled, undoing the order's work.

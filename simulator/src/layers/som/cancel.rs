@@ -6,9 +6,7 @@
 use super::machine::{UNDO_SUFFIX, held_items, record_services, resource_order};
 use super::{CancelServiceOrder, ServiceOrderRef, SomLayer};
 use crate::domain::ids::{CancelServiceOrderId, ServiceId, ServiceOrderId};
-use crate::domain::state::{
-    Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState, task_next,
-};
+use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::common::{Action, transition};
 use crate::layers::rom::{HeldResource, ResourceOrderRef, RomInput};
@@ -25,63 +23,89 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let answer = |effects: &mut Effects, outcome: Reply| {
-            if let Some(token) = reply {
-                effects.reply(token, outcome);
-            }
-        };
         let id = match target {
             ServiceOrderRef::Id(id) => Some(id),
             ServiceOrderRef::Parent(parent) => self.by_parent.get(&parent).copied(),
         };
-        let Some((id, order)) = id.and_then(|id| Some((id, self.orders.get(&id)?))) else {
-            answer(
-                effects,
-                Reply::Rejected(Rejection::new(
-                    RejectionKind::NotFound,
-                    "service order not found or already ended",
-                )),
-            );
-            return;
+        let answer = match id.filter(|id| self.orders.contains_key(id)) {
+            None => Reply::Rejected(Rejection::new(
+                RejectionKind::NotFound,
+                "service order not found or already ended",
+            )),
+            Some(id) => match self.existing_or_refusal(id) {
+                Some(answer) => answer,
+                None => {
+                    let answer = self.open_cancel(id, reason.clone(), now, effects);
+                    self.accept_cancel(id, reason, now, effects);
+                    self.undo_completed(id, now, effects);
+                    self.settle(id, now, effects);
+                    answer
+                }
+            },
         };
+        if let Some(token) = reply {
+            effects.reply(token, answer);
+        }
+    }
+
+    /// The first cancel request of `id` if it has one (a duplicate changes nothing), or the
+    /// refusal of a terminal order or of a modify/delete under way (which cannot be undone,
+    /// as in COM); `None` when a new cancel may start.
+    fn existing_or_refusal(&self, id: ServiceOrderId) -> Option<Reply> {
+        let order = self.orders.get(&id)?;
         if let Some(existing) = self
             .cancelling
             .get(&id)
             .and_then(|cancel| self.cancels.get(cancel))
         {
-            answer(
-                effects,
-                Reply::CancelServiceOrder(Box::new(existing.clone())),
-            );
-            return;
+            return Some(Reply::CancelServiceOrder(Box::new(existing.clone())));
         }
-        if order.state.is_terminal() {
-            let message = format!(
-                "service order {id} is {} and can no longer be cancelled",
-                order.state.as_str()
-            );
-            answer(
-                effects,
-                Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
-            );
-            return;
-        }
+        let changing = order.state != OrderState::Acknowledged
+            && order
+                .items
+                .iter()
+                .any(|item| matches!(item.action, Action::Modify | Action::Delete));
+        let message = if changing {
+            format!("service order {id} changes services in service and is under way")
+        } else if order.state.is_terminal() {
+            format!("service order {id} is {}", order.state.as_str())
+        } else {
+            return None;
+        };
+        Some(Reply::Rejected(Rejection::new(
+            RejectionKind::Conflict,
+            format!("{message}; it cannot be cancelled"),
+        )))
+    }
+
+    /// Records a new cancel request for `id` (accepted, then inProgress, each with its
+    /// event); returns the answer to the client.
+    fn open_cancel(
+        &mut self,
+        id: ServiceOrderId,
+        reason: Option<String>,
+        now: Time,
+        effects: &mut Effects,
+    ) -> Reply {
         let cancel_id = CancelServiceOrderId(self.next_order);
         self.next_order += 1;
-        let request = CancelServiceOrder {
+        let mut request = CancelServiceOrder {
             id: cancel_id,
             order: id,
-            state: TaskState::InProgress,
-            reason: reason.clone(),
+            state: TaskState::Acknowledged,
+            reason,
             requested: now,
             effective: None,
         };
-        self.cancels.insert(cancel_id, request.clone());
+        let answer = Reply::CancelServiceOrder(Box::new(request.clone()));
+        let subject = Subject::CancelServiceOrder(cancel_id);
+        effects.publish(EventKind::Create, subject, now);
+        if request.advance(TaskEvent::Start, now, &mut self.illegal) {
+            effects.publish(EventKind::StateChange, subject, now);
+        }
+        self.cancels.insert(cancel_id, request);
         self.cancelling.insert(id, cancel_id);
-        answer(effects, Reply::CancelServiceOrder(Box::new(request)));
-        self.accept_cancel(id, reason, now, effects);
-        self.undo_completed(id, now, effects);
-        self.settle(id, now, effects);
+        answer
     }
 
     /// assessingCancellation → pendingCancellation; discards unstarted items and cancels the
@@ -222,22 +246,28 @@ impl SomLayer {
 
     /// Once the order is terminal, its cancel request (if any) is done or failed.
     pub(super) fn finish_cancel(&mut self, id: ServiceOrderId, now: Time, effects: &mut Effects) {
-        let _ = effects;
-        let Some(cancel_id) = self.cancelling.remove(&id) else {
+        // The entry stays (a later cancel answers with this request) until retention evicts
+        // the order.
+        let Some(cancel_id) = self.cancelling.get(&id).copied() else {
             return;
         };
         let cancelled = self
             .orders
             .get(&id)
             .is_some_and(|order| order.state == OrderState::Cancelled);
-        if let Some(request) = self.cancels.get_mut(&cancel_id) {
-            let event = if cancelled {
-                TaskEvent::Finish
-            } else {
-                TaskEvent::Abort
-            };
-            request.state = task_next(request.state, event).unwrap_or(request.state);
-            request.effective = Some(now);
+        let event = if cancelled {
+            TaskEvent::Finish
+        } else {
+            TaskEvent::Abort
+        };
+        if let Some(request) = self.cancels.get_mut(&cancel_id)
+            && request.advance(event, now, &mut self.illegal)
+        {
+            effects.publish(
+                EventKind::StateChange,
+                Subject::CancelServiceOrder(cancel_id),
+                now,
+            );
         }
     }
 }

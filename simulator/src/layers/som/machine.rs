@@ -18,7 +18,8 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive
 use crate::domain::time::Time;
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{
-    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text, transition,
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
+    delete_order, patch_order, transition,
 };
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
@@ -326,7 +327,8 @@ impl SomLayer {
         }
         let events: &[OrderEvent] = match summary.state {
             OrderState::Completed => &[OrderEvent::Complete],
-            OrderState::Cancelled => &[
+            // Cancelled by SOM's own cancel; one a client sent ROM directly fails the item.
+            OrderState::Cancelled if cancelling => &[
                 OrderEvent::CancelRequested,
                 OrderEvent::CancelAccepted,
                 OrderEvent::CancelCompleted,
@@ -519,7 +521,12 @@ impl SomLayer {
                     parent_item: item.parent_item.clone().unwrap_or_default(),
                     action: item.action,
                     specification: item.service_specification.clone(),
-                    state: item.state,
+                    // What a cancel undid is reported as cancelled, never as built.
+                    state: if item.compensated {
+                        OrderState::Cancelled
+                    } else {
+                        item.state
+                    },
                     service: item.service,
                 })
                 .collect();
@@ -537,6 +544,9 @@ impl SomLayer {
         }
         if let Some(evicted) = self.retention.terminal(id) {
             self.orders.remove(&evicted);
+            if let Some(cancel) = self.cancelling.remove(&evicted) {
+                self.cancels.remove(&cancel);
+            }
         }
     }
 
@@ -548,52 +558,29 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some(order) = self.orders.get_mut(&id) else {
-            effects.reply(
-                reply,
-                Reply::Rejected(Rejection::new(
-                    RejectionKind::NotFound,
-                    format!("service order {id} not found"),
-                )),
-            );
-            return;
-        };
-        let changed =
-            patch.description.is_some() || patch.priority.is_some() || patch.external_id.is_some();
-        order.description = patch.description.or(order.description.take());
-        order.priority = patch.priority.or(order.priority.take());
-        order.external_id = patch.external_id.or(order.external_id.take());
-        effects.reply(reply, Reply::ServiceOrder(Box::new(order.clone())));
-        if changed {
-            effects.publish(
-                EventKind::AttributeValueChange,
-                Subject::ServiceOrder(id),
-                now,
-            );
+        match patch_order(&mut self.orders, id, "service order", patch) {
+            Ok((order, changed)) => {
+                effects.reply(reply, Reply::ServiceOrder(Box::new(order)));
+                if changed {
+                    effects.publish(
+                        EventKind::AttributeValueChange,
+                        Subject::ServiceOrder(id),
+                        now,
+                    );
+                }
+            }
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
         }
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ServiceOrderId, now: Time, effects: &mut Effects) {
-        let rejection = match self.orders.get(&id) {
-            None => Rejection::new(
-                RejectionKind::NotFound,
-                format!("service order {id} not found"),
-            ),
-            Some(order) if !order.state.is_terminal() => Rejection::new(
-                RejectionKind::Conflict,
-                format!(
-                    "service order {id} is {}; only terminal orders can be deleted",
-                    order.state.as_str()
-                ),
-            ),
-            Some(_) => {
+        match delete_order(&mut self.orders, id, "service order") {
+            Ok(()) => {
                 effects.publish(EventKind::Delete, Subject::ServiceOrder(id), now);
-                self.orders.remove(&id);
                 effects.reply(reply, Reply::Deleted);
-                return;
             }
-        };
-        effects.reply(reply, Reply::Rejected(rejection));
+            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+        }
     }
 }
 

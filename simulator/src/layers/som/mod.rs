@@ -221,13 +221,27 @@ pub struct SomLayer {
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
     pub services: BTreeMap<ServiceId, LiveCfs>,
-    /// Cancel requests by id.
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
     pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
-    /// The cancel request of each order being cancelled.
+    /// The cancel request of each retained order that has one (a second cancel answers it).
     pub cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
 }
 
 mod cancel;
 mod machine;
+
+impl crate::layers::common::ManagedOrder for ServiceOrder {
+    fn state(&self) -> OrderState {
+        self.state
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        [
+            &mut self.description,
+            &mut self.priority,
+            &mut self.external_id,
+        ]
+    }
+}

@@ -31,6 +31,12 @@ use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId};
 /// (the layer's own state-change events, without it, are not translated).
 pub const PARENT_NOTIFICATION: &str = "@parentNotification";
 
+/// Where a cancel naming the service order by its product order goes (TMF641's
+/// `/cancelServiceOrder` takes an id, which COM may not have seen yet).
+pub const CANCEL_SERVICE_ORDER_BY_PARENT: &str = "/transport/v1/cancelServiceOrder";
+/// Where a cancel naming the resource order by its service order item goes.
+pub const CANCEL_RESOURCE_ORDER_BY_PARENT: &str = "/transport/v1/cancelResourceOrder";
+
 /// A body that does not say what the transport needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -58,7 +64,7 @@ pub fn crosses(message: &Message) -> bool {
                 | RomInput::ActivationChanged(_)
         ),
         Message::Activation(input) => !matches!(input, ActivationInput::OperationTimeout(_)),
-        Message::Network(_) => true,
+        Message::Network(input) => matches!(input, NetworkInput::Request(_)),
         Message::Inventory(_) => false,
     }
 }
@@ -180,7 +186,10 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
         Message::Som(SomInput::Cancel { order, reason, .. }) => call(
             LayerId::Som,
             Verb::Post,
-            format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+            match order {
+                ServiceOrderRef::Id(_) => format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+                ServiceOrderRef::Parent(_) => CANCEL_SERVICE_ORDER_BY_PARENT.to_string(),
+            },
             cancel_service_order(order, reason),
         ),
         Message::Rom(RomInput::Create { order, .. }) => call(
@@ -192,7 +201,10 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
         Message::Rom(RomInput::Cancel { order, reason, .. }) => call(
             LayerId::Rom,
             Verb::Post,
-            format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+            match order {
+                ResourceOrderRef::Id(_) => format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+                ResourceOrderRef::Parent(..) => CANCEL_RESOURCE_ORDER_BY_PARENT.to_string(),
+            },
             cancel_resource_order(&order, reason),
         ),
         Message::Rom(RomInput::Element(reply)) => call(

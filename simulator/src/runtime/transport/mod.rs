@@ -14,9 +14,9 @@
 //! | message                          | on the wire                                                        |
 //! |----------------------------------|--------------------------------------------------------------------|
 //! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `@parentItem` |
-//! | `SomInput::Cancel`               | `POST {TMF641}/cancelServiceOrder`: `serviceOrder.id` or `serviceOrder.@productOrder` |
+//! | `SomInput::Cancel`               | by id: `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: `POST /transport/v1/cancelServiceOrder` `serviceOrder.@productOrder` |
 //! | `RomInput::Create`               | `POST {TMF652}/resourceOrder`: `externalReference` `SO-n/item` (ServiceOrderItem), `@region`, `@olt`, `@characteristic`; items' `@kind`, `@service` |
-//! | `RomInput::Cancel`               | `POST {TMF652}/cancelResourceOrder`: `resourceOrder.id` or `resourceOrder.@serviceOrderItem` |
+//! | `RomInput::Cancel`               | by id: `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: `POST /transport/v1/cancelResourceOrder` `resourceOrder.@serviceOrderItem` |
 //! | `ActivationInput::Create`        | `POST {TMF640}/service`: `relatedEntity` requester (ResourceOrder), `supportingService` (the RFS), `@resourceValue` |
 //! | `ActivationInput::Terminate`     | `PATCH {TMF640}/service/{id}` `{"state":"terminated"}`              |
 //! | `ActivationInput::Reconfigure`   | `PATCH {TMF640}/service/{id}` `serviceCharacteristic` + requester   |

@@ -1,0 +1,150 @@
+//! TMF641 `/cancelServiceOrder` and TMF652 `/cancelResourceOrder`: a client cancels a service
+//! or resource order directly (COM and SOM use the same layer inputs). POST answers 201 with
+//! the request (a second cancel of the same order answers the first request); GET lists and
+//! reads requests.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use crate::domain::ids::{
+    CancelResourceOrderId, CancelServiceOrderId, ResourceOrderId, ServiceOrderId,
+};
+use crate::domain::state::Machine;
+use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::dto::cancel::{CancelOrderBody, order_id, render_resource, render_service};
+use crate::http::error::{ApiError, TmfJson};
+use crate::layers::rom::{ResourceOrderRef, RomInput};
+use crate::layers::som::{ServiceOrderRef, SomInput};
+use crate::layers::{Message, Reply};
+
+type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The TMF641 cancel routes, relative to its base path.
+pub fn service_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/cancelServiceOrder",
+            get(list_service).post(cancel_service),
+        )
+        .route("/cancelServiceOrder/{id}", get(one_service))
+}
+
+/// The TMF652 cancel routes, relative to its base path.
+pub fn resource_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/cancelResourceOrder",
+            get(list_resource).post(cancel_resource),
+        )
+        .route("/cancelResourceOrder/{id}", get(one_resource))
+}
+
+async fn cancel_service(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<CancelOrderBody>,
+) -> Result<Response, ApiError> {
+    let order: ServiceOrderId = order_id(body.service_order, "serviceOrder")?;
+    let reason = body.cancellation_reason;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Som(SomInput::Cancel {
+                    reply: Some(reply),
+                    order: ServiceOrderRef::Id(order),
+                    reason,
+                })
+            })
+            .await,
+    )?;
+    match reply {
+        Reply::CancelServiceOrder(cancel) => Ok(created(render_service(&cancel, &state.context()))),
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn cancel_resource(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<CancelOrderBody>,
+) -> Result<Response, ApiError> {
+    let order: ResourceOrderId = order_id(body.resource_order, "resourceOrder")?;
+    let reason = body.cancellation_reason;
+    let reply = answer(
+        state
+            .chain
+            .request(|reply| {
+                Message::Rom(RomInput::Cancel {
+                    reply: Some(reply),
+                    order: ResourceOrderRef::Id(order),
+                    reason,
+                })
+            })
+            .await,
+    )?;
+    match reply {
+        Reply::CancelResourceOrder(cancel) => {
+            Ok(created(render_resource(&cancel, &state.context())))
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+async fn list_service(
+    State(state): State<AppState>,
+    params: ListParams,
+) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let som = state.chain.som();
+    let page = query.select(
+        som.cancels.values(),
+        |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ServiceOrder), None),
+        |cancel| render_service(cancel, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn list_resource(
+    State(state): State<AppState>,
+    params: ListParams,
+) -> Result<Response, ApiError> {
+    let query = state.list_query(params)?;
+    let context = state.context();
+    let rom = state.chain.rom();
+    let page = query.select(
+        rom.cancels.values(),
+        |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ResourceOrder), None),
+        |cancel| render_resource(cancel, &context),
+    );
+    Ok(page.into_response())
+}
+
+async fn one_service(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: CancelServiceOrderId = path_id(&id, "cancelServiceOrder")?;
+    let som = state.chain.som();
+    let cancel = som
+        .cancels
+        .get(&id)
+        .ok_or_else(|| missing("cancelServiceOrder", id))?;
+    Ok(Json(render_service(cancel, &state.context())))
+}
+
+async fn one_resource(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: CancelResourceOrderId = path_id(&id, "cancelResourceOrder")?;
+    let rom = state.chain.rom();
+    let cancel = rom
+        .cancels
+        .get(&id)
+        .ok_or_else(|| missing("cancelResourceOrder", id))?;
+    Ok(Json(render_resource(cancel, &state.context())))
+}

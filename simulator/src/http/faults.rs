@@ -1,0 +1,450 @@
+//! Fault injection over REST, `/admin/faults`: create a named fault, replace it, list, read,
+//! remove one, reset all, or put a whole set at once (idempotent bulk set-up). Each fault may
+//! carry `durationMs`, after which the network removes it by itself, and `delayMs`, before
+//! which it waits. Faults and their counters also appear in `/metrics`.
+//!
+//! | method and path             | answer                                             |
+//! |-----------------------------|----------------------------------------------------|
+//! | `POST /admin/faults`        | 201 and the fault; 409 if the name is taken        |
+//! | `PUT /admin/faults/{name}`  | 201 created or 200 replaced                        |
+//! | `PUT /admin/faults`         | 200: the list given replaces every fault            |
+//! | `GET /admin/faults`         | 200: every fault                                   |
+//! | `GET /admin/faults/{name}`  | 200 or 404                                         |
+//! | `DELETE /admin/faults/{name}` | 204 or 404                                       |
+//! | `DELETE /admin/faults`      | 200 `{"removed": n}`                                |
+//!
+//! The handlers call the network layer directly under its lock (nothing awaits while it is
+//! held) with the chain's `now`, so a refusal comes back as a typed error at once.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
+use crate::domain::time::Time;
+use crate::http::common::AppState;
+use crate::http::error::{ApiError, TmfJson};
+use crate::network::faults::{
+    Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
+    operation_set, validate_duration,
+};
+use crate::network::{NetworkLayer, OperationKind};
+use crate::runtime::Chain;
+
+/// Most faults one bulk `PUT /admin/faults` may carry (the network's `faults_max` still
+/// applies).
+pub const BULK_FAULTS_MAX: usize = 1_024;
+
+/// The body of a create or replace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultBody {
+    /// The fault's name (optional in `PUT /admin/faults/{name}`, where the path names it).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `olt:NAME`, `pon:OLT/PORT`, `dslam:NAME`, `pool:REGION/ipv4|multicast|phone`,
+    /// `activation`, `region:NAME` or `all`.
+    pub target: TargetSpec,
+    /// Operation kinds it applies to; absent: all five.
+    #[serde(default)]
+    pub operations: Option<Vec<OperationKind>>,
+    /// What it does.
+    pub kind: FaultKind,
+    /// How long it lasts, milliseconds; absent: until removed.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// How long after now it starts, milliseconds; absent: now.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+impl FaultBody {
+    /// The fault this body describes, starting `delayMs` after `now`.
+    pub fn to_fault(&self, name: &str, now: Time) -> Result<Fault, FaultError> {
+        let delay = Duration::from_millis(self.delay_ms.unwrap_or(0));
+        validate_duration("delayMs", delay)?;
+        let duration = self.duration_ms.map(Duration::from_millis);
+        if duration == Some(Duration::ZERO) {
+            return Err(FaultError::InvalidParameter {
+                name: "durationMs",
+                value: "0".to_string(),
+                reason: "more than 0 (omit it for a fault that lasts until removed)",
+            });
+        }
+        let fault = Fault {
+            name: name.to_string(),
+            target: self.target.clone(),
+            operations: operation_set(self.operations.as_deref())?,
+            kind: self.kind.clone(),
+            starts_at: now.after(delay),
+            duration,
+        };
+        fault.validate()?;
+        Ok(fault)
+    }
+}
+
+/// The fault routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/faults",
+            get(list).post(create).put(replace_all).delete(reset),
+        )
+        .route(
+            "/admin/faults/{name}",
+            get(read).put(put_one).delete(remove),
+        )
+}
+
+impl From<FaultError> for ApiError {
+    fn from(error: FaultError) -> ApiError {
+        match error {
+            FaultError::NotFound { .. } => ApiError::not_found(error.to_string()),
+            FaultError::TooMany { .. } => ApiError::too_many(error.to_string()),
+            other => ApiError::bad_request(other.to_string()),
+        }
+    }
+}
+
+fn micros_to_ms(micros: u64) -> u64 {
+    micros / 1_000
+}
+
+/// The product order behind each hit's subject (an allocation or a TMF640 service), found
+/// through the resource order that holds it and its service order: one pass over ROM's
+/// retained orders for every subject asked about.
+pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, String> {
+    let mut allocations = BTreeMap::new();
+    let mut activations = BTreeMap::new();
+    for hit in statuses.iter().flat_map(|status| &status.recent_hits) {
+        if let Ok(allocation) = hit.subject.parse::<AllocationId>() {
+            allocations.insert(allocation, None);
+        } else if let Ok(activation) = hit.subject.parse::<ActivationId>() {
+            activations.insert(activation, None);
+        }
+    }
+    if allocations.is_empty() && activations.is_empty() {
+        return BTreeMap::new();
+    }
+    {
+        let rom = chain.rom();
+        for order in rom.orders.values() {
+            let parent = order
+                .parent
+                .as_ref()
+                .map(|(service_order, _)| *service_order);
+            for item in &order.items {
+                if let Some(slot) = allocations.get_mut(&item.allocation) {
+                    *slot = parent;
+                }
+            }
+            for (_, activation) in &order.activations {
+                if let Some(slot) = activations.get_mut(activation) {
+                    *slot = parent;
+                }
+            }
+        }
+    }
+    let som = chain.som();
+    let product_order = |service_order: Option<ServiceOrderId>| {
+        service_order
+            .and_then(|id| som.orders.get(&id))
+            .and_then(|order| order.parent)
+            .map(|id| id.to_string())
+    };
+    let mut orders = BTreeMap::new();
+    for (allocation, parent) in allocations {
+        if let Some(order) = product_order(parent) {
+            orders.insert(allocation.to_string(), order);
+        }
+    }
+    for (activation, parent) in activations {
+        if let Some(order) = product_order(parent) {
+            orders.insert(activation.to_string(), order);
+        }
+    }
+    orders
+}
+
+/// The JSON of one fault as listed; `orders` maps hit subjects to product orders.
+pub fn fault_json(status: &FaultStatus, now: Time, orders: &BTreeMap<String, String>) -> Value {
+    let fault = &status.fault;
+    let end = fault.ends_at();
+    let hits: Vec<Value> = status
+        .recent_hits
+        .iter()
+        .map(|hit| hit_json(hit, orders.get(&hit.subject)))
+        .collect();
+    json!({
+        "name": fault.name,
+        "target": fault.target,
+        "operations": fault.operations,
+        "kind": fault.kind,
+        "state": status.state,
+        "startMs": micros_to_ms(fault.starts_at.as_micros()),
+        "endMs": end.map(|end| micros_to_ms(end.as_micros())),
+        "durationMs": fault.duration.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        "remainingMs": fault.gone_at().map(|gone| {
+            u64::try_from(gone.since(now).as_millis()).unwrap_or(u64::MAX)
+        }),
+        "callsMatched": status.calls_matched,
+        "callsAffected": status.calls_affected,
+        "reservedEntries": status.reserved_entries,
+        "recentHits": hits,
+    })
+}
+
+fn hit_json(hit: &FaultHit, product_order: Option<&String>) -> Value {
+    json!({
+        "atMs": micros_to_ms(hit.at.as_micros()),
+        "operation": hit.operation,
+        "operationId": hit.operation_id.to_string(),
+        "subject": hit.subject,
+        "productOrder": product_order,
+    })
+}
+
+/// Puts `fault` and answers with its status.
+fn put(
+    network: &mut NetworkLayer,
+    fault: Fault,
+    now: Time,
+) -> Result<(PutOutcome, Value), ApiError> {
+    let name = fault.name.clone();
+    let outcome = network.put_fault(fault, now)?;
+    let status = network
+        .fault_status(&name, now)
+        .ok_or_else(|| ApiError::internal(format!("fault {name} vanished after its put")))?;
+    Ok((outcome, fault_json(&status, now, &BTreeMap::new())))
+}
+
+/// Every fault as JSON, hits resolved to product orders.
+fn list_json(chain: &Chain, now: Time) -> Value {
+    // The network's lock is released before ROM's and SOM's are taken.
+    let statuses = chain.network().fault_statuses(now);
+    let orders = hit_orders(chain, &statuses);
+    let list = statuses
+        .iter()
+        .map(|status| fault_json(status, now, &orders))
+        .collect();
+    Value::Array(list)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<FaultBody>,
+) -> Result<Response, ApiError> {
+    let name = body
+        .name
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("a fault needs a `name`"))?;
+    let now = state.chain.now();
+    let fault = body.to_fault(&name, now)?;
+    let mut network = state.chain.network();
+    if network.fault_status(&name, now).is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!("a fault named `{name}` exists; PUT /admin/faults/{name} replaces it"),
+        ));
+    }
+    let (_, body) = put(&mut network, fault, now)?;
+    Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+}
+
+async fn put_one(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    TmfJson(body): TmfJson<FaultBody>,
+) -> Result<Response, ApiError> {
+    if body.name.as_ref().is_some_and(|given| *given != name) {
+        return Err(ApiError::bad_request(
+            "the body's `name` differs from the path's",
+        ));
+    }
+    let now = state.chain.now();
+    let fault = body.to_fault(&name, now)?;
+    let (outcome, body) = put(&mut state.chain.network(), fault, now)?;
+    let status = match outcome {
+        PutOutcome::Created => StatusCode::CREATED,
+        PutOutcome::Replaced => StatusCode::OK,
+    };
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// Replaces every fault with the list given: all are checked first, so a bad entry changes
+/// nothing; putting the same list twice leaves the same faults.
+async fn replace_all(
+    State(state): State<AppState>,
+    TmfJson(bodies): TmfJson<Vec<FaultBody>>,
+) -> Result<Response, ApiError> {
+    if bodies.len() > BULK_FAULTS_MAX {
+        return Err(ApiError::bad_request(format!(
+            "{} faults in one request; at most {BULK_FAULTS_MAX}",
+            bodies.len()
+        )));
+    }
+    let now = state.chain.now();
+    let mut faults = Vec::with_capacity(bodies.len());
+    let mut names = std::collections::BTreeSet::new();
+    for (index, body) in bodies.iter().enumerate() {
+        let name = body
+            .name
+            .clone()
+            .ok_or_else(|| ApiError::bad_request(format!("fault [{index}] needs a `name`")))?;
+        if !names.insert(name.clone()) {
+            return Err(ApiError::bad_request(format!(
+                "the name `{name}` is used twice"
+            )));
+        }
+        let fault = body
+            .to_fault(&name, now)
+            .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
+        faults.push(fault);
+    }
+    {
+        let mut network = state.chain.network();
+        put_all(
+            &mut network,
+            faults,
+            now,
+            state.chain.config().limits.faults_max,
+        )?;
+    }
+    Ok(axum::Json(list_json(&state.chain, now)).into_response())
+}
+
+/// Resolves every fault's target, then replaces the network's faults with them.
+fn put_all(
+    network: &mut NetworkLayer,
+    faults: Vec<Fault>,
+    now: Time,
+    limit: usize,
+) -> Result<(), ApiError> {
+    let topology = network.topology().clone();
+    for (index, fault) in faults.iter().enumerate() {
+        fault
+            .target
+            .resolve(&topology)
+            .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
+    }
+    if faults.len() > limit {
+        return Err(ApiError::too_many(format!(
+            "{} faults; the network holds at most {limit}",
+            faults.len()
+        )));
+    }
+    network.reset_faults(now);
+    for fault in faults {
+        network.put_fault(fault, now)?;
+    }
+    Ok(())
+}
+
+async fn list(State(state): State<AppState>) -> axum::Json<Value> {
+    axum::Json(list_json(&state.chain, state.chain.now()))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let now = state.chain.now();
+    let status = state.chain.network().fault_status(&name, now);
+    let status = status.ok_or(FaultError::NotFound { name })?;
+    let orders = hit_orders(&state.chain, std::slice::from_ref(&status));
+    Ok(axum::Json(fault_json(&status, now, &orders)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let now = state.chain.now();
+    state.chain.network().remove_fault(&name, now)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn reset(State(state): State<AppState>) -> axum::Json<Value> {
+    let now = state.chain.now();
+    let removed = state.chain.network().reset_faults(now);
+    axum::Json(json!({ "removed": removed }))
+}
+
+/// Prometheus label value: backslashes, quotes and newlines escaped.
+fn label(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// One per-fault metric: name, type, help text and how to read it.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&FaultStatus) -> u64,
+);
+
+/// Faults in Prometheus text: how many by state, and per fault the calls it matched and
+/// affected and the pool entries it holds.
+pub fn fault_metrics(chain: &Chain) -> String {
+    let now = chain.now();
+    let statuses = chain.network().fault_statuses(now);
+    let mut out = String::with_capacity(512);
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_faults Faults the network holds, by state.\n# TYPE ordersim_faults gauge"
+    );
+    for (state, name) in [
+        (FaultState::Scheduled, "scheduled"),
+        (FaultState::Active, "active"),
+        (FaultState::Rebooting, "rebooting"),
+    ] {
+        let count = statuses.iter().filter(|s| s.state == state).count();
+        let _ = writeln!(out, "ordersim_faults{{state=\"{name}\"}} {count}");
+    }
+    let series: [Series; 3] = [
+        (
+            "ordersim_fault_calls_matched_total",
+            "counter",
+            "Calls each fault applied to.",
+            |s| s.calls_matched,
+        ),
+        (
+            "ordersim_fault_calls_affected_total",
+            "counter",
+            "Calls whose outcome or latency each fault changed.",
+            |s| s.calls_affected,
+        ),
+        (
+            "ordersim_fault_reserved_entries",
+            "gauge",
+            "Pool entries each pool-pressure fault holds.",
+            |s| u64::from(s.reserved_entries),
+        ),
+    ];
+    for (metric, kind, help, read) in series {
+        let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} {kind}");
+        for status in &statuses {
+            let _ = writeln!(
+                out,
+                "{metric}{{fault=\"{}\",kind=\"{}\",target=\"{}\"}} {}",
+                label(&status.fault.name),
+                status.fault.kind.as_str(),
+                label(&status.fault.target.to_string()),
+                read(status)
+            );
+        }
+    }
+    out
+}
