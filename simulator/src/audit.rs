@@ -41,6 +41,9 @@ pub struct AuditReport {
     pub orders: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
     /// One entry per check, in a fixed order.
     pub findings: Vec<Finding>,
+    /// Element operations still awaiting a reply when the audit ran: when not 0 the chain had
+    /// not settled and resource findings may be transient.
+    pub operations_in_flight: usize,
 }
 
 /// The result of one check.
@@ -126,6 +129,7 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
         ok,
         orders: order_counts(input),
         findings,
+        operations_in_flight: input.rom.operations.len() + input.activation.operations.len(),
     }
 }
 

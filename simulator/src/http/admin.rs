@@ -34,8 +34,16 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// How long `/admin/audit` waits for element operations in flight (releases, deactivations)
+/// to finish, so that it judges a settled chain rather than a rollback half done.
+const AUDIT_SETTLE_MAX: std::time::Duration = std::time::Duration::from_secs(15);
+
 async fn audit(State(state): State<AppState>) -> impl IntoResponse {
     let chain = state.chain.clone();
+    let deadline = tokio::time::Instant::now() + AUDIT_SETTLE_MAX;
+    while !chain.settled() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     // The audit walks every store; keep it off the request threads' hot path.
     match tokio::task::spawn_blocking(move || crate::audit::run(&chain)).await {
         Ok(report) => Json(serde_json::to_value(report).unwrap_or(Value::Null)).into_response(),

@@ -472,6 +472,14 @@ impl Chain {
             .all(|layer| layer.inbox_depth == 0)
     }
 
+    /// Whether nothing is under way: every inbox empty and no element operation awaiting its
+    /// reply (the audit waits for this; timers may still hold stale timeouts).
+    pub fn settled(&self) -> bool {
+        self.inboxes_empty()
+            && self.rom().operations.is_empty()
+            && self.activation().operations.is_empty()
+    }
+
     /// COM's store (hold the guard briefly; never across an await).
     pub fn com(&self) -> MutexGuard<'_, ComLayer> {
         lock(&self.inner.com)

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::domain::decompose::{service_change, services_for_offering};
 use crate::domain::ids::{CancelProductOrderId, ProductId, ProductOrderId};
-use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState, task_next};
+use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::common::{Action, Characteristic, characteristic_text, transition};
 use crate::layers::inventory::{InventoryInput, ProductRecord, ProductStatus};
@@ -304,90 +304,108 @@ impl ComLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let refuse = |kind, message: String| Reply::Rejected(Rejection::new(kind, message));
-        let Some(order) = self.orders.get(&id) else {
-            effects.reply(
-                reply,
-                refuse(
-                    RejectionKind::NotFound,
-                    format!("product order {id} not found"),
-                ),
-            );
+        if let Some(answer) = self.existing_or_refusal(id) {
+            effects.reply(reply, answer);
             return;
+        }
+        let started = self
+            .orders
+            .get(&id)
+            .is_some_and(|order| order.state == OrderState::InProgress);
+        let cancel_id = self.open_cancel(id, reason.clone(), now);
+        if let Some(request) = self.cancels.get(&cancel_id) {
+            effects.reply(reply, Reply::CancelProductOrder(Box::new(request.clone())));
+        }
+        effects.publish(
+            EventKind::Create,
+            Subject::CancelProductOrder(cancel_id),
+            now,
+        );
+        effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
+        self.advance_cancel(cancel_id, TaskEvent::Start, now, effects);
+        if started {
+            let order = ServiceOrderRef::Parent(id);
+            let message = SomInput::Cancel {
+                reply: None,
+                order,
+                reason,
+            };
+            effects.send(now, Message::Som(message));
+        } else {
+            self.finish_cancel(id, now, effects);
+        }
+    }
+
+    /// The first cancel request of `id` if it has one (a duplicate changes nothing), or the
+    /// refusal of an unknown or terminal order or of a modify/delete under way; `None` when a
+    /// new cancel may start.
+    fn existing_or_refusal(&self, id: ProductOrderId) -> Option<Reply> {
+        let refuse = |kind, message: String| Some(Reply::Rejected(Rejection::new(kind, message)));
+        let Some(order) = self.orders.get(&id) else {
+            return refuse(
+                RejectionKind::NotFound,
+                format!("product order {id} not found"),
+            );
         };
         if let Some(existing) = order
             .cancellation
             .and_then(|cancel| self.cancels.get(&cancel))
         {
-            effects.reply(reply, Reply::CancelProductOrder(Box::new(existing.clone())));
-            return;
+            return Some(Reply::CancelProductOrder(Box::new(existing.clone())));
         }
         if order.state.is_terminal() {
             let message = format!(
                 "product order {id} is {} and can no longer be cancelled",
                 order.state.as_str()
             );
-            effects.reply(reply, refuse(RejectionKind::Conflict, message));
-            return;
+            return refuse(RejectionKind::Conflict, message);
         }
-        let started = order.state == OrderState::InProgress;
-        if started
-            && order
-                .items
-                .iter()
-                .any(|item| matches!(item.action, Action::Modify | Action::Delete))
-        {
+        let changes = order
+            .items
+            .iter()
+            .any(|item| matches!(item.action, Action::Modify | Action::Delete));
+        if order.state == OrderState::InProgress && changes {
             let message = format!(
                 "product order {id} changes products in service and is under way; it cannot be cancelled"
             );
-            effects.reply(reply, refuse(RejectionKind::Conflict, message));
-            return;
+            return refuse(RejectionKind::Conflict, message);
         }
+        None
+    }
+
+    /// Records a new cancel request (acknowledged) and moves the order to
+    /// pendingCancellation; returns the request's id.
+    fn open_cancel(
+        &mut self,
+        id: ProductOrderId,
+        reason: Option<String>,
+        now: Time,
+    ) -> CancelProductOrderId {
         let cancel_id = CancelProductOrderId(self.next_order);
         self.next_order += 1;
         let request = CancelProductOrder {
             id: cancel_id,
             order: id,
             state: TaskState::Acknowledged,
-            reason: reason.clone(),
+            reason,
             requested: now,
             effective: None,
         };
-        effects.reply(reply, Reply::CancelProductOrder(Box::new(request.clone())));
-        effects.publish(
-            EventKind::Create,
-            Subject::CancelProductOrder(cancel_id),
-            now,
-        );
         self.cancels.insert(cancel_id, request);
-        let Some(order) = self.orders.get_mut(&id) else {
-            return;
-        };
-        order.cancellation = Some(cancel_id);
-        for event in [OrderEvent::CancelRequested, OrderEvent::CancelAccepted] {
-            let _ = transition(
-                Machine::ProductOrder,
-                &mut order.state,
-                &mut order.history,
-                event,
-                now,
-                &mut self.illegal,
-            );
+        if let Some(order) = self.orders.get_mut(&id) {
+            order.cancellation = Some(cancel_id);
+            for event in [OrderEvent::CancelRequested, OrderEvent::CancelAccepted] {
+                let _ = transition(
+                    Machine::ProductOrder,
+                    &mut order.state,
+                    &mut order.history,
+                    event,
+                    now,
+                    &mut self.illegal,
+                );
+            }
         }
-        effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
-        self.advance_cancel(cancel_id, TaskEvent::Start, now, effects);
-        if started {
-            effects.send(
-                now,
-                Message::Som(SomInput::Cancel {
-                    reply: None,
-                    order: ServiceOrderRef::Parent(id),
-                    reason,
-                }),
-            );
-        } else {
-            self.finish_cancel(id, now, effects);
-        }
+        cancel_id
     }
 
     /// The service order of an order being cancelled ended.
@@ -470,18 +488,10 @@ impl ComLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some(request) = self.cancels.get_mut(&id) else {
-            return;
-        };
-        match task_next(request.state, event) {
-            Ok(next) => {
-                request.state = next;
-                if matches!(next, TaskState::Done | TaskState::TerminatedWithError) {
-                    request.effective = Some(now);
-                }
-                effects.publish(EventKind::StateChange, Subject::CancelProductOrder(id), now);
-            }
-            Err(refused) => self.illegal.record(refused),
+        if let Some(request) = self.cancels.get_mut(&id)
+            && request.advance(event, now, &mut self.illegal)
+        {
+            effects.publish(EventKind::StateChange, Subject::CancelProductOrder(id), now);
         }
     }
 }
