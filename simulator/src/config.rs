@@ -312,6 +312,21 @@ pub struct ChainConfig {
     /// Sync mode: how long a layer waits for the layer below to finish an order before it
     /// gives up, fails its own order and compensates whatever the layer below still does.
     pub call_timeout_ms: u64,
+    /// How a layer reaches the next one: in-process inboxes or TMF REST and hub callbacks.
+    #[serde(default)]
+    pub transport: ChainTransport,
+}
+
+/// How messages between layers travel (see `runtime::transport`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainTransport {
+    /// Each layer's bounded inbox in this process.
+    #[default]
+    InProcess,
+    /// Each layer calls the next layer's TMF REST API over loopback and hears back through
+    /// the hub subscriptions it registered.
+    Http,
 }
 
 impl Default for ChainConfig {
@@ -326,6 +341,7 @@ impl Default for ChainConfig {
             pending_resume_ms: 1_000,
             liveness_bound_ms: 60_000,
             call_timeout_ms: 10_000,
+            transport: ChainTransport::InProcess,
         }
     }
 }

@@ -8,8 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use simulator::config::SimConfig;
+use std::collections::BTreeMap;
+
+use simulator::config::{ChainTransport, SimConfig};
 use simulator::http::Server;
+use simulator::layers::LayerId;
+use simulator::runtime::transport::Role;
 
 /// mimalloc: the chain allocates many small, short-lived objects; glibc's allocator spent a
 /// quarter of a virtual-time run's instructions in malloc/free.
@@ -28,6 +32,46 @@ struct Options {
     /// seed. Without it the built-in scenario runs (one region, one 16×128 OLT, zero latency).
     #[arg(long)]
     scenario: Option<PathBuf>,
+    /// Which layer this process hosts: com, som, rom, activation, network, or all. A single
+    /// layer runs with the HTTP transport and needs the addresses of the layers it calls:
+    /// com → --som; som → --rom; rom → --activation --network; activation → --network.
+    #[arg(long, default_value = "all")]
+    role: Role,
+    /// Overrides `chain.transport` of the scenario (`in-process` or `http`); with a single
+    /// layer role it is always `http`.
+    #[arg(long)]
+    transport: Option<String>,
+    /// Address (host:port) of the COM process.
+    #[arg(long)]
+    com: Option<SocketAddr>,
+    /// Address of the SOM process.
+    #[arg(long)]
+    som: Option<SocketAddr>,
+    /// Address of the ROM process.
+    #[arg(long)]
+    rom: Option<SocketAddr>,
+    /// Address of the activation process.
+    #[arg(long)]
+    activation: Option<SocketAddr>,
+    /// Address of the network process.
+    #[arg(long)]
+    network: Option<SocketAddr>,
+}
+
+impl Options {
+    /// The peers' base URLs by layer.
+    fn peers(&self) -> BTreeMap<LayerId, String> {
+        [
+            (LayerId::Com, self.com),
+            (LayerId::Som, self.som),
+            (LayerId::Rom, self.rom),
+            (LayerId::Activation, self.activation),
+            (LayerId::Network, self.network),
+        ]
+        .into_iter()
+        .filter_map(|(layer, address)| address.map(|address| (layer, format!("http://{address}"))))
+        .collect()
+    }
 }
 
 fn main() -> ExitCode {
@@ -38,7 +82,7 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = match &options.scenario {
+    let mut config = match &options.scenario {
         None => SimConfig::default(),
         Some(path) => match SimConfig::load(path) {
             Ok(config) => config,
@@ -48,6 +92,27 @@ fn main() -> ExitCode {
             }
         },
     };
+    match options.transport.as_deref() {
+        None => {}
+        Some("in-process") => config.chain.transport = ChainTransport::InProcess,
+        Some("http") => config.chain.transport = ChainTransport::Http,
+        Some(other) => {
+            eprintln!("error: --transport `{other}`: expected in-process or http");
+            return ExitCode::from(2);
+        }
+    }
+    if options.role != Role::All {
+        config.chain.transport = ChainTransport::Http;
+    }
+    let peers = options.peers();
+    if let Some(missing) = options.role.needs().iter().find(|l| !peers.contains_key(l)) {
+        eprintln!(
+            "error: --role {role} needs --{layer}",
+            role = options.role.layer().map_or("all", LayerId::as_str),
+            layer = missing.as_str()
+        );
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -55,7 +120,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(options.listen, config)) {
+    match runtime.block_on(serve(&options, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -64,10 +129,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(listen: SocketAddr, config: SimConfig) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+async fn serve(options: &Options, config: SimConfig) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let name = config.name.clone();
-    let server = Server::start(config, listener).await?;
+    let server = if config.chain.transport == ChainTransport::Http {
+        Server::start_role(config, listener, options.role, options.peers()).await?
+    } else {
+        Server::start(config, listener).await?
+    };
     println!(
         "simulator: scenario `{name}` listening on http://{}",
         server.local_addr

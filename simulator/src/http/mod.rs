@@ -20,6 +20,7 @@ pub mod hub;
 pub mod inventory;
 pub mod list;
 pub mod orchestration;
+pub mod peer;
 pub mod product_ordering;
 pub mod resource_ordering;
 pub mod service_ordering;
@@ -34,11 +35,12 @@ use axum::extract::DefaultBodyLimit;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
-use crate::config::SimConfig;
+use crate::config::{ChainTransport, SimConfig};
 use crate::http::common::AppState;
 use crate::http::dto::{PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING};
 use crate::http::error::ApiError;
 use crate::runtime::Chain;
+use crate::runtime::transport::{Role, TransportSetup};
 
 pub use hub::Hub;
 
@@ -56,7 +58,8 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .layer(GlobalConcurrencyLimitLayer::new(
             limits.http_concurrency_max.max(1),
         ));
-    Router::new()
+    let http_transport = chain.config().chain.transport == ChainTransport::Http;
+    let mut router = Router::new()
         .nest(PRODUCT_ORDERING, product_ordering::routes())
         .nest(SERVICE_ORDERING, service_ordering::routes())
         .nest(RESOURCE_ORDERING, resource_ordering::routes())
@@ -65,7 +68,11 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .merge(catalog::routes())
         .merge(admin::routes())
         .merge(faults::routes())
-        .merge(orchestration::routes())
+        .merge(orchestration::routes());
+    if http_transport {
+        router = router.merge(peer::routes());
+    }
+    router
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))
@@ -86,15 +93,43 @@ pub struct Server {
 }
 
 impl Server {
-    /// Builds the chain from `config` and serves it on `listener` (bind port 0 in tests).
+    /// Builds the chain from `config` and serves it on `listener` (bind port 0 in tests);
+    /// with `chain.transport = "http"`, as `--role all` (see [`Server::start_role`]).
     pub async fn start(
         config: SimConfig,
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Server> {
-        let local_addr = listener.local_addr()?;
+        if config.chain.transport == ChainTransport::Http {
+            return Server::start_role(config, listener, Role::All, Default::default()).await;
+        }
         let hub = Hub::new(&config.limits);
         let chain = Chain::start(config, Arc::new(hub.clone()))?;
         hub.set_clock(chain.clock());
+        Server::serve(listener, chain, hub)
+    }
+
+    /// Serves `setup.role`'s layer of an HTTP-transport chain on `listener`: as
+    /// [`Server::start`], then subscribes on the hubs of its layers' children. `setup` is
+    /// built from the listener's address (see [`TransportSetup::new`]).
+    pub async fn start_role(
+        mut config: SimConfig,
+        listener: tokio::net::TcpListener,
+        role: Role,
+        peers: std::collections::BTreeMap<crate::layers::LayerId, String>,
+    ) -> anyhow::Result<Server> {
+        config.chain.transport = ChainTransport::Http;
+        let local_addr = listener.local_addr()?;
+        let setup = TransportSetup::new(role, format!("http://{local_addr}"), peers)?;
+        let hub = Hub::new(&config.limits);
+        let chain = Chain::start_with(config, Arc::new(hub.clone()), Some(setup.clone()))?;
+        hub.set_clock(chain.clock());
+        let server = Server::serve(listener, chain, hub)?;
+        crate::runtime::transport::subscribe_to_children(&setup).await?;
+        Ok(server)
+    }
+
+    fn serve(listener: tokio::net::TcpListener, chain: Chain, hub: Hub) -> anyhow::Result<Server> {
+        let local_addr = listener.local_addr()?;
         let router = app(chain.clone(), hub.clone());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {

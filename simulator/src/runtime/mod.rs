@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod realtime;
 mod timer;
+pub mod transport;
 pub mod virtual_time;
 
 use serde_json::Value;

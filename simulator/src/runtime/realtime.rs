@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::timer::{self, TimerEntry};
+use super::transport::{Outbound, TransportSetup, TransportStats};
 use crate::config::SimConfig;
 use crate::domain::catalog::Catalog;
 use crate::domain::time::Time;
@@ -94,6 +95,8 @@ pub(crate) struct Router {
     blocked_sends: AtomicU64,
     /// Messages held by the timer task for later delivery.
     pub(crate) timers_pending: std::sync::atomic::AtomicUsize,
+    /// With the HTTP transport: where messages for layers of other processes go.
+    remote: Option<Arc<Outbound>>,
 }
 
 /// Per-layer runtime counters.
@@ -132,8 +135,20 @@ impl Router {
         Time::from_micros(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX))
     }
 
-    /// Delivers `message` to its layer, waiting when the inbox is full (backpressure).
+    /// Delivers `message` to its layer, waiting when the inbox is full (backpressure); with
+    /// the HTTP transport, a message that leaves this process goes to the outbound queue.
     pub(crate) async fn route(&self, message: Message) {
+        if let Some(remote) = &self.remote
+            && remote.takes(&message)
+        {
+            remote.deliver(self.now(), message).await;
+            return;
+        }
+        self.route_local(message).await;
+    }
+
+    /// Delivers `message` to this process's inbox of its layer.
+    async fn route_local(&self, message: Message) {
         macro_rules! deliver {
             ($sender:expr, $input:expr) => {{
                 match $sender.try_send($input) {
@@ -195,6 +210,16 @@ impl Router {
 impl Chain {
     /// Builds every layer from `config` and starts their tasks on the current tokio runtime.
     pub fn start(config: SimConfig, sink: Arc<dyn EventSink>) -> Result<Chain, StartError> {
+        Chain::start_with(config, sink, None)
+    }
+
+    /// As [`Chain::start`]; with `transport`, messages for layers this process does not host
+    /// (or, for `--role all`, every message between layers) travel over HTTP.
+    pub fn start_with(
+        config: SimConfig,
+        sink: Arc<dyn EventSink>,
+        transport: Option<TransportSetup>,
+    ) -> Result<Chain, StartError> {
         let catalog = Arc::new(
             Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?,
         );
@@ -231,6 +256,13 @@ impl Chain {
         let (network_tx, network_rx) = mpsc::channel(capacity);
         let (inventory_tx, inventory_rx) = mpsc::channel(capacity);
         let (timer_tx, timer_rx) = mpsc::channel(capacity);
+        let (remote, worker) = match transport {
+            Some(setup) => {
+                let (outbound, worker) = Outbound::new(setup, sink.clone(), capacity);
+                (Some(Arc::new(outbound)), Some(worker))
+            }
+            None => (None, None),
+        };
         let router = Arc::new(Router {
             com: com_tx,
             som: som_tx,
@@ -250,9 +282,10 @@ impl Chain {
             handled: Default::default(),
             blocked_sends: AtomicU64::new(0),
             timers_pending: Default::default(),
+            remote,
         });
         let seed = config.seed;
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(run_layer(
                 com.clone(),
                 com_rx,
@@ -291,6 +324,9 @@ impl Chain {
             )),
             tokio::spawn(timer::run(timer_rx, router.clone(), limits.timers_max)),
         ];
+        if let Some(worker) = worker {
+            tasks.push(tokio::spawn(worker.run()));
+        }
         let inner = Inner {
             config,
             catalog,
@@ -344,6 +380,28 @@ impl Chain {
                     "no reply from the chain in time; retry later",
                 ))
             }
+        }
+    }
+
+    /// Puts `message` in this process's inbox of its layer (waiting while it is full): how
+    /// the HTTP transport's endpoints hand over what another process sent.
+    pub async fn deliver_local(&self, message: Message) {
+        self.inner.router.route_local(message).await;
+    }
+
+    /// The HTTP transport's counters (`None` in-process).
+    pub fn transport_stats(&self) -> Option<TransportStats> {
+        self.inner
+            .router
+            .remote
+            .as_ref()
+            .map(|remote| remote.stats())
+    }
+
+    /// Remembers where `layer`'s element replies go (HTTP transport; ignored in-process).
+    pub fn set_reply_callback(&self, layer: LayerId, callback: String) {
+        if let Some(remote) = &self.inner.router.remote {
+            remote.set_reply_callback(layer, callback);
         }
     }
 

@@ -13,7 +13,7 @@ use super::{
     PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
     SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, href, insert_some, reference,
 };
-use crate::domain::ids::ServiceId;
+use crate::domain::ids::{ProductOrderId, ServiceId};
 use crate::http::error::ApiError;
 use crate::layers::common::Action;
 use crate::layers::som::{
@@ -28,6 +28,19 @@ pub struct ServiceOrderCreateBody {
     pub external_id: Option<String>,
     /// The items.
     pub service_order_item: Option<Vec<ServiceOrderItemBody>>,
+    /// A `ProductOrder` entry names the product order the service order realises (how COM
+    /// creates its service orders over the HTTP transport).
+    pub external_reference: Option<Vec<ExternalReferenceBody>>,
+}
+
+/// `ExternalReference` as far as the simulator reads it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalReferenceBody {
+    /// The referenced entity's id.
+    pub id: Option<String>,
+    /// Its type; `ProductOrder` is read.
+    pub external_reference_type: Option<String>,
 }
 
 /// One `ServiceOrderItem` of a create request.
@@ -39,6 +52,9 @@ pub struct ServiceOrderItemBody {
     pub action: Option<String>,
     /// The service (specification for add, id for the others).
     pub service: Option<ServiceBody>,
+    /// Extension: the product order item this item realises.
+    #[serde(rename = "@parentItem")]
+    pub parent_item: Option<String>,
 }
 
 /// `ServiceRefOrValue` as far as the simulator reads it.
@@ -70,15 +86,28 @@ pub fn parse_create(
         .into_iter()
         .map(parse_item)
         .collect::<Result<Vec<_>, _>>()?;
+    let parent = body
+        .external_reference
+        .iter()
+        .flatten()
+        .find(|reference| reference.external_reference_type.as_deref() == Some("ProductOrder"))
+        .map(|reference| {
+            let id = reference.id.as_deref().unwrap_or_default();
+            id.parse::<ProductOrderId>().map_err(|error| {
+                ApiError::bad_request(format!("externalReference ProductOrder id: {error}"))
+            })
+        })
+        .transpose()?;
     Ok(ServiceOrderCreate {
         external_id: body.external_id,
-        parent: None,
+        parent,
         items,
     })
 }
 
 fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiError> {
     let id = item.id.unwrap_or_default();
+    let parent_item = item.parent_item;
     let action = parse_action(item.action.as_deref(), &id)?;
     let service = item
         .service
@@ -108,7 +137,7 @@ fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiE
         action,
         service_specification: Arc::from(specification.unwrap_or_default()),
         service: existing,
-        parent_item: None,
+        parent_item,
         characteristics,
     })
 }

@@ -1,0 +1,831 @@
+//! Layer messages ⇄ TMF JSON: what a crossing [`Message`] becomes on the wire and how a
+//! received body becomes the message again. Pure functions; every parse error is a
+//! [`CodecError`] (a 400 for the caller), never a panic. The table is in the parent module.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::wire::{OperationBody, ValueWire};
+use crate::domain::catalog::ResourceKind;
+use crate::domain::ids::{ActivationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::state::{OrderState, ServiceState};
+use crate::domain::time::Time;
+use crate::http::dto::{
+    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
+    insert_some,
+};
+use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
+use crate::layers::common::{Action, Characteristic};
+use crate::layers::rom::{
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
+    ResourceOrderRef, RomInput,
+};
+use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
+use crate::layers::{Event, EventKind, LayerId, Message, Subject};
+use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId};
+
+/// The extension attribute that marks a state-change event as a child's report to its parent
+/// (the layer's own state-change events, without it, are not translated).
+pub const PARENT_NOTIFICATION: &str = "@parentNotification";
+
+/// Where a cancel naming the service order by its product order goes (TMF641's
+/// `/cancelServiceOrder` takes an id, which COM may not have seen yet).
+pub const CANCEL_SERVICE_ORDER_BY_PARENT: &str = "/transport/v1/cancelServiceOrder";
+/// Where a cancel naming the resource order by its service order item goes.
+pub const CANCEL_RESOURCE_ORDER_BY_PARENT: &str = "/transport/v1/cancelResourceOrder";
+
+/// A body that does not say what the transport needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CodecError(pub String);
+
+fn error(message: impl Into<String>) -> CodecError {
+    CodecError(message.into())
+}
+
+/// Whether `message` goes from one layer to another (and so may cross a process boundary);
+/// wake-ups and timeouts a layer sends itself never do, nor do inventory records (each
+/// process keeps the inventory records of its own layers).
+pub fn crosses(message: &Message) -> bool {
+    match message {
+        Message::Com(input) => matches!(input, ComInput::ServiceOrderChanged(_)),
+        Message::Som(input) => matches!(
+            input,
+            SomInput::Create { .. } | SomInput::Cancel { .. } | SomInput::ResourceOrderChanged(_)
+        ),
+        Message::Rom(input) => matches!(
+            input,
+            RomInput::Create { .. }
+                | RomInput::Cancel { .. }
+                | RomInput::Element(_)
+                | RomInput::ActivationChanged(_)
+        ),
+        Message::Activation(input) => !matches!(input, ActivationInput::OperationTimeout(_)),
+        Message::Network(input) => matches!(input, NetworkInput::Request(_)),
+        Message::Inventory(_) => false,
+    }
+}
+
+/// The key that keeps calls about one order in order: a create and a later cancel of the
+/// same order get the same key, so they go down the same sequential lane.
+pub fn order_key(message: &Message) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    match message {
+        Message::Som(SomInput::Create { order, .. }) => order.parent.map(|p| p.0).hash(&mut hasher),
+        Message::Som(SomInput::Cancel { order, .. }) => match order {
+            ServiceOrderRef::Parent(parent) => Some(parent.0).hash(&mut hasher),
+            ServiceOrderRef::Id(id) => id.0.hash(&mut hasher),
+        },
+        Message::Rom(RomInput::Create { order, .. }) => order
+            .parent
+            .as_ref()
+            .map(|(parent, item)| (parent.0, item))
+            .hash(&mut hasher),
+        Message::Rom(RomInput::Cancel { order, .. }) => match order {
+            ResourceOrderRef::Parent(parent, item) => Some((parent.0, item)).hash(&mut hasher),
+            ResourceOrderRef::Id(id) => id.0.hash(&mut hasher),
+        },
+        Message::Activation(ActivationInput::Create { service, .. }) => {
+            service.service.0.hash(&mut hasher)
+        }
+        Message::Activation(
+            ActivationInput::Terminate(id) | ActivationInput::Reconfigure { id, .. },
+        ) => id.0.hash(&mut hasher),
+        Message::Activation(ActivationInput::Element(reply))
+        | Message::Rom(RomInput::Element(reply)) => reply.operation_id.0.hash(&mut hasher),
+        // An allocation's release must not overtake its allocate, nor a service's deactivate
+        // its activate: the network sees them in the order they were sent.
+        Message::Network(NetworkInput::Request(request)) => match &request.operation {
+            ElementOperation::Allocate { allocation, .. }
+            | ElementOperation::Release { allocation } => allocation.0.hash(&mut hasher),
+            ElementOperation::Configure { service, .. }
+            | ElementOperation::Activate { service, .. }
+            | ElementOperation::Deactivate { service, .. } => service.0.hash(&mut hasher),
+        },
+        _ => 0u64.hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+/// An HTTP method the transport uses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// POST.
+    Post,
+    /// PATCH.
+    Patch,
+}
+
+/// A call to another layer's API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The layer whose process is called.
+    pub to: LayerId,
+    /// The method.
+    pub verb: Verb,
+    /// The path (from the API's base path on).
+    pub path: String,
+    /// The JSON body.
+    pub body: Value,
+}
+
+/// What a crossing message becomes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outgoing {
+    /// A call to the destination layer's API.
+    Call(Call),
+    /// A state-change event on this process's hub (a report to a parent that subscribed).
+    Event(Event, Value),
+}
+
+/// Translates a crossing message; `callback` is this process's base URL (element replies
+/// come back to it). `None` for a message that does not cross.
+pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing> {
+    let call = |to, verb, path: String, body| {
+        Some(Outgoing::Call(Call {
+            to,
+            verb,
+            path,
+            body,
+        }))
+    };
+    let event = |subject, body| {
+        let kind = EventKind::StateChange;
+        Some(Outgoing::Event(
+            Event {
+                kind,
+                subject,
+                time: now,
+            },
+            body,
+        ))
+    };
+    match message {
+        Message::Com(ComInput::ServiceOrderChanged(summary)) => event(
+            Subject::ServiceOrder(summary.id),
+            service_order_event(&summary),
+        ),
+        Message::Som(SomInput::ResourceOrderChanged(summary)) => event(
+            Subject::ResourceOrder(summary.id),
+            resource_order_event(&summary),
+        ),
+        Message::Rom(RomInput::ActivationChanged(summary)) => event(
+            Subject::ActivationService(summary.id),
+            activation_event(&summary),
+        ),
+        Message::Som(SomInput::Create { order, .. }) => call(
+            LayerId::Som,
+            Verb::Post,
+            format!("{SERVICE_ORDERING}/serviceOrder"),
+            service_order_create(&order),
+        ),
+        Message::Som(SomInput::Cancel { order, reason, .. }) => call(
+            LayerId::Som,
+            Verb::Post,
+            match order {
+                ServiceOrderRef::Id(_) => format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+                ServiceOrderRef::Parent(_) => CANCEL_SERVICE_ORDER_BY_PARENT.to_string(),
+            },
+            cancel_service_order(order, reason),
+        ),
+        Message::Rom(RomInput::Create { order, .. }) => call(
+            LayerId::Rom,
+            Verb::Post,
+            format!("{RESOURCE_ORDERING}/resourceOrder"),
+            resource_order_create(&order),
+        ),
+        Message::Rom(RomInput::Cancel { order, reason, .. }) => call(
+            LayerId::Rom,
+            Verb::Post,
+            match order {
+                ResourceOrderRef::Id(_) => format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+                ResourceOrderRef::Parent(..) => CANCEL_RESOURCE_ORDER_BY_PARENT.to_string(),
+            },
+            cancel_resource_order(&order, reason),
+        ),
+        Message::Rom(RomInput::Element(reply)) => call(
+            LayerId::Rom,
+            Verb::Post,
+            super::wire::REPLY_PATH.to_string(),
+            json!(super::wire::ReplyBody::new(reply, LayerId::Rom)),
+        ),
+        Message::Activation(input) => activation_call(input),
+        Message::Network(NetworkInput::Request(request)) => call(
+            LayerId::Network,
+            Verb::Post,
+            super::wire::OPERATION_PATH.to_string(),
+            json!(OperationBody::new(
+                request,
+                format!("{callback}{}", super::wire::REPLY_PATH)
+            )),
+        ),
+        _ => None,
+    }
+}
+
+fn activation_call(input: ActivationInput) -> Option<Outgoing> {
+    let (verb, path, body) = match input {
+        ActivationInput::Create { service, .. } => (
+            Verb::Post,
+            format!("{SERVICE_ACTIVATION}/service"),
+            activation_create(&service),
+        ),
+        ActivationInput::Terminate(id) => (
+            Verb::Patch,
+            format!("{SERVICE_ACTIVATION}/service/{id}"),
+            json!({"state": ServiceState::Terminated.as_str()}),
+        ),
+        ActivationInput::Reconfigure {
+            id,
+            parent,
+            characteristics: list,
+        } => (
+            Verb::Patch,
+            format!("{SERVICE_ACTIVATION}/service/{id}"),
+            json!({"serviceCharacteristic": characteristics(&list), "relatedEntity": [requester(parent)]}),
+        ),
+        ActivationInput::Element(reply) => (
+            Verb::Post,
+            super::wire::REPLY_PATH.to_string(),
+            json!(super::wire::ReplyBody::new(reply, LayerId::Activation)),
+        ),
+        ActivationInput::OperationTimeout(_) => return None,
+    };
+    Some(Outgoing::Call(Call {
+        to: LayerId::Activation,
+        verb,
+        path,
+        body,
+    }))
+}
+
+fn requester(parent: ResourceOrderId) -> Value {
+    json!({
+        "id": parent.to_string(),
+        "href": format!("{RESOURCE_ORDERING}/resourceOrder/{parent}"),
+        "role": "requester",
+        "@referredType": "ResourceOrder",
+    })
+}
+
+/// TMF641 `ServiceOrder_Create` for a service order COM creates: the product order in
+/// `externalReference` and each item's product order item in `@parentItem`.
+pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
+    let items: Vec<Value> = order
+        .items
+        .iter()
+        .map(|item| {
+            let mut service = Map::new();
+            insert_some(&mut service, "id", item.service.map(|id| id.to_string()));
+            service.insert(
+                "serviceSpecification".into(),
+                json!({"id": &*item.service_specification}),
+            );
+            service.insert(
+                "serviceCharacteristic".into(),
+                characteristics(&item.characteristics),
+            );
+            let mut map = Map::new();
+            map.insert("id".into(), json!(item.id));
+            map.insert("action".into(), json!(item.action.as_str()));
+            insert_some(&mut map, "@parentItem", item.parent_item.clone());
+            map.insert("service".into(), Value::Object(service));
+            Value::Object(map)
+        })
+        .collect();
+    let mut map = Map::new();
+    insert_some(&mut map, "externalId", order.external_id.clone());
+    if let Some(parent) = order.parent {
+        map.insert(
+            "externalReference".into(),
+            json!([{
+                "id": parent.to_string(),
+                "href": format!("{PRODUCT_ORDERING}/productOrder/{parent}"),
+                "externalReferenceType": "ProductOrder",
+            }]),
+        );
+    }
+    map.insert("serviceOrderItem".into(), Value::Array(items));
+    Value::Object(map)
+}
+
+fn cancel_service_order(order: ServiceOrderRef, reason: Option<String>) -> Value {
+    let reference = match order {
+        ServiceOrderRef::Id(id) => json!({"id": id.to_string()}),
+        ServiceOrderRef::Parent(parent) => json!({"@productOrder": parent.to_string()}),
+    };
+    let mut map = Map::new();
+    map.insert("serviceOrder".into(), reference);
+    insert_some(&mut map, "cancellationReason", reason);
+    Value::Object(map)
+}
+
+fn cancel_resource_order(order: &ResourceOrderRef, reason: Option<String>) -> Value {
+    let reference = match order {
+        ResourceOrderRef::Id(id) => json!({"id": id.to_string()}),
+        ResourceOrderRef::Parent(parent, item) => {
+            json!({"@serviceOrderItem": format!("{parent}/{item}")})
+        }
+    };
+    let mut map = Map::new();
+    map.insert("resourceOrder".into(), reference);
+    insert_some(&mut map, "cancellationReason", reason);
+    Value::Object(map)
+}
+
+/// The cancel of a `POST /cancelServiceOrder` body.
+pub fn parse_cancel_service_order(
+    body: &Value,
+) -> Result<(ServiceOrderRef, Option<String>), CodecError> {
+    let reference = body
+        .get("serviceOrder")
+        .ok_or_else(|| error("serviceOrder is required"))?;
+    let order = if let Some(parent) = reference.get("@productOrder") {
+        ServiceOrderRef::Parent(parse_id(parent, "serviceOrder.@productOrder")?)
+    } else {
+        ServiceOrderRef::Id(field_id(reference, "id", "serviceOrder.id")?)
+    };
+    Ok((order, optional_text(body, "cancellationReason")))
+}
+
+/// The cancel of a `POST /cancelResourceOrder` body.
+pub fn parse_cancel_resource_order(
+    body: &Value,
+) -> Result<(ResourceOrderRef, Option<String>), CodecError> {
+    let reference = body
+        .get("resourceOrder")
+        .ok_or_else(|| error("resourceOrder is required"))?;
+    let order = if let Some(item) = reference.get("@serviceOrderItem") {
+        let (parent, item) = parent_item(item, "resourceOrder.@serviceOrderItem")?;
+        ResourceOrderRef::Parent(parent, item)
+    } else {
+        ResourceOrderRef::Id(field_id(reference, "id", "resourceOrder.id")?)
+    };
+    Ok((order, optional_text(body, "cancellationReason")))
+}
+
+/// TMF652 `ResourceOrder_Create` for a resource order SOM creates. What TMF652 has no
+/// attribute for travels in extension attributes: `@region`, `@olt`, `@characteristic` on
+/// the order; `@kind` and `@service` (the RFS and its specification) on each item.
+pub fn resource_order_create(order: &ResourceOrderCreate) -> Value {
+    let items: Vec<Value> = order
+        .items
+        .iter()
+        .map(|item| {
+            let mut map = Map::new();
+            map.insert("id".into(), json!(item.id));
+            map.insert("action".into(), json!(item.action.as_str()));
+            map.insert(
+                "resourceSpecification".into(),
+                json!({"id": &*item.resource_specification}),
+            );
+            map.insert("@kind".into(), json!(item.kind));
+            map.insert(
+                "@service".into(),
+                json!({"id": item.service.to_string(),
+                       "serviceSpecification": {"id": &*item.service_specification}}),
+            );
+            if let Some(resource) = item.resource {
+                map.insert("resource".into(), json!({"id": resource.to_string()}));
+            }
+            Value::Object(map)
+        })
+        .collect();
+    let mut map = Map::new();
+    insert_some(&mut map, "externalId", order.external_id.clone());
+    if let Some((parent, item)) = &order.parent {
+        map.insert(
+            "externalReference".into(),
+            json!([{"id": format!("{parent}/{item}"), "entityType": "ServiceOrderItem",
+                    "owner": SERVICE_ORDERING}]),
+        );
+    }
+    map.insert("@region".into(), json!(order.region));
+    insert_some(&mut map, "@olt", order.olt.map(|olt| json!(olt)));
+    map.insert(
+        "@characteristic".into(),
+        characteristics(&order.characteristics),
+    );
+    map.insert("orderItem".into(), Value::Array(items));
+    Value::Object(map)
+}
+
+/// Parses a [`resource_order_create`] body.
+pub fn parse_resource_order_create(
+    body: &Value,
+    items_max: usize,
+) -> Result<ResourceOrderCreate, CodecError> {
+    let parent = match first_reference(body, "externalReference") {
+        Some(reference) => Some(parent_item(
+            reference.get("id").unwrap_or(&Value::Null),
+            "externalReference.id",
+        )?),
+        None => None,
+    };
+    let region: RegionId = serde(body, "@region")?;
+    let olt: Option<ElementId> = match body.get("@olt") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(serde(body, "@olt")?),
+    };
+    let items = array(body, "orderItem")?;
+    if items.is_empty() || items.len() > items_max {
+        return Err(error(format!(
+            "orderItem must have 1 to {items_max} entries"
+        )));
+    }
+    let items = items
+        .iter()
+        .map(parse_resource_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ResourceOrderCreate {
+        external_id: optional_text(body, "externalId"),
+        parent,
+        region,
+        olt,
+        characteristics: parse_characteristics(body, "@characteristic")?,
+        items,
+    })
+}
+
+fn parse_resource_item(item: &Value) -> Result<ResourceOrderItemCreate, CodecError> {
+    let service = item
+        .get("@service")
+        .ok_or_else(|| error("orderItem.@service is required"))?;
+    let resource = match item.get("resource") {
+        Some(resource) => Some(field_id::<ResourceId>(
+            resource,
+            "id",
+            "orderItem.resource.id",
+        )?),
+        None => None,
+    };
+    Ok(ResourceOrderItemCreate {
+        id: text(item, "id")?.to_string(),
+        action: action(item)?,
+        resource_specification: spec(item, "resourceSpecification")?,
+        kind: serde::<ResourceKind>(item, "@kind")?,
+        service: field_id(service, "id", "orderItem.@service.id")?,
+        service_specification: spec(service, "serviceSpecification")?,
+        resource,
+    })
+}
+
+/// TMF640 `Service_Create` for an RFS ROM wants activated: the requesting resource order in
+/// `relatedEntity` (role `requester`), the RFS in `supportingService`, and the allocated
+/// resources in `@resourceValue` (they have no TMF640 attribute of their own).
+pub fn activation_create(service: &ActivationCreate) -> Value {
+    let values: Vec<Value> = service
+        .resources
+        .iter()
+        .map(|value| json!(ValueWire::from(*value)))
+        .collect();
+    let mut map = Map::new();
+    map.insert("@type".into(), json!("Service"));
+    map.insert("category".into(), json!("RFS"));
+    map.insert("name".into(), json!(service.service.to_string()));
+    map.insert(
+        "serviceSpecification".into(),
+        json!({"id": &*service.service_specification}),
+    );
+    map.insert(
+        "serviceCharacteristic".into(),
+        characteristics(&service.characteristics),
+    );
+    map.insert(
+        "supportingService".into(),
+        json!([{"id": service.service.to_string(), "@referredType": "Service"}]),
+    );
+    if let Some(parent) = service.parent {
+        map.insert("relatedEntity".into(), json!([requester(parent)]));
+    }
+    map.insert("@resourceValue".into(), Value::Array(values));
+    Value::Object(map)
+}
+
+/// Parses an [`activation_create`] body.
+pub fn parse_activation_create(
+    body: &Value,
+    resources_max: usize,
+) -> Result<ActivationCreate, CodecError> {
+    let values = array(body, "@resourceValue")?;
+    if values.len() > resources_max {
+        return Err(error(format!(
+            "@resourceValue has more than {resources_max} entries"
+        )));
+    }
+    let resources = values
+        .iter()
+        .map(|value| {
+            serde_json::from_value::<ValueWire>(value.clone())
+                .map(Into::into)
+                .map_err(|e| error(format!("@resourceValue: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let service = first_reference(body, "supportingService")
+        .ok_or_else(|| error("supportingService is required"))?;
+    Ok(ActivationCreate {
+        parent: requester_of(body)?,
+        service: field_id(service, "id", "supportingService.id")?,
+        service_specification: spec(body, "serviceSpecification")?,
+        resources,
+        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
+    })
+}
+
+/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; new
+/// `serviceCharacteristic` with a requester reconfigures.
+pub fn parse_service_patch(id: ActivationId, body: &Value) -> Result<ActivationInput, CodecError> {
+    match body.get("state").and_then(Value::as_str) {
+        Some(state) if state == ServiceState::Terminated.as_str() => {
+            return Ok(ActivationInput::Terminate(id));
+        }
+        Some(state) => {
+            return Err(error(format!(
+                "state can only be patched to terminated, not `{}`",
+                state.chars().take(32).collect::<String>()
+            )));
+        }
+        None => {}
+    }
+    let parent = requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?;
+    Ok(ActivationInput::Reconfigure {
+        id,
+        parent,
+        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
+    })
+}
+
+fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
+    let Some(entities) = body.get("relatedEntity").and_then(Value::as_array) else {
+        return Ok(None);
+    };
+    entities
+        .iter()
+        .find(|entity| entity.get("role").and_then(Value::as_str) == Some("requester"))
+        .map(|entity| field_id(entity, "id", "relatedEntity.id"))
+        .transpose()
+}
+
+fn service_order_event(summary: &ServiceOrderSummary) -> Value {
+    let items: Vec<Value> = summary
+        .items
+        .iter()
+        .map(|item| {
+            let mut service = Map::new();
+            insert_some(&mut service, "id", item.service.map(|id| id.to_string()));
+            service.insert("@type".into(), json!("Service"));
+            service.insert(
+                "serviceSpecification".into(),
+                json!({"id": &*item.specification}),
+            );
+            json!({"id": item.id, "@type": "ServiceOrderItem", "action": item.action.as_str(),
+                   "state": item.state.as_str(), "@parentItem": item.parent_item,
+                   "service": service})
+        })
+        .collect();
+    json!({
+        "id": summary.id.to_string(),
+        "@type": "ServiceOrder",
+        "state": summary.state.as_str(),
+        "externalReference": [{"id": summary.parent.to_string(),
+                               "externalReferenceType": "ProductOrder"}],
+        "serviceOrderItem": items,
+        PARENT_NOTIFICATION: true,
+    })
+}
+
+fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
+    let (parent, item) = &summary.parent;
+    let items: Vec<Value> = summary
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(index, held)| {
+            json!({"id": (index + 1).to_string(), "@type": "ResourceOrderItem", "action": "add",
+                   "state": summary.state.as_str(),
+                   "resourceSpecification": {"id": &*held.resource_specification},
+                   "resource": {"id": held.resource.to_string(), "@type": "LogicalResource"},
+                   "@kind": held.kind,
+                   "@service": {"id": held.service.to_string(),
+                                "serviceSpecification": {"id": &*held.service_specification}}})
+        })
+        .collect();
+    json!({
+        "id": summary.id.to_string(),
+        "@type": "ResourceOrder",
+        "state": summary.state.as_str(),
+        "externalReference": [{"id": format!("{parent}/{item}"),
+                               "entityType": "ServiceOrderItem", "owner": SERVICE_ORDERING}],
+        "orderItem": items,
+        PARENT_NOTIFICATION: true,
+    })
+}
+
+fn activation_event(summary: &ActivationSummary) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(summary.id.to_string()));
+    map.insert("@type".into(), json!("Service"));
+    map.insert("category".into(), json!("RFS"));
+    map.insert("state".into(), json!(summary.state.as_str()));
+    map.insert(
+        "supportingService".into(),
+        json!([{"id": summary.service.to_string(), "@referredType": "Service"}]),
+    );
+    map.insert("relatedEntity".into(), json!([requester(summary.parent)]));
+    insert_some(&mut map, "@error", summary.error.clone());
+    map.insert(PARENT_NOTIFICATION.into(), json!(true));
+    Value::Object(map)
+}
+
+/// Translates a hub event envelope back into the report it carries; `Ok(None)` for an event
+/// that is not a report to a parent (the layer's own state-change events).
+pub fn report_from_event(envelope: &Value) -> Result<Option<Message>, CodecError> {
+    let payload = envelope
+        .get("event")
+        .ok_or_else(|| error("event is required"))?;
+    let (name, body) = match payload.as_object().and_then(|map| map.iter().next()) {
+        Some((name, body)) => (name.as_str(), body),
+        None => return Err(error("event must hold one resource")),
+    };
+    if body.get(PARENT_NOTIFICATION) != Some(&Value::Bool(true)) {
+        return Ok(None);
+    }
+    let message = match name {
+        "serviceOrder" => Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
+            body,
+        )?)),
+        "resourceOrder" => Message::Som(SomInput::ResourceOrderChanged(
+            parse_resource_order_event(body)?,
+        )),
+        "service" => Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?)),
+        other => {
+            return Err(error(format!(
+                "`{}` events carry no report",
+                other.chars().take(32).collect::<String>()
+            )));
+        }
+    };
+    Ok(Some(message))
+}
+
+fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecError> {
+    let parent = first_reference(body, "externalReference")
+        .ok_or_else(|| error("externalReference is required"))?;
+    let items = array(body, "serviceOrderItem")?
+        .iter()
+        .map(|item| {
+            let service = item
+                .get("service")
+                .ok_or_else(|| error("serviceOrderItem.service is required"))?;
+            let id = match service.get("id") {
+                Some(id) => Some(parse_id::<ServiceId>(id, "service.id")?),
+                None => None,
+            };
+            Ok(ServiceItemSummary {
+                id: text(item, "id")?.to_string(),
+                parent_item: text(item, "@parentItem")?.to_string(),
+                action: action(item)?,
+                specification: spec(service, "serviceSpecification")?,
+                state: order_state(item)?,
+                service: id,
+            })
+        })
+        .collect::<Result<Vec<_>, CodecError>>()?;
+    Ok(ServiceOrderSummary {
+        id: field_id::<ServiceOrderId>(body, "id", "id")?,
+        parent: field_id(parent, "id", "externalReference.id")?,
+        state: order_state(body)?,
+        items,
+    })
+}
+
+fn parse_resource_order_event(body: &Value) -> Result<ResourceOrderSummary, CodecError> {
+    let reference = first_reference(body, "externalReference")
+        .ok_or_else(|| error("externalReference is required"))?;
+    let parent = parent_item(
+        reference.get("id").unwrap_or(&Value::Null),
+        "externalReference.id",
+    )?;
+    let resources = array(body, "orderItem")?
+        .iter()
+        .map(|item| {
+            let service = item
+                .get("@service")
+                .ok_or_else(|| error("orderItem.@service is required"))?;
+            let resource = item
+                .get("resource")
+                .ok_or_else(|| error("orderItem.resource is required"))?;
+            Ok(HeldResource {
+                resource: field_id(resource, "id", "orderItem.resource.id")?,
+                service: field_id(service, "id", "orderItem.@service.id")?,
+                service_specification: spec(service, "serviceSpecification")?,
+                resource_specification: spec(item, "resourceSpecification")?,
+                kind: serde(item, "@kind")?,
+            })
+        })
+        .collect::<Result<Vec<_>, CodecError>>()?;
+    Ok(ResourceOrderSummary {
+        id: field_id(body, "id", "id")?,
+        parent,
+        state: order_state(body)?,
+        resources,
+    })
+}
+
+fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError> {
+    let service = first_reference(body, "supportingService")
+        .ok_or_else(|| error("supportingService is required"))?;
+    let state = text(body, "state")?;
+    Ok(ActivationSummary {
+        id: field_id(body, "id", "id")?,
+        parent: requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?,
+        service: field_id(service, "id", "supportingService.id")?,
+        state: ServiceState::parse(state)
+            .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
+        error: optional_text(body, "@error"),
+    })
+}
+
+fn clip(text: &str) -> String {
+    text.chars().take(32).collect()
+}
+
+fn text<'a>(body: &'a Value, key: &str) -> Result<&'a str, CodecError> {
+    body.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| error(format!("{key} must be a string")))
+}
+
+fn optional_text(body: &Value, key: &str) -> Option<String> {
+    body.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn parse_id<T: FromStr>(value: &Value, what: &str) -> Result<T, CodecError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| error(format!("{what} must be a string")))?;
+    text.parse::<T>()
+        .map_err(|_| error(format!("{what}: `{}` is not an id", clip(text))))
+}
+
+fn field_id<T: FromStr>(body: &Value, key: &str, what: &str) -> Result<T, CodecError> {
+    parse_id(body.get(key).unwrap_or(&Value::Null), what)
+}
+
+fn parent_item(value: &Value, what: &str) -> Result<(ServiceOrderId, String), CodecError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| error(format!("{what} must be a string")))?;
+    let (order, item) = text
+        .split_once('/')
+        .ok_or_else(|| error(format!("{what} must be `serviceOrder/item`")))?;
+    let order = order
+        .parse::<ServiceOrderId>()
+        .map_err(|_| error(format!("{what}: `{}` is not a service order", clip(order))))?;
+    Ok((order, item.to_string()))
+}
+
+fn array<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, CodecError> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| error(format!("{key} must be an array")))
+}
+
+fn first_reference<'a>(body: &'a Value, key: &str) -> Option<&'a Value> {
+    body.get(key).and_then(Value::as_array)?.first()
+}
+
+fn serde<T: serde::de::DeserializeOwned>(body: &Value, key: &str) -> Result<T, CodecError> {
+    serde_json::from_value(body.get(key).cloned().unwrap_or(Value::Null))
+        .map_err(|e| error(format!("{key}: {e}")))
+}
+
+fn spec(body: &Value, key: &str) -> Result<Arc<str>, CodecError> {
+    let reference = body
+        .get(key)
+        .ok_or_else(|| error(format!("{key} is required")))?;
+    Ok(Arc::from(text(reference, "id")?))
+}
+
+fn action(item: &Value) -> Result<Action, CodecError> {
+    let name = text(item, "action")?;
+    Action::parse(name).ok_or_else(|| error(format!("`{}` is not an action", clip(name))))
+}
+
+fn order_state(body: &Value) -> Result<OrderState, CodecError> {
+    let name = text(body, "state")?;
+    OrderState::parse(name).ok_or_else(|| error(format!("`{}` is not an order state", clip(name))))
+}
+
+fn parse_characteristics(body: &Value, key: &str) -> Result<Vec<Characteristic>, CodecError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(value) => {
+            serde_json::from_value(value.clone()).map_err(|e| error(format!("{key}: {e}")))
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Round trips of every crossing message through its wire form, and refusals of bad bodies.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::codec::{self, Outgoing, Verb};
+use super::wire::{OperationBody, ReplyBody};
+use super::{Role, TransportSetup};
+use crate::domain::catalog::ResourceKind;
+use crate::domain::ids::{
+    ActivationId, AllocationId, OperationId, ProductOrderId, ResourceId, ResourceOrderId,
+    ServiceId, ServiceOrderId,
+};
+use crate::domain::state::{OrderState, ServiceState};
+use crate::domain::time::Time;
+use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
+use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
+use crate::layers::common::{Action, Characteristic};
+use crate::layers::rom::{
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput,
+};
+use crate::layers::som::{
+    ResourceOrderSummary, ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput,
+};
+use crate::layers::{LayerId, Message};
+use crate::network::{
+    AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
+    ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue,
+};
+
+fn speed() -> Vec<Characteristic> {
+    vec![Characteristic {
+        name: Arc::from("downstreamSpeedMbps"),
+        value: json!(500),
+    }]
+}
+
+/// The call a message becomes (panics when it becomes something else).
+fn call(message: Message) -> codec::Call {
+    match codec::outgoing(message, Time::ZERO, "http://127.0.0.1:1") {
+        Some(Outgoing::Call(call)) => call,
+        other => panic!("expected a call, got {other:?}"),
+    }
+}
+
+/// The message a report becomes after a trip through a hub envelope.
+fn report_round_trip(message: Message) -> Message {
+    let Some(Outgoing::Event(event, body)) = codec::outgoing(message, Time::ZERO, "") else {
+        panic!("expected an event");
+    };
+    let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
+    codec::report_from_event(&envelope)
+        .expect("parses")
+        .expect("is a report")
+}
+
+#[test]
+fn service_order_create_keeps_parent_and_parent_items() {
+    let order = ServiceOrderCreate {
+        external_id: Some("PO-7".into()),
+        parent: Some(ProductOrderId(7)),
+        items: vec![ServiceOrderItemCreate {
+            id: "1".into(),
+            action: Action::Add,
+            service_specification: Arc::from("cfs-broadband"),
+            service: None,
+            parent_item: Some("item-1".into()),
+            characteristics: speed(),
+        }],
+    };
+    let call = call(Message::Som(SomInput::Create {
+        reply: None,
+        order: order.clone(),
+    }));
+    assert_eq!((call.to, call.verb), (LayerId::Som, Verb::Post));
+    assert!(call.path.ends_with("/serviceOrdering/v4/serviceOrder"));
+    let body: ServiceOrderCreateBody = serde_json::from_value(call.body).expect("TMF body");
+    assert_eq!(parse_create(body, 16).expect("valid"), order);
+}
+
+#[test]
+fn resource_order_create_round_trips() {
+    let order = ResourceOrderCreate {
+        external_id: Some("SO-3".into()),
+        parent: Some((ServiceOrderId(3), "1".into())),
+        region: RegionId(0),
+        olt: Some(ElementId(2)),
+        characteristics: speed(),
+        items: vec![ResourceOrderItemCreate {
+            id: "1".into(),
+            action: Action::Add,
+            resource_specification: Arc::from("onu-slot"),
+            kind: ResourceKind::OnuSlot,
+            service: ServiceId(4),
+            service_specification: Arc::from("rfs-gpon"),
+            resource: Some(ResourceId(9)),
+        }],
+    };
+    let call = call(Message::Rom(RomInput::Create {
+        reply: None,
+        order: order.clone(),
+    }));
+    assert_eq!(call.to, LayerId::Rom);
+    let parsed = codec::parse_resource_order_create(&call.body, 16).expect("parses");
+    assert_eq!(parsed, order);
+    let error = codec::parse_resource_order_create(&call.body, 0).expect_err("too many items");
+    assert!(error.0.contains("orderItem"), "{error}");
+}
+
+#[test]
+fn activation_create_and_patches_round_trip() {
+    let service = ActivationCreate {
+        parent: Some(ResourceOrderId(5)),
+        service: ServiceId(6),
+        service_specification: Arc::from("rfs-gpon"),
+        resources: vec![
+            ResourceValue::OnuSlot {
+                olt: ElementId(1),
+                pon_port: 2,
+                onu: 3,
+            },
+            ResourceValue::Ipv4Address {
+                region: RegionId(0),
+                address: Ipv4Addr::new(10, 0, 0, 9),
+            },
+        ],
+        characteristics: speed(),
+    };
+    let create = call(Message::Activation(ActivationInput::Create {
+        reply: None,
+        service: service.clone(),
+    }));
+    let parsed = codec::parse_activation_create(&create.body, 16).expect("parses");
+    assert_eq!(parsed, service);
+    assert!(codec::parse_activation_create(&create.body, 1).is_err());
+
+    let id = ActivationId(8);
+    let terminate = call(Message::Activation(ActivationInput::Terminate(id)));
+    assert_eq!(terminate.verb, Verb::Patch);
+    assert!(matches!(
+        codec::parse_service_patch(id, &terminate.body),
+        Ok(ActivationInput::Terminate(parsed)) if parsed == id
+    ));
+    let reconfigure = call(Message::Activation(ActivationInput::Reconfigure {
+        id,
+        parent: ResourceOrderId(5),
+        characteristics: speed(),
+    }));
+    match codec::parse_service_patch(id, &reconfigure.body) {
+        Ok(ActivationInput::Reconfigure {
+            parent,
+            characteristics,
+            ..
+        }) => assert_eq!((parent, characteristics), (ResourceOrderId(5), speed())),
+        other => panic!("{other:?}"),
+    }
+    assert!(codec::parse_service_patch(id, &json!({"state": "active"})).is_err());
+}
+
+#[test]
+fn reports_round_trip_through_hub_envelopes() {
+    let service_order = ServiceOrderSummary {
+        id: ServiceOrderId(2),
+        parent: ProductOrderId(1),
+        state: OrderState::Completed,
+        items: vec![ServiceItemSummary {
+            id: "1".into(),
+            parent_item: "1".into(),
+            action: Action::Add,
+            specification: Arc::from("cfs-broadband"),
+            state: OrderState::Completed,
+            service: Some(ServiceId(3)),
+        }],
+    };
+    let message = report_round_trip(Message::Com(ComInput::ServiceOrderChanged(
+        service_order.clone(),
+    )));
+    assert!(
+        matches!(message, Message::Com(ComInput::ServiceOrderChanged(s)) if s == service_order)
+    );
+
+    let resource_order = ResourceOrderSummary {
+        id: ResourceOrderId(4),
+        parent: (ServiceOrderId(2), "1".into()),
+        state: OrderState::Completed,
+        resources: vec![HeldResource {
+            resource: ResourceId(5),
+            service: ServiceId(6),
+            service_specification: Arc::from("rfs-gpon"),
+            resource_specification: Arc::from("onu-slot"),
+            kind: ResourceKind::OnuSlot,
+        }],
+    };
+    let message = report_round_trip(Message::Som(SomInput::ResourceOrderChanged(
+        resource_order.clone(),
+    )));
+    assert!(
+        matches!(message, Message::Som(SomInput::ResourceOrderChanged(s)) if s == resource_order)
+    );
+
+    let activation = ActivationSummary {
+        id: ActivationId(7),
+        parent: ResourceOrderId(4),
+        service: ServiceId(6),
+        state: ServiceState::Inactive,
+        error: Some("element down".into()),
+    };
+    let message = report_round_trip(Message::Rom(RomInput::ActivationChanged(
+        activation.clone(),
+    )));
+    assert!(matches!(message, Message::Rom(RomInput::ActivationChanged(s)) if s == activation));
+}
+
+#[test]
+fn element_requests_and_replies_round_trip() {
+    let request = ElementRequest {
+        operation_id: OperationId(11),
+        reply_to: LayerId::Activation,
+        operation: ElementOperation::Allocate {
+            allocation: AllocationId(12),
+            request: AllocationRequest::OnuSlot {
+                region: RegionId(1),
+                olt: None,
+            },
+        },
+    };
+    let call = call(Message::Network(NetworkInput::Request(request.clone())));
+    assert_eq!(call.to, LayerId::Network);
+    let body: OperationBody = serde_json::from_value(call.body).expect("wire body");
+    let (parsed, callback) = body.request().expect("valid");
+    assert_eq!(
+        (parsed.operation_id, parsed.reply_to, parsed.operation),
+        (request.operation_id, request.reply_to, request.operation)
+    );
+    assert_eq!(callback, "http://127.0.0.1:1/network/v1/reply");
+
+    for result in [
+        Ok(ElementOutcome::Allocated(ResourceValue::PhoneNumber {
+            region: RegionId(0),
+            number: 3_100_000,
+        })),
+        Ok(ElementOutcome::Deactivated),
+        Err(ElementError {
+            kind: ElementErrorKind::Exhausted,
+            message: "no slot".into(),
+        }),
+    ] {
+        let reply = ElementReply {
+            operation_id: OperationId(11),
+            result,
+        };
+        let body = serde_json::to_value(ReplyBody::new(reply.clone(), LayerId::Rom)).expect("json");
+        let body: ReplyBody = serde_json::from_value(body).expect("wire body");
+        assert_eq!(body.reply().expect("valid"), (reply, LayerId::Rom));
+    }
+}
+
+#[test]
+fn bad_bodies_are_errors_and_plain_events_are_ignored() {
+    for bad in [
+        json!({}),
+        json!({"event": {}}),
+        json!({"event": {"serviceOrder": {"@parentNotification": true}}}),
+        json!({"event": {"resourceOrder": {"@parentNotification": true, "id": "RO-1",
+               "state": "completed", "externalReference": [{"id": "no-slash"}], "orderItem": []}}}),
+        json!({"event": {"service": {"@parentNotification": true, "id": 5}}}),
+        json!({"event": {"productOrder": {"@parentNotification": true}}}),
+    ] {
+        assert!(codec::report_from_event(&bad).is_err(), "{bad}");
+    }
+    let plain = json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}});
+    assert!(matches!(codec::report_from_event(&plain), Ok(None)));
+    assert!(codec::parse_resource_order_create(&Value::Null, 16).is_err());
+    assert!(
+        codec::parse_activation_create(&json!({"@resourceValue": [{"kind": "x"}]}), 16).is_err()
+    );
+    assert!(codec::parse_cancel_service_order(&json!({"serviceOrder": {"id": "nope"}})).is_err());
+}
+
+#[test]
+fn roles_decide_what_leaves_the_process() {
+    let wake = Message::Com(ComInput::Wake(ComWake::Start(ProductOrderId(1))));
+    let create = Message::Som(SomInput::Cancel {
+        reply: None,
+        order: ServiceOrderRef::Parent(ProductOrderId(1)),
+        reason: None,
+    });
+    let timeout = Message::Rom(RomInput::OperationTimeout(OperationId(1)));
+    assert!(!codec::crosses(&wake) && !codec::crosses(&timeout));
+    assert!(codec::crosses(&create));
+
+    let setup = |role| {
+        TransportSetup::new(
+            role,
+            "http://127.0.0.1:1".into(),
+            [
+                (LayerId::Som, "http://127.0.0.1:2".to_string()),
+                (LayerId::Rom, "http://127.0.0.1:3".to_string()),
+                (LayerId::Activation, "http://127.0.0.1:4".to_string()),
+                (LayerId::Network, "http://127.0.0.1:5".to_string()),
+            ]
+            .into(),
+        )
+        .expect("complete")
+    };
+    let sink: Arc<dyn crate::runtime::EventSink> = Arc::new(crate::runtime::NoEvents);
+    let (com, _worker) = super::Outbound::new(setup(Role::Com), sink.clone(), 1);
+    assert!(com.takes(&create) && !com.takes(&wake));
+    let (som, _worker) = super::Outbound::new(setup(Role::Som), sink.clone(), 1);
+    assert!(!som.takes(&create));
+    let (all, _worker) = super::Outbound::new(setup(Role::All), sink, 1);
+    assert!(all.takes(&create) && !all.takes(&wake));
+
+    assert!(
+        TransportSetup::new(Role::Rom, "http://127.0.0.1:1".into(), Default::default()).is_err()
+    );
+    assert!("router".parse::<Role>().is_err());
+    assert_eq!("activation".parse::<Role>().ok(), Some(Role::Activation));
+}

@@ -1,0 +1,288 @@
+//! The HTTP transport with every layer in one process (`--role all`): each layer calls the
+//! next one's TMF API over loopback and hears back through the hub subscriptions the process
+//! registered on itself. Orders of every offering complete, the transport reports no failed
+//! call, and `/admin/audit` is clean.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::routing::post;
+use serde_json::{Value, json};
+use simulator::config::{ChainTransport, SimConfig};
+use simulator::http::Server;
+use tokio::sync::mpsc;
+
+const ORDERS: usize = 30;
+const API: &str = "/tmf-api/productOrderingManagement/v4";
+
+fn order_body(index: usize) -> Value {
+    let offering = ["fibre-broadband", "dsl-broadband", "voip"][index % 3];
+    let mut items = vec![json!({
+        "id": "1", "action": "add",
+        "productOffering": {"id": offering},
+        "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}
+    })];
+    if index.is_multiple_of(6) {
+        items.push(json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}));
+    }
+    json!({"externalId": format!("transport-{index}"), "productOrderItem": items})
+}
+
+/// A listener on 127.0.0.1:0 forwarding (order id, state) of every product order event.
+async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>) {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/listener",
+        post(move |Json(event): Json<Value>| {
+            let sender = sender.clone();
+            async move {
+                let order = &event["event"]["productOrder"];
+                if let (Some(id), Some(state)) = (order["id"].as_str(), order["state"].as_str()) {
+                    let _ = sender.send((id.to_string(), state.to_string()));
+                }
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind listener");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/listener"), receiver)
+}
+
+/// Whether nothing is queued anywhere (inboxes, timers, the outbound queue and lanes, hub
+/// queues), and how many messages the layers have handled: the chain has settled when it is
+/// quiet twice in a row with the same count (a hub delivery in flight shows up as a change).
+fn quiet(server: &Server) -> (bool, u64) {
+    let stats = server.chain.stats();
+    let handled = stats.layers.iter().map(|layer| layer.handled).sum();
+    let quiet = stats.timers_pending == 0
+        && server.chain.inboxes_empty()
+        && server
+            .chain
+            .transport_stats()
+            .is_some_and(|s| s.queued == 0 && s.in_lanes == 0)
+        && server.hub().stats().iter().all(|s| s.queued == 0);
+    (quiet, handled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
+    let mut config = SimConfig {
+        seed: 7,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.default.latency = simulator::network::profile::Latency::Uniform {
+        min_ms: 0.5,
+        max_ms: 2.0,
+    };
+    config.profiles.default.failure_probability = 0.0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+
+    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for index in 0..ORDERS {
+        let response = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 201, "order {index}");
+        let order: Value = response.json().await.expect("json");
+        final_states.insert(order["id"].as_str().expect("id").to_string(), None);
+    }
+    let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
+    let mut open = ORDERS;
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while open > 0 {
+            let (id, state) = events.recv().await.expect("listener alive");
+            if terminal.contains(&state.as_str())
+                && let Some(slot) = final_states.get_mut(&id)
+                && slot.is_none()
+            {
+                *slot = Some(state);
+                open -= 1;
+            }
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "{open} orders never ended: {final_states:?}"
+    );
+    assert!(
+        final_states
+            .values()
+            .all(|state| state.as_deref() == Some("completed")),
+        "{final_states:?}"
+    );
+
+    // The work really went over HTTP: calls were made, reports went through the hub.
+    let stats: Value = client
+        .get(format!("{base}/transport/v1/stats"))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["failed"], 0, "{stats}");
+    assert!(
+        stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4,
+        "{stats}"
+    );
+    assert!(
+        stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64 * 3,
+        "{stats}"
+    );
+
+    let mut handled_before = u64::MAX;
+    let audit = loop {
+        let (quiet, handled) = quiet(&server);
+        let settled = quiet && handled == handled_before;
+        handled_before = handled;
+        if settled {
+            break client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// Cancels cross the transport too: COM's cancel reaches SOM as `POST /cancelServiceOrder`
+/// (by product order) and SOM's reaches ROM as `POST /cancelResourceOrder`. Every order
+/// cancelled while its elements are slow ends cancelled, and the audit finds nothing left
+/// allocated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_cross_the_http_transport() {
+    let mut config = SimConfig {
+        seed: 11,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 40.0 };
+    config.profiles.default.failure_probability = 0.0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+
+    // Every state each order reported, in arrival order.
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ids = Vec::new();
+    for index in 0..4 {
+        let order: Value = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index * 3))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        let id = order["id"].as_str().expect("id").to_string();
+        // Wait until COM has handed the order to SOM, so the cancel must cross the transport.
+        while !seen
+            .get(&id)
+            .is_some_and(|states| states.iter().any(|s| s == "inProgress"))
+        {
+            let (event_id, state) = events.recv().await.expect("listener alive");
+            seen.entry(event_id).or_default().push(state);
+        }
+        let cancel = json!({"productOrder": {"id": id}, "cancellationReason": "test"});
+        let response = client
+            .post(format!("{base}{API}/cancelProductOrder"))
+            .json(&cancel)
+            .send()
+            .await
+            .expect("cancel");
+        assert_eq!(response.status(), 201, "cancel {id}");
+        ids.push(id);
+    }
+    let terminal = |states: Option<&Vec<String>>| {
+        states.and_then(|states| {
+            states
+                .iter()
+                .find(|s| ["cancelled", "completed", "failed"].contains(&s.as_str()))
+                .cloned()
+        })
+    };
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while ids.iter().any(|id| terminal(seen.get(id)).is_none()) {
+            let (event_id, state) = events.recv().await.expect("listener alive");
+            seen.entry(event_id).or_default().push(state);
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "orders never ended: {seen:?}");
+    for id in &ids {
+        assert_eq!(
+            terminal(seen.get(id)).as_deref(),
+            Some("cancelled"),
+            "{id}: {seen:?}"
+        );
+    }
+    let mut handled_before = u64::MAX;
+    let audit = loop {
+        let (quiet, handled) = quiet(&server);
+        let settled = quiet && handled == handled_before;
+        handled_before = handled;
+        if settled {
+            break client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audit["ok"], true, "audit: {audit:#}");
+    let stats = server.chain.transport_stats().expect("http transport");
+    assert_eq!(stats.failed, 0, "{stats:?}");
+    let som_cancels = server.chain.som().cancels.len();
+    assert_eq!(som_cancels, 4, "SOM received each cancel over HTTP");
+    server.shutdown().await.expect("shutdown");
+}
