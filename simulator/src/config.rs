@@ -299,6 +299,9 @@ pub struct ChainConfig {
     pub workers: u32,
     /// How long a layer waits for an element operation's reply before giving up.
     pub element_timeout_ms: u64,
+    /// Probability that a new product order fails a check after acknowledgement (e.g. a credit
+    /// check) and ends `rejected`.
+    pub rejected_probability: f64,
     /// Probability that a new product order is held (credit check).
     pub held_probability: f64,
     /// How long a held order stays held before it resumes.
@@ -335,6 +338,7 @@ impl Default for ChainConfig {
             mode: ChainMode::Async,
             workers: 64,
             element_timeout_ms: 2_000,
+            rejected_probability: 0.0,
             held_probability: 0.0,
             held_resume_ms: 1_000,
             pending_probability: 0.0,

@@ -331,3 +331,74 @@ fn the_same_seed_replays_the_same_events() {
     assert_eq!(run(7), run(7));
     assert_ne!(run(7), run(8));
 }
+
+#[test]
+fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
+    use simulator::layers::common::OrderPatch;
+    let mut chain = chain_with(|config| {
+        config.chain.held_probability = 1.0;
+        config.chain.held_resume_ms = 3_600_000;
+    });
+    chain.submit(|reply| {
+        Message::Com(ComInput::Create {
+            reply,
+            order: order(vec![item("1", "fibre-broadband")]),
+        })
+    });
+    chain.run_until(simulator::domain::time::Time::from_millis(10));
+    let id = *chain.com.orders.keys().next().expect("order");
+    assert_eq!(chain.com.orders[&id].state, OrderState::Held);
+    let resume = OrderPatch {
+        resume: true,
+        ..OrderPatch::default()
+    };
+    let token = chain.submit(|reply| {
+        Message::Com(ComInput::Patch {
+            reply,
+            order: id,
+            patch: resume.clone(),
+        })
+    });
+    chain.run_until(simulator::domain::time::Time::from_millis(20));
+    assert!(matches!(
+        chain.take_reply(token),
+        Some(Reply::ProductOrder(_))
+    ));
+    assert_eq!(
+        chain.com.orders[&id].state,
+        OrderState::Completed,
+        "resumed long before the hour"
+    );
+    let again = chain.submit(|reply| {
+        Message::Com(ComInput::Patch {
+            reply,
+            order: id,
+            patch: resume,
+        })
+    });
+    chain.run_until_idle();
+    match chain.take_reply(again) {
+        Some(Reply::Rejected(rejection)) => assert_eq!(rejection.kind, RejectionKind::Conflict),
+        other => panic!("a completed order cannot be resumed: {other:?}"),
+    }
+    assert_audit_clean(&chain);
+}
+
+#[test]
+fn orders_failing_a_check_after_acknowledgement_end_rejected() {
+    let mut chain = chain_with(|config| config.chain.rejected_probability = 1.0);
+    assert_eq!(
+        run_order(&mut chain, order(vec![item("1", "fibre-broadband")])),
+        OrderState::Rejected
+    );
+    let order = chain.com.orders.values().next().expect("order");
+    assert!(
+        order
+            .items
+            .iter()
+            .all(|item| item.state == OrderState::Rejected)
+    );
+    assert!(chain.som.orders.is_empty(), "nothing was decomposed");
+    assert_eq!(chain.network.allocations().count(), 0);
+    assert_audit_clean(&chain);
+}

@@ -104,3 +104,59 @@ async fn a_sync_post_answers_with_the_finished_order_and_its_timeline_adds_up() 
     assert!(metrics.contains("ordersim_workers_busy{layer=\"com\"} 0"));
     server.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn patching_state_to_in_progress_resumes_a_held_order() {
+    let mut config = SimConfig::default();
+    config.chain.held_probability = 1.0;
+    config.chain.held_resume_ms = 3_600_000;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let server = Server::start(config, listener).await.expect("start");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+    let body = json!({"productOrderItem": [{"id": "1", "action": "add", "productOffering": {"id": "fibre-broadband"}}]});
+    let order: Value = client
+        .post(format!("{base}{ORDERS}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let url = format!("{base}{ORDERS}/{}", order["id"].as_str().expect("id"));
+    let held = loop {
+        let now: Value = client
+            .get(&url)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if now["state"] != "acknowledged" {
+            break now;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(held["state"], "held");
+    let bad = client
+        .patch(&url)
+        .json(&json!({"state": "completed"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(bad.status(), 400);
+    let resumed = client
+        .patch(&url)
+        .json(&json!({"state": "inProgress"}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(resumed.status(), 200);
+    let resumed: Value = resumed.json().await.expect("json");
+    assert_ne!(resumed["state"], "held");
+    server.shutdown().await.expect("shutdown");
+}

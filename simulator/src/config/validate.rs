@@ -107,6 +107,7 @@ fn faults(config: &SimConfig) -> Checked {
 fn chain(chain: &ChainConfig) -> Checked {
     positive("chain.workers", u64::from(chain.workers))?;
     duration_ms("chain.element_timeout_ms", chain.element_timeout_ms, 1)?;
+    probability("chain.rejected_probability", chain.rejected_probability)?;
     probability("chain.held_probability", chain.held_probability)?;
     duration_ms("chain.held_resume_ms", chain.held_resume_ms, 0)?;
     probability("chain.pending_probability", chain.pending_probability)?;

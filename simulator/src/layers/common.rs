@@ -130,6 +130,8 @@ pub struct OrderPatch {
     pub priority: Option<String>,
     /// New `externalId`.
     pub external_id: Option<String>,
+    /// `"state": "inProgress"`: resume a held or pending product order now.
+    pub resume: bool,
 }
 
 /// The states an order or item passed through, with when; the audit replays it.

@@ -105,6 +105,15 @@ pub fn parse_patch(
     };
     let mut patch = crate::layers::common::OrderPatch::default();
     for (key, value) in map {
+        if key == "state" {
+            if value.as_str() != Some("inProgress") {
+                return Err(ApiError::bad_request(
+                    "`state` can only be patched to `inProgress` (resume a held or pending order)",
+                ));
+            }
+            patch.resume = true;
+            continue;
+        }
         let text = match &value {
             Value::String(text) => text.clone(),
             Value::Number(number) if key == "priority" => number.to_string(),

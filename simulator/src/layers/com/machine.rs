@@ -227,9 +227,11 @@ impl ComLayer {
         if chain.mode == ChainMode::Sync && !self.workers.acquire(id) {
             return; // Started again when a worker slot frees.
         }
-        let (event, resume_ms) = if chain.held_probability > 0.0
-            && rng.random::<f64>() < chain.held_probability
+        let (event, resume_ms) = if chain.rejected_probability > 0.0
+            && rng.random::<f64>() < chain.rejected_probability
         {
+            (OrderEvent::Reject, 0)
+        } else if chain.held_probability > 0.0 && rng.random::<f64>() < chain.held_probability {
             (OrderEvent::Hold, chain.held_resume_ms)
         } else if chain.pending_probability > 0.0 && rng.random::<f64>() < chain.pending_probability
         {
@@ -247,6 +249,22 @@ impl ComLayer {
         )
         .is_err()
         {
+            return;
+        }
+        if event == OrderEvent::Reject {
+            // A check after acknowledgement (e.g. a credit check) refused the order.
+            for item in &mut order.items {
+                let machine = Machine::ProductOrderItem;
+                let _ = transition(
+                    machine,
+                    &mut item.state,
+                    &mut item.history,
+                    OrderEvent::Reject,
+                    now,
+                    &mut self.illegal,
+                );
+            }
+            self.ended(id, now, effects);
             return;
         }
         effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
@@ -483,6 +501,24 @@ impl ComLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        if patch.resume {
+            let state = self.orders.get(&id).map(|order| order.state);
+            match state {
+                Some(OrderState::Held | OrderState::Pending) => self.resume(id, now, effects),
+                Some(state) => {
+                    let message = format!(
+                        "product order {id} is {}; only held or pending orders can be resumed",
+                        state.as_str()
+                    );
+                    effects.reply(
+                        reply,
+                        Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
+                    );
+                    return;
+                }
+                None => {}
+            }
+        }
         match patch_order(&mut self.orders, id, "product order", patch) {
             Ok((order, changed)) => {
                 effects.reply(reply, Reply::ProductOrder(Box::new(order)));

@@ -695,6 +695,14 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        if patch.resume {
+            let message = "only product orders are held or pending; `state` cannot be patched here";
+            effects.reply(
+                reply,
+                Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
+            );
+            return;
+        }
         match patch_order(&mut self.orders, id, "resource order", patch) {
             Ok((order, changed)) => {
                 effects.reply(reply, Reply::ResourceOrder(Box::new(order)));

@@ -558,6 +558,14 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        if patch.resume {
+            let message = "only product orders are held or pending; `state` cannot be patched here";
+            effects.reply(
+                reply,
+                Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
+            );
+            return;
+        }
         match patch_order(&mut self.orders, id, "service order", patch) {
             Ok((order, changed)) => {
                 effects.reply(reply, Reply::ServiceOrder(Box::new(order)));
