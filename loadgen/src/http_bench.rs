@@ -37,17 +37,18 @@ pub async fn run(url: &str, connections: usize, duration: Duration) -> anyhow::R
         .tcp_nodelay(true)
         .build()
         .context("building the HTTP client")?;
+    let url = reqwest::Url::parse(url).context("parsing the URL")?;
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
     for _ in 0..connections.max(1) {
-        let (client, url, errors) = (client.clone(), url.to_string(), Arc::clone(&errors));
+        let (client, url, errors) = (client.clone(), url.clone(), Arc::clone(&errors));
         tasks.push(tokio::spawn(async move {
             let mut histogram = crate::metrics::latency_histogram();
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                let answer = client.get(&url).send().await;
+                let answer = client.get(url.clone()).send().await;
                 let ok = match answer {
                     Ok(response) => {
                         response.status().is_success() && response.bytes().await.is_ok()
