@@ -376,3 +376,66 @@ where
         }
     }
 }
+
+/// PATCH and its answer: the patched order (wrapped by `wrap`) and, when something changed, an
+/// AttributeValueChangeEvent about `subject`; a refusal otherwise. Only COM's orders can be
+/// resumed, so a `resume` reaching here is refused.
+#[allow(clippy::too_many_arguments)]
+pub fn patch_and_answer<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+    patch: OrderPatch,
+    reply: crate::layers::ReplyToken,
+    subject: crate::layers::Subject,
+    wrap: impl FnOnce(O) -> crate::layers::Reply,
+    now: Time,
+    effects: &mut crate::layers::Effects,
+) where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    use crate::layers::{EventKind, Reply};
+    if patch.resume {
+        let message = format!(
+            "only product orders are held or pending; the {kind}'s `state` cannot be patched"
+        );
+        effects.reply(
+            reply,
+            Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
+        );
+        return;
+    }
+    match patch_order(orders, id, kind, patch) {
+        Ok((order, changed)) => {
+            effects.reply(reply, wrap(order));
+            if changed {
+                effects.publish(EventKind::AttributeValueChange, subject, now);
+            }
+        }
+        Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+    }
+}
+
+/// DELETE and its answer: 204-style `Deleted` and a DeleteEvent about `subject`, or a refusal.
+pub fn delete_and_answer<K, O>(
+    orders: &mut std::collections::BTreeMap<K, O>,
+    id: K,
+    kind: &str,
+    reply: crate::layers::ReplyToken,
+    subject: crate::layers::Subject,
+    now: Time,
+    effects: &mut crate::layers::Effects,
+) where
+    K: Ord + std::fmt::Display,
+    O: ManagedOrder,
+{
+    use crate::layers::{EventKind, Reply};
+    match delete_order(orders, id, kind) {
+        Ok(()) => {
+            effects.publish(EventKind::Delete, subject, now);
+            effects.reply(reply, Reply::Deleted);
+        }
+        Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+    }
+}

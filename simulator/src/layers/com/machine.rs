@@ -18,7 +18,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
-    characteristic_text, delete_order, patch_order, transition,
+    characteristic_text, delete_and_answer, patch_and_answer, transition,
 };
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
@@ -497,7 +497,7 @@ impl ComLayer {
         &mut self,
         reply: ReplyToken,
         id: ProductOrderId,
-        patch: OrderPatch,
+        mut patch: OrderPatch,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -519,28 +519,29 @@ impl ComLayer {
                 None => {}
             }
         }
-        match patch_order(&mut self.orders, id, "product order", patch) {
-            Ok((order, changed)) => {
-                effects.reply(reply, Reply::ProductOrder(Box::new(order)));
-                if changed {
-                    effects.publish(
-                        EventKind::AttributeValueChange,
-                        Subject::ProductOrder(id),
-                        now,
-                    );
-                }
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        patch.resume = false;
+        patch_and_answer(
+            &mut self.orders,
+            id,
+            "product order",
+            patch,
+            reply,
+            Subject::ProductOrder(id),
+            |order| Reply::ProductOrder(Box::new(order)),
+            now,
+            effects,
+        );
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ProductOrderId, now: Time, effects: &mut Effects) {
-        match delete_order(&mut self.orders, id, "product order") {
-            Ok(()) => {
-                effects.publish(EventKind::Delete, Subject::ProductOrder(id), now);
-                effects.reply(reply, Reply::Deleted);
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        delete_and_answer(
+            &mut self.orders,
+            id,
+            "product order",
+            reply,
+            Subject::ProductOrder(id),
+            now,
+            effects,
+        );
     }
 }

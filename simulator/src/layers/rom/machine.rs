@@ -22,8 +22,8 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::common::{
-    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_order, patch_order,
-    retry_backoff, transition,
+    Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_and_answer,
+    patch_and_answer, retry_backoff, transition,
 };
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
@@ -695,37 +695,29 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        if patch.resume {
-            let message = "only product orders are held or pending; `state` cannot be patched here";
-            effects.reply(
-                reply,
-                Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
-            );
-            return;
-        }
-        match patch_order(&mut self.orders, id, "resource order", patch) {
-            Ok((order, changed)) => {
-                effects.reply(reply, Reply::ResourceOrder(Box::new(order)));
-                if changed {
-                    effects.publish(
-                        EventKind::AttributeValueChange,
-                        Subject::ResourceOrder(id),
-                        now,
-                    );
-                }
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        patch_and_answer(
+            &mut self.orders,
+            id,
+            "resource order",
+            patch,
+            reply,
+            Subject::ResourceOrder(id),
+            |order| Reply::ResourceOrder(Box::new(order)),
+            now,
+            effects,
+        );
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ResourceOrderId, now: Time, effects: &mut Effects) {
-        match delete_order(&mut self.orders, id, "resource order") {
-            Ok(()) => {
-                effects.publish(EventKind::Delete, Subject::ResourceOrder(id), now);
-                effects.reply(reply, Reply::Deleted);
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        delete_and_answer(
+            &mut self.orders,
+            id,
+            "resource order",
+            reply,
+            Subject::ResourceOrder(id),
+            now,
+            effects,
+        );
     }
 }
 

@@ -19,7 +19,7 @@ use crate::domain::time::Time;
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
-    delete_order, patch_order, transition,
+    delete_and_answer, patch_and_answer, transition,
 };
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
@@ -558,37 +558,29 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        if patch.resume {
-            let message = "only product orders are held or pending; `state` cannot be patched here";
-            effects.reply(
-                reply,
-                Reply::Rejected(Rejection::new(RejectionKind::Conflict, message)),
-            );
-            return;
-        }
-        match patch_order(&mut self.orders, id, "service order", patch) {
-            Ok((order, changed)) => {
-                effects.reply(reply, Reply::ServiceOrder(Box::new(order)));
-                if changed {
-                    effects.publish(
-                        EventKind::AttributeValueChange,
-                        Subject::ServiceOrder(id),
-                        now,
-                    );
-                }
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        patch_and_answer(
+            &mut self.orders,
+            id,
+            "service order",
+            patch,
+            reply,
+            Subject::ServiceOrder(id),
+            |order| Reply::ServiceOrder(Box::new(order)),
+            now,
+            effects,
+        );
     }
 
     fn delete(&mut self, reply: ReplyToken, id: ServiceOrderId, now: Time, effects: &mut Effects) {
-        match delete_order(&mut self.orders, id, "service order") {
-            Ok(()) => {
-                effects.publish(EventKind::Delete, Subject::ServiceOrder(id), now);
-                effects.reply(reply, Reply::Deleted);
-            }
-            Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
-        }
+        delete_and_answer(
+            &mut self.orders,
+            id,
+            "service order",
+            reply,
+            Subject::ServiceOrder(id),
+            now,
+            effects,
+        );
     }
 }
 
