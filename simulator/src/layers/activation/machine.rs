@@ -18,7 +18,7 @@ use crate::layers::{
 use crate::network::{ElementOperation, ElementReply, ElementRequest, NetworkInput};
 
 /// How often a deactivation is tried before it is counted as a compensation failure.
-const DEACTIVATE_ATTEMPTS_MAX: u32 = 5;
+const DEACTIVATE_ATTEMPTS_MAX: u32 = 8;
 
 impl ActivationLayer {
     /// An empty activation layer.
