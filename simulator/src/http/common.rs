@@ -50,6 +50,14 @@ pub fn answer(result: Result<Reply, Rejection>) -> Result<Reply, ApiError> {
     }
 }
 
+/// The answer to a DELETE: 204, or the refusal.
+pub fn no_content(result: Result<Reply, Rejection>) -> Result<axum::http::StatusCode, ApiError> {
+    match answer(result)? {
+        Reply::Deleted => Ok(axum::http::StatusCode::NO_CONTENT),
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// A reply of the wrong kind: a bug in a layer.
 pub fn unexpected(reply: &Reply) -> ApiError {
     ApiError::internal(format!("unexpected reply {reply:?}"))

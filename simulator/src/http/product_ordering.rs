@@ -1,5 +1,6 @@
 //! TMF622 product ordering: `/productOrder`, `/cancelProductOrder` and `/hub`.
 
+use crate::http::common::no_content;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -106,15 +107,12 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let order: ProductOrderId = path_id(&id, "productOrder")?;
-    match answer(
+    no_content(
         state
             .chain
             .request(|reply| Message::Com(ComInput::Delete { reply, order }))
             .await,
-    )? {
-        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
-        other => Err(unexpected(&other)),
-    }
+    )
 }
 
 async fn cancel(

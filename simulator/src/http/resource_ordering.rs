@@ -2,6 +2,7 @@
 //! (in `cancel_ordering`) and `/hub`. Resource
 //! orders are created by SOM; a direct POST is not offered (the chain decides the resources).
 
+use crate::http::common::no_content;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -84,13 +85,10 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let order: ResourceOrderId = path_id(&id, "resourceOrder")?;
-    match answer(
+    no_content(
         state
             .chain
             .request(|reply| Message::Rom(RomInput::Delete { reply, order }))
             .await,
-    )? {
-        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
-        other => Err(unexpected(&other)),
-    }
+    )
 }

@@ -1,6 +1,7 @@
 //! TMF641 service ordering: `/serviceOrder`, `/cancelServiceOrder` (in `cancel_ordering`)
 //! and `/hub`.
 
+use crate::http::common::no_content;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -108,13 +109,10 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let order: ServiceOrderId = path_id(&id, "serviceOrder")?;
-    match answer(
+    no_content(
         state
             .chain
             .request(|reply| Message::Som(SomInput::Delete { reply, order }))
             .await,
-    )? {
-        Reply::Deleted => Ok(StatusCode::NO_CONTENT),
-        other => Err(unexpected(&other)),
-    }
+    )
 }

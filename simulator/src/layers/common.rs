@@ -439,3 +439,26 @@ pub fn delete_and_answer<K, O>(
         Err(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
     }
 }
+
+/// Starts an acknowledged order: with `workers` (sync mode) it first takes a slot, and an order
+/// that finds none waits its turn (false); then acknowledged → inProgress. False when the order
+/// is not acknowledged or must wait.
+pub fn start_order<K: Ord + Copy>(
+    machine: Machine,
+    id: K,
+    state: &mut OrderState,
+    history: &mut History,
+    workers: Option<&mut WorkerPool<K>>,
+    now: Time,
+    illegal: &mut IllegalLog,
+) -> bool {
+    if *state != OrderState::Acknowledged {
+        return false;
+    }
+    if let Some(workers) = workers
+        && !workers.acquire(id)
+    {
+        return false; // Started again when a worker slot frees.
+    }
+    transition(machine, state, history, OrderEvent::Start, now, illegal).is_ok()
+}

@@ -23,7 +23,7 @@ use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_and_answer,
-    patch_and_answer, retry_backoff, transition,
+    patch_and_answer, retry_backoff, start_order, transition,
 };
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
@@ -214,22 +214,17 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        if order.state != OrderState::Acknowledged {
-            return;
-        }
-        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
-            return; // Started again when a worker slot frees.
-        }
-        if transition(
+        let workers = (self.mode == ChainMode::Sync).then_some(&mut self.workers);
+        let (state, history) = (&mut order.state, &mut order.history);
+        if !start_order(
             Machine::ResourceOrder,
-            &mut order.state,
-            &mut order.history,
-            OrderEvent::Start,
+            id,
+            state,
+            history,
+            workers,
             now,
             &mut self.illegal,
-        )
-        .is_err()
-        {
+        ) {
             return;
         }
         for item in &mut order.items {

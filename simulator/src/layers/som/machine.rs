@@ -19,7 +19,7 @@ use crate::domain::time::Time;
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
-    delete_and_answer, patch_and_answer, transition,
+    delete_and_answer, patch_and_answer, start_order, transition,
 };
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
@@ -200,22 +200,17 @@ impl SomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        if order.state != OrderState::Acknowledged {
-            return;
-        }
-        if self.mode == ChainMode::Sync && !self.workers.acquire(id) {
-            return; // Started again when a worker slot frees.
-        }
-        if transition(
+        let workers = (self.mode == ChainMode::Sync).then_some(&mut self.workers);
+        let (state, history) = (&mut order.state, &mut order.history);
+        if !start_order(
             Machine::ServiceOrder,
-            &mut order.state,
-            &mut order.history,
-            OrderEvent::Start,
+            id,
+            state,
+            history,
+            workers,
             now,
             &mut self.illegal,
-        )
-        .is_err()
-        {
+        ) {
             return;
         }
         effects.publish(EventKind::StateChange, Subject::ServiceOrder(id), now);
