@@ -2,15 +2,13 @@
 //! every boundary one step apart; duplicate cancels; cancels of terminal orders; cancels of
 //! held and pending orders. Every run ends with the audit clean and the pools as they were.
 
-mod lifecycle_support;
-
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::{OrderState, ServiceState, TaskState};
 use simulator::layers::common::Action;
 use simulator::layers::{RejectionKind, Reply};
 use simulator::runtime::virtual_time::VirtualChain;
 
-use lifecycle_support::*;
+use crate::lifecycle_support::*;
 
 /// Steps until `reached` holds; panics if the chain goes idle first.
 fn step_until(chain: &mut VirtualChain, what: &str, reached: impl Fn(&VirtualChain) -> bool) {

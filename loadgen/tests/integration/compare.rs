@@ -2,8 +2,7 @@
 //! end-to-end comparison of an async and a sync chain on embedded simulators, whose
 //! `report.json` is checked against `loadgen/compare.schema.json`.
 
-mod common;
-
+use crate::common;
 use serde_json::Value;
 
 const BASE: &str = r#"

@@ -2,10 +2,8 @@
 //! (validated against the TMF622 `Error` definition) for malformed, oversized, unknown and
 //! out-of-range requests.
 
-mod http_support;
-
+use crate::http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
 use axum::http::{Method, StatusCode, header};
-use http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
 use serde_json::{Value, json};
 
 const HUB: &str = "/tmf-api/productOrderingManagement/v4/hub";

@@ -2,8 +2,7 @@
 //! console logs no errors. Runs only when /usr/bin/chromium exists (skips with a note
 //! otherwise; CI installs it).
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 
 const CHROMIUM: &str = "/usr/bin/chromium";

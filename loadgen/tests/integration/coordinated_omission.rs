@@ -6,7 +6,7 @@
 //! requests (a quarter of the run) carry their waiting time, and p99 comes out near the stall
 //! length, not near the few milliseconds an unstalled request takes.
 
-mod common;
+use crate::common;
 
 const SCENARIO: &str = r#"
 name = "stall"

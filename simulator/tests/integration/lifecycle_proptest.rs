@@ -3,8 +3,6 @@
 //! at a random step boundary. After the chain drains, every order and every cancel request is
 //! terminal and the audit is clean.
 
-mod lifecycle_support;
-
 use proptest::prelude::*;
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::{OrderState, TaskState};
@@ -13,7 +11,7 @@ use simulator::layers::{RejectionKind, Reply};
 use simulator::network::profile::OperationProfile;
 use simulator::runtime::virtual_time::VirtualChain;
 
-use lifecycle_support::*;
+use crate::lifecycle_support::*;
 
 /// One thing the test does to the chain.
 #[derive(Clone, Debug)]

@@ -2,17 +2,15 @@
 //! submitted, and its Create and StateChange events arrive in the TMF envelope (validated
 //! against the TMF definitions); a refused delivery is retried; unsubscribing works.
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use crate::http_support::{TMF622, TMF641, fast_config, fibre_order, validate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use http_support::{TMF622, TMF641, fast_config, fibre_order, validate};
 use serde_json::{Value, json};
 use simulator::http::Server;
 use tokio::net::TcpListener;

@@ -2,15 +2,13 @@
 //! modify kind, delete and noChange, and cancellation at TMF622, TMF641 and TMF652, with every
 //! body validated against the official TMF definitions; and the cancel requests' events.
 
-mod http_support;
-
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode};
-use http_support::{
+use crate::http_support::{
     PRODUCT_ORDER, TMF622, TMF641, TMF652, TestApp, fast_config, fibre_order, validate,
     validate_error,
 };
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use simulator::domain::ids::{
     CancelResourceOrderId, CancelServiceOrderId, ResourceOrderId, ServiceOrderId,

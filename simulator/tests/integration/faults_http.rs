@@ -2,12 +2,10 @@
 //! self-removal after `durationMs`, refusals with TMF Error bodies, metrics, and an outage
 //! injected over REST failing an order on the OLT it hit.
 
-mod http_support;
-
 use std::time::Duration;
 
+use crate::http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
 use axum::http::{Method, StatusCode};
-use http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
 use serde_json::{Value, json};
 
 const FAULTS: &str = "/admin/faults";

@@ -3,8 +3,6 @@
 //! inventories, the layers' live views and pool occupancy; and modify/delete of products that
 //! are unknown or busy, refused at create.
 
-mod lifecycle_support;
-
 use simulator::domain::catalog::ResourceKind;
 use simulator::domain::ids::ProductId;
 use simulator::domain::state::{OrderState, ServiceState};
@@ -12,7 +10,7 @@ use simulator::layers::RejectionKind;
 use simulator::layers::common::{Action, characteristic_text};
 use simulator::layers::inventory::{ProductStatus, ResourceStatus};
 
-use lifecycle_support::*;
+use crate::lifecycle_support::*;
 
 /// Allocated resources of `kind` on the network.
 fn held(chain: &simulator::runtime::virtual_time::VirtualChain, kind: ResourceKind) -> usize {

@@ -2,13 +2,11 @@
 //! envelopes) validated against the official TMF Swagger definitions in `tests/tmf/`. These
 //! render domain structs directly, so they need no running chain.
 
-mod http_support;
-
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use http_support::{TMF622, TMF640, TMF641, TMF652, validate, validate_error};
+use crate::http_support::{TMF622, TMF640, TMF641, TMF652, validate, validate_error};
 use serde_json::{Value, json};
 use simulator::domain::catalog::ResourceKind;
 use simulator::domain::ids::{

@@ -2,7 +2,7 @@
 //! report.json schema, the exit code for passing and failing thresholds, polling mode, and a
 //! bad report path failing before any load is sent.
 
-mod common;
+use crate::common;
 
 const SCENARIO: &str = r#"
 name = "fake-e2e"

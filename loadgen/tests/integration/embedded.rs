@@ -2,7 +2,7 @@
 //! the outcome counts against the simulator's own, and the exit code for a passing and a
 //! failing threshold.
 
-mod common;
+use crate::common;
 
 const SCENARIO: &str = r#"
 name = "embedded-e2e"

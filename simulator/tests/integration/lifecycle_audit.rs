@@ -2,8 +2,6 @@
 //! purpose (a second release of a cancelled allocation, a second cancel request, a cancel
 //! request left open, a cancelled order whose allocation was never released) trips it.
 
-mod lifecycle_support;
-
 use simulator::domain::ids::{CancelProductOrderId, OperationId};
 use simulator::domain::state::{OrderState, TaskState};
 use simulator::layers::rom::PendingOperation;
@@ -11,7 +9,7 @@ use simulator::layers::{LayerId, Message};
 use simulator::network::{ElementOperation, ElementRequest, NetworkInput};
 use simulator::runtime::virtual_time::VirtualChain;
 
-use lifecycle_support::*;
+use crate::lifecycle_support::*;
 
 /// A fibre order cancelled after two allocations, drained; the audit is clean.
 fn cancelled_chain() -> VirtualChain {

@@ -1,15 +1,13 @@
 //! The TMF API over a running chain, called through the router without a socket: each API's
 //! happy path, with every body validated against the official TMF definitions.
 
-mod http_support;
-
 use std::time::Duration;
 
-use axum::http::{Method, StatusCode, header};
-use http_support::{
+use crate::http_support::{
     PRODUCT_ORDER, TMF622, TMF640, TMF641, TMF652, TestApp, fast_config, fibre_order, validate,
     validate_error,
 };
+use axum::http::{Method, StatusCode, header};
 use serde_json::{Value, json};
 
 /// Polls the order until it is terminal; time is paused, so each sleep only lets the chain's
@@ -266,5 +264,5 @@ async fn a_direct_service_order_completes() {
     let bad = json!({"serviceOrderItem": [{"id": "1", "action": "add", "service": {}}]});
     let (status, _, body) = app.call(Method::POST, collection, Some(bad)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    http_support::validate_error(&body, 400);
+    crate::http_support::validate_error(&body, 400);
 }

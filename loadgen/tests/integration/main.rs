@@ -1,0 +1,11 @@
+//! The crate's integration tests, linked into one binary: one link instead of one per file
+//! keeps CI's build small and fast. Each module is one former test file.
+
+mod common;
+mod compare;
+mod coordinated_omission;
+mod embedded;
+mod html_chromium;
+mod run_fake;
+mod scenarios;
+mod virtual_time;

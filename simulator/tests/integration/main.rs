@@ -1,0 +1,24 @@
+//! The crate's integration tests, linked into one binary: one link instead of one per file
+//! keeps CI's build small and fast. Each module is one former test file.
+
+mod chain_realtime;
+mod chain_virtual;
+mod cli;
+mod faults_chain;
+mod faults_http;
+mod faults_network;
+mod http_api;
+mod http_errors;
+mod http_hub;
+mod http_orchestration;
+mod http_schema;
+mod http_support;
+mod lifecycle_actions;
+mod lifecycle_audit;
+mod lifecycle_cancel;
+mod lifecycle_http;
+mod lifecycle_proptest;
+mod lifecycle_support;
+mod sync_mode;
+mod transport_http;
+mod transport_split_process;
