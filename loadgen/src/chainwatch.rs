@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::client::TmfClient;
-use crate::report::model::{ChainInfo, LayerLoad, WorkerPoint};
+use crate::report::model::{ChainInfo, LayerLoad, RetryInfo, WorkerPoint};
 
 /// Most worker samples kept (one per second: a day).
 pub const WORKER_SAMPLES_MAX: usize = 86_400;
@@ -91,6 +91,26 @@ pub fn parse_workers(answer: &Value) -> Option<(String, Vec<LayerLoad>)> {
     Some((mode, layers))
 }
 
+/// Reads the `retries` of a `/admin/workers` answer: `{"rom": {"forward", "compensation",
+/// "forward_exhausted"}, "activation": {…}}`; empty when it has none.
+pub fn parse_retries(answer: &Value) -> BTreeMap<String, RetryInfo> {
+    let Some(layers) = answer.get("retries").and_then(Value::as_object) else {
+        return BTreeMap::new();
+    };
+    let count = |row: &Value, key: &str| row.get(key).and_then(Value::as_u64).unwrap_or(0);
+    layers
+        .iter()
+        .map(|(layer, row)| {
+            let info = RetryInfo {
+                forward: count(row, "forward"),
+                compensation: count(row, "compensation"),
+                forward_exhausted: count(row, "forward_exhausted"),
+            };
+            (layer.clone(), info)
+        })
+        .collect()
+}
+
 /// Assembles what was watched into the report's [`ChainInfo`].
 pub fn chain_info(mode: Option<String>, workers: Vec<WorkerPoint>) -> ChainInfo {
     let mut busy_max: BTreeMap<String, u64> = BTreeMap::new();
@@ -106,6 +126,7 @@ pub fn chain_info(mode: Option<String>, workers: Vec<WorkerPoint>) -> ChainInfo 
         workers,
         busy_max,
         waiting_max,
+        retries: BTreeMap::new(),
     }
 }
 
@@ -143,5 +164,19 @@ mod tests {
         let info = chain_info(None, vec![point(3, 9), point(8, 2)]);
         assert_eq!(info.busy_max["com"], 8);
         assert_eq!(info.waiting_max["com"], 9);
+    }
+
+    #[test]
+    fn retries_parse_per_layer_and_are_empty_when_missing() {
+        let answer = serde_json::json!({"mode": "async", "layers": [], "retries": {
+            "rom": {"forward": 3, "compensation": 1, "forward_exhausted": 0},
+            "activation": {"forward": 7}
+        }});
+        let retries = parse_retries(&answer);
+        assert_eq!(retries["rom"].forward, 3);
+        assert_eq!(retries["rom"].compensation, 1);
+        assert_eq!(retries["activation"].forward, 7);
+        assert_eq!(retries["activation"].forward_exhausted, 0);
+        assert!(parse_retries(&serde_json::json!({"mode": "sync"})).is_empty());
     }
 }

@@ -281,6 +281,10 @@ async fn drive(
     report.verdict = verdict_info;
     report.faults = faults.report(load_end_s).await;
     report.chain = crate::chainwatch::chain_info(mode, workers);
+    // Read after the drain and the audit: compensation retries run until the chain settles.
+    if let Ok(answer) = client.workers().await {
+        report.chain.retries = crate::chainwatch::parse_retries(&answer);
+    }
     report.latency.layers = layers
         .iter()
         .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))

@@ -72,6 +72,8 @@ metrics! {
     StateMismatches = "state_mismatches": Count, "Orders whose final state differs from the events.";
     EventsMissing = "events_missing": Count, "Tracked orders with no terminal event seen.";
     CountDifferences = "count_differences": Count, "Outcomes whose count differs from the simulator's.";
+    Retries = "retries": Count, "Forward element steps the layers' retry policies tried again.";
+    RetriesExhausted = "retries_exhausted": Count, "Forward steps that failed their last try.";
 }
 
 /// A comparison.

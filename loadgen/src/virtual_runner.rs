@@ -2,6 +2,7 @@
 //! chain, checks from the outside (every order found and terminal), and writes the same report
 //! as a real run, marked `clock: virtual`, plus `history.jsonl` (the operation history).
 
+use std::collections::BTreeMap;
 use std::io::BufWriter;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
@@ -216,9 +217,28 @@ fn assemble(
             first_difference: None,
             replay,
         }),
+        chain: ChainInfo {
+            retries: retries_of(&run.chain),
+            ..ChainInfo::default()
+        },
         ..RunReport::default()
     };
     Ok((report, histograms))
+}
+
+/// The retries each element-calling layer's policy sent.
+fn retries_of(
+    chain: &simulator::runtime::virtual_time::VirtualChain,
+) -> BTreeMap<String, RetryInfo> {
+    let info = |r: simulator::layers::common::RetryCounts| RetryInfo {
+        forward: r.forward,
+        compensation: r.compensation,
+        forward_exhausted: r.forward_exhausted,
+    };
+    BTreeMap::from([
+        ("activation".to_string(), info(chain.activation.retries)),
+        ("rom".to_string(), info(chain.rom.retries)),
+    ])
 }
 
 /// Every order loadgen followed is in the chain and terminal; no resource is left reserved.

@@ -17,9 +17,12 @@ use crate::domain::catalog::{Catalog, CatalogConfig, CatalogError};
 use crate::network::faults::FaultSpec;
 use crate::network::profile::OperationProfile;
 
+mod retry;
 #[cfg(test)]
 mod tests;
 mod validate;
+
+pub use retry::{RetryConfig, RetryPolicy};
 
 /// Why a configuration cannot be used. Every variant names where the problem is.
 #[derive(Debug, thiserror::Error)]
@@ -318,6 +321,9 @@ pub struct ChainConfig {
     /// How a layer reaches the next one: in-process inboxes or TMF REST and hub callbacks.
     #[serde(default)]
     pub transport: ChainTransport,
+    /// Retry policies of the layers that call elements (`[chain.retry.rom]`,
+    /// `[chain.retry.activation]`).
+    pub retry: RetryConfig,
 }
 
 /// How messages between layers travel (see `runtime::transport`).
@@ -346,6 +352,7 @@ impl Default for ChainConfig {
             liveness_bound_ms: 60_000,
             call_timeout_ms: 10_000,
             transport: ChainTransport::InProcess,
+            retry: RetryConfig::default(),
         }
     }
 }

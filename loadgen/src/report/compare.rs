@@ -158,7 +158,7 @@ fn breakdown(v: &VariantResult) -> String {
     }
 }
 
-const ROWS: [Row; 19] = [
+const ROWS: [Row; 20] = [
     ("chain mode / workers", |v| {
         format!("{} / {}", v.chain.mode, v.chain.workers)
     }),
@@ -220,6 +220,17 @@ const ROWS: [Row; 19] = [
         per_layer(&v.summary.waiting_max)
     }),
     ("median time per layer", breakdown),
+    ("retries forward / compensation, per layer", |v| {
+        let retries = &v.run.chain.retries;
+        if retries.is_empty() {
+            return "–".into();
+        }
+        let rows: Vec<String> = retries
+            .iter()
+            .map(|(layer, l)| format!("{layer} {} / {}", l.forward, l.compensation))
+            .collect();
+        rows.join(", ")
+    }),
     ("audit / leaks", |v| {
         let audit = match v.summary.audit_ok {
             Some(true) => "ok".to_string(),

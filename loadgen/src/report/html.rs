@@ -105,6 +105,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
     ));
     page.push_str(&outcome_bars(report));
     fault_table(&mut page, report);
+    retry_table(&mut page, report);
     if !report.chain.workers.is_empty() {
         page.push_str(&worker_chart(
             "Worker slots held and orders waiting, per layer",
@@ -308,6 +309,29 @@ fn fault_table(page: &mut String, r: &RunReport) {
             fault.calls_affected,
             fault.calls_matched,
             escape(&orders.join(", "))
+        );
+    }
+    page.push_str("</table>\n");
+}
+
+/// Retries per layer (`[chain.retry.<layer>]`); nothing when no layer retried.
+fn retry_table(page: &mut String, r: &RunReport) {
+    let retries = &r.chain.retries;
+    if retries.values().all(|l| l.forward + l.compensation == 0) {
+        return;
+    }
+    page.push_str(
+        "<h2>Retries</h2>\n<table><tr><th>layer</th><th>forward retries</th>\
+         <th>compensation retries</th><th>forward steps out of tries</th></tr>\n",
+    );
+    for (layer, l) in retries {
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(layer),
+            l.forward,
+            l.compensation,
+            l.forward_exhausted
         );
     }
     page.push_str("</table>\n");

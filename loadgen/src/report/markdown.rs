@@ -15,6 +15,7 @@ pub fn render(report: &RunReport) -> String {
     summary(&mut md, report);
     latency(&mut md, report);
     outcomes(&mut md, report);
+    retries(&mut md, report);
     correctness(&mut md, report);
     faults(&mut md, report);
     thresholds(&mut md, report);
@@ -185,6 +186,28 @@ fn outcomes(md: &mut String, r: &RunReport) {
     );
 }
 
+/// What the layers' retry policies cost and hid; nothing when no layer retried.
+fn retries(md: &mut String, r: &RunReport) {
+    let retries = &r.chain.retries;
+    if retries.values().all(|l| l.forward + l.compensation == 0) {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Retries
+"
+    );
+    let _ = writeln!(
+        md,
+        "| layer | forward retries | compensation retries | forward steps out of tries |\n|---|---:|---:|---:|"
+    );
+    for (layer, l) in retries {
+        let (f, c, x) = (l.forward, l.compensation, l.forward_exhausted);
+        let _ = writeln!(md, "| {layer} | {f} | {c} | {x} |");
+    }
+    let _ = writeln!(md);
+}
+
 fn correctness(md: &mut String, r: &RunReport) {
     let v = &r.verdict;
     let audit = match (v.audit.reachable, v.audit.ok) {
@@ -249,5 +272,30 @@ fn thresholds(md: &mut String, r: &RunReport) {
         let value = &t.shown;
         let result = if t.passed { "pass" } else { "**FAIL**" };
         let _ = writeln!(md, "| `{}` | {value} | {result} |", t.check);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::RetryInfo;
+
+    #[test]
+    fn retries_table_appears_only_when_a_layer_retried() {
+        let mut report = RunReport::default();
+        report.chain.retries.insert("rom".into(), RetryInfo::default());
+        assert!(!render(&report).contains("### Retries"));
+        report.chain.retries.insert(
+            "activation".into(),
+            RetryInfo {
+                forward: 12,
+                compensation: 3,
+                forward_exhausted: 1,
+            },
+        );
+        let md = render(&report);
+        assert!(md.contains("### Retries"), "{md}");
+        assert!(md.contains("| activation | 12 | 3 | 1 |"), "{md}");
+        assert!(md.contains("| rom | 0 | 0 | 0 |"), "{md}");
     }
 }

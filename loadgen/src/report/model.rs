@@ -334,6 +334,20 @@ pub struct ChainInfo {
     pub busy_max: BTreeMap<String, u64>,
     /// Per layer: the most orders waiting for a slot in any sample.
     pub waiting_max: BTreeMap<String, u64>,
+    /// Per layer that calls elements (rom, activation): retries its policy sent, read once
+    /// after the drain. Empty when the simulator does not report them.
+    pub retries: BTreeMap<String, RetryInfo>,
+}
+
+/// One layer's retries (`[chain.retry.<layer>]`): what the policy cost and what it hid.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RetryInfo {
+    /// Forward steps tried again (allocate; configure, activate).
+    pub forward: u64,
+    /// Compensation steps tried again (release; deactivate).
+    pub compensation: u64,
+    /// Forward steps that failed their last try.
+    pub forward_exhausted: u64,
 }
 
 /// The whole report.
@@ -451,6 +465,13 @@ impl RunReport {
                 Some(_) => self.verdict.count_differences.len() as f64,
                 None => return None,
             },
+            Metric::Retries if self.chain.retries.is_empty() => return None,
+            Metric::Retries => self.chain.retries.values().map(|l| l.forward).sum::<u64>() as f64,
+            Metric::RetriesExhausted if self.chain.retries.is_empty() => return None,
+            Metric::RetriesExhausted => {
+                let exhausted = self.chain.retries.values().map(|l| l.forward_exhausted);
+                exhausted.sum::<u64>() as f64
+            }
             Metric::EventsMissing => {
                 (self
                     .events

@@ -311,6 +311,52 @@ fn bad_values_name_the_key_path() {
     );
 }
 
+#[test]
+fn retry_policies_parse_per_layer_and_default_to_no_retry() {
+    let config = parse(
+        "[chain.retry.rom]\nattempts = 4\nbackoff_ms = 50\n\
+         [chain.retry.activation]\nattempts = 2\nbackoff_multiplier = 1.0\ncompensation_attempts = 3\n",
+    )
+    .unwrap();
+    assert_eq!(config.chain.retry.rom.attempts, 4);
+    assert_eq!(config.chain.retry.rom.backoff_ms, 50);
+    assert_eq!(config.chain.retry.rom.compensation_attempts, 8);
+    assert_eq!(config.chain.retry.activation.attempts, 2);
+    assert_eq!(config.chain.retry.activation.compensation_attempts, 3);
+    assert_eq!(parse("").unwrap().chain.retry.rom.attempts, 1);
+    assert!(refusal("[chain.retry.som]\nattempts = 2\n").contains("som"));
+}
+
+#[test]
+fn bad_retry_policies_name_the_key_path() {
+    assert_invalid(
+        "[chain.retry.rom]\nattempts = 0\n",
+        "chain.retry.rom.attempts",
+        &["0"],
+    );
+    assert_invalid(
+        "[chain.retry.activation]\ncompensation_attempts = 1000\n",
+        "chain.retry.activation.compensation_attempts",
+        &["1000"],
+    );
+    assert_invalid(
+        "[chain.retry.rom]\nbackoff_ms = 500\nbackoff_max_ms = 100\n",
+        "chain.retry.rom.backoff_max_ms",
+        &["100 ms"],
+    );
+    assert_invalid(
+        "[chain.retry.rom]\nbackoff_multiplier = 0.5\n",
+        "chain.retry.rom.backoff_multiplier",
+        &["0.5"],
+    );
+    // 40 tries of a 2 s timeout outlast the 60 s liveness bound.
+    assert_invalid(
+        "[chain.retry.activation]\nattempts = 40\n",
+        "chain.retry.activation.attempts",
+        &["liveness_bound_ms"],
+    );
+}
+
 fn region(name: &str, cidr: &str, rest: &str) -> String {
     format!("[[network.regions]]\nname = \"{name}\"\nipv4_cidr = \"{cidr}\"\n{rest}")
 }

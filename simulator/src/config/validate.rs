@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{ChainConfig, DslamConfig, Ipv4Cidr, Limits, OltConfig, RegionConfig, SimConfig};
+use super::{
+    ChainConfig, DslamConfig, Ipv4Cidr, Limits, OltConfig, RegionConfig, RetryPolicy, SimConfig,
+};
 use crate::network::profile::{Latency, OperationProfile};
 
 /// Longest duration any `*_ms` setting may have: one day.
@@ -126,6 +128,47 @@ fn chain(chain: &ChainConfig) -> Checked {
             format!(
                 "{} ms must be longer than chain.element_timeout_ms ({} ms)",
                 chain.liveness_bound_ms, chain.element_timeout_ms
+            )
+        },
+    )?;
+    retry("chain.retry.rom", &chain.retry.rom, chain)?;
+    retry("chain.retry.activation", &chain.retry.activation, chain)
+}
+
+fn retry(key: &str, policy: &RetryPolicy, chain: &ChainConfig) -> Checked {
+    let tries = 1..=RetryPolicy::ATTEMPTS_MAX;
+    require(
+        tries.contains(&policy.attempts),
+        &format!("{key}.attempts"),
+        || format!("{} is outside {tries:?}", policy.attempts),
+    )?;
+    let key_compensation = format!("{key}.compensation_attempts");
+    require(
+        tries.contains(&policy.compensation_attempts),
+        &key_compensation,
+        || format!("{} is outside {tries:?}", policy.compensation_attempts),
+    )?;
+    duration_ms(&format!("{key}.backoff_ms"), policy.backoff_ms, 0)?;
+    duration_ms(
+        &format!("{key}.backoff_max_ms"),
+        policy.backoff_max_ms,
+        policy.backoff_ms,
+    )?;
+    let multiplier = policy.backoff_multiplier;
+    require(
+        (1.0..=10.0).contains(&multiplier),
+        &format!("{key}.backoff_multiplier"),
+        || format!("{multiplier} is outside 1..=10"),
+    )?;
+    let element_timeout = std::time::Duration::from_millis(chain.element_timeout_ms);
+    let worst_ms = policy.worst_case(element_timeout).as_millis();
+    require(
+        u128::from(chain.liveness_bound_ms) > worst_ms,
+        &format!("{key}.attempts"),
+        || {
+            format!(
+                "{} tries can take {worst_ms} ms, longer than chain.liveness_bound_ms ({} ms)",
+                policy.attempts, chain.liveness_bound_ms
             )
         },
     )

@@ -109,6 +109,41 @@ fn order_metrics(chain: &Chain, out: &mut String) {
     }
 }
 
+/// What the retry policies cost and hid: retries sent per layer and kind of step, and forward
+/// steps that failed their last try.
+fn retry_metrics(chain: &Chain, out: &mut String) {
+    let layers = [
+        ("rom", chain.rom().retries),
+        ("activation", chain.activation().retries),
+    ];
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_retries_total Element steps tried again, per layer and kind.\n# TYPE ordersim_retries_total counter"
+    );
+    for (layer, counts) in layers {
+        for (kind, count) in [
+            ("forward", counts.forward),
+            ("compensation", counts.compensation),
+        ] {
+            let _ = writeln!(
+                out,
+                "ordersim_retries_total{{layer=\"{layer}\",kind=\"{kind}\"}} {count}"
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP ordersim_retries_exhausted_total Forward steps that failed their last try.\n# TYPE ordersim_retries_exhausted_total counter"
+    );
+    for (layer, counts) in layers {
+        let _ = writeln!(
+            out,
+            "ordersim_retries_exhausted_total{{layer=\"{layer}\"}} {}",
+            counts.forward_exhausted
+        );
+    }
+}
+
 fn runtime_metrics(chain: &Chain, out: &mut String) {
     let _ = writeln!(
         out,
@@ -228,6 +263,7 @@ pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
     let mut out = String::with_capacity(4096);
     order_metrics(chain, &mut out);
     runtime_metrics(chain, &mut out);
+    retry_metrics(chain, &mut out);
     hub_metrics(hub, &mut out);
     out.push_str(&network_metrics(chain));
     out.push_str(&crate::http::faults::fault_metrics(chain));

@@ -88,7 +88,8 @@ pub fn worker_stats(chain: &Chain) -> Vec<WorkerStats> {
 }
 
 fn workers(chain: &Chain) -> Value {
-    json!({ "mode": chain.config().chain.mode, "layers": worker_stats(chain) })
+    let retries = json!({ "rom": chain.rom().retries, "activation": chain.activation().retries });
+    json!({ "mode": chain.config().chain.mode, "layers": worker_stats(chain), "retries": retries })
 }
 
 fn millis(time: Time) -> f64 {

@@ -60,6 +60,17 @@ pub struct Characteristic {
     pub value: serde_json::Value,
 }
 
+/// Retries a layer sent, by the kind of step: what its retry policy costs in element calls.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RetryCounts {
+    /// Forward steps tried again (allocate; configure, activate).
+    pub forward: u64,
+    /// Compensation steps tried again (release; deactivate).
+    pub compensation: u64,
+    /// Forward steps that failed their last try.
+    pub forward_exhausted: u64,
+}
+
 /// How long a compensation (release, deactivation) that was refused because its element is
 /// down, or got no answer, waits before attempt `attempt` (1-based): nothing for the first,
 /// then the element timeout doubled each time (capped at 64 times it), so that retries outlast

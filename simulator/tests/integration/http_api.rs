@@ -220,6 +220,9 @@ async fn operator_endpoints_answer() {
         "ordersim_events_published_total",
         "ordersim_pool_capacity{",
         "ordersim_network_operations_total{",
+        "ordersim_retries_total{layer=\"rom\",kind=\"forward\"} 0",
+        "ordersim_retries_total{layer=\"activation\",kind=\"compensation\"} 0",
+        "ordersim_retries_exhausted_total{layer=\"activation\"} 0",
     ] {
         assert!(metrics.contains(needle), "{needle} missing from\n{metrics}");
     }

@@ -80,6 +80,9 @@ async fn a_sync_post_answers_with_the_finished_order_and_its_timeline_adds_up() 
             .all(|layer| layer["capacity"] == 3 && layer["busy"] == 0 && layer["waiting"] == 0),
         "{workers}"
     );
+    let no_retries = json!({"forward": 0, "compensation": 0, "forward_exhausted": 0});
+    assert_eq!(workers["retries"]["rom"], no_retries, "{workers}");
+    assert_eq!(workers["retries"]["activation"], no_retries, "{workers}");
 
     let missing = client
         .get(format!("{base}/admin/timeline/PO-999"))

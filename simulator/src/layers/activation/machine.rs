@@ -17,9 +17,6 @@ use crate::layers::{
 };
 use crate::network::{ElementOperation, ElementReply, ElementRequest, NetworkInput};
 
-/// How often a deactivation is tried before it is counted as a compensation failure.
-const DEACTIVATE_ATTEMPTS_MAX: u32 = 8;
-
 impl ActivationLayer {
     /// An empty activation layer.
     pub fn new(chain: &ChainConfig, limits: &Limits) -> ActivationLayer {
@@ -30,6 +27,8 @@ impl ActivationLayer {
             retention: Retention::new(limits.retained_orders_max),
             next_number: 1,
             compensation_failures: 0,
+            retry: chain.retry.activation.clone(),
+            retries: Default::default(),
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
         }
     }
@@ -60,6 +59,12 @@ impl Layer for ActivationLayer {
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
             }
+            ActivationInput::Retry {
+                service,
+                step,
+                failed,
+                attempt,
+            } => self.retry_step(service, step, failed, attempt, now, effects),
         }
     }
 }
@@ -140,7 +145,7 @@ impl ActivationLayer {
         }
     }
 
-    fn step(
+    pub(super) fn step(
         &mut self,
         id: ActivationId,
         step: Step,
@@ -220,7 +225,13 @@ impl ActivationLayer {
             }
             (Step::Deactivate, Ok(_)) => self.terminated(pending.service, now, effects),
             (Step::Configure | Step::Activate, Err(error)) => {
-                self.fail(pending.service, error.message, now, effects)
+                let mendable = matches!(
+                    error.kind,
+                    crate::network::ElementErrorKind::Failed
+                        | crate::network::ElementErrorKind::ElementDown
+                );
+                let failed = reply.operation_id;
+                self.step_failed(pending, failed, mendable, error.message, now, effects)
             }
             (Step::Deactivate, Err(error)) => {
                 // An element that says it is down is given time to come back.
@@ -240,7 +251,7 @@ impl ActivationLayer {
         match pending.step {
             Step::Configure | Step::Activate => {
                 let reason = "element did not answer in time".to_string();
-                self.fail(pending.service, reason, now, effects);
+                self.step_failed(pending, operation, true, reason, now, effects);
             }
             // No answer: the element may be down or overloaded; give it time.
             Step::Deactivate => self.retry_deactivate(pending, true, now, effects),
@@ -254,10 +265,11 @@ impl ActivationLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        if pending.attempt >= DEACTIVATE_ATTEMPTS_MAX {
+        if pending.attempt >= self.retry.compensation_attempts {
             self.compensation_failures += 1;
             return;
         }
+        self.retries.compensation += 1;
         let attempt = pending.attempt + 1;
         let delay = if back_off {
             retry_backoff(self.element_timeout, attempt)
@@ -270,7 +282,13 @@ impl ActivationLayer {
 
     /// Configure or activate failed: report the error, then deactivate what may have been
     /// applied (the call may have taken effect even though it failed or timed out).
-    fn fail(&mut self, id: ActivationId, reason: String, now: Time, effects: &mut Effects) {
+    pub(super) fn fail(
+        &mut self,
+        id: ActivationId,
+        reason: String,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         let Some(service) = self.services.get_mut(&id) else {
             return;
         };

@@ -85,6 +85,18 @@ pub enum ActivationInput {
     Element(ElementReply),
     /// An element operation's timeout.
     OperationTimeout(OperationId),
+    /// A failed configure or activate's backoff is over: try `step` of `service` again,
+    /// unless the service moved on (it no longer waits on `failed`).
+    Retry {
+        /// The service.
+        service: ActivationId,
+        /// The step to try again.
+        step: Step,
+        /// The operation that failed.
+        failed: OperationId,
+        /// The try to send.
+        attempt: u32,
+    },
 }
 
 /// The activation layer.
@@ -102,6 +114,10 @@ pub struct ActivationLayer {
     pub next_number: u64,
     /// Deactivations that failed every attempt.
     pub compensation_failures: u64,
+    /// Retry policy for configure, activate (forward) and deactivate (compensation).
+    pub retry: crate::config::RetryPolicy,
+    /// Retries sent so far.
+    pub retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
     pub element_timeout: std::time::Duration,
 }
@@ -129,3 +145,4 @@ pub enum Step {
 }
 
 mod machine;
+mod retry;

@@ -53,6 +53,8 @@ impl RomLayer {
             next_number: 1,
             open: 0,
             compensation_failures: 0,
+            retry: chain.retry.rom.clone(),
+            retries: Default::default(),
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
             mode: chain.mode,
             call_timeout: Duration::from_millis(chain.call_timeout_ms),
@@ -91,6 +93,12 @@ impl Layer for RomLayer {
                 order,
                 reason,
             } => self.cancel(reply, order, reason, now, effects),
+            RomInput::RetryAllocate {
+                order,
+                item,
+                failed,
+                attempt,
+            } => self.retry_allocate(order, item, failed, attempt, now, effects),
             RomInput::Start(order) => self.start(order, now, effects),
             RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
         }
@@ -255,6 +263,21 @@ impl RomLayer {
             self.activate(id, now, effects);
             return;
         };
+        self.send_allocate(id, index, 1, now, effects);
+    }
+
+    /// Sends try number `attempt` of item `index`'s allocation.
+    pub(super) fn send_allocate(
+        &mut self,
+        id: ResourceOrderId,
+        index: usize,
+        attempt: u32,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
         let Some(request) = allocation_request(order, index) else {
             self.fail(id, now, effects);
             return;
@@ -266,6 +289,7 @@ impl RomLayer {
             PendingOperation::Allocate {
                 order: id,
                 item: index,
+                attempt,
             },
         );
         if let Some(order) = self.orders.get_mut(&id) {
@@ -409,10 +433,31 @@ impl RomLayer {
             return;
         };
         match (pending, reply.result) {
-            (PendingOperation::Allocate { order, item }, Ok(ElementOutcome::Allocated(value))) => {
+            (
+                PendingOperation::Allocate { order, item, .. },
+                Ok(ElementOutcome::Allocated(value)),
+            ) => {
                 self.allocated(order, item, value, now, effects);
             }
-            (PendingOperation::Allocate { order, .. }, _) => self.fail(order, now, effects),
+            (
+                PendingOperation::Allocate {
+                    order,
+                    item,
+                    attempt,
+                },
+                outcome,
+            ) => {
+                // Exhaustion and invalid requests stay as they are; the rest may mend.
+                let mendable = match outcome {
+                    Err(error) => matches!(
+                        error.kind,
+                        ElementErrorKind::Failed | ElementErrorKind::ElementDown
+                    ),
+                    Ok(_) => false,
+                };
+                let failed = reply.operation_id;
+                self.allocation_failed(order, item, failed, attempt, mendable, now, effects);
+            }
             (
                 PendingOperation::Release {
                     allocation,
@@ -446,7 +491,11 @@ impl RomLayer {
     fn operation_timeout(&mut self, operation: OperationId, now: Time, effects: &mut Effects) {
         match self.operations.remove(&operation) {
             None => {}
-            Some(PendingOperation::Allocate { order, .. }) => self.fail(order, now, effects),
+            Some(PendingOperation::Allocate {
+                order,
+                item,
+                attempt,
+            }) => self.allocation_failed(order, item, operation, attempt, true, now, effects),
             Some(PendingOperation::Release {
                 allocation,
                 resource,

@@ -170,6 +170,18 @@ pub enum RomInput {
     ActivationChanged(ActivationSummary),
     /// An element operation's timeout.
     OperationTimeout(OperationId),
+    /// A failed allocation's backoff is over: try item `item` of `order` again, unless the
+    /// order moved on (its item no longer waits on `failed`).
+    RetryAllocate {
+        /// The order.
+        order: ResourceOrderId,
+        /// The item's index.
+        item: usize,
+        /// The operation that failed.
+        failed: OperationId,
+        /// The try to send.
+        attempt: u32,
+    },
     /// Start an order that waited for a worker slot (sync mode).
     Start(ResourceOrderId),
     /// Sync mode: the order's activations did not finish within the call timeout.
@@ -267,6 +279,10 @@ pub struct RomLayer {
     pub open: usize,
     /// Releases that failed every attempt (each one a leak the audit will see).
     pub compensation_failures: u64,
+    /// Retry policy for allocations and releases.
+    pub retry: crate::config::RetryPolicy,
+    /// Retries sent so far.
+    pub retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
     pub element_timeout: std::time::Duration,
     /// Sync or async orchestration.
@@ -282,12 +298,14 @@ pub struct RomLayer {
 /// An element operation ROM waits for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PendingOperation {
-    /// Allocation for item `item` (index) of `order`.
+    /// Allocation for item `item` (index) of `order`, try number `attempt`.
     Allocate {
         /// The order.
         order: ResourceOrderId,
         /// The item's index.
         item: usize,
+        /// 1-based try number.
+        attempt: u32,
     },
     /// Release of `allocation` (compensation or a delete item), attempt `attempt`.
     Release {
@@ -303,6 +321,7 @@ pub enum PendingOperation {
 }
 
 mod machine;
+mod retry;
 mod rollback;
 
 impl crate::layers::common::ManagedOrder for ResourceOrder {

@@ -19,12 +19,6 @@ use crate::layers::{
 };
 use crate::network::ElementOperation;
 
-/// How often a release is tried before it is counted as a compensation failure. Releases are
-/// idempotent and back off (see `retry_backoff`), so 8 attempts outlast a fault window of about a
-/// minute; with 15 % of replies lost, 5 attempts left about one release in 13,000 unconfirmed
-/// (`loadgen sweep --virtual-time --seeds 1..5 scenarios/reply-lost.toml` found seed 4).
-const RELEASE_ATTEMPTS_MAX: u32 = 8;
-
 impl RomLayer {
     /// Fails every open item and undoes the order's work.
     pub(super) fn fail(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
@@ -97,12 +91,19 @@ impl RomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        if attempt > RELEASE_ATTEMPTS_MAX {
+        // `compensation_attempts` (8 by default): releases are idempotent and back off (see
+        // `retry_backoff`), so 8 tries outlast a fault window of about a minute; with 15 % of
+        // replies lost, 5 left about one release in 13,000 unconfirmed (`loadgen sweep
+        // --virtual-time --seeds 1..5 scenarios/reply-lost.toml` found seed 4).
+        if attempt > self.retry.compensation_attempts {
             self.compensation_failures += 1;
             if let Some((order, index)) = item {
                 self.fail_item(order, index, now, effects);
             }
             return;
+        }
+        if attempt > 1 {
+            self.retries.compensation += 1;
         }
         let operation = OperationId(self.take_number());
         self.operations.insert(

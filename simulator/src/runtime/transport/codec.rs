@@ -253,7 +253,7 @@ fn activation_call(input: ActivationInput) -> Option<Outgoing> {
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Activation)),
         ),
-        ActivationInput::OperationTimeout(_) => return None,
+        ActivationInput::OperationTimeout(_) | ActivationInput::Retry { .. } => return None,
     };
     Some(Outgoing::Call(Call {
         to: LayerId::Activation,
