@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::domain::ids::AllocationId;
-use crate::domain::state::{Machine, OrderEvent, OrderState, TaskState, order_next};
+use crate::domain::ids::{AllocationId, ServiceId};
+use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, TaskState, order_next};
 use crate::domain::time::Time;
-use crate::layers::activation::ActivationLayer;
+use crate::layers::activation::{ActivationLayer, ActivationService};
 use crate::layers::com::ComLayer;
 use crate::layers::common::{Action, History};
 use crate::layers::inventory::{InventoryLayer, ResourceStatus};
@@ -121,6 +121,7 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
         check_liveness(input),
         check_compensation(input),
         check_cancels(input),
+        check_services_on_elements(input),
     ];
     let (leaks, ghosts, doubles) = check_resources(input);
     findings.splice(0..0, [doubles, leaks, ghosts]);
@@ -402,6 +403,34 @@ fn check_compensation(input: &AuditInput<'_>) -> Finding {
     }
     for _ in 0..input.activation.compensation_failures {
         finding.add(|| "a deactivation failed every attempt".to_string());
+    }
+    finding
+}
+
+/// Elements agree with the service inventory: an RFS the TMF638 inventory holds `active` has
+/// an activation that is active too (the latest one, when a modify made several). A failed
+/// speed change that left the element without the service shows up here.
+fn check_services_on_elements(input: &AuditInput<'_>) -> Finding {
+    let mut finding = Finding::new("service_not_on_element");
+    let mut latest: BTreeMap<ServiceId, &ActivationService> = BTreeMap::new();
+    for service in input.activation.services.values() {
+        latest.insert(service.service, service);
+    }
+    for record in input.inventory.services.values() {
+        if record.state != ServiceState::Active {
+            continue;
+        }
+        let Some(activation) = latest.get(&record.id) else {
+            continue;
+        };
+        if activation.state == ServiceState::Terminated {
+            finding.add(|| {
+                format!(
+                    "{} is active in the service inventory but its activation {} is terminated",
+                    record.id, activation.id
+                )
+            });
+        }
     }
     finding
 }

@@ -283,7 +283,10 @@ mod tests {
     #[test]
     fn retries_table_appears_only_when_a_layer_retried() {
         let mut report = RunReport::default();
-        report.chain.retries.insert("rom".into(), RetryInfo::default());
+        report
+            .chain
+            .retries
+            .insert("rom".into(), RetryInfo::default());
         assert!(!render(&report).contains("### Retries"));
         report.chain.retries.insert(
             "activation".into(),

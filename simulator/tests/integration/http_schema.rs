@@ -199,6 +199,8 @@ fn activation_service() -> ActivationService {
             },
         ],
         characteristics: characteristics(),
+        previous: None,
+        restoring: false,
         operation: None,
         error: Some("configure timed out once".into()),
         created: Time::from_millis(5),

@@ -9,6 +9,8 @@ use simulator::domain::state::{OrderState, ServiceState};
 use simulator::layers::RejectionKind;
 use simulator::layers::common::{Action, characteristic_text};
 use simulator::layers::inventory::{ProductStatus, ResourceStatus};
+use simulator::network::OperationKind;
+use simulator::network::profile::OperationProfile;
 
 use crate::lifecycle_support::*;
 
@@ -365,4 +367,97 @@ fn changes_of_unknown_or_busy_products_are_refused_at_create() {
     );
     assert_eq!(rejection.kind, RejectionKind::InvalidRequest);
     assert_audit_clean(&chain);
+}
+
+/// Makes every `kind` call on the elements fail from now on.
+fn break_operation(
+    chain: &mut simulator::runtime::virtual_time::VirtualChain,
+    kind: OperationKind,
+) {
+    let failing = OperationProfile {
+        failure_probability: 1.0,
+        ..OperationProfile::default()
+    };
+    chain
+        .network
+        .set_profile(kind, failing)
+        .expect("valid profile");
+}
+
+fn speeds(chain: &simulator::runtime::virtual_time::VirtualChain) -> Vec<(ServiceState, String)> {
+    let speed = |service: &simulator::layers::activation::ActivationService| {
+        characteristic_text(&service.characteristics, "downstreamSpeedMbps").unwrap_or_default()
+    };
+    let services = chain.activation.services.values();
+    services
+        .map(|service| (service.state, speed(service)))
+        .collect()
+}
+
+#[test]
+fn a_failed_speed_change_restores_the_old_configuration() {
+    let mut chain = chain_with(|_| {});
+    let product = product(&mut chain, "fibre-broadband");
+    let before = speeds(&chain);
+    assert!(
+        before
+            .iter()
+            .all(|(state, _)| *state == ServiceState::Active)
+    );
+    let allocations: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+
+    break_operation(&mut chain, OperationKind::Activate);
+    let speed = vec![characteristic("downstreamSpeedMbps", 500)];
+    let order = place(
+        &mut chain,
+        vec![change(Action::Modify, "fibre-broadband", product, speed)],
+    );
+    while !chain.com.orders[&order].state.is_terminal() {
+        assert!(chain.step(), "the chain went idle before the order ended");
+    }
+    assert_eq!(chain.com.orders[&order].state, OrderState::Failed);
+
+    // The element heals while the restore backs off: the old configuration goes back on.
+    let healthy = OperationProfile::default();
+    chain
+        .network
+        .set_profile(OperationKind::Activate, healthy)
+        .expect("valid");
+    chain.run_until_idle();
+    assert_eq!(
+        speeds(&chain),
+        before,
+        "every RFS active again at its old speed"
+    );
+    let after: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+    assert_eq!(after, allocations, "nothing released");
+    let record = &chain.inventory.products[&product];
+    assert_eq!(record.status, ProductStatus::Active);
+    assert_ne!(
+        characteristic_text(&record.characteristics, "downstreamSpeedMbps").as_deref(),
+        Some("500"),
+        "TMF637 keeps the old speed"
+    );
+    assert_audit_clean(&chain);
+}
+
+#[test]
+fn a_speed_change_that_cannot_be_undone_is_reported_by_the_audit() {
+    let mut chain = chain_with(|_| {});
+    let product = product(&mut chain, "fibre-broadband");
+    break_operation(&mut chain, OperationKind::Activate);
+    let speed = vec![characteristic("downstreamSpeedMbps", 500)];
+    let order = run(
+        &mut chain,
+        vec![change(Action::Modify, "fibre-broadband", product, speed)],
+    );
+    assert_eq!(order.state, OrderState::Failed);
+    let report = chain.audit();
+    let count = |check: &str| {
+        let finding = report.findings.iter().find(|f| f.check == check);
+        finding.map_or(0, |f| f.count)
+    };
+    assert!(!report.ok);
+    assert_eq!(count("compensation_failure"), 1, "{:#?}", report.findings);
+    assert_eq!(count("service_not_on_element"), 1, "{:#?}", report.findings);
 }

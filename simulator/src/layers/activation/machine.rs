@@ -48,6 +48,7 @@ impl Layer for ActivationLayer {
         match input {
             ActivationInput::Create { reply, service } => self.create(reply, service, now, effects),
             ActivationInput::Terminate(id) => self.terminate(id, now, effects),
+            ActivationInput::Restore(id) => self.restore(id, now, effects),
             ActivationInput::Reconfigure {
                 id,
                 parent,
@@ -93,6 +94,8 @@ impl ActivationLayer {
             element,
             resources: request.resources,
             characteristics: request.characteristics,
+            previous: None,
+            restoring: false,
             operation: None,
             error: None,
             created: now,
@@ -128,14 +131,25 @@ impl ActivationLayer {
     }
 
     /// Applies `event` to service `id`, publishes the change, and reports `active` upwards.
-    fn advance(&mut self, id: ActivationId, event: ServiceEvent, now: Time, effects: &mut Effects) {
+    pub(super) fn advance(
+        &mut self,
+        id: ActivationId,
+        event: ServiceEvent,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         let Some(mut service) = self.services.remove(&id) else {
             return;
         };
         if self.apply(&mut service, event, now) {
             effects.publish(EventKind::StateChange, Subject::ActivationService(id), now);
             if service.state == ServiceState::Active {
-                report(&service, now, effects);
+                if service.restoring {
+                    // Back as it was: the failed modify was reported already.
+                    service.restoring = false;
+                } else {
+                    report(&service, now, effects);
+                }
             }
         }
         let terminated = service.state == ServiceState::Terminated;
@@ -294,6 +308,12 @@ impl ActivationLayer {
         };
         service.error = Some(reason);
         report(service, now, effects);
+        if service.previous.is_some() {
+            // A reconfiguration failed: the service goes back to how it was, not away.
+            service.error = None;
+            self.restore(id, now, effects);
+            return;
+        }
         self.step(id, Step::Deactivate, 1, now, effects);
     }
 
@@ -344,7 +364,10 @@ impl ActivationLayer {
             service.error = None;
             return;
         }
-        service.characteristics = characteristics;
+        service.previous = Some(std::mem::replace(
+            &mut service.characteristics,
+            characteristics,
+        ));
         let element = service.element;
         self.advance(id, ServiceEvent::Deactivate, now, effects);
         match element {

@@ -36,6 +36,11 @@ pub struct ActivationService {
     pub resources: Vec<ResourceValue>,
     /// Characteristics (speed, …).
     pub characteristics: Vec<Characteristic>,
+    /// The characteristics before the last reconfiguration: what a failed modify restores.
+    pub previous: Option<Vec<Characteristic>>,
+    /// Whether it is being put back to `previous` (steps then retry as compensation and do
+    /// not report to the requester).
+    pub restoring: bool,
     /// The element operation in flight, if any.
     pub operation: Option<OperationId>,
     /// Why it failed, if it did.
@@ -71,6 +76,9 @@ pub enum ActivationInput {
     },
     /// Deactivate and terminate a service (compensation or cease).
     Terminate(ActivationId),
+    /// Put a reconfigured service back to its configuration before the last reconfigure (the
+    /// compensation of a failed modify); nothing for a service never reconfigured.
+    Restore(ActivationId),
     /// Reconfigure an active service with new characteristics (a speed change); the result is
     /// reported to `parent`.
     Reconfigure {
@@ -145,4 +153,5 @@ pub enum Step {
 }
 
 mod machine;
+mod restore;
 mod retry;

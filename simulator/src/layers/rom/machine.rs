@@ -366,7 +366,11 @@ impl RomLayer {
 
     /// The TMF640 service activating `service`, found through the order's own items (their
     /// resources are live): a lookup, not a scan of every live resource.
-    fn activation_of(&self, order: &ResourceOrder, service: ServiceId) -> Option<ActivationId> {
+    pub(super) fn activation_of(
+        &self,
+        order: &ResourceOrder,
+        service: ServiceId,
+    ) -> Option<ActivationId> {
         order
             .items
             .iter()
@@ -777,7 +781,7 @@ fn held_resource(item: &ResourceOrderItem) -> Option<HeldResource> {
 }
 
 /// The RFSs the order's items support, in item order, each once.
-fn distinct_services(order: &ResourceOrder) -> Vec<ServiceId> {
+pub(super) fn distinct_services(order: &ResourceOrder) -> Vec<ServiceId> {
     let mut services: Vec<ServiceId> = Vec::new();
     for item in &order.items {
         if !services.contains(&item.service) {

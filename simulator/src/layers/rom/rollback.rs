@@ -51,13 +51,14 @@ impl RomLayer {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
-        if order
-            .items
-            .first()
-            .is_none_or(|item| item.action != Action::Add)
-        {
-            return;
+        match order.items.first().map(|item| item.action) {
+            Some(Action::Add) => {}
+            Some(Action::Modify) => return self.restore_services(id, now, effects),
+            _ => return,
         }
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
         let mut releases = Vec::new();
         for item in &mut order.items {
             if item.value.is_some() || item.operation.is_some() {
@@ -122,6 +123,24 @@ impl RomLayer {
             at,
             effects,
         );
+    }
+
+    /// A failed modify: every service it reconfigured (or was reconfiguring) goes back to its
+    /// configuration from before, so a speed change fails as a whole and the customer keeps
+    /// the old speed. Services whose reconfigure failed restore themselves; a second request
+    /// changes nothing.
+    fn restore_services(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let activations: Vec<_> = super::machine::distinct_services(order)
+            .into_iter()
+            .filter_map(|service| self.activation_of(order, service))
+            .collect();
+        for activation in activations {
+            let restore = ActivationInput::Restore(activation);
+            effects.send(now, Message::Activation(restore));
+        }
     }
 
     /// The network confirmed a release.

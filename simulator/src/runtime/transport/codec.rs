@@ -93,7 +93,9 @@ pub fn order_key(message: &Message) -> u64 {
             service.service.0.hash(&mut hasher)
         }
         Message::Activation(
-            ActivationInput::Terminate(id) | ActivationInput::Reconfigure { id, .. },
+            ActivationInput::Terminate(id)
+            | ActivationInput::Restore(id)
+            | ActivationInput::Reconfigure { id, .. },
         ) => id.0.hash(&mut hasher),
         Message::Activation(ActivationInput::Element(reply))
         | Message::Rom(RomInput::Element(reply)) => reply.operation_id.0.hash(&mut hasher),
@@ -238,6 +240,11 @@ fn activation_call(input: ActivationInput) -> Option<Outgoing> {
             Verb::Patch,
             format!("{SERVICE_ACTIVATION}/service/{id}"),
             json!({"state": ServiceState::Terminated.as_str()}),
+        ),
+        ActivationInput::Restore(id) => (
+            Verb::Patch,
+            format!("{SERVICE_ACTIVATION}/service/{id}"),
+            json!({"state": ServiceState::Active.as_str()}),
         ),
         ActivationInput::Reconfigure {
             id,
@@ -536,16 +543,20 @@ pub fn parse_activation_create(
     })
 }
 
-/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; new
-/// `serviceCharacteristic` with a requester reconfigures.
+/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; `state: active`
+/// restores the configuration before the last reconfigure (a failed modify's compensation);
+/// new `serviceCharacteristic` with a requester reconfigures.
 pub fn parse_service_patch(id: ActivationId, body: &Value) -> Result<ActivationInput, CodecError> {
     match body.get("state").and_then(Value::as_str) {
         Some(state) if state == ServiceState::Terminated.as_str() => {
             return Ok(ActivationInput::Terminate(id));
         }
+        Some(state) if state == ServiceState::Active.as_str() => {
+            return Ok(ActivationInput::Restore(id));
+        }
         Some(state) => {
             return Err(error(format!(
-                "state can only be patched to terminated, not `{}`",
+                "state can only be patched to terminated or active, not `{}`",
                 state.chars().take(32).collect::<String>()
             )));
         }

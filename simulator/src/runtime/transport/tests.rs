@@ -157,7 +157,12 @@ fn activation_create_and_patches_round_trip() {
         }) => assert_eq!((parent, characteristics), (ResourceOrderId(5), speed())),
         other => panic!("{other:?}"),
     }
-    assert!(codec::parse_service_patch(id, &json!({"state": "active"})).is_err());
+    let restore = call(Message::Activation(ActivationInput::Restore(id)));
+    assert!(matches!(
+        codec::parse_service_patch(id, &restore.body),
+        Ok(ActivationInput::Restore(parsed)) if parsed == id
+    ));
+    assert!(codec::parse_service_patch(id, &json!({"state": "inactive"})).is_err());
 }
 
 #[test]
