@@ -44,6 +44,10 @@ impl HttpBench {
     }
 }
 
+/// How long after the end of the run an answer may still arrive before it counts as an error
+/// (wrk's default request timeout).
+pub const ANSWER_GRACE: Duration = Duration::from_secs(2);
+
 /// Where the requests go: the resolved address, the path sent and the `Host` header.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -167,6 +171,7 @@ impl Tally {
 fn run_thread(target: &Target, connections: usize, deadline: Instant) -> anyhow::Result<Tally> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
+        .enable_time()
         .build()
         .context("starting a bench runtime")?;
     runtime.block_on(async {
@@ -181,13 +186,19 @@ fn run_thread(target: &Target, connections: usize, deadline: Instant) -> anyhow:
     })
 }
 
-/// One connection's closed loop until `deadline`, reconnecting after a failure.
+/// One connection's closed loop until `deadline`, reconnecting after a failure. An answer
+/// still outstanding [`ANSWER_GRACE`] after the deadline counts as an error.
 async fn drive_connection(target: Target, deadline: Instant) -> anyhow::Result<Tally> {
     let mut tally = Tally::new();
+    let give_up = tokio::time::sleep_until((deadline + ANSWER_GRACE).into());
+    tokio::pin!(give_up);
     let mut first = true;
     while Instant::now() < deadline {
-        let connection = connect(target.addr).await;
-        let (mut sender, connection) = match connection {
+        let opened = tokio::select! {
+            opened = connect(target.addr) => opened,
+            () = &mut give_up => Err(anyhow::anyhow!("connecting to {} timed out", target.addr)),
+        };
+        let (mut sender, connection) = match opened {
             Ok(opened) => opened,
             Err(error) if first => return Err(error),
             Err(_) => {
@@ -199,19 +210,26 @@ async fn drive_connection(target: Target, deadline: Instant) -> anyhow::Result<T
         // The connection future and the request loop run in this one task: a response wakes
         // no other task and crosses no thread. When the connection ends first (the server
         // closed it), the loop still reads what had arrived, then stops on the closed channel.
-        {
+        let gave_up = {
             let exchange = exchange_until(&mut sender, &target, deadline, &mut tally);
             tokio::pin!(exchange);
             tokio::select! {
                 biased;
-                () = &mut exchange => {}
-                _ = connection => exchange.await,
+                () = &mut exchange => false,
+                _ = connection => {
+                    exchange.await;
+                    false
+                }
+                () = &mut give_up => true,
             }
-        }
+        };
         // A connection that closed between two requests lost nothing; one that closed or
         // failed while a request was out lost that request.
         if std::mem::take(&mut tally.in_flight) {
             tally.errors += 1;
+        }
+        if gave_up {
+            break;
         }
     }
     Ok(tally)
