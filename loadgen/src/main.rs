@@ -157,7 +157,7 @@ struct RunArgs {
     check_determinism: bool,
 }
 
-/// `loadgen bench-http --connections 32 --duration 10s URL`.
+/// `loadgen bench-http --connections 32 --threads 2 --duration 10s URL`.
 #[derive(clap::Args)]
 struct BenchHttpArgs {
     /// The URL to GET, e.g. http://127.0.0.1:8080/health.
@@ -168,6 +168,10 @@ struct BenchHttpArgs {
     /// How long to run.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     duration: Duration,
+    /// OS threads driving the connections, each with its own event loop, like wrk's `-t`
+    /// (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 /// `loadgen sweep --virtual-time --seeds 1..500 SCENARIO`.
@@ -350,23 +354,16 @@ fn sweep(args: SweepArgs) -> ExitCode {
 }
 
 fn bench_http(args: BenchHttpArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("loadgen: cannot start the runtime: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(loadgen::http_bench::run(
-        &args.url,
-        args.connections,
-        args.duration,
-    )) {
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    match loadgen::http_bench::run(&args.url, args.connections, threads, args.duration) {
         Ok(bench) => {
             println!(
-                "bench-http {}: {} connections, {:.0} requests/s ({} ok, {} errors in {:.1} s), p50 {:.2} ms, p99 {:.2} ms",
+                "bench-http {}: {} connections, {} threads, {:.0} requests/s ({} ok, {} errors in {:.1} s), p50 {:.2} ms, p99 {:.2} ms",
                 args.url,
                 args.connections,
+                bench.threads,
                 bench.rate_per_s(),
                 bench.ok,
                 bench.errors,

@@ -6,6 +6,7 @@ mod compare;
 mod coordinated_omission;
 mod embedded;
 mod html_chromium;
+mod http_bench;
 mod run_fake;
 mod scenarios;
 mod virtual_time;
