@@ -156,6 +156,9 @@ impl Observer for RunState {
             Err(_) => return,
         };
         if let Observed::Finished(finished) = observed {
+            if let (true, Some(code)) = (finished.measured, view.failure_code()) {
+                self.with_metrics(|m| m.record_failure_code(code));
+            }
             self.record_finished(finished);
         }
     }

@@ -98,6 +98,9 @@ pub struct SecondBucket {
     pub e2e_ms: Option<[f64; 4]>,
 }
 
+/// The most distinct failure codes counted; more count as `other`.
+pub const FAILURE_CODES_MAX: usize = 32;
+
 /// Everything measured during a run (the measured window; warm-up is excluded by callers).
 #[derive(Debug)]
 pub struct Metrics {
@@ -111,6 +114,9 @@ pub struct Metrics {
     pub cancel: Histogram<u64>,
     /// Terminal outcomes seen.
     pub outcomes: [u64; 5],
+    /// Failed and partial orders by the failure code the simulator gave (at most
+    /// [`FAILURE_CODES_MAX`] codes; the rest count as `other`).
+    pub failure_codes: BTreeMap<String, u64>,
     /// HTTP error answers by status, per request kind (`create`, `cancel`, ...).
     pub http_status: BTreeMap<(String, u16), u64>,
     /// Transport failures by kind.
@@ -144,6 +150,7 @@ impl Default for Metrics {
             e2e: std::array::from_fn(|_| latency_histogram()),
             cancel: latency_histogram(),
             outcomes: [0; 5],
+            failure_codes: BTreeMap::new(),
             http_status: BTreeMap::new(),
             client_errors: BTreeMap::new(),
             sent_by_kind: BTreeMap::new(),
@@ -179,6 +186,17 @@ impl Metrics {
         if let Some(bucket) = self.bucket(second) {
             bucket.submitted += 1;
         }
+    }
+
+    /// A failed or partial order said why: `code`.
+    pub fn record_failure_code(&mut self, code: &str) {
+        let known = self.failure_codes.contains_key(code);
+        let key = if known || self.failure_codes.len() < FAILURE_CODES_MAX {
+            code.chars().take(64).collect()
+        } else {
+            "other".to_string()
+        };
+        *self.failure_codes.entry(key).or_default() += 1;
     }
 
     /// An order reached `outcome` `latency` after its intended instant, at `second`.
@@ -286,5 +304,22 @@ mod tests {
         assert!(series[2].e2e_ms.is_some());
         assert_eq!(metrics.outcomes, [100, 0, 1, 0, 0]);
         assert_eq!(metrics.e2e_all.len(), 101);
+    }
+
+    #[test]
+    fn failure_codes_are_counted_and_bounded() {
+        let mut metrics = Metrics::default();
+        metrics.record_failure_code("elementTimeout");
+        metrics.record_failure_code("elementTimeout");
+        for index in 0..FAILURE_CODES_MAX + 5 {
+            metrics.record_failure_code(&format!("code-{index}"));
+        }
+        assert_eq!(metrics.failure_codes["elementTimeout"], 2);
+        assert_eq!(
+            metrics.failure_codes.len(),
+            FAILURE_CODES_MAX + 1,
+            "plus `other`"
+        );
+        assert_eq!(metrics.failure_codes["other"], 6);
     }
 }

@@ -410,12 +410,7 @@ fn assemble(
         .collect();
     let open_by_state = tracker.open_by_state();
     let open_at_end: u64 = open_by_state.values().sum();
-    let outcomes = outcomes_info(
-        &metrics.outcomes,
-        metrics.acknowledged,
-        open_at_end,
-        open_by_state,
-    );
+    let outcomes = outcomes_info(&metrics, metrics.acknowledged, open_at_end, open_by_state);
     let events = EventsInfo {
         received: tracker.events.received,
         unparsed: tracker.events.unparsed,
@@ -501,12 +496,13 @@ fn load_info(
 }
 
 pub(crate) fn outcomes_info(
-    counts: &[u64; 5],
+    metrics: &crate::metrics::Metrics,
     acknowledged: u64,
     open_at_end: u64,
     open_by_state: std::collections::BTreeMap<String, u64>,
 ) -> OutcomesInfo {
     let tracked = acknowledged;
+    let counts = &metrics.outcomes;
     let rates = Outcome::ALL
         .iter()
         .map(|o| {
@@ -523,6 +519,7 @@ pub(crate) fn outcomes_info(
         rejected: counts[Outcome::Rejected as usize],
         open_at_end,
         open_by_state,
+        failure_codes: metrics.failure_codes.clone(),
         rates,
     }
 }

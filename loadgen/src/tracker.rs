@@ -278,6 +278,29 @@ pub struct OrderView {
     /// Its items.
     #[serde(default, rename = "productOrderItem")]
     pub items: Vec<ItemView>,
+    /// Its notes: a failed order carries a `FailureNote` with the failure's code.
+    #[serde(default)]
+    pub note: Vec<NoteView>,
+}
+
+/// The parts of a TMF `Note` loadgen reads.
+#[derive(Debug, Deserialize)]
+pub struct NoteView {
+    /// `FailureNote` for the simulator's failure reason.
+    #[serde(rename = "@type")]
+    pub kind: Option<String>,
+    /// The failure's code (`elementTimeout`, `poolExhausted`, …).
+    pub code: Option<String>,
+}
+
+impl OrderView {
+    /// The failure code the order carries, if any.
+    pub fn failure_code(&self) -> Option<&str> {
+        self.note
+            .iter()
+            .filter(|note| note.kind.as_deref() == Some("FailureNote"))
+            .find_map(|note| note.code.as_deref())
+    }
 }
 
 /// The parts of an order item loadgen reads.
@@ -497,5 +520,20 @@ mod tests {
             view.products(),
             vec![("P-1".to_string(), Technology::Fibre, true)]
         );
+    }
+
+    #[test]
+    fn the_failure_code_is_read_from_the_failure_note() {
+        let view: OrderView = serde_json::from_value(serde_json::json!({
+            "id": "PO-1", "state": "failed",
+            "note": [{"text": "by hand"},
+                     {"@type": "FailureNote", "code": "elementTimeout", "text": "no answer"}]
+        }))
+        .unwrap();
+        assert_eq!(view.failure_code(), Some("elementTimeout"));
+        let plain: OrderView =
+            serde_json::from_value(serde_json::json!({"id": "PO-2", "state": "completed"}))
+                .unwrap();
+        assert_eq!(plain.failure_code(), None);
     }
 }

@@ -165,7 +165,7 @@ fn assemble(
         .collect();
     let open_at_end: u64 = run.open_at_end.values().sum();
     let outcomes = outcomes_info(
-        &metrics.outcomes,
+        metrics,
         metrics.acknowledged,
         open_at_end,
         run.open_at_end.clone(),

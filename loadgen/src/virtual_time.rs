@@ -576,6 +576,15 @@ impl Driver<'_> {
             let second = self.second(at);
             self.metrics
                 .record_terminal(outcome, at.since(followed.intended), second);
+            let failure = self
+                .chain
+                .com
+                .orders
+                .get(&id)
+                .and_then(|o| o.failure.as_ref());
+            if let Some(reason) = failure {
+                self.metrics.record_failure_code(reason.code.as_str());
+            }
         }
         if state == OrderState::Completed {
             self.add_products(id);

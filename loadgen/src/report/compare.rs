@@ -158,7 +158,7 @@ fn breakdown(v: &VariantResult) -> String {
     }
 }
 
-const ROWS: [Row; 20] = [
+const ROWS: [Row; 21] = [
     ("chain mode / workers", |v| {
         format!("{} / {}", v.chain.mode, v.chain.workers)
     }),
@@ -205,6 +205,14 @@ const ROWS: [Row; 20] = [
             "{} (≥ {} ms)",
             v.summary.failed_after_timeout, v.summary.timeout_ms
         )
+    }),
+    ("why orders failed", |v| {
+        let codes = &v.run.outcomes.failure_codes;
+        if codes.is_empty() {
+            return "–".into();
+        }
+        let rows: Vec<String> = codes.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        rows.join(", ")
     }),
     ("loadgen request timeouts / dropped sends", |v| {
         format!(

@@ -159,6 +159,14 @@ fn outcomes(md: &mut String, r: &RunReport) {
         "| {} | {} | {} | {} | {} | {} | {} |\n",
         o.tracked, o.completed, o.partial, o.failed, o.cancelled, o.rejected, o.open_at_end
     );
+    if !o.failure_codes.is_empty() {
+        let codes: Vec<String> = o
+            .failure_codes
+            .iter()
+            .map(|(code, count)| format!("{code} {count}"))
+            .collect();
+        let _ = writeln!(md, "Why orders failed: {}.\n", codes.join(", "));
+    }
     let q = &r.requests;
     let _ = writeln!(
         md,

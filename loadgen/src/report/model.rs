@@ -162,6 +162,9 @@ pub struct OutcomesInfo {
     pub open_at_end: u64,
     /// Open orders by last known state (held, pending, inProgress, ...).
     pub open_by_state: BTreeMap<String, u64>,
+    /// Failed and partial orders by the failure code the simulator gave them
+    /// (`elementTimeout`, `poolExhausted`, …).
+    pub failure_codes: BTreeMap<String, u64>,
     /// Each outcome over `tracked`.
     pub rates: BTreeMap<String, f64>,
 }

@@ -18,6 +18,7 @@
 pub mod activation;
 pub mod com;
 pub mod common;
+pub mod failure;
 pub mod inventory;
 pub mod rom;
 pub mod som;

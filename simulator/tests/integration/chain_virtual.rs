@@ -7,6 +7,7 @@ use simulator::config::SimConfig;
 use simulator::domain::state::{OrderState, ServiceState};
 use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
 use simulator::layers::common::{Action, Characteristic};
+use simulator::layers::failure::FailureCode;
 use simulator::layers::inventory::ResourceStatus;
 use simulator::layers::{Message, RejectionKind, Reply};
 use simulator::network::profile::OperationProfile;
@@ -152,6 +153,8 @@ fn broadband_with_exhausted_iptv_ends_partial_without_leaks() {
     let order = chain.com.orders.values().next().expect("the order");
     assert_eq!(order.items[0].state, OrderState::Completed);
     assert_eq!(order.items[1].state, OrderState::Failed);
+    let reason = order.failure.as_ref().expect("a partial order says why");
+    assert_eq!(reason.code, FailureCode::PoolExhausted, "{reason:?}");
     assert_eq!(
         chain.network.allocations().count(),
         3,
@@ -182,6 +185,25 @@ fn invalid_orders_are_rejected_before_any_work() {
     assert_eq!(chain.network.allocations().count(), 0);
 }
 
+/// The failure code every failed product order carries (all the same), or a panic.
+fn failure_code(chain: &VirtualChain) -> FailureCode {
+    let mut codes = chain
+        .com
+        .orders
+        .values()
+        .filter(|order| order.state == OrderState::Failed)
+        .map(|order| {
+            order
+                .failure
+                .as_ref()
+                .expect("a failed order says why")
+                .code
+        });
+    let first = codes.next().expect("a failed order");
+    assert!(codes.all(|code| code == first));
+    first
+}
+
 fn always(configure: impl FnOnce(&mut OperationProfile)) -> Option<OperationProfile> {
     let mut profile = OperationProfile::default();
     configure(&mut profile);
@@ -196,6 +218,7 @@ fn allocation_failures_fail_the_order_and_release_everything() {
         run_order(&mut chain, order(vec![item("1", "fibre-broadband")])),
         OrderState::Failed
     );
+    assert_eq!(failure_code(&chain), FailureCode::ElementFailed);
     assert_eq!(chain.network.allocations().count(), 0);
     assert_audit_clean(&chain);
 }
@@ -208,6 +231,10 @@ fn activation_timeouts_fail_the_order_and_roll_back() {
         run_order(&mut chain, order(vec![item("1", "fibre-broadband")])),
         OrderState::Failed
     );
+    assert_eq!(failure_code(&chain), FailureCode::ElementTimeout);
+    let failed = chain.com.orders.values().next().expect("the order");
+    let message = &failed.failure.as_ref().expect("a reason").message;
+    assert!(message.contains("activate"), "{message}");
     assert_eq!(
         chain.network.allocations().count(),
         0,

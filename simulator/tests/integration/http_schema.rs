@@ -16,13 +16,14 @@ use simulator::domain::ids::{
 use simulator::domain::state::{OrderState, ServiceState, TaskState};
 use simulator::domain::time::Time;
 use simulator::http::dto::{
-    RenderContext, activation, product_order, resource_order, service_order,
+    RenderContext, activation, parse_failure, product_order, resource_order, service_order,
 };
 use simulator::http::error::ApiError;
 use simulator::http::hub::envelope;
 use simulator::layers::activation::ActivationService;
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
+use simulator::layers::failure::{FailureCode, FailureReason};
 use simulator::layers::rom::{ResourceOrder, ResourceOrderItem};
 use simulator::layers::som::{ServiceOrder, ServiceOrderItem};
 use simulator::layers::{Event, EventKind, Rejection, RejectionKind, Subject};
@@ -91,6 +92,8 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         ],
         service_order: Some(ServiceOrderId(5)),
         cancellation: None,
+        failure: matches!(state, OrderState::Failed | OrderState::Partial)
+            .then(|| FailureReason::timeout("activate")),
         compensating: false,
         reply: None,
         abandoned: false,
@@ -122,6 +125,10 @@ fn service_order() -> ServiceOrder {
             supporting_resources: vec![ResourceId(8)],
             compensated: false,
         }],
+        failure: Some(FailureReason::new(
+            FailureCode::PoolExhausted,
+            "no ONU slot free",
+        )),
     }
 }
 
@@ -175,6 +182,12 @@ fn resource_order() -> ResourceOrder {
         ],
         activations: vec![(ServiceId(2), ActivationId(1))],
         cancellation: None,
+        failure: Some(FailureReason::of_element(
+            &simulator::network::ElementError {
+                kind: simulator::network::ElementErrorKind::Failed,
+                message: "olt-north-1 refused the allocation".into(),
+            },
+        )),
     }
 }
 
@@ -202,7 +215,7 @@ fn activation_service() -> ActivationService {
         previous: None,
         restoring: false,
         operation: None,
-        error: Some("configure timed out once".into()),
+        error: Some(FailureReason::timeout("configure")),
         created: Time::from_millis(5),
     }
 }
@@ -231,9 +244,16 @@ fn product_orders_match_tmf622() {
         (OrderState::InProgress, false),
         (OrderState::Completed, true),
         (OrderState::Cancelled, true),
+        (OrderState::Failed, true),
     ] {
-        let rendered = product_order::render(&product_order(state, completed), &context());
+        let order = product_order(state, completed);
+        let rendered = product_order::render(&order, &context());
         validate(TMF622, "ProductOrder", &rendered);
+        assert_eq!(
+            parse_failure(&rendered),
+            order.failure,
+            "the note reads back"
+        );
         assert_eq!(rendered["state"], state.as_str());
         assert_eq!(
             rendered["href"],
@@ -283,8 +303,15 @@ fn cancel_product_orders_match_tmf622() {
 
 #[test]
 fn service_orders_match_tmf641() {
-    let rendered = service_order::render(&service_order(), &context());
+    let order = service_order();
+    let rendered = service_order::render(&order, &context());
     validate(TMF641, "ServiceOrder", &rendered);
+    assert_eq!(rendered["errorMessage"][0]["code"], "poolExhausted");
+    assert_eq!(
+        parse_failure(&rendered),
+        order.failure,
+        "errorMessage reads back"
+    );
     assert_eq!(rendered["externalReference"][0]["id"], "PO-7");
     assert_eq!(
         rendered["serviceOrderItem"][0]["service"]["supportingResource"][0]["id"],
@@ -300,8 +327,15 @@ fn service_orders_match_tmf641() {
 
 #[test]
 fn resource_orders_match_tmf652() {
-    let rendered = resource_order::render(&resource_order(), &context());
+    let order = resource_order();
+    let rendered = resource_order::render(&order, &context());
     validate(TMF652, "ResourceOrder", &rendered);
+    assert_eq!(rendered["note"][0]["code"], "elementFailed");
+    assert_eq!(
+        parse_failure(&rendered),
+        order.failure,
+        "the note reads back"
+    );
     assert_eq!(rendered["priority"], 2);
     assert_eq!(rendered["orderItem"][0]["resource"]["id"], "R-8");
     assert!(rendered["orderItem"][1].get("resource").is_none());

@@ -2,6 +2,7 @@
 //! slots bound the orders in progress, call timeouts cascade, and work that completes after
 //! its caller gave up is compensated (the audit stays clean).
 
+use simulator::layers::failure::FailureCode;
 use std::sync::Arc;
 
 use simulator::config::{ChainMode, SimConfig};
@@ -132,6 +133,9 @@ fn a_hung_activation_times_out_up_the_chain_and_leaks_nothing() {
         Some(OrderState::Failed),
         "COM gave up after its call timeout"
     );
+    let order = chain.com.orders.values().next().expect("the order");
+    let reason = order.failure.as_ref().expect("a failed order says why");
+    assert_eq!(reason.code, FailureCode::CallTimeout, "{reason:?}");
     chain.run_until_idle();
     let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
@@ -253,6 +257,7 @@ mod late_completion {
                 state: OrderState::Completed,
                 service: Some(ServiceId(1)),
             }],
+            failure: None,
         };
         com.handle(
             ComInput::ServiceOrderChanged(summary.clone()),
@@ -340,6 +345,7 @@ mod late_completion {
             parent: (id, "1".to_string()),
             state: OrderState::Completed,
             resources: vec![held],
+            failure: None,
         };
         som.handle(
             SomInput::ResourceOrderChanged(summary),

@@ -286,3 +286,62 @@ async fn cancels_cross_the_http_transport() {
     assert_eq!(som_cancels, 4, "SOM received each cancel over HTTP");
     server.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why_an_order_failed_crosses_the_http_transport() {
+    let mut config = SimConfig {
+        seed: 9,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.allocate = Some(simulator::network::profile::OperationProfile {
+        failure_probability: 1.0,
+        ..Default::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+    let (callback, mut events) = start_listener().await;
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+    let response = client
+        .post(format!("{base}{API}/productOrder"))
+        .json(&order_body(0))
+        .send()
+        .await
+        .expect("post");
+    let order: Value = response.json().await.expect("json");
+    let id = order["id"].as_str().expect("id").to_string();
+    let ended = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let (event_id, state) = events.recv().await.expect("listener alive");
+            if event_id == id && state == "failed" {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the order never failed");
+    let order: Value = client
+        .get(format!("{base}{API}/productOrder/{id}"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let note = &order["note"][0];
+    assert_eq!(note["@type"], "FailureNote", "{order}");
+    assert_eq!(note["code"], "elementFailed", "{order}");
+    assert!(!note["text"].as_str().unwrap_or("").is_empty(), "{order}");
+}

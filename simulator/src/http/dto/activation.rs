@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::inventory::resource_characteristics;
 use super::{
     RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
-    characteristics, href, insert_some, reference,
+    characteristics, href, reference,
 };
 use crate::layers::activation::ActivationService;
 
@@ -68,6 +68,9 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             }]),
         );
     }
-    insert_some(&mut map, "description", service.error.clone());
+    if let Some(error) = &service.error {
+        map.insert("description".into(), json!(error.message));
+        map.insert("@errorCode".into(), json!(error.code.as_str()));
+    }
     Value::Object(map)
 }

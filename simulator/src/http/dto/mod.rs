@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::time::Time;
 use crate::layers::common::Characteristic;
+use crate::layers::failure::{FailureCode, FailureReason};
 use crate::network::Topology;
 use crate::runtime::WallClock;
 
@@ -83,6 +84,56 @@ pub fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<impl I
     if let Some(value) = value {
         map.insert(key.to_string(), value.into());
     }
+}
+
+/// A failure as a TMF `Note` (TMF622, TMF652): `@type: FailureNote`, the sentence as `text`,
+/// the class as the extension `code`, dated `date`.
+pub fn failure_note(reason: &FailureReason, date: Option<Value>) -> Value {
+    let mut note = Map::new();
+    note.insert("id".into(), json!("failure"));
+    note.insert("@type".into(), json!("FailureNote"));
+    note.insert("author".into(), json!("ordersim"));
+    insert_some(&mut note, "date", date);
+    note.insert("text".into(), json!(reason.message));
+    note.insert("code".into(), json!(reason.code.as_str()));
+    Value::Object(note)
+}
+
+/// A failure as a TMF641 `ServiceOrderErrorMessage`.
+pub fn failure_error_message(reason: &FailureReason, timestamp: Option<Value>) -> Value {
+    let mut message = Map::new();
+    message.insert("@type".into(), json!("ServiceOrderErrorMessage"));
+    message.insert("code".into(), json!(reason.code.as_str()));
+    message.insert("reason".into(), json!(reason.message));
+    insert_some(&mut message, "timestamp", timestamp);
+    Value::Object(message)
+}
+
+/// The failure an order's JSON carries: the `FailureNote` in `note` (TMF622, TMF652) or the
+/// first `errorMessage` (TMF641) with a code this simulator knows.
+pub fn parse_failure(body: &Value) -> Option<FailureReason> {
+    let from = |entry: &Value, text_key: &str| {
+        let code = FailureCode::parse(entry.get("code")?.as_str()?)?;
+        let message = entry.get(text_key).and_then(Value::as_str).unwrap_or("");
+        Some(FailureReason::new(
+            code,
+            message.chars().take(512).collect::<String>(),
+        ))
+    };
+    let notes = body
+        .get("note")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    let errors = body
+        .get("errorMessage")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    notes
+        .filter(|note| note.get("@type").and_then(Value::as_str) == Some("FailureNote"))
+        .find_map(|note| from(note, "text"))
+        .or_else(|| errors.into_iter().find_map(|error| from(error, "reason")))
 }
 
 /// Characteristics as TMF `[{"name","value"}]`.

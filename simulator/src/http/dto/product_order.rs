@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RenderContext, SERVICE_INVENTORY,
-    characteristics, href, insert_some, reference,
+    characteristics, failure_note, href, insert_some, reference,
 };
 use crate::domain::ids::ProductId;
 use crate::http::error::ApiError;
@@ -212,6 +212,10 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     insert_some(&mut map, "priority", order.priority.clone());
     let items = order.items.iter().map(render_item).collect();
     map.insert("productOrderItem".into(), Value::Array(items));
+    if let Some(reason) = &order.failure {
+        let date = order.completion_date.map(|t| context.date(t));
+        map.insert("note".into(), json!([failure_note(reason, date)]));
+    }
     Value::Object(map)
 }
 

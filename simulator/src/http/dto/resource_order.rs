@@ -4,8 +4,8 @@ use serde_json::{Map, Value, json};
 
 use super::inventory::resource_name;
 use super::{
-    RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, href,
-    insert_some, reference,
+    RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING,
+    failure_note, href, insert_some, reference,
 };
 use crate::layers::rom::{ResourceOrder, ResourceOrderItem};
 
@@ -52,6 +52,10 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
         .map(|item| render_item(item, context))
         .collect();
     map.insert("orderItem".into(), Value::Array(items));
+    if let Some(reason) = &order.failure {
+        let date = order.completion_date.map(|t| context.date(t));
+        map.insert("note".into(), json!([failure_note(reason, date)]));
+    }
     Value::Object(map)
 }
 

@@ -11,7 +11,8 @@ use super::product_order::{
 };
 use super::{
     PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
-    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, href, insert_some, reference,
+    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, href, insert_some,
+    reference,
 };
 use crate::domain::ids::{ProductOrderId, ServiceId};
 use crate::http::error::ApiError;
@@ -174,6 +175,11 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     }
     let items = order.items.iter().map(render_item).collect();
     map.insert("serviceOrderItem".into(), Value::Array(items));
+    if let Some(reason) = &order.failure {
+        let timestamp = order.completion_date.map(|t| context.date(t));
+        let message = failure_error_message(reason, timestamp);
+        map.insert("errorMessage".into(), json!([message]));
+    }
     Value::Object(map)
 }
 

@@ -11,6 +11,7 @@ use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
 use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
 use crate::layers::common::{Characteristic, IllegalLog, Retention, retry_backoff};
+use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{ActivationSummary, RomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
@@ -245,7 +246,8 @@ impl ActivationLayer {
                         | crate::network::ElementErrorKind::ElementDown
                 );
                 let failed = reply.operation_id;
-                self.step_failed(pending, failed, mendable, error.message, now, effects)
+                let reason = FailureReason::of_element(&error);
+                self.step_failed(pending, failed, mendable, reason, now, effects)
             }
             (Step::Deactivate, Err(error)) => {
                 // An element that says it is down is given time to come back.
@@ -264,7 +266,11 @@ impl ActivationLayer {
         }
         match pending.step {
             Step::Configure | Step::Activate => {
-                let reason = "element did not answer in time".to_string();
+                let what = match pending.step {
+                    Step::Configure => "configure",
+                    _ => "activate",
+                };
+                let reason = FailureReason::timeout(what);
                 self.step_failed(pending, operation, true, reason, now, effects);
             }
             // No answer: the element may be down or overloaded; give it time.
@@ -299,7 +305,7 @@ impl ActivationLayer {
     pub(super) fn fail(
         &mut self,
         id: ActivationId,
-        reason: String,
+        reason: FailureReason,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -356,10 +362,11 @@ impl ActivationLayer {
         };
         service.parent = Some(parent);
         if service.state != ServiceState::Active || service.operation.is_some() {
-            service.error = Some(format!(
+            let message = format!(
                 "service {id} is {} and cannot be reconfigured",
                 service.state.as_str()
-            ));
+            );
+            service.error = Some(FailureReason::new(FailureCode::InvalidRequest, message));
             report(service, now, effects);
             service.error = None;
             return;

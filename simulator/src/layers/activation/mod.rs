@@ -44,7 +44,7 @@ pub struct ActivationService {
     /// The element operation in flight, if any.
     pub operation: Option<OperationId>,
     /// Why it failed, if it did.
-    pub error: Option<String>,
+    pub error: Option<crate::layers::failure::FailureReason>,
     /// When it was created.
     pub created: Time,
 }

@@ -12,6 +12,7 @@ use crate::domain::ids::{ActivationId, OperationId};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::common::retry_backoff;
+use crate::layers::failure::FailureReason;
 use crate::layers::{Effects, Message};
 
 impl ActivationLayer {
@@ -21,7 +22,7 @@ impl ActivationLayer {
         pending: PendingStep,
         failed: OperationId,
         mendable: bool,
-        reason: String,
+        reason: FailureReason,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -54,7 +55,7 @@ impl ActivationLayer {
         pending: PendingStep,
         failed: OperationId,
         waiting: bool,
-        reason: String,
+        reason: FailureReason,
         now: Time,
         effects: &mut Effects,
     ) {

@@ -20,6 +20,7 @@ use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
     characteristic_text, delete_and_answer, patch_and_answer, transition,
 };
+use crate::layers::failure::record_first;
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
@@ -135,6 +136,7 @@ impl ComLayer {
             items,
             service_order: None,
             cancellation: None,
+            failure: None,
             compensating: false,
             reply: None,
             abandoned: false,
@@ -378,6 +380,9 @@ impl ComLayer {
         if order.state == OrderState::PendingCancellation {
             self.cancel_outcome(summary, now, effects);
             return;
+        }
+        if matches!(summary.state, OrderState::Failed | OrderState::Partial) {
+            record_first(&mut order.failure, summary.failure.clone());
         }
         for index in 0..order.items.len() {
             self.item_finished(summary.parent, index, &summary, now, effects);

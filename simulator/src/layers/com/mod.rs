@@ -46,6 +46,8 @@ pub struct ProductOrder {
     pub service_order: Option<ServiceOrderId>,
     /// The cancel request, if one was made.
     pub cancellation: Option<CancelProductOrderId>,
+    /// Why it failed (the first thing that went wrong), once it has.
+    pub failure: Option<crate::layers::failure::FailureReason>,
     /// Whether a compensating service order is undoing what the order built (its cancel came
     /// after the service order had already finished).
     pub compensating: bool,
@@ -115,6 +117,8 @@ pub struct ServiceOrderSummary {
     pub state: OrderState,
     /// Its items.
     pub items: Vec<ServiceItemSummary>,
+    /// Why it failed, if it did.
+    pub failure: Option<crate::layers::failure::FailureReason>,
 }
 
 /// One item of a [`ServiceOrderSummary`].

@@ -11,6 +11,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState};
 use crate::domain::time::Time;
 use crate::layers::com::ServiceOrderSummary;
 use crate::layers::common::transition;
+use crate::layers::failure::{FailureCode, FailureReason, record_first};
 use crate::layers::som::{ServiceOrderRef, SomInput};
 use crate::layers::{Effects, Message};
 
@@ -24,6 +25,9 @@ impl ComLayer {
             return;
         }
         order.abandoned = true;
+        let message = "the service order did not finish within the call timeout";
+        let failure = FailureReason::new(FailureCode::CallTimeout, message);
+        record_first(&mut order.failure, Some(failure));
         for item in order
             .items
             .iter_mut()

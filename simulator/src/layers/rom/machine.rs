@@ -25,6 +25,7 @@ use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, delete_and_answer,
     patch_and_answer, retry_backoff, start_order, transition,
 };
+use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
@@ -160,6 +161,7 @@ impl RomLayer {
             items,
             activations: Vec::new(),
             cancellation: None,
+            failure: None,
         };
         if let Some(token) = reply {
             effects.reply(token, Reply::ResourceOrder(Box::new(order.clone())));
@@ -279,7 +281,9 @@ impl RomLayer {
             return;
         };
         let Some(request) = allocation_request(order, index) else {
-            self.fail(id, now, effects);
+            let message = format!("item {index} names no resource to allocate");
+            let reason = FailureReason::new(FailureCode::InvalidRequest, message);
+            self.fail_because(id, reason, now, effects);
             return;
         };
         let allocation = order.items[index].allocation;
@@ -452,15 +456,25 @@ impl RomLayer {
                 outcome,
             ) => {
                 // Exhaustion and invalid requests stay as they are; the rest may mend.
-                let mendable = match outcome {
-                    Err(error) => matches!(
-                        error.kind,
-                        ElementErrorKind::Failed | ElementErrorKind::ElementDown
+                let (mendable, reason) = match outcome {
+                    Err(error) => (
+                        matches!(
+                            error.kind,
+                            ElementErrorKind::Failed | ElementErrorKind::ElementDown
+                        ),
+                        FailureReason::of_element(&error),
                     ),
-                    Ok(_) => false,
+                    Ok(other) => {
+                        let message = format!("allocate answered {other:?}");
+                        (
+                            false,
+                            FailureReason::new(FailureCode::ElementFailed, message),
+                        )
+                    }
                 };
                 let failed = reply.operation_id;
-                self.allocation_failed(order, item, failed, attempt, mendable, now, effects);
+                let attempt = (attempt, mendable);
+                self.allocation_failed(order, item, failed, attempt, reason, now, effects);
             }
             (
                 PendingOperation::Release {
@@ -499,7 +513,11 @@ impl RomLayer {
                 order,
                 item,
                 attempt,
-            }) => self.allocation_failed(order, item, operation, attempt, true, now, effects),
+            }) => {
+                let reason = FailureReason::timeout("allocate");
+                let attempt = (attempt, true);
+                self.allocation_failed(order, item, operation, attempt, reason, now, effects)
+            }
             Some(PendingOperation::Release {
                 allocation,
                 resource,
@@ -584,8 +602,8 @@ impl RomLayer {
             }
             return;
         }
-        if summary.error.is_some() {
-            self.fail(summary.parent, now, effects);
+        if let Some(reason) = summary.error {
+            self.fail_because(summary.parent, reason, now, effects);
         } else if summary.state == ServiceState::Active {
             self.complete_items(summary.parent, Some(summary.service), now, effects);
         }
@@ -705,6 +723,7 @@ impl RomLayer {
                 parent,
                 state: order.state,
                 resources,
+                failure: order.failure.clone(),
             };
             effects.send(now, Message::Som(SomInput::ResourceOrderChanged(summary)));
         }

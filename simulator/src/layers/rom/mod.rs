@@ -56,6 +56,8 @@ pub struct ResourceOrder {
     pub activations: Vec<(ServiceId, ActivationId)>,
     /// The cancel request, if one was made.
     pub cancellation: Option<CancelResourceOrderId>,
+    /// Why it failed (the first thing that went wrong), once it has.
+    pub failure: Option<crate::layers::failure::FailureReason>,
 }
 
 /// A TMF652 resource order item (one resource).
@@ -135,7 +137,7 @@ pub struct ActivationSummary {
     /// Its state.
     pub state: ServiceState,
     /// Why it failed, if it did.
-    pub error: Option<String>,
+    pub error: Option<crate::layers::failure::FailureReason>,
 }
 
 /// Input of ROM.

@@ -10,18 +10,20 @@
 use super::{RomInput, RomLayer};
 use crate::domain::ids::{OperationId, ResourceOrderId};
 use crate::domain::time::Time;
+use crate::layers::failure::FailureReason;
 use crate::layers::{Effects, Message};
 
 impl RomLayer {
     /// Try `attempt` of item `index`'s allocation (operation `failed`) did not succeed.
+    /// `attempt` is the try's number and whether its failure may mend.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn allocation_failed(
         &mut self,
         id: ResourceOrderId,
         index: usize,
         failed: OperationId,
-        attempt: u32,
-        mendable: bool,
+        (attempt, mendable): (u32, bool),
+        reason: FailureReason,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -30,14 +32,14 @@ impl RomLayer {
             .get(&id)
             .is_some_and(|order| !order.state.is_terminal());
         if !(mendable && live) {
-            self.fail(id, now, effects);
+            self.fail_because(id, reason, now, effects);
             return;
         }
         if !self.retry.retries(attempt) {
             if attempt > 1 {
                 self.retries.forward_exhausted += 1;
             }
-            self.fail(id, now, effects);
+            self.fail_because(id, reason, now, effects);
             return;
         }
         self.retries.forward += 1;

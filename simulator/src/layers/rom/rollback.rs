@@ -13,6 +13,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
 use crate::layers::common::{Action, transition};
+use crate::layers::failure::{FailureCode, FailureReason, record_first};
 use crate::layers::inventory::{InventoryInput, ResourceStatus};
 use crate::layers::{
     Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
@@ -20,6 +21,20 @@ use crate::layers::{
 use crate::network::ElementOperation;
 
 impl RomLayer {
+    /// Records why `id` failed (unless something failed first), then fails it.
+    pub(super) fn fail_because(
+        &mut self,
+        id: ResourceOrderId,
+        reason: FailureReason,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if let Some(order) = self.orders.get_mut(&id) {
+            record_first(&mut order.failure, Some(reason));
+        }
+        self.fail(id, now, effects);
+    }
+
     /// Fails every open item and undoes the order's work.
     pub(super) fn fail(&mut self, id: ResourceOrderId, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&id) else {
@@ -367,7 +382,9 @@ impl RomLayer {
             .get(&id)
             .is_some_and(|order| order.state == OrderState::InProgress)
         {
-            self.fail(id, now, effects);
+            let message = format!("activation did not finish within {:?}", self.call_timeout);
+            let reason = FailureReason::new(FailureCode::CallTimeout, message);
+            self.fail_because(id, reason, now, effects);
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::ids::{CancelServiceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, TaskEvent, TaskState};
 use crate::domain::time::Time;
 use crate::layers::common::{Action, transition};
+use crate::layers::failure::{FailureCode, FailureReason, record_first};
 use crate::layers::rom::{HeldResource, ResourceOrderRef, RomInput};
 use crate::layers::{
     Effects, EventKind, Message, Rejection, RejectionKind, Reply, ReplyToken, Subject,
@@ -294,6 +295,8 @@ impl SomLayer {
         if item.state != OrderState::InProgress {
             return;
         }
+        let message = "the resource order did not finish within the call timeout";
+        let failure = FailureReason::new(FailureCode::CallTimeout, message);
         let machine = Machine::ServiceOrderItem;
         let _ = transition(
             machine,
@@ -303,6 +306,7 @@ impl SomLayer {
             now,
             &mut self.illegal,
         );
+        record_first(&mut order.failure, Some(failure));
         let reason = Some("call timeout: the resource order did not finish in time".to_string());
         let target = ResourceOrderRef::Parent(id, item_id.to_string());
         effects.send(

@@ -21,6 +21,7 @@ use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
     delete_and_answer, patch_and_answer, start_order, transition,
 };
+use crate::layers::failure::record_first;
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
 use crate::layers::{
@@ -134,6 +135,7 @@ impl SomLayer {
             order_date: now,
             completion_date: None,
             items,
+            failure: None,
         };
         if let Some(token) = reply {
             effects.reply(token, Reply::ServiceOrder(Box::new(order.clone())));
@@ -320,6 +322,12 @@ impl SomLayer {
         if !summary.state.is_terminal() || item.state.is_terminal() {
             return;
         }
+        if summary.state == OrderState::Failed {
+            record_first(&mut order.failure, summary.failure.clone());
+        }
+        let Some(item) = order.items.iter_mut().find(|item| &item.id == item_key) else {
+            return;
+        };
         let events: &[OrderEvent] = match summary.state {
             OrderState::Completed => &[OrderEvent::Complete],
             // Cancelled by SOM's own cancel; one a client sent ROM directly fails the item.
@@ -530,6 +538,7 @@ impl SomLayer {
                 parent,
                 state: order.state,
                 items,
+                failure: order.failure.clone(),
             };
             effects.send(now, Message::Com(ComInput::ServiceOrderChanged(summary)));
         }

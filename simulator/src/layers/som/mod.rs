@@ -45,6 +45,8 @@ pub struct ServiceOrder {
     pub completion_date: Option<Time>,
     /// Its items.
     pub items: Vec<ServiceOrderItem>,
+    /// Why it failed (the first thing that went wrong), once it has.
+    pub failure: Option<crate::layers::failure::FailureReason>,
 }
 
 /// A TMF641 service order item (one CFS).
@@ -116,6 +118,8 @@ pub struct ResourceOrderSummary {
     pub state: OrderState,
     /// The resources it holds (on completion).
     pub resources: Vec<HeldResource>,
+    /// Why it failed, if it did.
+    pub failure: Option<crate::layers::failure::FailureReason>,
 }
 
 /// Input of SOM.

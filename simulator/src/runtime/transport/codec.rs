@@ -19,6 +19,7 @@ use crate::http::dto::{
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic};
+use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
     ResourceOrderRef, RomInput,
@@ -598,7 +599,7 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
                    "service": service})
         })
         .collect();
-    json!({
+    let mut event = json!({
         "id": summary.id.to_string(),
         "@type": "ServiceOrder",
         "state": summary.state.as_str(),
@@ -606,7 +607,12 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
                                "externalReferenceType": "ProductOrder"}],
         "serviceOrderItem": items,
         PARENT_NOTIFICATION: true,
-    })
+    });
+    if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
+        let message = crate::http::dto::failure_error_message(reason, None);
+        map.insert("errorMessage".into(), json!([message]));
+    }
+    event
 }
 
 fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
@@ -625,7 +631,7 @@ fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
                                 "serviceSpecification": {"id": &*held.service_specification}}})
         })
         .collect();
-    json!({
+    let mut event = json!({
         "id": summary.id.to_string(),
         "@type": "ResourceOrder",
         "state": summary.state.as_str(),
@@ -633,7 +639,12 @@ fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
                                "entityType": "ServiceOrderItem", "owner": SERVICE_ORDERING}],
         "orderItem": items,
         PARENT_NOTIFICATION: true,
-    })
+    });
+    if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
+        let note = crate::http::dto::failure_note(reason, None);
+        map.insert("note".into(), json!([note]));
+    }
+    event
 }
 
 fn activation_event(summary: &ActivationSummary) -> Value {
@@ -647,7 +658,10 @@ fn activation_event(summary: &ActivationSummary) -> Value {
         json!([{"id": summary.service.to_string(), "@referredType": "Service"}]),
     );
     map.insert("relatedEntity".into(), json!([requester(summary.parent)]));
-    insert_some(&mut map, "@error", summary.error.clone());
+    if let Some(error) = &summary.error {
+        map.insert("@error".into(), json!(error.message));
+        map.insert("@errorCode".into(), json!(error.code.as_str()));
+    }
     map.insert(PARENT_NOTIFICATION.into(), json!(true));
     Value::Object(map)
 }
@@ -711,6 +725,7 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
         parent: field_id(parent, "id", "externalReference.id")?,
         state: order_state(body)?,
         items,
+        failure: crate::http::dto::parse_failure(body),
     })
 }
 
@@ -744,6 +759,7 @@ fn parse_resource_order_event(body: &Value) -> Result<ResourceOrderSummary, Code
         parent,
         state: order_state(body)?,
         resources,
+        failure: crate::http::dto::parse_failure(body),
     })
 }
 
@@ -757,7 +773,10 @@ fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError>
         service: field_id(service, "id", "supportingService.id")?,
         state: ServiceState::parse(state)
             .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: optional_text(body, "@error"),
+        error: optional_text(body, "@error").map(|message| {
+            let code = optional_text(body, "@errorCode").and_then(|c| FailureCode::parse(&c));
+            FailureReason::new(code.unwrap_or(FailureCode::ElementFailed), message)
+        }),
     })
 }
 

@@ -19,6 +19,7 @@ use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic};
+use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput,
 };
@@ -170,7 +171,7 @@ fn reports_round_trip_through_hub_envelopes() {
     let service_order = ServiceOrderSummary {
         id: ServiceOrderId(2),
         parent: ProductOrderId(1),
-        state: OrderState::Completed,
+        state: OrderState::Partial,
         items: vec![ServiceItemSummary {
             id: "1".into(),
             parent_item: "1".into(),
@@ -179,6 +180,7 @@ fn reports_round_trip_through_hub_envelopes() {
             state: OrderState::Completed,
             service: Some(ServiceId(3)),
         }],
+        failure: Some(FailureReason::timeout("activate")),
     };
     let message = report_round_trip(Message::Com(ComInput::ServiceOrderChanged(
         service_order.clone(),
@@ -198,20 +200,30 @@ fn reports_round_trip_through_hub_envelopes() {
             resource_specification: Arc::from("onu-slot"),
             kind: ResourceKind::OnuSlot,
         }],
+        failure: None,
     };
-    let message = report_round_trip(Message::Som(SomInput::ResourceOrderChanged(
-        resource_order.clone(),
-    )));
-    assert!(
-        matches!(message, Message::Som(SomInput::ResourceOrderChanged(s)) if s == resource_order)
-    );
+    let failed_order = ResourceOrderSummary {
+        id: ResourceOrderId(9),
+        state: OrderState::Failed,
+        resources: Vec::new(),
+        failure: Some(FailureReason::new(
+            FailureCode::PoolExhausted,
+            "no ONU slot",
+        )),
+        ..resource_order.clone()
+    };
+    for order in [resource_order, failed_order] {
+        let message =
+            report_round_trip(Message::Som(SomInput::ResourceOrderChanged(order.clone())));
+        assert!(matches!(message, Message::Som(SomInput::ResourceOrderChanged(s)) if s == order));
+    }
 
     let activation = ActivationSummary {
         id: ActivationId(7),
         parent: ResourceOrderId(4),
         service: ServiceId(6),
         state: ServiceState::Inactive,
-        error: Some("element down".into()),
+        error: Some(FailureReason::new(FailureCode::ElementDown, "element down")),
     };
     let message = report_round_trip(Message::Rom(RomInput::ActivationChanged(
         activation.clone(),
