@@ -6,12 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Json;
-use axum::routing::post;
 use serde_json::{Value, json};
 use simulator::config::SimConfig;
 use simulator::http::Server;
-use tokio::sync::mpsc;
 
 const ORDERS: usize = 1_000;
 const API: &str = "/tmf-api/productOrderingManagement/v4";
@@ -27,30 +24,6 @@ fn order_body(index: usize) -> Value {
         items.push(json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}));
     }
     json!({"externalId": format!("e2e-{index}"), "productOrderItem": items})
-}
-
-/// Starts a listener on 127.0.0.1:0 that forwards (order id, state) of every event.
-async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>) {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/listener",
-        post(move |Json(event): Json<Value>| {
-            let sender = sender.clone();
-            async move {
-                let order = &event["event"]["productOrder"];
-                if let (Some(id), Some(state)) = (order["id"].as_str(), order["state"].as_str()) {
-                    let _ = sender.send((id.to_string(), state.to_string()));
-                }
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind listener");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/listener"), receiver)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +46,10 @@ async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() 
     let base = format!("http://{}", server.local_addr);
     let client = reqwest::Client::new();
 
-    let (callback, mut events) = start_listener().await;
+    let listener = simulator::http::listener::start(1_024)
+        .await
+        .expect("listener");
+    let (callback, mut events) = (listener.callback, listener.events);
     let subscription =
         json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
     let response = client

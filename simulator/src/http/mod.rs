@@ -19,6 +19,7 @@ pub mod faults;
 pub mod hub;
 pub mod inventory;
 pub mod list;
+pub mod listener;
 pub mod orchestration;
 pub mod peer;
 pub mod product_ordering;

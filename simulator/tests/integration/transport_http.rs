@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Json;
-use axum::routing::post;
 use serde_json::{Value, json};
 use simulator::config::{ChainTransport, SimConfig};
 use simulator::http::Server;
@@ -29,28 +27,36 @@ fn order_body(index: usize) -> Value {
     json!({"externalId": format!("transport-{index}"), "productOrderItem": items})
 }
 
-/// A listener on 127.0.0.1:0 forwarding (order id, state) of every product order event.
-async fn start_listener() -> (String, mpsc::UnboundedReceiver<(String, String)>) {
-    let (sender, receiver) = mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/listener",
-        post(move |Json(event): Json<Value>| {
-            let sender = sender.clone();
-            async move {
-                let order = &event["event"]["productOrder"];
-                if let (Some(id), Some(state)) = (order["id"].as_str(), order["state"].as_str()) {
-                    let _ = sender.send((id.to_string(), state.to_string()));
-                }
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
+/// A simulator started with `config` on 127.0.0.1:0, its base URL, a client, and a listener
+/// subscribed to its product order state changes.
+async fn start_subscribed(
+    config: SimConfig,
+) -> (
+    Server,
+    String,
+    reqwest::Client,
+    mpsc::Receiver<(String, String)>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .expect("bind listener");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/listener"), receiver)
+        .expect("bind simulator");
+    let server = Server::start(config, listener).await.expect("starts");
+    let base = format!("http://{}", server.local_addr);
+    let client = reqwest::Client::new();
+    let listener = simulator::http::listener::start(1_024)
+        .await
+        .expect("listener");
+    let (callback, events) = (listener.callback, listener.events);
+    let subscription =
+        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
+    let response = client
+        .post(format!("{base}{API}/hub"))
+        .json(&subscription)
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(response.status(), 201);
+    (server, base, client, events)
 }
 
 /// Whether nothing is queued anywhere (inboxes, timers, the outbound queue and lanes, hub
@@ -81,23 +87,7 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         max_ms: 2.0,
     };
     config.profiles.default.failure_probability = 0.0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind simulator");
-    let server = Server::start(config, listener).await.expect("starts");
-    let base = format!("http://{}", server.local_addr);
-    let client = reqwest::Client::new();
-
-    let (callback, mut events) = start_listener().await;
-    let subscription =
-        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
-    let response = client
-        .post(format!("{base}{API}/hub"))
-        .json(&subscription)
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(response.status(), 201);
+    let (server, base, client, mut events) = start_subscribed(config).await;
 
     let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
     for index in 0..ORDERS {
@@ -190,22 +180,7 @@ async fn cancels_cross_the_http_transport() {
     config.chain.transport = ChainTransport::Http;
     config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 40.0 };
     config.profiles.default.failure_probability = 0.0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind simulator");
-    let server = Server::start(config, listener).await.expect("starts");
-    let base = format!("http://{}", server.local_addr);
-    let client = reqwest::Client::new();
-    let (callback, mut events) = start_listener().await;
-    let subscription =
-        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
-    let response = client
-        .post(format!("{base}{API}/hub"))
-        .json(&subscription)
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(response.status(), 201);
+    let (server, base, client, mut events) = start_subscribed(config).await;
 
     // Every state each order reported, in arrival order.
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -304,7 +279,10 @@ async fn why_an_order_failed_crosses_the_http_transport() {
     let server = Server::start(config, listener).await.expect("starts");
     let base = format!("http://{}", server.local_addr);
     let client = reqwest::Client::new();
-    let (callback, mut events) = start_listener().await;
+    let listener = simulator::http::listener::start(1_024)
+        .await
+        .expect("listener");
+    let (callback, mut events) = (listener.callback, listener.events);
     let subscription =
         json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
     let response = client

@@ -375,8 +375,20 @@ impl ActivationLayer {
             &mut service.characteristics,
             characteristics,
         ));
+        self.reapply(id, now, effects);
+    }
+
+    /// Pushes a service's (new or restored) characteristics: an active service goes inactive,
+    /// then is configured and activated again on its element, or just recorded so when it has
+    /// none.
+    pub(super) fn reapply(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {
+        let Some(service) = self.services.get(&id) else {
+            return;
+        };
         let element = service.element;
-        self.advance(id, ServiceEvent::Deactivate, now, effects);
+        if service.state == ServiceState::Active {
+            self.advance(id, ServiceEvent::Deactivate, now, effects);
+        }
         match element {
             Some(_) => self.step(id, Step::Configure, 1, now, effects),
             None => {

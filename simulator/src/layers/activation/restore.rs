@@ -6,9 +6,9 @@
 //! the old speed instead of losing the service. Restore steps retry as compensation does; a
 //! restore that never succeeds is a compensation failure the audit reports.
 
-use super::{ActivationLayer, Step};
+use super::ActivationLayer;
 use crate::domain::ids::ActivationId;
-use crate::domain::state::{ServiceEvent, ServiceState};
+use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::Effects;
 
@@ -32,17 +32,6 @@ impl ActivationLayer {
         service.characteristics = previous;
         service.restoring = true;
         service.error = None;
-        let active = service.state == ServiceState::Active;
-        let element = service.element;
-        if active {
-            self.advance(id, ServiceEvent::Deactivate, now, effects);
-        }
-        match element {
-            Some(_) => self.step(id, Step::Configure, 1, now, effects),
-            None => {
-                self.advance(id, ServiceEvent::Configure, now, effects);
-                self.advance(id, ServiceEvent::Activate, now, effects);
-            }
-        }
+        self.reapply(id, now, effects);
     }
 }
