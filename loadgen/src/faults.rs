@@ -42,12 +42,69 @@ pub fn rest_body(spec: &FaultSpec) -> Value {
     body
 }
 
-/// A fault the watcher saw: when first and last, and its last JSON.
+/// A fault the watcher saw: when first and last, and its last JSON (as `/admin/faults` lists
+/// it).
 #[derive(Clone, Debug)]
-struct Seen {
+pub(crate) struct Seen {
     first_s: f64,
     last_s: f64,
     status: Value,
+}
+
+/// Where and when each timeline entry was applied (seconds), or why not.
+pub(crate) type AppliedAt<'a> = dyn Fn(&str) -> Option<(f64, Option<String>)> + 'a;
+
+/// The report's fault windows: each timeline entry (as applied, or why not) and each fault
+/// the watcher saw that the timeline does not name (added by hand), with the orders it hit
+/// (their states still to be filled in).
+pub(crate) fn windows(
+    timeline: &[FaultSpec],
+    seen: &BTreeMap<String, Seen>,
+    applied: &AppliedAt<'_>,
+    load_end_s: f64,
+) -> Vec<FaultInfo> {
+    let mut faults: Vec<FaultInfo> = Vec::new();
+    for spec in timeline {
+        let applied = applied(&spec.name);
+        let start_s = applied.as_ref().map_or(spec.at.0.as_secs_f64(), |a| a.0);
+        let planned = spec
+            .duration
+            .map(|d| start_s + d.0.as_secs_f64() + reboot_s(&spec.kind));
+        let mut info = window(&spec.name, seen.get(&spec.name), start_s);
+        info.source = "timeline".into();
+        info.target = spec.target.to_string();
+        info.kind = spec.kind.as_str().into();
+        info.end_s = Some(planned.map_or(load_end_s, |end| end.min(load_end_s)));
+        info.applied = applied.as_ref().is_some_and(|a| a.1.is_none());
+        info.error = match applied {
+            None => Some("not applied: the load ended first".into()),
+            Some((_, error)) => error,
+        };
+        faults.push(info);
+    }
+    let names: BTreeSet<&str> = timeline.iter().map(|s| s.name.as_str()).collect();
+    for (name, seen) in seen {
+        if !names.contains(name.as_str()) {
+            let mut info = window(name, Some(seen), seen.first_s);
+            info.source = "manual".into();
+            info.end_s = Some(seen.last_s);
+            faults.push(info);
+        }
+    }
+    faults
+}
+
+/// Counts each fault's hit orders by their (filled in) state.
+pub(crate) fn tally_hit_states(faults: &mut [FaultInfo]) {
+    for fault in faults {
+        fault.orders_hit_by_state = BTreeMap::new();
+        for order in &fault.orders_hit {
+            *fault
+                .orders_hit_by_state
+                .entry(order.state.clone())
+                .or_default() += 1;
+        }
+    }
 }
 
 /// One timeline entry as applied.
@@ -133,34 +190,8 @@ impl FaultRun {
     pub async fn report(&self, load_end_s: f64) -> Vec<FaultInfo> {
         let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
         let applied = self.applied.lock().map(|a| a.clone()).unwrap_or_default();
-        let mut faults: Vec<FaultInfo> = Vec::new();
-        for spec in &self.timeline {
-            let applied = applied.get(&spec.name);
-            let start_s = applied.map_or(spec.at.0.as_secs_f64(), |a| a.at_s);
-            let planned = spec
-                .duration
-                .map(|d| start_s + d.0.as_secs_f64() + reboot_s(&spec.kind));
-            let mut info = window(&spec.name, seen.get(&spec.name), start_s);
-            info.source = "timeline".into();
-            info.target = spec.target.to_string();
-            info.kind = spec.kind.as_str().into();
-            info.end_s = Some(planned.map_or(load_end_s, |end| end.min(load_end_s)));
-            info.applied = applied.is_some_and(|a| a.error.is_none());
-            info.error = match applied {
-                None => Some("not applied: the load ended first".into()),
-                Some(a) => a.error.clone(),
-            };
-            faults.push(info);
-        }
-        let timeline: BTreeSet<&str> = self.timeline.iter().map(|s| s.name.as_str()).collect();
-        for (name, seen) in &seen {
-            if !timeline.contains(name.as_str()) {
-                let mut info = window(name, Some(seen), seen.first_s);
-                info.source = "manual".into();
-                info.end_s = Some(seen.last_s);
-                faults.push(info);
-            }
-        }
+        let applied_at = |name: &str| applied.get(name).map(|a| (a.at_s, a.error.clone()));
+        let mut faults = windows(&self.timeline, &seen, &applied_at, load_end_s);
         self.look_up_orders(&mut faults).await;
         faults
     }
@@ -187,14 +218,8 @@ impl FaultRun {
                 states.insert(order.id.clone(), state.clone());
                 order.state = state;
             }
-            fault.orders_hit_by_state = BTreeMap::new();
-            for order in &fault.orders_hit {
-                *fault
-                    .orders_hit_by_state
-                    .entry(order.state.clone())
-                    .or_default() += 1;
-            }
         }
+        tally_hit_states(faults);
     }
 }
 
@@ -240,9 +265,13 @@ fn window(name: &str, seen: Option<&Seen>, start_s: f64) -> FaultInfo {
 
 /// Records the faults in `list` as seen at `now_s`.
 fn record(seen: &SeenTable, list: &[Value], now_s: f64) {
-    let Ok(mut seen) = seen.lock() else {
-        return;
-    };
+    if let Ok(mut seen) = seen.lock() {
+        record_in(&mut seen, list, now_s);
+    }
+}
+
+/// Records the faults in `list` (as `/admin/faults` lists them) as seen at `now_s`.
+pub(crate) fn record_in(seen: &mut BTreeMap<String, Seen>, list: &[Value], now_s: f64) {
     for fault in list {
         let Some(name) = fault["name"].as_str() else {
             continue;

@@ -155,6 +155,10 @@ struct RunArgs {
     /// the first event that differs.
     #[arg(long, requires = "virtual_time")]
     check_determinism: bool,
+    /// Draw the `vary` knobs of the scenario's faults from the seed, as `loadgen sweep` does
+    /// (the replay command of a failing seed sets it).
+    #[arg(long)]
+    vary_faults: bool,
 }
 
 /// `loadgen bench-http --connections 32 --threads 2 --duration 10s URL`.
@@ -300,6 +304,7 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs, compare: bool) -> ExitC
         callback_host: args.callback_host,
         virtual_time: args.virtual_time,
         check_determinism: args.check_determinism,
+        vary_faults: args.vary_faults,
     };
     let code = if compare {
         runtime

@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub virtual_time: bool,
     /// With `virtual_time`: run twice and compare the event-log hashes.
     pub check_determinism: bool,
+    /// Draw the `vary` knobs of the scenario's faults from the seed (what a sweep does).
+    pub vary_faults: bool,
 }
 
 impl RunOptions {
@@ -61,6 +63,7 @@ impl RunOptions {
             callback_host: "127.0.0.1".to_string(),
             virtual_time: false,
             check_determinism: false,
+            vary_faults: false,
         }
     }
 }
@@ -119,6 +122,7 @@ pub(crate) fn prepare(options: &RunOptions) -> anyhow::Result<Scenario> {
     scenario
         .override_with(options.seed, options.rate_per_s, options.duration)
         .context("bad --rate or --duration")?;
+    scenario.vary_faults = options.vary_faults;
     if let Some(track) = options.track {
         scenario.load.track = track;
     }
@@ -226,7 +230,8 @@ async fn drive(
     let progress =
         crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
     let cpu_before = crate::cpu::process_cpu_s();
-    let mut faults = crate::faults::FaultRun::start(&client, &scenario.faults, state.start);
+    let mut faults =
+        crate::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
     let load_started = Instant::now();
     match &plan.model {
         LoadModel::Open { schedule } => {

@@ -199,8 +199,11 @@ pub struct Scenario {
     pub load: LoadPlan,
     /// Pass/fail thresholds.
     pub thresholds: Vec<Threshold>,
-    /// The fault timeline, by start (applied through `/admin/faults` during the load).
+    /// The fault timeline, by start (applied through `/admin/faults` during the load), as
+    /// declared; [`Scenario::fault_timeline`] is what a run applies.
     pub faults: Vec<FaultSpec>,
+    /// Whether a run draws the faults' `vary` knobs from its seed (`--vary-faults`, sweeps).
+    pub vary_faults: bool,
     /// `[[variants]]`, for `loadgen compare` (`loadgen run` ignores them).
     pub variants: Vec<crate::variant::Variant>,
 }
@@ -270,6 +273,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         load,
         thresholds,
         faults,
+        vary_faults: false,
         variants,
     })
 }
@@ -497,6 +501,18 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Scenario {
+    /// The fault timeline of this run, by start; with `vary_faults`, each fault's `vary` knobs
+    /// drawn for the run's seed (the same seed, the same values).
+    pub fn fault_timeline(&self) -> Vec<FaultSpec> {
+        let draw = |fault: &FaultSpec| match self.vary_faults {
+            true => fault.drawn(self.seed),
+            false => fault.clone(),
+        };
+        let mut faults: Vec<FaultSpec> = self.faults.iter().map(draw).collect();
+        faults.sort_by_key(|spec| spec.at);
+        faults
+    }
+
     /// Applies the command line's overrides.
     pub fn override_with(
         &mut self,
@@ -546,6 +562,44 @@ mod tests {
             panic!("open model expected");
         };
         assert_eq!(schedule.sends_total(), 20);
+    }
+
+    #[test]
+    fn fault_knobs_asked_to_vary_are_drawn_per_seed() {
+        let faults = "[[faults]]\nname = \"silent\"\nat = \"5s\"\ntarget = \"activation\"\n\
+                      kind = { type = \"black_hole\", probability = 0.3 }\n\
+                      vary = { probability = [0.1, 0.6], at_s = [2.0, 9.0] }\n";
+        let mut scenario = parse(&format!("{MINIMAL}{faults}"), "v.toml", "v").unwrap();
+        assert_eq!(
+            scenario.fault_timeline(),
+            scenario.faults,
+            "declared values by default"
+        );
+        scenario.vary_faults = true;
+        let draws: Vec<_> = (1..=8)
+            .map(|seed| {
+                scenario.seed = seed;
+                scenario.fault_timeline()
+            })
+            .collect();
+        scenario.seed = 1;
+        assert_eq!(
+            scenario.fault_timeline(),
+            draws[0],
+            "the same seed draws the same"
+        );
+        assert!(
+            draws.windows(2).any(|w| w[0] != w[1]),
+            "seeds draw differently"
+        );
+        let at = draws[3][0].at.0;
+        assert!(
+            at >= Duration::from_secs(2) && at <= Duration::from_secs(9),
+            "{at:?}"
+        );
+        let wrong = faults.replace("probability = [0.1, 0.6]", "reboot_ms = [0.0, 10.0]");
+        let error = parse(&format!("{MINIMAL}{wrong}"), "w.toml", "w").unwrap_err();
+        assert!(error.to_string().contains("vary.reboot_ms"), "{error}");
     }
 
     #[test]

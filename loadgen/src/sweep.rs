@@ -52,6 +52,10 @@ pub fn sweep(
     mut progress: impl FnMut(u64, bool),
 ) -> anyhow::Result<SweepOutcome> {
     let mut scenario = scenario::load(path)?;
+    // A sweep explores the fault knobs the scenario asks to vary, as well as the seed.
+    scenario.vary_faults = true;
+    let varies = scenario.faults.iter().any(|fault| fault.vary.is_some());
+    let vary_flag = if varies { " --vary-faults" } else { "" };
     let mut outcome = SweepOutcome::default();
     for seed in seeds {
         scenario.seed = seed;
@@ -71,7 +75,7 @@ pub fn sweep(
                 .collect();
             let why = format!("audit: [{}]; open at end: {open}", findings.join(", "));
             let replay = format!(
-                "cargo run --release -p loadgen -- run --virtual-time --seed {seed} {}",
+                "cargo run --release -p loadgen -- run --virtual-time{vary_flag} --seed {seed} {}",
                 path.display()
             );
             outcome.failed.push(FailedSeed { seed, why, replay });

@@ -24,6 +24,7 @@ pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     scenario
         .override_with(options.seed, options.rate_per_s, options.duration)
         .context("bad --rate or --duration")?;
+    scenario.vary_faults = options.vary_faults;
     let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
     let wall = Instant::now();
     let history_path = report_dir.join("history.jsonl");
@@ -221,6 +222,7 @@ fn assemble(
             retries: retries_of(&run.chain),
             ..ChainInfo::default()
         },
+        faults: run.faults.clone(),
         ..RunReport::default()
     };
     Ok((report, histograms))
@@ -270,9 +272,13 @@ fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
 
 fn replay_command(scenario: &Scenario, options: &RunOptions) -> String {
     let file = Path::new(&options.scenario).display();
-    let _ = scenario;
+    let vary = if scenario.vary_faults {
+        " --vary-faults"
+    } else {
+        ""
+    };
     format!(
-        "cargo run --release -p loadgen -- run --virtual-time --seed {} {file}",
+        "cargo run --release -p loadgen -- run --virtual-time{vary} --seed {} {file}",
         scenario.seed
     )
 }

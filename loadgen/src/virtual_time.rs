@@ -22,11 +22,14 @@ use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
 use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
 use simulator::http::error::ApiError;
+use simulator::http::faults::{fault_json, hit_orders_in};
 use simulator::layers::com::ComInput;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
+use simulator::network::faults::FaultSpec;
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
+use crate::report::model::FaultInfo;
 use crate::scenario::{LoadModel, Scenario};
 use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
 
@@ -126,6 +129,8 @@ pub struct VirtualRun {
     pub open_at_end: BTreeMap<String, u64>,
     /// Orders acknowledged and followed.
     pub tracked: u64,
+    /// The fault windows for the report.
+    pub faults: Vec<FaultInfo>,
 }
 
 /// A loadgen action on the simulated timeline.
@@ -137,7 +142,13 @@ enum Action {
     Send { user: Option<u32> },
     /// A cancel of an acknowledged order.
     Cancel { order: ProductOrderId },
+    /// Read the faults for the report (every simulated second while the load runs, as the
+    /// real-time watcher reads `/admin/faults`); changes nothing in the chain.
+    WatchFaults { until: Time },
 }
+
+/// How often a virtual run reads its faults.
+const FAULT_WATCH_PERIOD: Duration = Duration::from_secs(1);
 
 /// An order loadgen follows.
 #[derive(Clone, Debug)]
@@ -214,16 +225,22 @@ pub fn run(
         items_max: 0,
         model: plan.model.clone(),
         open: None,
+        faults_seen: BTreeMap::new(),
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
     let (scheduled, end) = driver.plan_sends(&plan.model, plan.orders_max);
-    put_fault_timeline(&mut driver.chain, &scenario.faults, end)?;
+    let timeline = scenario.fault_timeline();
+    put_fault_timeline(&mut driver.chain, &timeline, end)?;
+    if !timeline.is_empty() {
+        driver.schedule(Time::ZERO, Action::WatchFaults { until: end });
+    }
     driver.run_until(end);
     let drain_end = end.after(plan.drain_timeout);
     driver.run_until(drain_end.min(driver.quiet_at(drain_end)));
     let open_at_end = driver.open_by_state();
     let simulated_s = driver.chain.now().as_micros() as f64 / 1e6;
+    let faults = fault_windows(&timeline, &driver.faults_seen, end, &driver.chain);
     Ok(VirtualRun {
         metrics: driver.metrics,
         log: driver.log,
@@ -233,7 +250,35 @@ pub fn run(
         scheduled,
         open_at_end,
         tracked: driver.tracked,
+        faults,
     })
+}
+
+/// The report's fault windows of a virtual run: every timeline entry was applied at its start
+/// (unless the load ended first), and each hit order's state is read from COM.
+fn fault_windows(
+    timeline: &[FaultSpec],
+    seen: &BTreeMap<String, crate::faults::Seen>,
+    end: Time,
+    chain: &VirtualChain,
+) -> Vec<FaultInfo> {
+    let end_s = end.as_micros() as f64 / 1e6;
+    let start_of = |name: &str| {
+        let spec = timeline.iter().find(|spec| spec.name == name)?;
+        let at_s = spec.at.0.as_secs_f64();
+        (at_s < end_s).then_some((at_s, None))
+    };
+    let mut faults = crate::faults::windows(timeline, seen, &start_of, end_s);
+    for order in faults
+        .iter_mut()
+        .flat_map(|fault| fault.orders_hit.iter_mut())
+    {
+        let id = order.id.parse::<ProductOrderId>().ok();
+        let state = id.and_then(|id| chain.com.orders.get(&id)).map(|o| o.state);
+        order.state = state.map_or("evicted", |s| s.as_str()).to_string();
+    }
+    crate::faults::tally_hit_states(&mut faults);
+    faults
 }
 
 fn duration_micros(duration: Duration) -> u64 {
@@ -259,6 +304,8 @@ struct Driver<'a> {
     model: LoadModel,
     /// The open model's schedule and how many sends it makes.
     open: Option<(crate::schedule::Schedule, u64)>,
+    /// The faults read during the load, by name.
+    faults_seen: BTreeMap<String, crate::faults::Seen>,
 }
 
 impl Driver<'_> {
@@ -352,6 +399,18 @@ impl Driver<'_> {
         usize::try_from(at.since(self.warmup).as_secs()).unwrap_or(usize::MAX)
     }
 
+    /// Records every fault the network holds now, with the product orders its hits were for.
+    fn watch_faults(&mut self, now: Time) {
+        let chain = &self.chain;
+        let statuses = chain.network.faults().statuses(now);
+        let orders = hit_orders_in(&chain.rom, &chain.som, &statuses);
+        let list: Vec<serde_json::Value> = statuses
+            .iter()
+            .map(|status| fault_json(status, now, &orders))
+            .collect();
+        crate::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
+    }
+
     fn write_history(&mut self, line: serde_json::Value) {
         if let Some(out) = self.history.as_mut() {
             let _ = writeln!(out, "{line}");
@@ -369,6 +428,13 @@ impl Driver<'_> {
             Action::Send { user } => {
                 let planned = self.workload.next(&mut self.pool);
                 self.send(planned, now, user);
+            }
+            Action::WatchFaults { until } => {
+                self.watch_faults(now);
+                let next = now.after(FAULT_WATCH_PERIOD);
+                if next <= until {
+                    self.schedule(next, Action::WatchFaults { until });
+                }
             }
             Action::Cancel { order } => {
                 let kind = OperationKind::Cancel;

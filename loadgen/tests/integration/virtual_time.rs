@@ -92,6 +92,38 @@ fn a_sweep_names_failing_seeds_and_a_replay_reproduces_the_failure() {
     );
 }
 
+#[test]
+fn virtual_runs_report_fault_windows_and_sweeps_draw_varied_knobs() {
+    let fault = "\n[[faults]]\nname = \"olt-down\"\nat = \"2s\"\nduration = \"2s\"\n\
+                 target = \"olt:olt-north-1\"\nkind = { type = \"outage\" }\n\
+                 vary = { at_s = [1.0, 3.0] }\n";
+    let path = write_scenario("faults", &format!("{SCENARIO}{fault}"));
+    let mut scenario = scenario::load(&path).expect("scenario");
+    let plain = virtual_time::run(&scenario, None, None).expect("run");
+    let window = &plain.faults[0];
+    assert_eq!(window.name, "olt-down");
+    assert!(window.applied);
+    assert_eq!(window.start_s, 2.0, "declared values without --vary-faults");
+    assert!(window.calls_affected > 0, "{window:?}");
+    assert!(!window.orders_hit.is_empty(), "{window:?}");
+    assert!(window.orders_hit.iter().all(|o| !o.state.is_empty()));
+    let hit: u64 = window.orders_hit_by_state.values().sum();
+    assert_eq!(hit, window.orders_hit.len() as u64);
+
+    scenario.vary_faults = true;
+    let starts: Vec<f64> = (1..=4)
+        .map(|seed| {
+            scenario.seed = seed;
+            let run = virtual_time::run(&scenario, None, None).expect("run");
+            run.faults[0].start_s
+        })
+        .collect();
+    assert!(starts.iter().all(|s| (1.0..=3.0).contains(s)), "{starts:?}");
+    assert!(starts.windows(2).any(|w| w[0] != w[1]), "{starts:?}");
+    let outcome = loadgen::sweep::sweep(&path, 1..=2, |_, _| {}).expect("sweep");
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn virtual_outcome_rates_agree_with_a_real_time_run() {
     let path = write_scenario("agreement", SCENARIO);

@@ -32,6 +32,8 @@ use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
 use crate::domain::time::Time;
 use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
+use crate::layers::rom::RomLayer;
+use crate::layers::som::SomLayer;
 use crate::network::faults::{
     Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
     operation_set, validate_duration,
@@ -123,6 +125,15 @@ fn micros_to_ms(micros: u64) -> u64 {
 /// through the resource order that holds it and its service order: one pass over ROM's
 /// retained orders for every subject asked about.
 pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, String> {
+    hit_orders_in(&chain.rom(), &chain.som(), statuses)
+}
+
+/// [`hit_orders`] over the layers themselves (the virtual-time runtime holds them directly).
+pub fn hit_orders_in(
+    rom: &RomLayer,
+    som: &SomLayer,
+    statuses: &[FaultStatus],
+) -> BTreeMap<String, String> {
     let mut allocations = BTreeMap::new();
     let mut activations = BTreeMap::new();
     for hit in statuses.iter().flat_map(|status| &status.recent_hits) {
@@ -136,7 +147,6 @@ pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, S
         return BTreeMap::new();
     }
     {
-        let rom = chain.rom();
         for order in rom.orders.values() {
             let parent = order
                 .parent
@@ -154,7 +164,6 @@ pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, S
             }
         }
     }
-    let som = chain.som();
     let product_order = |service_order: Option<ServiceOrderId>| {
         service_order
             .and_then(|id| som.orders.get(&id))

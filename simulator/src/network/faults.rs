@@ -14,6 +14,7 @@
 //! loadgen reuses; the REST body is in `http::faults`.
 
 pub mod set;
+pub mod vary;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -649,6 +650,7 @@ impl From<HumanDuration> for String {
 /// target = "olt:olt-north-1"
 /// operations = ["allocate"]     # optional: every kind
 /// kind = { type = "outage", reboot_ms = 2000 }
+/// vary = { at_s = [5.0, 30.0] }  # optional: knobs drawn per seed
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -668,6 +670,9 @@ pub struct FaultSpec {
     pub operations: Option<Vec<OperationKind>>,
     /// What it does.
     pub kind: FaultKind,
+    /// Knobs drawn per seed from ranges (see [`vary`]); absent: fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vary: Option<vary::FaultVary>,
 }
 
 impl FaultSpec {
@@ -675,6 +680,9 @@ impl FaultSpec {
     /// are checked when it is put).
     pub fn to_fault(&self, origin: Time) -> Result<Fault, FaultError> {
         validate_duration("at", self.at.0)?;
+        if let Some(vary) = &self.vary {
+            vary.validate(&self.kind)?;
+        }
         let fault = Fault {
             name: self.name.clone(),
             target: self.target.clone(),
