@@ -89,6 +89,16 @@ pub struct OrderState {
     /// Its TMF state.
     #[serde(default)]
     pub state: String,
+    /// Its notes (a failed order's `FailureNote` says why).
+    #[serde(default)]
+    pub note: Vec<crate::tracker::NoteView>,
+}
+
+impl OrderState {
+    /// The failure code the order carries, if any.
+    pub fn failure_code(&self) -> Option<&str> {
+        crate::tracker::failure_code(&self.note)
+    }
 }
 
 /// A registered hub listener.

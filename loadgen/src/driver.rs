@@ -104,10 +104,16 @@ impl RunState {
         }
     }
 
-    fn record_finished(&self, finished: Finished) {
+    /// Counts an order that ended, with the failure code its last view carried, if any.
+    fn record_finished(&self, finished: Finished, failure_code: Option<&str>) {
         if finished.measured {
             let second = self.second(finished.observed_at);
-            self.with_metrics(|m| m.record_terminal(finished.outcome, finished.latency, second));
+            self.with_metrics(|m| {
+                m.record_terminal(finished.outcome, finished.latency, second);
+                if let Some(code) = failure_code {
+                    m.record_failure_code(code);
+                }
+            });
         }
     }
 
@@ -156,10 +162,7 @@ impl Observer for RunState {
             Err(_) => return,
         };
         if let Observed::Finished(finished) = observed {
-            if let (true, Some(code)) = (finished.measured, view.failure_code()) {
-                self.with_metrics(|m| m.record_failure_code(code));
-            }
-            self.record_finished(finished);
+            self.record_finished(finished, view.failure_code());
         }
     }
 
@@ -220,7 +223,8 @@ pub async fn send_planned(
         Err(_) => None,
     };
     if let Some(finished) = finished {
-        state.record_finished(finished);
+        // Sync mode: the POST answered with the order as it ended.
+        state.record_finished(finished, order.failure_code());
     }
     if let Some(delay) = planned.cancel_after {
         let due = now + delay;

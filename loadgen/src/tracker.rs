@@ -284,7 +284,7 @@ pub struct OrderView {
 }
 
 /// The parts of a TMF `Note` loadgen reads.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct NoteView {
     /// `FailureNote` for the simulator's failure reason.
     #[serde(rename = "@type")]
@@ -296,11 +296,16 @@ pub struct NoteView {
 impl OrderView {
     /// The failure code the order carries, if any.
     pub fn failure_code(&self) -> Option<&str> {
-        self.note
-            .iter()
-            .filter(|note| note.kind.as_deref() == Some("FailureNote"))
-            .find_map(|note| note.code.as_deref())
+        failure_code(&self.note)
     }
+}
+
+/// The code of the `FailureNote` among an order's notes, if any.
+pub fn failure_code(notes: &[NoteView]) -> Option<&str> {
+    notes
+        .iter()
+        .filter(|note| note.kind.as_deref() == Some("FailureNote"))
+        .find_map(|note| note.code.as_deref())
 }
 
 /// The parts of an order item loadgen reads.

@@ -373,3 +373,19 @@ mod late_completion {
         );
     }
 }
+
+#[test]
+fn a_sync_order_that_fails_says_why() {
+    let mut chain = sync_chain(|config| {
+        config.profiles.allocate = Some(OperationProfile {
+            failure_probability: 1.0,
+            ..OperationProfile::default()
+        });
+    });
+    let token = submit(&mut chain);
+    chain.run_until_idle();
+    assert_eq!(final_state(&mut chain, token), Some(OrderState::Failed));
+    let order = chain.com.orders.values().next().expect("the order");
+    let reason = order.failure.as_ref().expect("a failed order says why");
+    assert_eq!(reason.code, FailureCode::ElementFailed, "{reason:?}");
+}
