@@ -60,6 +60,11 @@ pub struct Characteristic {
     pub value: serde_json::Value,
 }
 
+/// The characteristics of an order item, shared: they pass unchanged from the product order
+/// item through the service and resource orders to the TMF640 services and the inventories,
+/// so every hop and record holds one reference-counted list instead of a copy.
+pub type Characteristics = Arc<[Characteristic]>;
+
 /// How long a compensation (release, deactivation) that was refused because its element is
 /// down, or got no answer, waits before attempt `attempt` (1-based): nothing for the first,
 /// then the element timeout doubled each time (capped at 64 times it), so that retries outlast

@@ -10,7 +10,7 @@ use crate::config::{ChainConfig, Limits};
 use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
 use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
-use crate::layers::common::{Characteristic, IllegalLog, Retention, retry_backoff};
+use crate::layers::common::{Characteristics, IllegalLog, Retention, retry_backoff};
 use crate::layers::rom::{ActivationSummary, RomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
@@ -309,7 +309,7 @@ impl ActivationLayer {
         &mut self,
         id: ActivationId,
         parent: ResourceOrderId,
-        characteristics: Vec<Characteristic>,
+        characteristics: Characteristics,
         now: Time,
         effects: &mut Effects,
     ) {

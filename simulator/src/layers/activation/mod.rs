@@ -12,7 +12,7 @@ use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId, ServiceId};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Characteristic, IllegalLog, Retention};
+use crate::layers::common::{Characteristics, IllegalLog, Retention};
 use crate::network::{ElementId, ElementReply, ResourceValue};
 
 /// A TMF640 service.
@@ -35,7 +35,7 @@ pub struct ActivationService {
     /// The resources it uses.
     pub resources: Vec<ResourceValue>,
     /// Characteristics (speed, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// The element operation in flight, if any.
     pub operation: Option<OperationId>,
     /// Why it failed, if it did.
@@ -56,7 +56,7 @@ pub struct ActivationCreate {
     /// The resources it uses.
     pub resources: Vec<ResourceValue>,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// Input of the activation layer.
@@ -79,7 +79,7 @@ pub enum ActivationInput {
         /// The resource order asking.
         parent: ResourceOrderId,
         /// The new characteristics.
-        characteristics: Vec<Characteristic>,
+        characteristics: Characteristics,
     },
     /// A reply from the network.
     Element(ElementReply),

@@ -108,7 +108,7 @@ impl ComLayer {
                     _ => item.offering,
                 },
                 product: item.product,
-                characteristics: item.characteristics,
+                characteristics: item.characteristics.into(),
                 state: OrderState::Acknowledged,
                 history: History::starting(OrderState::Acknowledged, now),
                 services: Vec::new(),

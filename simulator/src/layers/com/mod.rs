@@ -17,7 +17,8 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristic, Characteristics, History, IllegalLog, OrderPatch,
+    Retention, WorkerPool,
 };
 use crate::network::Topology;
 
@@ -68,7 +69,7 @@ pub struct ProductOrderItem {
     /// The product (existing for modify/delete; created on completion for add).
     pub product: Option<ProductId>,
     /// Characteristics (`region`, `oltId`, `downstreamSpeedMbps`, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -225,7 +226,7 @@ pub struct LiveProduct {
     /// Its CFSs, with their specifications.
     pub services: Vec<(Arc<str>, ServiceId)>,
     /// Its characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Add-on offerings added by bundle changes.
     pub add_ons: Vec<Arc<str>>,
     /// The order changing it now, if any (a second change is refused until it ends).

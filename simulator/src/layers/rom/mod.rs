@@ -19,7 +19,7 @@ use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristics, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
@@ -49,7 +49,7 @@ pub struct ResourceOrder {
     /// The subscriber's OLT, if named.
     pub olt: Option<ElementId>,
     /// Characteristics for activation (speed, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Its items, one per resource.
     pub items: Vec<ResourceOrderItem>,
     /// The TMF640 services activating its RFSs, by RFS.
@@ -99,7 +99,7 @@ pub struct ResourceOrderCreate {
     /// The subscriber's OLT, if named.
     pub olt: Option<ElementId>,
     /// Characteristics for activation.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// The items.
     pub items: Vec<ResourceOrderItemCreate>,
 }

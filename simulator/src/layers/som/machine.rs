@@ -415,7 +415,7 @@ impl SomLayer {
         (action, service, characteristics): (
             Action,
             Option<ServiceId>,
-            Vec<crate::layers::common::Characteristic>,
+            crate::layers::common::Characteristics,
         ),
         resources: &[HeldResource],
         now: Time,
@@ -627,13 +627,19 @@ fn change_request(
     item: &ServiceOrderItem,
     live: &LiveCfs,
 ) -> ResourceOrderCreate {
-    let mut characteristics = live.characteristics.clone();
-    for change in &item.characteristics {
+    let mut characteristics = live.characteristics.to_vec();
+    for change in item.characteristics.iter() {
         characteristics.retain(|existing| existing.name != change.name);
         characteristics.push(change.clone());
     }
     let items = held_items(&live.resources, item.action);
-    resource_order(topology, order, item.id.clone(), &characteristics, items)
+    resource_order(
+        topology,
+        order,
+        item.id.clone(),
+        &characteristics.into(),
+        items,
+    )
 }
 
 /// Resource order items that act on resources already held.
@@ -660,7 +666,7 @@ pub(super) fn resource_order(
     topology: &Topology,
     order: ServiceOrderId,
     item_key: String,
-    characteristics: &[crate::layers::common::Characteristic],
+    characteristics: &crate::layers::common::Characteristics,
     items: Vec<ResourceOrderItemCreate>,
 ) -> ResourceOrderCreate {
     let region_name = characteristic_text(characteristics, "region").unwrap_or_default();
@@ -673,7 +679,7 @@ pub(super) fn resource_order(
             .region_by_name(&region_name)
             .unwrap_or(crate::network::RegionId(0)),
         olt,
-        characteristics: characteristics.to_vec(),
+        characteristics: characteristics.clone(),
         items,
     }
 }
@@ -702,7 +708,7 @@ pub(super) fn record_services(
             order,
             supporting_services: Vec::new(),
             supporting_resources: held.map(|held| held.resource).collect(),
-            characteristics: Vec::new(),
+            characteristics: crate::layers::common::Characteristics::default(),
         };
         effects.send(now, Message::Inventory(InventoryInput::Service(record)));
     }

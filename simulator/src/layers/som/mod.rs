@@ -17,7 +17,7 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristics, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::layers::rom::HeldResource;
 use crate::network::Topology;
@@ -61,7 +61,7 @@ pub struct ServiceOrderItem {
     /// The product order item it realises.
     pub parent_item: Option<String>,
     /// Characteristics passed down.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -102,7 +102,7 @@ pub struct ServiceOrderItemCreate {
     /// The product order item it realises.
     pub parent_item: Option<String>,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// What a resource order's state-change event tells SOM.
@@ -189,7 +189,7 @@ pub struct LiveCfs {
     /// The resources under those RFSs.
     pub resources: Vec<HeldResource>,
     /// Its characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// The service order layer.
