@@ -149,9 +149,11 @@ pub struct History {
 impl History {
     /// A history that starts in `state` at `now`.
     pub fn starting(state: OrderState, now: Time) -> History {
-        History {
-            entries: vec![(now, state)],
-        }
+        // Room for acknowledged, inProgress and a terminal state (4 is what the first push
+        // would grow it to anyway), so a straight path never reallocates.
+        let mut entries = Vec::with_capacity(4);
+        entries.push((now, state));
+        History { entries }
     }
 
     /// The current state.

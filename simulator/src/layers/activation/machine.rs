@@ -84,7 +84,7 @@ impl ActivationLayer {
             service: request.service,
             service_specification: request.service_specification,
             state: ServiceState::FeasibilityChecked,
-            history: vec![(now, ServiceState::FeasibilityChecked)],
+            history: history_starting(now),
             element,
             resources: request.resources,
             characteristics: request.characteristics,
@@ -92,7 +92,7 @@ impl ActivationLayer {
             error: None,
             created: now,
         };
-        self.apply(&mut service, ServiceEvent::Reserve, now);
+        apply(&mut service, ServiceEvent::Reserve, now, &mut self.illegal);
         if let Some(token) = reply {
             effects.reply(token, Reply::ActivationService(Box::new(service.clone())));
         }
@@ -108,33 +108,20 @@ impl ActivationLayer {
         }
     }
 
-    fn apply(&mut self, service: &mut ActivationService, event: ServiceEvent, now: Time) -> bool {
-        match service_next(service.state, event) {
-            Ok(next) => {
-                service.state = next;
-                service.history.push((now, next));
-                true
-            }
-            Err(refused) => {
-                self.illegal.record(refused);
-                false
-            }
-        }
-    }
-
     /// Applies `event` to service `id`, publishes the change, and reports `active` upwards.
+    /// The service is changed in place: taking it out of the map and putting it back cost a
+    /// B-tree removal and insertion per step.
     fn advance(&mut self, id: ActivationId, event: ServiceEvent, now: Time, effects: &mut Effects) {
-        let Some(mut service) = self.services.remove(&id) else {
+        let Some(service) = self.services.get_mut(&id) else {
             return;
         };
-        if self.apply(&mut service, event, now) {
+        if apply(service, event, now, &mut self.illegal) {
             effects.publish(EventKind::StateChange, Subject::ActivationService(id), now);
             if service.state == ServiceState::Active {
-                report(&service, now, effects);
+                report(service, now, effects);
             }
         }
         let terminated = service.state == ServiceState::Terminated;
-        self.services.insert(id, service);
         if terminated && let Some(evicted) = self.retention.terminal(id) {
             self.services.remove(&evicted);
         }
@@ -361,4 +348,33 @@ fn report(service: &ActivationService, now: Time, effects: &mut Effects) {
         error: service.error.clone(),
     };
     effects.send(now, Message::Rom(RomInput::ActivationChanged(summary)));
+}
+
+/// A new service's history, with room for the states of a service that is activated
+/// (feasibilityChecked, reserved, inactive, active) so it is not reallocated on the way.
+fn history_starting(now: Time) -> Vec<(Time, ServiceState)> {
+    let mut history = Vec::with_capacity(4);
+    history.push((now, ServiceState::FeasibilityChecked));
+    history
+}
+
+/// Applies `event` to `service` through the service state table; a refusal is recorded in
+/// `illegal` and changes nothing.
+fn apply(
+    service: &mut ActivationService,
+    event: ServiceEvent,
+    now: Time,
+    illegal: &mut IllegalLog,
+) -> bool {
+    match service_next(service.state, event) {
+        Ok(next) => {
+            service.state = next;
+            service.history.push((now, next));
+            true
+        }
+        Err(refused) => {
+            illegal.record(refused);
+            false
+        }
+    }
 }
