@@ -96,7 +96,7 @@ impl ActivationLayer {
         if let Some(token) = reply {
             effects.reply(token, Reply::ActivationService(Box::new(service.clone())));
         }
-        self.services.insert(id, service);
+        self.services.insert(id, Box::new(service));
         effects.publish(EventKind::Create, Subject::ActivationService(id), now);
         match element {
             Some(_) => self.step(id, Step::Configure, 1, now, effects),

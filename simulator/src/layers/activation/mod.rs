@@ -91,7 +91,7 @@ pub enum ActivationInput {
 #[derive(Debug)]
 pub struct ActivationLayer {
     /// Services by id.
-    pub services: BTreeMap<ActivationId, ActivationService>,
+    pub services: BTreeMap<ActivationId, Box<ActivationService>>,
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingStep>,
     /// Refused transitions.

@@ -125,11 +125,11 @@ pub enum InventoryInput {
 #[derive(Debug)]
 pub struct InventoryLayer {
     /// Products by id.
-    pub products: BTreeMap<ProductId, ProductRecord>,
+    pub products: BTreeMap<ProductId, Box<ProductRecord>>,
     /// Services by id.
-    pub services: BTreeMap<ServiceId, ServiceRecord>,
+    pub services: BTreeMap<ServiceId, Box<ServiceRecord>>,
     /// Resources by id.
-    pub resources: BTreeMap<ResourceId, ResourceRecord>,
+    pub resources: BTreeMap<ResourceId, Box<ResourceRecord>>,
     /// Bound on released resources kept for history.
     pub released: crate::layers::common::Retention<ResourceId>,
     /// Bound on terminated products kept for history.

@@ -628,7 +628,7 @@ impl RomLayer {
                     .map(|(_, id)| *id);
                 self.live.insert(
                     resource,
-                    LiveResource {
+                    Box::new(LiveResource {
                         allocation: item.allocation,
                         value,
                         service: item.service,
@@ -636,7 +636,7 @@ impl RomLayer {
                         activation,
                         resource_specification: item.resource_specification.clone(),
                         kind: item.kind,
-                    },
+                    }),
                 );
             }
         }

@@ -241,7 +241,7 @@ pub struct RomLayer {
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Resources in service, by inventory id.
-    pub live: BTreeMap<ResourceId, LiveResource>,
+    pub live: BTreeMap<ResourceId, Box<LiveResource>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
