@@ -327,6 +327,17 @@ pub trait ManagedOrder: Clone {
     fn attributes(&mut self) -> [&mut Option<String>; 3];
 }
 
+/// Orders are stored boxed (see the layers' `orders` maps), so PATCH and DELETE act on boxes.
+impl<O: ManagedOrder> ManagedOrder for Box<O> {
+    fn state(&self) -> OrderState {
+        O::state(self)
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        O::attributes(self)
+    }
+}
+
 /// PATCH: applies `patch` to order `id` (`kind` names the order in messages); answers the
 /// order as patched and whether anything changed.
 pub fn patch_order<K, O>(

@@ -259,7 +259,7 @@ impl ComLayer {
                     busy: None,
                     start: now,
                 };
-                self.products.insert(product, live);
+                self.products.insert(product, Box::new(live));
                 product
             }
             (Action::Modify | Action::Delete, Some(product)) => product,

@@ -146,7 +146,7 @@ impl ComLayer {
         } else {
             effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ProductOrder(id), now);
         effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(id))));
@@ -480,7 +480,7 @@ impl ComLayer {
         }
         effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
         if let Some(token) = order.reply.take() {
-            effects.reply(token, Reply::ProductOrder(Box::new(order.clone())));
+            effects.reply(token, Reply::ProductOrder(order.clone()));
         }
         if let Some(next) = self.workers.release(id) {
             effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(next))));
@@ -527,7 +527,7 @@ impl ComLayer {
             patch,
             reply,
             Subject::ProductOrder(id),
-            |order| Reply::ProductOrder(Box::new(order)),
+            Reply::ProductOrder,
             now,
             effects,
         );

@@ -191,7 +191,7 @@ pub enum ComWake {
 #[derive(Debug)]
 pub struct ComLayer {
     /// Orders by id (ordered, so lists and audits iterate deterministically).
-    pub orders: BTreeMap<ProductOrderId, ProductOrder>,
+    pub orders: BTreeMap<ProductOrderId, Box<ProductOrder>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
     /// Refused transitions.
@@ -215,7 +215,7 @@ pub struct ComLayer {
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ProductOrderId>,
     /// Products in service, as COM built them (bounded by the network's capacity).
-    pub products: BTreeMap<ProductId, LiveProduct>,
+    pub products: BTreeMap<ProductId, Box<LiveProduct>>,
 }
 
 /// A product in service: what later modify and delete items act on.

@@ -159,7 +159,7 @@ impl RomLayer {
         if let Some(parent) = order.parent.clone() {
             self.by_parent.insert(parent, id);
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ResourceOrder(id), now);
         self.start(id, now, effects);
@@ -697,7 +697,7 @@ impl RomLayer {
             patch,
             reply,
             Subject::ResourceOrder(id),
-            |order| Reply::ResourceOrder(Box::new(order)),
+            Reply::ResourceOrder,
             now,
             effects,
         );

@@ -237,7 +237,7 @@ pub struct LiveResource {
 #[derive(Debug)]
 pub struct RomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
+    pub orders: BTreeMap<ResourceOrderId, Box<ResourceOrder>>,
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Resources in service, by inventory id.

@@ -141,7 +141,7 @@ impl SomLayer {
         if let Some(parent) = order.parent {
             self.by_parent.insert(parent, id);
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ServiceOrder(id), now);
         effects.send(now, Message::Som(SomInput::Wake(id)));
@@ -444,7 +444,7 @@ impl SomLayer {
                     characteristics,
                 };
                 record_services(cfs, &live, order, ServiceState::Active, now, effects);
-                self.services.insert(cfs, live);
+                self.services.insert(cfs, Box::new(live));
             }
             Action::Modify => {
                 if let Some(live) = self.services.get_mut(&cfs) {
@@ -560,7 +560,7 @@ impl SomLayer {
             patch,
             reply,
             Subject::ServiceOrder(id),
-            |order| Reply::ServiceOrder(Box::new(order)),
+            Reply::ServiceOrder,
             now,
             effects,
         );

@@ -196,7 +196,7 @@ pub struct LiveCfs {
 #[derive(Debug)]
 pub struct SomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ServiceOrderId, ServiceOrder>,
+    pub orders: BTreeMap<ServiceOrderId, Box<ServiceOrder>>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -220,7 +220,7 @@ pub struct SomLayer {
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
-    pub services: BTreeMap<ServiceId, LiveCfs>,
+    pub services: BTreeMap<ServiceId, Box<LiveCfs>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
