@@ -67,7 +67,7 @@ async fn services(State(state): State<AppState>, params: ListParams) -> Result<R
     let page = query.select(
         inventory.services.values(),
         |service| query.matches_domain(service.state.as_str(), None),
-        render_service,
+        |service| render_service(service),
     );
     Ok(page.into_response())
 }

@@ -70,6 +70,10 @@ pub struct RetryCounts {
     /// Forward steps that failed their last try.
     pub forward_exhausted: u64,
 }
+/// The characteristics of an order item, shared: they pass unchanged from the product order
+/// item through the service and resource orders to the TMF640 services and the inventories,
+/// so every hop and record holds one reference-counted list instead of a copy.
+pub type Characteristics = Arc<[Characteristic]>;
 
 /// How long a compensation (release, deactivation) that was refused because its element is
 /// down, or got no answer, waits before attempt `attempt` (1-based): nothing for the first,
@@ -155,9 +159,11 @@ pub struct History {
 impl History {
     /// A history that starts in `state` at `now`.
     pub fn starting(state: OrderState, now: Time) -> History {
-        History {
-            entries: vec![(now, state)],
-        }
+        // Room for acknowledged, inProgress and a terminal state (4 is what the first push
+        // would grow it to anyway), so a straight path never reallocates.
+        let mut entries = Vec::with_capacity(4);
+        entries.push((now, state));
+        History { entries }
     }
 
     /// The current state.
@@ -329,6 +335,17 @@ pub trait ManagedOrder: Clone {
     fn state(&self) -> OrderState;
     /// Its patchable attributes: description, priority, externalId.
     fn attributes(&mut self) -> [&mut Option<String>; 3];
+}
+
+/// Orders are stored boxed (see the layers' `orders` maps), so PATCH and DELETE act on boxes.
+impl<O: ManagedOrder> ManagedOrder for Box<O> {
+    fn state(&self) -> OrderState {
+        O::state(self)
+    }
+
+    fn attributes(&mut self) -> [&mut Option<String>; 3] {
+        O::attributes(self)
+    }
 }
 
 /// PATCH: applies `patch` to order `id` (`kind` names the order in messages); answers the

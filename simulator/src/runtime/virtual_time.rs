@@ -1,13 +1,16 @@
 //! The virtual-time runtime: a single-threaded discrete-event scheduler over the same layers.
 //!
 //! Messages wait in a binary heap ordered by (delivery time, sequence); [`VirtualChain::step`]
-//! pops the earliest, advances the clock to it and lets its layer handle it. Nothing reads a
+//! pops the earliest, advances the clock to it and lets its layer handle it. Messages due at
+//! once (most of them: a layer's reply to another layer is sent "now") skip the heap and wait
+//! in a FIFO instead, which is already in (time, sequence) order, so the delivery order is
+//! exactly the heap's and the common hop costs O(1) instead of O(log n). Nothing reads a
 //! wall clock and every layer draws from its own RNG seeded from the run's seed, so a run is
 //! exactly reproducible, and an hour of simulated load runs as fast as the layers compute.
 //! Tests drive the chain through it to reach any step boundary deterministically.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 
 use crate::audit::{AuditInput, AuditReport, audit};
@@ -70,6 +73,9 @@ pub struct VirtualChain {
     pub inventory: InventoryLayer,
     rngs: [SimRng; 6],
     queue: BinaryHeap<Scheduled>,
+    /// Messages due at the clock's time when they were sent, in send order; since the clock
+    /// never goes back, this is sorted by (time, sequence) like the heap.
+    ready: VecDeque<Scheduled>,
     slab: Vec<Option<Message>>,
     free_slots: Vec<usize>,
     sequence: u64,
@@ -113,6 +119,7 @@ impl VirtualChain {
             inventory: InventoryLayer::new(limits.retained_orders_max),
             rngs: LayerId::ALL.map(|layer| layer_rng(seed, layer)),
             queue: BinaryHeap::new(),
+            ready: VecDeque::new(),
             slab: Vec::new(),
             free_slots: Vec::new(),
             sequence: 0,
@@ -133,7 +140,9 @@ impl VirtualChain {
 
     /// When the earliest waiting message is due.
     pub fn next_at(&self) -> Option<Time> {
-        self.queue.peek().map(|next| next.at)
+        let ready = self.ready.front().map(|next| next.at);
+        let queued = self.queue.peek().map(|next| next.at);
+        ready.into_iter().chain(queued).min()
     }
 
     /// Moves the clock to `at` (not backwards) without handling anything; call it only when no
@@ -148,7 +157,7 @@ impl VirtualChain {
 
     /// Messages waiting.
     pub fn pending(&self) -> usize {
-        self.queue.len()
+        self.queue.len() + self.ready.len()
     }
 
     /// Queues the message `make` builds, due now; returns the token its reply will carry.
@@ -172,16 +181,36 @@ impl VirtualChain {
                 self.slab.len() - 1
             }
         };
-        self.queue.push(Scheduled {
+        let scheduled = Scheduled {
             at: at.max(self.now),
             sequence: self.sequence,
             slot,
-        });
+        };
+        if scheduled.at == self.now {
+            self.ready.push_back(scheduled);
+        } else {
+            self.queue.push(scheduled);
+        }
+    }
+
+    /// Takes the earliest scheduled message: the heap's top or the FIFO's front, whichever
+    /// comes first in (time, sequence) order.
+    fn pop_next(&mut self) -> Option<Scheduled> {
+        let heap_first = match (self.ready.front(), self.queue.peek()) {
+            (Some(ready), Some(queued)) => queued > ready,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if heap_first {
+            self.queue.pop()
+        } else {
+            self.ready.pop_front()
+        }
     }
 
     /// Handles the earliest message; false when none is left.
     pub fn step(&mut self) -> bool {
-        let Some(next) = self.queue.pop() else {
+        let Some(next) = self.pop_next() else {
             return false;
         };
         self.now = next.at;
@@ -224,7 +253,7 @@ impl VirtualChain {
 
     /// Runs every message due at or before `until`, then sets the clock to `until`.
     pub fn run_until(&mut self, until: Time) {
-        while self.queue.peek().is_some_and(|next| next.at <= until) {
+        while self.next_at().is_some_and(|next| next <= until) {
             self.step();
         }
         self.now = self.now.max(until);

@@ -98,7 +98,7 @@ pub(crate) fn place(
 pub(crate) fn run(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate>) -> ProductOrder {
     let id = place(chain, items);
     chain.run_until_idle();
-    chain.com.orders[&id].clone()
+    (*chain.com.orders[&id]).clone()
 }
 
 /// Adds a `offering` product and runs it to completion; returns the product's id.

@@ -303,7 +303,7 @@ mod late_completion {
                 service_specification: Arc::from("internet-access"),
                 service: None,
                 parent_item: None,
-                characteristics: super::fibre().items[0].characteristics.clone(),
+                characteristics: super::fibre().items[0].characteristics.clone().into(),
             }],
         };
         som.handle(

@@ -139,7 +139,7 @@ fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiE
         service_specification: Arc::from(specification.unwrap_or_default()),
         service: existing,
         parent_item,
-        characteristics,
+        characteristics: characteristics.into(),
     })
 }
 

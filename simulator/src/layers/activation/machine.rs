@@ -10,7 +10,7 @@ use crate::config::{ChainConfig, Limits};
 use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
 use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
-use crate::layers::common::{Characteristic, IllegalLog, Retention, retry_backoff};
+use crate::layers::common::{Characteristics, IllegalLog, Retention, retry_backoff};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{ActivationSummary, RomInput};
 use crate::layers::{
@@ -91,7 +91,7 @@ impl ActivationLayer {
             service: request.service,
             service_specification: request.service_specification,
             state: ServiceState::FeasibilityChecked,
-            history: vec![(now, ServiceState::FeasibilityChecked)],
+            history: history_starting(now),
             element,
             resources: request.resources,
             characteristics: request.characteristics,
@@ -101,11 +101,11 @@ impl ActivationLayer {
             error: None,
             created: now,
         };
-        self.apply(&mut service, ServiceEvent::Reserve, now);
+        apply(&mut service, ServiceEvent::Reserve, now, &mut self.illegal);
         if let Some(token) = reply {
             effects.reply(token, Reply::ActivationService(Box::new(service.clone())));
         }
-        self.services.insert(id, service);
+        self.services.insert(id, Box::new(service));
         effects.publish(EventKind::Create, Subject::ActivationService(id), now);
         match element {
             Some(_) => self.step(id, Step::Configure, 1, now, effects),
@@ -117,21 +117,9 @@ impl ActivationLayer {
         }
     }
 
-    fn apply(&mut self, service: &mut ActivationService, event: ServiceEvent, now: Time) -> bool {
-        match service_next(service.state, event) {
-            Ok(next) => {
-                service.state = next;
-                service.history.push((now, next));
-                true
-            }
-            Err(refused) => {
-                self.illegal.record(refused);
-                false
-            }
-        }
-    }
-
     /// Applies `event` to service `id`, publishes the change, and reports `active` upwards.
+    /// The service is changed in place: taking it out of the map and putting it back cost a
+    /// B-tree removal and insertion per step.
     pub(super) fn advance(
         &mut self,
         id: ActivationId,
@@ -139,22 +127,21 @@ impl ActivationLayer {
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some(mut service) = self.services.remove(&id) else {
+        let Some(service) = self.services.get_mut(&id) else {
             return;
         };
-        if self.apply(&mut service, event, now) {
+        if apply(service, event, now, &mut self.illegal) {
             effects.publish(EventKind::StateChange, Subject::ActivationService(id), now);
             if service.state == ServiceState::Active {
                 if service.restoring {
                     // Back as it was: the failed modify was reported already.
                     service.restoring = false;
                 } else {
-                    report(&service, now, effects);
+                    report(service, now, effects);
                 }
             }
         }
         let terminated = service.state == ServiceState::Terminated;
-        self.services.insert(id, service);
         if terminated && let Some(evicted) = self.retention.terminal(id) {
             self.services.remove(&evicted);
         }
@@ -353,7 +340,7 @@ impl ActivationLayer {
         &mut self,
         id: ActivationId,
         parent: ResourceOrderId,
-        characteristics: Vec<Characteristic>,
+        characteristics: Characteristics,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -421,4 +408,33 @@ fn report(service: &ActivationService, now: Time, effects: &mut Effects) {
         error: service.error.clone(),
     };
     effects.send(now, Message::Rom(RomInput::ActivationChanged(summary)));
+}
+
+/// A new service's history, with room for the states of a service that is activated
+/// (feasibilityChecked, reserved, inactive, active) so it is not reallocated on the way.
+fn history_starting(now: Time) -> Vec<(Time, ServiceState)> {
+    let mut history = Vec::with_capacity(4);
+    history.push((now, ServiceState::FeasibilityChecked));
+    history
+}
+
+/// Applies `event` to `service` through the service state table; a refusal is recorded in
+/// `illegal` and changes nothing.
+fn apply(
+    service: &mut ActivationService,
+    event: ServiceEvent,
+    now: Time,
+    illegal: &mut IllegalLog,
+) -> bool {
+    match service_next(service.state, event) {
+        Ok(next) => {
+            service.state = next;
+            service.history.push((now, next));
+            true
+        }
+        Err(refused) => {
+            illegal.record(refused);
+            false
+        }
+    }
 }

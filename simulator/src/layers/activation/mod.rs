@@ -12,7 +12,7 @@ use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId, ServiceId};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
-use crate::layers::common::{Characteristic, IllegalLog, Retention};
+use crate::layers::common::{Characteristics, IllegalLog, Retention};
 use crate::network::{ElementId, ElementReply, ResourceValue};
 
 /// A TMF640 service.
@@ -35,9 +35,9 @@ pub struct ActivationService {
     /// The resources it uses.
     pub resources: Vec<ResourceValue>,
     /// Characteristics (speed, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// The characteristics before the last reconfiguration: what a failed modify restores.
-    pub previous: Option<Vec<Characteristic>>,
+    pub previous: Option<Characteristics>,
     /// Whether it is being put back to `previous` (steps then retry as compensation and do
     /// not report to the requester).
     pub restoring: bool,
@@ -61,7 +61,7 @@ pub struct ActivationCreate {
     /// The resources it uses.
     pub resources: Vec<ResourceValue>,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// Input of the activation layer.
@@ -87,7 +87,7 @@ pub enum ActivationInput {
         /// The resource order asking.
         parent: ResourceOrderId,
         /// The new characteristics.
-        characteristics: Vec<Characteristic>,
+        characteristics: Characteristics,
     },
     /// A reply from the network.
     Element(ElementReply),
@@ -111,7 +111,7 @@ pub enum ActivationInput {
 #[derive(Debug)]
 pub struct ActivationLayer {
     /// Services by id.
-    pub services: BTreeMap<ActivationId, ActivationService>,
+    pub services: BTreeMap<ActivationId, Box<ActivationService>>,
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingStep>,
     /// Refused transitions.

@@ -23,7 +23,9 @@ use crate::domain::decompose::{service_change, services_for_offering};
 use crate::domain::ids::{CancelProductOrderId, ProductId, ProductOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, TaskEvent, TaskState};
 use crate::domain::time::Time;
-use crate::layers::common::{Action, Characteristic, characteristic_text, transition};
+use crate::layers::common::{
+    Action, Characteristic, Characteristics, characteristic_text, transition,
+};
 use crate::layers::inventory::{InventoryInput, ProductRecord, ProductStatus};
 use crate::layers::som::{ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput};
 use crate::layers::{
@@ -108,19 +110,18 @@ impl ComLayer {
     /// The service order items one product order item decomposes into.
     pub(super) fn service_items(&self, item: &ProductOrderItem) -> Vec<ServiceOrderItemCreate> {
         let product = item.product.and_then(|id| self.products.get(&id));
-        let child =
-            |index: usize,
-             action: Action,
-             specification: &Arc<str>,
-             service,
-             characteristics: Vec<Characteristic>| ServiceOrderItemCreate {
-                id: format!("{}.{}", item.id, index + 1),
-                action,
-                service_specification: specification.clone(),
-                service,
-                parent_item: Some(item.id.clone()),
-                characteristics,
-            };
+        let child = |index: usize,
+                     action: Action,
+                     specification: &Arc<str>,
+                     service,
+                     characteristics: Characteristics| ServiceOrderItemCreate {
+            id: format!("{}.{}", item.id, index + 1),
+            action,
+            service_specification: specification.clone(),
+            service,
+            parent_item: Some(item.id.clone()),
+            characteristics,
+        };
         match (item.action, product) {
             (Action::Add, _) => {
                 let characteristics = self.with_region(&item.characteristics);
@@ -137,11 +138,18 @@ impl ComLayer {
                 .iter()
                 .enumerate()
                 .map(|(index, (spec, id))| {
-                    child(index, Action::Delete, spec, Some(*id), Vec::new())
+                    child(
+                        index,
+                        Action::Delete,
+                        spec,
+                        Some(*id),
+                        Characteristics::default(),
+                    )
                 })
                 .collect(),
             (Action::Modify, Some(product)) => {
-                let characteristics = merged(&product.characteristics, &item.characteristics);
+                let characteristics: Characteristics =
+                    merged(&product.characteristics, &item.characteristics).into();
                 if let Some(add_on) = characteristic_text(&item.characteristics, ADD_ON) {
                     let cfs = services_for_offering(&self.catalog, &add_on).unwrap_or(&[]);
                     return cfs
@@ -191,17 +199,21 @@ impl ComLayer {
         }
     }
 
-    fn with_region(&self, characteristics: &[Characteristic]) -> Vec<Characteristic> {
-        let mut characteristics = characteristics.to_vec();
-        if characteristic_text(&characteristics, "region").is_none()
-            && let Some(region) = self.topology.regions.first()
-        {
-            characteristics.push(Characteristic {
-                name: "region".into(),
-                value: region.name.clone().into(),
-            });
+    /// `characteristics` with the first region added when they name none (shared, not
+    /// copied, when they do).
+    fn with_region(&self, characteristics: &Characteristics) -> Characteristics {
+        if characteristic_text(characteristics, "region").is_some() {
+            return characteristics.clone();
         }
-        characteristics
+        let Some(region) = self.topology.regions.first() else {
+            return characteristics.clone();
+        };
+        let mut with_region = characteristics.to_vec();
+        with_region.push(Characteristic {
+            name: "region".into(),
+            value: region.name.clone().into(),
+        });
+        with_region.into()
     }
 
     /// Applies what the completed children of item `index` changed to the products in
@@ -247,7 +259,7 @@ impl ComLayer {
                     busy: None,
                     start: now,
                 };
-                self.products.insert(product, live);
+                self.products.insert(product, Box::new(live));
                 product
             }
             (Action::Modify | Action::Delete, Some(product)) => product,
@@ -263,7 +275,10 @@ impl ComLayer {
             match characteristic_text(&item.characteristics, ADD_ON) {
                 Some(add_on) => live.add_ons.push(Arc::from(add_on.as_str())),
                 None if item.offering != live.offering => live.offering = item.offering.clone(),
-                None => live.characteristics = merged(&live.characteristics, &item.characteristics),
+                None => {
+                    live.characteristics =
+                        merged(&live.characteristics, &item.characteristics).into();
+                }
             }
         }
         let ceased = item.action == Action::Delete && live.services.is_empty();
@@ -510,7 +525,7 @@ pub(super) fn undo_request(summary: &ServiceOrderSummary) -> Option<ServiceOrder
                 service_specification: child.specification.clone(),
                 service: Some(child.service?),
                 parent_item: Some(child.parent_item.clone()),
-                characteristics: Vec::new(),
+                characteristics: Characteristics::default(),
             })
         })
         .collect();

@@ -109,7 +109,7 @@ impl ComLayer {
                     _ => item.offering,
                 },
                 product: item.product,
-                characteristics: item.characteristics,
+                characteristics: item.characteristics.into(),
                 state: OrderState::Acknowledged,
                 history: History::starting(OrderState::Acknowledged, now),
                 services: Vec::new(),
@@ -148,7 +148,7 @@ impl ComLayer {
         } else {
             effects.reply(reply, Reply::ProductOrder(Box::new(order.clone())));
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ProductOrder(id), now);
         effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(id))));
@@ -485,7 +485,7 @@ impl ComLayer {
         }
         effects.publish(EventKind::StateChange, Subject::ProductOrder(id), now);
         if let Some(token) = order.reply.take() {
-            effects.reply(token, Reply::ProductOrder(Box::new(order.clone())));
+            effects.reply(token, Reply::ProductOrder(order.clone()));
         }
         if let Some(next) = self.workers.release(id) {
             effects.send(now, Message::Com(ComInput::Wake(ComWake::Start(next))));
@@ -532,7 +532,7 @@ impl ComLayer {
             patch,
             reply,
             Subject::ProductOrder(id),
-            |order| Reply::ProductOrder(Box::new(order)),
+            Reply::ProductOrder,
             now,
             effects,
         );

@@ -17,7 +17,8 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristic, Characteristics, History, IllegalLog, OrderPatch,
+    Retention, WorkerPool,
 };
 use crate::network::Topology;
 
@@ -70,7 +71,7 @@ pub struct ProductOrderItem {
     /// The product (existing for modify/delete; created on completion for add).
     pub product: Option<ProductId>,
     /// Characteristics (`region`, `oltId`, `downstreamSpeedMbps`, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -194,7 +195,7 @@ pub enum ComWake {
 #[derive(Debug)]
 pub struct ComLayer {
     /// Orders by id (ordered, so lists and audits iterate deterministically).
-    pub orders: BTreeMap<ProductOrderId, ProductOrder>,
+    pub orders: BTreeMap<ProductOrderId, Box<ProductOrder>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
     /// Refused transitions.
@@ -218,7 +219,7 @@ pub struct ComLayer {
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ProductOrderId>,
     /// Products in service, as COM built them (bounded by the network's capacity).
-    pub products: BTreeMap<ProductId, LiveProduct>,
+    pub products: BTreeMap<ProductId, Box<LiveProduct>>,
 }
 
 /// A product in service: what later modify and delete items act on.
@@ -229,7 +230,7 @@ pub struct LiveProduct {
     /// Its CFSs, with their specifications.
     pub services: Vec<(Arc<str>, ServiceId)>,
     /// Its characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Add-on offerings added by bundle changes.
     pub add_ons: Vec<Arc<str>>,
     /// The order changing it now, if any (a second change is refused until it ends).

@@ -34,7 +34,7 @@ impl Layer for InventoryLayer {
         match input {
             InventoryInput::Product(record) => {
                 let (id, ended) = (record.id, record.status == ProductStatus::Terminated);
-                let before = self.products.insert(id, record);
+                let before = self.products.insert(id, Box::new(record));
                 let newly = before.is_none_or(|before| before.status != ProductStatus::Terminated);
                 if ended
                     && newly
@@ -45,7 +45,7 @@ impl Layer for InventoryLayer {
             }
             InventoryInput::Service(record) => {
                 let (id, ended) = (record.id, record.state == ServiceState::Terminated);
-                let before = self.services.insert(id, record);
+                let before = self.services.insert(id, Box::new(record));
                 let newly = before.is_none_or(|before| before.state != ServiceState::Terminated);
                 if ended
                     && newly
@@ -55,7 +55,7 @@ impl Layer for InventoryLayer {
                 }
             }
             InventoryInput::Resource(record) => {
-                self.resources.insert(record.id, record);
+                self.resources.insert(record.id, Box::new(record));
             }
             InventoryInput::ResourceStatus { id, status } => {
                 let Some(record) = self.resources.get_mut(&id) else {

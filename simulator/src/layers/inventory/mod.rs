@@ -14,7 +14,7 @@ use crate::domain::ids::{
 };
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
-use crate::layers::common::Characteristic;
+use crate::layers::common::Characteristics;
 use crate::network::ResourceValue;
 
 /// TMF637 `ProductStatusType`.
@@ -51,7 +51,7 @@ pub struct ProductRecord {
     /// Its status.
     pub status: ProductStatus,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// The order that last changed it.
     pub order: ProductOrderId,
     /// The CFS instances realising it.
@@ -80,7 +80,7 @@ pub struct ServiceRecord {
     /// Resources supporting an RFS.
     pub supporting_resources: Vec<ResourceId>,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// A TMF639 resource.
@@ -125,11 +125,11 @@ pub enum InventoryInput {
 #[derive(Debug)]
 pub struct InventoryLayer {
     /// Products by id.
-    pub products: BTreeMap<ProductId, ProductRecord>,
+    pub products: BTreeMap<ProductId, Box<ProductRecord>>,
     /// Services by id.
-    pub services: BTreeMap<ServiceId, ServiceRecord>,
+    pub services: BTreeMap<ServiceId, Box<ServiceRecord>>,
     /// Resources by id.
-    pub resources: BTreeMap<ResourceId, ResourceRecord>,
+    pub resources: BTreeMap<ResourceId, Box<ResourceRecord>>,
     /// Bound on released resources kept for history.
     pub released: crate::layers::common::Retention<ResourceId>,
     /// Bound on terminated products kept for history.

@@ -169,7 +169,7 @@ impl RomLayer {
         if let Some(parent) = order.parent.clone() {
             self.by_parent.insert(parent, id);
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ResourceOrder(id), now);
         self.start(id, now, effects);
@@ -699,7 +699,7 @@ impl RomLayer {
                     .map(|(_, id)| *id);
                 self.live.insert(
                     resource,
-                    LiveResource {
+                    Box::new(LiveResource {
                         allocation: item.allocation,
                         value,
                         service: item.service,
@@ -707,7 +707,7 @@ impl RomLayer {
                         activation,
                         resource_specification: item.resource_specification.clone(),
                         kind: item.kind,
-                    },
+                    }),
                 );
             }
         }
@@ -769,7 +769,7 @@ impl RomLayer {
             patch,
             reply,
             Subject::ResourceOrder(id),
-            |order| Reply::ResourceOrder(Box::new(order)),
+            Reply::ResourceOrder,
             now,
             effects,
         );

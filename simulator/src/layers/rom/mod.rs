@@ -19,7 +19,7 @@ use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristics, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::network::{ElementId, ElementReply, RegionId, ResourceValue};
 
@@ -49,7 +49,7 @@ pub struct ResourceOrder {
     /// The subscriber's OLT, if named.
     pub olt: Option<ElementId>,
     /// Characteristics for activation (speed, …).
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Its items, one per resource.
     pub items: Vec<ResourceOrderItem>,
     /// The TMF640 services activating its RFSs, by RFS.
@@ -101,7 +101,7 @@ pub struct ResourceOrderCreate {
     /// The subscriber's OLT, if named.
     pub olt: Option<ElementId>,
     /// Characteristics for activation.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// The items.
     pub items: Vec<ResourceOrderItemCreate>,
 }
@@ -251,11 +251,11 @@ pub struct LiveResource {
 #[derive(Debug)]
 pub struct RomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ResourceOrderId, ResourceOrder>,
+    pub orders: BTreeMap<ResourceOrderId, Box<ResourceOrder>>,
     /// Element operations in flight.
     pub operations: BTreeMap<OperationId, PendingOperation>,
     /// Resources in service, by inventory id.
-    pub live: BTreeMap<ResourceId, LiveResource>,
+    pub live: BTreeMap<ResourceId, Box<LiveResource>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.

@@ -143,7 +143,7 @@ impl SomLayer {
         if let Some(parent) = order.parent {
             self.by_parent.insert(parent, id);
         }
-        self.orders.insert(id, order);
+        self.orders.insert(id, Box::new(order));
         self.open += 1;
         effects.publish(EventKind::Create, Subject::ServiceOrder(id), now);
         effects.send(now, Message::Som(SomInput::Wake(id)));
@@ -423,7 +423,7 @@ impl SomLayer {
         (action, service, characteristics): (
             Action,
             Option<ServiceId>,
-            Vec<crate::layers::common::Characteristic>,
+            crate::layers::common::Characteristics,
         ),
         resources: &[HeldResource],
         now: Time,
@@ -452,7 +452,7 @@ impl SomLayer {
                     characteristics,
                 };
                 record_services(cfs, &live, order, ServiceState::Active, now, effects);
-                self.services.insert(cfs, live);
+                self.services.insert(cfs, Box::new(live));
             }
             Action::Modify => {
                 if let Some(live) = self.services.get_mut(&cfs) {
@@ -569,7 +569,7 @@ impl SomLayer {
             patch,
             reply,
             Subject::ServiceOrder(id),
-            |order| Reply::ServiceOrder(Box::new(order)),
+            Reply::ServiceOrder,
             now,
             effects,
         );
@@ -636,13 +636,19 @@ fn change_request(
     item: &ServiceOrderItem,
     live: &LiveCfs,
 ) -> ResourceOrderCreate {
-    let mut characteristics = live.characteristics.clone();
-    for change in &item.characteristics {
+    let mut characteristics = live.characteristics.to_vec();
+    for change in item.characteristics.iter() {
         characteristics.retain(|existing| existing.name != change.name);
         characteristics.push(change.clone());
     }
     let items = held_items(&live.resources, item.action);
-    resource_order(topology, order, item.id.clone(), &characteristics, items)
+    resource_order(
+        topology,
+        order,
+        item.id.clone(),
+        &characteristics.into(),
+        items,
+    )
 }
 
 /// Resource order items that act on resources already held.
@@ -669,7 +675,7 @@ pub(super) fn resource_order(
     topology: &Topology,
     order: ServiceOrderId,
     item_key: String,
-    characteristics: &[crate::layers::common::Characteristic],
+    characteristics: &crate::layers::common::Characteristics,
     items: Vec<ResourceOrderItemCreate>,
 ) -> ResourceOrderCreate {
     let region_name = characteristic_text(characteristics, "region").unwrap_or_default();
@@ -682,7 +688,7 @@ pub(super) fn resource_order(
             .region_by_name(&region_name)
             .unwrap_or(crate::network::RegionId(0)),
         olt,
-        characteristics: characteristics.to_vec(),
+        characteristics: characteristics.clone(),
         items,
     }
 }
@@ -711,7 +717,7 @@ pub(super) fn record_services(
             order,
             supporting_services: Vec::new(),
             supporting_resources: held.map(|held| held.resource).collect(),
-            characteristics: Vec::new(),
+            characteristics: crate::layers::common::Characteristics::default(),
         };
         effects.send(now, Message::Inventory(InventoryInput::Service(record)));
     }

@@ -17,7 +17,7 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{
-    Action, CancelRequest, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
+    Action, CancelRequest, Characteristics, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
 use crate::layers::rom::HeldResource;
 use crate::network::Topology;
@@ -63,7 +63,7 @@ pub struct ServiceOrderItem {
     /// The product order item it realises.
     pub parent_item: Option<String>,
     /// Characteristics passed down.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -104,7 +104,7 @@ pub struct ServiceOrderItemCreate {
     /// The product order item it realises.
     pub parent_item: Option<String>,
     /// Characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// What a resource order's state-change event tells SOM.
@@ -193,14 +193,14 @@ pub struct LiveCfs {
     /// The resources under those RFSs.
     pub resources: Vec<HeldResource>,
     /// Its characteristics.
-    pub characteristics: Vec<Characteristic>,
+    pub characteristics: Characteristics,
 }
 
 /// The service order layer.
 #[derive(Debug)]
 pub struct SomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ServiceOrderId, ServiceOrder>,
+    pub orders: BTreeMap<ServiceOrderId, Box<ServiceOrder>>,
     /// Refused transitions.
     pub illegal: IllegalLog,
     /// Bound on retained terminal orders.
@@ -224,7 +224,7 @@ pub struct SomLayer {
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
-    pub services: BTreeMap<ServiceId, LiveCfs>,
+    pub services: BTreeMap<ServiceId, Box<LiveCfs>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
     pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.

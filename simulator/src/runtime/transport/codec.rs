@@ -18,7 +18,7 @@ use crate::http::dto::{
 };
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::{Action, Characteristic};
+use crate::layers::common::{Action, Characteristic, Characteristics};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
@@ -851,11 +851,11 @@ fn order_state(body: &Value) -> Result<OrderState, CodecError> {
     OrderState::parse(name).ok_or_else(|| error(format!("`{}` is not an order state", clip(name))))
 }
 
-fn parse_characteristics(body: &Value, key: &str) -> Result<Vec<Characteristic>, CodecError> {
+fn parse_characteristics(body: &Value, key: &str) -> Result<Characteristics, CodecError> {
     match body.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(value) => {
-            serde_json::from_value(value.clone()).map_err(|e| error(format!("{key}: {e}")))
-        }
+        None | Some(Value::Null) => Ok(Characteristics::default()),
+        Some(value) => serde_json::from_value::<Vec<Characteristic>>(value.clone())
+            .map(Characteristics::from)
+            .map_err(|e| error(format!("{key}: {e}"))),
     }
 }

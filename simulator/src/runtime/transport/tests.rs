@@ -18,7 +18,7 @@ use crate::domain::time::Time;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
 use crate::layers::activation::{ActivationCreate, ActivationInput};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::{Action, Characteristic};
+use crate::layers::common::{Action, Characteristic, Characteristics};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput,
@@ -32,11 +32,11 @@ use crate::network::{
     ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue,
 };
 
-fn speed() -> Vec<Characteristic> {
-    vec![Characteristic {
+fn speed() -> Characteristics {
+    Characteristics::from([Characteristic {
         name: Arc::from("downstreamSpeedMbps"),
         value: json!(500),
-    }]
+    }])
 }
 
 /// The call a message becomes (panics when it becomes something else).
