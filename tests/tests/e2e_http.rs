@@ -46,19 +46,11 @@ async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() 
     let base = format!("http://{}", server.local_addr);
     let client = reqwest::Client::new();
 
-    let listener = simulator::http::listener::start(1_024)
+    let hub = format!("{base}{API}/hub");
+    let listener = simulator::http::listener::follow_product_orders(&client, &hub, 1_024)
         .await
-        .expect("listener");
-    let (callback, mut events) = (listener.callback, listener.events);
-    let subscription =
-        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
-    let response = client
-        .post(format!("{base}{API}/hub"))
-        .json(&subscription)
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(response.status(), 201);
+        .expect("follow product orders");
+    let mut events = listener.events;
 
     let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
     for index in 0..ORDERS {

@@ -41,6 +41,39 @@ pub async fn start(capacity: usize) -> std::io::Result<OrderEventListener> {
     })
 }
 
+/// Why following product orders could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// The listener could not bind.
+    #[error("listener: {0}")]
+    Bind(#[from] std::io::Error),
+    /// The hub could not be reached.
+    #[error("hub: {0}")]
+    Hub(#[from] reqwest::Error),
+    /// The hub refused the subscription.
+    #[error("hub answered {0}")]
+    Refused(reqwest::StatusCode),
+}
+
+/// Starts a listener (channel of `capacity`) and subscribes it at `hub` (a TMF622 `…/hub`
+/// URL) to `ProductOrderStateChangeEvent`s.
+pub async fn follow_product_orders(
+    client: &reqwest::Client,
+    hub: &str,
+    capacity: usize,
+) -> Result<OrderEventListener, FollowError> {
+    let listener = start(capacity).await?;
+    let subscription = serde_json::json!({
+        "callback": listener.callback,
+        "query": "eventType=ProductOrderStateChangeEvent",
+    });
+    let response = client.post(hub).json(&subscription).send().await?;
+    if response.status() != reqwest::StatusCode::CREATED {
+        return Err(FollowError::Refused(response.status()));
+    }
+    Ok(listener)
+}
+
 /// The (id, state) of the product order an event envelope carries, if it carries one.
 pub fn order_state(envelope: &Value) -> Option<(String, String)> {
     let order = envelope.get("event")?.get("productOrder")?;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use simulator::config::{ChainTransport, SimConfig};
 use simulator::http::Server;
+use simulator::http::listener::follow_product_orders;
 use tokio::sync::mpsc;
 
 const ORDERS: usize = 30;
@@ -43,20 +44,11 @@ async fn start_subscribed(
     let server = Server::start(config, listener).await.expect("starts");
     let base = format!("http://{}", server.local_addr);
     let client = reqwest::Client::new();
-    let listener = simulator::http::listener::start(1_024)
+    let hub = format!("{base}{API}/hub");
+    let listener = follow_product_orders(&client, &hub, 1_024)
         .await
-        .expect("listener");
-    let (callback, events) = (listener.callback, listener.events);
-    let subscription =
-        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
-    let response = client
-        .post(format!("{base}{API}/hub"))
-        .json(&subscription)
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(response.status(), 201);
-    (server, base, client, events)
+        .expect("follow");
+    (server, base, client, listener.events)
 }
 
 /// Whether nothing is queued anywhere (inboxes, timers, the outbound queue and lanes, hub
@@ -273,25 +265,7 @@ async fn why_an_order_failed_crosses_the_http_transport() {
         failure_probability: 1.0,
         ..Default::default()
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind simulator");
-    let server = Server::start(config, listener).await.expect("starts");
-    let base = format!("http://{}", server.local_addr);
-    let client = reqwest::Client::new();
-    let listener = simulator::http::listener::start(1_024)
-        .await
-        .expect("listener");
-    let (callback, mut events) = (listener.callback, listener.events);
-    let subscription =
-        json!({"callback": callback, "query": "eventType=ProductOrderStateChangeEvent"});
-    let response = client
-        .post(format!("{base}{API}/hub"))
-        .json(&subscription)
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(response.status(), 201);
+    let (_server, base, client, mut events) = start_subscribed(config).await;
     let response = client
         .post(format!("{base}{API}/productOrder"))
         .json(&order_body(0))
