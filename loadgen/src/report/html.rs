@@ -190,6 +190,15 @@ fn summary_table(page: &mut String, r: &RunReport) {
         Some(false) => format!("NOT ok ({} findings)", r.verdict.audit.findings),
         None => "unavailable".to_string(),
     };
+    if !r.outcomes.failure_codes.is_empty() {
+        let codes: Vec<String> = r
+            .outcomes
+            .failure_codes
+            .iter()
+            .map(|(code, count)| format!("{code} {count}"))
+            .collect();
+        row(page, "why orders failed", codes.join(", "));
+    }
     row(page, "audit", audit);
     row(
         page,
@@ -488,6 +497,26 @@ mod tests {
         assert!(page.contains("&lt;x&gt;"));
         assert!(!page.contains("<script"));
         assert!(!page.contains("class=\"fault\""));
+    }
+
+    #[test]
+    fn failure_codes_and_retries_are_shown_when_present() {
+        let mut report = RunReport::default();
+        let page = render(&report, &[]);
+        assert!(!page.contains("why orders failed") && !page.contains("<h2>Retries"));
+        report
+            .outcomes
+            .failure_codes
+            .insert("elementTimeout".into(), 7);
+        let retried = super::super::model::RetryInfo {
+            forward: 3,
+            ..Default::default()
+        };
+        report.chain.retries.insert("rom".into(), retried);
+        let page = render(&report, &[]);
+        assert!(page.contains("elementTimeout 7"), "{page}");
+        assert!(page.contains("<h2>Retries</h2>"), "{page}");
+        assert!(page.contains("<td>rom</td><td>3</td>"), "{page}");
     }
 
     #[test]
