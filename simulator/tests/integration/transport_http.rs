@@ -297,3 +297,35 @@ async fn why_an_order_failed_crosses_the_http_transport() {
     assert_eq!(note["code"], "elementFailed", "{order}");
     assert!(!note["text"].as_str().unwrap_or("").is_empty(), "{order}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_chain_answers_the_post_with_the_finished_order_over_the_http_transport() {
+    let mut config = SimConfig {
+        seed: 11,
+        ..SimConfig::default()
+    };
+    config.chain.transport = ChainTransport::Http;
+    config.chain.mode = simulator::config::ChainMode::Sync;
+    let (_server, base, client, _events) = start_subscribed(config).await;
+    for index in 0..3 {
+        let order: Value = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&order_body(index))
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(order["state"], "completed", "{order}");
+    }
+    let audit: Value = client
+        .get(format!("{base}/admin/audit"))
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit["ok"], true, "{audit}");
+}
