@@ -47,8 +47,11 @@ pub struct AuditVerdict {
 pub struct OutsideVerdict {
     /// Orders fetched one by one.
     pub orders_checked: u64,
-    /// Orders the simulator answered 404 for.
+    /// Orders the simulator answered 404 for (it never knew them).
     pub lost_orders: u64,
+    /// Finished orders the simulator answered 410 for: its retention bound
+    /// (`limits.retained_orders_max`) forgot them, which is not a loss.
+    pub evicted_orders: u64,
     /// Finished orders whose state now differs from the terminal state seen.
     pub state_mismatches: u64,
     /// Orders still open after the drain that the simulator reports terminal (no event seen).
@@ -246,6 +249,8 @@ fn lost(verdict: &mut OutsideVerdict, id: &str, error: &ClientError) {
     if error.status() == Some(404) {
         verdict.lost_orders += 1;
         verdict.example(format!("lost: {id} (404)"));
+    } else if error.status() == Some(410) {
+        verdict.evicted_orders += 1;
     } else {
         verdict.example(format!("unchecked: {id} ({error})"));
     }
@@ -331,5 +336,18 @@ mod tests {
         assert_eq!((total, leaks), (3, 2));
         assert_eq!(summary.len(), 2);
         assert!(summary[0].starts_with("no_leaks: 2 (e.g. ONU"));
+    }
+
+    #[test]
+    fn a_forgotten_order_is_not_a_lost_one() {
+        let mut verdict = OutsideVerdict::default();
+        let status = |status| ClientError::Status {
+            status,
+            body: String::new(),
+        };
+        lost(&mut verdict, "PO-1", &status(410));
+        lost(&mut verdict, "PO-2", &status(404));
+        assert_eq!((verdict.evicted_orders, verdict.lost_orders), (1, 1));
+        assert_eq!(verdict.examples, ["lost: PO-2 (404)"]);
     }
 }

@@ -248,8 +248,13 @@ fn correctness(md: &mut String, r: &RunReport) {
     }
     let _ = writeln!(
         md,
-        "- outside checks: {} orders fetched, {} lost, {} state mismatches, {} without terminal event, {} not terminal",
-        o.orders_checked, o.lost_orders, o.state_mismatches, o.events_missing, o.not_terminal
+        "- outside checks: {} orders fetched, {} lost, {} no longer kept (retention), {} state mismatches, {} without terminal event, {} not terminal",
+        o.orders_checked,
+        o.lost_orders,
+        o.evicted_orders,
+        o.state_mismatches,
+        o.events_missing,
+        o.not_terminal
     );
     let _ = writeln!(
         md,

@@ -47,6 +47,12 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not Found", message)
     }
 
+    /// 410: the entity existed but is no longer kept (the retention bound forgot it, or a
+    /// client deleted it).
+    pub fn gone(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::GONE, "Gone", message)
+    }
+
     /// 503 with `Retry-After`: the simulator is overloaded.
     pub fn overloaded(message: impl Into<String>) -> ApiError {
         ApiError {

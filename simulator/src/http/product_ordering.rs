@@ -73,10 +73,16 @@ async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let id: ProductOrderId = path_id(&id, "productOrder")?;
     let com = state.chain.com();
-    let order = com
-        .orders
-        .get(&id)
-        .ok_or_else(|| missing("productOrder", id))?;
+    let Some(order) = com.orders.get(&id) else {
+        // Ids are issued in order: a lower one than the next existed and was forgotten.
+        return Err(match id.0 < com.next_order {
+            true => ApiError::gone(format!(
+                "productOrder `{id}` ended and is no longer kept (limits.retained_orders_max \
+                 bounds the terminal orders kept), or it was deleted"
+            )),
+            false => missing("productOrder", id),
+        });
+    };
     Ok(Json(render(order, &state.context())))
 }
 

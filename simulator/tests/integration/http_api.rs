@@ -137,7 +137,12 @@ async fn patch_and_delete_a_product_order() {
     let (status, _, body) = app.call(Method::DELETE, href, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, _, body) = app.call(Method::GET, href, None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::GONE, "it existed: gone, not unknown");
+    validate_error(&body, 410);
+    let (status, _, body) = app
+        .call(Method::GET, &format!("{PRODUCT_ORDER}/PO-9999"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "never issued");
     validate_error(&body, 404);
 }
 
