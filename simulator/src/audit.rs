@@ -262,8 +262,7 @@ fn check_histories(input: &AuditInput<'_>) -> Finding {
         }
     }
     let mut replay = |machine: Machine, name: String, history: &History| {
-        for pair in history.entries.windows(2) {
-            let (from, to) = (pair[0].1, pair[1].1);
+        for ((_, from), (_, to)) in history.iter().zip(history.iter().skip(1)) {
             let legal = OrderEvent::ALL
                 .iter()
                 .any(|event| order_next(machine, from, *event) == Ok(to));
