@@ -15,7 +15,6 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::json;
 use simulator::config::SimConfig;
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::OrderState;
@@ -411,9 +410,11 @@ impl Driver<'_> {
         crate::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
     }
 
-    fn write_history(&mut self, line: serde_json::Value) {
+    fn write_history(&mut self, line: HistoryLine<'_>) {
         if let Some(out) = self.history.as_mut() {
-            let _ = writeln!(out, "{line}");
+            if serde_json::to_writer(&mut *out, &line).is_ok() {
+                let _ = out.write_all(b"\n");
+            }
         }
     }
 
@@ -439,7 +440,9 @@ impl Driver<'_> {
             Action::Cancel { order } => {
                 let kind = OperationKind::Cancel;
                 self.metrics.requests += 1;
-                self.write_history(json!({"type": "invoke", "f": "cancel", "order": order.to_string(), "timeMs": millis(now)}));
+                self.write_history(
+                    HistoryLine::new("invoke", "cancel", now).order(order.to_string()),
+                );
                 let planned = Planned {
                     kind,
                     body: Vec::new(),
@@ -481,9 +484,7 @@ impl Driver<'_> {
         if planned.fallback {
             self.metrics.fallbacks += 1;
         }
-        self.write_history(
-            json!({"type": "invoke", "f": planned.kind.name(), "timeMs": millis(now)}),
-        );
+        self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
         let parsed = serde_json::from_slice::<ProductOrderCreateBody>(&planned.body)
             .map_err(|error| ApiError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
@@ -529,7 +530,10 @@ impl Driver<'_> {
                     .push(format!("create: {status}: {message}"));
             }
         }
-        self.write_history(json!({"type": "fail", "f": planned.kind.name(), "status": status, "timeMs": millis(now)}));
+        self.write_history(HistoryLine {
+            status: Some(status),
+            ..HistoryLine::new("fail", planned.kind.name(), now)
+        });
         self.next_for_user(user, now);
     }
 
@@ -559,7 +563,10 @@ impl Driver<'_> {
                     .cancel
                     .saturating_record(crate::metrics::micros(latency));
             }
-            self.write_history(json!({"type": "ok", "f": "cancel", "order": order.to_string(), "status": status, "timeMs": millis(now)}));
+            self.write_history(HistoryLine {
+                status: Some(status),
+                ..HistoryLine::new("ok", "cancel", now).order(order.to_string())
+            });
             return;
         }
         match reply {
@@ -594,7 +601,10 @@ impl Driver<'_> {
             self.metrics.record_submit(latency, second);
         }
         self.tracked += 1;
-        self.write_history(json!({"type": "ok", "f": awaiting.planned.kind.name(), "order": order.id.to_string(), "state": order.state.as_str(), "timeMs": millis(now)}));
+        self.write_history(HistoryLine {
+            state: Some(order.state.as_str()),
+            ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id.to_string())
+        });
         let followed = Followed {
             intended: awaiting.intended,
             measured,
@@ -660,7 +670,10 @@ impl Driver<'_> {
         } else {
             "info"
         };
-        self.write_history(json!({"type": kind, "f": "order", "order": id.to_string(), "state": state.as_str(), "timeMs": millis(at)}));
+        self.write_history(HistoryLine {
+            state: Some(state.as_str()),
+            ..HistoryLine::new(kind, "order", at).order(id.to_string())
+        });
         self.next_for_user(followed.user, at);
     }
 
@@ -714,6 +727,44 @@ impl Driver<'_> {
             *open.entry(state.to_string()).or_insert(0) += 1;
         }
         open
+    }
+}
+
+/// One line of `history.jsonl`. Fields are declared in the order a `serde_json::Value` object
+/// (a sorted map) writes them, so the lines read as they did when built with `json!`; a struct
+/// writes them without building a map per line.
+#[derive(serde::Serialize)]
+struct HistoryLine<'a> {
+    f: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(rename = "timeMs")]
+    time_ms: f64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+impl<'a> HistoryLine<'a> {
+    fn new(kind: &'a str, f: &'a str, at: Time) -> HistoryLine<'a> {
+        HistoryLine {
+            f,
+            order: None,
+            state: None,
+            status: None,
+            time_ms: millis(at),
+            kind,
+        }
+    }
+
+    fn order(self, order: String) -> HistoryLine<'a> {
+        HistoryLine {
+            order: Some(order),
+            ..self
+        }
     }
 }
 
