@@ -30,7 +30,7 @@ use simulator::runtime::virtual_time::VirtualChain;
 use crate::metrics::{Metrics, Outcome};
 use crate::report::model::FaultInfo;
 use crate::scenario::{LoadModel, Scenario};
-use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
+use crate::workload::{OperationKind, OrderBody, Planned, ProductPool, Technology, Workload};
 
 /// How many per-event hashes a run keeps to locate the first difference between two runs.
 pub const EVENT_HASHES_MAX: usize = 4_000_000;
@@ -445,7 +445,7 @@ impl Driver<'_> {
                 );
                 let planned = Planned {
                     kind,
-                    body: Vec::new(),
+                    body: OrderBody::Raw(Vec::new()),
                     cancel_after: None,
                     cancels: 0,
                     expect_client_error: false,
@@ -485,7 +485,9 @@ impl Driver<'_> {
             self.metrics.fallbacks += 1;
         }
         self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
-        let parsed = serde_json::from_slice::<ProductOrderCreateBody>(&planned.body)
+        let parsed = planned
+            .body
+            .parse::<ProductOrderCreateBody>()
             .map_err(|error| ApiError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
         match parsed {

@@ -323,7 +323,7 @@ pub struct Planned {
     /// The operation.
     pub kind: OperationKind,
     /// The ProductOrder_Create body (possibly deliberately malformed).
-    pub body: Vec<u8>,
+    pub body: OrderBody,
     /// Send a cancel this long after the acknowledgement.
     pub cancel_after: Option<Duration>,
     /// How many cancel requests to send (0, 1 or 2).
@@ -332,6 +332,43 @@ pub struct Planned {
     pub expect_client_error: bool,
     /// True when a modify/delete fell back to an add for want of a product.
     pub fallback: bool,
+}
+
+/// A planned ProductOrder_Create body: a JSON document, or raw bytes (a deliberately malformed
+/// body). The HTTP driver sends its bytes; the virtual-time driver reads a document directly,
+/// without writing it out and parsing it back per order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderBody {
+    /// A JSON document.
+    Json(serde_json::Value),
+    /// Bytes sent as they are.
+    Raw(Vec<u8>),
+}
+
+impl OrderBody {
+    /// The bytes an HTTP request carries.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            OrderBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            OrderBody::Raw(bytes) => bytes.clone(),
+        }
+    }
+
+    /// The bytes an HTTP request carries, taking them.
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self {
+            OrderBody::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            OrderBody::Raw(bytes) => bytes,
+        }
+    }
+
+    /// Reads the body as `T`, as a server would read its bytes.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        match self {
+            OrderBody::Json(value) => T::deserialize(value),
+            OrderBody::Raw(bytes) => serde_json::from_slice(bytes),
+        }
+    }
 }
 
 const SPEEDS_MBPS: [u32; 4] = [100, 300, 500, 1_000];
@@ -438,7 +475,7 @@ impl Workload {
         let body = json!({"description": kind.name(), "productOrderItem": items});
         Some(Planned {
             kind,
-            body: serde_json::to_vec(&body).unwrap_or_default(),
+            body: OrderBody::Json(body),
             cancel_after,
             cancels,
             expect_client_error: false,
@@ -455,7 +492,7 @@ impl Workload {
         };
         Planned {
             kind: OperationKind::BadRequest,
-            body,
+            body: OrderBody::Raw(body),
             cancel_after: None,
             cancels: 0,
             expect_client_error: true,
@@ -566,7 +603,7 @@ mod tests {
         pool.add("P-3".into(), Technology::Fibre, false);
         let planned = workload.next(&mut pool);
         assert_eq!(planned.kind, OperationKind::Delete);
-        let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&planned.body.to_bytes()).unwrap();
         assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-3");
         assert!(pool.is_empty());
     }
@@ -588,7 +625,7 @@ mod tests {
         pool.add("P-2".into(), Technology::Dsl, false);
         let planned = workload.next(&mut pool);
         assert_eq!(planned.kind, OperationKind::ModifyBundle);
-        let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&planned.body.to_bytes()).unwrap();
         assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-2");
         assert_eq!(
             body["productOrderItem"][0]["productOffering"]["id"],
