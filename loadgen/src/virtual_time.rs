@@ -471,7 +471,7 @@ impl Driver<'_> {
         }
     }
 
-    fn send(&mut self, planned: Planned, now: Time, user: Option<u32>) {
+    fn send(&mut self, mut planned: Planned, now: Time, user: Option<u32>) {
         self.sends += 1;
         self.metrics.requests += 1;
         if now >= self.warmup {
@@ -485,9 +485,11 @@ impl Driver<'_> {
             self.metrics.fallbacks += 1;
         }
         self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
-        let parsed = planned
-            .body
-            .parse::<ProductOrderCreateBody>()
+        // The body is read once and not kept: take it, so its strings move instead of being
+        // copied.
+        let body = std::mem::replace(&mut planned.body, OrderBody::Raw(Vec::new()));
+        let parsed = body
+            .into_parsed::<ProductOrderCreateBody>()
             .map_err(|error| ApiError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
         match parsed {

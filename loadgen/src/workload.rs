@@ -362,11 +362,11 @@ impl OrderBody {
         }
     }
 
-    /// Reads the body as `T`, as a server would read its bytes.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+    /// Reads the body as `T`, as a server would read its bytes, taking it.
+    pub fn into_parsed<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
         match self {
-            OrderBody::Json(value) => T::deserialize(value),
-            OrderBody::Raw(bytes) => serde_json::from_slice(bytes),
+            OrderBody::Json(value) => serde_json::from_value(value),
+            OrderBody::Raw(bytes) => serde_json::from_slice(&bytes),
         }
     }
 }
