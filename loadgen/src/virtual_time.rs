@@ -225,6 +225,7 @@ pub fn run(
         model: plan.model.clone(),
         open: None,
         faults_seen: BTreeMap::new(),
+        line: Vec::new(),
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
@@ -296,6 +297,9 @@ struct Driver<'a> {
     followed: BTreeMap<ProductOrderId, Followed>,
     warmup: Time,
     history: Option<&'a mut dyn Write>,
+    /// The history line being written, reused: one `write_all` per line instead of one per
+    /// JSON token through the `dyn Write`.
+    line: Vec<u8>,
     sends: u64,
     tracked: u64,
     items_max: usize,
@@ -412,8 +416,10 @@ impl Driver<'_> {
 
     fn write_history(&mut self, line: HistoryLine<'_>) {
         if let Some(out) = self.history.as_mut() {
-            if serde_json::to_writer(&mut *out, &line).is_ok() {
-                let _ = out.write_all(b"\n");
+            self.line.clear();
+            if serde_json::to_writer(&mut self.line, &line).is_ok() {
+                self.line.push(b'\n');
+                let _ = out.write_all(&self.line);
             }
         }
     }
