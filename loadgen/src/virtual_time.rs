@@ -19,7 +19,7 @@ use simulator::config::SimConfig;
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
-use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
+use simulator::http::dto::product_order::parse_create;
 use simulator::http::error::ApiError;
 use simulator::http::faults::{fault_json, hit_orders_in};
 use simulator::layers::com::ComInput;
@@ -28,9 +28,10 @@ use simulator::network::faults::FaultSpec;
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
+use crate::order_body::OrderBody;
 use crate::report::model::FaultInfo;
 use crate::scenario::{LoadModel, Scenario};
-use crate::workload::{OperationKind, OrderBody, Planned, ProductPool, Technology, Workload};
+use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
 
 /// How many per-event hashes a run keeps to locate the first difference between two runs.
 pub const EVENT_HASHES_MAX: usize = 4_000_000;
@@ -495,7 +496,7 @@ impl Driver<'_> {
         // copied.
         let body = std::mem::replace(&mut planned.body, OrderBody::Raw(Vec::new()));
         let parsed = body
-            .into_parsed::<ProductOrderCreateBody>()
+            .into_parsed()
             .map_err(|error| ApiError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
         match parsed {

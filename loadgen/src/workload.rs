@@ -9,10 +9,12 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
+use crate::order_body::{
+    CharacteristicRequest, ItemRequest, OfferingRef, OrderBody, OrderRequest, ProductRequest,
+};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::scenario::Regions;
 
@@ -334,43 +336,6 @@ pub struct Planned {
     pub fallback: bool,
 }
 
-/// A planned ProductOrder_Create body: a JSON document, or raw bytes (a deliberately malformed
-/// body). The HTTP driver sends its bytes; the virtual-time driver reads a document directly,
-/// without writing it out and parsing it back per order.
-#[derive(Clone, Debug, PartialEq)]
-pub enum OrderBody {
-    /// A JSON document.
-    Json(serde_json::Value),
-    /// Bytes sent as they are.
-    Raw(Vec<u8>),
-}
-
-impl OrderBody {
-    /// The bytes an HTTP request carries.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        match self {
-            OrderBody::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
-            OrderBody::Raw(bytes) => bytes.clone(),
-        }
-    }
-
-    /// The bytes an HTTP request carries, taking them.
-    pub fn into_bytes(self) -> Vec<u8> {
-        match self {
-            OrderBody::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
-            OrderBody::Raw(bytes) => bytes,
-        }
-    }
-
-    /// Reads the body as `T`, as a server would read its bytes, taking it.
-    pub fn into_parsed<T: serde::de::DeserializeOwned>(self) -> Result<T, serde_json::Error> {
-        match self {
-            OrderBody::Json(value) => serde_json::from_value(value),
-            OrderBody::Raw(bytes) => serde_json::from_slice(&bytes),
-        }
-    }
-}
-
 const SPEEDS_MBPS: [u32; 4] = [100, 300, 500, 1_000];
 const DSL_SPEEDS_MBPS: [u32; 3] = [16, 50, 100];
 
@@ -427,7 +392,7 @@ impl Workload {
             OperationKind::AddVoip => vec![self.voip_item()],
             OperationKind::AddBundle => vec![
                 self.broadband_item("1", Technology::Fibre),
-                json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}),
+                item("2", "add", "iptv", None),
             ],
             // Modify items name the product's own offering: the simulator reads a different
             // offering as a migration (and an absent one as a migration to nothing).
@@ -437,32 +402,46 @@ impl Workload {
                     Technology::Fibre => self.pick(&SPEEDS_MBPS),
                     Technology::Dsl => self.pick(&DSL_SPEEDS_MBPS),
                 };
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "downstreamSpeedMbps", "value": speed}]}})]
+                let characteristics =
+                    vec![CharacteristicRequest::new("downstreamSpeedMbps", speed)];
+                vec![item(
+                    "1",
+                    "modify",
+                    technology.offering(),
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::ModifyMigration => {
                 let (product, _) = pool.take(Some(Technology::Dsl), None)?;
                 let region = self.region(Technology::Fibre);
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": "fibre-broadband"},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "region", "value": region},
-                        {"name": "downstreamSpeedMbps", "value": 500}]}})]
+                let characteristics = vec![
+                    CharacteristicRequest::new("region", region),
+                    CharacteristicRequest::new("downstreamSpeedMbps", 500),
+                ];
+                vec![item(
+                    "1",
+                    "modify",
+                    "fibre-broadband",
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::ModifyBundle => {
                 let (product, technology) = pool.take(None, Some(false))?;
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "addOn", "value": "iptv"}]}})]
+                let characteristics = vec![CharacteristicRequest::new("addOn", "iptv")];
+                vec![item(
+                    "1",
+                    "modify",
+                    technology.offering(),
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::Delete => {
                 let (product, technology) = pool.take(None, None)?;
-                vec![json!({"id": "1", "action": "delete",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product}})]
+                let product = ProductRequest {
+                    id: Some(product),
+                    product_characteristic: None,
+                };
+                vec![item("1", "delete", technology.offering(), Some(product))]
             }
             OperationKind::BadRequest => return Some(self.bad_request()),
         };
@@ -472,10 +451,13 @@ impl Workload {
             _ => 0,
         };
         let cancel_after = (cancels > 0).then(|| self.cancel_delay.sample(&mut self.rng));
-        let body = json!({"description": kind.name(), "productOrderItem": items});
+        let body = OrderRequest {
+            description: kind.name(),
+            product_order_item: items,
+        };
         Some(Planned {
             kind,
-            body: OrderBody::Json(body),
+            body: OrderBody::Request(body),
             cancel_after,
             cancels,
             expect_client_error: false,
@@ -517,22 +499,56 @@ impl Workload {
         regions[index].clone()
     }
 
-    fn broadband_item(&mut self, id: &str, technology: Technology) -> serde_json::Value {
+    fn broadband_item(&mut self, id: &'static str, technology: Technology) -> ItemRequest {
         let (offering, speed) = match technology {
             Technology::Fibre => ("fibre-broadband", self.pick(&SPEEDS_MBPS)),
             Technology::Dsl => ("dsl-broadband", self.pick(&DSL_SPEEDS_MBPS)),
         };
         let region = self.region(technology);
-        json!({"id": id, "action": "add", "productOffering": {"id": offering},
-            "product": {"productCharacteristic": [
-                {"name": "region", "value": region},
-                {"name": "downstreamSpeedMbps", "value": speed}]}})
+        let characteristics = vec![
+            CharacteristicRequest::new("region", region),
+            CharacteristicRequest::new("downstreamSpeedMbps", speed),
+        ];
+        item(
+            id,
+            "add",
+            offering,
+            Some(product_with(None, characteristics)),
+        )
     }
 
-    fn voip_item(&mut self) -> serde_json::Value {
+    fn voip_item(&mut self) -> ItemRequest {
         let region = self.region(Technology::Fibre);
-        json!({"id": "1", "action": "add", "productOffering": {"id": "voip"},
-            "product": {"productCharacteristic": [{"name": "region", "value": region}]}})
+        let characteristics = vec![CharacteristicRequest::new("region", region)];
+        item(
+            "1",
+            "add",
+            "voip",
+            Some(product_with(None, characteristics)),
+        )
+    }
+}
+
+/// An item of a planned order.
+fn item(
+    id: &'static str,
+    action: &'static str,
+    offering: &'static str,
+    product: Option<ProductRequest>,
+) -> ItemRequest {
+    ItemRequest {
+        id,
+        action,
+        product_offering: OfferingRef { id: offering },
+        product,
+    }
+}
+
+/// The product part of an item: the existing product (if any) and characteristics.
+fn product_with(id: Option<String>, characteristics: Vec<CharacteristicRequest>) -> ProductRequest {
+    ProductRequest {
+        id,
+        product_characteristic: Some(characteristics),
     }
 }
 
