@@ -447,9 +447,7 @@ impl Driver<'_> {
             Action::Cancel { order } => {
                 let kind = OperationKind::Cancel;
                 self.metrics.requests += 1;
-                self.write_history(
-                    HistoryLine::new("invoke", "cancel", now).order(order.to_string()),
-                );
+                self.write_history(HistoryLine::new("invoke", "cancel", now).order(order));
                 let planned = Planned {
                     kind,
                     body: OrderBody::Raw(Vec::new()),
@@ -576,7 +574,7 @@ impl Driver<'_> {
             }
             self.write_history(HistoryLine {
                 status: Some(status),
-                ..HistoryLine::new("ok", "cancel", now).order(order.to_string())
+                ..HistoryLine::new("ok", "cancel", now).order(order)
             });
             return;
         }
@@ -614,7 +612,7 @@ impl Driver<'_> {
         self.tracked += 1;
         self.write_history(HistoryLine {
             state: Some(order.state.as_str()),
-            ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id.to_string())
+            ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id)
         });
         let followed = Followed {
             intended: awaiting.intended,
@@ -683,7 +681,7 @@ impl Driver<'_> {
         };
         self.write_history(HistoryLine {
             state: Some(state.as_str()),
-            ..HistoryLine::new(kind, "order", at).order(id.to_string())
+            ..HistoryLine::new(kind, "order", at).order(id)
         });
         self.next_for_user(followed.user, at);
     }
@@ -747,8 +745,8 @@ impl Driver<'_> {
 #[derive(serde::Serialize)]
 struct HistoryLine<'a> {
     f: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "id_text")]
+    order: Option<ProductOrderId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -771,11 +769,19 @@ impl<'a> HistoryLine<'a> {
         }
     }
 
-    fn order(self, order: String) -> HistoryLine<'a> {
+    fn order(self, order: ProductOrderId) -> HistoryLine<'a> {
         HistoryLine {
             order: Some(order),
             ..self
         }
+    }
+}
+
+/// An order id as its text ("PO-7"), written straight into the line.
+fn id_text<S: serde::Serializer>(id: &Option<ProductOrderId>, out: S) -> Result<S::Ok, S::Error> {
+    match id {
+        Some(id) => out.collect_str(id),
+        None => out.serialize_none(),
     }
 }
 
