@@ -184,7 +184,10 @@ pub async fn send_planned(
 ) {
     let measured = intended.saturating_duration_since(state.start) >= state.warmup;
     state.counters.started.fetch_add(1, Ordering::Relaxed);
-    let result = state.client.create_product_order(planned.body).await;
+    let result = state
+        .client
+        .create_product_order(planned.body.into_bytes())
+        .await;
     drop(slot);
     let now = Instant::now();
     let second = state.second(now);

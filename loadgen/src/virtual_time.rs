@@ -15,12 +15,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::json;
 use simulator::config::SimConfig;
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
-use simulator::http::dto::product_order::{ProductOrderCreateBody, parse_create};
+use simulator::http::dto::product_order::parse_create;
 use simulator::http::error::ApiError;
 use simulator::http::faults::{fault_json, hit_orders_in};
 use simulator::layers::com::ComInput;
@@ -29,6 +28,7 @@ use simulator::network::faults::FaultSpec;
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
+use crate::order_body::OrderBody;
 use crate::report::model::FaultInfo;
 use crate::scenario::{LoadModel, Scenario};
 use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
@@ -226,6 +226,7 @@ pub fn run(
         model: plan.model.clone(),
         open: None,
         faults_seen: BTreeMap::new(),
+        line: Vec::new(),
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
@@ -297,6 +298,9 @@ struct Driver<'a> {
     followed: BTreeMap<ProductOrderId, Followed>,
     warmup: Time,
     history: Option<&'a mut dyn Write>,
+    /// The history line being written, reused: one `write_all` per line instead of one per
+    /// JSON token through the `dyn Write`.
+    line: Vec<u8>,
     sends: u64,
     tracked: u64,
     items_max: usize,
@@ -411,9 +415,13 @@ impl Driver<'_> {
         crate::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
     }
 
-    fn write_history(&mut self, line: serde_json::Value) {
+    fn write_history(&mut self, line: HistoryLine<'_>) {
         if let Some(out) = self.history.as_mut() {
-            let _ = writeln!(out, "{line}");
+            self.line.clear();
+            if serde_json::to_writer(&mut self.line, &line).is_ok() {
+                self.line.push(b'\n');
+                let _ = out.write_all(&self.line);
+            }
         }
     }
 
@@ -439,10 +447,10 @@ impl Driver<'_> {
             Action::Cancel { order } => {
                 let kind = OperationKind::Cancel;
                 self.metrics.requests += 1;
-                self.write_history(json!({"type": "invoke", "f": "cancel", "order": order.to_string(), "timeMs": millis(now)}));
+                self.write_history(HistoryLine::new("invoke", "cancel", now).order(order));
                 let planned = Planned {
                     kind,
-                    body: Vec::new(),
+                    body: OrderBody::Raw(Vec::new()),
                     cancel_after: None,
                     cancels: 0,
                     expect_client_error: false,
@@ -468,7 +476,7 @@ impl Driver<'_> {
         }
     }
 
-    fn send(&mut self, planned: Planned, now: Time, user: Option<u32>) {
+    fn send(&mut self, mut planned: Planned, now: Time, user: Option<u32>) {
         self.sends += 1;
         self.metrics.requests += 1;
         if now >= self.warmup {
@@ -481,10 +489,12 @@ impl Driver<'_> {
         if planned.fallback {
             self.metrics.fallbacks += 1;
         }
-        self.write_history(
-            json!({"type": "invoke", "f": planned.kind.name(), "timeMs": millis(now)}),
-        );
-        let parsed = serde_json::from_slice::<ProductOrderCreateBody>(&planned.body)
+        self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
+        // The body is read once and not kept: take it, so its strings move instead of being
+        // copied.
+        let body = std::mem::replace(&mut planned.body, OrderBody::Raw(Vec::new()));
+        let parsed = body
+            .into_parsed()
             .map_err(|error| ApiError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
         match parsed {
@@ -529,7 +539,10 @@ impl Driver<'_> {
                     .push(format!("create: {status}: {message}"));
             }
         }
-        self.write_history(json!({"type": "fail", "f": planned.kind.name(), "status": status, "timeMs": millis(now)}));
+        self.write_history(HistoryLine {
+            status: Some(status),
+            ..HistoryLine::new("fail", planned.kind.name(), now)
+        });
         self.next_for_user(user, now);
     }
 
@@ -559,7 +572,10 @@ impl Driver<'_> {
                     .cancel
                     .saturating_record(crate::metrics::micros(latency));
             }
-            self.write_history(json!({"type": "ok", "f": "cancel", "order": order.to_string(), "status": status, "timeMs": millis(now)}));
+            self.write_history(HistoryLine {
+                status: Some(status),
+                ..HistoryLine::new("ok", "cancel", now).order(order)
+            });
             return;
         }
         match reply {
@@ -594,7 +610,10 @@ impl Driver<'_> {
             self.metrics.record_submit(latency, second);
         }
         self.tracked += 1;
-        self.write_history(json!({"type": "ok", "f": awaiting.planned.kind.name(), "order": order.id.to_string(), "state": order.state.as_str(), "timeMs": millis(now)}));
+        self.write_history(HistoryLine {
+            state: Some(order.state.as_str()),
+            ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id)
+        });
         let followed = Followed {
             intended: awaiting.intended,
             measured,
@@ -660,7 +679,10 @@ impl Driver<'_> {
         } else {
             "info"
         };
-        self.write_history(json!({"type": kind, "f": "order", "order": id.to_string(), "state": state.as_str(), "timeMs": millis(at)}));
+        self.write_history(HistoryLine {
+            state: Some(state.as_str()),
+            ..HistoryLine::new(kind, "order", at).order(id)
+        });
         self.next_for_user(followed.user, at);
     }
 
@@ -714,6 +736,52 @@ impl Driver<'_> {
             *open.entry(state.to_string()).or_insert(0) += 1;
         }
         open
+    }
+}
+
+/// One line of `history.jsonl`. Fields are declared in the order a `serde_json::Value` object
+/// (a sorted map) writes them, so the lines read as they did when built with `json!`; a struct
+/// writes them without building a map per line.
+#[derive(serde::Serialize)]
+struct HistoryLine<'a> {
+    f: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "id_text")]
+    order: Option<ProductOrderId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(rename = "timeMs")]
+    time_ms: f64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+impl<'a> HistoryLine<'a> {
+    fn new(kind: &'a str, f: &'a str, at: Time) -> HistoryLine<'a> {
+        HistoryLine {
+            f,
+            order: None,
+            state: None,
+            status: None,
+            time_ms: millis(at),
+            kind,
+        }
+    }
+
+    fn order(self, order: ProductOrderId) -> HistoryLine<'a> {
+        HistoryLine {
+            order: Some(order),
+            ..self
+        }
+    }
+}
+
+/// An order id as its text ("PO-7"), written straight into the line.
+fn id_text<S: serde::Serializer>(id: &Option<ProductOrderId>, out: S) -> Result<S::Ok, S::Error> {
+    match id {
+        Some(id) => out.collect_str(id),
+        None => out.serialize_none(),
     }
 }
 

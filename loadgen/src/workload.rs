@@ -9,10 +9,12 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
+use crate::order_body::{
+    CharacteristicRequest, ItemRequest, OfferingRef, OrderBody, OrderRequest, ProductRequest,
+};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::scenario::Regions;
 
@@ -323,7 +325,7 @@ pub struct Planned {
     /// The operation.
     pub kind: OperationKind,
     /// The ProductOrder_Create body (possibly deliberately malformed).
-    pub body: Vec<u8>,
+    pub body: OrderBody,
     /// Send a cancel this long after the acknowledgement.
     pub cancel_after: Option<Duration>,
     /// How many cancel requests to send (0, 1 or 2).
@@ -390,7 +392,7 @@ impl Workload {
             OperationKind::AddVoip => vec![self.voip_item()],
             OperationKind::AddBundle => vec![
                 self.broadband_item("1", Technology::Fibre),
-                json!({"id": "2", "action": "add", "productOffering": {"id": "iptv"}}),
+                item("2", "add", "iptv", None),
             ],
             // Modify items name the product's own offering: the simulator reads a different
             // offering as a migration (and an absent one as a migration to nothing).
@@ -400,32 +402,46 @@ impl Workload {
                     Technology::Fibre => self.pick(&SPEEDS_MBPS),
                     Technology::Dsl => self.pick(&DSL_SPEEDS_MBPS),
                 };
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "downstreamSpeedMbps", "value": speed}]}})]
+                let characteristics =
+                    vec![CharacteristicRequest::new("downstreamSpeedMbps", speed)];
+                vec![item(
+                    "1",
+                    "modify",
+                    technology.offering(),
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::ModifyMigration => {
                 let (product, _) = pool.take(Some(Technology::Dsl), None)?;
                 let region = self.region(Technology::Fibre);
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": "fibre-broadband"},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "region", "value": region},
-                        {"name": "downstreamSpeedMbps", "value": 500}]}})]
+                let characteristics = vec![
+                    CharacteristicRequest::new("region", region),
+                    CharacteristicRequest::new("downstreamSpeedMbps", 500),
+                ];
+                vec![item(
+                    "1",
+                    "modify",
+                    "fibre-broadband",
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::ModifyBundle => {
                 let (product, technology) = pool.take(None, Some(false))?;
-                vec![json!({"id": "1", "action": "modify",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product, "productCharacteristic": [
-                        {"name": "addOn", "value": "iptv"}]}})]
+                let characteristics = vec![CharacteristicRequest::new("addOn", "iptv")];
+                vec![item(
+                    "1",
+                    "modify",
+                    technology.offering(),
+                    Some(product_with(Some(product), characteristics)),
+                )]
             }
             OperationKind::Delete => {
                 let (product, technology) = pool.take(None, None)?;
-                vec![json!({"id": "1", "action": "delete",
-                    "productOffering": {"id": technology.offering()},
-                    "product": {"id": product}})]
+                let product = ProductRequest {
+                    id: Some(product),
+                    product_characteristic: None,
+                };
+                vec![item("1", "delete", technology.offering(), Some(product))]
             }
             OperationKind::BadRequest => return Some(self.bad_request()),
         };
@@ -435,10 +451,13 @@ impl Workload {
             _ => 0,
         };
         let cancel_after = (cancels > 0).then(|| self.cancel_delay.sample(&mut self.rng));
-        let body = json!({"description": kind.name(), "productOrderItem": items});
+        let body = OrderRequest {
+            description: kind.name(),
+            product_order_item: items,
+        };
         Some(Planned {
             kind,
-            body: serde_json::to_vec(&body).unwrap_or_default(),
+            body: OrderBody::Request(body),
             cancel_after,
             cancels,
             expect_client_error: false,
@@ -455,7 +474,7 @@ impl Workload {
         };
         Planned {
             kind: OperationKind::BadRequest,
-            body,
+            body: OrderBody::Raw(body),
             cancel_after: None,
             cancels: 0,
             expect_client_error: true,
@@ -480,22 +499,56 @@ impl Workload {
         regions[index].clone()
     }
 
-    fn broadband_item(&mut self, id: &str, technology: Technology) -> serde_json::Value {
+    fn broadband_item(&mut self, id: &'static str, technology: Technology) -> ItemRequest {
         let (offering, speed) = match technology {
             Technology::Fibre => ("fibre-broadband", self.pick(&SPEEDS_MBPS)),
             Technology::Dsl => ("dsl-broadband", self.pick(&DSL_SPEEDS_MBPS)),
         };
         let region = self.region(technology);
-        json!({"id": id, "action": "add", "productOffering": {"id": offering},
-            "product": {"productCharacteristic": [
-                {"name": "region", "value": region},
-                {"name": "downstreamSpeedMbps", "value": speed}]}})
+        let characteristics = vec![
+            CharacteristicRequest::new("region", region),
+            CharacteristicRequest::new("downstreamSpeedMbps", speed),
+        ];
+        item(
+            id,
+            "add",
+            offering,
+            Some(product_with(None, characteristics)),
+        )
     }
 
-    fn voip_item(&mut self) -> serde_json::Value {
+    fn voip_item(&mut self) -> ItemRequest {
         let region = self.region(Technology::Fibre);
-        json!({"id": "1", "action": "add", "productOffering": {"id": "voip"},
-            "product": {"productCharacteristic": [{"name": "region", "value": region}]}})
+        let characteristics = vec![CharacteristicRequest::new("region", region)];
+        item(
+            "1",
+            "add",
+            "voip",
+            Some(product_with(None, characteristics)),
+        )
+    }
+}
+
+/// An item of a planned order.
+fn item(
+    id: &'static str,
+    action: &'static str,
+    offering: &'static str,
+    product: Option<ProductRequest>,
+) -> ItemRequest {
+    ItemRequest {
+        id,
+        action,
+        product_offering: OfferingRef { id: offering },
+        product,
+    }
+}
+
+/// The product part of an item: the existing product (if any) and characteristics.
+fn product_with(id: Option<String>, characteristics: Vec<CharacteristicRequest>) -> ProductRequest {
+    ProductRequest {
+        id,
+        product_characteristic: Some(characteristics),
     }
 }
 
@@ -566,7 +619,7 @@ mod tests {
         pool.add("P-3".into(), Technology::Fibre, false);
         let planned = workload.next(&mut pool);
         assert_eq!(planned.kind, OperationKind::Delete);
-        let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&planned.body.to_bytes()).unwrap();
         assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-3");
         assert!(pool.is_empty());
     }
@@ -588,7 +641,7 @@ mod tests {
         pool.add("P-2".into(), Technology::Dsl, false);
         let planned = workload.next(&mut pool);
         assert_eq!(planned.kind, OperationKind::ModifyBundle);
-        let body: serde_json::Value = serde_json::from_slice(&planned.body).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&planned.body.to_bytes()).unwrap();
         assert_eq!(body["productOrderItem"][0]["product"]["id"], "P-2");
         assert_eq!(
             body["productOrderItem"][0]["productOffering"]["id"],

@@ -261,16 +261,17 @@ fn check_histories(input: &AuditInput<'_>) -> Finding {
             });
         }
     }
-    let mut replay = |machine: Machine, name: String, history: &History| {
-        for pair in history.entries.windows(2) {
-            let (from, to) = (pair[0].1, pair[1].1);
+    // The entity's name is written only for a finding, not for every history replayed.
+    let mut replay = |machine: Machine, name: &dyn Fn() -> String, history: &History| {
+        for ((_, from), (_, to)) in history.iter().zip(history.iter().skip(1)) {
             let legal = OrderEvent::ALL
                 .iter()
                 .any(|event| order_next(machine, from, *event) == Ok(to));
             if !legal {
                 finding.add(|| {
                     format!(
-                        "{name}: {} → {} is not a legal step",
+                        "{}: {} → {} is not a legal step",
+                        name(),
                         from.as_str(),
                         to.as_str()
                     )
@@ -279,20 +280,32 @@ fn check_histories(input: &AuditInput<'_>) -> Finding {
         }
     };
     for order in input.com.orders.values() {
-        replay(Machine::ProductOrder, order.id.to_string(), &order.history);
+        replay(
+            Machine::ProductOrder,
+            &|| order.id.to_string(),
+            &order.history,
+        );
         for item in &order.items {
             replay(
                 Machine::ProductOrderItem,
-                format!("{} item {}", order.id, item.id),
+                &|| format!("{} item {}", order.id, item.id),
                 &item.history,
             );
         }
     }
     for order in input.som.orders.values() {
-        replay(Machine::ServiceOrder, order.id.to_string(), &order.history);
+        replay(
+            Machine::ServiceOrder,
+            &|| order.id.to_string(),
+            &order.history,
+        );
     }
     for order in input.rom.orders.values() {
-        replay(Machine::ResourceOrder, order.id.to_string(), &order.history);
+        replay(
+            Machine::ResourceOrder,
+            &|| order.id.to_string(),
+            &order.history,
+        );
     }
     finding
 }

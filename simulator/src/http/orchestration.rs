@@ -98,14 +98,12 @@ fn millis(time: Time) -> f64 {
 
 fn span(history: &History, start: Time) -> Value {
     let end = history
-        .entries
         .last()
         .filter(|(_, state)| state.is_terminal())
-        .map(|(at, _)| millis(*at));
+        .map(|(at, _)| millis(at));
     let states: Vec<Value> = history
-        .entries
         .iter()
-        .map(|(at, state)| json!({"state": state.as_str(), "atMs": millis(*at)}))
+        .map(|(at, state)| json!({"state": state.as_str(), "atMs": millis(at)}))
         .collect();
     json!({ "startMs": millis(start), "endMs": end, "states": states })
 }
@@ -174,7 +172,7 @@ pub fn build_timeline(chain: &Chain, id: ProductOrderId) -> Option<Value> {
             .iter()
             .filter_map(|id| activation.services.get(id))
             .map(|service| {
-                let active = service.history.iter().find(|(_, state)| *state == ServiceState::Active).map(|(at, _)| millis(*at));
+                let active = service.history.iter().find(|(_, state)| *state == ServiceState::Active).map(|(at, _)| millis(at));
                 json!({"id": service.id.to_string(), "startMs": millis(service.created), "endMs": active})
             })
             .collect()

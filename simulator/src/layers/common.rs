@@ -11,6 +11,7 @@ use crate::domain::state::{
     IllegalTransition, Machine, OrderEvent, OrderState, TaskEvent, TaskState, order_next, task_next,
 };
 use crate::domain::time::Time;
+use crate::layers::history::StateHistory;
 use crate::layers::{Rejection, RejectionKind};
 
 /// TMF `OrderItemActionType`.
@@ -149,31 +150,9 @@ pub struct OrderPatch {
     pub resume: bool,
 }
 
-/// The states an order or item passed through, with when; the audit replays it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct History {
-    /// (time, state) pairs, oldest first; the first is the initial state.
-    pub entries: Vec<(Time, OrderState)>,
-}
-
-impl History {
-    /// A history that starts in `state` at `now`.
-    pub fn starting(state: OrderState, now: Time) -> History {
-        // Room for acknowledged, inProgress and a terminal state (4 is what the first push
-        // would grow it to anyway), so a straight path never reallocates.
-        let mut entries = Vec::with_capacity(4);
-        entries.push((now, state));
-        History { entries }
-    }
-
-    /// The current state.
-    pub fn current(&self) -> OrderState {
-        self.entries
-            .last()
-            .map(|(_, state)| *state)
-            .unwrap_or(OrderState::Acknowledged)
-    }
-}
+/// The states an order or item passed through, with when; the audit replays it. Room for
+/// acknowledged, inProgress and a terminal state inline, so a straight path allocates nothing.
+pub type History = StateHistory<OrderState, 3>;
 
 /// Applies `event` to the entity whose `state` and `history` these are, through the table of
 /// `machine`. A refusal is returned (and recorded in `illegal`) and nothing changes.
@@ -188,7 +167,7 @@ pub fn transition(
     match order_next(machine, *state, event) {
         Ok(next) => {
             *state = next;
-            history.entries.push((now, next));
+            history.push(now, next);
             Ok(next)
         }
         Err(refused) => {

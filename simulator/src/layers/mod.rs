@@ -19,6 +19,7 @@ pub mod activation;
 pub mod com;
 pub mod common;
 pub mod failure;
+pub mod history;
 pub mod inventory;
 pub mod rom;
 pub mod som;

@@ -428,12 +428,14 @@ impl NetworkLayer {
             send_reply(at, &request, Err(error), effects);
             return;
         }
-        let mut failure = format!("the element failed the {kind:?} operation");
+        // A fault's reason, if one fails the call; the default sentence is written only when a
+        // call does fail (formatting it for every call cost more than the call's judgement).
+        let mut failure = None;
         let outcome = match judgement.verdict {
             Verdict::BlackHole => SampledOutcome::BlackHole,
             Verdict::ReplyLost => SampledOutcome::ReplyLost,
             Verdict::Fail { ref reason } => {
-                failure.clone_from(reason);
+                failure = Some(reason.clone());
                 SampledOutcome::Fail {
                     latency: self.profiles.get(kind).sample_latency(rng),
                 }
@@ -452,6 +454,8 @@ impl NetworkLayer {
                 return;
             }
             SampledOutcome::Fail { latency } => {
+                let failure =
+                    failure.unwrap_or_else(|| format!("the element failed the {kind:?} operation"));
                 let failed = element_error(ElementErrorKind::Failed, failure);
                 (self.check(&request.operation).and(Err(failed)), latency)
             }

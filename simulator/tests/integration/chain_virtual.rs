@@ -280,9 +280,8 @@ fn held_orders_resume_and_complete() {
         .next()
         .expect("order")
         .history
-        .entries
         .iter()
-        .map(|(_, state)| *state)
+        .map(|(_, state)| state)
         .collect();
     assert_eq!(
         history,

@@ -54,7 +54,7 @@ fn characteristics() -> Vec<Characteristic> {
 
 fn history(state: OrderState) -> History {
     let mut history = History::starting(OrderState::Acknowledged, Time::from_millis(1));
-    history.entries.push((Time::from_millis(2), state));
+    history.push(Time::from_millis(2), state);
     history
 }
 
@@ -198,7 +198,9 @@ fn activation_service() -> ActivationService {
         service: ServiceId(5),
         service_specification: Arc::from("gpon-access"),
         state: ServiceState::Active,
-        history: vec![(Time::from_millis(5), ServiceState::Reserved)],
+        history: [(Time::from_millis(5), ServiceState::Reserved)]
+            .into_iter()
+            .collect(),
         element: Some(ElementId(0)),
         resources: vec![
             ResourceValue::OnuSlot {

@@ -394,7 +394,7 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         chain.run_until_idle();
         let order = &chain.com.orders[&resumed];
         assert_eq!(order.state, OrderState::Completed);
-        assert!(order.history.entries.iter().any(|(_, s)| *s == state));
+        assert!(order.history.iter().any(|(_, s)| s == state));
 
         let mut chain = chain_with(|config| {
             config.chain.held_probability = if held { 1.0 } else { 0.0 };

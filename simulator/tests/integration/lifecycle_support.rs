@@ -170,12 +170,7 @@ pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
                 .map(|item| format!("{}:{}", item.allocation, item.state.as_str()))
                 .collect();
             let action = order.items.first().map(|item| item.action.as_str());
-            let history: Vec<&str> = order
-                .history
-                .entries
-                .iter()
-                .map(|(_, s)| s.as_str())
-                .collect();
+            let history: Vec<&str> = order.history.iter().map(|(_, s)| s.as_str()).collect();
             format!(
                 "{} {:?} {:?} {history:?} {items:?}",
                 order.id, order.parent, action

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use super::{
-    ActivationCreate, ActivationInput, ActivationLayer, ActivationService, PendingStep, Step,
+    ActivationCreate, ActivationInput, ActivationLayer, ActivationService, PendingStep,
+    ServiceHistory, Step,
 };
 use crate::config::{ChainConfig, Limits};
 use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId};
@@ -412,10 +413,8 @@ fn report(service: &ActivationService, now: Time, effects: &mut Effects) {
 
 /// A new service's history, with room for the states of a service that is activated
 /// (feasibilityChecked, reserved, inactive, active) so it is not reallocated on the way.
-fn history_starting(now: Time) -> Vec<(Time, ServiceState)> {
-    let mut history = Vec::with_capacity(4);
-    history.push((now, ServiceState::FeasibilityChecked));
-    history
+fn history_starting(now: Time) -> ServiceHistory {
+    ServiceHistory::starting(ServiceState::FeasibilityChecked, now)
 }
 
 /// Applies `event` to `service` through the service state table; a refusal is recorded in
@@ -429,7 +428,7 @@ fn apply(
     match service_next(service.state, event) {
         Ok(next) => {
             service.state = next;
-            service.history.push((now, next));
+            service.history.push(now, next);
             true
         }
         Err(refused) => {

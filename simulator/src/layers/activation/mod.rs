@@ -13,7 +13,12 @@ use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
 use crate::layers::common::{Characteristics, IllegalLog, Retention};
+use crate::layers::history::StateHistory;
 use crate::network::{ElementId, ElementReply, ResourceValue};
+
+/// A service's states with when: room inline for feasibilityChecked, reserved, inactive, active
+/// and terminated, the path of a service that is added and later ceased.
+pub type ServiceHistory = StateHistory<ServiceState, 5>;
 
 /// A TMF640 service.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +34,7 @@ pub struct ActivationService {
     /// Current state.
     pub state: ServiceState,
     /// States passed through, with when.
-    pub history: Vec<(Time, ServiceState)>,
+    pub history: ServiceHistory,
     /// The element it is configured on, if any.
     pub element: Option<ElementId>,
     /// The resources it uses.
