@@ -22,7 +22,8 @@ use simulator::domain::time::Time;
 use simulator::http::dto::product_order::parse_create;
 use simulator::http::error::ApiError;
 use simulator::http::faults::{fault_json, hit_orders_in};
-use simulator::layers::com::ComInput;
+use simulator::layers::com::{ComInput, ProductOrderItem};
+use simulator::layers::common::Action as ItemAction;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
 use simulator::runtime::virtual_time::VirtualChain;
@@ -696,7 +697,10 @@ impl Driver<'_> {
                 .items
                 .iter()
                 .any(|item| item.characteristics.iter().any(|c| &*c.name == "addOn"));
-        for item in &order.items {
+        // A delete item names the product it ceased: that one is gone, not available again.
+        let keeps =
+            |item: &&ProductOrderItem| matches!(item.action, ItemAction::Add | ItemAction::Modify);
+        for item in order.items.iter().filter(keeps) {
             let technology = match &*item.offering {
                 "fibre-broadband" => Technology::Fibre,
                 "dsl-broadband" => Technology::Dsl,

@@ -124,6 +124,26 @@ fn virtual_runs_report_fault_windows_and_sweeps_draw_varied_knobs() {
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
 }
 
+#[test]
+fn deleted_products_are_not_offered_again() {
+    // Half the orders cease a product: each must name a product still in service.
+    let text = SCENARIO
+        .replace(
+            "add_dsl = 15\nadd_bundle = 10\ncancel = 10\nbad_request = 5",
+            "delete = 40",
+        )
+        .replace("failure_probability = 0.02", "failure_probability = 0.0");
+    let path = write_scenario("deletes", &text);
+    let scenario = scenario::load(&path).expect("scenario");
+    let run = virtual_time::run(&scenario, None, None).expect("run");
+    assert!(
+        run.metrics.http_status.is_empty(),
+        "deletes refused: {:?}",
+        run.metrics.http_status
+    );
+    assert!(run.metrics.sent_by_kind.get("delete").copied().unwrap_or(0) > 50);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn virtual_outcome_rates_agree_with_a_real_time_run() {
     let path = write_scenario("agreement", SCENARIO);
