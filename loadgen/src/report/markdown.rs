@@ -244,7 +244,11 @@ fn correctness(md: &mut String, r: &RunReport) {
                 let _ = writeln!(md, "  - {line}");
             }
         }
-        None => {}
+        None => {
+            for line in &v.count_differences {
+                let _ = writeln!(md, "- outcome counts {line}");
+            }
+        }
     }
     let _ = writeln!(
         md,
