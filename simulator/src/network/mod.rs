@@ -135,8 +135,9 @@ impl ElementOperation {
     }
 }
 
-/// What to allocate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to allocate. Its serde shape is also the HTTP transport's wire shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum AllocationRequest {
     /// An ONU slot on a PON port of an OLT in `region` (on `olt` if given).
     OnuSlot {

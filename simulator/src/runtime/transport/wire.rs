@@ -53,8 +53,8 @@ pub enum OperationWire {
     Allocate {
         /// The caller's name for the holding.
         allocation: u64,
-        /// What to take.
-        request: AllocationWire,
+        /// What to take (the core's enum: its serde shape is the wire's).
+        request: AllocationRequest,
     },
     /// Give it back.
     Release {
@@ -81,46 +81,6 @@ pub enum OperationWire {
         element: ElementId,
         /// The TMF640 service number.
         service: u64,
-    },
-}
-
-/// [`AllocationRequest`] on the wire.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
-pub enum AllocationWire {
-    /// An ONU slot.
-    OnuSlot {
-        /// Region.
-        region: RegionId,
-        /// OLT, if named.
-        olt: Option<ElementId>,
-    },
-    /// A VLAN pair.
-    VlanPair {
-        /// OLT.
-        olt: ElementId,
-        /// PON port.
-        pon_port: u16,
-    },
-    /// An IPv4 address.
-    Ipv4Address {
-        /// Region.
-        region: RegionId,
-    },
-    /// A DSLAM port.
-    DslamPort {
-        /// Region.
-        region: RegionId,
-    },
-    /// Multicast VLAN membership.
-    MulticastVlan {
-        /// Region.
-        region: RegionId,
-    },
-    /// A telephone number.
-    PhoneNumber {
-        /// Region.
-        region: RegionId,
     },
 }
 
@@ -298,7 +258,7 @@ impl From<ElementOperation> for OperationWire {
                 request,
             } => OperationWire::Allocate {
                 allocation: allocation.0,
-                request: request.into(),
+                request,
             },
             ElementOperation::Release { allocation } => OperationWire::Release {
                 allocation: allocation.0,
@@ -327,7 +287,7 @@ impl From<OperationWire> for ElementOperation {
                 request,
             } => ElementOperation::Allocate {
                 allocation: AllocationId(allocation),
-                request: request.into(),
+                request,
             },
             OperationWire::Release { allocation } => ElementOperation::Release {
                 allocation: AllocationId(allocation),
@@ -344,36 +304,6 @@ impl From<OperationWire> for ElementOperation {
                 element,
                 service: ActivationId(service),
             },
-        }
-    }
-}
-
-impl From<AllocationRequest> for AllocationWire {
-    fn from(request: AllocationRequest) -> AllocationWire {
-        match request {
-            AllocationRequest::OnuSlot { region, olt } => AllocationWire::OnuSlot { region, olt },
-            AllocationRequest::VlanPair { olt, pon_port } => {
-                AllocationWire::VlanPair { olt, pon_port }
-            }
-            AllocationRequest::Ipv4Address { region } => AllocationWire::Ipv4Address { region },
-            AllocationRequest::DslamPort { region } => AllocationWire::DslamPort { region },
-            AllocationRequest::MulticastVlan { region } => AllocationWire::MulticastVlan { region },
-            AllocationRequest::PhoneNumber { region } => AllocationWire::PhoneNumber { region },
-        }
-    }
-}
-
-impl From<AllocationWire> for AllocationRequest {
-    fn from(request: AllocationWire) -> AllocationRequest {
-        match request {
-            AllocationWire::OnuSlot { region, olt } => AllocationRequest::OnuSlot { region, olt },
-            AllocationWire::VlanPair { olt, pon_port } => {
-                AllocationRequest::VlanPair { olt, pon_port }
-            }
-            AllocationWire::Ipv4Address { region } => AllocationRequest::Ipv4Address { region },
-            AllocationWire::DslamPort { region } => AllocationRequest::DslamPort { region },
-            AllocationWire::MulticastVlan { region } => AllocationRequest::MulticastVlan { region },
-            AllocationWire::PhoneNumber { region } => AllocationRequest::PhoneNumber { region },
         }
     }
 }
