@@ -175,9 +175,9 @@ pub enum AllocationRequest {
     },
 }
 
-/// A resource as allocated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+/// A resource as allocated. Its serde shape is also the HTTP transport's wire shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum ResourceValue {
     /// An ONU slot.
     OnuSlot {

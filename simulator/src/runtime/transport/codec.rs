@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::wire::{OperationBody, ValueWire};
+use super::wire::OperationBody;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{ActivationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
@@ -26,7 +26,7 @@ use crate::layers::rom::{
 };
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
-use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId};
+use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId, ResourceValue};
 
 /// The extension attribute that marks a state-change event as a child's report to its parent
 /// (the layer's own state-change events, without it, are not translated).
@@ -486,11 +486,7 @@ fn parse_resource_item(item: &Value) -> Result<ResourceOrderItemCreate, CodecErr
 /// `relatedEntity` (role `requester`), the RFS in `supportingService`, and the allocated
 /// resources in `@resourceValue` (they have no TMF640 attribute of their own).
 pub fn activation_create(service: &ActivationCreate) -> Value {
-    let values: Vec<Value> = service
-        .resources
-        .iter()
-        .map(|value| json!(ValueWire::from(*value)))
-        .collect();
+    let values: Vec<Value> = service.resources.iter().map(|value| json!(value)).collect();
     let mut map = Map::new();
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!("RFS"));
@@ -528,8 +524,7 @@ pub fn parse_activation_create(
     let resources = values
         .iter()
         .map(|value| {
-            serde_json::from_value::<ValueWire>(value.clone())
-                .map(Into::into)
+            serde_json::from_value::<ResourceValue>(value.clone())
                 .map_err(|e| error(format!("@resourceValue: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;

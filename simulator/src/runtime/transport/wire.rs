@@ -11,7 +11,7 @@ use crate::domain::ids::{ActivationId, AllocationId, OperationId};
 use crate::layers::LayerId;
 use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
-    ElementReply, ElementRequest, RegionId, ResourceValue,
+    ElementReply, ElementRequest, ResourceValue,
 };
 
 /// Path of the operation endpoint.
@@ -84,62 +84,6 @@ pub enum OperationWire {
     },
 }
 
-/// [`ResourceValue`] on the wire: the same JSON `ResourceValue` serializes to.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
-pub enum ValueWire {
-    /// An ONU slot.
-    OnuSlot {
-        /// OLT.
-        olt: ElementId,
-        /// PON port.
-        pon_port: u16,
-        /// ONU id.
-        onu: u16,
-    },
-    /// A VLAN pair.
-    VlanPair {
-        /// OLT.
-        olt: ElementId,
-        /// PON port.
-        pon_port: u16,
-        /// Outer tag.
-        s_vlan: u16,
-        /// Inner tag.
-        c_vlan: u16,
-    },
-    /// An IPv4 address.
-    Ipv4Address {
-        /// Region.
-        region: RegionId,
-        /// Address.
-        address: std::net::Ipv4Addr,
-    },
-    /// A DSLAM port.
-    DslamPort {
-        /// DSLAM.
-        dslam: ElementId,
-        /// Port.
-        port: u16,
-    },
-    /// Multicast VLAN membership.
-    MulticastVlan {
-        /// Region.
-        region: RegionId,
-        /// VLAN.
-        vlan: u16,
-        /// Member slot.
-        member: u32,
-    },
-    /// A telephone number.
-    PhoneNumber {
-        /// Region.
-        region: RegionId,
-        /// Number.
-        number: u64,
-    },
-}
-
 /// [`ElementReply::result`] on the wire.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "camelCase", deny_unknown_fields)]
@@ -147,7 +91,7 @@ pub enum OutcomeWire {
     /// Allocated this value.
     Allocated {
         /// The value.
-        value: ValueWire,
+        value: ResourceValue,
     },
     /// Released.
     Released,
@@ -209,9 +153,7 @@ impl ReplyBody {
     /// The body for `reply`, addressed to `layer`.
     pub fn new(reply: ElementReply, layer: LayerId) -> ReplyBody {
         let outcome = match reply.result {
-            Ok(ElementOutcome::Allocated(value)) => OutcomeWire::Allocated {
-                value: value.into(),
-            },
+            Ok(ElementOutcome::Allocated(value)) => OutcomeWire::Allocated { value },
             Ok(ElementOutcome::Released) => OutcomeWire::Released,
             Ok(ElementOutcome::Configured) => OutcomeWire::Configured,
             Ok(ElementOutcome::Activated) => OutcomeWire::Activated,
@@ -232,7 +174,7 @@ impl ReplyBody {
     pub fn reply(self) -> Result<(ElementReply, LayerId), BadReplyTo> {
         let layer = reply_to(&self.reply_to)?;
         let result = match self.outcome {
-            OutcomeWire::Allocated { value } => Ok(ElementOutcome::Allocated(value.into())),
+            OutcomeWire::Allocated { value } => Ok(ElementOutcome::Allocated(value)),
             OutcomeWire::Released => Ok(ElementOutcome::Released),
             OutcomeWire::Configured => Ok(ElementOutcome::Configured),
             OutcomeWire::Activated => Ok(ElementOutcome::Activated),
@@ -304,80 +246,6 @@ impl From<OperationWire> for ElementOperation {
                 element,
                 service: ActivationId(service),
             },
-        }
-    }
-}
-
-impl From<ResourceValue> for ValueWire {
-    fn from(value: ResourceValue) -> ValueWire {
-        match value {
-            ResourceValue::OnuSlot { olt, pon_port, onu } => {
-                ValueWire::OnuSlot { olt, pon_port, onu }
-            }
-            ResourceValue::VlanPair {
-                olt,
-                pon_port,
-                s_vlan,
-                c_vlan,
-            } => ValueWire::VlanPair {
-                olt,
-                pon_port,
-                s_vlan,
-                c_vlan,
-            },
-            ResourceValue::Ipv4Address { region, address } => {
-                ValueWire::Ipv4Address { region, address }
-            }
-            ResourceValue::DslamPort { dslam, port } => ValueWire::DslamPort { dslam, port },
-            ResourceValue::MulticastVlan {
-                region,
-                vlan,
-                member,
-            } => ValueWire::MulticastVlan {
-                region,
-                vlan,
-                member,
-            },
-            ResourceValue::PhoneNumber { region, number } => {
-                ValueWire::PhoneNumber { region, number }
-            }
-        }
-    }
-}
-
-impl From<ValueWire> for ResourceValue {
-    fn from(value: ValueWire) -> ResourceValue {
-        match value {
-            ValueWire::OnuSlot { olt, pon_port, onu } => {
-                ResourceValue::OnuSlot { olt, pon_port, onu }
-            }
-            ValueWire::VlanPair {
-                olt,
-                pon_port,
-                s_vlan,
-                c_vlan,
-            } => ResourceValue::VlanPair {
-                olt,
-                pon_port,
-                s_vlan,
-                c_vlan,
-            },
-            ValueWire::Ipv4Address { region, address } => {
-                ResourceValue::Ipv4Address { region, address }
-            }
-            ValueWire::DslamPort { dslam, port } => ResourceValue::DslamPort { dslam, port },
-            ValueWire::MulticastVlan {
-                region,
-                vlan,
-                member,
-            } => ResourceValue::MulticastVlan {
-                region,
-                vlan,
-                member,
-            },
-            ValueWire::PhoneNumber { region, number } => {
-                ResourceValue::PhoneNumber { region, number }
-            }
         }
     }
 }
