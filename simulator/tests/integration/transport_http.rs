@@ -67,6 +67,27 @@ fn quiet(server: &Server) -> (bool, u64) {
     (quiet, handled)
 }
 
+/// `/admin/audit` once the chain has settled (see [`quiet`]).
+async fn audit_when_settled(server: &Server, client: &reqwest::Client, base: &str) -> Value {
+    let mut handled_before = u64::MAX;
+    loop {
+        let (quiet, handled) = quiet(server);
+        let settled = quiet && handled == handled_before;
+        handled_before = handled;
+        if settled {
+            return client
+                .get(format!("{base}/admin/audit"))
+                .send()
+                .await
+                .expect("audit")
+                .json::<Value>()
+                .await
+                .expect("json");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
     let mut config = SimConfig {
@@ -138,23 +159,7 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         "{stats}"
     );
 
-    let mut handled_before = u64::MAX;
-    let audit = loop {
-        let (quiet, handled) = quiet(&server);
-        let settled = quiet && handled == handled_before;
-        handled_before = handled;
-        if settled {
-            break client
-                .get(format!("{base}/admin/audit"))
-                .send()
-                .await
-                .expect("audit")
-                .json::<Value>()
-                .await
-                .expect("json");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let audit = audit_when_settled(&server, &client, &base).await;
     assert_eq!(audit["ok"], true, "audit: {audit:#}");
     server.shutdown().await.expect("shutdown");
 }
@@ -229,23 +234,7 @@ async fn cancels_cross_the_http_transport() {
             "{id}: {seen:?}"
         );
     }
-    let mut handled_before = u64::MAX;
-    let audit = loop {
-        let (quiet, handled) = quiet(&server);
-        let settled = quiet && handled == handled_before;
-        handled_before = handled;
-        if settled {
-            break client
-                .get(format!("{base}/admin/audit"))
-                .send()
-                .await
-                .expect("audit")
-                .json::<Value>()
-                .await
-                .expect("json");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let audit = audit_when_settled(&server, &client, &base).await;
     assert_eq!(audit["ok"], true, "audit: {audit:#}");
     let stats = server.chain.transport_stats().expect("http transport");
     assert_eq!(stats.failed, 0, "{stats:?}");
