@@ -3,6 +3,7 @@
 //! (no polling): every order must end terminal, completed + failed + partial must account for
 //! all of them, and `/admin/audit` must be clean.
 
+use simulator::http::listener::terminal_states;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -52,7 +53,7 @@ async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() 
         .expect("follow product orders");
     let mut events = listener.events;
 
-    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut ids = Vec::new();
     for index in 0..ORDERS {
         let response = client
             .post(format!("{base}{API}/productOrder"))
@@ -63,31 +64,15 @@ async fn a_thousand_orders_with_element_failures_end_terminal_and_audit_clean() 
         assert_eq!(response.status(), 201, "order {index}");
         let order: Value = response.json().await.expect("json");
         assert_eq!(order["state"], "acknowledged");
-        final_states.insert(order["id"].as_str().expect("id").to_string(), None);
+        ids.push(order["id"].as_str().expect("id").to_string());
     }
 
-    let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
-    let mut open = ORDERS;
-    let waited = tokio::time::timeout(Duration::from_secs(120), async {
-        while open > 0 {
-            let (id, state) = events.recv().await.expect("listener alive");
-            if terminal.contains(&state.as_str())
-                && let Some(slot) = final_states.get_mut(&id)
-                && slot.is_none()
-            {
-                *slot = Some(state);
-                open -= 1;
-            }
-        }
-    })
-    .await;
-    assert!(
-        waited.is_ok(),
-        "{open} orders never reported a terminal state"
-    );
+    let final_states = terminal_states(&mut events, ids, Duration::from_secs(120))
+        .await
+        .unwrap_or_else(|open| panic!("{} orders never reported a terminal state", open.len()));
 
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for state in final_states.values().flatten() {
+    for state in final_states.values() {
         *counts.entry(state.clone()).or_default() += 1;
     }
     let counted = ["completed", "failed", "partial"]

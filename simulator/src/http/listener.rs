@@ -3,11 +3,15 @@
 //! event to a bounded channel. A full channel holds the POST until there is room, so a slow
 //! reader slows the hub's delivery (which retries and counts drops) instead of growing memory.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::Json;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::Value;
 use tokio::sync::mpsc;
+
+use crate::domain::state::OrderState;
 
 /// A running listener.
 pub struct OrderEventListener {
@@ -74,6 +78,33 @@ pub async fn follow_product_orders(
     Ok(listener)
 }
 
+/// Reads `events` until each order of `ids` has reported a terminal state, or `timeout`
+/// passed; answers the first terminal state of each, or the ids still open at the timeout.
+pub async fn terminal_states(
+    events: &mut mpsc::Receiver<(String, String)>,
+    ids: impl IntoIterator<Item = String>,
+    timeout: std::time::Duration,
+) -> Result<BTreeMap<String, String>, Vec<String>> {
+    let mut open: BTreeSet<String> = ids.into_iter().collect();
+    let mut ended = BTreeMap::new();
+    let _ = tokio::time::timeout(timeout, async {
+        while !open.is_empty() {
+            let Some((id, state)) = events.recv().await else {
+                return;
+            };
+            let terminal = OrderState::parse(&state).is_some_and(OrderState::is_terminal);
+            if terminal && open.remove(&id) {
+                ended.insert(id, state);
+            }
+        }
+    })
+    .await;
+    match open.is_empty() {
+        true => Ok(ended),
+        false => Err(open.into_iter().collect()),
+    }
+}
+
 /// The (id, state) of the product order an event envelope carries, if it carries one.
 pub fn order_state(envelope: &Value) -> Option<(String, String)> {
     let order = envelope.get("event")?.get("productOrder")?;
@@ -96,5 +127,35 @@ mod tests {
         );
         let other = serde_json::json!({"event": {"serviceOrder": {"id": "SO-1"}}});
         assert_eq!(order_state(&other), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_first_terminal_state_of_each_order_is_kept_until_all_ended() {
+        let (sender, mut events) = mpsc::channel(16);
+        for (id, state) in [
+            ("PO-1", "inProgress"),
+            ("PO-1", "failed"),
+            ("PO-1", "completed"),
+        ] {
+            sender
+                .send((id.to_string(), state.to_string()))
+                .await
+                .unwrap();
+        }
+        sender
+            .send(("PO-2".into(), "completed".into()))
+            .await
+            .unwrap();
+        let ids = ["PO-1".to_string(), "PO-2".to_string()];
+        let ended = terminal_states(&mut events, ids, std::time::Duration::from_secs(1)).await;
+        let ended = ended.expect("both ended");
+        assert_eq!(ended["PO-1"], "failed");
+        assert_eq!(ended["PO-2"], "completed");
+        let open = terminal_states(
+            &mut events,
+            ["PO-3".to_string()],
+            std::time::Duration::from_secs(1),
+        );
+        assert_eq!(open.await, Err(vec!["PO-3".to_string()]));
     }
 }

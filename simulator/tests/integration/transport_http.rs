@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use simulator::config::{ChainTransport, SimConfig};
 use simulator::http::Server;
-use simulator::http::listener::follow_product_orders;
+use simulator::http::listener::{follow_product_orders, terminal_states};
 use tokio::sync::mpsc;
 
 const ORDERS: usize = 30;
@@ -102,7 +102,7 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
     config.profiles.default.failure_probability = 0.0;
     let (server, base, client, mut events) = start_subscribed(config).await;
 
-    let mut final_states: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut ids = Vec::new();
     for index in 0..ORDERS {
         let response = client
             .post(format!("{base}{API}/productOrder"))
@@ -112,31 +112,13 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
             .expect("post");
         assert_eq!(response.status(), 201, "order {index}");
         let order: Value = response.json().await.expect("json");
-        final_states.insert(order["id"].as_str().expect("id").to_string(), None);
+        ids.push(order["id"].as_str().expect("id").to_string());
     }
-    let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
-    let mut open = ORDERS;
-    let waited = tokio::time::timeout(Duration::from_secs(60), async {
-        while open > 0 {
-            let (id, state) = events.recv().await.expect("listener alive");
-            if terminal.contains(&state.as_str())
-                && let Some(slot) = final_states.get_mut(&id)
-                && slot.is_none()
-            {
-                *slot = Some(state);
-                open -= 1;
-            }
-        }
-    })
-    .await;
+    let final_states = terminal_states(&mut events, ids, Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|open| panic!("orders never ended: {open:?}"));
     assert!(
-        waited.is_ok(),
-        "{open} orders never ended: {final_states:?}"
-    );
-    assert!(
-        final_states
-            .values()
-            .all(|state| state.as_deref() == Some("completed")),
+        final_states.values().all(|state| state == "completed"),
         "{final_states:?}"
     );
 
