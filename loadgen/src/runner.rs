@@ -400,22 +400,10 @@ fn assemble(
         bail!("order table poisoned");
     };
     let load = load_info(plan, &state.counters, &metrics, load_s);
-    let series = metrics
-        .series()
-        .into_iter()
-        .enumerate()
-        .map(|(second, b)| SeriesPoint {
-            second: second as u64,
-            submitted: b.submitted,
-            completed: b.completed,
-            other_terminal: b.other_terminal,
-            errors: b.errors,
-            e2e_ms: b.e2e_ms,
-        })
-        .collect();
+    let series = series_points(&mut metrics);
     let open_by_state = tracker.open_by_state();
     let open_at_end: u64 = open_by_state.values().sum();
-    let outcomes = outcomes_info(&metrics, metrics.acknowledged, open_at_end, open_by_state);
+    let outcomes = outcomes_info(&metrics, open_at_end, open_by_state);
     let events = EventsInfo {
         received: tracker.events.received,
         unparsed: tracker.events.unparsed,
@@ -500,13 +488,27 @@ fn load_info(
     }
 }
 
+/// The report's per-second series.
+pub(crate) fn series_points(metrics: &mut crate::metrics::Metrics) -> Vec<SeriesPoint> {
+    let points = metrics.series().into_iter().enumerate();
+    points
+        .map(|(second, b)| SeriesPoint {
+            second: second as u64,
+            submitted: b.submitted,
+            completed: b.completed,
+            other_terminal: b.other_terminal,
+            errors: b.errors,
+            e2e_ms: b.e2e_ms,
+        })
+        .collect()
+}
+
 pub(crate) fn outcomes_info(
     metrics: &crate::metrics::Metrics,
-    acknowledged: u64,
     open_at_end: u64,
     open_by_state: std::collections::BTreeMap<String, u64>,
 ) -> OutcomesInfo {
-    let tracked = acknowledged;
+    let tracked = metrics.acknowledged;
     let counts = &metrics.outcomes;
     let rates = Outcome::ALL
         .iter()

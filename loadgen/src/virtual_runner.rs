@@ -12,6 +12,7 @@ use anyhow::Context;
 use crate::report::model::*;
 use crate::runner::{
     RunOptions, RunOutcome, histograms_of, latency_info, outcomes_info, requests_info,
+    series_points,
 };
 use crate::scenario::{self, LoadModel, Scenario};
 use crate::verdict::{OutsideVerdict, audit_verdict};
@@ -151,26 +152,9 @@ fn assemble(
         in_flight_max: plan.in_flight_max,
         fallbacks: metrics.fallbacks,
     };
-    let series = metrics
-        .series()
-        .into_iter()
-        .enumerate()
-        .map(|(second, b)| SeriesPoint {
-            second: second as u64,
-            submitted: b.submitted,
-            completed: b.completed,
-            other_terminal: b.other_terminal,
-            errors: b.errors,
-            e2e_ms: b.e2e_ms,
-        })
-        .collect();
+    let series = series_points(metrics);
     let open_at_end: u64 = run.open_at_end.values().sum();
-    let outcomes = outcomes_info(
-        metrics,
-        metrics.acknowledged,
-        open_at_end,
-        run.open_at_end.clone(),
-    );
+    let outcomes = outcomes_info(metrics, open_at_end, run.open_at_end.clone());
     let audit = run.chain.audit();
     let verdict = VerdictInfo {
         drained: open_at_end == 0,
