@@ -361,10 +361,13 @@ impl Default for ChainConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Capacity of each layer's inbox (messages).
+    /// Admission bound of each layer's inbox (messages): while any inbox holds this many,
+    /// callers' requests are refused with 503 and `Retry-After` (load shedding). Messages
+    /// between layers are never refused or waited on, so the chain cannot wedge on a cycle of
+    /// full inboxes; their number is bounded by what admitted orders still owe.
     pub inbox_capacity: usize,
     /// Messages the real-time runtime's timer holds for later delivery (element latencies,
-    /// timeouts); when full it stops taking more, and senders wait (backpressure).
+    /// timeouts): while this many are pending, callers' requests are refused like a full inbox.
     pub timers_max: usize,
     /// Non-terminal orders per layer; over it a create gets 503.
     pub open_orders_max: usize,

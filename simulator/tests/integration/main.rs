@@ -19,6 +19,7 @@ mod lifecycle_cancel;
 mod lifecycle_http;
 mod lifecycle_proptest;
 mod lifecycle_support;
+mod overload;
 mod retry_policy;
 mod sync_mode;
 mod transport_http;
