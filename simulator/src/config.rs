@@ -324,6 +324,13 @@ pub struct ChainConfig {
     /// Retry policies of the layers that call elements (`[chain.retry.rom]`,
     /// `[chain.retry.activation]`).
     pub retry: RetryConfig,
+    /// Async mode: how long COM waits for its service order before it asks SOM for the
+    /// order's state (jeopardy); a child that is alive re-arms the deadline.
+    pub child_deadline_ms: u64,
+    /// How long a parent waits for the answer to that question; without one, or when the
+    /// child's layer does not know the order, the parent fails it as `childLost` and
+    /// compensates.
+    pub child_answer_ms: u64,
 }
 
 /// How messages between layers travel (see `runtime::transport`).
@@ -353,6 +360,8 @@ impl Default for ChainConfig {
             call_timeout_ms: 10_000,
             transport: ChainTransport::InProcess,
             retry: RetryConfig::default(),
+            child_deadline_ms: 60_000,
+            child_answer_ms: 10_000,
         }
     }
 }

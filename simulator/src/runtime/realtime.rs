@@ -287,21 +287,11 @@ impl Chain {
         let mut network = NetworkLayer::new(&config.network, &config.profiles)
             .map_err(|error| StartError(error.to_string()))?;
         network.set_faults_max(config.limits.faults_max);
-        let (limits, chain) = (config.limits.clone(), config.chain.clone());
-        let com = Arc::new(Mutex::new(ComLayer::new(
-            catalog.clone(),
-            topology.clone(),
-            chain.clone(),
-            limits.clone(),
-        )));
-        let som = Arc::new(Mutex::new(SomLayer::new(
-            catalog.clone(),
-            topology.clone(),
-            &chain,
-            limits.clone(),
-        )));
-        let rom = Arc::new(Mutex::new(RomLayer::new(&chain, limits.clone())));
-        let activation = Arc::new(Mutex::new(ActivationLayer::new(&chain, &limits)));
+        let limits = config.limits.clone();
+        let com = Arc::new(Mutex::new(fresh_com(&config, &catalog, &topology)));
+        let som = Arc::new(Mutex::new(fresh_som(&config, &catalog, &topology)));
+        let rom = Arc::new(Mutex::new(fresh_rom(&config)));
+        let activation = Arc::new(Mutex::new(fresh_activation(&config)));
         let network = Arc::new(Mutex::new(network));
         let inventory = Arc::new(Mutex::new(InventoryLayer::new(limits.retained_orders_max)));
 
@@ -535,6 +525,47 @@ impl Chain {
             && self.activation().operations.is_empty()
     }
 
+    /// Restarts `layer` without its state, as a crashed process that kept nothing but its id
+    /// sequences (a database sequence, so no id is issued twice) would come back: its store is
+    /// replaced by a fresh one; messages already in its inbox are handled by the new store.
+    /// Its parents find out through their jeopardy deadlines.
+    /// The network and the inventories hold the simulated world itself and are not restarted.
+    pub fn restart_layer_without_state(&self, layer: LayerId) -> Result<(), StartError> {
+        let inner = &self.inner;
+        let (config, catalog, topology) = (&inner.config, &inner.catalog, &inner.topology);
+        match layer {
+            LayerId::Com => {
+                let mut com = self.com();
+                let fresh = fresh_com(config, catalog, topology);
+                let old = std::mem::replace(&mut *com, fresh);
+                (com.next_order, com.next_product) = (old.next_order, old.next_product);
+            }
+            LayerId::Som => {
+                let mut som = self.som();
+                let old = std::mem::replace(&mut *som, fresh_som(config, catalog, topology));
+                (som.next_order, som.next_service) = (old.next_order, old.next_service);
+            }
+            LayerId::Rom => {
+                let mut rom = self.rom();
+                let old = std::mem::replace(&mut *rom, fresh_rom(config));
+                (rom.next_order, rom.next_number) = (old.next_order, old.next_number);
+            }
+            LayerId::Activation => {
+                let mut activation = self.activation();
+                let old = std::mem::replace(&mut *activation, fresh_activation(config));
+                activation.next_number = old.next_number;
+            }
+            LayerId::Network | LayerId::Inventory => {
+                return Err(StartError(format!(
+                    "the {} layer holds the simulated world and cannot be restarted",
+                    layer.as_str()
+                )));
+            }
+        }
+        tracing::warn!(layer = layer.as_str(), "layer restarted without its state");
+        Ok(())
+    }
+
     /// COM's store (hold the guard briefly; never across an await).
     pub fn com(&self) -> MutexGuard<'_, ComLayer> {
         lock(&self.inner.com)
@@ -564,6 +595,24 @@ impl Chain {
     pub fn inventory(&self) -> MutexGuard<'_, InventoryLayer> {
         lock(&self.inner.inventory)
     }
+}
+
+fn fresh_com(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> ComLayer {
+    let (chain, limits) = (config.chain.clone(), config.limits.clone());
+    ComLayer::new(catalog.clone(), topology.clone(), chain, limits)
+}
+
+fn fresh_som(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> SomLayer {
+    let limits = config.limits.clone();
+    SomLayer::new(catalog.clone(), topology.clone(), &config.chain, limits)
+}
+
+fn fresh_rom(config: &SimConfig) -> RomLayer {
+    RomLayer::new(&config.chain, config.limits.clone())
+}
+
+fn fresh_activation(config: &SimConfig) -> ActivationLayer {
+    ActivationLayer::new(&config.chain, &config.limits)
 }
 
 /// Each layer's RNG: the run's seed mixed with the layer, so layers draw independently.

@@ -97,6 +97,7 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         compensating: false,
         reply: None,
         abandoned: false,
+        child_queried: false,
     }
 }
 

@@ -13,6 +13,7 @@ mod http_hub;
 mod http_orchestration;
 mod http_schema;
 mod http_support;
+mod jeopardy;
 mod lifecycle_actions;
 mod lifecycle_audit;
 mod lifecycle_cancel;
