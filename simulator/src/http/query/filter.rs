@@ -65,6 +65,11 @@ pub struct Filter {
     pub operands: Vec<Operand>,
 }
 
+/// `text` cut to 64 characters, to be quoted in an error.
+pub fn short(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
 /// Splits a dotted name into its segments, refusing empty ones (`a..b`, `.a`).
 pub fn split_path(name: &str, what: &str) -> Result<Vec<String>, QueryError> {
     let path: Vec<String> = name.split('.').map(String::from).collect();
@@ -81,6 +86,7 @@ impl Filter {
     /// unsupported operator, and `.gt`-like operators on anything but one date or number.
     pub fn parse(resource: Resource, name: &str, value: &str) -> Result<Filter, QueryError> {
         let mut path = split_path(name, "filter")?;
+        let name = short(name);
         let operator = match path.last().and_then(|last| Operator::from_suffix(last)) {
             Some(operator) if path.len() > 1 => {
                 path.pop();
@@ -96,7 +102,7 @@ impl Filter {
                      .gt .gte .lt .lte)"
                 )));
             }
-            return Err(QueryError::unknown(resource, "filter on", name));
+            return Err(QueryError::unknown(resource, "filter on", &name));
         }
         let operands: Vec<Operand> = value.split([',', ';']).map(Operand::new).collect();
         if operands.len() > OPERANDS_MAX {

@@ -44,7 +44,7 @@ impl QueryError {
 
     /// "`what` `name`, which `resource` does not have".
     pub fn unknown(resource: Resource, what: &str, name: &str) -> QueryError {
-        let name: String = name.chars().take(64).collect();
+        let name = filter::short(name);
         QueryError::new(format!(
             "{what} `{name}`, but {} has no attribute `{name}`",
             resource.name()

@@ -132,3 +132,34 @@ fn a_sorted_selection_answers_the_page_keys() {
     // "a" first (priority 10..3 as text, descending: 9,8,7,6,5,4,3 then "10"), then "b".
     assert_eq!(selection.page_keys(&query), [7, 0, 8]);
 }
+
+#[test]
+fn domain_filters_alone_render_only_the_page() {
+    let query = parse(&[("state", "completed,failed"), ("limit", "2")]).expect("ok");
+    assert!(query.filters.is_empty() && query.sort.is_empty());
+    let states = [
+        "completed",
+        "held",
+        "failed",
+        "completed",
+        "failed",
+        "completed",
+    ];
+    let renders = std::cell::Cell::new(0);
+    let mut selection = Selection::default();
+    for (key, state) in states.iter().enumerate() {
+        if query.matches_domain(state, None) {
+            selection.offer(&query, &key, || {
+                renders.set(renders.get() + 1);
+                json!({"id": key.to_string(), "state": state})
+            });
+        }
+    }
+    assert_eq!((selection.total, renders.get()), (5, 2));
+    let with_filter = parse(&[("state", "completed"), ("description", "x")]).expect("ok");
+    assert_eq!(
+        with_filter.filters.len(),
+        1,
+        "only state goes to the domain"
+    );
+}
