@@ -57,7 +57,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The catalog is immutable and small: one slice walks it, with no lock to release.
-async fn list_of<T>(
+async fn list_of<T: Clone>(
     state: &AppState,
     params: ListParams,
     resource: Resource,

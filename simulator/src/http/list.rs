@@ -1,7 +1,8 @@
 //! Answering a TMF list over a layer's store without holding its lock for long: the store is
-//! walked in slices of at most [`SLICE_ENTITIES_MAX`] entities per lock acquisition (the lock
-//! is released and the task yields between slices, so the layer keeps handling its inbox),
-//! and the parsed [`ListQuery`] decides what is rendered and kept. The answer carries the
+//! walked in slices of at most [`SLICE_ENTITIES_MAX`] entities per lock acquisition; under
+//! the lock an entity is only pre-filtered and, if its JSON is needed, cloned; rendering and
+//! matching happen with the lock released (so the layer, waiting on the lock, gets it), and
+//! the task yields between slices. The parsed [`ListQuery`] decides what is rendered and kept. The answer carries the
 //! `X-Total-Count` and `X-Result-Count` headers.
 
 use std::collections::BTreeMap;
@@ -27,7 +28,9 @@ impl From<QueryError> for ApiError {
 }
 
 /// Selects the page of `query` from the map `entries` finds in what `lock` guards: an
-/// entity passes `domain` (the cheap pre-filter on domain fields) before it is rendered.
+/// entity passes `domain` (the cheap pre-filter on domain fields) under the lock; one whose
+/// JSON is needed is cloned there and rendered after the lock is released, so that rendering
+/// (the slow part) leaves the lock free for the layer.
 pub async fn select<G, L, K, T>(
     query: &ListQuery,
     lock: impl Fn() -> G,
@@ -38,9 +41,11 @@ pub async fn select<G, L, K, T>(
 where
     G: Deref<Target = L>,
     K: Ord + Clone,
+    T: Clone,
 {
     let mut selection = Selection::default();
     let mut after: Option<K> = None;
+    let mut pending: Vec<(K, T)> = Vec::new();
     loop {
         let finished = {
             let guard = lock();
@@ -53,12 +58,22 @@ where
             {
                 visited += 1;
                 after = Some(key.clone());
-                if domain(entity) {
-                    selection.offer(query, key, || render(entity));
+                if !domain(entity) {
+                    continue;
+                }
+                // Offers keep store order: once one entity waits to be rendered, so do the
+                // rest of the slice.
+                if pending.is_empty() && !selection.needs_render(query) {
+                    selection.offer(query, key, || Value::Null);
+                } else {
+                    pending.push((key.clone(), entity.clone()));
                 }
             }
             visited < SLICE_ENTITIES_MAX
         };
+        for (key, entity) in pending.drain(..) {
+            selection.offer(query, &key, || render(&entity));
+        }
         if finished {
             break;
         }
@@ -66,16 +81,16 @@ where
     }
     let mut items = std::mem::take(&mut selection.items);
     for keys in selection.page_keys(query).chunks(SLICE_ENTITIES_MAX) {
-        {
+        let entities: Vec<T> = {
             let guard = lock();
             let map = entries(&guard);
             // An entity forgotten since the scan (retention bound, DELETE) is left out.
-            items.extend(
-                keys.iter()
-                    .filter_map(|key| map.get(key))
-                    .map(|entity| query.project(render(entity))),
-            );
-        }
+            keys.iter()
+                .filter_map(|key| map.get(key))
+                .cloned()
+                .collect()
+        };
+        items.extend(entities.iter().map(|entity| query.project(render(entity))));
         tokio::task::yield_now().await;
     }
     Page {

@@ -214,10 +214,20 @@ impl<K: Clone> Default for Selection<K> {
 }
 
 impl<K: Clone> Selection<K> {
+    fn in_page(&self, query: &ListQuery) -> bool {
+        self.total >= query.offset && self.total - query.offset < query.limit
+    }
+
+    /// Whether [`Selection::offer`] would render the next entity: a filter, the sort or the
+    /// page needs its JSON.
+    pub fn needs_render(&self, query: &ListQuery) -> bool {
+        !query.filters.is_empty() || !query.sort.is_empty() || self.in_page(query)
+    }
+
     /// Offers the entity at `key`; `render` is called only if a filter, the sort or the page
     /// needs its JSON.
     pub fn offer(&mut self, query: &ListQuery, key: &K, render: impl FnOnce() -> Value) {
-        let in_page = self.total >= query.offset && self.total - query.offset < query.limit;
+        let in_page = self.in_page(query);
         if query.filters.is_empty() && query.sort.is_empty() {
             if in_page {
                 self.items.push(query.project(render()));
