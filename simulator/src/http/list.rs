@@ -16,8 +16,6 @@ use serde_json::Value;
 use crate::http::error::ApiError;
 use crate::http::query::{ListQuery, QueryError, Selection};
 
-pub use crate::http::query::LIMIT_DEFAULT;
-
 /// How many entities one lock acquisition visits (or renders, for a sorted page) at most.
 pub const SLICE_ENTITIES_MAX: usize = 256;
 
