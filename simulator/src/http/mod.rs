@@ -2,7 +2,8 @@
 //! layer messages and store reads, plus the hubs and the operator endpoints.
 //!
 //! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
-//! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
+//! domain, one file per API), [`query`] (TMF630 filters, fields and sort, pure), [`list`]
+//! (lists walked in bounded slices of a store, paging), one router per TMF API
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
@@ -23,6 +24,7 @@ pub mod listener;
 pub mod orchestration;
 pub mod peer;
 pub mod product_ordering;
+pub mod query;
 pub mod resource_ordering;
 pub mod service_ordering;
 pub mod snapshot;

@@ -11,6 +11,7 @@ mod http_api;
 mod http_errors;
 mod http_hub;
 mod http_orchestration;
+mod http_query;
 mod http_schema;
 mod http_support;
 mod jeopardy;
