@@ -88,12 +88,9 @@ async fn offerings(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Response, ApiError> {
-    list_of(
-        &state,
-        params,
-        &state.chain.catalog().offerings,
-        render_offering,
-    )
+    list_of(&state, params, &state.chain.catalog().offerings, |entry| {
+        render_offering(entry, &state.context())
+    })
 }
 
 async fn offering(
@@ -104,7 +101,7 @@ async fn offering(
         &state.chain.catalog().offerings,
         &id,
         "productOffering",
-        render_offering,
+        |entry| render_offering(entry, &state.context()),
     )
 }
 
@@ -113,12 +110,9 @@ async fn product_specifications(
     params: ListParams,
 ) -> Result<Response, ApiError> {
     let catalog = state.chain.catalog();
-    list_of(
-        &state,
-        params,
-        &catalog.product_specifications,
-        render_product_specification,
-    )
+    list_of(&state, params, &catalog.product_specifications, |entry| {
+        render_product_specification(entry, &state.context())
+    })
 }
 
 async fn product_specification(
@@ -130,7 +124,7 @@ async fn product_specification(
         &catalog.product_specifications,
         &id,
         "productSpecification",
-        render_product_specification,
+        |entry| render_product_specification(entry, &state.context()),
     )
 }
 
@@ -139,12 +133,9 @@ async fn service_specifications(
     params: ListParams,
 ) -> Result<Response, ApiError> {
     let catalog = state.chain.catalog();
-    list_of(
-        &state,
-        params,
-        &catalog.service_specifications,
-        render_service_specification,
-    )
+    list_of(&state, params, &catalog.service_specifications, |entry| {
+        render_service_specification(entry, &state.context())
+    })
 }
 
 async fn service_specification(
@@ -156,7 +147,7 @@ async fn service_specification(
         &catalog.service_specifications,
         &id,
         "serviceSpecification",
-        render_service_specification,
+        |entry| render_service_specification(entry, &state.context()),
     )
 }
 
@@ -165,12 +156,9 @@ async fn resource_specifications(
     params: ListParams,
 ) -> Result<Response, ApiError> {
     let catalog = state.chain.catalog();
-    list_of(
-        &state,
-        params,
-        &catalog.resource_specifications,
-        render_resource_specification,
-    )
+    list_of(&state, params, &catalog.resource_specifications, |entry| {
+        render_resource_specification(entry, &state.context())
+    })
 }
 
 async fn resource_specification(
@@ -182,6 +170,6 @@ async fn resource_specification(
         &catalog.resource_specifications,
         &id,
         "resourceSpecification",
-        render_resource_specification,
+        |entry| render_resource_specification(entry, &state.context()),
     )
 }

@@ -67,7 +67,7 @@ async fn services(State(state): State<AppState>, params: ListParams) -> Result<R
     let page = query.select(
         inventory.services.values(),
         |service| query.matches_domain(service.state.as_str(), None),
-        |service| render_service(service),
+        |service| render_service(service, &state.context()),
     );
     Ok(page.into_response())
 }
@@ -82,7 +82,7 @@ async fn service(
         .services
         .get(&id)
         .ok_or_else(|| missing("service", id))?;
-    Ok(Json(render_service(service)))
+    Ok(Json(render_service(service, &state.context())))
 }
 
 async fn resources(

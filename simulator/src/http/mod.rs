@@ -81,6 +81,18 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .with_state(AppState { chain, hub })
 }
 
+/// Without a configured `http.public_url`, hrefs start with `http://` and the listener's
+/// address.
+fn default_public_url(
+    config: &mut SimConfig,
+    listener: &tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    if config.http.public_url.is_none() {
+        config.http.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
+    Ok(())
+}
+
 /// A simulator serving HTTP on a bound listener.
 pub struct Server {
     /// Where it listens.
@@ -97,9 +109,10 @@ impl Server {
     /// Builds the chain from `config` and serves it on `listener` (bind port 0 in tests);
     /// with `chain.transport = "http"`, as `--role all` (see [`Server::start_role`]).
     pub async fn start(
-        config: SimConfig,
+        mut config: SimConfig,
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Server> {
+        default_public_url(&mut config, &listener)?;
         if config.chain.transport == ChainTransport::Http {
             return Server::start_role(config, listener, Role::All, Default::default()).await;
         }
@@ -119,6 +132,7 @@ impl Server {
         peers: std::collections::BTreeMap<crate::layers::LayerId, String>,
     ) -> anyhow::Result<Server> {
         config.chain.transport = ChainTransport::Http;
+        default_public_url(&mut config, &listener)?;
         let local_addr = listener.local_addr()?;
         let setup = TransportSetup::new(role, format!("http://{local_addr}"), peers)?;
         let hub = Hub::new(&config.limits);

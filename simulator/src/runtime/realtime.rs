@@ -90,6 +90,8 @@ pub(crate) struct Router {
     next_token: AtomicU64,
     start: tokio::time::Instant,
     clock: WallClock,
+    /// The API's public base URL, which event payloads' hrefs start with.
+    public_url: String,
     sink: Arc<dyn EventSink>,
     handled: [AtomicU64; 6],
     blocked_sends: AtomicU64,
@@ -278,6 +280,7 @@ impl Chain {
             clock: WallClock {
                 epoch: SystemTime::now(),
             },
+            public_url: config.http.public_url().to_string(),
             sink,
             handled: Default::default(),
             blocked_sends: AtomicU64::new(0),
@@ -418,6 +421,11 @@ impl Chain {
     /// The network's elements and regions.
     pub fn topology(&self) -> &Arc<Topology> {
         &self.inner.topology
+    }
+
+    /// The API's public base URL (no trailing slash): what every href starts with.
+    pub fn public_url(&self) -> &str {
+        &self.inner.router.public_url
     }
 
     /// Maps core time to dates.
@@ -568,7 +576,7 @@ fn render_events<L: Snapshot>(
             && router.sink.wants(event)
         {
             let body = layer
-                .snapshot(&event.subject, &router.clock)
+                .snapshot(&event.subject, &router.clock, &router.public_url)
                 .unwrap_or_else(|| minimal_body(event));
             events.push((*event, body));
         }

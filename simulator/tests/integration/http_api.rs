@@ -206,7 +206,10 @@ async fn catalogs_are_readable() {
         };
         let (_, one) = app.get_ok(&format!("{collection}/{id}")).await;
         assert_eq!(one["id"], id);
-        assert_eq!(one["href"], format!("{collection}/{id}"));
+        assert_eq!(
+            one["href"],
+            format!("http://127.0.0.1:8080{collection}/{id}")
+        );
     }
 }
 
@@ -273,4 +276,24 @@ async fn a_direct_service_order_completes() {
     let (status, _, body) = app.call(Method::POST, collection, Some(bad)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     crate::http_support::validate_error(&body, 400);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hrefs_start_with_the_configured_public_url() {
+    let mut config = fast_config();
+    config.http.public_url = Some("https://gw.example.com/ordersim/".into());
+    let app = TestApp::start(config);
+    let (status, headers, created) = app
+        .call(Method::POST, PRODUCT_ORDER, Some(fibre_order("public")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let href = format!("https://gw.example.com/ordersim{PRODUCT_ORDER}/{id}");
+    assert_eq!(created["href"], href.as_str());
+    assert_eq!(headers[header::LOCATION], href.as_str());
+    let offering = &created["productOrderItem"][0]["productOffering"]["href"];
+    assert_eq!(
+        offering,
+        "https://gw.example.com/ordersim/tmf-api/productCatalogManagement/v4/productOffering/fibre-broadband"
+    );
 }

@@ -134,6 +134,10 @@ async fn order_events_reach_subscribers_and_unsubscribe_works() {
             ("/po", "ProductOrderCreateEvent") => {
                 validate(TMF622, "ProductOrderCreateEvent", &event);
                 assert_eq!(event["event"]["productOrder"]["id"], order["id"]);
+                // Event payloads carry the same absolute href as the API (the listen address).
+                assert_eq!(event["event"]["productOrder"]["href"], order["href"]);
+                let href = order["href"].as_str().expect("href");
+                assert!(href.starts_with(&format!("{base}/tmf-api/")), "{href}");
                 created = true;
             }
             ("/po", "ProductOrderStateChangeEvent") => {
