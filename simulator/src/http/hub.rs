@@ -387,6 +387,15 @@ impl Hub {
         ))
     }
 
+    /// The TMF `EventSubscription`s of `api`'s hub (at most `hub_subscriptions_max`).
+    pub fn subscriptions(&self, api: Api) -> Vec<Value> {
+        self.subscribers()
+            .iter()
+            .filter(|(_, s)| s.api == api)
+            .map(|(id, s)| subscription_json(*id, &s.callback, s.query.as_deref()))
+            .collect()
+    }
+
     /// Every subscription with its delivery counters.
     pub fn stats(&self) -> Vec<SubscriptionStats> {
         self.subscribers()
@@ -529,47 +538,85 @@ pub struct EventSubscriptionInput {
     pub query: Option<String>,
 }
 
-/// `POST /hub`, `GET /hub/{id}` and `DELETE /hub/{id}` of `api`.
+/// The base path of `api` (its hub is `{base}/hub`).
+pub const fn base_path(api: Api) -> &'static str {
+    use crate::http::dto::{
+        PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING,
+    };
+    match api {
+        Api::ProductOrdering => PRODUCT_ORDERING,
+        Api::ServiceOrdering => SERVICE_ORDERING,
+        Api::ResourceOrdering => RESOURCE_ORDERING,
+        Api::ServiceActivation => SERVICE_ACTIVATION,
+    }
+}
+
+/// `POST /hub` (201, `Location` and the `EventSubscription`), `GET /hub` (the API's
+/// subscriptions), `GET /hub/{id}` and `DELETE /hub/{id}` of `api` (TMF630 / TMF688).
 pub fn routes(api: Api) -> axum::Router<AppState> {
-    use axum::extract::{Path, State};
-    use axum::routing::{get, post};
+    use axum::routing::get;
     axum::Router::new()
         .route(
             "/hub",
-            post(
-                move |State(state): State<AppState>,
-                      TmfJson(body): TmfJson<EventSubscriptionInput>| async move {
-                    let callback = body
-                        .callback
-                        .ok_or_else(|| ApiError::bad_request("callback is required"))?;
-                    let view = state.hub.subscribe(api, &callback, body.query)?;
-                    Ok::<_, ApiError>(crate::http::common::created(view))
-                },
-            ),
+            get(move |state| list(api, state)).post(move |state, body| create(api, state, body)),
         )
         .route(
             "/hub/{id}",
-            get(
-                move |State(state): State<AppState>, Path(id): Path<String>| async move {
-                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
-                    let view = state
-                        .hub
-                        .subscription(api, id)
-                        .ok_or_else(|| missing("hub subscription", id))?;
-                    Ok::<_, ApiError>(axum::Json(view))
-                },
-            )
-            .delete(
-                move |State(state): State<AppState>, Path(id): Path<String>| async move {
-                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
-                    if state.hub.unsubscribe(api, id) {
-                        Ok(axum::http::StatusCode::NO_CONTENT)
-                    } else {
-                        Err(missing("hub subscription", id))
-                    }
-                },
-            ),
+            get(move |state, id| read(api, state, id))
+                .delete(move |state, id| delete(api, state, id)),
         )
+}
+
+type HubState = axum::extract::State<AppState>;
+type HubPath = axum::extract::Path<String>;
+
+async fn create(
+    api: Api,
+    axum::extract::State(state): HubState,
+    TmfJson(body): TmfJson<EventSubscriptionInput>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let callback = body
+        .callback
+        .ok_or_else(|| ApiError::bad_request("callback is required"))?;
+    let view = state.hub.subscribe(api, &callback, body.query)?;
+    let id = view["id"].as_str().unwrap_or_default();
+    let location = format!("{}{}/hub/{id}", state.chain.public_url(), base_path(api));
+    let mut response = (StatusCode::CREATED, axum::Json(&view)).into_response();
+    let value = HeaderValue::from_str(&location).map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::LOCATION, value);
+    Ok(response)
+}
+
+async fn list(api: Api, axum::extract::State(state): HubState) -> axum::Json<Vec<Value>> {
+    axum::Json(state.hub.subscriptions(api))
+}
+
+async fn read(
+    api: Api,
+    axum::extract::State(state): HubState,
+    axum::extract::Path(id): HubPath,
+) -> Result<axum::Json<Value>, ApiError> {
+    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+    let view = state
+        .hub
+        .subscription(api, id)
+        .ok_or_else(|| missing("hub subscription", id))?;
+    Ok(axum::Json(view))
+}
+
+async fn delete(
+    api: Api,
+    axum::extract::State(state): HubState,
+    axum::extract::Path(id): HubPath,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+    if state.hub.unsubscribe(api, id) {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(missing("hub subscription", id))
+    }
 }
 
 #[cfg(test)]

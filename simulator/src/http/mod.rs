@@ -6,7 +6,8 @@
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
+//! (health, metrics, audit), [`faults`] (fault injection), [`snapshot`] (event payloads) and
+//! [`edge`] (trailing slashes and `--role` refusals, before routing).
 
 pub mod activation;
 pub mod admin;
@@ -14,6 +15,7 @@ pub mod cancel_ordering;
 pub mod catalog;
 pub mod common;
 pub mod dto;
+pub mod edge;
 pub mod error;
 pub mod faults;
 pub mod hub;
@@ -47,8 +49,20 @@ pub use hub::Hub;
 
 /// The whole API over `chain`, with `hub` serving the subscriptions. Bounded by the chain's
 /// limits: bodies over `body_bytes_max` get 413, requests beyond `http_concurrency_max` in
-/// flight get 503; both with TMF Error bodies.
+/// flight get 503; both with TMF Error bodies. A trailing slash is ignored, and a `--role`
+/// process answers 404 for the APIs of layers it does not run (see [`edge`]).
 pub fn app(chain: Chain, hub: Hub) -> Router {
+    let role = chain.role();
+    let routes =
+        routes(chain, hub).layer(axum::middleware::from_fn_with_state(role, edge::role_gate));
+    // The path is rewritten before routing: a router whose only route is its fallback.
+    Router::new().fallback_service(tower::util::MapRequest::new(
+        routes,
+        edge::strip_trailing_slash,
+    ))
+}
+
+fn routes(chain: Chain, hub: Hub) -> Router {
     let limits = chain.config().limits.clone();
     let overload = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|error: tower::BoxError| async move {

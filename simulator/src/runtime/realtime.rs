@@ -392,6 +392,15 @@ impl Chain {
         self.inner.router.route_local(message).await;
     }
 
+    /// The layer(s) this process hosts: `all` in-process, the `--role` with the HTTP transport.
+    pub fn role(&self) -> crate::runtime::transport::Role {
+        self.inner
+            .router
+            .remote
+            .as_ref()
+            .map_or(crate::runtime::transport::Role::All, |remote| remote.role())
+    }
+
     /// The HTTP transport's counters (`None` in-process).
     pub fn transport_stats(&self) -> Option<TransportStats> {
         self.inner

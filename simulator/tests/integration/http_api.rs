@@ -297,3 +297,27 @@ async fn hrefs_start_with_the_configured_public_url() {
         "https://gw.example.com/ordersim/tmf-api/productCatalogManagement/v4/productOffering/fibre-broadband"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_trailing_slash_is_ignored() {
+    let app = TestApp::start(fast_config());
+    let (status, headers, created) = app
+        .call(
+            Method::POST,
+            &format!("{PRODUCT_ORDER}/"),
+            Some(fibre_order("slash")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let href = headers[header::LOCATION].to_str().expect("ascii");
+    let (_, one) = app.get_ok(&format!("{href}/")).await;
+    assert_eq!(one["id"], created["id"]);
+    let (headers, list) = app.get_ok(&format!("{PRODUCT_ORDER}/?limit=1")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(headers["x-total-count"], "1");
+    let (status, _, error) = app
+        .call(Method::GET, &format!("{PRODUCT_ORDER}//"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only one slash is stripped");
+    validate_error(&error, 404);
+}
