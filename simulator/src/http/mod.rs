@@ -6,7 +6,7 @@
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit), [`faults`] (fault injection), [`snapshot`] (event payloads) and
+//! (health, audit, and [`exposition`] for `/metrics`), [`faults`] (fault injection), [`snapshot`] (event payloads) and
 //! [`edge`] (trailing slashes and `--role` refusals, before routing).
 
 pub mod activation;
@@ -17,6 +17,7 @@ pub mod common;
 pub mod dto;
 pub mod edge;
 pub mod error;
+pub mod exposition;
 pub mod faults;
 pub mod hub;
 pub mod inventory;

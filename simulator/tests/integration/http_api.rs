@@ -321,3 +321,101 @@ async fn a_trailing_slash_is_ignored() {
     assert_eq!(status, StatusCode::NOT_FOUND, "only one slash is stripped");
     validate_error(&error, 404);
 }
+
+/// One sample of an exposition: metric name, labels (unescaped) and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+fn broken(line: &str) -> ! {
+    panic!("malformed sample line `{line}`")
+}
+
+/// Parses the sample lines of a Prometheus/OpenMetrics text exposition, panicking on a line
+/// that does not parse (an unescaped `"` or line feed in a label value breaks one).
+fn parse_exposition(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text.lines().filter(|line| !line.starts_with('#')) {
+        let (name, mut rest) = match line.find(['{', ' ']) {
+            Some(at) => line.split_at(at),
+            None => broken(line),
+        };
+        let mut labels = Vec::new();
+        if let Some(inner) = rest.strip_prefix('{') {
+            let mut chars = inner.char_indices();
+            let mut key = String::new();
+            loop {
+                let Some((at, c)) = chars.next() else {
+                    broken(line)
+                };
+                match c {
+                    '}' if key.is_empty() => {
+                        rest = &inner[at + 1..];
+                        break;
+                    }
+                    ',' if key.is_empty() => {}
+                    '=' => {
+                        if chars.next().map(|(_, c)| c) != Some('"') {
+                            broken(line);
+                        }
+                        let mut value = String::new();
+                        loop {
+                            match chars.next().map(|(_, c)| c) {
+                                Some('"') => break,
+                                Some('\\') => match chars.next().map(|(_, c)| c) {
+                                    Some('n') => value.push('\n'),
+                                    Some(escaped @ ('\\' | '"')) => value.push(escaped),
+                                    _ => broken(line),
+                                },
+                                Some(c) => value.push(c),
+                                None => broken(line),
+                            }
+                        }
+                        labels.push((std::mem::take(&mut key), value));
+                    }
+                    c if c.is_ascii_alphanumeric() || c == '_' => key.push(c),
+                    _ => broken(line),
+                }
+            }
+        }
+        let value = rest.trim().parse::<f64>().unwrap_or_else(|_| broken(line));
+        samples.push((name.to_string(), labels, value));
+    }
+    samples
+}
+
+#[tokio::test(start_paused = true)]
+async fn metrics_escape_an_element_named_with_a_quote() {
+    let mut config = fast_config();
+    let quoted = "olt \"north\" \\1";
+    config.network.regions[0].olts[0].name = quoted.to_string();
+    let app = TestApp::start(config);
+    completed_order(&app, "quoted").await;
+    let (headers, metrics) = app.get_ok("/metrics").await;
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("application/openmetrics-text")),
+        "{headers:?}"
+    );
+    let text = metrics.as_str().expect("text");
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(text.contains("# TYPE ordersim_pool_free gauge\n"), "{text}");
+    let samples = parse_exposition(text);
+    let pools: Vec<&Sample> = samples
+        .iter()
+        .filter(|(name, labels, _)| {
+            name == "ordersim_pool_capacity"
+                && labels
+                    .iter()
+                    .any(|(k, v)| k == "pool" && v.contains(quoted))
+        })
+        .collect();
+    assert!(!pools.is_empty(), "the quoted OLT's pools: {text}");
+    assert!(
+        samples
+            .iter()
+            .any(|(name, labels, value)| name == "ordersim_orders"
+                && labels.contains(&("state".into(), "completed".into()))
+                && labels.contains(&("layer".into(), "com".into()))
+                && *value == 1.0)
+    );
+}
