@@ -129,6 +129,7 @@ impl Default for SimConfig {
             seed: default_seed(),
             chain: ChainConfig::default(),
             limits: Limits::default(),
+            http: HttpConfig::default(),
             network: NetworkConfig::default(),
             profiles: ProfilesConfig::default(),
             catalog: CatalogConfig::default(),
@@ -253,6 +254,9 @@ pub struct SimConfig {
     /// Bounds on every queue, map and body.
     #[serde(default)]
     pub limits: Limits,
+    /// How the API presents itself (its public base URL).
+    #[serde(default)]
+    pub http: HttpConfig,
     /// Regions, OLTs, DSLAMs and pools.
     #[serde(default)]
     pub network: NetworkConfig,
@@ -363,6 +367,31 @@ impl Default for ChainConfig {
             child_deadline_ms: 60_000,
             child_answer_ms: 10_000,
         }
+    }
+}
+
+/// How the API presents itself to clients.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// The base URL clients reach the API at (`scheme://host[:port][/prefix]`): every `href`,
+    /// and the `Location` of a create, starts with it. Absent: `http://` and the address the
+    /// simulator listens on (`--public-url` overrides it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+/// The public base URL when none is configured and no listener is known (the CLI's default
+/// listen address).
+pub const PUBLIC_URL_DEFAULT: &str = "http://127.0.0.1:8080";
+
+impl HttpConfig {
+    /// The public base URL without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or(PUBLIC_URL_DEFAULT)
+            .trim_end_matches('/')
     }
 }
 

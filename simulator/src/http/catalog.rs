@@ -106,7 +106,7 @@ async fn offerings(
         params,
         Resource::ProductOffering,
         &state.chain.catalog().offerings,
-        render_offering,
+        |entry| render_offering(entry, &state.context()),
     )
     .await
 }
@@ -120,7 +120,7 @@ async fn offering(
         &state.chain.catalog().offerings,
         (&id, params),
         Resource::ProductOffering,
-        render_offering,
+        |entry| render_offering(entry, &state.context()),
     )
 }
 
@@ -134,7 +134,7 @@ async fn product_specifications(
         params,
         Resource::ProductSpecification,
         &catalog.product_specifications,
-        render_product_specification,
+        |entry| render_product_specification(entry, &state.context()),
     )
     .await
 }
@@ -149,7 +149,7 @@ async fn product_specification(
         &catalog.product_specifications,
         (&id, params),
         Resource::ProductSpecification,
-        render_product_specification,
+        |entry| render_product_specification(entry, &state.context()),
     )
 }
 
@@ -163,7 +163,7 @@ async fn service_specifications(
         params,
         Resource::ServiceSpecification,
         &catalog.service_specifications,
-        render_service_specification,
+        |entry| render_service_specification(entry, &state.context()),
     )
     .await
 }
@@ -178,7 +178,7 @@ async fn service_specification(
         &catalog.service_specifications,
         (&id, params),
         Resource::ServiceSpecification,
-        render_service_specification,
+        |entry| render_service_specification(entry, &state.context()),
     )
 }
 
@@ -192,7 +192,7 @@ async fn resource_specifications(
         params,
         Resource::ResourceSpecification,
         &catalog.resource_specifications,
-        render_resource_specification,
+        |entry| render_resource_specification(entry, &state.context()),
     )
     .await
 }
@@ -207,6 +207,6 @@ async fn resource_specification(
         &catalog.resource_specifications,
         (&id, params),
         Resource::ResourceSpecification,
-        render_resource_specification,
+        |entry| render_resource_specification(entry, &state.context()),
     )
 }

@@ -31,6 +31,7 @@ impl AppState {
         RenderContext {
             clock: self.chain.clock(),
             topology: Some(self.chain.topology()),
+            public_url: self.chain.public_url(),
         }
     }
 

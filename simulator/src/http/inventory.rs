@@ -71,7 +71,7 @@ async fn services(State(state): State<AppState>, params: ListParams) -> Result<R
         || state.chain.inventory(),
         |inventory| &inventory.services,
         |service| query.matches_domain(service.state.as_str(), None),
-        |service| render_service(service),
+        |service| render_service(service, &state.context()),
     )
     .await;
     Ok(page.into_response())
@@ -89,7 +89,7 @@ async fn service(
         .services
         .get(&id)
         .ok_or_else(|| missing("service", id))?;
-    Ok(selected.answer(render_service(service)))
+    Ok(selected.answer(render_service(service, &state.context())))
 }
 
 async fn resources(

@@ -41,6 +41,7 @@ impl EventSink for NoEvents {
 
 /// Renders the TMF JSON of an entity a layer holds, for event payloads.
 pub trait Snapshot {
-    /// The JSON of `subject` as it is now, or `None` when this layer does not hold it.
-    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value>;
+    /// The JSON of `subject` as it is now, or `None` when this layer does not hold it; its
+    /// hrefs start with `public_url`.
+    fn snapshot(&self, subject: &Subject, clock: &WallClock, public_url: &str) -> Option<Value>;
 }

@@ -132,6 +132,8 @@ pub(crate) struct Router {
     next_token: AtomicU64,
     start: tokio::time::Instant,
     clock: WallClock,
+    /// The API's public base URL, which event payloads' hrefs start with.
+    public_url: String,
     sink: Arc<dyn EventSink>,
     handled: [AtomicU64; 6],
     /// Messages held by the timer task for later delivery.
@@ -328,6 +330,7 @@ impl Chain {
             clock: WallClock {
                 epoch: SystemTime::now(),
             },
+            public_url: config.http.public_url().to_string(),
             sink,
             handled: Default::default(),
             timers_pending: Default::default(),
@@ -442,6 +445,15 @@ impl Chain {
         self.inner.router.route_local(message);
     }
 
+    /// The layer(s) this process hosts: `all` in-process, the `--role` with the HTTP transport.
+    pub fn role(&self) -> crate::runtime::transport::Role {
+        self.inner
+            .router
+            .remote
+            .as_ref()
+            .map_or(crate::runtime::transport::Role::All, |remote| remote.role())
+    }
+
     /// The HTTP transport's counters (`None` in-process).
     pub fn transport_stats(&self) -> Option<TransportStats> {
         self.inner
@@ -471,6 +483,11 @@ impl Chain {
     /// The network's elements and regions.
     pub fn topology(&self) -> &Arc<Topology> {
         &self.inner.topology
+    }
+
+    /// The API's public base URL (no trailing slash): what every href starts with.
+    pub fn public_url(&self) -> &str {
+        &self.inner.router.public_url
     }
 
     /// Maps core time to dates.
@@ -674,7 +691,7 @@ fn render_events<L: Snapshot>(
             && router.sink.wants(event)
         {
             let body = layer
-                .snapshot(&event.subject, &router.clock)
+                .snapshot(&event.subject, &router.clock, &router.public_url)
                 .unwrap_or_else(|| minimal_body(event));
             events.push((*event, body));
         }

@@ -10,6 +10,7 @@ mod faults_network;
 mod http_api;
 mod http_errors;
 mod http_hub;
+mod http_hub_order;
 mod http_orchestration;
 mod http_query;
 mod http_schema;

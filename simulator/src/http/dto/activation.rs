@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::inventory::resource_characteristics;
 use super::{
     RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
-    characteristics, href, reference,
+    characteristics,
 };
 use crate::layers::activation::ActivationService;
 
@@ -15,7 +15,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     map.insert("id".into(), json!(service.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(SERVICE_ACTIVATION, "service", service.id)),
+        json!(context.href(SERVICE_ACTIVATION, "service", service.id)),
     );
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!("RFS"));
@@ -24,7 +24,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     map.insert("startDate".into(), context.date(service.created));
     map.insert(
         "serviceSpecification".into(),
-        reference(
+        context.reference(
             SERVICE_CATALOG,
             "serviceSpecification",
             &service.service_specification,
@@ -50,7 +50,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     map.insert("serviceCharacteristic".into(), Value::Array(listed));
     map.insert(
         "supportingService".into(),
-        json!([reference(
+        json!([context.reference(
             SERVICE_INVENTORY,
             "service",
             service.service,
@@ -62,7 +62,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             "relatedEntity".into(),
             json!([{
                 "id": parent.to_string(),
-                "href": href(RESOURCE_ORDERING, "resourceOrder", parent),
+                "href": context.href(RESOURCE_ORDERING, "resourceOrder", parent),
                 "role": "requester",
                 "@referredType": "ResourceOrder",
             }]),
