@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::domain::ids::{CancelProductOrderId, ProductOrderId};
 use crate::domain::state::Machine;
 use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
-use crate::http::dto::parse_patch;
+use crate::http::dto::attributes::{PRODUCT_ORDER_PATCHABLE as PATCHABLE, parse_patch};
 use crate::http::dto::product_order::{
     CancelProductOrderBody, ProductOrderCreateBody, parse_create, render, render_cancel,
 };
@@ -92,7 +92,7 @@ async fn patch(
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let order: ProductOrderId = path_id(&id, "productOrder")?;
-    let patch = parse_patch(body)?;
+    let patch = parse_patch(body, PATCHABLE)?;
     let reply = answer(
         state
             .chain

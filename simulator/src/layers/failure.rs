@@ -25,17 +25,21 @@ pub enum FailureCode {
     InvalidRequest,
     /// Sync mode: the layer below did not finish within the call timeout.
     CallTimeout,
+    /// A child order (service or resource order) was cancelled by a request sent to it
+    /// directly, not by its parent's cancel.
+    ChildCancelled,
 }
 
 impl FailureCode {
     /// Every code, for tables and tests.
-    pub const ALL: [FailureCode; 6] = [
+    pub const ALL: [FailureCode; 7] = [
         FailureCode::ElementFailed,
         FailureCode::ElementDown,
         FailureCode::ElementTimeout,
         FailureCode::PoolExhausted,
         FailureCode::InvalidRequest,
         FailureCode::CallTimeout,
+        FailureCode::ChildCancelled,
     ];
 
     /// Its name on the wire.
@@ -47,6 +51,7 @@ impl FailureCode {
             FailureCode::PoolExhausted => "poolExhausted",
             FailureCode::InvalidRequest => "invalidRequest",
             FailureCode::CallTimeout => "callTimeout",
+            FailureCode::ChildCancelled => "childCancelled",
         }
     }
 
@@ -85,6 +90,13 @@ impl FailureReason {
             ElementErrorKind::InvalidRequest => FailureCode::InvalidRequest,
         };
         FailureReason::new(code, error.message.clone())
+    }
+
+    /// A child order `child` (e.g. `service order SO-3`) cancelled by a request sent to it
+    /// directly.
+    pub fn child_cancelled(child: &str) -> FailureReason {
+        let message = format!("{child} was cancelled by a request sent to it directly");
+        FailureReason::new(FailureCode::ChildCancelled, message)
     }
 
     /// An element that did not answer `what` in time.

@@ -21,6 +21,7 @@ use simulator::http::dto::{
 use simulator::http::error::ApiError;
 use simulator::http::hub::envelope;
 use simulator::layers::activation::ActivationService;
+use simulator::layers::attributes::{OrderHeader, ProductOrderAttributes};
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
 use simulator::layers::failure::{FailureCode, FailureReason};
@@ -62,8 +63,14 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
     ProductOrder {
         id: ProductOrderId(7),
         external_id: Some("client-7".into()),
-        description: Some("fibre for flat 3".into()),
-        priority: Some("1".into()),
+        attributes: Some(Box::new(ProductOrderAttributes {
+            header: OrderHeader {
+                description: Some("fibre for flat 3".into()),
+                priority: Some("1".into()),
+                ..OrderHeader::default()
+            },
+            items: Vec::new(),
+        })),
         state,
         history: history(state),
         order_date: Time::from_millis(1),
@@ -104,8 +111,7 @@ fn service_order() -> ServiceOrder {
     ServiceOrder {
         id: ServiceOrderId(5),
         external_id: Some("PO-7".into()),
-        description: None,
-        priority: None,
+        attributes: None,
         parent: Some(ProductOrderId(7)),
         state: OrderState::Partial,
         history: history(OrderState::Partial),

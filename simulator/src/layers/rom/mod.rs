@@ -331,11 +331,22 @@ impl crate::layers::common::ManagedOrder for ResourceOrder {
         self.state
     }
 
-    fn attributes(&mut self) -> [&mut Option<String>; 3] {
-        [
-            &mut self.description,
-            &mut self.priority,
-            &mut self.external_id,
-        ]
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    ) {
+        // TMF652 parsing lets only description and priority through.
+        if let Some(header) = header {
+            if header.description.is_some() {
+                self.description = header.description.map(String::from);
+            }
+            if header.priority.is_some() {
+                self.priority = header.priority.map(String::from);
+            }
+        }
+        if external_id.is_some() {
+            self.external_id = external_id;
+        }
     }
 }
