@@ -439,3 +439,48 @@ pub fn patch_header<Item>(stored: &mut Option<Box<OrderAttributes<Item>>>, patch
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_without_attributes_pays_one_pointer() {
+        let pointer = std::mem::size_of::<usize>();
+        assert_eq!(size_of::<Option<Box<ProductOrderAttributes>>>(), pointer);
+        assert_eq!(size_of::<Option<Box<ServiceOrderAttributes>>>(), pointer);
+        let empty = ProductOrderAttributes {
+            header: OrderHeader::default(),
+            items: vec![None, None],
+        };
+        assert!(empty.boxed().is_none(), "nothing to keep: no box");
+        // An order that sets only `description` (as loadgen's do) pays the header's box.
+        println!(
+            "OrderHeader {} B, ProductOrderAttributes {} B, item attributes {} / {} B",
+            size_of::<OrderHeader>(),
+            size_of::<ProductOrderAttributes>(),
+            size_of::<ProductOrderItemAttributes>(),
+            size_of::<ServiceOrderItemAttributes>()
+        );
+        assert!(size_of::<ProductOrderAttributes>() <= 400);
+    }
+
+    #[test]
+    fn a_merge_patch_replaces_only_what_it_sets() {
+        let mut stored = None;
+        let first = OrderHeader {
+            description: Some("a".into()),
+            priority: Some("1".into()),
+            ..OrderHeader::default()
+        };
+        patch_header::<ProductOrderItemAttributes>(&mut stored, first);
+        let second = OrderHeader {
+            priority: Some("2".into()),
+            ..OrderHeader::default()
+        };
+        patch_header(&mut stored, second);
+        let header = &stored.expect("created").header;
+        assert_eq!(header.description.as_deref(), Some("a"));
+        assert_eq!(header.priority.as_deref(), Some("2"));
+    }
+}
