@@ -8,7 +8,7 @@ use serde_json::Value;
 use simulator::http::dto::product_order::{
     CharacteristicBody, IdRefBody, ProductBody, ProductOrderCreateBody, ProductOrderItemBody,
 };
-use simulator::layers::attributes::OrderHeader;
+use simulator::layers::attributes::{HeaderDetails, HeaderSummary, OrderHeader};
 
 /// A planned ProductOrder_Create body: a typed request, or raw bytes (a deliberately malformed
 /// body). The HTTP driver sends its bytes; the virtual-time driver reads it directly, without
@@ -123,8 +123,11 @@ impl From<OrderRequest> for ProductOrderCreateBody {
             ),
             // As the HTTP driver's JSON carries it, so both drivers store the same order.
             header: OrderHeader {
-                description: Some(request.description.into()),
-                ..OrderHeader::default()
+                summary: HeaderSummary {
+                    description: Some(request.description.into()),
+                    ..HeaderSummary::default()
+                },
+                details: HeaderDetails::default(),
             },
         }
     }

@@ -104,11 +104,24 @@ pub struct ExternalReference {
 }
 
 /// The writable attributes of an order header (TMF622 `ProductOrder_Create`, TMF641
-/// `ServiceOrder_Create`), besides `externalId` and the items, which the layers use. Each API
-/// keeps only those its schema defines (see [`OrderHeader::for_product_order`]).
+/// `ServiceOrder_Create`), besides `externalId` and the items, which the layers use: the
+/// [`HeaderSummary`] most clients set, and the [`HeaderDetails`] few do (stored in a box of
+/// their own). Each API keeps only those its schema defines (see
+/// [`OrderHeader::for_product_order`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderHeader {
+    /// The plain attributes.
+    #[serde(flatten)]
+    pub summary: HeaderSummary,
+    /// The lists and references.
+    #[serde(flatten)]
+    pub details: HeaderDetails,
+}
+
+/// The plain header attributes (stored inline with an order's attributes).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OrderHeader {
+pub struct HeaderSummary {
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
@@ -127,6 +140,12 @@ pub struct OrderHeader {
     /// When the client wants it done (`date-time`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_completion_date: Option<Text>,
+}
+
+/// The header's lists and references (stored boxed: most orders have none).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderDetails {
     /// A cancellation date the client wrote (`date-time`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancellation_date: Option<Text>,
@@ -181,14 +200,9 @@ macro_rules! merge_fields {
     };
 }
 
-impl OrderHeader {
-    /// Whether nothing is set.
-    pub fn is_empty(&self) -> bool {
-        *self == OrderHeader::default()
-    }
-
+impl HeaderSummary {
     /// A merge-patch: every attribute `patch` sets replaces this one.
-    pub fn merge(&mut self, patch: OrderHeader) {
+    pub fn merge(&mut self, patch: HeaderSummary) {
         merge_fields!(
             self,
             patch,
@@ -198,6 +212,16 @@ impl OrderHeader {
             notification_contact,
             requested_start_date,
             requested_completion_date,
+        );
+    }
+}
+
+impl HeaderDetails {
+    /// A merge-patch: every attribute `patch` sets replaces this one.
+    pub fn merge(&mut self, patch: HeaderDetails) {
+        merge_fields!(
+            self,
+            patch,
             cancellation_date,
             cancellation_reason,
             related_party,
@@ -215,23 +239,31 @@ impl OrderHeader {
             schema_location,
         );
     }
+}
+
+impl OrderHeader {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderHeader::default()
+    }
 
     /// Only what TMF622 `ProductOrder` defines.
     pub fn for_product_order(mut self) -> OrderHeader {
-        self.external_reference = None;
-        self.order_relationship = None;
+        self.details.external_reference = None;
+        self.details.order_relationship = None;
         self
     }
 
     /// Only what TMF641 `ServiceOrder` defines.
     pub fn for_service_order(mut self) -> OrderHeader {
-        self.channel = None;
-        self.billing_account = None;
-        self.agreement = None;
-        self.payment = None;
-        self.quote = None;
-        self.product_offering_qualification = None;
-        self.order_total_price = None;
+        let details = &mut self.details;
+        details.channel = None;
+        details.billing_account = None;
+        details.agreement = None;
+        details.payment = None;
+        details.quote = None;
+        details.product_offering_qualification = None;
+        details.order_total_price = None;
         self
     }
 }
@@ -399,25 +431,45 @@ pub struct ServiceValue {
 /// position, each item's attributes (`None` for an item with none).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderAttributes<Item> {
-    /// The header.
-    pub header: OrderHeader,
+    /// The plain header attributes.
+    pub summary: HeaderSummary,
+    /// The header's lists and references, when it has any.
+    pub details: Option<Box<HeaderDetails>>,
     /// Each item's, by position.
     pub items: Vec<Option<Box<Item>>>,
 }
 
 impl<Item> OrderAttributes<Item> {
-    /// `None` when there is nothing to keep, so an order without attributes stores no box.
-    pub fn boxed(mut self) -> Option<Box<Self>> {
-        if self.items.iter().all(Option::is_none) {
-            self.items = Vec::new();
+    /// What to store of `header` and `items`: `None` when there is nothing to keep, so an
+    /// order without attributes stores no box.
+    pub fn stored(header: OrderHeader, mut items: Vec<Option<Box<Item>>>) -> Option<Box<Self>> {
+        if items.iter().all(Option::is_none) {
+            items = Vec::new();
         }
-        let empty = self.header.is_empty() && self.items.is_empty();
-        (!empty).then(|| Box::new(self))
+        let details =
+            (header.details != HeaderDetails::default()).then(|| Box::new(header.details));
+        let empty = header.summary == HeaderSummary::default() && details.is_none();
+        (!empty || !items.is_empty()).then(|| {
+            Box::new(OrderAttributes {
+                summary: header.summary,
+                details,
+                items,
+            })
+        })
     }
 
     /// The attributes of the item at `index`, if it has any.
     pub fn item(&self, index: usize) -> Option<&Item> {
         self.items.get(index).and_then(Option::as_deref)
+    }
+
+    /// A merge-patch of the header.
+    pub fn merge(&mut self, patch: OrderHeader) {
+        self.summary.merge(patch.summary);
+        if patch.details != HeaderDetails::default() {
+            let details = self.details.get_or_insert_with(Default::default);
+            details.merge(patch.details);
+        }
     }
 }
 
@@ -430,13 +482,8 @@ pub type ServiceOrderAttributes = OrderAttributes<ServiceOrderItemAttributes>;
 /// order had none).
 pub fn patch_header<Item>(stored: &mut Option<Box<OrderAttributes<Item>>>, patch: OrderHeader) {
     match stored {
-        Some(attributes) => attributes.header.merge(patch),
-        None => {
-            *stored = Some(Box::new(OrderAttributes {
-                header: patch,
-                items: Vec::new(),
-            }));
-        }
+        Some(attributes) => attributes.merge(patch),
+        None => *stored = OrderAttributes::stored(patch, Vec::new()),
     }
 }
 
@@ -449,38 +496,33 @@ mod tests {
         let pointer = std::mem::size_of::<usize>();
         assert_eq!(size_of::<Option<Box<ProductOrderAttributes>>>(), pointer);
         assert_eq!(size_of::<Option<Box<ServiceOrderAttributes>>>(), pointer);
-        let empty = ProductOrderAttributes {
-            header: OrderHeader::default(),
-            items: vec![None, None],
-        };
-        assert!(empty.boxed().is_none(), "nothing to keep: no box");
+        let stored = ProductOrderAttributes::stored(OrderHeader::default(), vec![None, None]);
+        assert!(stored.is_none(), "nothing to keep: no box");
         // An order that sets only `description` (as loadgen's do) pays the header's box.
         println!(
-            "OrderHeader {} B, ProductOrderAttributes {} B, item attributes {} / {} B",
-            size_of::<OrderHeader>(),
+            "HeaderDetails {} B, ProductOrderAttributes {} B, item attributes {} / {} B",
+            size_of::<HeaderDetails>(),
             size_of::<ProductOrderAttributes>(),
             size_of::<ProductOrderItemAttributes>(),
             size_of::<ServiceOrderItemAttributes>()
         );
-        assert!(size_of::<ProductOrderAttributes>() <= 400);
+        assert!(size_of::<ProductOrderAttributes>() <= 160);
     }
 
     #[test]
     fn a_merge_patch_replaces_only_what_it_sets() {
         let mut stored = None;
-        let first = OrderHeader {
-            description: Some("a".into()),
-            priority: Some("1".into()),
-            ..OrderHeader::default()
-        };
+        let mut first = OrderHeader::default();
+        first.summary.description = Some("a".into());
+        first.summary.priority = Some("1".into());
         patch_header::<ProductOrderItemAttributes>(&mut stored, first);
-        let second = OrderHeader {
-            priority: Some("2".into()),
-            ..OrderHeader::default()
-        };
+        let mut second = OrderHeader::default();
+        second.summary.priority = Some("2".into());
+        second.details.note = Some(Box::new([]));
         patch_header(&mut stored, second);
-        let header = &stored.expect("created").header;
-        assert_eq!(header.description.as_deref(), Some("a"));
-        assert_eq!(header.priority.as_deref(), Some("2"));
+        let stored = stored.expect("created");
+        assert_eq!(stored.summary.description.as_deref(), Some("a"));
+        assert_eq!(stored.summary.priority.as_deref(), Some("2"));
+        assert!(stored.details.is_some_and(|details| details.note.is_some()));
     }
 }

@@ -21,7 +21,7 @@ use simulator::http::dto::{
 use simulator::http::error::ApiError;
 use simulator::http::hub::envelope;
 use simulator::layers::activation::ActivationService;
-use simulator::layers::attributes::{OrderHeader, ProductOrderAttributes};
+use simulator::layers::attributes::{HeaderSummary, ProductOrderAttributes};
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
 use simulator::layers::failure::{FailureCode, FailureReason};
@@ -64,11 +64,12 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         id: ProductOrderId(7),
         external_id: Some("client-7".into()),
         attributes: Some(Box::new(ProductOrderAttributes {
-            header: OrderHeader {
+            summary: HeaderSummary {
                 description: Some("fibre for flat 3".into()),
                 priority: Some("1".into()),
-                ..OrderHeader::default()
+                ..HeaderSummary::default()
             },
+            details: None,
             items: Vec::new(),
         })),
         state,

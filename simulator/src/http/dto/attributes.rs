@@ -66,19 +66,20 @@ pub fn check_date(field: &str, value: Option<&Text>) -> Result<(), ApiError> {
 /// The syntactic checks of an order header: its dates, and the `name` TMF641 requires of an
 /// external reference.
 pub fn check_header(header: &OrderHeader) -> Result<(), ApiError> {
-    let mut references = header.external_reference.iter().flatten();
+    let (summary, details) = (&header.summary, &header.details);
+    let mut references = details.external_reference.iter().flatten();
     if references.any(|reference| reference.name.is_none()) {
         return Err(ApiError::bad_request(
             "externalReference[].name is required",
         ));
     }
-    check_date("requestedStartDate", header.requested_start_date.as_ref())?;
+    check_date("requestedStartDate", summary.requested_start_date.as_ref())?;
     check_date(
         "requestedCompletionDate",
-        header.requested_completion_date.as_ref(),
+        summary.requested_completion_date.as_ref(),
     )?;
-    check_date("cancellationDate", header.cancellation_date.as_ref())?;
-    for note in header.note.iter().flatten() {
+    check_date("cancellationDate", details.cancellation_date.as_ref())?;
+    for note in details.note.iter().flatten() {
         check_date("note.date", note.date.as_ref())?;
     }
     Ok(())
@@ -236,8 +237,8 @@ mod tests {
         let body = json!({"description": "d", "priority": 1, "note": [{"text": "hi"}]});
         let patch = parse_patch(body, PRODUCT_ORDER_PATCHABLE).expect("valid");
         let header = patch.header.expect("a header");
-        assert_eq!(header.priority.as_deref(), Some("1"));
-        assert_eq!(header.note.as_deref().map(<[_]>::len), Some(1));
+        assert_eq!(header.summary.priority.as_deref(), Some("1"));
+        assert_eq!(header.details.note.as_deref().map(<[_]>::len), Some(1));
         let refused = [
             (json!({"channel": [{"id": "web"}]}), SERVICE_ORDER_PATCHABLE),
             (json!({"category": "B2B"}), RESOURCE_ORDER_PATCHABLE),

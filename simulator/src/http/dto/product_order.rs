@@ -168,14 +168,10 @@ pub fn parse_create(
         .into_iter()
         .map(parse_item)
         .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
-    let attributes = OrderAttributes {
-        header,
-        items: item_attributes,
-    };
     Ok(ProductOrderCreate {
         external_id: body.external_id,
         items,
-        attributes: attributes.boxed(),
+        attributes: OrderAttributes::stored(header, item_attributes),
     })
 }
 
@@ -247,7 +243,10 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     let mut map = Map::new();
     let attributes = order.attributes.as_deref();
     if let Some(attributes) = attributes {
-        merge_into(&mut map, &attributes.header);
+        merge_into(&mut map, &attributes.summary);
+        if let Some(details) = &attributes.details {
+            merge_into(&mut map, details);
+        }
     }
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(

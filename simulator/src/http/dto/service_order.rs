@@ -102,21 +102,17 @@ pub fn parse_submission(
     let mut header = body.header.for_service_order();
     let parent = take_parent(&mut header)?;
     check_header(&header)?;
-    let attributes = OrderAttributes {
-        header,
-        items: item_attributes,
-    };
     let order = ServiceOrderCreate {
         external_id: body.external_id,
         parent,
         items,
     };
-    Ok((order, attributes.boxed()))
+    Ok((order, OrderAttributes::stored(header, item_attributes)))
 }
 
 /// Takes the `ProductOrder` external reference out of `header`: it is the order's parent.
 fn take_parent(header: &mut OrderHeader) -> Result<Option<ProductOrderId>, ApiError> {
-    let Some(references) = header.external_reference.take() else {
+    let Some(references) = header.details.external_reference.take() else {
         return Ok(None);
     };
     let is_parent = |reference: &&crate::layers::attributes::ExternalReference| {
@@ -138,7 +134,7 @@ fn take_parent(header: &mut OrderHeader) -> Result<Option<ProductOrderId>, ApiEr
         .filter(|reference| !is_parent(&reference))
         .collect();
     if !others.is_empty() {
-        header.external_reference = Some(others.into_boxed_slice());
+        header.details.external_reference = Some(others.into_boxed_slice());
     }
     Ok(parent)
 }
@@ -202,7 +198,10 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     let mut map = Map::new();
     let attributes = order.attributes.as_deref();
     if let Some(attributes) = attributes {
-        merge_into(&mut map, &attributes.header);
+        merge_into(&mut map, &attributes.summary);
+        if let Some(details) = &attributes.details {
+            merge_into(&mut map, details);
+        }
     }
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(

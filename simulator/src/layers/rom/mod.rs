@@ -338,11 +338,12 @@ impl crate::layers::common::ManagedOrder for ResourceOrder {
     ) {
         // TMF652 parsing lets only description and priority through.
         if let Some(header) = header {
-            if header.description.is_some() {
-                self.description = header.description.map(String::from);
+            let summary = header.summary;
+            if summary.description.is_some() {
+                self.description = summary.description.map(String::from);
             }
-            if header.priority.is_some() {
-                self.priority = header.priority.map(String::from);
+            if summary.priority.is_some() {
+                self.priority = summary.priority.map(String::from);
             }
         }
         if external_id.is_some() {
