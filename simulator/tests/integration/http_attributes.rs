@@ -21,7 +21,7 @@ const SERVICE_ORDER: &str = "/tmf-api/serviceOrdering/v4/serviceOrder";
 
 /// Asserts that everything in `expected` is in `actual` (objects: each key, recursively;
 /// arrays: same length, element by element; anything else: equal).
-fn assert_kept(actual: &Value, expected: &Value, path: &str) {
+pub(crate) fn assert_kept(actual: &Value, expected: &Value, path: &str) {
     match (actual, expected) {
         (Value::Object(actual), Value::Object(expected)) => {
             for (key, value) in expected {
@@ -50,7 +50,8 @@ fn price() -> Value {
            "price": {"taxIncludedAmount": {"unit": "EUR", "value": 39.9}}})
 }
 
-fn full_product_order() -> Value {
+/// A `ProductOrder_Create` that sets every writable attribute.
+pub(crate) fn full_product_order() -> Value {
     json!({
         "externalId": "attrs-1", "@type": "ProductOrder", "@baseType": "ProductOrder",
         "@schemaLocation": "https://example.com/ProductOrder.schema.json",
@@ -106,7 +107,8 @@ fn product_order_item() -> Value {
     })
 }
 
-fn full_service_order() -> Value {
+/// A `ServiceOrder_Create` that sets every writable attribute.
+pub(crate) fn full_service_order() -> Value {
     json!({
         "externalId": "attrs-so", "@type": "ServiceOrder", "description": "direct order",
         "priority": "2", "category": "wholesale", "notificationContact": "noc@example.com",

@@ -145,5 +145,3 @@ pub fn characteristics(list: &[Characteristic]) -> Value {
             .collect(),
     )
 }
-
-pub use attributes::parse_patch;
