@@ -8,6 +8,7 @@ use serde_json::Value;
 use simulator::http::dto::product_order::{
     CharacteristicBody, IdRefBody, ProductBody, ProductOrderCreateBody, ProductOrderItemBody,
 };
+use simulator::layers::attributes::{HeaderDetails, HeaderSummary, OrderHeader};
 
 /// A planned ProductOrder_Create body: a typed request, or raw bytes (a deliberately malformed
 /// body). The HTTP driver sends its bytes; the virtual-time driver reads it directly, without
@@ -120,6 +121,14 @@ impl From<OrderRequest> for ProductOrderCreateBody {
                     .map(item_body)
                     .collect(),
             ),
+            // As the HTTP driver's JSON carries it, so both drivers store the same order.
+            header: OrderHeader {
+                summary: HeaderSummary {
+                    description: Some(request.description.into()),
+                    ..HeaderSummary::default()
+                },
+                details: HeaderDetails::default(),
+            },
         }
     }
 }
@@ -137,11 +146,14 @@ fn item_body(item: ItemRequest) -> ProductOrderItemBody {
                 list.into_iter()
                     .map(|characteristic| CharacteristicBody {
                         name: characteristic.name.to_owned(),
+                        value_type: None,
                         value: characteristic.value,
                     })
                     .collect()
             }),
+            value: Default::default(),
         }),
+        attributes: Default::default(),
     }
 }
 

@@ -38,6 +38,7 @@ fn fibre() -> ProductOrderCreate {
                 value: "north".into(),
             }],
         }],
+        attributes: None,
     }
 }
 

@@ -68,6 +68,7 @@ fn main() {
             let order = ProductOrderCreate {
                 external_id: None,
                 items: vec![item.clone()],
+                attributes: None,
             };
             chain.submit(|reply| Message::Com(ComInput::Create { reply, order }));
             submitted += 1;

@@ -13,7 +13,7 @@ use crate::domain::state::Machine;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
-use crate::http::dto::parse_patch;
+use crate::http::dto::attributes::{PRODUCT_ORDER_PATCHABLE as PATCHABLE, parse_patch};
 use crate::http::dto::product_order::{
     CancelProductOrderBody, ProductOrderCreateBody, parse_create, render, render_cancel,
 };
@@ -97,7 +97,7 @@ async fn patch(
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let order: ProductOrderId = path_id(&id, "productOrder")?;
-    let patch = parse_patch(body)?;
+    let patch = parse_patch(body, PATCHABLE)?;
     let reply = answer(
         state
             .chain

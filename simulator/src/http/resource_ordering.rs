@@ -14,7 +14,7 @@ use crate::domain::ids::ResourceOrderId;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, missing, path_id, unexpected,
 };
-use crate::http::dto::parse_patch;
+use crate::http::dto::attributes::{RESOURCE_ORDER_PATCHABLE as PATCHABLE, parse_patch};
 use crate::http::dto::resource_order::render;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
@@ -67,7 +67,7 @@ async fn patch(
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let order: ResourceOrderId = path_id(&id, "resourceOrder")?;
-    let patch = parse_patch(body)?;
+    let patch = parse_patch(body, PATCHABLE)?;
     match answer(
         state
             .chain

@@ -13,8 +13,8 @@ use crate::domain::ids::ServiceOrderId;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
-use crate::http::dto::parse_patch;
-use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create, render};
+use crate::http::dto::attributes::{SERVICE_ORDER_PATCHABLE as PATCHABLE, parse_patch};
+use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_submission, render};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::query::schema::Resource;
@@ -43,14 +43,15 @@ async fn create(
     TmfJson(body): TmfJson<ServiceOrderCreateBody>,
 ) -> Result<Response, ApiError> {
     let items_max = state.chain.config().limits.items_per_order_max;
-    let order = parse_create(body, items_max)?;
+    let (order, attributes) = parse_submission(body, items_max)?;
     let reply = answer(
         state
             .chain
             .request(|reply| {
-                Message::Som(SomInput::Create {
-                    reply: Some(reply),
+                Message::Som(SomInput::Submit {
+                    reply,
                     order,
+                    attributes,
                 })
             })
             .await,
@@ -93,7 +94,7 @@ async fn patch(
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let order: ServiceOrderId = path_id(&id, "serviceOrder")?;
-    let patch = parse_patch(body)?;
+    let patch = parse_patch(body, PATCHABLE)?;
     let reply = answer(
         state
             .chain

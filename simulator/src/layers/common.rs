@@ -138,14 +138,13 @@ impl<Id, OrderId> CancelRequest<Id, OrderId> {
 }
 
 /// The attributes of an order a PATCH may change (each raises an AttributeValueChangeEvent).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderPatch {
-    /// New `description`.
-    pub description: Option<String>,
-    /// New `priority`.
-    pub priority: Option<String>,
     /// New `externalId`.
     pub external_id: Option<String>,
+    /// New header attributes (`description`, `priority`, `note`, …), merged into the order's;
+    /// which ones an API accepts is checked when the request is parsed.
+    pub header: Option<Box<crate::layers::attributes::OrderHeader>>,
     /// `"state": "inProgress"`: resume a held or pending product order now.
     pub resume: bool,
 }
@@ -312,8 +311,12 @@ impl<K: Copy> Retention<K> {
 pub trait ManagedOrder: Clone {
     /// Its state.
     fn state(&self) -> OrderState;
-    /// Its patchable attributes: description, priority, externalId.
-    fn attributes(&mut self) -> [&mut Option<String>; 3];
+    /// Sets `externalId` (when given) and merges `header` into the order's header.
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    );
 }
 
 /// Orders are stored boxed (see the layers' `orders` maps), so PATCH and DELETE act on boxes.
@@ -322,8 +325,12 @@ impl<O: ManagedOrder> ManagedOrder for Box<O> {
         O::state(self)
     }
 
-    fn attributes(&mut self) -> [&mut Option<String>; 3] {
-        O::attributes(self)
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    ) {
+        O::apply(self, external_id, header)
     }
 }
 
@@ -345,13 +352,8 @@ where
             format!("{kind} {id} not found"),
         ));
     };
-    let changes = [patch.description, patch.priority, patch.external_id];
-    let changed = changes.iter().any(Option::is_some);
-    for (slot, change) in order.attributes().into_iter().zip(changes) {
-        if change.is_some() {
-            *slot = change;
-        }
-    }
+    let changed = patch.external_id.is_some() || patch.header.is_some();
+    order.apply(patch.external_id, patch.header);
     Ok((order.clone(), changed))
 }
 

@@ -28,11 +28,14 @@ pub enum FailureCode {
     /// The child order passed its deadline and its layer did not know it or did not answer
     /// when asked (a restarted or unreachable layer).
     ChildLost,
+    /// A child order (service or resource order) was cancelled by a request sent to it
+    /// directly, not by its parent's cancel.
+    ChildCancelled,
 }
 
 impl FailureCode {
     /// Every code, for tables and tests.
-    pub const ALL: [FailureCode; 7] = [
+    pub const ALL: [FailureCode; 8] = [
         FailureCode::ElementFailed,
         FailureCode::ElementDown,
         FailureCode::ElementTimeout,
@@ -40,6 +43,7 @@ impl FailureCode {
         FailureCode::InvalidRequest,
         FailureCode::CallTimeout,
         FailureCode::ChildLost,
+        FailureCode::ChildCancelled,
     ];
 
     /// Its name on the wire.
@@ -52,6 +56,7 @@ impl FailureCode {
             FailureCode::InvalidRequest => "invalidRequest",
             FailureCode::CallTimeout => "callTimeout",
             FailureCode::ChildLost => "childLost",
+            FailureCode::ChildCancelled => "childCancelled",
         }
     }
 
@@ -90,6 +95,13 @@ impl FailureReason {
             ElementErrorKind::InvalidRequest => FailureCode::InvalidRequest,
         };
         FailureReason::new(code, error.message.clone())
+    }
+
+    /// A child order `child` (e.g. `service order SO-3`) cancelled by a request sent to it
+    /// directly.
+    pub fn child_cancelled(child: &str) -> FailureReason {
+        let message = format!("{child} was cancelled by a request sent to it directly");
+        FailureReason::new(FailureCode::ChildCancelled, message)
     }
 
     /// An element that did not answer `what` in time.

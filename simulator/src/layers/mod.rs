@@ -16,6 +16,7 @@
 //! | `inventory`  | TMF637/8/9   | [`inventory::InventoryInput`] |
 
 pub mod activation;
+pub mod attributes;
 pub mod com;
 pub mod common;
 pub mod failure;

@@ -42,6 +42,7 @@ fn fibre() -> ProductOrderCreate {
                 value: "north".into(),
             }],
         }],
+        attributes: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn order(items: Vec<ProductOrderItemCreate>) -> ProductOrderCreate {
     ProductOrderCreate {
         external_id: Some("test".to_string()),
         items,
+        attributes: None,
     }
 }
 

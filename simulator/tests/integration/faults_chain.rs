@@ -47,6 +47,7 @@ fn fibre(olt: &str) -> ProductOrderCreate {
                 characteristic("oltId", olt),
             ],
         }],
+        attributes: None,
     }
 }
 

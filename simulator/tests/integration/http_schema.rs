@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::http_attributes::{assert_kept, full_product_order, full_service_order};
 use crate::http_support::{TMF622, TMF640, TMF641, TMF652, validate, validate_error};
 use serde_json::{Value, json};
 use simulator::domain::catalog::ResourceKind;
@@ -21,6 +22,7 @@ use simulator::http::dto::{
 use simulator::http::error::ApiError;
 use simulator::http::hub::envelope;
 use simulator::layers::activation::ActivationService;
+use simulator::layers::attributes::{HeaderSummary, ProductOrderAttributes};
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
 use simulator::layers::failure::{FailureCode, FailureReason};
@@ -63,8 +65,15 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
     ProductOrder {
         id: ProductOrderId(7),
         external_id: Some("client-7".into()),
-        description: Some("fibre for flat 3".into()),
-        priority: Some("1".into()),
+        attributes: Some(Box::new(ProductOrderAttributes {
+            summary: HeaderSummary {
+                description: Some("fibre for flat 3".into()),
+                priority: Some("1".into()),
+                ..HeaderSummary::default()
+            },
+            details: None,
+            items: Vec::new(),
+        })),
         state,
         history: history(state),
         order_date: Time::from_millis(1),
@@ -106,8 +115,7 @@ fn service_order() -> ServiceOrder {
     ServiceOrder {
         id: ServiceOrderId(5),
         external_id: Some("PO-7".into()),
-        description: None,
-        priority: None,
+        attributes: None,
         parent: Some(ProductOrderId(7)),
         state: OrderState::Partial,
         history: history(OrderState::Partial),
@@ -239,6 +247,63 @@ fn wrap(kind: EventKind, subject: Subject, resource: Value) -> Value {
         &event(kind, subject),
         resource,
     )
+}
+
+/// A failed order with every writable attribute renders valid TMF: the client's notes and
+/// the FailureNote side by side (TMF622), `errorMessage` beside them (TMF641).
+#[test]
+fn failed_orders_with_every_writable_attribute_match_the_schemas() {
+    let request = full_product_order();
+    let body = serde_json::from_value(request.clone()).expect("a ProductOrder_Create");
+    let parsed = product_order::parse_create(body, 4).expect("valid");
+    let mut order = product_order(OrderState::Failed, true);
+    order.external_id = parsed.external_id;
+    order.attributes = parsed.attributes;
+    order.items.truncate(1);
+    order.items[0].characteristics = parsed.items[0].characteristics.clone().into();
+    let rendered = product_order::render(&order, &context());
+    validate(TMF622, "ProductOrder", &rendered);
+    assert_eq!(
+        parse_failure(&rendered),
+        order.failure,
+        "the FailureNote reads back"
+    );
+    let notes = rendered["note"].as_array().expect("notes");
+    assert_eq!(
+        notes.len(),
+        2,
+        "the client's and the FailureNote: {notes:?}"
+    );
+    let mut expected = request;
+    expected["note"] = json!(rendered["note"].clone());
+    assert_kept(&rendered, &expected, "rendered");
+
+    let request = full_service_order();
+    let body = serde_json::from_value(request.clone()).expect("a ServiceOrder_Create");
+    let (_, attributes) = service_order::parse_submission(body, 4).expect("valid");
+    let mut order = service_order();
+    order.external_id = Some("attrs-so".into());
+    order.attributes = attributes;
+    let rendered = service_order::render(&order, &context());
+    validate(TMF641, "ServiceOrder", &rendered);
+    assert_eq!(parse_failure(&rendered), order.failure);
+    let references = rendered["externalReference"]
+        .as_array()
+        .expect("references");
+    assert_eq!(
+        references.len(),
+        2,
+        "the client's and the parent: {references:?}"
+    );
+    assert_eq!(rendered["note"], request["note"]);
+    assert_eq!(rendered["relatedParty"], request["relatedParty"]);
+    let item = &rendered["serviceOrderItem"][0];
+    assert_eq!(item["quantity"], 1);
+    assert_eq!(item["service"]["name"], "internet 500");
+    assert_eq!(
+        item["service"]["serviceCharacteristic"][0]["valueType"],
+        "string"
+    );
 }
 
 #[test]

@@ -19,6 +19,7 @@ use simulator::runtime::{Chain, NoEvents};
 fn fibre() -> ProductOrderCreate {
     ProductOrderCreate {
         external_id: None,
+        attributes: None,
         items: vec![ProductOrderItemCreate {
             id: "1".to_string(),
             action: Action::Add,

@@ -345,6 +345,8 @@ async fn resource_orders_are_cancelled_through_tmf652() {
     let href = product_order["href"].as_str().expect("href");
     let ended = until(&app, href, "state", &TERMINAL).await;
     assert_eq!(ended["state"], "failed", "{ended}");
+    validate(TMF622, "ProductOrder", &ended);
+    assert_child_cancelled(&ended, resource_order["id"].as_str().expect("id"));
     let (_, list) = app.get_ok(CANCEL_RESOURCE).await;
     for request in list.as_array().expect("array") {
         validate(TMF652, "CancelResourceOrder", request);
@@ -367,6 +369,45 @@ async fn resource_orders_are_cancelled_through_tmf652() {
     let (status, _, error) = app.call(Method::POST, CANCEL_RESOURCE, Some(cancel)).await;
     assert_eq!(status, StatusCode::CONFLICT, "the order completed: {error}");
     validate_error(&error, 409);
+    audit_ok(&app).await;
+}
+
+/// The order's FailureNote says a child (`child`, by id) was cancelled directly.
+fn assert_child_cancelled(order: &Value, child: &str) {
+    let notes = order["note"].as_array().expect("a failed order has notes");
+    let note = notes
+        .iter()
+        .find(|note| note["@type"] == "FailureNote")
+        .unwrap_or_else(|| panic!("no FailureNote: {order}"));
+    assert_eq!(note["code"], "childCancelled", "{note}");
+    let text = note["text"].as_str().unwrap_or_default();
+    assert!(text.contains(child), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_product_order_whose_service_order_is_cancelled_directly_says_why() {
+    let app = TestApp::start(fast_config());
+    let (_, _, product_order) = app
+        .call(Method::POST, PRODUCT_ORDER, Some(fibre_order("s")))
+        .await;
+    let mut service_order = None;
+    for _ in 0..1_000 {
+        let (_, list) = app.get_ok(SERVICE_ORDER).await;
+        if let Some(order) = list.as_array().and_then(|list| list.first()) {
+            service_order = Some(order.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let service_order = service_order.expect("a service order");
+    let cancel = json!({"serviceOrder": {"id": service_order["id"]}});
+    let (status, _, body) = app.call(Method::POST, CANCEL_SERVICE, Some(cancel)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let href = product_order["href"].as_str().expect("href");
+    let ended = until(&app, href, "state", &TERMINAL).await;
+    assert_eq!(ended["state"], "failed", "{ended}");
+    validate(TMF622, "ProductOrder", &ended);
+    assert_child_cancelled(&ended, service_order["id"].as_str().expect("id"));
     audit_ok(&app).await;
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn submit(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate
     let order = ProductOrderCreate {
         external_id: Some("lifecycle".to_string()),
         items,
+        attributes: None,
     };
     chain.submit(|reply| Message::Com(ComInput::Create { reply, order }))
 }

@@ -8,6 +8,7 @@ mod faults_chain;
 mod faults_http;
 mod faults_network;
 mod http_api;
+mod http_attributes;
 mod http_errors;
 mod http_hub;
 mod http_hub_order;

@@ -36,6 +36,7 @@ impl EventSink for StateChanges {
 fn fibre() -> ProductOrderCreate {
     ProductOrderCreate {
         external_id: None,
+        attributes: None,
         items: vec![ProductOrderItemCreate {
             id: "1".to_string(),
             action: Action::Add,

@@ -27,6 +27,7 @@ fn fibre() -> ProductOrderCreate {
                 value: "north".into(),
             }],
         }],
+        attributes: None,
     }
 }
 

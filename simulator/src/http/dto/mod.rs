@@ -4,6 +4,7 @@
 //! (the TMF schemas type them as strings, so `null` would be invalid).
 
 pub mod activation;
+pub mod attributes;
 pub mod cancel;
 pub mod catalog;
 pub mod inventory;
@@ -148,51 +149,4 @@ pub fn characteristics(list: &[Characteristic]) -> Value {
             .map(|c| json!({"name": &*c.name, "value": c.value}))
             .collect(),
     )
-}
-
-/// Parses a PATCH body (merge-patch): only `description`, `priority` and `externalId` may
-/// change; anything else is a 400 naming the attribute.
-pub fn parse_patch(
-    body: Value,
-) -> Result<crate::layers::common::OrderPatch, crate::http::error::ApiError> {
-    use crate::http::error::ApiError;
-    let Value::Object(map) = body else {
-        return Err(ApiError::bad_request("a PATCH body must be a JSON object"));
-    };
-    let mut patch = crate::layers::common::OrderPatch::default();
-    for (key, value) in map {
-        if key == "state" {
-            if value.as_str() != Some("inProgress") {
-                return Err(ApiError::bad_request(
-                    "`state` can only be patched to `inProgress` (resume a held or pending order)",
-                ));
-            }
-            patch.resume = true;
-            continue;
-        }
-        let text = match &value {
-            Value::String(text) => text.clone(),
-            Value::Number(number) if key == "priority" => number.to_string(),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "`{key}` must be a string to be patched"
-                )));
-            }
-        };
-        match key.as_str() {
-            "description" => patch.description = Some(text),
-            "priority" => patch.priority = Some(text),
-            "externalId" => patch.external_id = Some(text),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "`{}` is not patchable (only description, priority, externalId)",
-                    key.chars().take(64).collect::<String>()
-                )));
-            }
-        }
-    }
-    if patch == crate::layers::common::OrderPatch::default() {
-        return Err(ApiError::bad_request("the PATCH body changes nothing"));
-    }
-    Ok(patch)
 }

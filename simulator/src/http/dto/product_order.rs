@@ -7,18 +7,24 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::attributes::{
+    characteristics, check_date, check_header, merge_into, push_to, value_types,
+};
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RenderContext, SERVICE_INVENTORY,
-    characteristics, failure_note, insert_some,
+    failure_note, insert_some,
 };
 use crate::domain::ids::ProductId;
 use crate::http::error::ApiError;
+use crate::layers::attributes::{
+    OrderAttributes, OrderHeader, ProductOrderItemAttributes, ProductValue,
+};
 use crate::layers::com::{
     CancelProductOrder, ProductOrder, ProductOrderCreate, ProductOrderItem, ProductOrderItemCreate,
 };
 use crate::layers::common::{Action, Characteristic};
 
-/// The parts of TMF622 `ProductOrder_Create` the simulator reads; the rest is ignored.
+/// TMF622 `ProductOrder_Create`: what the chain acts on, and the header it carries.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductOrderCreateBody {
@@ -26,6 +32,9 @@ pub struct ProductOrderCreateBody {
     pub external_id: Option<String>,
     /// The items.
     pub product_order_item: Option<Vec<ProductOrderItemBody>>,
+    /// The other writable attributes (`description`, `priority`, `relatedParty`, …).
+    #[serde(flatten)]
+    pub header: OrderHeader,
 }
 
 /// One `ProductOrderItem` of a create request.
@@ -40,6 +49,9 @@ pub struct ProductOrderItemBody {
     pub product_offering: Option<IdRefBody>,
     /// The product (its id for modify/delete/noChange; characteristics always).
     pub product: Option<ProductBody>,
+    /// The item's other writable attributes (`quantity`, `appointment`, …).
+    #[serde(flatten)]
+    pub attributes: ProductOrderItemAttributes,
 }
 
 /// A reference by id.
@@ -57,6 +69,9 @@ pub struct ProductBody {
     pub id: Option<String>,
     /// Its characteristics.
     pub product_characteristic: Option<Vec<CharacteristicBody>>,
+    /// Its other writable attributes (`name`, `place`, …).
+    #[serde(flatten)]
+    pub value: ProductValue,
 }
 
 /// A TMF `Characteristic`.
@@ -64,6 +79,9 @@ pub struct ProductBody {
 pub struct CharacteristicBody {
     /// Its name.
     pub name: String,
+    /// The type of its value, as the client wrote it.
+    #[serde(rename = "valueType")]
+    pub value_type: Option<String>,
     /// Its value.
     pub value: Value,
 }
@@ -144,17 +162,28 @@ pub fn parse_create(
         items_max,
         "productOrderItem",
     )?;
-    let items = items
+    let header = body.header.for_product_order();
+    check_header(&header)?;
+    let (items, item_attributes) = items
         .into_iter()
         .map(parse_item)
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
     Ok(ProductOrderCreate {
         external_id: body.external_id,
         items,
+        attributes: OrderAttributes::stored(header, item_attributes),
     })
 }
 
-fn parse_item(item: ProductOrderItemBody) -> Result<ProductOrderItemCreate, ApiError> {
+fn parse_item(
+    item: ProductOrderItemBody,
+) -> Result<
+    (
+        ProductOrderItemCreate,
+        Option<Box<ProductOrderItemAttributes>>,
+    ),
+    ApiError,
+> {
     let id = item.id.unwrap_or_default();
     let action = parse_action(item.action.as_deref(), &id)?;
     let offering = item.product_offering.and_then(|offering| offering.id);
@@ -163,10 +192,19 @@ fn parse_item(item: ProductOrderItemBody) -> Result<ProductOrderItemCreate, ApiE
             "item `{id}`: productOffering.id is required for action add"
         )));
     }
+    let mut attributes = item.attributes;
     let (product_id, characteristic) = match item.product {
-        Some(product) => (product.id, product.product_characteristic),
+        Some(product) => {
+            attributes.product = product.value;
+            (product.id, product.product_characteristic)
+        }
         None => (None, None),
     };
+    check_date("product.startDate", attributes.product.start_date.as_ref())?;
+    check_date(
+        "product.terminationDate",
+        attributes.product.termination_date.as_ref(),
+    )?;
     let product =
         match (action, product_id) {
             (Action::Add, _) => None,
@@ -180,20 +218,36 @@ fn parse_item(item: ProductOrderItemBody) -> Result<ProductOrderItemCreate, ApiE
                 ApiError::bad_request(format!("item `{id}`: product.id: {error}"))
             })?),
         };
+    attributes.value_types = value_types(
+        characteristic
+            .iter()
+            .flatten()
+            .map(|c| c.value_type.as_deref()),
+    );
     let characteristics = parse_characteristics(characteristic, &id)?;
-    Ok(ProductOrderItemCreate {
+    let item = ProductOrderItemCreate {
         id,
         action,
         // Modify/delete/noChange may leave the offering out: COM takes the product's own.
         offering: Arc::from(offering.unwrap_or_default()),
         product,
         characteristics,
-    })
+    };
+    let attributes =
+        (attributes != ProductOrderItemAttributes::default()).then(|| Box::new(attributes));
+    Ok((item, attributes))
 }
 
 /// The JSON of a TMF622 `ProductOrder`.
 pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     let mut map = Map::new();
+    let attributes = order.attributes.as_deref();
+    if let Some(attributes) = attributes {
+        merge_into(&mut map, &attributes.summary);
+        if let Some(details) = &attributes.details {
+            merge_into(&mut map, details);
+        }
+    }
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(
         "href".into(),
@@ -208,23 +262,30 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
         order.completion_date.map(|t| context.date(t)),
     );
     insert_some(&mut map, "externalId", order.external_id.clone());
-    insert_some(&mut map, "description", order.description.clone());
-    insert_some(&mut map, "priority", order.priority.clone());
-    let items = order
-        .items
-        .iter()
-        .map(|item| render_item(item, context))
-        .collect();
-    map.insert("productOrderItem".into(), Value::Array(items));
+    let items = order.items.iter().enumerate().map(|(index, item)| {
+        render_item(
+            item,
+            attributes.and_then(|attributes| attributes.item(index)),
+            context,
+        )
+    });
+    map.insert("productOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
         let date = order.completion_date.map(|t| context.date(t));
-        map.insert("note".into(), json!([failure_note(reason, date)]));
+        push_to(&mut map, "note", failure_note(reason, date));
     }
     Value::Object(map)
 }
 
-fn render_item(item: &ProductOrderItem, context: &RenderContext<'_>) -> Value {
+fn render_item(
+    item: &ProductOrderItem,
+    attributes: Option<&ProductOrderItemAttributes>,
+    context: &RenderContext<'_>,
+) -> Value {
     let mut product = Map::new();
+    if let Some(attributes) = attributes {
+        merge_into(&mut product, &attributes.product);
+    }
     if let Some(id) = item.product {
         product.insert("id".into(), json!(id.to_string()));
         product.insert(
@@ -233,9 +294,10 @@ fn render_item(item: &ProductOrderItem, context: &RenderContext<'_>) -> Value {
         );
     }
     product.insert("@type".into(), json!("Product"));
+    let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
     product.insert(
         "productCharacteristic".into(),
-        characteristics(&item.characteristics),
+        characteristics(&item.characteristics, types),
     );
     if !item.services.is_empty() {
         let services = item
@@ -246,6 +308,9 @@ fn render_item(item: &ProductOrderItem, context: &RenderContext<'_>) -> Value {
         product.insert("realizingService".into(), Value::Array(services));
     }
     let mut map = Map::new();
+    if let Some(attributes) = attributes {
+        merge_into(&mut map, attributes);
+    }
     map.insert("id".into(), json!(item.id));
     map.insert("@type".into(), json!("ProductOrderItem"));
     map.insert("action".into(), json!(item.action.as_str()));

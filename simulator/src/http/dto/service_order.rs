@@ -6,21 +6,27 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::attributes::{
+    characteristics, check_date, check_header, merge_into, push_to, value_types,
+};
 use super::product_order::{
     CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
 };
 use super::{
     PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
-    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, insert_some,
+    SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, insert_some,
 };
 use crate::domain::ids::{ProductOrderId, ServiceId};
 use crate::http::error::ApiError;
+use crate::layers::attributes::{
+    OrderAttributes, OrderHeader, ServiceOrderAttributes, ServiceOrderItemAttributes, ServiceValue,
+};
 use crate::layers::common::Action;
 use crate::layers::som::{
     ServiceOrder, ServiceOrderCreate, ServiceOrderItem, ServiceOrderItemCreate,
 };
 
-/// The parts of TMF641 `ServiceOrder_Create` the simulator reads.
+/// TMF641 `ServiceOrder_Create`: what the chain acts on, and the header it carries.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceOrderCreateBody {
@@ -28,19 +34,11 @@ pub struct ServiceOrderCreateBody {
     pub external_id: Option<String>,
     /// The items.
     pub service_order_item: Option<Vec<ServiceOrderItemBody>>,
-    /// A `ProductOrder` entry names the product order the service order realises (how COM
-    /// creates its service orders over the HTTP transport).
-    pub external_reference: Option<Vec<ExternalReferenceBody>>,
-}
-
-/// `ExternalReference` as far as the simulator reads it.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExternalReferenceBody {
-    /// The referenced entity's id.
-    pub id: Option<String>,
-    /// Its type; `ProductOrder` is read.
-    pub external_reference_type: Option<String>,
+    /// The other writable attributes. An `externalReference` of type `ProductOrder` names
+    /// the product order the service order realises (how COM creates its service orders
+    /// over the HTTP transport); it becomes the order's parent.
+    #[serde(flatten)]
+    pub header: OrderHeader,
 }
 
 /// One `ServiceOrderItem` of a create request.
@@ -55,6 +53,9 @@ pub struct ServiceOrderItemBody {
     /// Extension: the product order item this item realises.
     #[serde(rename = "@parentItem")]
     pub parent_item: Option<String>,
+    /// The item's other writable attributes (`quantity`, `appointment`, …).
+    #[serde(flatten)]
+    pub attributes: ServiceOrderItemAttributes,
 }
 
 /// `ServiceRefOrValue` as far as the simulator reads it.
@@ -67,13 +68,25 @@ pub struct ServiceBody {
     pub service_specification: Option<IdRefBody>,
     /// Characteristics.
     pub service_characteristic: Option<Vec<CharacteristicBody>>,
+    /// Its other writable attributes (`name`, `place`, …).
+    #[serde(flatten)]
+    pub value: ServiceValue,
 }
 
-/// Validates a `ServiceOrder_Create` body syntactically.
+/// Validates a `ServiceOrder_Create` body syntactically (what the chain acts on only).
 pub fn parse_create(
     body: ServiceOrderCreateBody,
     items_max: usize,
 ) -> Result<ServiceOrderCreate, ApiError> {
+    parse_submission(body, items_max).map(|(order, _)| order)
+}
+
+/// Validates a `ServiceOrder_Create` body syntactically: the request and the attributes the
+/// chain carries.
+pub fn parse_submission(
+    body: ServiceOrderCreateBody,
+    items_max: usize,
+) -> Result<(ServiceOrderCreate, Option<Box<ServiceOrderAttributes>>), ApiError> {
     let items = body
         .service_order_item
         .ok_or_else(|| ApiError::bad_request("serviceOrderItem is required"))?;
@@ -82,15 +95,32 @@ pub fn parse_create(
         items_max,
         "serviceOrderItem",
     )?;
-    let items = items
+    let (items, item_attributes) = items
         .into_iter()
         .map(parse_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    let parent = body
-        .external_reference
+        .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
+    let mut header = body.header.for_service_order();
+    let parent = take_parent(&mut header)?;
+    check_header(&header)?;
+    let order = ServiceOrderCreate {
+        external_id: body.external_id,
+        parent,
+        items,
+    };
+    Ok((order, OrderAttributes::stored(header, item_attributes)))
+}
+
+/// Takes the `ProductOrder` external reference out of `header`: it is the order's parent.
+fn take_parent(header: &mut OrderHeader) -> Result<Option<ProductOrderId>, ApiError> {
+    let Some(references) = header.details.external_reference.take() else {
+        return Ok(None);
+    };
+    let is_parent = |reference: &&crate::layers::attributes::ExternalReference| {
+        reference.external_reference_type.as_deref() == Some("ProductOrder")
+    };
+    let parent = references
         .iter()
-        .flatten()
-        .find(|reference| reference.external_reference_type.as_deref() == Some("ProductOrder"))
+        .find(is_parent)
         .map(|reference| {
             let id = reference.id.as_deref().unwrap_or_default();
             id.parse::<ProductOrderId>().map_err(|error| {
@@ -98,14 +128,26 @@ pub fn parse_create(
             })
         })
         .transpose()?;
-    Ok(ServiceOrderCreate {
-        external_id: body.external_id,
-        parent,
-        items,
-    })
+    let others: Vec<_> = references
+        .into_vec()
+        .into_iter()
+        .filter(|reference| !is_parent(&reference))
+        .collect();
+    if !others.is_empty() {
+        header.details.external_reference = Some(others.into_boxed_slice());
+    }
+    Ok(parent)
 }
 
-fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiError> {
+fn parse_item(
+    item: ServiceOrderItemBody,
+) -> Result<
+    (
+        ServiceOrderItemCreate,
+        Option<Box<ServiceOrderItemAttributes>>,
+    ),
+    ApiError,
+> {
     let id = item.id.unwrap_or_default();
     let parent_item = item.parent_item;
     let action = parse_action(item.action.as_deref(), &id)?;
@@ -131,20 +173,36 @@ fn parse_item(item: ServiceOrderItemBody) -> Result<ServiceOrderItemCreate, ApiE
                 ApiError::bad_request(format!("item `{id}`: service.id: {error}"))
             })?),
         };
-    let characteristics = parse_characteristics(service.service_characteristic, &id)?;
-    Ok(ServiceOrderItemCreate {
+    let mut attributes = item.attributes;
+    attributes.service = service.value;
+    check_date("service.startDate", attributes.service.start_date.as_ref())?;
+    check_date("service.endDate", attributes.service.end_date.as_ref())?;
+    let listed = service.service_characteristic;
+    attributes.value_types = value_types(listed.iter().flatten().map(|c| c.value_type.as_deref()));
+    let characteristics = parse_characteristics(listed, &id)?;
+    let item = ServiceOrderItemCreate {
         id,
         action,
         service_specification: Arc::from(specification.unwrap_or_default()),
         service: existing,
         parent_item,
         characteristics: characteristics.into(),
-    })
+    };
+    let attributes =
+        (attributes != ServiceOrderItemAttributes::default()).then(|| Box::new(attributes));
+    Ok((item, attributes))
 }
 
 /// The JSON of a TMF641 `ServiceOrder`.
 pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     let mut map = Map::new();
+    let attributes = order.attributes.as_deref();
+    if let Some(attributes) = attributes {
+        merge_into(&mut map, &attributes.summary);
+        if let Some(details) = &attributes.details {
+            merge_into(&mut map, details);
+        }
+    }
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(
         "href".into(),
@@ -159,25 +217,23 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
         order.completion_date.map(|t| context.date(t)),
     );
     insert_some(&mut map, "externalId", order.external_id.clone());
-    insert_some(&mut map, "description", order.description.clone());
-    insert_some(&mut map, "priority", order.priority.clone());
     if let Some(parent) = order.parent {
-        map.insert(
-            "externalReference".into(),
-            json!([{
-                "id": parent.to_string(),
-                "href": context.href(PRODUCT_ORDERING, "productOrder", parent),
-                "name": parent.to_string(),
-                "externalReferenceType": "ProductOrder",
-            }]),
-        );
+        let reference = json!({
+            "id": parent.to_string(),
+            "href": context.href(PRODUCT_ORDERING, "productOrder", parent),
+            "name": parent.to_string(),
+            "externalReferenceType": "ProductOrder",
+        });
+        push_to(&mut map, "externalReference", reference);
     }
-    let items = order
-        .items
-        .iter()
-        .map(|item| render_item(item, context))
-        .collect();
-    map.insert("serviceOrderItem".into(), Value::Array(items));
+    let items = order.items.iter().enumerate().map(|(index, item)| {
+        render_item(
+            item,
+            attributes.and_then(|attributes| attributes.item(index)),
+            context,
+        )
+    });
+    map.insert("serviceOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
         let timestamp = order.completion_date.map(|t| context.date(t));
         let message = failure_error_message(reason, timestamp);
@@ -186,8 +242,15 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     Value::Object(map)
 }
 
-fn render_item(item: &ServiceOrderItem, context: &RenderContext<'_>) -> Value {
+fn render_item(
+    item: &ServiceOrderItem,
+    attributes: Option<&ServiceOrderItemAttributes>,
+    context: &RenderContext<'_>,
+) -> Value {
     let mut service = Map::new();
+    if let Some(attributes) = attributes {
+        merge_into(&mut service, &attributes.service);
+    }
     if let Some(id) = item.service {
         service.insert("id".into(), json!(id.to_string()));
         service.insert(
@@ -207,9 +270,10 @@ fn render_item(item: &ServiceOrderItem, context: &RenderContext<'_>) -> Value {
             ),
         );
     }
+    let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
     service.insert(
         "serviceCharacteristic".into(),
-        characteristics(&item.characteristics),
+        characteristics(&item.characteristics, types),
     );
     let supporting: Vec<Value> = item
         .supporting_services
@@ -228,6 +292,9 @@ fn render_item(item: &ServiceOrderItem, context: &RenderContext<'_>) -> Value {
         service.insert("supportingResource".into(), Value::Array(resources));
     }
     let mut map = Map::new();
+    if let Some(attributes) = attributes {
+        merge_into(&mut map, attributes);
+    }
     map.insert("id".into(), json!(item.id));
     map.insert("@type".into(), json!("ServiceOrderItem"));
     map.insert("action".into(), json!(item.action.as_str()));

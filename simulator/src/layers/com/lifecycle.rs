@@ -50,10 +50,8 @@ impl ComLayer {
                 item.action.as_str()
             ));
         };
+        // A product that never existed or was ceased is not found, whatever the action.
         let Some(product) = self.products.get(&product_id) else {
-            if item.action == Action::NoChange {
-                return Ok(());
-            }
             return Err(Rejection::new(
                 RejectionKind::NotFound,
                 format!("item {}: product {product_id} is not active", item.id),

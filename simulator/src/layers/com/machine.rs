@@ -20,7 +20,7 @@ use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
     characteristic_text, delete_and_answer, patch_and_answer, transition,
 };
-use crate::layers::failure::record_first;
+use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
@@ -132,8 +132,7 @@ impl ComLayer {
         let order = ProductOrder {
             id,
             external_id: request.external_id,
-            description: None,
-            priority: None,
+            attributes: request.attributes,
             state: OrderState::Acknowledged,
             history: History::starting(OrderState::Acknowledged, now),
             order_date: now,
@@ -391,6 +390,15 @@ impl ComLayer {
         }
         if matches!(summary.state, OrderState::Failed | OrderState::Partial) {
             record_first(&mut order.failure, summary.failure.clone());
+        }
+        if summary.state == OrderState::Cancelled {
+            // Not COM's cancel (the order is not pendingCancellation): the items fail.
+            let child = format!("service order {}", summary.id);
+            record_first(&mut order.failure, summary.failure.clone());
+            record_first(
+                &mut order.failure,
+                Some(FailureReason::child_cancelled(&child)),
+            );
         }
         for index in 0..order.items.len() {
             self.item_finished(summary.parent, index, &summary, now, effects);

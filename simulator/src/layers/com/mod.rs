@@ -16,6 +16,7 @@ use crate::domain::ids::{
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
+use crate::layers::attributes::ProductOrderAttributes;
 use crate::layers::common::{
     Action, CancelRequest, Characteristic, Characteristics, History, IllegalLog, OrderPatch,
     Retention, WorkerPool,
@@ -29,10 +30,9 @@ pub struct ProductOrder {
     pub id: ProductOrderId,
     /// The client's reference.
     pub external_id: Option<String>,
-    /// Free text (patchable).
-    pub description: Option<String>,
-    /// Priority, `0`..`4` (patchable).
-    pub priority: Option<String>,
+    /// What the client wrote that the chain carries without acting on (header, items,
+    /// `valueType`s; patchable); boxed so an order without any pays one pointer.
+    pub attributes: Option<Box<ProductOrderAttributes>>,
     /// Current state.
     pub state: OrderState,
     /// States passed through.
@@ -92,6 +92,8 @@ pub struct ProductOrderCreate {
     pub external_id: Option<String>,
     /// The items.
     pub items: Vec<ProductOrderItemCreate>,
+    /// What else the client wrote, stored with the order as is.
+    pub attributes: Option<Box<ProductOrderAttributes>>,
 }
 
 /// One item of a [`ProductOrderCreate`].
@@ -263,11 +265,16 @@ impl crate::layers::common::ManagedOrder for ProductOrder {
         self.state
     }
 
-    fn attributes(&mut self) -> [&mut Option<String>; 3] {
-        [
-            &mut self.description,
-            &mut self.priority,
-            &mut self.external_id,
-        ]
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    ) {
+        if let Some(header) = header {
+            crate::layers::attributes::patch_header(&mut self.attributes, *header);
+        }
+        if external_id.is_some() {
+            self.external_id = external_id;
+        }
     }
 }

@@ -331,11 +331,23 @@ impl crate::layers::common::ManagedOrder for ResourceOrder {
         self.state
     }
 
-    fn attributes(&mut self) -> [&mut Option<String>; 3] {
-        [
-            &mut self.description,
-            &mut self.priority,
-            &mut self.external_id,
-        ]
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    ) {
+        // TMF652 parsing lets only description and priority through.
+        if let Some(header) = header {
+            let summary = header.summary;
+            if summary.description.is_some() {
+                self.description = summary.description.map(String::from);
+            }
+            if summary.priority.is_some() {
+                self.priority = summary.priority.map(String::from);
+            }
+        }
+        if external_id.is_some() {
+            self.external_id = external_id;
+        }
     }
 }

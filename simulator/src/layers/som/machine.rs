@@ -21,7 +21,7 @@ use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
     delete_and_answer, patch_and_answer, start_order, transition,
 };
-use crate::layers::failure::record_first;
+use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
 use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
 use crate::layers::{
@@ -68,7 +68,12 @@ impl Layer for SomLayer {
 
     fn handle(&mut self, input: SomInput, now: Time, _rng: &mut SimRng, effects: &mut Effects) {
         match input {
-            SomInput::Create { reply, order } => self.create(reply, order, now, effects),
+            SomInput::Create { reply, order } => self.create(reply, order, None, now, effects),
+            SomInput::Submit {
+                reply,
+                order,
+                attributes,
+            } => self.create(Some(reply), order, attributes, now, effects),
             SomInput::Patch {
                 reply,
                 order,
@@ -108,6 +113,7 @@ impl SomLayer {
         &mut self,
         reply: Option<ReplyToken>,
         request: ServiceOrderCreate,
+        attributes: Option<Box<super::ServiceOrderAttributes>>,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -141,8 +147,7 @@ impl SomLayer {
         let order = ServiceOrder {
             id,
             external_id: request.external_id,
-            description: None,
-            priority: None,
+            attributes,
             parent: request.parent,
             state: OrderState::Acknowledged,
             history: History::starting(OrderState::Acknowledged, now),
@@ -339,6 +344,13 @@ impl SomLayer {
         }
         if summary.state == OrderState::Failed {
             record_first(&mut order.failure, summary.failure.clone());
+        }
+        if summary.state == OrderState::Cancelled && !cancelling {
+            let child = format!("resource order {}", summary.id);
+            record_first(
+                &mut order.failure,
+                Some(FailureReason::child_cancelled(&child)),
+            );
         }
         let Some(item) = order.items.iter_mut().find(|item| &item.id == item_key) else {
             return;

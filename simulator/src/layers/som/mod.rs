@@ -16,6 +16,7 @@ use crate::domain::ids::{
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
+use crate::layers::attributes::ServiceOrderAttributes;
 use crate::layers::common::{
     Action, CancelRequest, Characteristics, History, IllegalLog, OrderPatch, Retention, WorkerPool,
 };
@@ -29,10 +30,9 @@ pub struct ServiceOrder {
     pub id: ServiceOrderId,
     /// The client's reference (the product order id when COM created it).
     pub external_id: Option<String>,
-    /// Free text (patchable).
-    pub description: Option<String>,
-    /// Priority (patchable).
-    pub priority: Option<String>,
+    /// What the client wrote that the chain carries without acting on (header, items,
+    /// `valueType`s; patchable); boxed so an order without any pays one pointer.
+    pub attributes: Option<Box<ServiceOrderAttributes>>,
     /// The product order it realises, if COM created it.
     pub parent: Option<ProductOrderId>,
     /// Current state.
@@ -131,6 +131,17 @@ pub enum SomInput {
         reply: Option<ReplyToken>,
         /// The validated request.
         order: ServiceOrderCreate,
+    },
+    /// POST /serviceOrder from a client: a create plus what else the client wrote, stored
+    /// with the order as is. (COM's creates are [`SomInput::Create`]: the chain passes no
+    /// such attributes down.)
+    Submit {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The validated request.
+        order: ServiceOrderCreate,
+        /// The header and item attributes.
+        attributes: Option<Box<ServiceOrderAttributes>>,
     },
     /// PATCH /serviceOrder/{id}.
     Patch {
@@ -246,11 +257,16 @@ impl crate::layers::common::ManagedOrder for ServiceOrder {
         self.state
     }
 
-    fn attributes(&mut self) -> [&mut Option<String>; 3] {
-        [
-            &mut self.description,
-            &mut self.priority,
-            &mut self.external_id,
-        ]
+    fn apply(
+        &mut self,
+        external_id: Option<String>,
+        header: Option<Box<crate::layers::attributes::OrderHeader>>,
+    ) {
+        if let Some(header) = header {
+            crate::layers::attributes::patch_header(&mut self.attributes, *header);
+        }
+        if external_id.is_some() {
+            self.external_id = external_id;
+        }
     }
 }

@@ -1,0 +1,261 @@
+//! The attributes a client writes that the chain carries (see [`crate::layers::attributes`]):
+//! their syntactic checks (`date-time` values, required names), their merge into rendered
+//! JSON, characteristics with `valueType`, and merge-patch bodies.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::http::error::ApiError;
+use crate::layers::attributes::{OrderHeader, Text, ValueTypes};
+use crate::layers::common::{Characteristic, OrderPatch};
+
+/// Whether `text` is an RFC 3339 `date-time` (what the TMF schemas' `format: date-time` asks).
+pub fn is_date_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |from: usize, to: usize| {
+        bytes
+            .get(from..to)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let at = |index: usize, wanted: &[u8]| bytes.get(index).is_some_and(|b| wanted.contains(b));
+    let shape = digits(0, 4)
+        && at(4, b"-")
+        && digits(5, 7)
+        && at(7, b"-")
+        && digits(8, 10)
+        && at(10, b"Tt")
+        && digits(11, 13)
+        && at(13, b":")
+        && digits(14, 16)
+        && at(16, b":")
+        && digits(17, 19);
+    if !shape {
+        return false;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let count = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if count == 0 {
+            return false;
+        }
+        rest = &fraction[count..];
+    }
+    let zone = rest.as_bytes();
+    let zone_ok = matches!(rest, "Z" | "z")
+        || (zone.len() == 6
+            && matches!(zone[0], b'+' | b'-')
+            && zone[1..3].iter().all(u8::is_ascii_digit)
+            && zone[3] == b':'
+            && zone[4..6].iter().all(u8::is_ascii_digit));
+    // The calendar check (month, day of month, hour …) on the UTC-shaped prefix; a leap
+    // second (`:60`) is refused, as most clients would.
+    zone_ok && humantime::parse_rfc3339(&format!("{}Z", &text[..19])).is_ok()
+}
+
+/// Refuses `value` unless it is a `date-time`; `field` names it in the message.
+pub fn check_date(field: &str, value: Option<&Text>) -> Result<(), ApiError> {
+    match value {
+        Some(text) if !is_date_time(text) => Err(ApiError::bad_request(format!(
+            "`{field}` must be an RFC 3339 date-time, not `{}`",
+            text.chars().take(40).collect::<String>()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The syntactic checks of an order header: its dates, and the `name` TMF641 requires of an
+/// external reference.
+pub fn check_header(header: &OrderHeader) -> Result<(), ApiError> {
+    let (summary, details) = (&header.summary, &header.details);
+    let mut references = details.external_reference.iter().flatten();
+    if references.any(|reference| reference.name.is_none()) {
+        return Err(ApiError::bad_request(
+            "externalReference[].name is required",
+        ));
+    }
+    check_date("requestedStartDate", summary.requested_start_date.as_ref())?;
+    check_date(
+        "requestedCompletionDate",
+        summary.requested_completion_date.as_ref(),
+    )?;
+    check_date("cancellationDate", details.cancellation_date.as_ref())?;
+    for note in details.note.iter().flatten() {
+        check_date("note.date", note.date.as_ref())?;
+    }
+    Ok(())
+}
+
+/// Adds the attributes `value` serializes to into `map`.
+pub fn merge_into(map: &mut Map<String, Value>, value: &impl Serialize) {
+    // These types serialize to a JSON object with string keys; nothing else can come out.
+    if let Ok(Value::Object(fields)) = serde_json::to_value(value) {
+        map.extend(fields);
+    }
+}
+
+/// Appends `entry` to the array `key` of `map` (creating it).
+pub fn push_to(map: &mut Map<String, Value>, key: &str, entry: Value) {
+    if let Value::Array(list) = map.entry(key).or_insert_with(|| json!([])) {
+        list.push(entry);
+    }
+}
+
+/// Characteristics as TMF `[{"name","valueType","value"}]`, `types` giving each one's
+/// `valueType` by position.
+pub fn characteristics(list: &[Characteristic], types: &[Option<Text>]) -> Value {
+    let entry = |(index, c): (usize, &Characteristic)| {
+        let mut map = Map::new();
+        map.insert("name".into(), json!(&*c.name));
+        if let Some(Some(value_type)) = types.get(index) {
+            map.insert("valueType".into(), json!(&**value_type));
+        }
+        map.insert("value".into(), c.value.clone());
+        Value::Object(map)
+    };
+    Value::Array(list.iter().enumerate().map(entry).collect())
+}
+
+/// The `valueType`s of parsed characteristics, by position; empty when none has one.
+pub fn value_types<'a>(types: impl Iterator<Item = Option<&'a str>>) -> ValueTypes {
+    let types: ValueTypes = types.map(|value_type| value_type.map(Text::from)).collect();
+    if types.iter().all(Option::is_none) {
+        Vec::new()
+    } else {
+        types
+    }
+}
+
+/// TMF622 `ProductOrder_Update` attributes the simulator lets a PATCH change.
+pub const PRODUCT_ORDER_PATCHABLE: &[&str] = &[
+    "externalId",
+    "description",
+    "priority",
+    "category",
+    "notificationContact",
+    "requestedStartDate",
+    "requestedCompletionDate",
+    "relatedParty",
+    "note",
+    "channel",
+    "billingAccount",
+    "agreement",
+    "payment",
+    "quote",
+    "productOfferingQualification",
+    "orderTotalPrice",
+];
+
+/// TMF641 `ServiceOrder_Update` attributes the simulator lets a PATCH change.
+pub const SERVICE_ORDER_PATCHABLE: &[&str] = &[
+    "externalId",
+    "description",
+    "priority",
+    "notificationContact",
+    "requestedStartDate",
+    "requestedCompletionDate",
+    "relatedParty",
+    "note",
+    "externalReference",
+    "orderRelationship",
+];
+
+/// TMF652 attributes the simulator lets a PATCH change.
+pub const RESOURCE_ORDER_PATCHABLE: &[&str] = &["externalId", "description", "priority"];
+
+/// Parses a PATCH body (merge-patch): `state` may only be `inProgress` (resume), and only the
+/// `patchable` attributes may change; anything else is a 400 naming the attribute.
+pub fn parse_patch(body: Value, patchable: &[&str]) -> Result<OrderPatch, ApiError> {
+    let Value::Object(mut map) = body else {
+        return Err(ApiError::bad_request("a PATCH body must be a JSON object"));
+    };
+    let mut patch = OrderPatch::default();
+    if let Some(state) = map.remove("state") {
+        if state.as_str() != Some("inProgress") {
+            return Err(ApiError::bad_request(
+                "`state` can only be patched to `inProgress` (resume a held or pending order)",
+            ));
+        }
+        patch.resume = true;
+    }
+    if let Some(key) = map.keys().find(|key| !patchable.contains(&key.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "`{}` is not patchable (only {})",
+            key.chars().take(64).collect::<String>(),
+            patchable.join(", ")
+        )));
+    }
+    if let Some(value) = map.remove("externalId") {
+        let Value::String(text) = value else {
+            return Err(ApiError::bad_request("`externalId` must be a string"));
+        };
+        patch.external_id = Some(text);
+    }
+    if let Some(number @ Value::Number(_)) = map.get("priority") {
+        let text = number.to_string();
+        map.insert("priority".into(), Value::String(text));
+    }
+    let header: OrderHeader = serde_json::from_value(Value::Object(map))
+        .map_err(|error| ApiError::bad_request(format!("PATCH body: {error}")))?;
+    check_header(&header)?;
+    if !header.is_empty() {
+        patch.header = Some(Box::new(header));
+    }
+    if patch == OrderPatch::default() {
+        return Err(ApiError::bad_request("the PATCH body changes nothing"));
+    }
+    Ok(patch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_follow_rfc_3339() {
+        for good in [
+            "2026-01-31T10:00:00Z",
+            "2026-01-31T10:00:00.123Z",
+            "2026-01-31T10:00:00+02:00",
+        ] {
+            assert!(is_date_time(good), "{good}");
+        }
+        for bad in [
+            "2026-01-31",
+            "2026-02-30T10:00:00Z",
+            "2026-01-31 10:00:00Z",
+            "2026-01-31T10:00:00",
+            "2026-01-31T10:00:00.Z",
+            "2026-01-31T25:00:00Z",
+            "tomorrow",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn patch_keeps_header_attributes_and_refuses_others() {
+        let body = json!({"description": "d", "priority": 1, "note": [{"text": "hi"}]});
+        let patch = parse_patch(body, PRODUCT_ORDER_PATCHABLE).expect("valid");
+        let header = patch.header.expect("a header");
+        assert_eq!(header.summary.priority.as_deref(), Some("1"));
+        assert_eq!(header.details.note.as_deref().map(<[_]>::len), Some(1));
+        let refused = [
+            (json!({"channel": [{"id": "web"}]}), SERVICE_ORDER_PATCHABLE),
+            (json!({"category": "B2B"}), RESOURCE_ORDER_PATCHABLE),
+            (
+                json!({"requestedStartDate": "soon"}),
+                PRODUCT_ORDER_PATCHABLE,
+            ),
+            (
+                json!({"note": [{"id": "no text"}]}),
+                PRODUCT_ORDER_PATCHABLE,
+            ),
+            (json!({"description": null}), PRODUCT_ORDER_PATCHABLE),
+            (json!({"state": "completed"}), PRODUCT_ORDER_PATCHABLE),
+        ];
+        for (body, patchable) in refused {
+            let error = parse_patch(body.clone(), patchable).expect_err(&body.to_string());
+            assert_eq!(error.status.as_u16(), 400, "{body}");
+        }
+    }
+}
