@@ -9,6 +9,7 @@ mod faults_http;
 mod faults_network;
 mod http_api;
 mod http_errors;
+mod http_guard;
 mod http_hub;
 mod http_orchestration;
 mod http_schema;
