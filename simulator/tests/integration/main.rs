@@ -22,6 +22,7 @@ mod lifecycle_proptest;
 mod lifecycle_support;
 mod overload;
 mod retry_policy;
+mod slow_clients;
 mod sync_mode;
 mod transport_http;
 mod transport_split_process;
