@@ -509,3 +509,49 @@ async fn the_http_transport_sends_the_token_and_its_routes_need_it() {
     assert_eq!(stats["failed"], 0, "{stats}");
     server.shutdown().await.expect("shutdown");
 }
+
+/// Values of the right type that name the wrong thing are refused, or the order ends: nothing
+/// accepted stays open.
+#[tokio::test(start_paused = true)]
+async fn well_typed_but_odd_values_are_refused_or_end() {
+    let app = TestApp::start(fast_config());
+    let product = completed_order(&app).await["productOrderItem"][0]["product"]["id"].clone();
+    let add = |characteristics: Value| {
+        json!({"productOrderItem": [{"id": "1", "action": "add",
+            "productOffering": {"id": "fibre-broadband"},
+            "product": {"productCharacteristic": characteristics}}]})
+    };
+    let modify = |characteristics: Value| {
+        json!({"productOrderItem": [{"id": "1", "action": "modify",
+            "productOffering": {"id": "fibre-broadband"},
+            "product": {"id": product, "productCharacteristic": characteristics}}]})
+    };
+    let cases = [
+        add(
+            json!([{"name": "region", "value": "north"}, {"name": "oltId", "value": "dslam-north-1"}]),
+        ),
+        add(
+            json!([{"name": "region", "value": "north"}, {"name": "oltId", "value": "olt-nowhere"}]),
+        ),
+        add(json!([{"name": "region", "value": ""}])),
+        add(json!([{"name": "region", "value": "north"}, {"name": "region", "value": null}])),
+        add(
+            json!([{"name": "colour", "value": {"deep": [1, 2, 3]}}, {"name": "region", "value": "north"}]),
+        ),
+        modify(json!([{"name": "addOn", "value": "no-such-offering"}])),
+        modify(json!([{"name": "addOn", "value": "voip"}])),
+        modify(json!([{"name": "addOn", "value": ""}])),
+    ];
+    for body in cases {
+        let (status, _, created) = app
+            .call(Method::POST, PRODUCT_ORDER, Some(body.clone()))
+            .await;
+        if status == StatusCode::CREATED {
+            let order = until_terminal(&app, created["href"].as_str().expect("href")).await;
+            assert!(order["state"].is_string(), "{body}: {order}");
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {created}");
+            validate_error(&created, 400);
+        }
+    }
+}
