@@ -405,6 +405,9 @@ pub struct Limits {
     pub body_read_timeout_ms: u64,
     /// How long a keep-alive connection may stay idle between requests before it is closed.
     pub idle_timeout_ms: u64,
+    /// How long writing a response may make no progress (a client that does not read)
+    /// before the connection is closed.
+    pub send_timeout_ms: u64,
     /// Whether hub callbacks may go to non-loopback addresses.
     pub allow_external_callbacks: bool,
     /// Faults the network holds at once (`/admin/faults` and the scenario timeline).
@@ -429,6 +432,7 @@ impl Default for Limits {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
             idle_timeout_ms: 60_000,
+            send_timeout_ms: 30_000,
             allow_external_callbacks: false,
             faults_max: crate::network::faults::FAULTS_MAX_DEFAULT,
         }

@@ -198,6 +198,7 @@ fn limits(limits: &Limits) -> Checked {
     )?;
     positive("limits.body_read_timeout_ms", limits.body_read_timeout_ms)?;
     positive("limits.idle_timeout_ms", limits.idle_timeout_ms)?;
+    positive("limits.send_timeout_ms", limits.send_timeout_ms)?;
     positive(
         "limits.hub_delivery_attempts_max",
         u64::from(limits.hub_delivery_attempts_max),

@@ -10,6 +10,8 @@
 //! - A request's body is read before the router sees it: a `Content-Length` above
 //!   `body_bytes_max` gets 413 before a byte of the body is read; a body that takes longer than
 //!   `body_read_timeout_ms` gets 408; both close the connection.
+//! - A response write that makes no progress for `send_timeout_ms` (a client that does not
+//!   read) closes the connection.
 //! - Shutdown stops accepting, lets each connection finish its request, and waits for them.
 
 use std::convert::Infallible;
@@ -46,6 +48,8 @@ pub struct ConnectionLimits {
     pub body_read: Duration,
     /// Time a connection may wait for its next request.
     pub idle: Duration,
+    /// Time a response write may make no progress.
+    pub send: Duration,
     /// Largest body, bytes.
     pub body_bytes_max: usize,
 }
@@ -58,6 +62,7 @@ impl ConnectionLimits {
             header_read: Duration::from_millis(limits.header_read_timeout_ms),
             body_read: Duration::from_millis(limits.body_read_timeout_ms),
             idle: Duration::from_millis(limits.idle_timeout_ms),
+            send: Duration::from_millis(limits.send_timeout_ms),
             body_bytes_max: limits.body_bytes_max,
         }
     }
@@ -234,22 +239,52 @@ fn set(phase: &Mutex<Phase>, next: Phase) {
     *phase.lock().unwrap_or_else(|poison| poison.into_inner()) = next;
 }
 
-/// A socket whose reads fail with `TimedOut` past the connection's current deadline.
+/// A socket whose reads fail with `TimedOut` past the connection's current deadline, and whose
+/// writes fail once they have made no progress for `limits.send`.
 struct TimedIo {
     stream: TcpStream,
     phase: Arc<Mutex<Phase>>,
     limits: ConnectionLimits,
     sleep: Pin<Box<Sleep>>,
+    /// Since when writes have been pending without progress (None while they progress).
+    write_stalled: Option<Instant>,
+    write_sleep: Pin<Box<Sleep>>,
 }
 
 impl TimedIo {
     fn new(stream: TcpStream, phase: Arc<Mutex<Phase>>, limits: ConnectionLimits) -> TimedIo {
         let sleep = Box::pin(tokio::time::sleep(limits.idle));
+        let write_sleep = Box::pin(tokio::time::sleep(limits.send));
         TimedIo {
             stream,
             phase,
             limits,
             sleep,
+            write_stalled: None,
+            write_sleep,
+        }
+    }
+
+    /// Passes a write's result on, failing a write that has stalled past `limits.send`.
+    fn watch_write<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        result: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if result.is_ready() {
+            self.write_stalled = None;
+            return result;
+        }
+        let deadline = *self.write_stalled.get_or_insert_with(Instant::now) + self.limits.send;
+        if self.write_sleep.deadline() != deadline {
+            self.write_sleep.as_mut().reset(deadline);
+        }
+        match self.write_sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client too slow: it does not read its responses",
+            ))),
+            Poll::Pending => Poll::Pending,
         }
     }
 
@@ -310,11 +345,15 @@ impl AsyncWrite for TimedIo {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.watch_write(cx, result)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_flush(cx);
+        this.watch_write(cx, result)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -326,7 +365,9 @@ impl AsyncWrite for TimedIo {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.watch_write(cx, result)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -249,3 +249,43 @@ async fn an_idle_keep_alive_connection_is_closed() {
     );
     server.shutdown().await.expect("shutdown");
 }
+
+/// A client that pipelines requests and never reads the answers fills the socket buffers; the
+/// server's stalled write times out and the connection's slot is freed for others.
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_reads_is_closed_when_writes_stall() {
+    let mut config = config();
+    config.limits.connections_max = 1;
+    config.limits.send_timeout_ms = 5_000;
+    let (server, address) = start(config).await;
+    let stream = TcpStream::connect(address).await.expect("connect");
+    let (_reader, mut writer) = stream.into_split();
+    let request = "GET /tmf-api/productCatalogManagement/v4/productSpecification HTTP/1.1\r\n\
+                   host: x\r\n\r\n"
+        .repeat(64);
+    // Writes until the server stops reading (its writes are stalled), then stops.
+    let pipeline = tokio::spawn(async move {
+        for _ in 0..100_000 {
+            if writer.write_all(request.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+        writer
+    });
+    let mut served = false;
+    for _ in 0..1_000 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .expect("request");
+        if read_to_close(&mut stream).await.starts_with("HTTP/1.1 200") {
+            served = true;
+            break;
+        }
+    }
+    assert!(served, "the non-reading connection kept its slot");
+    pipeline.abort();
+    server.shutdown().await.expect("shutdown");
+}
