@@ -17,11 +17,13 @@ use crate::domain::catalog::{Catalog, CatalogConfig, CatalogError};
 use crate::network::faults::FaultSpec;
 use crate::network::profile::OperationProfile;
 
+pub mod access;
 mod retry;
 #[cfg(test)]
 mod tests;
 mod validate;
 
+pub use access::{Access, AdminToken};
 pub use retry::{RetryConfig, RetryPolicy};
 
 /// Why a configuration cannot be used. Every variant names where the problem is.
@@ -136,6 +138,7 @@ impl Default for SimConfig {
             load: None,
             thresholds: None,
             faults: Vec::new(),
+            access: Access::default(),
         }
     }
 }
@@ -275,6 +278,10 @@ pub struct SimConfig {
     /// The fault timeline: validated here, applied by loadgen during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
+    /// Who may call the operator and internal routes; from the command line or a test, never
+    /// from the scenario file.
+    #[serde(skip)]
+    pub access: Access,
 }
 
 fn default_name() -> String {
@@ -425,6 +432,20 @@ pub struct Limits {
     pub list_limit_max: usize,
     /// Requests being served at once; beyond it 503.
     pub http_concurrency_max: usize,
+    /// Open client connections; a connection beyond it is answered 503 and closed at once,
+    /// so slow clients cannot take every socket.
+    pub connections_max: usize,
+    /// How long a client may take to send a request's headers (from the connection's first
+    /// byte, or from the end of the previous request); then the connection is closed.
+    pub header_read_timeout_ms: u64,
+    /// How long a client may take to send a request's body once its headers arrived; then
+    /// the request gets 408 and the connection is closed.
+    pub body_read_timeout_ms: u64,
+    /// How long a keep-alive connection may stay idle between requests before it is closed.
+    pub idle_timeout_ms: u64,
+    /// How long writing a response may make no progress (a client that does not read)
+    /// before the connection is closed.
+    pub send_timeout_ms: u64,
     /// Whether hub callbacks may go to non-loopback addresses.
     pub allow_external_callbacks: bool,
     /// Faults the network holds at once (`/admin/faults` and the scenario timeline).
@@ -445,6 +466,11 @@ impl Default for Limits {
             hub_delivery_attempts_max: 5,
             list_limit_max: 1_000,
             http_concurrency_max: 4_096,
+            connections_max: 10_000,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            send_timeout_ms: 30_000,
             allow_external_callbacks: false,
             faults_max: crate::network::faults::FAULTS_MAX_DEFAULT,
         }

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use std::collections::BTreeMap;
 
-use simulator::config::{ChainTransport, SimConfig};
+use simulator::config::access::{ADMIN_TOKEN_ENV, Exposure, exposure};
+use simulator::config::{Access, AdminToken, ChainTransport, SimConfig};
 use simulator::http::Server;
 use simulator::layers::LayerId;
 use simulator::runtime::transport::Role;
@@ -61,9 +62,30 @@ struct Options {
     /// Address of the network process.
     #[arg(long)]
     network: Option<SocketAddr>,
+    /// Bearer token that `/admin/*`, the fault API and the transport routes require
+    /// (default: the ORDERSIM_ADMIN_TOKEN environment variable). Needed to listen on a
+    /// non-loopback address; every process of a split chain needs the same one.
+    #[arg(long)]
+    admin_token: Option<String>,
+    /// Listen on a non-loopback address without an admin token: the operator, fault and
+    /// transport routes are then open to the network.
+    #[arg(long)]
+    insecure: bool,
 }
 
 impl Options {
+    /// The admin token from `--admin-token`, else from the environment.
+    fn access(&self) -> Access {
+        let text = self
+            .admin_token
+            .clone()
+            .or_else(|| std::env::var(ADMIN_TOKEN_ENV).ok())
+            .unwrap_or_default();
+        Access {
+            admin_token: AdminToken::new(&text),
+        }
+    }
+
     /// The peers' base URLs by layer.
     fn peers(&self) -> BTreeMap<LayerId, String> {
         [
@@ -115,6 +137,23 @@ fn main() -> ExitCode {
     }
     if options.role != Role::All {
         config.chain.transport = ChainTransport::Http;
+    }
+    config.access = options.access();
+    match exposure(options.listen, &config.access, options.insecure) {
+        Ok(Exposure::Guarded) => {}
+        Ok(Exposure::Insecure) => {
+            let warning = format!(
+                "WARNING: --insecure: {} is not loopback and no admin token is set; /admin/*, \
+                 the fault API and the transport routes are open to anyone who can reach it",
+                options.listen
+            );
+            tracing::warn!("{warning}");
+            eprintln!("{warning}");
+        }
+        Err(refusal) => {
+            eprintln!("error: {refusal}");
+            return ExitCode::from(2);
+        }
     }
     let peers = options.peers();
     if let Some(missing) = options.role.needs().iter().find(|l| !peers.contains_key(l)) {

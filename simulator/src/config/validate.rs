@@ -212,10 +212,18 @@ fn limits(limits: &Limits) -> Checked {
         ("limits.list_limit_max", limits.list_limit_max),
         ("limits.http_concurrency_max", limits.http_concurrency_max),
         ("limits.faults_max", limits.faults_max),
+        ("limits.connections_max", limits.connections_max),
     ];
     for (key, value) in sizes {
         require(value > 0, key, || "must be greater than 0".to_string())?;
     }
+    positive(
+        "limits.header_read_timeout_ms",
+        limits.header_read_timeout_ms,
+    )?;
+    positive("limits.body_read_timeout_ms", limits.body_read_timeout_ms)?;
+    positive("limits.idle_timeout_ms", limits.idle_timeout_ms)?;
+    positive("limits.send_timeout_ms", limits.send_timeout_ms)?;
     positive(
         "limits.hub_delivery_attempts_max",
         u64::from(limits.hub_delivery_attempts_max),

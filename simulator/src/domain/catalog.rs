@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::characteristic::{self, CharacteristicError, CharacteristicSpecification};
+
 /// The catalog as written in a scenario (`[catalog]`); empty means the built-in one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -53,6 +55,9 @@ pub struct ProductSpecification {
     pub name: String,
     /// The CFS specifications realising it.
     pub services: Vec<Arc<str>>,
+    /// The characteristics an order item of it may carry (TMF620 `productSpecCharacteristic`).
+    #[serde(default)]
+    pub characteristics: Vec<CharacteristicSpecification>,
 }
 
 /// Customer-facing or resource-facing.
@@ -91,6 +96,9 @@ pub struct ServiceSpecification {
     /// RFS: the resource specifications it needs, in allocation order. CFS: empty.
     #[serde(default)]
     pub resources: Vec<Arc<str>>,
+    /// The characteristics a service of it carries (TMF633 `specCharacteristic`).
+    #[serde(default)]
+    pub characteristics: Vec<CharacteristicSpecification>,
 }
 
 /// What a resource specification allocates.
@@ -134,6 +142,9 @@ pub struct Catalog {
     pub service_specifications: BTreeMap<Arc<str>, ServiceSpecification>,
     /// Resource specifications by id.
     pub resource_specifications: BTreeMap<Arc<str>, ResourceSpecification>,
+    /// Every characteristic the catalog knows, by name: the [`characteristic::intrinsic`]
+    /// ones and those its specifications declare (a name means one thing catalog-wide).
+    pub characteristics: BTreeMap<Arc<str>, CharacteristicSpecification>,
 }
 
 /// A catalog that does not hang together.
@@ -169,6 +180,7 @@ impl Catalog {
             return Ok(Catalog::builtin());
         }
         validate::unique_ids(config)?;
+        validate::characteristics(config)?;
         let catalog = Catalog::index(config);
         validate::references(config, &catalog)?;
         Ok(catalog)
@@ -186,7 +198,23 @@ impl Catalog {
             product_specifications: by_id(&config.product_specifications, |p| &p.id),
             service_specifications: by_id(&config.service_specifications, |s| &s.id),
             resource_specifications: by_id(&config.resource_specifications, |r| &r.id),
+            characteristics: known_characteristics(config),
         }
+    }
+
+    /// The specification of the characteristic called `name`, if the catalog knows it.
+    pub fn characteristic(&self, name: &str) -> Option<&CharacteristicSpecification> {
+        self.characteristics.get(name)
+    }
+
+    /// Checks an order item's characteristic values (at `path` in the request) by type and
+    /// range against [`Catalog::characteristic`]; unknown names pass.
+    pub fn check_characteristics<'v>(
+        &self,
+        path: &str,
+        list: impl IntoIterator<Item = (&'v str, &'v serde_json::Value)>,
+    ) -> Result<(), CharacteristicError> {
+        characteristic::check(path, list, |name| self.characteristic(name))
     }
 
     /// The offering with this id.
@@ -215,14 +243,57 @@ impl Catalog {
     }
 }
 
+/// The intrinsic characteristics, then every one the specifications declare, by name.
+fn known_characteristics(
+    config: &CatalogConfig,
+) -> BTreeMap<Arc<str>, CharacteristicSpecification> {
+    let declared = config
+        .product_specifications
+        .iter()
+        .flat_map(|p| &p.characteristics)
+        .chain(
+            config
+                .service_specifications
+                .iter()
+                .flat_map(|s| &s.characteristics),
+        );
+    characteristic::intrinsic()
+        .into_iter()
+        .chain(declared.cloned())
+        .map(|spec| (Arc::clone(&spec.name), spec))
+        .collect()
+}
+
 /// The shipped example catalog.
 mod builtin {
     use std::sync::Arc;
 
     use super::{
-        CatalogConfig, ProductOffering, ProductSpecification, ResourceKind, ResourceSpecification,
-        ServiceCategory, ServiceSpecification,
+        CatalogConfig, CharacteristicSpecification, ProductOffering, ProductSpecification,
+        ResourceKind, ResourceSpecification, ServiceCategory, ServiceSpecification,
     };
+    use crate::domain::characteristic;
+
+    /// The intrinsic characteristics called `names`, then the speed when `speed_max` is given.
+    fn characteristics(names: &[&str], speed_max: Option<i64>) -> Vec<CharacteristicSpecification> {
+        let mut list: Vec<_> = characteristic::intrinsic()
+            .into_iter()
+            .filter(|spec| names.contains(&&*spec.name))
+            .collect();
+        list.extend(speed_max.map(|_| speed()));
+        list
+    }
+
+    /// One speed characteristic for every access technology (a name means one thing
+    /// catalog-wide): 1 Mbit/s up to 10 Gbit/s (XGS-PON).
+    fn speed() -> CharacteristicSpecification {
+        CharacteristicSpecification::integer(
+            "downstreamSpeedMbps",
+            "Downstream speed, Mbit/s.",
+            1,
+            10_000,
+        )
+    }
 
     fn ids(list: &[&str]) -> Vec<Arc<str>> {
         list.iter().map(|id| Arc::from(*id)).collect()
@@ -237,21 +308,33 @@ mod builtin {
         }
     }
 
-    fn product(id: &str, name: &str, services: &[&str]) -> ProductSpecification {
+    fn product(
+        id: &str,
+        name: &str,
+        services: &[&str],
+        characteristics: Vec<CharacteristicSpecification>,
+    ) -> ProductSpecification {
         ProductSpecification {
             id: id.into(),
             name: name.to_string(),
             services: ids(services),
+            characteristics,
         }
     }
 
-    fn cfs(id: &str, name: &str, services: &[&str]) -> ServiceSpecification {
+    fn cfs(
+        id: &str,
+        name: &str,
+        services: &[&str],
+        characteristics: Vec<CharacteristicSpecification>,
+    ) -> ServiceSpecification {
         ServiceSpecification {
             id: id.into(),
             name: name.to_string(),
             category: ServiceCategory::Cfs,
             services: ids(services),
             resources: Vec::new(),
+            characteristics,
         }
     }
 
@@ -262,6 +345,7 @@ mod builtin {
             category: ServiceCategory::Rfs,
             services: Vec::new(),
             resources: ids(resources),
+            characteristics: Vec::new(),
         }
     }
 
@@ -291,28 +375,52 @@ mod builtin {
                     "fibre-broadband-spec",
                     "Fibre Broadband",
                     &["internet-access"],
+                    characteristics(&["region", "oltId", "addOn"], Some(10_000)),
                 ),
                 product(
                     "dsl-broadband-spec",
                     "DSL Broadband",
                     &["internet-access-dsl"],
+                    characteristics(&["region", "addOn"], Some(10_000)),
                 ),
-                product("iptv-spec", "IPTV", &["iptv"]),
-                product("voip-spec", "VoIP Telephony", &["voip"]),
+                product(
+                    "iptv-spec",
+                    "IPTV",
+                    &["iptv"],
+                    characteristics(&["region"], None),
+                ),
+                product(
+                    "voip-spec",
+                    "VoIP Telephony",
+                    &["voip"],
+                    characteristics(&["region"], None),
+                ),
             ],
             service_specifications: vec![
                 cfs(
                     "internet-access",
                     "Internet Access (fibre)",
                     &["gpon-access", "ip-connectivity"],
+                    characteristics(&["region", "oltId"], Some(10_000)),
                 ),
                 cfs(
                     "internet-access-dsl",
                     "Internet Access (DSL)",
                     &["dsl-access", "ip-connectivity"],
+                    characteristics(&["region"], Some(10_000)),
                 ),
-                cfs("iptv", "IPTV", &["multicast-access"]),
-                cfs("voip", "VoIP", &["voip-line"]),
+                cfs(
+                    "iptv",
+                    "IPTV",
+                    &["multicast-access"],
+                    characteristics(&["region"], None),
+                ),
+                cfs(
+                    "voip",
+                    "VoIP",
+                    &["voip-line"],
+                    characteristics(&["region"], None),
+                ),
                 rfs("gpon-access", "GPON Access", &["onu-slot", "vlan-pair"]),
                 rfs("dsl-access", "DSL Access", &["dslam-port"]),
                 rfs("ip-connectivity", "IP Connectivity", &["ipv4-address"]),
@@ -344,7 +452,68 @@ mod validate {
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
-    use super::{Catalog, CatalogConfig, CatalogError, ResourceKind, ServiceCategory};
+    use super::{
+        Catalog, CatalogConfig, CatalogError, CharacteristicSpecification, ResourceKind,
+        ServiceCategory,
+    };
+    use crate::domain::characteristic;
+
+    /// Every characteristic specification is usable, and a name means one thing: two
+    /// declarations of a name agree, and agree with the intrinsic one of that name.
+    pub(super) fn characteristics(config: &CatalogConfig) -> Result<(), CatalogError> {
+        let products = config
+            .product_specifications
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let path = move |j| format!("product_specifications[{i}].characteristics[{j}]");
+                p.characteristics
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, c)| (path(j), c))
+            });
+        let services = config
+            .service_specifications
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                let path = move |j| format!("service_specifications[{i}].characteristics[{j}]");
+                s.characteristics
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, c)| (path(j), c))
+            });
+        let mut seen: std::collections::BTreeMap<Arc<str>, CharacteristicSpecification> =
+            characteristic::intrinsic()
+                .into_iter()
+                .map(|spec| (Arc::clone(&spec.name), spec))
+                .collect();
+        for (path, spec) in products.chain(services) {
+            if let Some(problem) = spec.problem() {
+                return Err(error(format!("{path}: {problem}")));
+            }
+            match seen.get(&spec.name) {
+                Some(known) if !same_meaning(known, spec) => {
+                    return Err(error(format!(
+                        "{path} `{}` is declared elsewhere as {}; a name means one thing",
+                        spec.name,
+                        known.expected()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(Arc::clone(&spec.name), spec.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Same type, range and meaning (descriptions may differ).
+    fn same_meaning(a: &CharacteristicSpecification, b: &CharacteristicSpecification) -> bool {
+        (a.value_type, a.value_from, a.value_to, &a.names)
+            == (b.value_type, b.value_from, b.value_to, &b.names)
+    }
 
     fn error(message: String) -> CatalogError {
         CatalogError(message)
@@ -754,6 +923,68 @@ mod tests {
     }
 
     #[test]
+    fn every_catalog_knows_the_characteristics_the_chain_reads() {
+        let builtin = Catalog::builtin();
+        let speed = builtin.characteristic("downstreamSpeedMbps").unwrap();
+        assert_eq!((speed.value_from, speed.value_to), (Some(1), Some(10_000)));
+        for name in ["region", "oltId", "addOn"] {
+            assert!(builtin.characteristic(name).is_some(), "{name}");
+        }
+        assert!(builtin.characteristic("colour").is_none());
+        let minimal = Catalog::index(&CatalogConfig {
+            product_specifications: vec![ProductSpecification {
+                id: "p".into(),
+                name: "P".into(),
+                services: Vec::new(),
+                characteristics: Vec::new(),
+            }],
+            ..CatalogConfig::default()
+        });
+        assert!(minimal.characteristic("region").is_some());
+        assert!(minimal.characteristic("downstreamSpeedMbps").is_none());
+        let null = serde_json::Value::Null;
+        let error = builtin
+            .check_characteristics("x", [("region", &null)])
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "x[region].value must be a string naming a region"
+        );
+    }
+
+    #[test]
+    fn characteristic_specifications_are_validated() {
+        let mut config = CatalogConfig::builtin();
+        config.product_specifications[3].characteristics[0].value_type =
+            crate::domain::characteristic::ValueType::Integer;
+        assert_refused(
+            &config,
+            &[
+                "product_specifications[3].characteristics[0]",
+                "`region`",
+                "one thing",
+            ],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[1].characteristics[1].value_to = Some(100);
+        assert_refused(
+            &config,
+            &[
+                "service_specifications[1].characteristics[1]",
+                "downstreamSpeedMbps",
+            ],
+        );
+
+        let mut config = CatalogConfig::builtin();
+        config.service_specifications[0].characteristics[2].value_from = Some(20_000);
+        assert_refused(
+            &config,
+            &["service_specifications[0].characteristics[2]", "above"],
+        );
+    }
+
+    #[test]
     fn catalog_config_reads_from_toml() {
         let text = r#"
             [[offerings]]
@@ -771,6 +1002,12 @@ mod tests {
             name = "Access"
             category = "CFS"
             services = ["gpon"]
+
+            [[product_specifications.characteristics]]
+            name = "downstreamSpeedMbps"
+            value_type = "integer"
+            value_from = 100
+            value_to = 2500
 
             [[service_specifications]]
             id = "gpon"
@@ -792,5 +1029,7 @@ mod tests {
         let catalog = Catalog::from_config(&config).unwrap();
         assert!(catalog.offering("fast-fibre").unwrap().is_sellable_alone);
         assert_eq!(catalog.offerings.len(), 1);
+        let speed = catalog.characteristic("downstreamSpeedMbps").unwrap();
+        assert_eq!(speed.expected(), "an integer from 100 to 2500");
     }
 }

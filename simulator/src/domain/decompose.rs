@@ -407,6 +407,7 @@ mod tests {
             category: ServiceCategory::Cfs,
             services: vec!["gpon-access".into(), "ip-connectivity".into()],
             resources: Vec::new(),
+            characteristics: Vec::new(),
         });
         config.product_specifications[0].services = vec!["business-internet".into()];
         let catalog = Catalog::from_config(&config).unwrap();

@@ -2,7 +2,8 @@
 //!
 //! Inside the core an id is a `u64` from a per-layer counter (compact, ordered, cheap to copy);
 //! on the wire it is a string with a short prefix (`PO-17`), so that an id seen in a log or a
-//! report says what it names. Parsing accepts exactly what `Display` writes.
+//! report says what it names. Parsing accepts exactly what `Display` writes: one spelling per
+//! id (`PO-01` and `PO-+1` are not ids), so a path or a reference names an entity one way only.
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,6 +20,14 @@ pub struct IdParseError {
     pub kind: &'static str,
     /// The prefix that was expected.
     pub prefix: &'static str,
+}
+
+/// Whether `digits` is how `u64`'s `Display` writes a number: ASCII digits, no leading zero
+/// (except `0` itself).
+fn canonical_digits(digits: &str) -> bool {
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
 }
 
 macro_rules! id_type {
@@ -44,7 +53,7 @@ macro_rules! id_type {
             fn from_str(text: &str) -> Result<Self, Self::Err> {
                 text.strip_prefix($prefix)
                     .and_then(|rest| rest.strip_prefix('-'))
-                    .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                    .filter(|digits| canonical_digits(digits))
                     .and_then(|digits| digits.parse::<u64>().ok())
                     .map($name)
                     .ok_or_else(|| IdParseError {
@@ -143,5 +152,52 @@ mod tests {
         // A longer prefix that starts with a shorter one must not be confused with it.
         assert!("CPO-1".parse::<ProductOrderId>().is_err());
         assert!("PO-1".parse::<CancelProductOrderId>().is_err());
+    }
+
+    /// Every id kind parses exactly its own `Display` and nothing else spelling the same
+    /// number: leading zeros, signs, spaces, lower case, or another kind's prefix.
+    #[test]
+    fn every_id_kind_accepts_only_its_canonical_spelling() {
+        fn check<T>(make: fn(u64) -> T, prefix: &str)
+        where
+            T: std::fmt::Display + FromStr + PartialEq + std::fmt::Debug,
+        {
+            for number in [0, 1, 7, 10, 1_000, u64::MAX] {
+                let id = make(number);
+                let text = id.to_string();
+                assert_eq!(text.parse::<T>().ok(), Some(make(number)), "{text}");
+            }
+            let lower = prefix.to_lowercase();
+            for bad in [
+                format!("{prefix}-01"),
+                format!("{prefix}-00"),
+                format!("{prefix}-007"),
+                format!("{prefix}-+1"),
+                format!("{prefix}- 1"),
+                format!("{prefix}-1 "),
+                format!(" {prefix}-1"),
+                format!("{lower}-1"),
+                format!("{prefix}-%31"),
+                format!("{prefix}-1.0"),
+                format!("{prefix}_1"),
+                format!("X{prefix}-1"),
+            ] {
+                assert!(bad.parse::<T>().is_err(), "{bad} parsed");
+            }
+        }
+        check(ProductOrderId, ProductOrderId::PREFIX);
+        check(CancelProductOrderId, CancelProductOrderId::PREFIX);
+        check(ServiceOrderId, ServiceOrderId::PREFIX);
+        check(CancelServiceOrderId, CancelServiceOrderId::PREFIX);
+        check(ResourceOrderId, ResourceOrderId::PREFIX);
+        check(CancelResourceOrderId, CancelResourceOrderId::PREFIX);
+        check(ActivationId, ActivationId::PREFIX);
+        check(MonitorId, MonitorId::PREFIX);
+        check(ProductId, ProductId::PREFIX);
+        check(ServiceId, ServiceId::PREFIX);
+        check(ResourceId, ResourceId::PREFIX);
+        check(OperationId, OperationId::PREFIX);
+        check(AllocationId, AllocationId::PREFIX);
+        check(SubscriptionId, SubscriptionId::PREFIX);
     }
 }

@@ -2,6 +2,7 @@
 //! Nothing here reads a clock, spawns a task or does I/O.
 
 pub mod catalog;
+pub mod characteristic;
 pub mod decompose;
 pub mod ids;
 pub mod state;

@@ -18,11 +18,17 @@ use crate::layers::Api;
 use crate::network::pool::PoolStats;
 use crate::runtime::Chain;
 
-/// The operator routes.
+/// The open operator routes: `/health` (probes) and `/metrics` (scrapers).
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
+}
+
+/// The `/admin/*` operator routes (pools, audit, hub counters): behind the admin token when
+/// one is configured.
+pub fn admin_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/admin/pools",
             get(|State(state): State<AppState>| async move { Json(pools_json(&state.chain)) }),

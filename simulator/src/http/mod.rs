@@ -7,8 +7,10 @@
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, audit, and [`exposition`] for `/metrics`), [`faults`] (fault injection), [`snapshot`] (event payloads) and
-//! [`edge`] (trailing slashes and `--role` refusals, before routing).
+//! (health, audit, and [`exposition`] for `/metrics`), [`faults`] (fault injection),
+//! [`snapshot`] (event payloads), [`edge`] (trailing slashes and `--role` refusals, before
+//! routing), [`guard`] (admin token, canonical paths) and [`serve`] (connections: timeouts and
+//! bounds).
 
 pub mod activation;
 pub mod admin;
@@ -20,6 +22,7 @@ pub mod edge;
 pub mod error;
 pub mod exposition;
 pub mod faults;
+pub mod guard;
 pub mod hub;
 pub mod inventory;
 pub mod list;
@@ -29,15 +32,16 @@ pub mod peer;
 pub mod product_ordering;
 pub mod query;
 pub mod resource_ordering;
+pub mod serve;
 pub mod service_ordering;
 pub mod snapshot;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
@@ -53,7 +57,9 @@ pub use hub::Hub;
 /// The whole API over `chain`, with `hub` serving the subscriptions. Bounded by the chain's
 /// limits: bodies over `body_bytes_max` get 413, requests beyond `http_concurrency_max` in
 /// flight get 503; both with TMF Error bodies. A trailing slash is ignored, and a `--role`
-/// process answers 404 for the APIs of layers it does not run (see [`edge`]).
+/// process answers 404 for the APIs of layers it does not run (see [`edge`]). With an admin
+/// token configured, `/admin/*`, the fault API and the transport routes need it (401
+/// otherwise); paths with escaped unreserved characters get 404.
 pub fn app(chain: Chain, hub: Hub) -> Router {
     let role = chain.role();
     let routes =
@@ -77,6 +83,18 @@ fn routes(chain: Chain, hub: Hub) -> Router {
             limits.http_concurrency_max.max(1),
         ));
     let http_transport = chain.config().chain.transport == ChainTransport::Http;
+    let mut guarded = Router::new()
+        .merge(admin::admin_routes())
+        .merge(faults::routes())
+        .merge(orchestration::routes());
+    if http_transport {
+        guarded = guarded.merge(peer::routes());
+    }
+    let token = chain.config().access.admin_token.clone();
+    let guarded = guarded.route_layer(middleware::from_fn_with_state(
+        token,
+        guard::require_admin_token,
+    ));
     let mut router = Router::new()
         .nest(PRODUCT_ORDERING, product_ordering::routes())
         .nest(SERVICE_ORDERING, service_ordering::routes())
@@ -85,16 +103,16 @@ fn routes(chain: Chain, hub: Hub) -> Router {
         .merge(inventory::routes())
         .merge(catalog::routes())
         .merge(admin::routes())
-        .merge(faults::routes())
-        .merge(orchestration::routes());
+        .merge(guarded);
     if http_transport {
-        router = router.merge(peer::routes());
+        router = router.merge(peer::listener_routes());
     }
     router
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(DefaultBodyLimit::max(limits.body_bytes_max))
         .layer(overload)
+        .layer(middleware::from_fn(guard::canonical_path))
         .with_state(AppState { chain, hub })
 }
 
@@ -118,7 +136,7 @@ pub struct Server {
     pub chain: Chain,
     /// The hubs (subscriptions and delivery counters).
     pub hub: Hub,
-    shutdown: tokio::sync::oneshot::Sender<()>,
+    shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -151,7 +169,8 @@ impl Server {
         config.chain.transport = ChainTransport::Http;
         default_public_url(&mut config, &listener)?;
         let local_addr = listener.local_addr()?;
-        let setup = TransportSetup::new(role, format!("http://{local_addr}"), peers)?;
+        let setup = TransportSetup::new(role, format!("http://{local_addr}"), peers)?
+            .with_admin_token(config.access.admin_token.clone());
         let hub = Hub::new(&config.limits);
         let chain = Chain::start_with(config, Arc::new(hub.clone()), Some(setup.clone()))?;
         hub.set_clock(chain.clock());
@@ -163,14 +182,9 @@ impl Server {
     fn serve(listener: tokio::net::TcpListener, chain: Chain, hub: Hub) -> anyhow::Result<Server> {
         let local_addr = listener.local_addr()?;
         let router = app(chain.clone(), hub.clone());
-        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = signal.await;
-                })
-                .await
-        });
+        let limits = serve::ConnectionLimits::from_limits(&chain.config().limits);
+        let (shutdown, signal) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(serve::serve(listener, router, limits, signal));
         tracing::info!(%local_addr, "simulator serving");
         Ok(Server {
             local_addr,
@@ -188,7 +202,7 @@ impl Server {
 
     /// Stops serving, waits for the server task to end, and stops event delivery.
     pub async fn shutdown(self) -> std::io::Result<()> {
-        let _ = self.shutdown.send(());
+        let _ = self.shutdown.send(true);
         let result = self.task.await.unwrap_or(Ok(()));
         self.hub.close();
         result

@@ -35,10 +35,16 @@ impl From<CodecError> for ApiError {
     }
 }
 
-/// The transport's routes (absolute paths; merged into the app in HTTP mode).
+/// The hub listener (merged into the app in HTTP mode). Left open when an admin token guards
+/// the other transport routes: a TMF hub delivers events without credentials.
+pub fn listener_routes() -> Router<AppState> {
+    Router::new().route(LISTENER_PATH, post(listener))
+}
+
+/// The transport's other routes (absolute paths; merged into the app in HTTP mode, behind the
+/// admin token when one is configured).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(LISTENER_PATH, post(listener))
         .route(OPERATION_PATH, post(operation))
         .route(REPLY_PATH, post(element_reply))
         .route("/transport/v1/stats", get(stats))

@@ -99,6 +99,13 @@ pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Op
     }
 }
 
+/// The `(name, value)` pairs of `characteristics`, as the catalog's check reads them.
+pub fn characteristic_values(
+    characteristics: &[Characteristic],
+) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+    characteristics.iter().map(|c| (&*c.name, &c.value))
+}
+
 /// A cancel request of any order API (TMF622 `CancelProductOrder`, TMF641
 /// `CancelServiceOrder`, TMF652 `CancelResourceOrder`): its own small lifecycle.
 #[derive(Clone, Debug, PartialEq)]

@@ -45,3 +45,22 @@ fn a_missing_scenario_file_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/scenario.toml"));
 }
+
+#[test]
+fn a_non_loopback_address_without_a_token_exits_2() {
+    let output = simulator()
+        .args(["--listen", "0.0.0.0:0"])
+        .env_remove("ORDERSIM_ADMIN_TOKEN")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stderr);
+    for needle in [
+        "0.0.0.0:0",
+        "--admin-token",
+        "ORDERSIM_ADMIN_TOKEN",
+        "--insecure",
+    ] {
+        assert!(text.contains(needle), "says {needle}: {text}");
+    }
+}

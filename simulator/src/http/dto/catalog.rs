@@ -7,6 +7,30 @@ use crate::domain::catalog::{
     ProductOffering, ProductSpecification, ResourceSpecification, ServiceCategory,
     ServiceSpecification,
 };
+use crate::domain::characteristic::CharacteristicSpecification;
+
+/// A TMF620 `ProductSpecificationCharacteristic` / TMF633 `CharacteristicSpecification`, with
+/// its one value specification under `values_key` (type and integer range as
+/// `valueFrom`/`valueTo`).
+fn render_characteristic(spec: &CharacteristicSpecification, values_key: &str) -> Value {
+    let mut value = json!({"valueType": spec.value_type.as_str()});
+    if let Some(from) = spec.value_from {
+        value["valueFrom"] = json!(from);
+    }
+    if let Some(to) = spec.value_to {
+        value["valueTo"] = json!(to);
+    }
+    let mut rendered = json!({
+        "name": &*spec.name,
+        "description": spec.description,
+        "valueType": spec.value_type.as_str(),
+        "configurable": true,
+        "minCardinality": 0,
+        "maxCardinality": 1,
+    });
+    rendered[values_key] = json!([value]);
+    rendered
+}
 
 /// The JSON of a TMF620 `ProductOffering`.
 pub fn render_offering(offering: &ProductOffering, context: &RenderContext<'_>) -> Value {
@@ -41,6 +65,11 @@ pub fn render_product_specification(
         "name": specification.name,
         "lifecycleStatus": "Active",
         "serviceSpecification": services,
+        "productSpecCharacteristic": specification
+            .characteristics
+            .iter()
+            .map(|spec| render_characteristic(spec, "productSpecCharacteristicValue"))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -77,6 +106,11 @@ pub fn render_service_specification(
         "lifecycleStatus": "Active",
         "serviceSpecRelationship": related,
         "resourceSpecification": resources,
+        "specCharacteristic": specification
+            .characteristics
+            .iter()
+            .map(|spec| render_characteristic(spec, "characteristicValueSpecification"))
+            .collect::<Vec<_>>(),
     })
 }
 

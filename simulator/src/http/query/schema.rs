@@ -168,7 +168,7 @@ const PRODUCT_SPECIFICATION: &str = "\
 const SERVICE_SPECIFICATION: &str = "\
     description isBundle lastUpdate lifecycleStatus name version attachment constraint \
     entitySpecRelationship featureSpecification relatedParty resourceSpecification \
-    serviceLevelSpecification serviceSpecCharacteristic serviceSpecRelationship \
+    serviceLevelSpecification serviceSpecCharacteristic serviceSpecRelationship specCharacteristic \
     targetServiceSchema validFor";
 
 /// TMF634 v4 `ResourceSpecification`.

@@ -18,7 +18,7 @@ use crate::domain::state::{Machine, OrderEvent, OrderState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::common::{
     Action, Characteristic, History, IllegalLog, OrderPatch, Retention, WorkerPool,
-    characteristic_text, delete_and_answer, patch_and_answer, transition,
+    characteristic_text, characteristic_values, delete_and_answer, patch_and_answer, transition,
 };
 use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::som::{ServiceOrderCreate, SomInput};
@@ -177,7 +177,14 @@ impl ComLayer {
             ));
         }
         let mut standalone = false;
-        for item in &request.items {
+        for (index, item) in request.items.iter().enumerate() {
+            // Types and ranges first: nothing below may read a value the chain cannot use.
+            let path = format!("productOrderItem[{index}].product.productCharacteristic");
+            self.catalog
+                .check_characteristics(&path, characteristic_values(&item.characteristics))
+                .map_err(|error| {
+                    Rejection::new(RejectionKind::InvalidRequest, error.to_string())
+                })?;
             match item.action {
                 Action::Add => {
                     services_for_offering(&self.catalog, &item.offering)?;

@@ -19,7 +19,7 @@ use crate::domain::time::Time;
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{
     Action, History, IllegalLog, OrderPatch, Retention, WorkerPool, characteristic_text,
-    delete_and_answer, patch_and_answer, start_order, transition,
+    characteristic_values, delete_and_answer, patch_and_answer, start_order, transition,
 };
 use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
@@ -181,7 +181,14 @@ impl SomLayer {
                 "serviceOrderItem must hold 1 to items_per_order_max items".to_string(),
             );
         }
-        for item in &request.items {
+        for (index, item) in request.items.iter().enumerate() {
+            let path = format!("serviceOrderItem[{index}].service.serviceCharacteristic");
+            if let Err(error) = self
+                .catalog
+                .check_characteristics(&path, characteristic_values(&item.characteristics))
+            {
+                return invalid(error.to_string());
+            }
             match item.action {
                 Action::Add => {
                     for rfs in supporting_services(&self.catalog, &item.service_specification)? {

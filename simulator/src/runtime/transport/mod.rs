@@ -148,6 +148,8 @@ pub struct TransportSetup {
     pub own: String,
     /// Base URLs of the other layers' processes.
     pub peers: BTreeMap<LayerId, String>,
+    /// Sent as `Authorization: Bearer` on every call, when the processes are guarded.
+    pub admin_token: Option<crate::config::AdminToken>,
 }
 
 /// A setup that cannot work.
@@ -184,7 +186,20 @@ impl TransportSetup {
                 });
             }
         }
-        Ok(TransportSetup { role, own, peers })
+        Ok(TransportSetup {
+            role,
+            own,
+            peers,
+            admin_token: None,
+        })
+    }
+
+    /// The same setup, sending `token` on its calls (the peers' routes need it).
+    pub fn with_admin_token(self, token: Option<crate::config::AdminToken>) -> TransportSetup {
+        TransportSetup {
+            admin_token: token,
+            ..self
+        }
     }
 }
 
@@ -248,9 +263,10 @@ impl Outbound {
             counters: Arc::clone(&counters),
             callbacks: Arc::clone(&callbacks),
         };
+        let client = client(setup.admin_token.as_ref());
         let worker = Worker {
             setup,
-            client: client(),
+            client,
             sink,
             counters,
             callbacks,
@@ -301,9 +317,23 @@ impl Outbound {
     }
 }
 
-/// The client every outbound call uses: loopback, no proxy, no redirects, a timeout.
-fn client() -> reqwest::Client {
+/// The client every outbound call uses: loopback, no proxy, no redirects, a timeout, and the
+/// admin token when the peers are guarded.
+fn client(admin_token: Option<&crate::config::AdminToken>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let authorization = admin_token
+        .and_then(|token| {
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.as_str())).ok()
+        })
+        .map(|mut value| {
+            value.set_sensitive(true);
+            value
+        });
+    if let Some(value) = authorization {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     reqwest::Client::builder()
+        .default_headers(headers)
         .timeout(CALL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -459,7 +489,7 @@ pub struct SubscribeError {
 /// Registers this process's listener on the hub of each child of its local layers (call once
 /// the process serves HTTP). Tries each hub [`ATTEMPTS_MAX`] times.
 pub async fn subscribe_to_children(setup: &TransportSetup) -> Result<(), SubscribeError> {
-    let client = client();
+    let client = client(setup.admin_token.as_ref());
     for (parent, child, base, event_type) in SUBSCRIPTIONS {
         if !setup.role.hosts(parent) {
             continue;
