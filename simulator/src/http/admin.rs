@@ -170,6 +170,30 @@ fn runtime_metrics(chain: &Chain, out: &mut Exposition) {
             .iter()
             .map(|layer| (labels([("layer", layer.layer.as_str())]), layer.handled)),
     );
+    out.gauges(
+        "inbox_depth_peak",
+        "The deepest each layer's inbox has been.",
+        stats.layers.iter().map(|layer| {
+            (
+                labels([("layer", layer.layer.as_str())]),
+                layer.inbox_depth_peak as u64,
+            )
+        }),
+    );
+    out.counters(
+        "requests_shed",
+        "Callers' requests refused with 503 because an inbox or the timer was full, by the \
+         layer they were for.",
+        stats
+            .layers
+            .iter()
+            .map(|layer| (labels([("layer", layer.layer.as_str())]), layer.shed)),
+    );
+    out.gauge(
+        "timers_pending",
+        "Messages the timer holds for later delivery.",
+        stats.timers_pending as u64,
+    );
     out.gauge(
         "replies_waiting",
         "Callers waiting for a reply.",

@@ -210,3 +210,33 @@ proptest! {
         prop_assert_eq!(outcome.accepted + outcome.refused, rounds * burst_size);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn over_http_a_shed_order_gets_503_retry_after_and_a_tmf_error_and_is_counted() {
+    use crate::http_support::{TestApp, fast_config, fibre_order, validate_error};
+    use axum::http::{Method, StatusCode, header};
+    let mut config = fast_config();
+    // One pending timer fills the chain: the first order's element call leaves it full.
+    config.limits.timers_max = 1;
+    let app = TestApp::start(config);
+    let path = "/tmf-api/productOrderingManagement/v4/productOrder";
+    let (first, _, _) = app
+        .call(Method::POST, path, Some(fibre_order("first")))
+        .await;
+    assert_eq!(first, StatusCode::CREATED);
+    // Let COM start the order so its first element call is pending on the timer.
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let (status, headers, body) = app
+        .call(Method::POST, path, Some(fibre_order("second")))
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers.get(header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"1"[..]));
+    validate_error(&body, 503);
+    let (_, metrics) = app.get_ok("/metrics").await;
+    let metrics = metrics.as_str().expect("text");
+    assert!(
+        metrics.contains("ordersim_requests_shed_total{layer=\"com\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("ordersim_inbox_depth_peak{layer=\"com\"}"), "{metrics}");
+}
