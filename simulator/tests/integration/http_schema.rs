@@ -24,7 +24,7 @@ use simulator::layers::activation::ActivationService;
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
 use simulator::layers::failure::{FailureCode, FailureReason};
-use simulator::layers::rom::{ResourceOrder, ResourceOrderItem};
+use simulator::layers::rom::{ResourceOrder, ResourceOrderItem, Rfs};
 use simulator::layers::som::{ServiceOrder, ServiceOrderItem};
 use simulator::layers::{Event, EventKind, Rejection, RejectionKind, Subject};
 use simulator::network::{ElementId, RegionId, ResourceValue};
@@ -152,8 +152,10 @@ fn resource_order() -> ResourceOrder {
                 action: Action::Add,
                 resource_specification: Arc::from("onu-slot"),
                 kind: ResourceKind::OnuSlot,
-                service: ServiceId(5),
-                service_specification: Arc::from("gpon-access"),
+                rfs: Rfs {
+                    id: Some(ServiceId(5)),
+                    specification: Arc::from("gpon-access"),
+                },
                 allocation: AllocationId(9),
                 resource: Some(ResourceId(8)),
                 value: Some(ResourceValue::OnuSlot {
@@ -170,8 +172,10 @@ fn resource_order() -> ResourceOrder {
                 action: Action::Add,
                 resource_specification: Arc::from("ipv4-address"),
                 kind: ResourceKind::Ipv4Address,
-                service: ServiceId(6),
-                service_specification: Arc::from("ip-connectivity"),
+                rfs: Rfs {
+                    id: Some(ServiceId(6)),
+                    specification: Arc::from("ip-connectivity"),
+                },
                 allocation: AllocationId(10),
                 resource: None,
                 value: None,
@@ -180,7 +184,13 @@ fn resource_order() -> ResourceOrder {
                 history: history(OrderState::InProgress),
             },
         ],
-        activations: vec![(ServiceId(2), ActivationId(1))],
+        activations: vec![(
+            Rfs {
+                id: Some(ServiceId(5)),
+                specification: Arc::from("gpon-access"),
+            },
+            ActivationId(1),
+        )],
         cancellation: None,
         failure: Some(FailureReason::of_element(
             &simulator::network::ElementError {
@@ -195,8 +205,9 @@ fn activation_service() -> ActivationService {
     ActivationService {
         id: ActivationId(1),
         parent: Some(ResourceOrderId(2)),
-        service: ServiceId(5),
+        service: Some(ServiceId(5)),
         service_specification: Arc::from("gpon-access"),
+        name: None,
         state: ServiceState::Active,
         history: [(Time::from_millis(5), ServiceState::Reserved)]
             .into_iter()
@@ -213,6 +224,7 @@ fn activation_service() -> ActivationService {
                 address: Ipv4Addr::new(10, 0, 0, 9),
             },
         ],
+        supporting_resources: vec![ResourceId(8)],
         characteristics: characteristics().into(),
         previous: None,
         restoring: false,

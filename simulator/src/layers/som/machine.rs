@@ -23,7 +23,9 @@ use crate::layers::common::{
 };
 use crate::layers::failure::record_first;
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
-use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
+use crate::layers::rom::{
+    HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, Rfs, RomInput,
+};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
     SimRng, Subject,
@@ -614,8 +616,10 @@ fn decompose_item(
                 action: Action::Add,
                 resource_specification: resource_specification.clone(),
                 kind,
-                service: rfs_service,
-                service_specification: rfs.clone(),
+                rfs: Rfs {
+                    id: Some(rfs_service),
+                    specification: rfs.clone(),
+                },
                 resource: None,
             });
         }
@@ -664,8 +668,10 @@ pub(super) fn held_items(
             action,
             resource_specification: held.resource_specification.clone(),
             kind: held.kind,
-            service: held.service,
-            service_specification: held.service_specification.clone(),
+            rfs: Rfs {
+                id: Some(held.service),
+                specification: held.service_specification.clone(),
+            },
             resource: Some(held.resource),
         })
         .collect()

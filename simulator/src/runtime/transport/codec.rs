@@ -8,25 +8,22 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::wire::OperationBody;
-use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{ActivationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::{
     PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
-    insert_some,
+    insert_some, resource_order_create, service_create,
 };
-use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::{Action, Characteristic, Characteristics};
-use crate::layers::failure::{FailureCode, FailureReason};
+use crate::layers::common::Action;
 use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
-    ResourceOrderRef, RomInput,
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderRef, Rfs, RomInput,
 };
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
-use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId, ResourceValue};
+use crate::network::{ElementOperation, NetworkInput, Topology};
 
 /// The extension attribute that marks a state-change event as a child's report to its parent
 /// (the layer's own state-change events, without it, are not translated).
@@ -91,7 +88,7 @@ pub fn order_key(message: &Message) -> u64 {
             ResourceOrderRef::Id(id) => id.0.hash(&mut hasher),
         },
         Message::Activation(ActivationInput::Create { service, .. }) => {
-            service.service.0.hash(&mut hasher)
+            (service.service, service.parent).hash(&mut hasher)
         }
         Message::Activation(
             ActivationInput::Terminate(id)
@@ -147,7 +144,12 @@ pub enum Outgoing {
 
 /// Translates a crossing message; `callback` is this process's base URL (element replies
 /// come back to it). `None` for a message that does not cross.
-pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing> {
+pub fn outgoing(
+    message: Message,
+    now: Time,
+    callback: &str,
+    topology: &Topology,
+) -> Option<Outgoing> {
     let call = |to, verb, path: String, body| {
         Some(Outgoing::Call(Call {
             to,
@@ -199,7 +201,7 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
             LayerId::Rom,
             Verb::Post,
             format!("{RESOURCE_ORDERING}/resourceOrder"),
-            resource_order_create(&order),
+            resource_order_create(&order, topology),
         ),
         Message::Rom(RomInput::Cancel { order, reason, .. }) => call(
             LayerId::Rom,
@@ -216,7 +218,7 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Rom)),
         ),
-        Message::Activation(input) => activation_call(input),
+        Message::Activation(input) => activation_call(input, topology),
         Message::Network(NetworkInput::Request(request)) => call(
             LayerId::Network,
             Verb::Post,
@@ -230,38 +232,44 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
     }
 }
 
-fn activation_call(input: ActivationInput) -> Option<Outgoing> {
+fn activation_call(input: ActivationInput, topology: &Topology) -> Option<Outgoing> {
+    let service_path = |id: ActivationId| format!("{SERVICE_ACTIVATION}/service/{id}");
     let (verb, path, body) = match input {
         ActivationInput::Create { service, .. } => (
             Verb::Post,
             format!("{SERVICE_ACTIVATION}/service"),
-            activation_create(&service),
+            activation_create(&service, topology),
         ),
         ActivationInput::Terminate(id) => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"state": ServiceState::Terminated.as_str()}),
+            service_path(id),
+            json!(service_create::patch_body(&ServiceChange::Terminate)),
         ),
         ActivationInput::Restore(id) => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"state": ServiceState::Active.as_str()}),
+            service_path(id),
+            json!(service_create::patch_body(&ServiceChange::Restore)),
         ),
         ActivationInput::Reconfigure {
             id,
             parent,
-            characteristics: list,
+            characteristics,
         } => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"serviceCharacteristic": characteristics(&list), "relatedEntity": [requester(parent)]}),
+            service_path(id),
+            json!(service_create::patch_body(&ServiceChange::Reconfigure {
+                parent,
+                characteristics
+            })),
         ),
         ActivationInput::Element(reply) => (
             Verb::Post,
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Activation)),
         ),
-        ActivationInput::OperationTimeout(_) | ActivationInput::Retry { .. } => return None,
+        ActivationInput::OperationTimeout(_)
+        | ActivationInput::Retry { .. }
+        | ActivationInput::Patch { .. } => return None,
     };
     Some(Outgoing::Call(Call {
         to: LayerId::Activation,
@@ -376,194 +384,15 @@ pub fn parse_cancel_resource_order(
     Ok((order, optional_text(body, "cancellationReason")))
 }
 
-/// TMF652 `ResourceOrder_Create` for a resource order SOM creates. What TMF652 has no
-/// attribute for travels in extension attributes: `@region`, `@olt`, `@characteristic` on
-/// the order; `@kind` and `@service` (the RFS and its specification) on each item.
-pub fn resource_order_create(order: &ResourceOrderCreate) -> Value {
-    let items: Vec<Value> = order
-        .items
-        .iter()
-        .map(|item| {
-            let mut map = Map::new();
-            map.insert("id".into(), json!(item.id));
-            map.insert("action".into(), json!(item.action.as_str()));
-            map.insert(
-                "resourceSpecification".into(),
-                json!({"id": &*item.resource_specification}),
-            );
-            map.insert("@kind".into(), json!(item.kind));
-            map.insert(
-                "@service".into(),
-                json!({"id": item.service.to_string(),
-                       "serviceSpecification": {"id": &*item.service_specification}}),
-            );
-            if let Some(resource) = item.resource {
-                map.insert("resource".into(), json!({"id": resource.to_string()}));
-            }
-            Value::Object(map)
-        })
-        .collect();
-    let mut map = Map::new();
-    insert_some(&mut map, "externalId", order.external_id.clone());
-    if let Some((parent, item)) = &order.parent {
-        map.insert(
-            "externalReference".into(),
-            json!([{"id": format!("{parent}/{item}"), "entityType": "ServiceOrderItem",
-                    "owner": SERVICE_ORDERING}]),
-        );
-    }
-    map.insert("@region".into(), json!(order.region));
-    insert_some(&mut map, "@olt", order.olt.map(|olt| json!(olt)));
-    map.insert(
-        "@characteristic".into(),
-        characteristics(&order.characteristics),
-    );
-    map.insert("orderItem".into(), Value::Array(items));
-    Value::Object(map)
+/// TMF652 `ResourceOrder_Create` for a resource order SOM creates (see
+/// [`resource_order_create`] for the attributes).
+pub fn resource_order_create(order: &ResourceOrderCreate, topology: &Topology) -> Value {
+    json!(resource_order_create::body(order, topology))
 }
 
-/// Parses a [`resource_order_create`] body.
-pub fn parse_resource_order_create(
-    body: &Value,
-    items_max: usize,
-) -> Result<ResourceOrderCreate, CodecError> {
-    let parent = match first_reference(body, "externalReference") {
-        Some(reference) => Some(parent_item(
-            reference.get("id").unwrap_or(&Value::Null),
-            "externalReference.id",
-        )?),
-        None => None,
-    };
-    let region: RegionId = serde(body, "@region")?;
-    let olt: Option<ElementId> = match body.get("@olt") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(serde(body, "@olt")?),
-    };
-    let items = array(body, "orderItem")?;
-    if items.is_empty() || items.len() > items_max {
-        return Err(error(format!(
-            "orderItem must have 1 to {items_max} entries"
-        )));
-    }
-    let items = items
-        .iter()
-        .map(parse_resource_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ResourceOrderCreate {
-        external_id: optional_text(body, "externalId"),
-        parent,
-        region,
-        olt,
-        characteristics: parse_characteristics(body, "@characteristic")?,
-        items,
-    })
-}
-
-fn parse_resource_item(item: &Value) -> Result<ResourceOrderItemCreate, CodecError> {
-    let service = item
-        .get("@service")
-        .ok_or_else(|| error("orderItem.@service is required"))?;
-    let resource = match item.get("resource") {
-        Some(resource) => Some(field_id::<ResourceId>(
-            resource,
-            "id",
-            "orderItem.resource.id",
-        )?),
-        None => None,
-    };
-    Ok(ResourceOrderItemCreate {
-        id: text(item, "id")?.to_string(),
-        action: action(item)?,
-        resource_specification: spec(item, "resourceSpecification")?,
-        kind: serde::<ResourceKind>(item, "@kind")?,
-        service: field_id(service, "id", "orderItem.@service.id")?,
-        service_specification: spec(service, "serviceSpecification")?,
-        resource,
-    })
-}
-
-/// TMF640 `Service_Create` for an RFS ROM wants activated: the requesting resource order in
-/// `relatedEntity` (role `requester`), the RFS in `supportingService`, and the allocated
-/// resources in `@resourceValue` (they have no TMF640 attribute of their own).
-pub fn activation_create(service: &ActivationCreate) -> Value {
-    let values: Vec<Value> = service.resources.iter().map(|value| json!(value)).collect();
-    let mut map = Map::new();
-    map.insert("@type".into(), json!("Service"));
-    map.insert("category".into(), json!("RFS"));
-    map.insert("name".into(), json!(service.service.to_string()));
-    map.insert(
-        "serviceSpecification".into(),
-        json!({"id": &*service.service_specification}),
-    );
-    map.insert(
-        "serviceCharacteristic".into(),
-        characteristics(&service.characteristics),
-    );
-    map.insert(
-        "supportingService".into(),
-        json!([{"id": service.service.to_string(), "@referredType": "Service"}]),
-    );
-    if let Some(parent) = service.parent {
-        map.insert("relatedEntity".into(), json!([requester(parent)]));
-    }
-    map.insert("@resourceValue".into(), Value::Array(values));
-    Value::Object(map)
-}
-
-/// Parses an [`activation_create`] body.
-pub fn parse_activation_create(
-    body: &Value,
-    resources_max: usize,
-) -> Result<ActivationCreate, CodecError> {
-    let values = array(body, "@resourceValue")?;
-    if values.len() > resources_max {
-        return Err(error(format!(
-            "@resourceValue has more than {resources_max} entries"
-        )));
-    }
-    let resources = values
-        .iter()
-        .map(|value| {
-            serde_json::from_value::<ResourceValue>(value.clone())
-                .map_err(|e| error(format!("@resourceValue: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let service = first_reference(body, "supportingService")
-        .ok_or_else(|| error("supportingService is required"))?;
-    Ok(ActivationCreate {
-        parent: requester_of(body)?,
-        service: field_id(service, "id", "supportingService.id")?,
-        service_specification: spec(body, "serviceSpecification")?,
-        resources,
-        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
-    })
-}
-
-/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; `state: active`
-/// restores the configuration before the last reconfigure (a failed modify's compensation);
-/// new `serviceCharacteristic` with a requester reconfigures.
-pub fn parse_service_patch(id: ActivationId, body: &Value) -> Result<ActivationInput, CodecError> {
-    match body.get("state").and_then(Value::as_str) {
-        Some(state) if state == ServiceState::Terminated.as_str() => {
-            return Ok(ActivationInput::Terminate(id));
-        }
-        Some(state) if state == ServiceState::Active.as_str() => {
-            return Ok(ActivationInput::Restore(id));
-        }
-        Some(state) => {
-            return Err(error(format!(
-                "state can only be patched to terminated or active, not `{}`",
-                state.chars().take(32).collect::<String>()
-            )));
-        }
-        None => {}
-    }
-    let parent = requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?;
-    Ok(ActivationInput::Reconfigure {
-        id,
-        parent,
-        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
-    })
+/// TMF640 `Service_Create` for an RFS ROM wants activated (see [`service_create`]).
+pub fn activation_create(service: &ActivationCreate, topology: &Topology) -> Value {
+    json!(service_create::create_body(service, topology))
 }
 
 fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
@@ -649,13 +478,22 @@ fn activation_event(summary: &ActivationSummary) -> Value {
     map.insert("category".into(), json!("RFS"));
     map.insert("state".into(), json!(summary.state.as_str()));
     map.insert(
-        "supportingService".into(),
-        json!([{"id": summary.service.to_string(), "@referredType": "Service"}]),
+        "serviceSpecification".into(),
+        json!({"id": &*summary.rfs.specification}),
     );
+    if let Some(rfs) = summary.rfs.id {
+        map.insert(
+            "supportingService".into(),
+            json!([{"id": rfs.to_string(), "@referredType": "Service"}]),
+        );
+    }
     map.insert("relatedEntity".into(), json!([requester(summary.parent)]));
     if let Some(error) = &summary.error {
-        map.insert("@error".into(), json!(error.message));
-        map.insert("@errorCode".into(), json!(error.code.as_str()));
+        map.insert("description".into(), json!(error.message));
+        map.insert(
+            "note".into(),
+            json!([crate::http::dto::failure_note(error, None)]),
+        );
     }
     map.insert(PARENT_NOTIFICATION.into(), json!(true));
     Value::Object(map)
@@ -759,19 +597,21 @@ fn parse_resource_order_event(body: &Value) -> Result<ResourceOrderSummary, Code
 }
 
 fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError> {
-    let service = first_reference(body, "supportingService")
-        .ok_or_else(|| error("supportingService is required"))?;
+    let rfs = match first_reference(body, "supportingService") {
+        Some(service) => Some(field_id(service, "id", "supportingService.id")?),
+        None => None,
+    };
     let state = text(body, "state")?;
     Ok(ActivationSummary {
         id: field_id(body, "id", "id")?,
         parent: requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?,
-        service: field_id(service, "id", "supportingService.id")?,
+        rfs: Rfs {
+            id: rfs,
+            specification: spec(body, "serviceSpecification")?,
+        },
         state: ServiceState::parse(state)
             .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: optional_text(body, "@error").map(|message| {
-            let code = optional_text(body, "@errorCode").and_then(|c| FailureCode::parse(&c));
-            FailureReason::new(code.unwrap_or(FailureCode::ElementFailed), message)
-        }),
+        error: crate::http::dto::parse_failure(body),
     })
 }
 
@@ -844,13 +684,4 @@ fn action(item: &Value) -> Result<Action, CodecError> {
 fn order_state(body: &Value) -> Result<OrderState, CodecError> {
     let name = text(body, "state")?;
     OrderState::parse(name).ok_or_else(|| error(format!("`{}` is not an order state", clip(name))))
-}
-
-fn parse_characteristics(body: &Value, key: &str) -> Result<Characteristics, CodecError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(Characteristics::default()),
-        Some(value) => serde_json::from_value::<Vec<Characteristic>>(value.clone())
-            .map(Characteristics::from)
-            .map_err(|e| error(format!("{key}: {e}"))),
-    }
 }

@@ -53,6 +53,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::time::Time;
 use crate::layers::{LayerId, Message};
+use crate::network::Topology;
 use crate::runtime::EventSink;
 use codec::{Call, Outgoing, Verb};
 
@@ -225,6 +226,7 @@ pub(crate) struct Outbound {
 /// What the outbound worker needs.
 pub(crate) struct Worker {
     setup: TransportSetup,
+    topology: Arc<Topology>,
     client: reqwest::Client,
     sink: Arc<dyn EventSink>,
     counters: Arc<Counters>,
@@ -238,6 +240,7 @@ impl Outbound {
         setup: TransportSetup,
         sink: Arc<dyn EventSink>,
         capacity: usize,
+        topology: Arc<Topology>,
     ) -> (Outbound, Worker) {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
         let counters = Arc::new(Counters::default());
@@ -250,6 +253,7 @@ impl Outbound {
         };
         let worker = Worker {
             setup,
+            topology,
             client: client(),
             sink,
             counters,
@@ -325,7 +329,7 @@ impl Worker {
             .collect();
         while let Some((now, message)) = self.receiver.recv().await {
             let key = codec::order_key(&message);
-            match codec::outgoing(message, now, &self.setup.own) {
+            match codec::outgoing(message, now, &self.setup.own, &self.topology) {
                 Some(Outgoing::Event(event, body)) => self.report(&event, body),
                 Some(Outgoing::Call(call)) => {
                     let Some(url) = self.url(&call) else {

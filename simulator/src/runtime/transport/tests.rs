@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::codec::{self, Outgoing, Verb};
 use super::wire::{OperationBody, ReplyBody};
 use super::{Role, TransportSetup};
+use crate::domain::catalog::Catalog;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
     ActivationId, AllocationId, OperationId, ProductOrderId, ResourceId, ResourceOrderId,
@@ -16,12 +17,13 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
-use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::http::dto::{resource_order_create, service_create};
+use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, Characteristics};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput,
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, Rfs, RomInput,
 };
 use crate::layers::som::{
     ResourceOrderSummary, ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput,
@@ -29,8 +31,19 @@ use crate::layers::som::{
 use crate::layers::{LayerId, Message};
 use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
-    ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue,
+    ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue, Topology,
 };
+
+fn topology() -> Topology {
+    Topology::from_config(&crate::config::SimConfig::default().network).expect("valid network")
+}
+
+fn characteristic(name: &str, value: Value) -> Characteristic {
+    Characteristic {
+        name: Arc::from(name),
+        value,
+    }
+}
 
 fn speed() -> Characteristics {
     Characteristics::from([Characteristic {
@@ -41,7 +54,7 @@ fn speed() -> Characteristics {
 
 /// The call a message becomes (panics when it becomes something else).
 fn call(message: Message) -> codec::Call {
-    match codec::outgoing(message, Time::ZERO, "http://127.0.0.1:1") {
+    match codec::outgoing(message, Time::ZERO, "http://127.0.0.1:1", &topology()) {
         Some(Outgoing::Call(call)) => call,
         other => panic!("expected a call, got {other:?}"),
     }
@@ -49,7 +62,8 @@ fn call(message: Message) -> codec::Call {
 
 /// The message a report becomes after a trip through a hub envelope.
 fn report_round_trip(message: Message) -> Message {
-    let Some(Outgoing::Event(event, body)) = codec::outgoing(message, Time::ZERO, "") else {
+    let Some(Outgoing::Event(event, body)) = codec::outgoing(message, Time::ZERO, "", &topology())
+    else {
         panic!("expected an event");
     };
     let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
@@ -83,43 +97,111 @@ fn service_order_create_keeps_parent_and_parent_items() {
 }
 
 #[test]
-fn resource_order_create_round_trips() {
+fn resource_order_create_round_trips_in_tmf652_attributes() {
+    let topology = topology();
+    let catalog = Catalog::builtin();
+    let olt = topology.element_by_name("olt-north-1").expect("an OLT");
     let order = ResourceOrderCreate {
         external_id: Some("SO-3".into()),
         parent: Some((ServiceOrderId(3), "1".into())),
         region: RegionId(0),
-        olt: Some(ElementId(2)),
-        characteristics: speed(),
-        items: vec![ResourceOrderItemCreate {
-            id: "1".into(),
-            action: Action::Add,
-            resource_specification: Arc::from("onu-slot"),
-            kind: ResourceKind::OnuSlot,
-            service: ServiceId(4),
-            service_specification: Arc::from("rfs-gpon"),
-            resource: Some(ResourceId(9)),
-        }],
+        olt: Some(olt),
+        characteristics: Characteristics::from([
+            characteristic("downstreamSpeedMbps", json!(500)),
+            characteristic("oltId", json!("olt-north-1")),
+        ]),
+        items: vec![
+            ResourceOrderItemCreate {
+                id: "1".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("onu-slot"),
+                kind: ResourceKind::OnuSlot,
+                rfs: Rfs {
+                    id: Some(ServiceId(4)),
+                    specification: Arc::from("gpon-access"),
+                },
+                resource: None,
+            },
+            ResourceOrderItemCreate {
+                id: "2".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("ipv4-address"),
+                kind: ResourceKind::Ipv4Address,
+                rfs: Rfs {
+                    id: Some(ServiceId(5)),
+                    specification: Arc::from("ip-connectivity"),
+                },
+                resource: None,
+            },
+        ],
     };
     let call = call(Message::Rom(RomInput::Create {
         reply: None,
         order: order.clone(),
     }));
     assert_eq!(call.to, LayerId::Rom);
-    let parsed = codec::parse_resource_order_create(&call.body, 16).expect("parses");
-    assert_eq!(parsed, order);
-    let error = codec::parse_resource_order_create(&call.body, 0).expect_err("too many items");
-    assert!(error.0.contains("orderItem"), "{error}");
+    assert_no_extension_attributes(&call.body);
+    let parsed = resource_order_create::parse(call.body.clone(), 16, &catalog, &topology);
+    assert_eq!(parsed.expect("parses"), order);
+    let error = resource_order_create::parse(call.body, 1, &catalog, &topology);
+    assert!(error.is_err(), "too many items");
 }
 
 #[test]
-fn activation_create_and_patches_round_trip() {
+fn a_resource_order_without_rfs_takes_it_from_the_catalog() {
+    let body = json!({"orderItem": [{"id": "a", "action": "add",
+        "resourceSpecification": {"id": "vlan-pair"},
+        "resource": {"place": {"name": "north", "role": "region"}}}]});
+    let parsed =
+        resource_order_create::parse(body, 16, &Catalog::builtin(), &topology()).expect("parses");
+    assert_eq!(parsed.region, RegionId(0));
+    assert_eq!(parsed.items[0].kind, ResourceKind::VlanPair);
+    assert_eq!(
+        parsed.items[0].rfs,
+        Rfs {
+            id: None,
+            specification: Arc::from("gpon-access")
+        }
+    );
+    for (bad, named) in [
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "warp-core"},
+                "resource": {"place": {"name": "north"}}}]}),
+            "warp-core",
+        ),
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "onu-slot"},
+                "resource": {"place": {"name": "atlantis"}}}]}),
+            "atlantis",
+        ),
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "onu-slot"}}]}),
+            "region",
+        ),
+        (
+            json!({"orderItem": [{"action": "add"}]}),
+            "resourceSpecification",
+        ),
+        (json!({"orderItem": []}), "orderItem"),
+    ] {
+        let error = resource_order_create::parse(bad, 16, &Catalog::builtin(), &topology())
+            .expect_err("refused");
+        assert!(error.to_string().contains(named), "{error} names {named}");
+    }
+}
+
+#[test]
+fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
+    let topology = topology();
+    let catalog = Catalog::builtin();
     let service = ActivationCreate {
         parent: Some(ResourceOrderId(5)),
-        service: ServiceId(6),
-        service_specification: Arc::from("rfs-gpon"),
+        service: Some(ServiceId(6)),
+        service_specification: Arc::from("gpon-access"),
+        name: None,
         resources: vec![
             ResourceValue::OnuSlot {
-                olt: ElementId(1),
+                olt: ElementId(0),
                 pon_port: 2,
                 onu: 3,
             },
@@ -128,42 +210,81 @@ fn activation_create_and_patches_round_trip() {
                 address: Ipv4Addr::new(10, 0, 0, 9),
             },
         ],
-        characteristics: speed(),
+        supporting_resources: vec![ResourceId(1), ResourceId(2)],
+        characteristics: Characteristics::from([
+            characteristic("downstreamSpeedMbps", json!(500)),
+            characteristic("region", json!("north")),
+        ]),
     };
     let create = call(Message::Activation(ActivationInput::Create {
         reply: None,
         service: service.clone(),
     }));
-    let parsed = codec::parse_activation_create(&create.body, 16).expect("parses");
-    assert_eq!(parsed, service);
-    assert!(codec::parse_activation_create(&create.body, 1).is_err());
+    assert_no_extension_attributes(&create.body);
+    let parsed = service_create::parse_create(create.body.clone(), &catalog, &topology);
+    assert_eq!(parsed.expect("parses"), service);
 
     let id = ActivationId(8);
     let terminate = call(Message::Activation(ActivationInput::Terminate(id)));
     assert_eq!(terminate.verb, Verb::Patch);
-    assert!(matches!(
-        codec::parse_service_patch(id, &terminate.body),
-        Ok(ActivationInput::Terminate(parsed)) if parsed == id
-    ));
+    assert!(terminate.path.ends_with("/service/ACT-8"));
+    assert_eq!(
+        service_create::parse_patch(terminate.body).ok(),
+        Some(ServiceChange::Terminate)
+    );
     let reconfigure = call(Message::Activation(ActivationInput::Reconfigure {
         id,
-        parent: ResourceOrderId(5),
+        parent: Some(ResourceOrderId(5)),
         characteristics: speed(),
     }));
-    match codec::parse_service_patch(id, &reconfigure.body) {
-        Ok(ActivationInput::Reconfigure {
-            parent,
-            characteristics,
-            ..
-        }) => assert_eq!((parent, characteristics), (ResourceOrderId(5), speed())),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        service_create::parse_patch(reconfigure.body).ok(),
+        Some(ServiceChange::Reconfigure {
+            parent: Some(ResourceOrderId(5)),
+            characteristics: speed()
+        })
+    );
     let restore = call(Message::Activation(ActivationInput::Restore(id)));
-    assert!(matches!(
-        codec::parse_service_patch(id, &restore.body),
-        Ok(ActivationInput::Restore(parsed)) if parsed == id
-    ));
-    assert!(codec::parse_service_patch(id, &json!({"state": "inactive"})).is_err());
+    assert_eq!(
+        service_create::parse_patch(restore.body).ok(),
+        Some(ServiceChange::Restore)
+    );
+    assert!(service_create::parse_patch(json!({"state": "inactive"})).is_err());
+    assert!(service_create::parse_patch(json!({})).is_err());
+    for (bad, named) in [
+        (json!({"serviceSpecification": {"id": "flux"}}), "flux"),
+        (json!({"state": "active"}), "serviceSpecification"),
+        (
+            json!({"state": "designed", "serviceSpecification": {"id": "gpon-access"}}),
+            "designed",
+        ),
+        (
+            json!({"serviceSpecification": {"id": "gpon-access"}, "serviceCharacteristic": [
+            {"name": "olt", "value": "olt-nowhere"}, {"name": "ponPort", "value": 1}]}),
+            "olt-nowhere",
+        ),
+    ] {
+        let error = service_create::parse_create(bad, &catalog, &topology).expect_err("refused");
+        assert!(error.to_string().contains(named), "{error} names {named}");
+    }
+}
+
+/// Fails when `value` holds an attribute starting with `@` that TMF does not define.
+fn assert_no_extension_attributes(value: &Value) {
+    const TMF: [&str; 4] = ["@type", "@baseType", "@schemaLocation", "@referredType"];
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                assert!(
+                    !key.starts_with('@') || TMF.contains(&key.as_str()),
+                    "`{key}` is not a TMF attribute"
+                );
+                assert_no_extension_attributes(inner);
+            }
+        }
+        Value::Array(list) => list.iter().for_each(assert_no_extension_attributes),
+        _ => {}
+    }
 }
 
 #[test]
@@ -221,7 +342,10 @@ fn reports_round_trip_through_hub_envelopes() {
     let activation = ActivationSummary {
         id: ActivationId(7),
         parent: ResourceOrderId(4),
-        service: ServiceId(6),
+        rfs: Rfs {
+            id: Some(ServiceId(6)),
+            specification: Arc::from("gpon-access"),
+        },
         state: ServiceState::Inactive,
         error: Some(FailureReason::new(FailureCode::ElementDown, "element down")),
     };
@@ -290,10 +414,9 @@ fn bad_bodies_are_errors_and_plain_events_are_ignored() {
     }
     let plain = json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}});
     assert!(matches!(codec::report_from_event(&plain), Ok(None)));
-    assert!(codec::parse_resource_order_create(&Value::Null, 16).is_err());
-    assert!(
-        codec::parse_activation_create(&json!({"@resourceValue": [{"kind": "x"}]}), 16).is_err()
-    );
+    let (catalog, topology) = (Catalog::builtin(), topology());
+    assert!(resource_order_create::parse(Value::Null, 16, &catalog, &topology).is_err());
+    assert!(service_create::parse_create(json!({"name": 5}), &catalog, &topology).is_err());
     assert!(codec::parse_cancel_service_order(&json!({"serviceOrder": {"id": "nope"}})).is_err());
 }
 
@@ -324,11 +447,13 @@ fn roles_decide_what_leaves_the_process() {
         .expect("complete")
     };
     let sink: Arc<dyn crate::runtime::EventSink> = Arc::new(crate::runtime::NoEvents);
-    let (com, _worker) = super::Outbound::new(setup(Role::Com), sink.clone(), 1);
+    let topology = Arc::new(topology());
+    let outbound = |role| super::Outbound::new(setup(role), sink.clone(), 1, topology.clone());
+    let (com, _worker) = outbound(Role::Com);
     assert!(com.takes(&create) && !com.takes(&wake));
-    let (som, _worker) = super::Outbound::new(setup(Role::Som), sink.clone(), 1);
+    let (som, _worker) = outbound(Role::Som);
     assert!(!som.takes(&create));
-    let (all, _worker) = super::Outbound::new(setup(Role::All), sink, 1);
+    let (all, _worker) = outbound(Role::All);
     assert!(all.takes(&create) && !all.takes(&wake));
 
     assert!(
