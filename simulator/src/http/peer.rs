@@ -1,25 +1,22 @@
 //! The endpoints the HTTP transport adds (only with `chain.transport = "http"`): what the
-//! layers of other processes call beyond the TMF APIs every mode serves (TMF652 and TMF640
-//! creates and patches are those). Cancels that name the order by its parent (TMF cancels
-//! take an id), the network role's operation API and element replies, and the hub listener
-//! that turns a child's reports back into messages. Bodies are
+//! layers of other processes call beyond the TMF APIs every mode serves (creates, patches and
+//! cancels are those): the network role's operation API and element replies, and the hub
+//! listener that turns a child's reports back into messages. Bodies are
 //! translated by [`crate::runtime::transport::codec`]; the mapping is documented in
 //! [`crate::runtime::transport`].
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::http::common::{AppState, answer, created, unexpected};
+use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub::check_callback;
 use crate::layers::activation::ActivationInput;
 use crate::layers::rom::RomInput;
-use crate::layers::som::SomInput;
-use crate::layers::{LayerId, Message, Reply};
+use crate::layers::{LayerId, Message};
 use crate::network::NetworkInput;
 use crate::runtime::transport::codec::{self, CodecError};
 use crate::runtime::transport::wire::{OPERATION_PATH, OperationBody, REPLY_PATH, ReplyBody};
@@ -38,14 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route(OPERATION_PATH, post(operation))
         .route(REPLY_PATH, post(element_reply))
         .route("/transport/v1/stats", get(stats))
-        .route(
-            codec::CANCEL_RESOURCE_ORDER_BY_PARENT,
-            post(cancel_resource_order),
-        )
-        .route(
-            codec::CANCEL_SERVICE_ORDER_BY_PARENT,
-            post(cancel_service_order),
-        )
 }
 
 /// A child's hub event: a report to a parent becomes the parent's message; others are
@@ -96,60 +85,4 @@ async fn element_reply(
 
 async fn stats(State(state): State<AppState>) -> Json<TransportStats> {
     Json(state.chain.transport_stats().unwrap_or_default())
-}
-
-/// `POST /transport/v1/cancelServiceOrder`: by the product order
-/// (`serviceOrder.@productOrder`; an id is accepted too). By id, the transport calls TMF641's
-/// own `/cancelServiceOrder`.
-async fn cancel_service_order(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let (order, reason) = codec::parse_cancel_service_order(&body)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Som(SomInput::Cancel {
-                reply: Some(reply),
-                order,
-                reason,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::CancelServiceOrder(cancel) => Ok(created(json!({
-            "id": cancel.id.to_string(),
-            "@type": "CancelServiceOrder",
-            "serviceOrder": {"id": cancel.order.to_string()},
-        }))),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// `POST /transport/v1/cancelResourceOrder`: by the service order item
-/// (`resourceOrder.@serviceOrderItem`; an id is accepted too). By id, the transport calls
-/// TMF652's own `/cancelResourceOrder`.
-async fn cancel_resource_order(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let (order, reason) = codec::parse_cancel_resource_order(&body)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Rom(RomInput::Cancel {
-                reply: Some(reply),
-                order,
-                reason,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::CancelResourceOrder(cancel) => Ok(created(json!({
-            "id": cancel.id.to_string(),
-            "@type": "CancelResourceOrder",
-            "resourceOrder": {"id": cancel.order.to_string()},
-        }))),
-        other => Err(unexpected(&other)),
-    }
 }

@@ -688,7 +688,8 @@ pub(super) fn resource_order(
     let olt = characteristic_text(characteristics, "oltId")
         .and_then(|name| topology.element_by_name(&name));
     ResourceOrderCreate {
-        external_id: Some(order.to_string()),
+        // Unique per resource order, so a cancel that has not seen the order's id can find it.
+        external_id: Some(format!("{order}/{item_key}")),
         parent: Some((order, item_key)),
         region: topology
             .region_by_name(&region_name)

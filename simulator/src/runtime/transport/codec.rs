@@ -29,12 +29,6 @@ use crate::network::{ElementOperation, NetworkInput, Topology};
 /// (the layer's own state-change events, without it, are not translated).
 pub const PARENT_NOTIFICATION: &str = "@parentNotification";
 
-/// Where a cancel naming the service order by its product order goes (TMF641's
-/// `/cancelServiceOrder` takes an id, which COM may not have seen yet).
-pub const CANCEL_SERVICE_ORDER_BY_PARENT: &str = "/transport/v1/cancelServiceOrder";
-/// Where a cancel naming the resource order by its service order item goes.
-pub const CANCEL_RESOURCE_ORDER_BY_PARENT: &str = "/transport/v1/cancelResourceOrder";
-
 /// A body that does not say what the transport needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -131,6 +125,21 @@ pub struct Call {
     pub path: String,
     /// The JSON body.
     pub body: Value,
+    /// A search to make first, whose answer names the order the body refers to.
+    pub lookup: Option<Lookup>,
+}
+
+/// A TMF630 search that finds an order by the `externalId` its creator gave it: a parent that
+/// cancels an order before it has seen its id (the create's answer went to the transport, not
+/// to the layer) names it so, and the transport asks the child's list API which id that is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lookup {
+    /// The collection to search (`…/serviceOrder`, `…/resourceOrder`).
+    pub path: String,
+    /// The `externalId` to search for.
+    pub external_id: String,
+    /// The body attribute whose `id` the first match fills in.
+    pub reference: &'static str,
 }
 
 /// What a crossing message becomes.
@@ -156,6 +165,7 @@ pub fn outgoing(
             verb,
             path,
             body,
+            lookup: None,
         }))
     };
     let event = |subject, body| {
@@ -188,30 +198,52 @@ pub fn outgoing(
             format!("{SERVICE_ORDERING}/serviceOrder"),
             service_order_create(&order),
         ),
-        Message::Som(SomInput::Cancel { order, reason, .. }) => call(
-            LayerId::Som,
-            Verb::Post,
-            match order {
-                ServiceOrderRef::Id(_) => format!("{SERVICE_ORDERING}/cancelServiceOrder"),
-                ServiceOrderRef::Parent(_) => CANCEL_SERVICE_ORDER_BY_PARENT.to_string(),
-            },
-            cancel_service_order(order, reason),
-        ),
+        Message::Som(SomInput::Cancel { order, reason, .. }) => {
+            let (id, lookup) = match order {
+                ServiceOrderRef::Id(id) => (id.to_string(), None),
+                ServiceOrderRef::Parent(parent) => (
+                    String::new(),
+                    Some(Lookup {
+                        path: format!("{SERVICE_ORDERING}/serviceOrder"),
+                        external_id: parent.to_string(),
+                        reference: "serviceOrder",
+                    }),
+                ),
+            };
+            Some(Outgoing::Call(Call {
+                to: LayerId::Som,
+                verb: Verb::Post,
+                path: format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+                body: cancel_body("serviceOrder", id, reason),
+                lookup,
+            }))
+        }
         Message::Rom(RomInput::Create { order, .. }) => call(
             LayerId::Rom,
             Verb::Post,
             format!("{RESOURCE_ORDERING}/resourceOrder"),
             resource_order_create(&order, topology),
         ),
-        Message::Rom(RomInput::Cancel { order, reason, .. }) => call(
-            LayerId::Rom,
-            Verb::Post,
-            match order {
-                ResourceOrderRef::Id(_) => format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
-                ResourceOrderRef::Parent(..) => CANCEL_RESOURCE_ORDER_BY_PARENT.to_string(),
-            },
-            cancel_resource_order(&order, reason),
-        ),
+        Message::Rom(RomInput::Cancel { order, reason, .. }) => {
+            let (id, lookup) = match order {
+                ResourceOrderRef::Id(id) => (id.to_string(), None),
+                ResourceOrderRef::Parent(parent, item) => (
+                    String::new(),
+                    Some(Lookup {
+                        path: format!("{RESOURCE_ORDERING}/resourceOrder"),
+                        external_id: format!("{parent}/{item}"),
+                        reference: "resourceOrder",
+                    }),
+                ),
+            };
+            Some(Outgoing::Call(Call {
+                to: LayerId::Rom,
+                verb: Verb::Post,
+                path: format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+                body: cancel_body("resourceOrder", id, reason),
+                lookup,
+            }))
+        }
         Message::Rom(RomInput::Element(reply)) => call(
             LayerId::Rom,
             Verb::Post,
@@ -276,7 +308,17 @@ fn activation_call(input: ActivationInput, topology: &Topology) -> Option<Outgoi
         verb,
         path,
         body,
+        lookup: None,
     }))
+}
+
+/// A TMF641/652 cancel request body naming the order by `id` (empty until a [`Lookup`] fills
+/// it in).
+fn cancel_body(reference: &str, id: String, reason: Option<String>) -> Value {
+    let mut map = Map::new();
+    map.insert(reference.into(), json!({"id": id}));
+    insert_some(&mut map, "cancellationReason", reason);
+    Value::Object(map)
 }
 
 fn requester(parent: ResourceOrderId) -> Value {
@@ -327,61 +369,6 @@ pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
     }
     map.insert("serviceOrderItem".into(), Value::Array(items));
     Value::Object(map)
-}
-
-fn cancel_service_order(order: ServiceOrderRef, reason: Option<String>) -> Value {
-    let reference = match order {
-        ServiceOrderRef::Id(id) => json!({"id": id.to_string()}),
-        ServiceOrderRef::Parent(parent) => json!({"@productOrder": parent.to_string()}),
-    };
-    let mut map = Map::new();
-    map.insert("serviceOrder".into(), reference);
-    insert_some(&mut map, "cancellationReason", reason);
-    Value::Object(map)
-}
-
-fn cancel_resource_order(order: &ResourceOrderRef, reason: Option<String>) -> Value {
-    let reference = match order {
-        ResourceOrderRef::Id(id) => json!({"id": id.to_string()}),
-        ResourceOrderRef::Parent(parent, item) => {
-            json!({"@serviceOrderItem": format!("{parent}/{item}")})
-        }
-    };
-    let mut map = Map::new();
-    map.insert("resourceOrder".into(), reference);
-    insert_some(&mut map, "cancellationReason", reason);
-    Value::Object(map)
-}
-
-/// The cancel of a `POST /cancelServiceOrder` body.
-pub fn parse_cancel_service_order(
-    body: &Value,
-) -> Result<(ServiceOrderRef, Option<String>), CodecError> {
-    let reference = body
-        .get("serviceOrder")
-        .ok_or_else(|| error("serviceOrder is required"))?;
-    let order = if let Some(parent) = reference.get("@productOrder") {
-        ServiceOrderRef::Parent(parse_id(parent, "serviceOrder.@productOrder")?)
-    } else {
-        ServiceOrderRef::Id(field_id(reference, "id", "serviceOrder.id")?)
-    };
-    Ok((order, optional_text(body, "cancellationReason")))
-}
-
-/// The cancel of a `POST /cancelResourceOrder` body.
-pub fn parse_cancel_resource_order(
-    body: &Value,
-) -> Result<(ResourceOrderRef, Option<String>), CodecError> {
-    let reference = body
-        .get("resourceOrder")
-        .ok_or_else(|| error("resourceOrder is required"))?;
-    let order = if let Some(item) = reference.get("@serviceOrderItem") {
-        let (parent, item) = parent_item(item, "resourceOrder.@serviceOrderItem")?;
-        ResourceOrderRef::Parent(parent, item)
-    } else {
-        ResourceOrderRef::Id(field_id(reference, "id", "resourceOrder.id")?)
-    };
-    Ok((order, optional_text(body, "cancellationReason")))
 }
 
 /// TMF652 `ResourceOrder_Create` for a resource order SOM creates (see
@@ -623,10 +610,6 @@ fn text<'a>(body: &'a Value, key: &str) -> Result<&'a str, CodecError> {
     body.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| error(format!("{key} must be a string")))
-}
-
-fn optional_text(body: &Value, key: &str) -> Option<String> {
-    body.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn parse_id<T: FromStr>(value: &Value, what: &str) -> Result<T, CodecError> {

@@ -14,11 +14,12 @@
 //! | message                          | on the wire                                                        |
 //! |----------------------------------|--------------------------------------------------------------------|
 //! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `@parentItem` |
-//! | `SomInput::Cancel`               | by id: `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: `POST /transport/v1/cancelServiceOrder` `serviceOrder.@productOrder` |
-//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder`: `externalReference` `SO-n/item` (ServiceOrderItem), `@region`, `@olt`, `@characteristic`; items' `@kind`, `@service` |
-//! | `RomInput::Cancel`               | by id: `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: `POST /transport/v1/cancelResourceOrder` `resourceOrder.@serviceOrderItem` |
-//! | `ActivationInput::Create`        | `POST {TMF640}/service`: `relatedEntity` requester (ResourceOrder), `supportingService` (the RFS), `@resourceValue` |
+//! | `SomInput::Cancel`               | `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: the id found first by `GET {TMF641}/serviceOrder?externalId=PO-n` |
+//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::http::dto::resource_order_create`]) |
+//! | `RomInput::Cancel`               | `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: the id found first by `GET {TMF652}/resourceOrder?externalId=SO-n/item` |
+//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::http::dto::service_create`]) |
 //! | `ActivationInput::Terminate`     | `PATCH {TMF640}/service/{id}` `{"state":"terminated"}`              |
+//! | `ActivationInput::Restore`       | `PATCH {TMF640}/service/{id}` `{"state":"active"}`                  |
 //! | `ActivationInput::Reconfigure`   | `PATCH {TMF640}/service/{id}` `serviceCharacteristic` + requester   |
 //! | `NetworkInput::Request`          | `POST /network/v1/operation` with a `callback` (see [`wire`])       |
 //! | `RomInput::Element`, `ActivationInput::Element` | `POST {callback}` = `/network/v1/reply` of the caller |
@@ -316,7 +317,7 @@ fn client() -> reqwest::Client {
 impl Worker {
     /// Empties the queue: reports go to the hub, calls to their order's lane.
     pub(crate) async fn run(mut self) {
-        let lanes: Vec<mpsc::Sender<(String, Call)>> = (0..LANES)
+        let lanes: Vec<mpsc::Sender<(String, Option<String>, Call)>> = (0..LANES)
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(LANE_CAPACITY);
                 tokio::spawn(lane(
@@ -337,10 +338,14 @@ impl Worker {
                         self.counters.failed.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
+                    let lookup = call.lookup.as_ref().and_then(|lookup| {
+                        let base = self.setup.peers.get(&call.to)?;
+                        Some(format!("{base}{}", lookup.path))
+                    });
                     let index = usize::try_from(key % LANES as u64).unwrap_or(0);
                     self.counters.in_lanes.fetch_add(1, Ordering::Relaxed);
                     if let Some(lane) = lanes.get(index)
-                        && lane.send((url, call)).await.is_err()
+                        && lane.send((url, lookup, call)).await.is_err()
                     {
                         break;
                     }
@@ -376,14 +381,50 @@ impl Worker {
 
 /// One lane: its calls one after the other. Ends when the worker does.
 async fn lane(
-    mut receiver: mpsc::Receiver<(String, Call)>,
+    mut receiver: mpsc::Receiver<(String, Option<String>, Call)>,
     client: reqwest::Client,
     counters: Arc<Counters>,
 ) {
-    while let Some((url, call)) = receiver.recv().await {
-        send(&client, &counters, url, &call).await;
+    while let Some((url, lookup_url, mut call)) = receiver.recv().await {
+        let found = match (&call.lookup, lookup_url) {
+            (Some(lookup), Some(lookup_url)) => look_up(&client, &lookup_url, lookup)
+                .await
+                .map(|id| call.body[lookup.reference]["id"] = serde_json::Value::String(id)),
+            _ => Some(()),
+        };
+        match found {
+            Some(()) => send(&client, &counters, url, &call).await,
+            None => {
+                tracing::warn!(%url, "the order to refer to was not found; call dropped");
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// The id of the first order `lookup` finds (`GET {url}?externalId=…`), tried
+/// [`ATTEMPTS_MAX`] times; `None` when none matches or the child never answers.
+async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) -> Option<String> {
+    let mut backoff = BACKOFF_FIRST;
+    for attempt in 1..=ATTEMPTS_MAX {
+        if attempt > 1 {
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+        }
+        let params = [("externalId", lookup.external_id.as_str()), ("limit", "1")];
+        let url = reqwest::Url::parse_with_params(url, params).ok()?;
+        let Ok(response) = client.get(url).send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            continue;
+        }
+        let list: serde_json::Value = response.json().await.ok()?;
+        let first = list.as_array()?.first()?;
+        return first.get("id")?.as_str().map(str::to_string);
+    }
+    None
 }
 
 /// One call, retried on connection errors, 429 and 5xx.

@@ -23,7 +23,8 @@ use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSumm
 use crate::layers::common::{Action, Characteristic, Characteristics};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, Rfs, RomInput,
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
+    ResourceOrderRef, Rfs, RomInput,
 };
 use crate::layers::som::{
     ResourceOrderSummary, ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput,
@@ -417,7 +418,46 @@ fn bad_bodies_are_errors_and_plain_events_are_ignored() {
     let (catalog, topology) = (Catalog::builtin(), topology());
     assert!(resource_order_create::parse(Value::Null, 16, &catalog, &topology).is_err());
     assert!(service_create::parse_create(json!({"name": 5}), &catalog, &topology).is_err());
-    assert!(codec::parse_cancel_service_order(&json!({"serviceOrder": {"id": "nope"}})).is_err());
+}
+
+#[test]
+fn a_cancel_by_parent_looks_the_order_up_by_its_external_id() {
+    let cancel = call(Message::Rom(RomInput::Cancel {
+        reply: None,
+        order: ResourceOrderRef::Parent(ServiceOrderId(3), "1".into()),
+        reason: Some("changed mind".into()),
+    }));
+    assert!(
+        cancel
+            .path
+            .ends_with("/resourceOrderingManagement/v4/cancelResourceOrder")
+    );
+    assert_no_extension_attributes(&cancel.body);
+    let lookup = cancel.lookup.expect("a lookup");
+    assert_eq!(lookup.external_id, "SO-3/1");
+    assert!(lookup.path.ends_with("/resourceOrder"));
+    assert_eq!(lookup.reference, "resourceOrder");
+    let cancel = call(Message::Som(SomInput::Cancel {
+        reply: None,
+        order: ServiceOrderRef::Parent(ProductOrderId(7)),
+        reason: None,
+    }));
+    assert!(
+        cancel
+            .path
+            .ends_with("/serviceOrdering/v4/cancelServiceOrder")
+    );
+    assert_no_extension_attributes(&cancel.body);
+    assert_eq!(cancel.lookup.expect("a lookup").external_id, "PO-7");
+    let by_id = call(Message::Rom(RomInput::Cancel {
+        reply: None,
+        order: ResourceOrderRef::Id(ResourceOrderId(4)),
+        reason: None,
+    }));
+    assert_eq!(
+        (by_id.lookup, &by_id.body["resourceOrder"]["id"]),
+        (None, &json!("RO-4"))
+    );
 }
 
 #[test]
