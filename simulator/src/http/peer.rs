@@ -43,7 +43,7 @@ async fn listener(
     State(state): State<AppState>,
     TmfJson(envelope): TmfJson<Value>,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(message) = codec::report_from_event(&envelope)? {
+    if let Some(message) = codec::report_from_event(&envelope, state.chain.catalog())? {
         state.chain.deliver_local(message).await;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -588,6 +588,11 @@ impl RomLayer {
         {
             order.activations.push((summary.rfs.clone(), summary.id));
         }
+        if order.state == OrderState::Completed {
+            // A late or repeated report (a child's state-change events may be delivered
+            // more than once, and after the order completed): nothing left to do.
+            return;
+        }
         if order.state.is_terminal() || order.state == OrderState::PendingCancellation {
             if adds && summary.state == ServiceState::Active {
                 // Activated after the order failed or was cancelled: compensate.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::wire::OperationBody;
+use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
@@ -17,7 +18,7 @@ use crate::http::dto::{
 };
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::Action;
+use crate::layers::common::{Action, Characteristic, characteristic_text};
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderRef, Rfs, RomInput,
 };
@@ -184,14 +185,17 @@ pub fn outgoing(
             Subject::ServiceOrder(summary.id),
             service_order_event(&summary),
         ),
-        Message::Som(SomInput::ResourceOrderChanged(summary)) => event(
-            Subject::ResourceOrder(summary.id),
-            resource_order_event(&summary),
-        ),
-        Message::Rom(RomInput::ActivationChanged(summary)) => event(
-            Subject::ActivationService(summary.id),
-            activation_event(&summary),
-        ),
+        // ROM's terminal ResourceOrderStateChangeEvent is the report: nothing more to send.
+        Message::Som(SomInput::ResourceOrderChanged(_)) => None,
+        // Activation's ServiceStateChangeEvents report success; a failure, which changes no
+        // state, is published as one more state-change event carrying the FailureNote.
+        Message::Rom(RomInput::ActivationChanged(summary)) => match summary.error {
+            Some(_) => event(
+                Subject::ActivationService(summary.id),
+                activation_event(&summary),
+            ),
+            None => None,
+        },
         Message::Som(SomInput::Create { order, .. }) => call(
             LayerId::Som,
             Verb::Post,
@@ -426,38 +430,6 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
     event
 }
 
-fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
-    let (parent, item) = &summary.parent;
-    let items: Vec<Value> = summary
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(index, held)| {
-            json!({"id": (index + 1).to_string(), "@type": "ResourceOrderItem", "action": "add",
-                   "state": summary.state.as_str(),
-                   "resourceSpecification": {"id": &*held.resource_specification},
-                   "resource": {"id": held.resource.to_string(), "@type": "LogicalResource"},
-                   "@kind": held.kind,
-                   "@service": {"id": held.service.to_string(),
-                                "serviceSpecification": {"id": &*held.service_specification}}})
-        })
-        .collect();
-    let mut event = json!({
-        "id": summary.id.to_string(),
-        "@type": "ResourceOrder",
-        "state": summary.state.as_str(),
-        "externalReference": [{"id": format!("{parent}/{item}"),
-                               "entityType": "ServiceOrderItem", "owner": SERVICE_ORDERING}],
-        "orderItem": items,
-        PARENT_NOTIFICATION: true,
-    });
-    if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
-        let note = crate::http::dto::failure_note(reason, None);
-        map.insert("note".into(), json!([note]));
-    }
-    event
-}
-
 fn activation_event(summary: &ActivationSummary) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), json!(summary.id.to_string()));
@@ -482,13 +454,20 @@ fn activation_event(summary: &ActivationSummary) -> Value {
             json!([crate::http::dto::failure_note(error, None)]),
         );
     }
-    map.insert(PARENT_NOTIFICATION.into(), json!(true));
     Value::Object(map)
 }
 
 /// Translates a hub event envelope back into the report it carries; `Ok(None)` for an event
-/// that is not a report to a parent (the layer's own state-change events).
-pub fn report_from_event(envelope: &Value) -> Result<Option<Message>, CodecError> {
+/// that reports nothing to a parent. Reports are the children's ordinary TMF events, so a
+/// foreign child's events are understood too: a resource order's terminal
+/// `ResourceOrderStateChangeEvent` naming a service order item in `externalReference`, and a
+/// `ServiceStateChangeEvent` naming a requesting resource order in `relatedEntity`. Service
+/// orders still carry the `@parentNotification` marker (COM's boundary, not yet moved).
+/// `catalog` gives the kind of each resource specification.
+pub fn report_from_event(
+    envelope: &Value,
+    catalog: &Catalog,
+) -> Result<Option<Message>, CodecError> {
     let payload = envelope
         .get("event")
         .ok_or_else(|| error("event is required"))?;
@@ -496,25 +475,48 @@ pub fn report_from_event(envelope: &Value) -> Result<Option<Message>, CodecError
         Some((name, body)) => (name.as_str(), body),
         None => return Err(error("event must hold one resource")),
     };
-    if body.get(PARENT_NOTIFICATION) != Some(&Value::Bool(true)) {
+    let state_change = envelope
+        .get("eventType")
+        .and_then(Value::as_str)
+        .is_none_or(|kind| kind.ends_with("StateChangeEvent"));
+    if !state_change {
         return Ok(None);
     }
     let message = match name {
-        "serviceOrder" => Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
-            body,
-        )?)),
-        "resourceOrder" => Message::Som(SomInput::ResourceOrderChanged(
-            parse_resource_order_event(body)?,
-        )),
-        "service" => Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?)),
-        other => {
-            return Err(error(format!(
-                "`{}` events carry no report",
-                other.chars().take(32).collect::<String>()
-            )));
+        "serviceOrder" if body.get(PARENT_NOTIFICATION) == Some(&Value::Bool(true)) => {
+            Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
+                body,
+            )?))
         }
+        "resourceOrder" if is_resource_order_report(body) => Message::Som(
+            SomInput::ResourceOrderChanged(parse_resource_order_event(body, catalog)?),
+        ),
+        "service" if requester_of(body)?.is_some() => {
+            Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?))
+        }
+        _ => return Ok(None),
     };
     Ok(Some(message))
+}
+
+/// Whether a resource order event is a report to SOM: the order ended, and it realises a
+/// service order item.
+fn is_resource_order_report(body: &Value) -> bool {
+    let terminal = body
+        .get("state")
+        .and_then(Value::as_str)
+        .and_then(OrderState::parse)
+        .is_some_and(OrderState::is_terminal);
+    let realises_item = body
+        .get("externalReference")
+        .and_then(Value::as_array)
+        .is_some_and(|references| {
+            references.iter().any(|reference| {
+                reference.get("entityType").and_then(Value::as_str)
+                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
+            })
+        });
+    terminal && realises_item
 }
 
 fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecError> {
@@ -549,38 +551,78 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
     })
 }
 
-fn parse_resource_order_event(body: &Value) -> Result<ResourceOrderSummary, CodecError> {
-    let reference = first_reference(body, "externalReference")
-        .ok_or_else(|| error("externalReference is required"))?;
+fn parse_resource_order_event(
+    body: &Value,
+    catalog: &Catalog,
+) -> Result<ResourceOrderSummary, CodecError> {
+    let reference = body
+        .get("externalReference")
+        .and_then(Value::as_array)
+        .and_then(|references| {
+            references.iter().find(|reference| {
+                reference.get("entityType").and_then(Value::as_str)
+                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
+            })
+        })
+        .ok_or_else(|| error("externalReference ServiceOrderItem is required"))?;
     let parent = parent_item(
         reference.get("id").unwrap_or(&Value::Null),
         "externalReference.id",
     )?;
-    let resources = array(body, "orderItem")?
-        .iter()
-        .map(|item| {
-            let service = item
-                .get("@service")
-                .ok_or_else(|| error("orderItem.@service is required"))?;
-            let resource = item
-                .get("resource")
-                .ok_or_else(|| error("orderItem.resource is required"))?;
-            Ok(HeldResource {
-                resource: field_id(resource, "id", "orderItem.resource.id")?,
-                service: field_id(service, "id", "orderItem.@service.id")?,
-                service_specification: spec(service, "serviceSpecification")?,
-                resource_specification: spec(item, "resourceSpecification")?,
-                kind: serde(item, "@kind")?,
-            })
-        })
-        .collect::<Result<Vec<_>, CodecError>>()?;
+    let state = order_state(body)?;
+    let items = array(body, "orderItem")?;
+    let resources = if state == OrderState::Completed {
+        items
+            .iter()
+            .filter_map(|item| held_resource(item, catalog).transpose())
+            .collect::<Result<Vec<_>, CodecError>>()?
+    } else {
+        Vec::new()
+    };
     Ok(ResourceOrderSummary {
         id: field_id(body, "id", "id")?,
         parent,
-        state: order_state(body)?,
+        state,
         resources,
         failure: crate::http::dto::parse_failure(body),
     })
+}
+
+/// What a completed item holds: its resource, the RFS it supports (its characteristics `rfs`
+/// and `rfsSpecification`) and its specification's kind. `None` for an item without a
+/// resource or an RFS instance.
+fn held_resource(item: &Value, catalog: &Catalog) -> Result<Option<HeldResource>, CodecError> {
+    let Some(resource) = item.get("resource") else {
+        return Ok(None);
+    };
+    let characteristics: Vec<Characteristic> = match resource.get("resourceCharacteristic") {
+        Some(list) => serde_json::from_value(list.clone())
+            .map_err(|e| error(format!("resourceCharacteristic: {e}")))?,
+        None => Vec::new(),
+    };
+    let Some(service) = characteristic_text(&characteristics, resource_order_create::RFS) else {
+        return Ok(None);
+    };
+    let specification = spec(item, "resourceSpecification")?;
+    let kind = catalog
+        .resource_specification(&specification)
+        .map(|known| known.kind)
+        .ok_or_else(|| {
+            error(format!(
+                "resourceSpecification `{}` is not in the catalog",
+                clip(&specification)
+            ))
+        })?;
+    let rfs_specification =
+        characteristic_text(&characteristics, resource_order_create::RFS_SPECIFICATION)
+            .ok_or_else(|| error("resourceCharacteristic rfsSpecification is required"))?;
+    Ok(Some(HeldResource {
+        resource: field_id(resource, "id", "orderItem.resource.id")?,
+        service: parse_id(&Value::String(service), "resourceCharacteristic rfs")?,
+        service_specification: Arc::from(rfs_specification),
+        resource_specification: specification,
+        kind,
+    }))
 }
 
 fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError> {
@@ -645,11 +687,6 @@ fn array<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, CodecError> {
 
 fn first_reference<'a>(body: &'a Value, key: &str) -> Option<&'a Value> {
     body.get(key).and_then(Value::as_array)?.first()
-}
-
-fn serde<T: serde::de::DeserializeOwned>(body: &Value, key: &str) -> Result<T, CodecError> {
-    serde_json::from_value(body.get(key).cloned().unwrap_or(Value::Null))
-        .map_err(|e| error(format!("{key}: {e}")))
 }
 
 fn spec(body: &Value, key: &str) -> Result<Arc<str>, CodecError> {

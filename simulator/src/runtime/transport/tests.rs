@@ -68,7 +68,7 @@ fn report_round_trip(message: Message) -> Message {
         panic!("expected an event");
     };
     let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
-    codec::report_from_event(&envelope)
+    codec::report_from_event(&envelope, &Catalog::builtin())
         .expect("parses")
         .expect("is a report")
 }
@@ -311,34 +311,45 @@ fn reports_round_trip_through_hub_envelopes() {
         matches!(message, Message::Com(ComInput::ServiceOrderChanged(s)) if s == service_order)
     );
 
-    let resource_order = ResourceOrderSummary {
+    // ROM's report is its ordinary terminal state-change event, as ROM renders the order.
+    let rendered = json!({
+        "id": "RO-4", "@type": "ResourceOrder", "state": "completed",
+        "externalReference": [{"id": "SO-2/1", "entityType": "ServiceOrderItem",
+                               "owner": "/tmf-api/serviceOrdering/v4"}],
+        "orderItem": [{"id": "1", "action": "add", "state": "completed",
+            "resourceSpecification": {"id": "onu-slot"},
+            "resource": {"id": "R-5", "href": "/r/R-5", "resourceCharacteristic": [
+                {"name": "rfs", "value": "S-6"},
+                {"name": "rfsSpecification", "value": "gpon-access"}]}}]
+    });
+    let envelope = json!({"eventType": "ResourceOrderStateChangeEvent",
+                          "event": {"resourceOrder": rendered}});
+    let expected = ResourceOrderSummary {
         id: ResourceOrderId(4),
         parent: (ServiceOrderId(2), "1".into()),
         state: OrderState::Completed,
         resources: vec![HeldResource {
             resource: ResourceId(5),
             service: ServiceId(6),
-            service_specification: Arc::from("rfs-gpon"),
+            service_specification: Arc::from("gpon-access"),
             resource_specification: Arc::from("onu-slot"),
             kind: ResourceKind::OnuSlot,
         }],
         failure: None,
     };
-    let failed_order = ResourceOrderSummary {
-        id: ResourceOrderId(9),
-        state: OrderState::Failed,
-        resources: Vec::new(),
-        failure: Some(FailureReason::new(
-            FailureCode::PoolExhausted,
-            "no ONU slot",
-        )),
-        ..resource_order.clone()
-    };
-    for order in [resource_order, failed_order] {
-        let message =
-            report_round_trip(Message::Som(SomInput::ResourceOrderChanged(order.clone())));
-        assert!(matches!(message, Message::Som(SomInput::ResourceOrderChanged(s)) if s == order));
-    }
+    let message = codec::report_from_event(&envelope, &Catalog::builtin()).expect("parses");
+    assert!(
+        matches!(message, Some(Message::Som(SomInput::ResourceOrderChanged(s))) if s == expected)
+    );
+    let mut in_progress = envelope.clone();
+    in_progress["event"]["resourceOrder"]["state"] = json!("inProgress");
+    let ignored = codec::report_from_event(&in_progress, &Catalog::builtin());
+    assert!(
+        matches!(ignored, Ok(None)),
+        "only a terminal order is a report"
+    );
+    let summary = Message::Som(SomInput::ResourceOrderChanged(expected));
+    assert!(codec::outgoing(summary, Time::ZERO, "", &topology()).is_none());
 
     let activation = ActivationSummary {
         id: ActivationId(7),
@@ -354,6 +365,21 @@ fn reports_round_trip_through_hub_envelopes() {
         activation.clone(),
     )));
     assert!(matches!(message, Message::Rom(RomInput::ActivationChanged(s)) if s == activation));
+    let failed = Message::Rom(RomInput::ActivationChanged(activation.clone()));
+    let Some(Outgoing::Event(_, body)) = codec::outgoing(failed, Time::ZERO, "", &topology())
+    else {
+        panic!("a failure is published");
+    };
+    assert_no_extension_attributes(&body);
+    let succeeded = ActivationSummary {
+        error: None,
+        ..activation
+    };
+    let message = Message::Rom(RomInput::ActivationChanged(succeeded));
+    assert!(
+        codec::outgoing(message, Time::ZERO, "", &topology()).is_none(),
+        "the service's own state-change event reports a success"
+    );
 }
 
 #[test]
@@ -402,20 +428,30 @@ fn element_requests_and_replies_round_trip() {
 
 #[test]
 fn bad_bodies_are_errors_and_plain_events_are_ignored() {
+    let catalog = Catalog::builtin();
     for bad in [
         json!({}),
         json!({"event": {}}),
         json!({"event": {"serviceOrder": {"@parentNotification": true}}}),
-        json!({"event": {"resourceOrder": {"@parentNotification": true, "id": "RO-1",
-               "state": "completed", "externalReference": [{"id": "no-slash"}], "orderItem": []}}}),
-        json!({"event": {"service": {"@parentNotification": true, "id": 5}}}),
-        json!({"event": {"productOrder": {"@parentNotification": true}}}),
+        json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed",
+               "externalReference": [{"id": "no-slash", "entityType": "ServiceOrderItem"}],
+               "orderItem": []}}}),
+        json!({"event": {"service": {"id": 5, "relatedEntity": [{"id": "RO-1", "role": "requester"}]}}}),
     ] {
-        assert!(codec::report_from_event(&bad).is_err(), "{bad}");
+        assert!(codec::report_from_event(&bad, &catalog).is_err(), "{bad}");
     }
-    let plain = json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}});
-    assert!(matches!(codec::report_from_event(&plain), Ok(None)));
-    let (catalog, topology) = (Catalog::builtin(), topology());
+    for plain in [
+        json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}}),
+        json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed"}}}),
+        json!({"event": {"service": {"id": "ACT-1", "state": "active"}}}),
+        json!({"event": {"productOrder": {"id": "PO-1"}}}),
+    ] {
+        assert!(
+            matches!(codec::report_from_event(&plain, &catalog), Ok(None)),
+            "{plain}"
+        );
+    }
+    let topology = topology();
     assert!(resource_order_create::parse(Value::Null, 16, &catalog, &topology).is_err());
     assert!(service_create::parse_create(json!({"name": 5}), &catalog, &topology).is_err());
 }
