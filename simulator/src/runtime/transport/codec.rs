@@ -130,6 +130,13 @@ pub struct Call {
     pub lookup: Option<Lookup>,
 }
 
+impl Call {
+    /// Whether this is a TMF641/652 cancel request.
+    pub fn is_cancel(&self) -> bool {
+        self.path.ends_with("/cancelServiceOrder") || self.path.ends_with("/cancelResourceOrder")
+    }
+}
+
 /// A TMF630 search that finds an order by the `externalId` its creator gave it: a parent that
 /// cancels an order before it has seen its id (the create's answer went to the transport, not
 /// to the layer) names it so, and the transport asks the child's list API which id that is.

@@ -197,6 +197,9 @@ pub struct TransportStats {
     pub sent: u64,
     /// Calls refused with a 4xx or failing every attempt.
     pub failed: u64,
+    /// Cancels the child refused (409) because the order had ended: an outcome of the race
+    /// between a cancel and completion, not a failure.
+    pub too_late: u64,
     /// Attempts after the first.
     pub retries: u64,
     /// Reports published as hub events.
@@ -211,6 +214,7 @@ pub struct TransportStats {
 struct Counters {
     sent: AtomicU64,
     failed: AtomicU64,
+    too_late: AtomicU64,
     retries: AtomicU64,
     reports: AtomicU64,
     in_lanes: AtomicU64,
@@ -293,6 +297,7 @@ impl Outbound {
         TransportStats {
             sent: self.counters.sent.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
+            too_late: self.counters.too_late.load(Ordering::Relaxed),
             retries: self.counters.retries.load(Ordering::Relaxed),
             reports: self.counters.reports.load(Ordering::Relaxed),
             queued: self.queue.max_capacity() - self.queue.capacity(),
@@ -443,6 +448,14 @@ async fn send(client: &reqwest::Client, counters: &Counters, url: String, call: 
         match request.json(&call.body).send().await {
             Ok(response) if response.status().is_success() => {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(response) if response.status().as_u16() == 409 && call.is_cancel() => {
+                // The order ended before the cancel reached it: the parent hears the ending
+                // from the child's events and undoes it, as when a cancel loses the race
+                // inside one process.
+                tracing::debug!(%url, "cancel refused: the order had ended");
+                counters.too_late.fetch_add(1, Ordering::Relaxed);
                 return;
             }
             Ok(response)
