@@ -401,7 +401,7 @@ fn rfs(
     let specification = match characteristic_text(characteristics, RFS_SPECIFICATION) {
         Some(name) => rfs_specifications
             .map(|service| &service.id)
-            .find(|known| ***known == *name)
+            .find(|known| &***known == name.as_str())
             .ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "orderItem {item}: rfsSpecification `{}` is not an RFS of the catalog",

@@ -59,20 +59,14 @@ impl ActivationLayer {
 }
 
 /// Why `change` cannot be applied to `service` now (`None`: it can). Terminating is
-/// idempotent, so it is never refused.
+/// idempotent, so it is never refused; nor is restoring a service that is not terminated
+/// (nothing happens to one never reconfigured, or being restored already).
 fn refusal(service: &ActivationService, change: &ServiceChange) -> Option<String> {
     let (id, state) = (service.id, service.state.as_str());
     match change {
         ServiceChange::Terminate => None,
         _ if service.state == ServiceState::Terminated => {
             Some(format!("service {id} is terminated; it cannot be changed"))
-        }
-        ServiceChange::Restore
-            if service.state != ServiceState::Active && service.previous.is_none() =>
-        {
-            Some(format!(
-                "service {id} is {state}; it becomes active when its activation completes"
-            ))
         }
         ServiceChange::Reconfigure { .. }
             if service.state != ServiceState::Active || service.operation.is_some() =>
