@@ -197,8 +197,20 @@ enum TrackArg {
     Poll,
 }
 
+/// Logs (loadgen's and an embedded simulator's) go to stderr, filtered by `RUST_LOG`
+/// (default `warn`, so that progress output stays readable).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing();
     let command = match cli.command {
         Command::Sweep(args) => return sweep(args),
         Command::BenchHttp(args) => return bench_http(args),

@@ -543,6 +543,11 @@ pub(crate) fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
         .collect();
     let errors: u64 = http_errors.iter().map(|e| e.count).sum::<u64>()
         + metrics.client_errors.values().sum::<u64>();
+    let shed: u64 = http_errors
+        .iter()
+        .filter(|e| matches!(e.status, 429 | 503))
+        .map(|e| e.count)
+        .sum();
     RequestsInfo {
         sent: metrics.requests,
         by_kind: metrics
@@ -558,6 +563,8 @@ pub(crate) fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),
         http_error_rate: errors as f64 / metrics.requests.max(1) as f64,
+        shed,
+        shed_rate: shed as f64 / metrics.requests.max(1) as f64,
         cancel_status: metrics
             .cancel_status
             .iter()

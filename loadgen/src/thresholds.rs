@@ -60,6 +60,7 @@ metrics! {
     RejectedRate = "rejected_rate": Ratio, "Rejected orders over tracked orders.";
     CancelledRate = "cancelled_rate": Ratio, "Cancelled orders over tracked orders.";
     HttpErrorRate = "http_error_rate": Ratio, "Unexpected HTTP errors over requests sent.";
+    ShedRate = "shed_rate": Ratio, "Requests the target shed (503 or 429) over requests sent.";
     AchievedRateRatio = "achieved_rate_ratio": Ratio, "Achieved over target send rate.";
     OpenAtEnd = "open_at_end": Count, "Orders not terminal after the drain wait.";
     LateSends = "late_sends": Count, "Sends started later than the late threshold.";

@@ -129,6 +129,7 @@ impl Default for SimConfig {
             seed: default_seed(),
             chain: ChainConfig::default(),
             limits: Limits::default(),
+            http: HttpConfig::default(),
             network: NetworkConfig::default(),
             profiles: ProfilesConfig::default(),
             catalog: CatalogConfig::default(),
@@ -253,6 +254,9 @@ pub struct SimConfig {
     /// Bounds on every queue, map and body.
     #[serde(default)]
     pub limits: Limits,
+    /// How the API presents itself (its public base URL).
+    #[serde(default)]
+    pub http: HttpConfig,
     /// Regions, OLTs, DSLAMs and pools.
     #[serde(default)]
     pub network: NetworkConfig,
@@ -324,6 +328,13 @@ pub struct ChainConfig {
     /// Retry policies of the layers that call elements (`[chain.retry.rom]`,
     /// `[chain.retry.activation]`).
     pub retry: RetryConfig,
+    /// Async mode: how long COM waits for its service order before it asks SOM for the
+    /// order's state (jeopardy); a child that is alive re-arms the deadline.
+    pub child_deadline_ms: u64,
+    /// How long a parent waits for the answer to that question; without one, or when the
+    /// child's layer does not know the order, the parent fails it as `childLost` and
+    /// compensates.
+    pub child_answer_ms: u64,
 }
 
 /// How messages between layers travel (see `runtime::transport`).
@@ -353,7 +364,34 @@ impl Default for ChainConfig {
             call_timeout_ms: 10_000,
             transport: ChainTransport::InProcess,
             retry: RetryConfig::default(),
+            child_deadline_ms: 60_000,
+            child_answer_ms: 10_000,
         }
+    }
+}
+
+/// How the API presents itself to clients.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// The base URL clients reach the API at (`scheme://host[:port][/prefix]`): every `href`,
+    /// and the `Location` of a create, starts with it. Absent: `http://` and the address the
+    /// simulator listens on (`--public-url` overrides it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+/// The public base URL when none is configured and no listener is known (the CLI's default
+/// listen address).
+pub const PUBLIC_URL_DEFAULT: &str = "http://127.0.0.1:8080";
+
+impl HttpConfig {
+    /// The public base URL without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or(PUBLIC_URL_DEFAULT)
+            .trim_end_matches('/')
     }
 }
 
@@ -361,10 +399,13 @@ impl Default for ChainConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Capacity of each layer's inbox (messages).
+    /// Admission bound of each layer's inbox (messages): while any inbox holds this many,
+    /// callers' requests are refused with 503 and `Retry-After` (load shedding). Messages
+    /// between layers are never refused or waited on, so the chain cannot wedge on a cycle of
+    /// full inboxes; their number is bounded by what admitted orders still owe.
     pub inbox_capacity: usize,
     /// Messages the real-time runtime's timer holds for later delivery (element latencies,
-    /// timeouts); when full it stops taking more, and senders wait (backpressure).
+    /// timeouts): while this many are pending, callers' requests are refused like a full inbox.
     pub timers_max: usize,
     /// Non-terminal orders per layer; over it a create gets 503.
     pub open_orders_max: usize,

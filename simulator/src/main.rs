@@ -28,6 +28,11 @@ struct Options {
     /// Address to listen on; port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// The base URL clients reach this API at (e.g. `https://gw.example.com/ordersim`):
+    /// every href and `Location` starts with it. Overrides `http.public_url` of the scenario;
+    /// default `http://` and the listen address.
+    #[arg(long)]
+    public_url: Option<String>,
     /// Scenario file (TOML): catalog, network, operation profiles, chain settings, limits,
     /// seed. Without it the built-in scenario runs (one region, one 16×128 OLT, zero latency).
     #[arg(long)]
@@ -92,6 +97,13 @@ fn main() -> ExitCode {
             }
         },
     };
+    if let Some(public_url) = &options.public_url {
+        config.http.public_url = Some(public_url.clone());
+        if let Err(error) = config.validate() {
+            eprintln!("error: --public-url: {error}");
+            return ExitCode::from(2);
+        }
+    }
     match options.transport.as_deref() {
         None => {}
         Some("in-process") => config.chain.transport = ChainTransport::InProcess,

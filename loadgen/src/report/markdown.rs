@@ -170,10 +170,12 @@ fn outcomes(md: &mut String, r: &RunReport) {
     let q = &r.requests;
     let _ = writeln!(
         md,
-        "Requests: {} sent, {} acknowledged, error rate {:.2}%, bad requests refused {} / accepted {}.",
+        "Requests: {} sent, {} acknowledged, error rate {:.2}%, shed (503/429) {} ({:.2}%), bad requests refused {} / accepted {}.",
         q.sent,
         q.acknowledged,
         q.http_error_rate * 100.0,
+        q.shed,
+        q.shed_rate * 100.0,
         q.bad_requests_refused,
         q.bad_requests_accepted
     );

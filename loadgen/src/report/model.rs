@@ -133,6 +133,10 @@ pub struct RequestsInfo {
     pub transport_errors: BTreeMap<String, u64>,
     /// (HTTP errors + transport failures) / requests.
     pub http_error_rate: f64,
+    /// Requests the target shed: answered 503 or 429 (overloaded; retry later).
+    pub shed: u64,
+    /// `shed` / requests.
+    pub shed_rate: f64,
     /// Cancel answers by status.
     pub cancel_status: BTreeMap<String, u64>,
     /// Deliberately bad requests answered 4xx.
@@ -445,6 +449,7 @@ impl RunReport {
             Metric::RejectedRate => rate("rejected")?,
             Metric::CancelledRate => rate("cancelled")?,
             Metric::HttpErrorRate => self.requests.http_error_rate,
+            Metric::ShedRate => self.requests.shed_rate,
             Metric::AchievedRateRatio => {
                 self.load.achieved_rate_per_s / self.load.target_rate_per_s.filter(|t| *t > 0.0)?
             }

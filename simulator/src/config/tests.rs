@@ -565,3 +565,14 @@ fn cidr_parses_and_measures() {
         assert!(Ipv4Cidr::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn the_public_url_is_an_absolute_http_url() {
+    let key = "http.public_url";
+    assert_invalid("[http]\npublic_url = \"/tmf\"\n", key, &["relative"]);
+    assert_invalid("[http]\npublic_url = \"ftp://h/\"\n", key, &["http://"]);
+    assert_invalid("[http]\npublic_url = \"http://h/?a=1\"\n", key, &["query"]);
+    let config = parse("[http]\npublic_url = \"https://gw.example.com/sim/\"\n").expect("valid");
+    assert_eq!(config.http.public_url(), "https://gw.example.com/sim");
+    assert_eq!(SimConfig::default().http.public_url(), PUBLIC_URL_DEFAULT);
+}

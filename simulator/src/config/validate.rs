@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    ChainConfig, DslamConfig, Ipv4Cidr, Limits, OltConfig, RegionConfig, RetryPolicy, SimConfig,
+    ChainConfig, DslamConfig, HttpConfig, Ipv4Cidr, Limits, OltConfig, RegionConfig, RetryPolicy,
+    SimConfig,
 };
 use crate::network::profile::{Latency, OperationProfile};
 
@@ -68,9 +69,31 @@ fn milliseconds(key: &str, value: f64) -> Checked {
 pub(super) fn config(config: &SimConfig) -> Checked {
     chain(&config.chain)?;
     limits(&config.limits)?;
+    http(&config.http)?;
     network(&config.network.regions)?;
     profiles(config)?;
     faults(config)
+}
+
+/// The public URL: an absolute `http(s)://` URL with a host and no query or fragment, since
+/// hrefs are made by appending paths to it.
+fn http(http: &HttpConfig) -> Checked {
+    let Some(text) = &http.public_url else {
+        return Ok(());
+    };
+    let key = "http.public_url";
+    let url = reqwest::Url::parse(text).map_err(|error| problem(key, error.to_string()))?;
+    require(matches!(url.scheme(), "http" | "https"), key, || {
+        format!("`{text}` is not an http:// or https:// URL")
+    })?;
+    require(url.host_str().is_some(), key, || {
+        format!("`{text}` has no host")
+    })?;
+    require(
+        url.query().is_none() && url.fragment().is_none(),
+        key,
+        || format!("`{text}` must have no query or fragment"),
+    )
 }
 
 /// The fault timeline: each entry valid, its target in the network, names unique, at most
@@ -121,6 +144,8 @@ fn chain(chain: &ChainConfig) -> Checked {
     })?;
     duration_ms("chain.liveness_bound_ms", chain.liveness_bound_ms, 1)?;
     duration_ms("chain.call_timeout_ms", chain.call_timeout_ms, 1)?;
+    duration_ms("chain.child_deadline_ms", chain.child_deadline_ms, 1)?;
+    duration_ms("chain.child_answer_ms", chain.child_answer_ms, 1)?;
     require(
         chain.liveness_bound_ms > chain.element_timeout_ms,
         "chain.liveness_bound_ms",

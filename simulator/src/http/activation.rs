@@ -4,8 +4,7 @@
 //! deactivates and terminates the service; it stays readable, `terminated`, until retention
 //! evicts it.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,16 +12,19 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::domain::ids::ActivationId;
-use crate::http::common::{AppState, answer, created, missing, no_content, path_id, unexpected};
+use crate::http::common::{
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, no_content, path_id,
+    unexpected,
+};
 use crate::http::dto::activation::render;
 use crate::http::dto::service_create;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub;
+use crate::http::list;
 use crate::http::list::Page;
+use crate::http::query::schema::Resource;
 use crate::layers::activation::{ActivationInput, ServiceChange};
 use crate::layers::{Api, Message, Reply};
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The TMF640 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {
@@ -35,28 +37,32 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::ActivationService)?;
     let context = state.context();
-    let activation = state.chain.activation();
-    let page = query.select(
-        activation.services.values(),
+    let page = list::select(
+        &query,
+        || state.chain.activation(),
+        |activation| &activation.services,
         |service| query.matches_domain(service.state.as_str(), None),
         |service| render(service, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::ActivationService)?;
     let id: ActivationId = path_id(&id, "service")?;
     let activation = state.chain.activation();
     let service = activation
         .services
         .get(&id)
         .ok_or_else(|| missing("service", id))?;
-    Ok(Json(render(service, &state.context())))
+    Ok(selected.answer(render(service, &state.context())))
 }
 
 /// `POST /service` (`Service_Create`): 201 with the service; it is configured and activated
@@ -133,7 +139,7 @@ async fn list_monitors(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Page, ApiError> {
-    state.list_query(params)?;
+    state.list_query(params, Resource::Monitor)?;
     Ok(Page::default())
 }
 

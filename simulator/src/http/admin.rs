@@ -2,7 +2,6 @@
 //! `/admin/audit` and `/admin/hub` (delivery counters per subscription).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use axum::extract::State;
 use axum::http::header;
@@ -13,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::domain::state::OrderState;
 use crate::http::common::AppState;
+use crate::http::exposition::{self, Exposition, labels};
 use crate::http::hub::Hub;
 use crate::layers::Api;
 use crate::network::pool::PoolStats;
@@ -53,7 +53,7 @@ async fn audit(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let text = render_metrics(&state.chain, &state.hub);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    ([(header::CONTENT_TYPE, exposition::CONTENT_TYPE)], text)
 }
 
 /// Orders counted by state, from one layer's store.
@@ -66,11 +66,7 @@ fn count_states(states: impl Iterator<Item = OrderState>) -> BTreeMap<&'static s
     counts
 }
 
-fn order_metrics(chain: &Chain, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_orders Orders held by each layer, by state.\n# TYPE ordersim_orders gauge"
-    );
+fn order_metrics(chain: &Chain, out: &mut Exposition) {
     let layers = [
         (
             "com",
@@ -85,147 +81,121 @@ fn order_metrics(chain: &Chain, out: &mut String) {
             count_states(chain.rom().orders.values().map(|o| o.state)),
         ),
     ];
-    for (layer, counts) in layers {
-        for (state, count) in counts {
-            let _ = writeln!(
-                out,
-                "ordersim_orders{{layer=\"{layer}\",state=\"{state}\"}} {count}"
-            );
-        }
-    }
+    let samples = layers.iter().flat_map(|(layer, counts)| {
+        counts
+            .iter()
+            .map(move |(state, count)| (labels([("layer", layer), ("state", state)]), *count))
+    });
+    out.gauges("orders", "Orders held by each layer, by state.", samples);
     let mut services: BTreeMap<&'static str, u64> = BTreeMap::new();
     for service in chain.activation().services.values() {
         *services.entry(service.state.as_str()).or_default() += 1;
     }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_activation_services TMF640 services by state.\n# TYPE ordersim_activation_services gauge"
+    out.gauges(
+        "activation_services",
+        "TMF640 services by state.",
+        services
+            .into_iter()
+            .map(|(state, count)| (labels([("state", state)]), count)),
     );
-    for (state, count) in services {
-        let _ = writeln!(
-            out,
-            "ordersim_activation_services{{state=\"{state}\"}} {count}"
-        );
-    }
 }
 
 /// What the retry policies cost and hid: retries sent per layer and kind of step, and forward
 /// steps that failed their last try.
-fn retry_metrics(chain: &Chain, out: &mut String) {
+fn retry_metrics(chain: &Chain, out: &mut Exposition) {
     let layers = [
         ("rom", chain.rom().retries),
         ("activation", chain.activation().retries),
     ];
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_retries_total Element steps tried again, per layer and kind.\n# TYPE ordersim_retries_total counter"
-    );
-    for (layer, counts) in layers {
-        for (kind, count) in [
+    let sent = layers.iter().flat_map(|(layer, counts)| {
+        [
             ("forward", counts.forward),
             ("compensation", counts.compensation),
-        ] {
-            let _ = writeln!(
-                out,
-                "ordersim_retries_total{{layer=\"{layer}\",kind=\"{kind}\"}} {count}"
-            );
-        }
-    }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_retries_exhausted_total Forward steps that failed their last try.\n# TYPE ordersim_retries_exhausted_total counter"
+        ]
+        .map(|(kind, count)| (labels([("layer", layer), ("kind", kind)]), count))
+    });
+    out.counters(
+        "retries",
+        "Element steps tried again, per layer and kind.",
+        sent,
     );
-    for (layer, counts) in layers {
-        let _ = writeln!(
-            out,
-            "ordersim_retries_exhausted_total{{layer=\"{layer}\"}} {}",
-            counts.forward_exhausted
-        );
-    }
+    out.counters(
+        "retries_exhausted",
+        "Forward steps that failed their last try.",
+        layers
+            .iter()
+            .map(|(layer, counts)| (labels([("layer", layer)]), counts.forward_exhausted)),
+    );
 }
 
-fn runtime_metrics(chain: &Chain, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_workers_busy Worker slots held per layer.\n# TYPE ordersim_workers_busy gauge"
-    );
+fn runtime_metrics(chain: &Chain, out: &mut Exposition) {
     let workers = crate::http::orchestration::worker_stats(chain);
-    for row in &workers {
-        let _ = writeln!(
-            out,
-            "ordersim_workers_busy{{layer=\"{}\"}} {}",
-            row.layer.as_str(),
-            row.busy
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_workers_waiting Orders waiting for a worker slot per layer.\n# TYPE ordersim_workers_waiting gauge"
+    let per_layer = |read: fn(&crate::http::orchestration::WorkerStats) -> u64| {
+        workers
+            .iter()
+            .map(move |row| (labels([("layer", row.layer.as_str())]), read(row)))
+    };
+    out.gauges(
+        "workers_busy",
+        "Worker slots held per layer.",
+        per_layer(|row| row.busy as u64),
     );
-    for row in &workers {
-        let _ = writeln!(
-            out,
-            "ordersim_workers_waiting{{layer=\"{}\"}} {}",
-            row.layer.as_str(),
-            row.waiting
-        );
-    }
+    out.gauges(
+        "workers_waiting",
+        "Orders waiting for a worker slot per layer.",
+        per_layer(|row| row.waiting as u64),
+    );
     let stats = chain.stats();
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_inbox_depth Messages waiting in each layer's inbox.\n# TYPE ordersim_inbox_depth gauge"
+    out.gauges(
+        "inbox_depth",
+        "Messages waiting in each layer's inbox.",
+        stats.layers.iter().map(|layer| {
+            (
+                labels([("layer", layer.layer.as_str())]),
+                layer.inbox_depth as u64,
+            )
+        }),
     );
-    for layer in &stats.layers {
-        let _ = writeln!(
-            out,
-            "ordersim_inbox_depth{{layer=\"{}\"}} {}",
-            layer.layer.as_str(),
-            layer.inbox_depth
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_messages_handled_total Messages each layer handled.\n# TYPE ordersim_messages_handled_total counter"
+    out.counters(
+        "messages_handled",
+        "Messages each layer handled.",
+        stats
+            .layers
+            .iter()
+            .map(|layer| (labels([("layer", layer.layer.as_str())]), layer.handled)),
     );
-    for layer in &stats.layers {
-        let _ = writeln!(
-            out,
-            "ordersim_messages_handled_total{{layer=\"{}\"}} {}",
-            layer.layer.as_str(),
-            layer.handled
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_replies_waiting Callers waiting for a reply.\n# TYPE ordersim_replies_waiting gauge\nordersim_replies_waiting {}",
-        stats.replies_waiting
+    out.gauge(
+        "replies_waiting",
+        "Callers waiting for a reply.",
+        stats.replies_waiting as u64,
     );
 }
 
 /// Reads one counter of a subscription.
 type ReadCounter = fn(&crate::http::hub::SubscriptionStats) -> u64;
 
-fn hub_metrics(hub: &Hub, out: &mut String) {
+fn hub_metrics(hub: &Hub, out: &mut Exposition) {
     let stats = hub.stats();
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_events_total Events the layers raised.\n# TYPE ordersim_events_total counter\nordersim_events_total {}\n# HELP ordersim_events_published_total Events some subscriber wanted (rendered and queued).\n# TYPE ordersim_events_published_total counter\nordersim_events_published_total {}",
-        hub.offered(),
-        hub.published()
+    out.counter("events", "Events the layers raised.", hub.offered());
+    out.counter(
+        "events_published",
+        "Events some subscriber wanted (rendered and queued).",
+        hub.published(),
     );
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_hub_subscriptions Subscriptions per hub.\n# TYPE ordersim_hub_subscriptions gauge"
-    );
-    for api in [
+    let apis = [
         Api::ProductOrdering,
         Api::ServiceOrdering,
         Api::ResourceOrdering,
         Api::ServiceActivation,
-    ] {
-        let count = stats.iter().filter(|s| s.api == api).count();
-        let _ = writeln!(out, "ordersim_hub_subscriptions{{api=\"{api:?}\"}} {count}");
-    }
+    ];
+    out.gauges(
+        "hub_subscriptions",
+        "Subscriptions per hub.",
+        apis.map(|api| {
+            let count = stats.iter().filter(|s| s.api == api).count() as u64;
+            (labels([("api", format!("{api:?}").as_str())]), count)
+        }),
+    );
     let counters: [(&str, &str, ReadCounter); 4] = [
         ("delivered", "Events delivered to the callback.", |s| {
             s.delivered
@@ -243,79 +213,66 @@ fn hub_metrics(hub: &Hub, out: &mut String) {
         }),
     ];
     for (name, help, read) in counters {
-        let _ = writeln!(
-            out,
-            "# HELP ordersim_hub_events_{name}_total {help}\n# TYPE ordersim_hub_events_{name}_total counter"
+        out.counters(
+            &format!("hub_events_{name}"),
+            help,
+            stats
+                .iter()
+                .map(|s| (labels([("subscription", s.id.as_str())]), read(s))),
         );
-        for subscription in &stats {
-            let _ = writeln!(
-                out,
-                "ordersim_hub_events_{name}_total{{subscription=\"{}\"}} {}",
-                subscription.id,
-                read(subscription)
-            );
-        }
     }
 }
 
-/// The whole Prometheus text exposition.
+/// The whole exposition (OpenMetrics text).
 pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
-    let mut out = String::with_capacity(4096);
+    let mut out = Exposition::default();
     order_metrics(chain, &mut out);
     runtime_metrics(chain, &mut out);
     retry_metrics(chain, &mut out);
     hub_metrics(hub, &mut out);
-    out.push_str(&network_metrics(chain));
-    out.push_str(&crate::http::faults::fault_metrics(chain));
-    out
+    network_metrics(chain, &mut out);
+    crate::http::faults::fault_metrics(chain, &mut out);
+    out.render()
 }
 
 /// Reads one count of a pool.
 type ReadPool = fn(&PoolStats) -> u64;
 
-/// Pool occupancy (summed per element and region pool) and element operation counts in
-/// Prometheus text.
-pub fn network_metrics(chain: &Chain) -> String {
+/// Pool occupancy (summed per element and region pool) and element operation counts.
+pub fn network_metrics(chain: &Chain, out: &mut Exposition) {
     let (pools, operations) = {
         let network = chain.network();
         let operations: Vec<_> = network.operation_counts().collect();
         (network.pool_summary(), operations)
     };
-    let mut out = String::with_capacity(1024);
     let gauges: [(&str, &str, ReadPool); 3] = [
         ("capacity", "Entries in the pool.", |p| p.capacity),
         ("allocated", "Entries allocated.", |p| p.allocated),
         ("free", "Entries free.", |p| p.free),
     ];
     for (name, help, read) in gauges {
-        let _ = writeln!(
-            out,
-            "# HELP ordersim_pool_{name} {help}\n# TYPE ordersim_pool_{name} gauge"
+        out.gauges(
+            &format!("pool_{name}"),
+            help,
+            pools.iter().map(|pool| {
+                let pool_labels =
+                    labels([("pool", pool.name.as_str()), ("kind", pool.kind.as_str())]);
+                (pool_labels, read(pool))
+            }),
         );
-        for pool in &pools {
-            let _ = writeln!(
-                out,
-                "ordersim_pool_{name}{{pool=\"{}\",kind=\"{}\"}} {}",
-                pool.name,
-                pool.kind.as_str(),
-                read(pool)
-            );
-        }
     }
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_network_operations_total Element operations by kind and outcome.\n# TYPE ordersim_network_operations_total counter"
+    out.counters(
+        "network_operations",
+        "Element operations by kind and outcome.",
+        operations.into_iter().map(|(kind, outcome, count)| {
+            let kind = serde_json::to_value(kind).ok();
+            let kind = kind.as_ref().and_then(Value::as_str).unwrap_or("?");
+            (
+                labels([("kind", kind), ("outcome", outcome.as_str())]),
+                count,
+            )
+        }),
     );
-    for (kind, outcome, count) in operations {
-        let kind = serde_json::to_value(kind).ok();
-        let kind = kind.as_ref().and_then(Value::as_str).unwrap_or("?");
-        let _ = writeln!(
-            out,
-            "ordersim_network_operations_total{{kind=\"{kind}\",outcome=\"{}\"}} {count}",
-            outcome.as_str()
-        );
-    }
-    out
 }
 
 /// Every pool's occupancy as JSON (`/admin/pools`): per PON port, OLT, DSLAM and region pool.

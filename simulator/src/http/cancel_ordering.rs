@@ -3,8 +3,7 @@
 //! the request (a second cancel of the same order answers the first request); GET lists and
 //! reads requests.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,14 +13,16 @@ use crate::domain::ids::{
     CancelResourceOrderId, CancelServiceOrderId, ResourceOrderId, ServiceOrderId,
 };
 use crate::domain::state::Machine;
-use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::common::{
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
+};
 use crate::http::dto::cancel::{CancelOrderBody, order_id, render_resource, render_service};
 use crate::http::error::{ApiError, TmfJson};
+use crate::http::list;
+use crate::http::query::schema::Resource;
 use crate::layers::rom::{ResourceOrderRef, RomInput};
 use crate::layers::som::{ServiceOrderRef, SomInput};
 use crate::layers::{Message, Reply};
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The TMF641 cancel routes, relative to its base path.
 pub fn service_routes() -> Router<AppState> {
@@ -97,14 +98,16 @@ async fn list_service(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::CancelServiceOrder)?;
     let context = state.context();
-    let som = state.chain.som();
-    let page = query.select(
-        som.cancels.values(),
+    let page = list::select(
+        &query,
+        || state.chain.som(),
+        |som| &som.cancels,
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ServiceOrder), None),
         |cancel| render_service(cancel, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
@@ -112,39 +115,45 @@ async fn list_resource(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::CancelResourceOrder)?;
     let context = state.context();
-    let rom = state.chain.rom();
-    let page = query.select(
-        rom.cancels.values(),
+    let page = list::select(
+        &query,
+        || state.chain.rom(),
+        |rom| &rom.cancels,
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ResourceOrder), None),
         |cancel| render_resource(cancel, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn one_service(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::CancelServiceOrder)?;
     let id: CancelServiceOrderId = path_id(&id, "cancelServiceOrder")?;
     let som = state.chain.som();
     let cancel = som
         .cancels
         .get(&id)
         .ok_or_else(|| missing("cancelServiceOrder", id))?;
-    Ok(Json(render_service(cancel, &state.context())))
+    Ok(selected.answer(render_service(cancel, &state.context())))
 }
 
 async fn one_resource(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::CancelResourceOrder)?;
     let id: CancelResourceOrderId = path_id(&id, "cancelResourceOrder")?;
     let rom = state.chain.rom();
     let cancel = rom
         .cancels
         .get(&id)
         .ok_or_else(|| missing("cancelResourceOrder", id))?;
-    Ok(Json(render_resource(cancel, &state.context())))
+    Ok(selected.answer(render_resource(cancel, &state.context())))
 }

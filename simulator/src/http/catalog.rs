@@ -3,22 +3,21 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::http::common::{AppState, missing};
+use crate::http::common::{AppState, QueryParams as ListParams, Selected, missing};
 use crate::http::dto::catalog::{
     render_offering, render_product_specification, render_resource_specification,
     render_service_specification,
 };
 use crate::http::dto::{PRODUCT_CATALOG, RESOURCE_CATALOG, SERVICE_CATALOG};
 use crate::http::error::ApiError;
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+use crate::http::list;
+use crate::http::query::schema::Resource;
 
 /// The catalog routes, with their full paths.
 pub fn routes() -> Router<AppState> {
@@ -57,31 +56,45 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn list_of<T>(
+/// The catalog is immutable and small: one slice walks it, with no lock to release.
+async fn list_of<T: Clone>(
     state: &AppState,
     params: ListParams,
+    resource: Resource,
     entries: &BTreeMap<Arc<str>, T>,
     render: impl Fn(&T) -> Value,
 ) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
-    let page = query.select(
-        entries.values(),
+    let query = state.list_query(params, resource)?;
+    let page = list::select(
+        &query,
+        || entries,
+        |entries| entries,
         |_| query.matches_domain("Active", None),
         render,
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 fn one_of<T>(
     entries: &BTreeMap<Arc<str>, T>,
-    id: &str,
-    what: &str,
+    (id, params): (&str, ListParams),
+    resource: Resource,
     render: impl Fn(&T) -> Value,
 ) -> Result<Json<Value>, ApiError> {
-    let entry = entries
-        .get(id)
-        .ok_or_else(|| missing(what, id.chars().take(64).collect::<String>()))?;
-    Ok(Json(render(entry)))
+    let selected = Selected::parse(params, resource)?;
+    let entry = entries.get(id).ok_or_else(|| {
+        let id: String = id.chars().take(64).collect();
+        missing(&lower_first(resource.name()), id)
+    })?;
+    Ok(selected.answer(render(entry)))
+}
+
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
 }
 
 async fn offerings(
@@ -91,20 +104,23 @@ async fn offerings(
     list_of(
         &state,
         params,
+        Resource::ProductOffering,
         &state.chain.catalog().offerings,
-        render_offering,
+        |entry| render_offering(entry, &state.context()),
     )
+    .await
 }
 
 async fn offering(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
     one_of(
         &state.chain.catalog().offerings,
-        &id,
-        "productOffering",
-        render_offering,
+        (&id, params),
+        Resource::ProductOffering,
+        |entry| render_offering(entry, &state.context()),
     )
 }
 
@@ -116,21 +132,24 @@ async fn product_specifications(
     list_of(
         &state,
         params,
+        Resource::ProductSpecification,
         &catalog.product_specifications,
-        render_product_specification,
+        |entry| render_product_specification(entry, &state.context()),
     )
+    .await
 }
 
 async fn product_specification(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
     let catalog = state.chain.catalog();
     one_of(
         &catalog.product_specifications,
-        &id,
-        "productSpecification",
-        render_product_specification,
+        (&id, params),
+        Resource::ProductSpecification,
+        |entry| render_product_specification(entry, &state.context()),
     )
 }
 
@@ -142,21 +161,24 @@ async fn service_specifications(
     list_of(
         &state,
         params,
+        Resource::ServiceSpecification,
         &catalog.service_specifications,
-        render_service_specification,
+        |entry| render_service_specification(entry, &state.context()),
     )
+    .await
 }
 
 async fn service_specification(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
     let catalog = state.chain.catalog();
     one_of(
         &catalog.service_specifications,
-        &id,
-        "serviceSpecification",
-        render_service_specification,
+        (&id, params),
+        Resource::ServiceSpecification,
+        |entry| render_service_specification(entry, &state.context()),
     )
 }
 
@@ -168,20 +190,23 @@ async fn resource_specifications(
     list_of(
         &state,
         params,
+        Resource::ResourceSpecification,
         &catalog.resource_specifications,
-        render_resource_specification,
+        |entry| render_resource_specification(entry, &state.context()),
     )
+    .await
 }
 
 async fn resource_specification(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
     let catalog = state.chain.catalog();
     one_of(
         &catalog.resource_specifications,
-        &id,
-        "resourceSpecification",
-        render_resource_specification,
+        (&id, params),
+        Resource::ResourceSpecification,
+        |entry| render_resource_specification(entry, &state.context()),
     )
 }

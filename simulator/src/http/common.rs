@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::http::dto::RenderContext;
 use crate::http::error::ApiError;
 use crate::http::hub::Hub;
-use crate::http::list::ListQuery;
+use crate::http::query::fields::Fields;
+use crate::http::query::schema::Resource;
+use crate::http::query::{ListQuery, parse_fields};
 use crate::layers::{Rejection, Reply};
 use crate::runtime::Chain;
 
@@ -29,16 +31,43 @@ impl AppState {
         RenderContext {
             clock: self.chain.clock(),
             topology: Some(self.chain.topology()),
+            public_url: self.chain.public_url(),
         }
     }
 
-    /// Parses list parameters against the configured `list_limit_max`.
+    /// Parses the parameters of a list of `resource` against the configured
+    /// `list_limit_max`.
     pub fn list_query(
         &self,
-        query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+        query: QueryParams,
+        resource: Resource,
     ) -> Result<ListQuery, ApiError> {
         let Query(pairs) = query?;
-        ListQuery::parse(&pairs, self.chain.config().limits.list_limit_max)
+        let limit_max = self.chain.config().limits.list_limit_max;
+        Ok(ListQuery::parse(&pairs, limit_max, resource)?)
+    }
+}
+
+/// The query string of a request, as pairs.
+pub type QueryParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// The answer to a GET by id: the entity, reduced to `id` and the `fields` asked for.
+#[derive(Debug)]
+pub struct Selected(Option<Fields>);
+
+impl Selected {
+    /// Parses the `fields` of a GET by id of `resource` (other parameters are refused).
+    pub fn parse(query: QueryParams, resource: Resource) -> Result<Selected, ApiError> {
+        let Query(pairs) = query?;
+        Ok(Selected(parse_fields(&pairs, resource)?))
+    }
+
+    /// `rendered`, reduced to the selected fields.
+    pub fn answer(&self, rendered: Value) -> Json<Value> {
+        Json(match &self.0 {
+            Some(fields) => fields.project(&rendered),
+            None => rendered,
+        })
     }
 }
 

@@ -17,7 +17,6 @@
 //! held) with the chain's `now`, so a refusal comes back as a typed error at once.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use axum::Router;
@@ -32,6 +31,7 @@ use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
 use crate::domain::time::Time;
 use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
+use crate::http::exposition::{Exposition, labels};
 use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
 use crate::network::faults::{
@@ -390,70 +390,60 @@ async fn reset(State(state): State<AppState>) -> axum::Json<Value> {
 }
 
 /// Prometheus label value: backslashes, quotes and newlines escaped.
-fn label(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
+/// One per-fault metric: name, help text, whether it is a counter, and how to read it.
+type Series = (&'static str, &'static str, bool, fn(&FaultStatus) -> u64);
 
-/// One per-fault metric: name, type, help text and how to read it.
-type Series = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&FaultStatus) -> u64,
-);
-
-/// Faults in Prometheus text: how many by state, and per fault the calls it matched and
+/// Faults in the exposition: how many by state, and per fault the calls it matched and
 /// affected and the pool entries it holds.
-pub fn fault_metrics(chain: &Chain) -> String {
+pub fn fault_metrics(chain: &Chain, out: &mut Exposition) {
     let now = chain.now();
     let statuses = chain.network().fault_statuses(now);
-    let mut out = String::with_capacity(512);
-    let _ = writeln!(
-        out,
-        "# HELP ordersim_faults Faults the network holds, by state.\n# TYPE ordersim_faults gauge"
-    );
-    for (state, name) in [
+    let states = [
         (FaultState::Scheduled, "scheduled"),
         (FaultState::Active, "active"),
         (FaultState::Rebooting, "rebooting"),
-    ] {
-        let count = statuses.iter().filter(|s| s.state == state).count();
-        let _ = writeln!(out, "ordersim_faults{{state=\"{name}\"}} {count}");
-    }
+    ];
+    out.gauges(
+        "faults",
+        "Faults the network holds, by state.",
+        states.map(|(state, name)| {
+            let count = statuses.iter().filter(|s| s.state == state).count() as u64;
+            (labels([("state", name)]), count)
+        }),
+    );
     let series: [Series; 3] = [
         (
-            "ordersim_fault_calls_matched_total",
-            "counter",
+            "fault_calls_matched",
             "Calls each fault applied to.",
+            true,
             |s| s.calls_matched,
         ),
         (
-            "ordersim_fault_calls_affected_total",
-            "counter",
+            "fault_calls_affected",
             "Calls whose outcome or latency each fault changed.",
+            true,
             |s| s.calls_affected,
         ),
         (
-            "ordersim_fault_reserved_entries",
-            "gauge",
+            "fault_reserved_entries",
             "Pool entries each pool-pressure fault holds.",
+            false,
             |s| u64::from(s.reserved_entries),
         ),
     ];
-    for (metric, kind, help, read) in series {
-        let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} {kind}");
-        for status in &statuses {
-            let _ = writeln!(
-                out,
-                "{metric}{{fault=\"{}\",kind=\"{}\",target=\"{}\"}} {}",
-                label(&status.fault.name),
-                status.fault.kind.as_str(),
-                label(&status.fault.target.to_string()),
-                read(status)
-            );
+    for (name, help, counter, read) in series {
+        let samples = statuses.iter().map(|status| {
+            let target = status.fault.target.to_string();
+            let fault_labels = labels([
+                ("fault", status.fault.name.as_str()),
+                ("kind", status.fault.kind.as_str()),
+                ("target", &target),
+            ]);
+            (fault_labels, read(status))
+        });
+        match counter {
+            true => out.counters(name, help, samples),
+            false => out.gauges(name, help, samples),
         }
     }
-    out
 }

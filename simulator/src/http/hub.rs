@@ -3,14 +3,15 @@
 //! [`Hub`] is the runtime's [`EventSink`]. `wants` is a load of one atomic counter per
 //! (resource, event kind), because the runtime asks it for every event while holding a layer's
 //! lock. `publish` builds the TMF envelope once and `try_send`s it to each interested
-//! subscriber's bounded queue (a full queue drops the event and counts it; publishing never
-//! waits). Each subscriber has one delivery task that POSTs with the shared client, at most
-//! [`IN_FLIGHT_MAX`] at once so that one slow listener does not serialize its own stream, and
-//! retries with exponential backoff up to `hub_delivery_attempts_max` attempts.
+//! subscriber's bounded queues (a full queue drops the event and counts it; publishing never
+//! waits). Each subscriber has up to [`LANES_MAX`] delivery lanes, each a bounded queue and a
+//! task that POSTs one event at a time with the shared client and retries it with exponential
+//! backoff up to `hub_delivery_attempts_max` attempts before it takes the next.
 //!
-//! Because deliveries to one subscriber overlap, its events may arrive out of order: each
-//! carries the entity's whole state and `eventTime`, so a listener should treat terminal
-//! states as final rather than trust arrival order.
+//! An event goes to the lane its entity hashes to, so the events of one order (or service,
+//! or cancel request) reach a subscriber in the order they happened: the layer publishes them
+//! in order, one lane queues them in order, and the lane never has two in flight. Distinct
+//! entities spread over the lanes, so one slow delivery does not serialize a whole stream.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -20,7 +21,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 
 use crate::config::Limits;
 use crate::domain::ids::SubscriptionId;
@@ -29,8 +30,8 @@ use crate::http::error::{ApiError, TmfJson};
 use crate::layers::{Api, Event, EventKind, Subject};
 use crate::runtime::{EventSink, WallClock};
 
-/// Deliveries in flight per subscriber.
-pub const IN_FLIGHT_MAX: usize = 16;
+/// Delivery lanes per subscriber: at most this many deliveries in flight to one callback.
+pub const LANES_MAX: usize = 16;
 /// Timeout of one delivery POST.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// First retry delay; doubled per attempt up to [`BACKOFF_MAX`].
@@ -65,6 +66,22 @@ fn resource_index(subject: &Subject) -> usize {
         Subject::CancelServiceOrder(_) => 5,
         Subject::CancelResourceOrder(_) => 6,
     }
+}
+
+/// The entity an event is about as a number: events with the same key share a lane.
+fn entity_key(subject: &Subject) -> u64 {
+    let id = match subject {
+        Subject::ProductOrder(id) => id.0,
+        Subject::CancelProductOrder(id) => id.0,
+        Subject::ServiceOrder(id) => id.0,
+        Subject::ResourceOrder(id) => id.0,
+        Subject::ActivationService(id) => id.0,
+        Subject::CancelServiceOrder(id) => id.0,
+        Subject::CancelResourceOrder(id) => id.0,
+    };
+    let resource = resource_index(subject) as u64;
+    // Fibonacci hashing: consecutive ids (the usual case) spread evenly over the lanes.
+    (id ^ resource.rotate_right(8)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn kind_index(kind: EventKind) -> usize {
@@ -168,9 +185,39 @@ struct Subscriber {
     callback: String,
     query: Option<String>,
     slots: Vec<usize>,
-    sender: mpsc::Sender<Arc<Value>>,
+    lanes: Vec<Lane>,
     counters: Arc<Counters>,
+}
+
+/// One ordered delivery lane of a subscriber: its bounded queue and the task that empties it.
+struct Lane {
+    sender: mpsc::Sender<Arc<Value>>,
     task: tokio::task::AbortHandle,
+}
+
+impl Subscriber {
+    /// The lane of the entity `event` is about.
+    fn lane(&self, event: &Event) -> &Lane {
+        let key = entity_key(&event.subject);
+        let count = self.lanes.len().max(1) as u64;
+        let index = usize::try_from((key >> 32) % count).unwrap_or(0);
+        &self.lanes[index]
+    }
+
+    /// Events waiting in its lanes.
+    fn queued(&self) -> usize {
+        self.lanes
+            .iter()
+            .map(|lane| lane.sender.max_capacity() - lane.sender.capacity())
+            .sum()
+    }
+
+    /// Stops its delivery tasks.
+    fn stop(&self) {
+        for lane in &self.lanes {
+            lane.task.abort();
+        }
+    }
 }
 
 /// A subscription as the hub reports it.
@@ -183,7 +230,7 @@ pub struct SubscriptionStats {
     pub api: Api,
     /// Where events go.
     pub callback: String,
-    /// Events waiting in its queue.
+    /// Events waiting in its queues.
     pub queued: usize,
     /// Events delivered (a 2xx answer).
     pub delivered: u64,
@@ -276,15 +323,14 @@ impl Hub {
             )));
         }
         let id = SubscriptionId(self.inner.next_subscription.fetch_add(1, Ordering::Relaxed));
-        let (sender, receiver) = mpsc::channel(self.inner.limits.hub_queue_capacity.max(1));
         let counters = Arc::new(Counters::default());
-        let delivery = Delivery {
+        let delivery = Arc::new(Delivery {
             client: self.inner.client.clone(),
             url,
             counters: Arc::clone(&counters),
             attempts_max: self.inner.limits.hub_delivery_attempts_max.max(1),
-        };
-        let task = tokio::spawn(delivery.run(receiver)).abort_handle();
+        });
+        let lanes = self.lanes(&delivery);
         for slot in &slots {
             self.inner.interest[*slot].fetch_add(1, Ordering::Relaxed);
         }
@@ -294,12 +340,25 @@ impl Hub {
             callback: callback.to_string(),
             query,
             slots,
-            sender,
+            lanes,
             counters,
-            task,
         };
         subscribers.insert(id, subscriber);
         Ok(view)
+    }
+
+    /// A subscriber's lanes: `hub_queue_capacity` split evenly over at most [`LANES_MAX`]
+    /// queues (each holds at least one event), each emptied by its own task.
+    fn lanes(&self, delivery: &Arc<Delivery>) -> Vec<Lane> {
+        let capacity = self.inner.limits.hub_queue_capacity.max(1);
+        let count = LANES_MAX.min(capacity);
+        (0..count)
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(capacity / count);
+                let task = tokio::spawn(Arc::clone(delivery).run(receiver)).abort_handle();
+                Lane { sender, task }
+            })
+            .collect()
     }
 
     /// Removes subscription `id` from `api`'s hub; false when there is none.
@@ -312,7 +371,7 @@ impl Hub {
             for slot in &subscriber.slots {
                 self.inner.interest[*slot].fetch_sub(1, Ordering::Relaxed);
             }
-            subscriber.task.abort();
+            subscriber.stop();
         }
         true
     }
@@ -328,6 +387,15 @@ impl Hub {
         ))
     }
 
+    /// The TMF `EventSubscription`s of `api`'s hub (at most `hub_subscriptions_max`).
+    pub fn subscriptions(&self, api: Api) -> Vec<Value> {
+        self.subscribers()
+            .iter()
+            .filter(|(_, s)| s.api == api)
+            .map(|(id, s)| subscription_json(*id, &s.callback, s.query.as_deref()))
+            .collect()
+    }
+
     /// Every subscription with its delivery counters.
     pub fn stats(&self) -> Vec<SubscriptionStats> {
         self.subscribers()
@@ -336,7 +404,7 @@ impl Hub {
                 id: id.to_string(),
                 api: s.api,
                 callback: s.callback.clone(),
-                queued: s.sender.max_capacity() - s.sender.capacity(),
+                queued: s.queued(),
                 delivered: s.counters.delivered.load(Ordering::Relaxed),
                 failed: s.counters.failed.load(Ordering::Relaxed),
                 dropped: s.counters.dropped.load(Ordering::Relaxed),
@@ -362,7 +430,7 @@ impl Hub {
             for slot in &subscriber.slots {
                 self.inner.interest[*slot].fetch_sub(1, Ordering::Relaxed);
             }
-            subscriber.task.abort();
+            subscriber.stop();
         }
     }
 
@@ -413,14 +481,15 @@ impl EventSink for Hub {
             if !subscriber.slots.contains(&slot) {
                 continue;
             }
-            if subscriber.sender.try_send(Arc::clone(&envelope)).is_err() {
+            let lane = subscriber.lane(event);
+            if lane.sender.try_send(Arc::clone(&envelope)).is_err() {
                 subscriber.counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 }
 
-/// One subscriber's delivery loop.
+/// How one subscriber's events are delivered (shared by its lanes).
 struct Delivery {
     client: reqwest::Client,
     url: reqwest::Url,
@@ -429,18 +498,11 @@ struct Delivery {
 }
 
 impl Delivery {
-    async fn run(self, mut receiver: mpsc::Receiver<Arc<Value>>) {
-        let in_flight = Arc::new(Semaphore::new(IN_FLIGHT_MAX));
-        let this = Arc::new(self);
+    /// One lane's loop: each event is delivered (or given up) before the next is taken, so
+    /// the lane keeps its queue's order.
+    async fn run(self: Arc<Self>, mut receiver: mpsc::Receiver<Arc<Value>>) {
         while let Some(event) = receiver.recv().await {
-            let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await else {
-                break;
-            };
-            let this = Arc::clone(&this);
-            tokio::spawn(async move {
-                this.deliver(&event).await;
-                drop(permit);
-            });
+            self.deliver(&event).await;
         }
     }
 
@@ -476,47 +538,85 @@ pub struct EventSubscriptionInput {
     pub query: Option<String>,
 }
 
-/// `POST /hub`, `GET /hub/{id}` and `DELETE /hub/{id}` of `api`.
+/// The base path of `api` (its hub is `{base}/hub`).
+pub const fn base_path(api: Api) -> &'static str {
+    use crate::http::dto::{
+        PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING,
+    };
+    match api {
+        Api::ProductOrdering => PRODUCT_ORDERING,
+        Api::ServiceOrdering => SERVICE_ORDERING,
+        Api::ResourceOrdering => RESOURCE_ORDERING,
+        Api::ServiceActivation => SERVICE_ACTIVATION,
+    }
+}
+
+/// `POST /hub` (201, `Location` and the `EventSubscription`), `GET /hub` (the API's
+/// subscriptions), `GET /hub/{id}` and `DELETE /hub/{id}` of `api` (TMF630 / TMF688).
 pub fn routes(api: Api) -> axum::Router<AppState> {
-    use axum::extract::{Path, State};
-    use axum::routing::{get, post};
+    use axum::routing::get;
     axum::Router::new()
         .route(
             "/hub",
-            post(
-                move |State(state): State<AppState>,
-                      TmfJson(body): TmfJson<EventSubscriptionInput>| async move {
-                    let callback = body
-                        .callback
-                        .ok_or_else(|| ApiError::bad_request("callback is required"))?;
-                    let view = state.hub.subscribe(api, &callback, body.query)?;
-                    Ok::<_, ApiError>(crate::http::common::created(view))
-                },
-            ),
+            get(move |state| list(api, state)).post(move |state, body| create(api, state, body)),
         )
         .route(
             "/hub/{id}",
-            get(
-                move |State(state): State<AppState>, Path(id): Path<String>| async move {
-                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
-                    let view = state
-                        .hub
-                        .subscription(api, id)
-                        .ok_or_else(|| missing("hub subscription", id))?;
-                    Ok::<_, ApiError>(axum::Json(view))
-                },
-            )
-            .delete(
-                move |State(state): State<AppState>, Path(id): Path<String>| async move {
-                    let id: SubscriptionId = path_id(&id, "hub subscription")?;
-                    if state.hub.unsubscribe(api, id) {
-                        Ok(axum::http::StatusCode::NO_CONTENT)
-                    } else {
-                        Err(missing("hub subscription", id))
-                    }
-                },
-            ),
+            get(move |state, id| read(api, state, id))
+                .delete(move |state, id| delete(api, state, id)),
         )
+}
+
+type HubState = axum::extract::State<AppState>;
+type HubPath = axum::extract::Path<String>;
+
+async fn create(
+    api: Api,
+    axum::extract::State(state): HubState,
+    TmfJson(body): TmfJson<EventSubscriptionInput>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let callback = body
+        .callback
+        .ok_or_else(|| ApiError::bad_request("callback is required"))?;
+    let view = state.hub.subscribe(api, &callback, body.query)?;
+    let id = view["id"].as_str().unwrap_or_default();
+    let location = format!("{}{}/hub/{id}", state.chain.public_url(), base_path(api));
+    let mut response = (StatusCode::CREATED, axum::Json(&view)).into_response();
+    let value = HeaderValue::from_str(&location).map_err(ApiError::internal)?;
+    response.headers_mut().insert(header::LOCATION, value);
+    Ok(response)
+}
+
+async fn list(api: Api, axum::extract::State(state): HubState) -> axum::Json<Vec<Value>> {
+    axum::Json(state.hub.subscriptions(api))
+}
+
+async fn read(
+    api: Api,
+    axum::extract::State(state): HubState,
+    axum::extract::Path(id): HubPath,
+) -> Result<axum::Json<Value>, ApiError> {
+    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+    let view = state
+        .hub
+        .subscription(api, id)
+        .ok_or_else(|| missing("hub subscription", id))?;
+    Ok(axum::Json(view))
+}
+
+async fn delete(
+    api: Api,
+    axum::extract::State(state): HubState,
+    axum::extract::Path(id): HubPath,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let id: SubscriptionId = path_id(&id, "hub subscription")?;
+    if state.hub.unsubscribe(api, id) {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(missing("hub subscription", id))
+    }
 }
 
 #[cfg(test)]

@@ -1,19 +1,18 @@
 //! TMF637/638/639 inventories: `/product`, `/service`, `/resource` (read-only).
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::domain::ids::{ProductId, ResourceId, ServiceId};
-use crate::http::common::{AppState, missing, path_id};
+use crate::http::common::{AppState, QueryParams as ListParams, Selected, missing, path_id};
 use crate::http::dto::inventory::{render_product, render_resource, render_service};
 use crate::http::dto::{PRODUCT_INVENTORY, RESOURCE_INVENTORY, SERVICE_INVENTORY};
 use crate::http::error::ApiError;
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
+use crate::http::list;
+use crate::http::query::schema::Resource;
 
 /// The inventory routes, with their full paths.
 pub fn routes() -> Router<AppState> {
@@ -37,78 +36,90 @@ fn status_text<T: serde::Serialize>(status: T) -> String {
 }
 
 async fn products(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::Product)?;
     let context = state.context();
-    let inventory = state.chain.inventory();
-    let page = query.select(
-        inventory.products.values(),
+    let page = list::select(
+        &query,
+        || state.chain.inventory(),
+        |inventory| &inventory.products,
         |product| query.matches_domain(&status_text(product.status), None),
         |product| render_product(product, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn product(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::Product)?;
     let id: ProductId = path_id(&id, "product")?;
     let inventory = state.chain.inventory();
     let product = inventory
         .products
         .get(&id)
         .ok_or_else(|| missing("product", id))?;
-    Ok(Json(render_product(product, &state.context())))
+    Ok(selected.answer(render_product(product, &state.context())))
 }
 
 async fn services(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
-    let inventory = state.chain.inventory();
-    let page = query.select(
-        inventory.services.values(),
+    let query = state.list_query(params, Resource::InventoryService)?;
+    let page = list::select(
+        &query,
+        || state.chain.inventory(),
+        |inventory| &inventory.services,
         |service| query.matches_domain(service.state.as_str(), None),
-        |service| render_service(service),
-    );
+        |service| render_service(service, &state.context()),
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn service(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::InventoryService)?;
     let id: ServiceId = path_id(&id, "service")?;
     let inventory = state.chain.inventory();
     let service = inventory
         .services
         .get(&id)
         .ok_or_else(|| missing("service", id))?;
-    Ok(Json(render_service(service)))
+    Ok(selected.answer(render_service(service, &state.context())))
 }
 
 async fn resources(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::InventoryResource)?;
     let context = state.context();
-    let inventory = state.chain.inventory();
-    let page = query.select(
-        inventory.resources.values(),
+    let page = list::select(
+        &query,
+        || state.chain.inventory(),
+        |inventory| &inventory.resources,
         |resource| query.matches_domain(&status_text(resource.status), None),
         |resource| render_resource(resource, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn resource(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::InventoryResource)?;
     let id: ResourceId = path_id(&id, "resource")?;
     let inventory = state.chain.inventory();
     let resource = inventory
         .resources
         .get(&id)
         .ok_or_else(|| missing("resource", id))?;
-    Ok(Json(render_resource(resource, &state.context())))
+    Ok(selected.answer(render_resource(resource, &state.context())))
 }

@@ -1,9 +1,12 @@
-//! TMF list requests: `fields`, `offset`, `limit` and attribute filters, with the
+//! Answering a TMF list over a layer's store without holding its lock for long: the store is
+//! walked in slices of at most [`SLICE_ENTITIES_MAX`] entities per lock acquisition; under
+//! the lock an entity is only pre-filtered and, if its JSON is needed, cloned; rendering and
+//! matching happen with the lock released (so the layer, waiting on the lock, gets it), and
+//! the task yields between slices. The parsed [`ListQuery`] decides what is rendered and kept. The answer carries the
 //! `X-Total-Count` and `X-Result-Count` headers.
-//!
-//! `state` and `externalId` are compared on the domain structs before anything is rendered, so
-//! a filtered list over a large store stays cheap; any other `attr=value` is compared against
-//! the rendered top-level string attributes (so it renders every candidate).
+
+use std::collections::BTreeMap;
+use std::ops::{Bound, Deref};
 
 use axum::Json;
 use axum::http::{HeaderName, HeaderValue};
@@ -11,136 +14,86 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::http::error::ApiError;
+use crate::http::query::{ListQuery, QueryError, Selection};
 
-/// The default page size.
-pub const LIMIT_DEFAULT: usize = 100;
+/// How many entities one lock acquisition visits (or renders, for a sorted page) at most.
+pub const SLICE_ENTITIES_MAX: usize = 256;
 
-/// A parsed list request.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    /// Attributes to keep (`id`, `href`, `@type` are always kept); `None`: all.
-    pub fields: Option<Vec<String>>,
-    /// How many matches to skip.
-    pub offset: usize,
-    /// How many to return at most.
-    pub limit: usize,
-    /// Keep entities in this state (or status).
-    pub state: Option<String>,
-    /// Keep entities with this `externalId`.
-    pub external_id: Option<String>,
-    /// Other `attribute=value` filters on the rendered JSON.
-    pub attributes: Vec<(String, String)>,
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> ApiError {
+        ApiError::bad_request(error.message)
+    }
 }
 
-fn parse_number(name: &str, text: &str) -> Result<usize, ApiError> {
-    text.parse::<usize>().map_err(|_| {
-        ApiError::bad_request(format!(
-            "`{name}` must be a non-negative integer, not `{}`",
-            text.chars().take(32).collect::<String>()
-        ))
-    })
-}
-
-impl ListQuery {
-    /// Parses the query pairs; `limit` above `limit_max` or unparsable numbers are a 400.
-    pub fn parse(pairs: &[(String, String)], limit_max: usize) -> Result<ListQuery, ApiError> {
-        let mut query = ListQuery {
-            limit: LIMIT_DEFAULT.min(limit_max),
-            ..ListQuery::default()
+/// Selects the page of `query` from the map `entries` finds in what `lock` guards: an
+/// entity passes `domain` (the cheap pre-filter on domain fields) under the lock; one whose
+/// JSON is needed is cloned there and rendered after the lock is released, so that rendering
+/// (the slow part) leaves the lock free for the layer.
+pub async fn select<G, L, K, T>(
+    query: &ListQuery,
+    lock: impl Fn() -> G,
+    entries: impl Fn(&L) -> &BTreeMap<K, T>,
+    domain: impl Fn(&T) -> bool,
+    render: impl Fn(&T) -> Value,
+) -> Page
+where
+    G: Deref<Target = L>,
+    K: Ord + Clone,
+    T: Clone,
+{
+    let mut selection = Selection::default();
+    let mut after: Option<K> = None;
+    let mut pending: Vec<(K, T)> = Vec::new();
+    loop {
+        let finished = {
+            let guard = lock();
+            let map = entries(&guard);
+            let lower = after.as_ref().map_or(Bound::Unbounded, Bound::Excluded);
+            let mut visited = 0;
+            for (key, entity) in map
+                .range((lower, Bound::Unbounded))
+                .take(SLICE_ENTITIES_MAX)
+            {
+                visited += 1;
+                after = Some(key.clone());
+                if !domain(entity) {
+                    continue;
+                }
+                // Offers keep store order: once one entity waits to be rendered, so do the
+                // rest of the slice.
+                if pending.is_empty() && !selection.needs_render(query) {
+                    selection.offer(query, key, || Value::Null);
+                } else {
+                    pending.push((key.clone(), entity.clone()));
+                }
+            }
+            visited < SLICE_ENTITIES_MAX
         };
-        for (name, value) in pairs {
-            match name.as_str() {
-                "fields" => {
-                    let fields = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|field| !field.is_empty())
-                        .map(String::from)
-                        .collect();
-                    query.fields = Some(fields);
-                }
-                "offset" => query.offset = parse_number(name, value)?,
-                "limit" => {
-                    query.limit = parse_number(name, value)?;
-                    if query.limit == 0 || query.limit > limit_max {
-                        return Err(ApiError::bad_request(format!(
-                            "`limit` must be between 1 and {limit_max}"
-                        )));
-                    }
-                }
-                "state" | "status" | "resourceStatus" => query.state = Some(value.clone()),
-                "externalId" => query.external_id = Some(value.clone()),
-                "sort" | "depth" | "expand" => {}
-                _ => query.attributes.push((name.clone(), value.clone())),
-            }
+        for (key, entity) in pending.drain(..) {
+            selection.offer(query, &key, || render(&entity));
         }
-        Ok(query)
+        if finished {
+            break;
+        }
+        tokio::task::yield_now().await;
     }
-
-    /// Whether an entity with this state and external id passes the domain-level filters.
-    pub fn matches_domain(&self, state: &str, external_id: Option<&str>) -> bool {
-        self.state.as_deref().is_none_or(|wanted| wanted == state)
-            && self
-                .external_id
-                .as_deref()
-                .is_none_or(|wanted| external_id == Some(wanted))
-    }
-
-    /// Whether rendered JSON passes the attribute filters.
-    pub fn matches_rendered(&self, rendered: &Value) -> bool {
-        self.attributes
-            .iter()
-            .all(|(name, wanted)| match rendered.get(name) {
-                Some(Value::String(text)) => text == wanted,
-                Some(Value::Number(number)) => number.to_string() == *wanted,
-                Some(Value::Bool(flag)) => flag.to_string() == *wanted,
-                _ => false,
-            })
-    }
-
-    /// Keeps only the requested fields (and `id`, `href`, `@type`).
-    pub fn project(&self, rendered: Value) -> Value {
-        let (Some(fields), Value::Object(map)) = (&self.fields, &rendered) else {
-            return rendered;
+    let mut items = std::mem::take(&mut selection.items);
+    for keys in selection.page_keys(query).chunks(SLICE_ENTITIES_MAX) {
+        let entities: Vec<T> = {
+            let guard = lock();
+            let map = entries(&guard);
+            // An entity forgotten since the scan (retention bound, DELETE) is left out.
+            keys.iter()
+                .filter_map(|key| map.get(key))
+                .cloned()
+                .collect()
         };
-        let kept = map
-            .iter()
-            .filter(|(key, _)| {
-                matches!(key.as_str(), "id" | "href" | "@type") || fields.iter().any(|f| f == *key)
-            })
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
-        Value::Object(kept)
+        items.extend(entities.iter().map(|entity| query.project(render(entity))));
+        tokio::task::yield_now().await;
     }
-
-    /// Filters `entities` (pre-filtered by `domain`, then rendered by `render`), and returns
-    /// the requested page and the total number of matches.
-    pub fn select<'a, T: 'a>(
-        &self,
-        entities: impl Iterator<Item = &'a T>,
-        domain: impl Fn(&T) -> bool,
-        render: impl Fn(&T) -> Value,
-    ) -> Page {
-        let end = self.offset.saturating_add(self.limit);
-        let mut page = Page::default();
-        for entity in entities.filter(|entity| domain(entity)) {
-            let in_page = (self.offset..end).contains(&page.total);
-            if self.attributes.is_empty() {
-                if in_page {
-                    page.items.push(self.project(render(entity)));
-                }
-                page.total += 1;
-                continue;
-            }
-            let rendered = render(entity);
-            if self.matches_rendered(&rendered) {
-                if in_page {
-                    page.items.push(self.project(rendered));
-                }
-                page.total += 1;
-            }
-        }
-        page
+    Page {
+        items,
+        total: selection.total,
     }
 }
 
@@ -173,7 +126,9 @@ impl IntoResponse for Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::query::schema::Resource;
     use serde_json::json;
+    use std::sync::Mutex;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -181,46 +136,29 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn parses_and_bounds_limit() {
-        let query = ListQuery::parse(&pairs(&[("limit", "5"), ("offset", "2")]), 10).expect("ok");
-        assert_eq!((query.limit, query.offset), (5, 2));
-        for bad in [
-            ("limit", "0"),
-            ("limit", "11"),
-            ("limit", "x"),
-            ("offset", "-1"),
-        ] {
-            let error = ListQuery::parse(&pairs(&[bad]), 10).expect_err("bad");
-            assert_eq!(error.status.as_u16(), 400);
-        }
-        assert_eq!(ListQuery::parse(&[], 10).expect("ok").limit, 10);
-    }
-
-    #[test]
-    fn selects_a_page_with_totals_and_fields() {
+    /// A store larger than several slices is walked whole, in order, with the lock taken
+    /// once per slice, and a sorted page is rendered after the scan.
+    #[tokio::test]
+    async fn walks_a_large_store_in_slices() {
+        let store: Mutex<BTreeMap<u32, u32>> = Mutex::new((0..1000).map(|n| (n, n)).collect());
+        let locks = std::sync::atomic::AtomicUsize::new(0);
+        let lock = || {
+            locks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            store.lock().expect("lock")
+        };
+        let render = |n: &u32| json!({"id": n.to_string(), "priority": (n % 7).to_string()});
         let query = ListQuery::parse(
-            &pairs(&[
-                ("offset", "1"),
-                ("limit", "2"),
-                ("fields", "state"),
-                ("name", "a"),
-            ]),
+            &pairs(&[("priority", "3"), ("sort", "-id"), ("limit", "2")]),
             100,
+            Resource::ProductOrder,
         )
         .expect("ok");
-        let entities: Vec<u32> = (0..10).collect();
-        let page = query.select(
-            entities.iter(),
-            |n| n % 2 == 0,
-            |n| {
-                json!({"id": n.to_string(), "href": "h", "state": "s", "other": 1,
-                       "name": if *n < 8 { "a" } else { "b" }})
-            },
-        );
-        // Even numbers named "a": 0, 2, 4, 6; page skips one and takes two.
-        assert_eq!(page.total, 4);
-        assert_eq!(page.items.len(), 2);
-        assert_eq!(page.items[0], json!({"id": "2", "href": "h", "state": "s"}));
+        let page = select(&query, lock, |map| map, |n| n % 2 == 0, render).await;
+        // Even numbers with n % 7 == 3: 10, 24, ..., 990 (n % 14 == 10).
+        assert_eq!(page.total, (0..1000).filter(|n| n % 14 == 10).count());
+        assert_eq!(page.items[0]["id"], "990");
+        assert_eq!(page.items[1]["id"], "976");
+        let slices = 1000 / SLICE_ENTITIES_MAX + 1;
+        assert_eq!(locks.into_inner(), slices + 1);
     }
 }

@@ -2,11 +2,13 @@
 //! layer messages and store reads, plus the hubs and the operator endpoints.
 //!
 //! Modules: [`error`] (the one error type and the JSON extractor), [`dto`] (TMF JSON ⇄
-//! domain, one file per API), [`list`] (list parameters and paging), one router per TMF API
+//! domain, one file per API), [`query`] (TMF630 filters, fields and sort, pure), [`list`]
+//! (lists walked in bounded slices of a store, paging), one router per TMF API
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, metrics, audit), [`faults`] (fault injection) and [`snapshot`] (event payloads).
+//! (health, audit, and [`exposition`] for `/metrics`), [`faults`] (fault injection), [`snapshot`] (event payloads) and
+//! [`edge`] (trailing slashes and `--role` refusals, before routing).
 
 pub mod activation;
 pub mod admin;
@@ -14,7 +16,9 @@ pub mod cancel_ordering;
 pub mod catalog;
 pub mod common;
 pub mod dto;
+pub mod edge;
 pub mod error;
+pub mod exposition;
 pub mod faults;
 pub mod hub;
 pub mod inventory;
@@ -23,6 +27,7 @@ pub mod listener;
 pub mod orchestration;
 pub mod peer;
 pub mod product_ordering;
+pub mod query;
 pub mod resource_ordering;
 pub mod service_ordering;
 pub mod snapshot;
@@ -47,8 +52,20 @@ pub use hub::Hub;
 
 /// The whole API over `chain`, with `hub` serving the subscriptions. Bounded by the chain's
 /// limits: bodies over `body_bytes_max` get 413, requests beyond `http_concurrency_max` in
-/// flight get 503; both with TMF Error bodies.
+/// flight get 503; both with TMF Error bodies. A trailing slash is ignored, and a `--role`
+/// process answers 404 for the APIs of layers it does not run (see [`edge`]).
 pub fn app(chain: Chain, hub: Hub) -> Router {
+    let role = chain.role();
+    let routes =
+        routes(chain, hub).layer(axum::middleware::from_fn_with_state(role, edge::role_gate));
+    // The path is rewritten before routing: a router whose only route is its fallback.
+    Router::new().fallback_service(tower::util::MapRequest::new(
+        routes,
+        edge::strip_trailing_slash,
+    ))
+}
+
+fn routes(chain: Chain, hub: Hub) -> Router {
     let limits = chain.config().limits.clone();
     let overload = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|error: tower::BoxError| async move {
@@ -81,6 +98,18 @@ pub fn app(chain: Chain, hub: Hub) -> Router {
         .with_state(AppState { chain, hub })
 }
 
+/// Without a configured `http.public_url`, hrefs start with `http://` and the listener's
+/// address.
+fn default_public_url(
+    config: &mut SimConfig,
+    listener: &tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    if config.http.public_url.is_none() {
+        config.http.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
+    Ok(())
+}
+
 /// A simulator serving HTTP on a bound listener.
 pub struct Server {
     /// Where it listens.
@@ -97,9 +126,10 @@ impl Server {
     /// Builds the chain from `config` and serves it on `listener` (bind port 0 in tests);
     /// with `chain.transport = "http"`, as `--role all` (see [`Server::start_role`]).
     pub async fn start(
-        config: SimConfig,
+        mut config: SimConfig,
         listener: tokio::net::TcpListener,
     ) -> anyhow::Result<Server> {
+        default_public_url(&mut config, &listener)?;
         if config.chain.transport == ChainTransport::Http {
             return Server::start_role(config, listener, Role::All, Default::default()).await;
         }
@@ -119,6 +149,7 @@ impl Server {
         peers: std::collections::BTreeMap<crate::layers::LayerId, String>,
     ) -> anyhow::Result<Server> {
         config.chain.transport = ChainTransport::Http;
+        default_public_url(&mut config, &listener)?;
         let local_addr = listener.local_addr()?;
         let setup = TransportSetup::new(role, format!("http://{local_addr}"), peers)?;
         let hub = Hub::new(&config.limits);

@@ -1,8 +1,7 @@
 //! TMF622 product ordering: `/productOrder`, `/cancelProductOrder` and `/hub`.
 
 use crate::http::common::no_content;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -11,17 +10,19 @@ use serde_json::Value;
 
 use crate::domain::ids::{CancelProductOrderId, ProductOrderId};
 use crate::domain::state::Machine;
-use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::common::{
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
+};
 use crate::http::dto::parse_patch;
 use crate::http::dto::product_order::{
     CancelProductOrderBody, ProductOrderCreateBody, parse_create, render, render_cancel,
 };
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub;
+use crate::http::list;
+use crate::http::query::schema::Resource;
 use crate::layers::com::ComInput;
 use crate::layers::{Api, Message, Reply};
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The TMF622 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {
@@ -56,21 +57,25 @@ async fn create(
 }
 
 async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::ProductOrder)?;
     let context = state.context();
-    let com = state.chain.com();
-    let page = query.select(
-        com.orders.values(),
+    let page = list::select(
+        &query,
+        || state.chain.com(),
+        |com| &com.orders,
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::ProductOrder)?;
     let id: ProductOrderId = path_id(&id, "productOrder")?;
     let com = state.chain.com();
     let Some(order) = com.orders.get(&id) else {
@@ -83,7 +88,7 @@ async fn one(
             false => missing("productOrder", id),
         });
     };
-    Ok(Json(render(order, &state.context())))
+    Ok(selected.answer(render(order, &state.context())))
 }
 
 async fn patch(
@@ -155,26 +160,30 @@ async fn list_cancels(
     State(state): State<AppState>,
     params: ListParams,
 ) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::CancelProductOrder)?;
     let context = state.context();
-    let com = state.chain.com();
-    let page = query.select(
-        com.cancels.values(),
+    let page = list::select(
+        &query,
+        || state.chain.com(),
+        |com| &com.cancels,
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ProductOrder), None),
         |cancel| render_cancel(cancel, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn one_cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::CancelProductOrder)?;
     let id: CancelProductOrderId = path_id(&id, "cancelProductOrder")?;
     let com = state.chain.com();
     let cancel = com
         .cancels
         .get(&id)
         .ok_or_else(|| missing("cancelProductOrder", id))?;
-    Ok(Json(render_cancel(cancel, &state.context())))
+    Ok(selected.answer(render_cancel(cancel, &state.context())))
 }

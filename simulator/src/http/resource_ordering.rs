@@ -4,8 +4,7 @@
 //! attributes it reads).
 
 use crate::http::common::no_content;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,16 +12,18 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::domain::ids::ResourceOrderId;
-use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::common::{
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
+};
 use crate::http::dto::parse_patch;
 use crate::http::dto::resource_order::render;
 use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
+use crate::http::list;
+use crate::http::query::schema::Resource;
 use crate::http::{cancel_ordering, hub};
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The TMF652 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {
@@ -34,14 +35,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::ResourceOrder)?;
     let context = state.context();
-    let rom = state.chain.rom();
-    let page = query.select(
-        rom.orders.values(),
+    let page = list::select(
+        &query,
+        || state.chain.rom(),
+        |rom| &rom.orders,
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
@@ -76,14 +79,16 @@ async fn create(
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::ResourceOrder)?;
     let id: ResourceOrderId = path_id(&id, "resourceOrder")?;
     let rom = state.chain.rom();
     let order = rom
         .orders
         .get(&id)
         .ok_or_else(|| missing("resourceOrder", id))?;
-    Ok(Json(render(order, &state.context())))
+    Ok(selected.answer(render(order, &state.context())))
 }
 
 async fn patch(

@@ -2,8 +2,7 @@
 //! and `/hub`.
 
 use crate::http::common::no_content;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -11,15 +10,17 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::domain::ids::ServiceOrderId;
-use crate::http::common::{AppState, answer, created, missing, path_id, unexpected};
+use crate::http::common::{
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
+};
 use crate::http::dto::parse_patch;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create, render};
 use crate::http::error::{ApiError, TmfJson};
+use crate::http::list;
+use crate::http::query::schema::Resource;
 use crate::http::{cancel_ordering, hub};
 use crate::layers::som::SomInput;
 use crate::layers::{Api, Message, Reply};
-
-type ListParams = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// The TMF641 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {
@@ -58,28 +59,32 @@ async fn create(
 }
 
 async fn list(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
-    let query = state.list_query(params)?;
+    let query = state.list_query(params, Resource::ServiceOrder)?;
     let context = state.context();
-    let som = state.chain.som();
-    let page = query.select(
-        som.orders.values(),
+    let page = list::select(
+        &query,
+        || state.chain.som(),
+        |som| &som.orders,
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
-    );
+    )
+    .await;
     Ok(page.into_response())
 }
 
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    params: ListParams,
 ) -> Result<Json<Value>, ApiError> {
+    let selected = Selected::parse(params, Resource::ServiceOrder)?;
     let id: ServiceOrderId = path_id(&id, "serviceOrder")?;
     let som = state.chain.som();
     let order = som
         .orders
         .get(&id)
         .ok_or_else(|| missing("serviceOrder", id))?;
-    Ok(Json(render(order, &state.context())))
+    Ok(selected.answer(render(order, &state.context())))
 }
 
 async fn patch(

@@ -25,17 +25,21 @@ pub enum FailureCode {
     InvalidRequest,
     /// Sync mode: the layer below did not finish within the call timeout.
     CallTimeout,
+    /// The child order passed its deadline and its layer did not know it or did not answer
+    /// when asked (a restarted or unreachable layer).
+    ChildLost,
 }
 
 impl FailureCode {
     /// Every code, for tables and tests.
-    pub const ALL: [FailureCode; 6] = [
+    pub const ALL: [FailureCode; 7] = [
         FailureCode::ElementFailed,
         FailureCode::ElementDown,
         FailureCode::ElementTimeout,
         FailureCode::PoolExhausted,
         FailureCode::InvalidRequest,
         FailureCode::CallTimeout,
+        FailureCode::ChildLost,
     ];
 
     /// Its name on the wire.
@@ -47,6 +51,7 @@ impl FailureCode {
             FailureCode::PoolExhausted => "poolExhausted",
             FailureCode::InvalidRequest => "invalidRequest",
             FailureCode::CallTimeout => "callTimeout",
+            FailureCode::ChildLost => "childLost",
         }
     }
 

@@ -1,12 +1,13 @@
 //! Runtimes carry out the layers' effects.
 //!
-//! [`realtime`] is the default: each layer a tokio task with a bounded inbox, real time, timers
+//! [`realtime`] is the default: each layer a tokio task with an inbox (admission-bounded), real time, timers
 //! on tokio's clock. Everything the HTTP API needs from a running chain goes through
 //! [`Chain`]: send a request and wait for the reply, read a layer's store, and the
 //! configuration. Events leave through an [`EventSink`] (the hubs); their bodies are rendered by
 //! the layer's [`Snapshot`] impl at the moment they are published.
 
 pub mod clock;
+mod inbox;
 pub mod realtime;
 mod timer;
 pub mod transport;
@@ -40,6 +41,7 @@ impl EventSink for NoEvents {
 
 /// Renders the TMF JSON of an entity a layer holds, for event payloads.
 pub trait Snapshot {
-    /// The JSON of `subject` as it is now, or `None` when this layer does not hold it.
-    fn snapshot(&self, subject: &Subject, clock: &WallClock) -> Option<Value>;
+    /// The JSON of `subject` as it is now, or `None` when this layer does not hold it; its
+    /// hrefs start with `public_url`.
+    fn snapshot(&self, subject: &Subject, clock: &WallClock, public_url: &str) -> Option<Value>;
 }

@@ -1,5 +1,7 @@
-//! The real-time, in-process runtime: one tokio task per layer, each with a bounded inbox, and
-//! one timer task for delayed messages (element latencies, timeouts, resume delays).
+//! The real-time, in-process runtime: one tokio task per layer, each with an inbox
+//! ([`super::inbox`]: messages between layers are never waited on, callers are admitted only
+//! while no inbox is congested), and one timer task for delayed messages (element latencies,
+//! timeouts, resume delays).
 //!
 //! A layer task takes a batch from its inbox, handles each input under the layer's lock
 //! (rendering the bodies of the events it publishes while the store matches them), then carries
@@ -17,6 +19,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::inbox::Inbox;
 use super::timer::{self, TimerEntry};
 use super::transport::{Outbound, TransportSetup, TransportStats};
 use crate::config::SimConfig;
@@ -76,23 +79,63 @@ impl Drop for Inner {
     }
 }
 
+/// The six layers' inboxes.
+struct Inboxes {
+    com: Inbox<crate::layers::com::ComInput>,
+    som: Inbox<crate::layers::som::SomInput>,
+    rom: Inbox<crate::layers::rom::RomInput>,
+    activation: Inbox<crate::layers::activation::ActivationInput>,
+    network: Inbox<crate::network::NetworkInput>,
+    inventory: Inbox<crate::layers::inventory::InventoryInput>,
+}
+
+impl Inboxes {
+    /// (depth, deepest, shed) per layer, in [`LayerId::ALL`] order.
+    fn counters(&self) -> [(usize, usize, u64); 6] {
+        fn of<T>(inbox: &Inbox<T>) -> (usize, usize, u64) {
+            (inbox.depth(), inbox.depth_peak(), inbox.shed())
+        }
+        [
+            of(&self.com),
+            of(&self.som),
+            of(&self.rom),
+            of(&self.activation),
+            of(&self.network),
+            of(&self.inventory),
+        ]
+    }
+
+    /// The first layer whose inbox is congested, if any.
+    fn congested(&self) -> Option<LayerId> {
+        let congested = [
+            self.com.congested(),
+            self.som.congested(),
+            self.rom.congested(),
+            self.activation.congested(),
+            self.network.congested(),
+            self.inventory.congested(),
+        ];
+        LayerId::ALL
+            .into_iter()
+            .zip(congested)
+            .find_map(|(layer, congested)| congested.then_some(layer))
+    }
+}
+
 /// What every task shares: the inboxes, the timer, the waiting callers, the sink and counters.
 pub(crate) struct Router {
-    com: mpsc::Sender<crate::layers::com::ComInput>,
-    som: mpsc::Sender<crate::layers::som::SomInput>,
-    rom: mpsc::Sender<crate::layers::rom::RomInput>,
-    activation: mpsc::Sender<crate::layers::activation::ActivationInput>,
-    network: mpsc::Sender<crate::network::NetworkInput>,
-    inventory: mpsc::Sender<crate::layers::inventory::InventoryInput>,
-    timer: mpsc::Sender<TimerEntry>,
+    inboxes: Inboxes,
+    timer: mpsc::UnboundedSender<TimerEntry>,
+    timers_max: usize,
     replies: Mutex<HashMap<u64, oneshot::Sender<Reply>>>,
     replies_max: usize,
     next_token: AtomicU64,
     start: tokio::time::Instant,
     clock: WallClock,
+    /// The API's public base URL, which event payloads' hrefs start with.
+    public_url: String,
     sink: Arc<dyn EventSink>,
     handled: [AtomicU64; 6],
-    blocked_sends: AtomicU64,
     /// Messages held by the timer task for later delivery.
     pub(crate) timers_pending: std::sync::atomic::AtomicUsize,
     /// With the HTTP transport: where messages for layers of other processes go.
@@ -106,8 +149,8 @@ pub struct ChainStats {
     pub layers: Vec<LayerStats>,
     /// Callers waiting for a reply.
     pub replies_waiting: usize,
-    /// Internal sends that found a full inbox and had to wait (backpressure).
-    pub blocked_sends: u64,
+    /// Callers' requests refused because an inbox was congested (503 with `Retry-After`).
+    pub shed: u64,
     /// Messages waiting in the timer for their delivery time.
     pub timers_pending: usize,
 }
@@ -119,6 +162,10 @@ pub struct LayerStats {
     pub layer: LayerId,
     /// Messages waiting in its inbox.
     pub inbox_depth: usize,
+    /// The deepest its inbox has been.
+    pub inbox_depth_peak: usize,
+    /// Callers' requests for this layer refused because the chain was congested.
+    pub shed: u64,
     /// Messages handled so far.
     pub handled: u64,
 }
@@ -144,45 +191,53 @@ impl Router {
             remote.deliver(self.now(), message).await;
             return;
         }
-        self.route_local(message).await;
+        self.route_local(message);
     }
 
-    /// Delivers `message` to this process's inbox of its layer.
-    async fn route_local(&self, message: Message) {
-        macro_rules! deliver {
-            ($sender:expr, $input:expr) => {{
-                match $sender.try_send($input) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(input)) => {
-                        self.blocked_sends.fetch_add(1, Ordering::Relaxed);
-                        let _ = $sender.send(input).await;
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => {}
-                }
-            }};
-        }
+    /// Delivers `message` to this process's inbox of its layer; never waits (see
+    /// [`super::inbox`]).
+    fn route_local(&self, message: Message) {
+        let inboxes = &self.inboxes;
         match message {
-            Message::Com(input) => deliver!(self.com, input),
-            Message::Som(input) => deliver!(self.som, input),
-            Message::Rom(input) => deliver!(self.rom, input),
-            Message::Activation(input) => deliver!(self.activation, input),
-            Message::Network(input) => deliver!(self.network, input),
-            Message::Inventory(input) => deliver!(self.inventory, input),
+            Message::Com(input) => inboxes.com.push(input),
+            Message::Som(input) => inboxes.som.push(input),
+            Message::Rom(input) => inboxes.rom.push(input),
+            Message::Activation(input) => inboxes.activation.push(input),
+            Message::Network(input) => inboxes.network.push(input),
+            Message::Inventory(input) => inboxes.inventory.push(input),
         }
     }
 
-    /// Delivers a caller's `message` without waiting: a full inbox is a refusal.
-    fn offer(&self, message: Message) -> Result<(), ()> {
-        fn offered<T>(result: Result<(), mpsc::error::TrySendError<T>>) -> Result<(), ()> {
-            result.map_err(|_| ())
+    /// Admits a caller's `message` only while no inbox is congested and the timer has room:
+    /// new work is refused at the edge so that messages between layers never have to wait.
+    fn offer(&self, message: Message) -> Result<(), Rejection> {
+        let destination = message.destination();
+        let congested = self.inboxes.congested();
+        let timers_full = self.timers_pending.load(Ordering::Relaxed) >= self.timers_max;
+        if congested.is_some() || timers_full {
+            self.count_shed(destination);
+            let why = match congested {
+                Some(layer) => format!("the {} layer's inbox is full", layer.as_str()),
+                None => "the timer holds its maximum of pending messages".to_string(),
+            };
+            return Err(Rejection::new(
+                RejectionKind::LimitExceeded,
+                format!("the chain is overloaded ({why}); retry later"),
+            ));
         }
-        match message {
-            Message::Com(input) => offered(self.com.try_send(input)),
-            Message::Som(input) => offered(self.som.try_send(input)),
-            Message::Rom(input) => offered(self.rom.try_send(input)),
-            Message::Activation(input) => offered(self.activation.try_send(input)),
-            Message::Network(input) => offered(self.network.try_send(input)),
-            Message::Inventory(input) => offered(self.inventory.try_send(input)),
+        self.route_local(message);
+        Ok(())
+    }
+
+    fn count_shed(&self, layer: LayerId) {
+        let inboxes = &self.inboxes;
+        match layer {
+            LayerId::Com => inboxes.com.count_shed(),
+            LayerId::Som => inboxes.som.count_shed(),
+            LayerId::Rom => inboxes.rom.count_shed(),
+            LayerId::Activation => inboxes.activation.count_shed(),
+            LayerId::Network => inboxes.network.count_shed(),
+            LayerId::Inventory => inboxes.inventory.count_shed(),
         }
     }
 
@@ -198,7 +253,11 @@ impl Router {
             match effect {
                 Effect::Send { at, message } if at <= now => self.route(message).await,
                 Effect::Send { at, message } => {
-                    let _ = self.timer.send(TimerEntry::new(at, message)).await;
+                    // Counted before it is sent, so the timer's decrement never comes first.
+                    self.timers_pending.fetch_add(1, Ordering::Relaxed);
+                    if self.timer.send(TimerEntry::new(at, message)).is_err() {
+                        self.timers_pending.fetch_sub(1, Ordering::Relaxed);
+                    }
                 }
                 Effect::Reply { token, reply } => self.reply(token, reply),
                 Effect::Publish(_) => {}
@@ -230,32 +289,22 @@ impl Chain {
         let mut network = NetworkLayer::new(&config.network, &config.profiles)
             .map_err(|error| StartError(error.to_string()))?;
         network.set_faults_max(config.limits.faults_max);
-        let (limits, chain) = (config.limits.clone(), config.chain.clone());
-        let com = Arc::new(Mutex::new(ComLayer::new(
-            catalog.clone(),
-            topology.clone(),
-            chain.clone(),
-            limits.clone(),
-        )));
-        let som = Arc::new(Mutex::new(SomLayer::new(
-            catalog.clone(),
-            topology.clone(),
-            &chain,
-            limits.clone(),
-        )));
-        let rom = Arc::new(Mutex::new(RomLayer::new(&chain, limits.clone())));
-        let activation = Arc::new(Mutex::new(ActivationLayer::new(&chain, &limits)));
+        let limits = config.limits.clone();
+        let com = Arc::new(Mutex::new(fresh_com(&config, &catalog, &topology)));
+        let som = Arc::new(Mutex::new(fresh_som(&config, &catalog, &topology)));
+        let rom = Arc::new(Mutex::new(fresh_rom(&config)));
+        let activation = Arc::new(Mutex::new(fresh_activation(&config)));
         let network = Arc::new(Mutex::new(network));
         let inventory = Arc::new(Mutex::new(InventoryLayer::new(limits.retained_orders_max)));
 
         let capacity = limits.inbox_capacity.max(1);
-        let (com_tx, com_rx) = mpsc::channel(capacity);
-        let (som_tx, som_rx) = mpsc::channel(capacity);
-        let (rom_tx, rom_rx) = mpsc::channel(capacity);
-        let (activation_tx, activation_rx) = mpsc::channel(capacity);
-        let (network_tx, network_rx) = mpsc::channel(capacity);
-        let (inventory_tx, inventory_rx) = mpsc::channel(capacity);
-        let (timer_tx, timer_rx) = mpsc::channel(capacity);
+        let (com_inbox, com_rx) = Inbox::new(capacity);
+        let (som_inbox, som_rx) = Inbox::new(capacity);
+        let (rom_inbox, rom_rx) = Inbox::new(capacity);
+        let (activation_inbox, activation_rx) = Inbox::new(capacity);
+        let (network_inbox, network_rx) = Inbox::new(capacity);
+        let (inventory_inbox, inventory_rx) = Inbox::new(capacity);
+        let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         let (remote, worker) = match transport {
             Some(setup) => {
                 let (outbound, worker) =
@@ -265,13 +314,16 @@ impl Chain {
             None => (None, None),
         };
         let router = Arc::new(Router {
-            com: com_tx,
-            som: som_tx,
-            rom: rom_tx,
-            activation: activation_tx,
-            network: network_tx,
-            inventory: inventory_tx,
+            inboxes: Inboxes {
+                com: com_inbox,
+                som: som_inbox,
+                rom: rom_inbox,
+                activation: activation_inbox,
+                network: network_inbox,
+                inventory: inventory_inbox,
+            },
             timer: timer_tx,
+            timers_max: limits.timers_max.max(1),
             replies: Mutex::new(HashMap::new()),
             replies_max: limits.http_concurrency_max.max(1),
             next_token: AtomicU64::new(1),
@@ -279,9 +331,9 @@ impl Chain {
             clock: WallClock {
                 epoch: SystemTime::now(),
             },
+            public_url: config.http.public_url().to_string(),
             sink,
             handled: Default::default(),
-            blocked_sends: AtomicU64::new(0),
             timers_pending: Default::default(),
             remote,
         });
@@ -292,38 +344,44 @@ impl Chain {
                 com_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Com),
+                |inboxes, count| inboxes.com.taken(count),
             )),
             tokio::spawn(run_layer(
                 som.clone(),
                 som_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Som),
+                |inboxes, count| inboxes.som.taken(count),
             )),
             tokio::spawn(run_layer(
                 rom.clone(),
                 rom_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Rom),
+                |inboxes, count| inboxes.rom.taken(count),
             )),
             tokio::spawn(run_layer(
                 activation.clone(),
                 activation_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Activation),
+                |inboxes, count| inboxes.activation.taken(count),
             )),
             tokio::spawn(run_layer(
                 network.clone(),
                 network_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Network),
+                |inboxes, count| inboxes.network.taken(count),
             )),
             tokio::spawn(run_layer(
                 inventory.clone(),
                 inventory_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Inventory),
+                |inboxes, count| inboxes.inventory.taken(count),
             )),
-            tokio::spawn(timer::run(timer_rx, router.clone(), limits.timers_max)),
+            tokio::spawn(timer::run(timer_rx, router.clone())),
         ];
         if let Some(worker) = worker {
             tasks.push(tokio::spawn(worker.run()));
@@ -365,12 +423,9 @@ impl Chain {
             }
             replies.insert(token.0, sender);
         }
-        if router.offer(make(token)).is_err() {
+        if let Err(rejection) = router.offer(make(token)) {
             lock(&router.replies).remove(&token.0);
-            return Err(Rejection::new(
-                RejectionKind::LimitExceeded,
-                "the layer's inbox is full; retry later",
-            ));
+            return Err(rejection);
         }
         match tokio::time::timeout(reply_timeout(&self.inner.config), receiver).await {
             Ok(Ok(reply)) => Ok(reply),
@@ -384,10 +439,20 @@ impl Chain {
         }
     }
 
-    /// Puts `message` in this process's inbox of its layer (waiting while it is full): how
-    /// the HTTP transport's endpoints hand over what another process sent.
+    /// Puts `message` in this process's inbox of its layer (never waiting: it is a message
+    /// between layers, see [`super::inbox`]): how the HTTP transport's endpoints hand over
+    /// what another process sent. (Async for its callers' sake; it never waits.)
     pub async fn deliver_local(&self, message: Message) {
-        self.inner.router.route_local(message).await;
+        self.inner.router.route_local(message);
+    }
+
+    /// The layer(s) this process hosts: `all` in-process, the `--role` with the HTTP transport.
+    pub fn role(&self) -> crate::runtime::transport::Role {
+        self.inner
+            .router
+            .remote
+            .as_ref()
+            .map_or(crate::runtime::transport::Role::All, |remote| remote.role())
     }
 
     /// The HTTP transport's counters (`None` in-process).
@@ -421,6 +486,11 @@ impl Chain {
         &self.inner.topology
     }
 
+    /// The API's public base URL (no trailing slash): what every href starts with.
+    pub fn public_url(&self) -> &str {
+        &self.inner.router.public_url
+    }
+
     /// Maps core time to dates.
     pub fn clock(&self) -> WallClock {
         self.inner.router.clock
@@ -434,32 +504,24 @@ impl Chain {
     /// Per-layer counters.
     pub fn stats(&self) -> ChainStats {
         let router = &self.inner.router;
-        let depth = |capacity: usize, max: usize| max.saturating_sub(capacity);
-        let depths = [
-            depth(router.com.capacity(), router.com.max_capacity()),
-            depth(router.som.capacity(), router.som.max_capacity()),
-            depth(router.rom.capacity(), router.rom.max_capacity()),
-            depth(
-                router.activation.capacity(),
-                router.activation.max_capacity(),
-            ),
-            depth(router.network.capacity(), router.network.max_capacity()),
-            depth(router.inventory.capacity(), router.inventory.max_capacity()),
-        ];
-        let layers = LayerId::ALL
+        let layers: Vec<LayerStats> = LayerId::ALL
             .iter()
-            .zip(depths)
+            .zip(router.inboxes.counters())
             .zip(&router.handled)
-            .map(|((layer, inbox_depth), handled)| LayerStats {
-                layer: *layer,
-                inbox_depth,
-                handled: handled.load(Ordering::Relaxed),
-            })
+            .map(
+                |((layer, (inbox_depth, inbox_depth_peak, shed)), handled)| LayerStats {
+                    layer: *layer,
+                    inbox_depth,
+                    inbox_depth_peak,
+                    shed,
+                    handled: handled.load(Ordering::Relaxed),
+                },
+            )
             .collect();
         ChainStats {
-            layers,
             replies_waiting: lock(&router.replies).len(),
-            blocked_sends: router.blocked_sends.load(Ordering::Relaxed),
+            shed: layers.iter().map(|layer| layer.shed).sum(),
+            layers,
             timers_pending: router.timers_pending.load(Ordering::Relaxed),
         }
     }
@@ -479,6 +541,47 @@ impl Chain {
         self.inboxes_empty()
             && self.rom().operations.is_empty()
             && self.activation().operations.is_empty()
+    }
+
+    /// Restarts `layer` without its state, as a crashed process that kept nothing but its id
+    /// sequences (a database sequence, so no id is issued twice) would come back: its store is
+    /// replaced by a fresh one; messages already in its inbox are handled by the new store.
+    /// Its parents find out through their jeopardy deadlines.
+    /// The network and the inventories hold the simulated world itself and are not restarted.
+    pub fn restart_layer_without_state(&self, layer: LayerId) -> Result<(), StartError> {
+        let inner = &self.inner;
+        let (config, catalog, topology) = (&inner.config, &inner.catalog, &inner.topology);
+        match layer {
+            LayerId::Com => {
+                let mut com = self.com();
+                let fresh = fresh_com(config, catalog, topology);
+                let old = std::mem::replace(&mut *com, fresh);
+                (com.next_order, com.next_product) = (old.next_order, old.next_product);
+            }
+            LayerId::Som => {
+                let mut som = self.som();
+                let old = std::mem::replace(&mut *som, fresh_som(config, catalog, topology));
+                (som.next_order, som.next_service) = (old.next_order, old.next_service);
+            }
+            LayerId::Rom => {
+                let mut rom = self.rom();
+                let old = std::mem::replace(&mut *rom, fresh_rom(config));
+                (rom.next_order, rom.next_number) = (old.next_order, old.next_number);
+            }
+            LayerId::Activation => {
+                let mut activation = self.activation();
+                let old = std::mem::replace(&mut *activation, fresh_activation(config));
+                activation.next_number = old.next_number;
+            }
+            LayerId::Network | LayerId::Inventory => {
+                return Err(StartError(format!(
+                    "the {} layer holds the simulated world and cannot be restarted",
+                    layer.as_str()
+                )));
+            }
+        }
+        tracing::warn!(layer = layer.as_str(), "layer restarted without its state");
+        Ok(())
     }
 
     /// COM's store (hold the guard briefly; never across an await).
@@ -512,6 +615,24 @@ impl Chain {
     }
 }
 
+fn fresh_com(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> ComLayer {
+    let (chain, limits) = (config.chain.clone(), config.limits.clone());
+    ComLayer::new(catalog.clone(), topology.clone(), chain, limits)
+}
+
+fn fresh_som(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> SomLayer {
+    let limits = config.limits.clone();
+    SomLayer::new(catalog.clone(), topology.clone(), &config.chain, limits)
+}
+
+fn fresh_rom(config: &SimConfig) -> RomLayer {
+    RomLayer::new(&config.chain, config.limits.clone())
+}
+
+fn fresh_activation(config: &SimConfig) -> ActivationLayer {
+    ActivationLayer::new(&config.chain, &config.limits)
+}
+
 /// Each layer's RNG: the run's seed mixed with the layer, so layers draw independently.
 pub(crate) fn layer_rng(seed: u64, layer: LayerId) -> SimRng {
     let index = LayerId::ALL
@@ -524,9 +645,10 @@ pub(crate) fn layer_rng(seed: u64, layer: LayerId) -> SimRng {
 /// One layer's task: handle batches under the lock, then carry out the effects.
 async fn run_layer<L>(
     layer: Arc<Mutex<L>>,
-    mut inbox: mpsc::Receiver<L::Input>,
+    mut inbox: mpsc::UnboundedReceiver<L::Input>,
     router: Arc<Router>,
     mut rng: SimRng,
+    taken: fn(&Inboxes, usize),
 ) where
     L: Layer + Snapshot + Send + 'static,
     L::Input: Send + 'static,
@@ -540,6 +662,7 @@ async fn run_layer<L>(
     let mut events: Vec<(Event, Value)> = Vec::new();
     while inbox.recv_many(&mut batch, BATCH_MAX).await > 0 {
         let now = router.now();
+        taken(&router.inboxes, batch.len());
         let count = u64::try_from(batch.len()).unwrap_or(u64::MAX);
         {
             let mut guard = lock(&layer);
@@ -569,7 +692,7 @@ fn render_events<L: Snapshot>(
             && router.sink.wants(event)
         {
             let body = layer
-                .snapshot(&event.subject, &router.clock)
+                .snapshot(&event.subject, &router.clock, &router.public_url)
                 .unwrap_or_else(|| minimal_body(event));
             events.push((*event, body));
         }

@@ -1,7 +1,10 @@
 //! The timer task: holds messages due later in a heap ordered by (time, sequence) and
-//! delivers each when its time comes. Bounded: with `entries_max` messages held it stops
-//! taking new ones, so its bounded channel fills and senders wait (backpressure); nothing is
-//! ever delivered early.
+//! delivers each when its time comes; nothing is ever delivered early, nor later than the
+//! task can run. It always takes what layers send: a timer that stopped taking made layers
+//! wait on it while it waited on them, and held back 1 ms element replies behind a 5 s timeout
+//! it could not yet take, so calls timed out that had answered. Its bound is the edge's
+//! instead: while `limits.timers_max` messages are pending, callers' requests are refused
+//! (see `super::inbox`).
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -55,11 +58,7 @@ impl Ord for TimerEntry {
 }
 
 /// Runs until the channel closes.
-pub(crate) async fn run(
-    mut receiver: mpsc::Receiver<TimerEntry>,
-    router: Arc<Router>,
-    entries_max: usize,
-) {
+pub(crate) async fn run(mut receiver: mpsc::UnboundedReceiver<TimerEntry>, router: Arc<Router>) {
     let mut heap: BinaryHeap<TimerEntry> = BinaryHeap::new();
     let mut sequence = 0u64;
     let mut received = Vec::with_capacity(256);
@@ -67,7 +66,7 @@ pub(crate) async fn run(
         let next = heap.peek().map(|entry| entry.at);
         let sleep = next.map(|at| at.since(router.now()));
         tokio::select! {
-            count = receiver.recv_many(&mut received, 256), if heap.len() < entries_max => {
+            count = receiver.recv_many(&mut received, 256) => {
                 if count == 0 {
                     return;
                 }
@@ -82,9 +81,9 @@ pub(crate) async fn run(
         let now = router.now();
         while heap.peek().is_some_and(|entry| entry.at <= now) {
             if let Some(entry) = heap.pop() {
+                router.timers_pending.fetch_sub(1, Ordering::Relaxed);
                 router.route(entry.message).await;
             }
         }
-        router.timers_pending.store(heap.len(), Ordering::Relaxed);
     }
 }

@@ -95,15 +95,16 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_full_timer_applies_backpressure_and_never_delivers_early() {
+async fn a_full_timer_sheds_callers_and_never_delivers_early() {
     let (sender, mut changes) = mpsc::unbounded_channel();
     let mut config = SimConfig::default();
     config.limits.timers_max = 4;
     config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 50.0 };
     let chain = Chain::start(config, Arc::new(StateChanges(sender))).expect("chain starts");
     let mut open = BTreeSet::new();
-    for _ in 0..20 {
-        if let Ok(Reply::ProductOrder(order)) = chain
+    let mut refused = 0;
+    while open.len() < 20 {
+        match chain
             .request(|reply| {
                 Message::Com(ComInput::Create {
                     reply,
@@ -112,9 +113,19 @@ async fn a_full_timer_applies_backpressure_and_never_delivers_early() {
             })
             .await
         {
-            open.insert(order.id);
+            Ok(Reply::ProductOrder(order)) => {
+                open.insert(order.id);
+            }
+            // A caller honouring Retry-After: the timer is full, come back a little later.
+            Err(_) => {
+                refused += 1;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            Ok(other) => panic!("unexpected reply {other:?}"),
         }
     }
+    assert!(refused > 0, "four pending timers must shed the next caller");
+    assert_eq!(chain.stats().shed, refused, "each refusal counted as shed");
     let drained = tokio::time::timeout(Duration::from_secs(600), async {
         while !open.is_empty() {
             let id = changes.recv().await.expect("sink alive");

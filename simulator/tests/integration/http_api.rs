@@ -99,7 +99,7 @@ async fn lists_filter_page_and_count() {
     assert_eq!(headers["x-total-count"], "3");
     assert_eq!(headers["x-result-count"], "1");
     let keys: Vec<&String> = page[0].as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["@type", "href", "id", "state"]);
+    assert_eq!(keys, ["id", "state"], "fields adds only the id");
 
     let (headers, page) = app
         .get_ok(&format!("{PRODUCT_ORDER}?externalId=client-1"))
@@ -206,7 +206,10 @@ async fn catalogs_are_readable() {
         };
         let (_, one) = app.get_ok(&format!("{collection}/{id}")).await;
         assert_eq!(one["id"], id);
-        assert_eq!(one["href"], format!("{collection}/{id}"));
+        assert_eq!(
+            one["href"],
+            format!("http://127.0.0.1:8080{collection}/{id}")
+        );
     }
 }
 
@@ -273,4 +276,146 @@ async fn a_direct_service_order_completes() {
     let (status, _, body) = app.call(Method::POST, collection, Some(bad)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     crate::http_support::validate_error(&body, 400);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hrefs_start_with_the_configured_public_url() {
+    let mut config = fast_config();
+    config.http.public_url = Some("https://gw.example.com/ordersim/".into());
+    let app = TestApp::start(config);
+    let (status, headers, created) = app
+        .call(Method::POST, PRODUCT_ORDER, Some(fibre_order("public")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let href = format!("https://gw.example.com/ordersim{PRODUCT_ORDER}/{id}");
+    assert_eq!(created["href"], href.as_str());
+    assert_eq!(headers[header::LOCATION], href.as_str());
+    let offering = &created["productOrderItem"][0]["productOffering"]["href"];
+    assert_eq!(
+        offering,
+        "https://gw.example.com/ordersim/tmf-api/productCatalogManagement/v4/productOffering/fibre-broadband"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trailing_slash_is_ignored() {
+    let app = TestApp::start(fast_config());
+    let (status, headers, created) = app
+        .call(
+            Method::POST,
+            &format!("{PRODUCT_ORDER}/"),
+            Some(fibre_order("slash")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let href = headers[header::LOCATION].to_str().expect("ascii");
+    let (_, one) = app.get_ok(&format!("{href}/")).await;
+    assert_eq!(one["id"], created["id"]);
+    let (headers, list) = app.get_ok(&format!("{PRODUCT_ORDER}/?limit=1")).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(headers["x-total-count"], "1");
+    let (status, _, error) = app
+        .call(Method::GET, &format!("{PRODUCT_ORDER}//"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "only one slash is stripped");
+    validate_error(&error, 404);
+}
+
+/// One sample of an exposition: metric name, labels (unescaped) and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+fn broken(line: &str) -> ! {
+    panic!("malformed sample line `{line}`")
+}
+
+/// Parses the sample lines of a Prometheus/OpenMetrics text exposition, panicking on a line
+/// that does not parse (an unescaped `"` or line feed in a label value breaks one).
+fn parse_exposition(text: &str) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for line in text.lines().filter(|line| !line.starts_with('#')) {
+        let (name, mut rest) = match line.find(['{', ' ']) {
+            Some(at) => line.split_at(at),
+            None => broken(line),
+        };
+        let mut labels = Vec::new();
+        if let Some(inner) = rest.strip_prefix('{') {
+            let mut chars = inner.char_indices();
+            let mut key = String::new();
+            loop {
+                let Some((at, c)) = chars.next() else {
+                    broken(line)
+                };
+                match c {
+                    '}' if key.is_empty() => {
+                        rest = &inner[at + 1..];
+                        break;
+                    }
+                    ',' if key.is_empty() => {}
+                    '=' => {
+                        if chars.next().map(|(_, c)| c) != Some('"') {
+                            broken(line);
+                        }
+                        let mut value = String::new();
+                        loop {
+                            match chars.next().map(|(_, c)| c) {
+                                Some('"') => break,
+                                Some('\\') => match chars.next().map(|(_, c)| c) {
+                                    Some('n') => value.push('\n'),
+                                    Some(escaped @ ('\\' | '"')) => value.push(escaped),
+                                    _ => broken(line),
+                                },
+                                Some(c) => value.push(c),
+                                None => broken(line),
+                            }
+                        }
+                        labels.push((std::mem::take(&mut key), value));
+                    }
+                    c if c.is_ascii_alphanumeric() || c == '_' => key.push(c),
+                    _ => broken(line),
+                }
+            }
+        }
+        let value = rest.trim().parse::<f64>().unwrap_or_else(|_| broken(line));
+        samples.push((name.to_string(), labels, value));
+    }
+    samples
+}
+
+#[tokio::test(start_paused = true)]
+async fn metrics_escape_an_element_named_with_a_quote() {
+    let mut config = fast_config();
+    let quoted = "olt \"north\" \\1";
+    config.network.regions[0].olts[0].name = quoted.to_string();
+    let app = TestApp::start(config);
+    completed_order(&app, "quoted").await;
+    let (headers, metrics) = app.get_ok("/metrics").await;
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("application/openmetrics-text")),
+        "{headers:?}"
+    );
+    let text = metrics.as_str().expect("text");
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(text.contains("# TYPE ordersim_pool_free gauge\n"), "{text}");
+    let samples = parse_exposition(text);
+    let pools: Vec<&Sample> = samples
+        .iter()
+        .filter(|(name, labels, _)| {
+            name == "ordersim_pool_capacity"
+                && labels
+                    .iter()
+                    .any(|(k, v)| k == "pool" && v.contains(quoted))
+        })
+        .collect();
+    assert!(!pools.is_empty(), "the quoted OLT's pools: {text}");
+    assert!(
+        samples
+            .iter()
+            .any(|(name, labels, value)| name == "ordersim_orders"
+                && labels.contains(&("state".into(), "completed".into()))
+                && labels.contains(&("layer".into(), "com".into()))
+                && *value == 1.0)
+    );
 }

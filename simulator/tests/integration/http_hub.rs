@@ -81,8 +81,39 @@ async fn subscribe(client: &reqwest::Client, hub: &str, body: Value) -> Value {
         .await
         .expect("hub answers");
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let location = response.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     let subscription: Value = response.json().await.expect("json");
     validate(TMF622, "EventSubscription", &subscription);
+    assert_eq!(subscription["callback"], body["callback"]);
+    assert_eq!(subscription["query"], body["query"]);
+    let id = subscription["id"].as_str().expect("id");
+    assert_eq!(location, format!("{hub}/{id}"), "an absolute Location");
+    let read: Value = client
+        .get(&location)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read, subscription, "GET Location answers the subscription");
+    let listed: Value = client
+        .get(hub)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        listed
+            .as_array()
+            .is_some_and(|all| all.contains(&subscription)),
+        "GET hub lists it: {listed}"
+    );
     subscription
 }
 
@@ -134,6 +165,10 @@ async fn order_events_reach_subscribers_and_unsubscribe_works() {
             ("/po", "ProductOrderCreateEvent") => {
                 validate(TMF622, "ProductOrderCreateEvent", &event);
                 assert_eq!(event["event"]["productOrder"]["id"], order["id"]);
+                // Event payloads carry the same absolute href as the API (the listen address).
+                assert_eq!(event["event"]["productOrder"]["href"], order["href"]);
+                let href = order["href"].as_str().expect("href");
+                assert!(href.starts_with(&format!("{base}/tmf-api/")), "{href}");
                 created = true;
             }
             ("/po", "ProductOrderStateChangeEvent") => {

@@ -39,6 +39,7 @@ fn context() -> RenderContext<'static> {
             epoch: SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000),
         },
         topology: None,
+        public_url: "http://127.0.0.1:8080",
     }
 }
 
@@ -100,6 +101,7 @@ fn product_order(state: OrderState, completed: bool) -> ProductOrder {
         compensating: false,
         reply: None,
         abandoned: false,
+        child_queried: false,
     }
 }
 
@@ -274,7 +276,7 @@ fn product_orders_match_tmf622() {
         assert_eq!(rendered["state"], state.as_str());
         assert_eq!(
             rendered["href"],
-            "/tmf-api/productOrderingManagement/v4/productOrder/PO-7"
+            "http://127.0.0.1:8080/tmf-api/productOrderingManagement/v4/productOrder/PO-7"
         );
         assert_eq!(rendered["productOrderItem"][0]["product"]["id"], "P-3");
         assert_eq!(

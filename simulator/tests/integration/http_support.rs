@@ -26,12 +26,10 @@ pub fn spec(file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{file} is not JSON: {error}"))
 }
 
-/// TMF hrefs are often relative (`/tmf-api/...`) although the specs say `format: uri`; this
-/// accepts a URI reference: non-empty, no whitespace, absolute or starting with `/`.
-fn uri_reference(text: &str) -> bool {
-    !text.is_empty()
-        && !text.chars().any(char::is_whitespace)
-        && (text.starts_with('/') || text.contains("://"))
+/// `format: uri` (RFC 3986): an absolute URI, i.e. a scheme and `:`; hrefs must not be
+/// relative references such as `/tmf-api/...`.
+fn absolute_uri(text: &str) -> bool {
+    reqwest::Url::parse(text).is_ok() && !text.chars().any(char::is_whitespace)
 }
 
 /// Validates `instance` against `#/definitions/{definition}` of `file` (draft 4, formats
@@ -54,7 +52,7 @@ pub fn validate(file: &str, definition: &str, instance: &Value) {
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft4)
         .should_validate_formats(true)
-        .with_format("uri", uri_reference)
+        .with_format("uri", absolute_uri)
         .build(&schema)
         .unwrap_or_else(|error| panic!("{file}#{definition} does not compile: {error}"));
     let errors: Vec<String> = validator

@@ -376,6 +376,7 @@ fn context() -> RenderContext<'static> {
             epoch: std::time::SystemTime::UNIX_EPOCH,
         },
         topology: None,
+        public_url: "http://127.0.0.1:8080",
     }
 }
 

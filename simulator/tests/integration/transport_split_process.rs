@@ -202,8 +202,17 @@ fn twenty_fibre_orders_complete_across_five_processes() {
             Some(ORDERS),
             "{som_orders}"
         );
-        let com_side = get(&client, format!("{base}{SERVICE_ORDERING}/serviceOrder")).await;
-        assert_eq!(com_side.as_array().map(Vec::len), Some(0), "{com_side}");
+        // The COM process does not run SOM: it says so, and where to ask, rather than `[]`.
+        let com_side = client
+            .get(format!("{base}{SERVICE_ORDERING}/serviceOrder/"))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(com_side.status(), 404);
+        let error: Value = com_side.json().await.expect("a TMF Error");
+        assert_eq!(error["status"], "404", "{error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains("--role som"), "{error}");
         let rom_orders = get(
             &client,
             format!("http://{}{RESOURCE_ORDERING}/resourceOrder", rom.address),

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use super::service_create::{requester, service_characteristics};
 use super::{
     RESOURCE_INVENTORY, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
-    failure_note, href, reference,
+    failure_note,
 };
 use crate::layers::activation::ActivationService;
 
@@ -15,7 +15,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     map.insert("id".into(), json!(service.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(SERVICE_ACTIVATION, "service", service.id)),
+        json!(context.href(SERVICE_ACTIVATION, "service", service.id)),
     );
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!("RFS"));
@@ -29,7 +29,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     map.insert("startDate".into(), context.date(service.created));
     map.insert(
         "serviceSpecification".into(),
-        reference(
+        context.reference(
             SERVICE_CATALOG,
             "serviceSpecification",
             &service.service_specification,
@@ -46,23 +46,23 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
         let resources: Vec<Value> = service
             .supporting_resources
             .iter()
-            .map(|id| reference(RESOURCE_INVENTORY, "resource", id, Some("LogicalResource")))
+            .map(|id| {
+                context.reference(RESOURCE_INVENTORY, "resource", id, Some("LogicalResource"))
+            })
             .collect();
         map.insert("supportingResource".into(), Value::Array(resources));
     }
     if let Some(rfs) = service.service {
         map.insert(
             "supportingService".into(),
-            json!([reference(
-                SERVICE_INVENTORY,
-                "service",
-                rfs,
-                Some("Service")
-            )]),
+            json!([context.reference(SERVICE_INVENTORY, "service", rfs, Some("Service"))]),
         );
     }
     if let Some(parent) = service.parent {
-        map.insert("relatedEntity".into(), json!([requester(parent)]));
+        map.insert(
+            "relatedEntity".into(),
+            json!([requester(parent, context.public_url)]),
+        );
     }
     if let Some(error) = &service.error {
         map.insert("description".into(), json!(error.message));

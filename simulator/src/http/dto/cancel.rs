@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::product_order::IdRefBody;
-use super::{RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, href, insert_some, reference};
+use super::{RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, insert_some};
 use crate::domain::state::Machine;
 use crate::http::error::ApiError;
 use crate::layers::rom::CancelResourceOrder;
@@ -53,18 +53,18 @@ struct CancelFields<'a> {
     reason: Option<&'a str>,
 }
 
-fn render_fields(fields: CancelFields<'_>) -> Value {
+fn render_fields(fields: CancelFields<'_>, context: &RenderContext<'_>) -> Value {
     let mut map = Map::new();
     map.insert(
         "href".into(),
-        json!(href(fields.base, fields.resource, &fields.id)),
+        json!(context.href(fields.base, fields.resource, &fields.id)),
     );
     map.insert("id".into(), json!(fields.id));
     map.insert("@type".into(), json!(fields.kind));
     map.insert("state".into(), json!(fields.state));
     map.insert(
         fields.order_field.into(),
-        reference(
+        context.reference(
             fields.base,
             fields.order_resource,
             fields.order,
@@ -79,36 +79,42 @@ fn render_fields(fields: CancelFields<'_>) -> Value {
 
 /// The JSON of a TMF641 `CancelServiceOrder` (its first state is `accepted`).
 pub fn render_service(cancel: &CancelServiceOrder, context: &RenderContext<'_>) -> Value {
-    render_fields(CancelFields {
-        id: cancel.id.to_string(),
-        base: SERVICE_ORDERING,
-        resource: "cancelServiceOrder",
-        kind: "CancelServiceOrder",
-        state: cancel.state.as_str_for(Machine::ServiceOrder),
-        order_field: "serviceOrder",
-        order_resource: "serviceOrder",
-        order_type: "ServiceOrder",
-        order: cancel.order.to_string(),
-        requested: context.date(cancel.requested),
-        effective: cancel.effective.map(|time| context.date(time)),
-        reason: cancel.reason.as_deref(),
-    })
+    render_fields(
+        CancelFields {
+            id: cancel.id.to_string(),
+            base: SERVICE_ORDERING,
+            resource: "cancelServiceOrder",
+            kind: "CancelServiceOrder",
+            state: cancel.state.as_str_for(Machine::ServiceOrder),
+            order_field: "serviceOrder",
+            order_resource: "serviceOrder",
+            order_type: "ServiceOrder",
+            order: cancel.order.to_string(),
+            requested: context.date(cancel.requested),
+            effective: cancel.effective.map(|time| context.date(time)),
+            reason: cancel.reason.as_deref(),
+        },
+        context,
+    )
 }
 
 /// The JSON of a TMF652 `CancelResourceOrder`.
 pub fn render_resource(cancel: &CancelResourceOrder, context: &RenderContext<'_>) -> Value {
-    render_fields(CancelFields {
-        id: cancel.id.to_string(),
-        base: RESOURCE_ORDERING,
-        resource: "cancelResourceOrder",
-        kind: "CancelResourceOrder",
-        state: cancel.state.as_str_for(Machine::ResourceOrder),
-        order_field: "resourceOrder",
-        order_resource: "resourceOrder",
-        order_type: "ResourceOrder",
-        order: cancel.order.to_string(),
-        requested: context.date(cancel.requested),
-        effective: cancel.effective.map(|time| context.date(time)),
-        reason: cancel.reason.as_deref(),
-    })
+    render_fields(
+        CancelFields {
+            id: cancel.id.to_string(),
+            base: RESOURCE_ORDERING,
+            resource: "cancelResourceOrder",
+            kind: "CancelResourceOrder",
+            state: cancel.state.as_str_for(Machine::ResourceOrder),
+            order_field: "resourceOrder",
+            order_resource: "resourceOrder",
+            order_type: "ResourceOrder",
+            order: cancel.order.to_string(),
+            requested: context.date(cancel.requested),
+            effective: cancel.effective.map(|time| context.date(time)),
+            reason: cancel.reason.as_deref(),
+        },
+        context,
+    )
 }

@@ -2,17 +2,17 @@
 
 use serde_json::{Value, json};
 
-use super::{PRODUCT_CATALOG, RESOURCE_CATALOG, SERVICE_CATALOG, href, reference};
+use super::{PRODUCT_CATALOG, RESOURCE_CATALOG, RenderContext, SERVICE_CATALOG};
 use crate::domain::catalog::{
     ProductOffering, ProductSpecification, ResourceSpecification, ServiceCategory,
     ServiceSpecification,
 };
 
 /// The JSON of a TMF620 `ProductOffering`.
-pub fn render_offering(offering: &ProductOffering) -> Value {
+pub fn render_offering(offering: &ProductOffering, context: &RenderContext<'_>) -> Value {
     json!({
         "id": &*offering.id,
-        "href": href(PRODUCT_CATALOG, "productOffering", &offering.id),
+        "href": context.href(PRODUCT_CATALOG, "productOffering", &offering.id),
         "@type": "ProductOffering",
         "name": offering.name,
         "lifecycleStatus": "Active",
@@ -20,20 +20,23 @@ pub fn render_offering(offering: &ProductOffering) -> Value {
         "isSellable": true,
         // Not a TMF620 attribute: add-ons (IPTV) need a broadband product beside them.
         "@isSellableAlone": offering.is_sellable_alone,
-        "productSpecification": reference(PRODUCT_CATALOG, "productSpecification", &offering.product_specification, None),
+        "productSpecification": context.reference(PRODUCT_CATALOG, "productSpecification", &offering.product_specification, None),
     })
 }
 
 /// The JSON of a TMF620 `ProductSpecification`.
-pub fn render_product_specification(specification: &ProductSpecification) -> Value {
+pub fn render_product_specification(
+    specification: &ProductSpecification,
+    context: &RenderContext<'_>,
+) -> Value {
     let services: Vec<Value> = specification
         .services
         .iter()
-        .map(|id| reference(SERVICE_CATALOG, "serviceSpecification", id, None))
+        .map(|id| context.reference(SERVICE_CATALOG, "serviceSpecification", id, None))
         .collect();
     json!({
         "id": &*specification.id,
-        "href": href(PRODUCT_CATALOG, "productSpecification", &specification.id),
+        "href": context.href(PRODUCT_CATALOG, "productSpecification", &specification.id),
         "@type": "ProductSpecification",
         "name": specification.name,
         "lifecycleStatus": "Active",
@@ -42,7 +45,10 @@ pub fn render_product_specification(specification: &ProductSpecification) -> Val
 }
 
 /// The JSON of a TMF633 `ServiceSpecification` (CFS or RFS).
-pub fn render_service_specification(specification: &ServiceSpecification) -> Value {
+pub fn render_service_specification(
+    specification: &ServiceSpecification,
+    context: &RenderContext<'_>,
+) -> Value {
     let kind = match specification.category {
         ServiceCategory::Cfs => "CustomerFacingServiceSpecification",
         ServiceCategory::Rfs => "ResourceFacingServiceSpecification",
@@ -53,7 +59,7 @@ pub fn render_service_specification(specification: &ServiceSpecification) -> Val
         .map(|id| {
             json!({
                 "id": &**id,
-                "href": href(SERVICE_CATALOG, "serviceSpecification", id),
+                "href": context.href(SERVICE_CATALOG, "serviceSpecification", id),
                 "relationshipType": "dependency",
             })
         })
@@ -61,11 +67,11 @@ pub fn render_service_specification(specification: &ServiceSpecification) -> Val
     let resources: Vec<Value> = specification
         .resources
         .iter()
-        .map(|id| reference(RESOURCE_CATALOG, "resourceSpecification", id, None))
+        .map(|id| context.reference(RESOURCE_CATALOG, "resourceSpecification", id, None))
         .collect();
     json!({
         "id": &*specification.id,
-        "href": href(SERVICE_CATALOG, "serviceSpecification", &specification.id),
+        "href": context.href(SERVICE_CATALOG, "serviceSpecification", &specification.id),
         "@type": kind,
         "name": specification.name,
         "lifecycleStatus": "Active",
@@ -75,10 +81,13 @@ pub fn render_service_specification(specification: &ServiceSpecification) -> Val
 }
 
 /// The JSON of a TMF634 `ResourceSpecification`.
-pub fn render_resource_specification(specification: &ResourceSpecification) -> Value {
+pub fn render_resource_specification(
+    specification: &ResourceSpecification,
+    context: &RenderContext<'_>,
+) -> Value {
     json!({
         "id": &*specification.id,
-        "href": href(RESOURCE_CATALOG, "resourceSpecification", &specification.id),
+        "href": context.href(RESOURCE_CATALOG, "resourceSpecification", &specification.id),
         "@type": "LogicalResourceSpecification",
         "name": specification.name,
         "lifecycleStatus": "Active",

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
     RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
-    characteristics, href, insert_some, reference,
+    characteristics, insert_some,
 };
 use crate::domain::catalog::ServiceCategory;
 use crate::layers::inventory::{ProductRecord, ResourceRecord, ServiceRecord};
@@ -110,7 +110,7 @@ pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> V
     map.insert("id".into(), json!(product.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(PRODUCT_INVENTORY, "product", product.id)),
+        json!(context.href(PRODUCT_INVENTORY, "product", product.id)),
     );
     map.insert("@type".into(), json!("Product"));
     map.insert(
@@ -119,7 +119,7 @@ pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> V
     );
     map.insert(
         "productOffering".into(),
-        reference(
+        context.reference(
             PRODUCT_CATALOG,
             "productOffering",
             &product.offering,
@@ -139,14 +139,14 @@ pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> V
     let services = product
         .services
         .iter()
-        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
         .collect();
     map.insert("realizingService".into(), Value::Array(services));
     map.insert(
         "productOrderItem".into(),
         json!([{
             "productOrderId": product.order.to_string(),
-            "productOrderHref": href(PRODUCT_ORDERING, "productOrder", product.order),
+            "productOrderHref": context.href(PRODUCT_ORDERING, "productOrder", product.order),
             "role": "lastOrder",
         }]),
     );
@@ -154,7 +154,7 @@ pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> V
 }
 
 /// The JSON of a TMF638 `Service`.
-pub fn render_service(service: &ServiceRecord) -> Value {
+pub fn render_service(service: &ServiceRecord, context: &RenderContext<'_>) -> Value {
     let category = match service.category {
         ServiceCategory::Cfs => "CFS",
         ServiceCategory::Rfs => "RFS",
@@ -163,14 +163,14 @@ pub fn render_service(service: &ServiceRecord) -> Value {
     map.insert("id".into(), json!(service.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(SERVICE_INVENTORY, "service", service.id)),
+        json!(context.href(SERVICE_INVENTORY, "service", service.id)),
     );
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!(category));
     map.insert("state".into(), json!(service.state.as_str()));
     map.insert(
         "serviceSpecification".into(),
-        reference(
+        context.reference(
             SERVICE_CATALOG,
             "serviceSpecification",
             &service.specification,
@@ -184,20 +184,20 @@ pub fn render_service(service: &ServiceRecord) -> Value {
     let supporting = service
         .supporting_services
         .iter()
-        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
         .collect();
     map.insert("supportingService".into(), Value::Array(supporting));
     let resources = service
         .supporting_resources
         .iter()
-        .map(|id| reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
+        .map(|id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
         .collect();
     map.insert("supportingResource".into(), Value::Array(resources));
     map.insert(
         "serviceOrderItem".into(),
         json!([{
             "serviceOrderId": service.order.to_string(),
-            "serviceOrderHref": href(SERVICE_ORDERING, "serviceOrder", service.order),
+            "serviceOrderHref": context.href(SERVICE_ORDERING, "serviceOrder", service.order),
             "role": "lastOrder",
         }]),
     );
@@ -210,7 +210,7 @@ pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -
     map.insert("id".into(), json!(resource.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(RESOURCE_INVENTORY, "resource", resource.id)),
+        json!(context.href(RESOURCE_INVENTORY, "resource", resource.id)),
     );
     map.insert("@type".into(), json!("LogicalResource"));
     map.insert(
@@ -223,7 +223,7 @@ pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -
     );
     map.insert(
         "resourceSpecification".into(),
-        reference(
+        context.reference(
             RESOURCE_CATALOG,
             "resourceSpecification",
             &resource.specification,
@@ -238,7 +238,7 @@ pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -
         "relatedEntity".into(),
         json!([{
             "id": resource.order.to_string(),
-            "href": href(RESOURCE_ORDERING, "resourceOrder", resource.order),
+            "href": context.href(RESOURCE_ORDERING, "resourceOrder", resource.order),
             "role": "lastOrder",
             "@referredType": "ResourceOrder",
         }]),

@@ -42,14 +42,17 @@ pub const SERVICE_CATALOG: &str = "/tmf-api/serviceCatalogManagement/v4";
 /// TMF634 base path.
 pub const RESOURCE_CATALOG: &str = "/tmf-api/resourceCatalogManagement/v4";
 
-/// What rendering needs beyond the entity: the date mapping and, when at hand, the element
-/// and region names (event snapshots are rendered without them and show numeric ids).
+/// What rendering needs beyond the entity: the date mapping, the public base URL hrefs start
+/// with and, when at hand, the element and region names (event snapshots are rendered without
+/// them and show numeric ids).
 #[derive(Clone, Copy, Debug)]
 pub struct RenderContext<'a> {
     /// Maps core time to dates.
     pub clock: WallClock,
     /// Element and region names.
     pub topology: Option<&'a Topology>,
+    /// The API's public base URL without a trailing slash (`http.public_url`).
+    pub public_url: &'a str,
 }
 
 impl RenderContext<'_> {
@@ -57,28 +60,30 @@ impl RenderContext<'_> {
     pub fn date(&self, time: Time) -> Value {
         Value::String(self.clock.rfc3339(time))
     }
-}
 
-/// `{base}/{resource}/{id}`.
-pub fn href(base: &str, resource: &str, id: impl std::fmt::Display) -> String {
-    format!("{base}/{resource}/{id}")
-}
-
-/// `{"id","href"}` (plus `@referredType` when given) referring to another entity.
-pub fn reference(
-    base: &str,
-    resource: &str,
-    id: impl std::fmt::Display,
-    referred_type: Option<&str>,
-) -> Value {
-    let id = id.to_string();
-    let mut map = Map::new();
-    map.insert("href".into(), Value::String(href(base, resource, &id)));
-    map.insert("id".into(), Value::String(id));
-    if let Some(referred_type) = referred_type {
-        map.insert("@referredType".into(), Value::String(referred_type.into()));
+    /// The absolute href `{public_url}{base}/{resource}/{id}` (TMF `format: uri`): the one
+    /// place every href is made.
+    pub fn href(&self, base: &str, resource: &str, id: impl std::fmt::Display) -> String {
+        format!("{}{base}/{resource}/{id}", self.public_url)
     }
-    Value::Object(map)
+
+    /// `{"id","href"}` (plus `@referredType` when given) referring to another entity.
+    pub fn reference(
+        &self,
+        base: &str,
+        resource: &str,
+        id: impl std::fmt::Display,
+        referred_type: Option<&str>,
+    ) -> Value {
+        let id = id.to_string();
+        let mut map = Map::new();
+        map.insert("href".into(), Value::String(self.href(base, resource, &id)));
+        map.insert("id".into(), Value::String(id));
+        if let Some(referred_type) = referred_type {
+            map.insert("@referredType".into(), Value::String(referred_type.into()));
+        }
+        Value::Object(map)
+    }
 }
 
 /// Inserts `key: value` when `value` is present.

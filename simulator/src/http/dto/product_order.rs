@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RenderContext, SERVICE_INVENTORY,
-    characteristics, failure_note, href, insert_some, reference,
+    characteristics, failure_note, insert_some,
 };
 use crate::domain::ids::ProductId;
 use crate::http::error::ApiError;
@@ -197,7 +197,7 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(PRODUCT_ORDERING, "productOrder", order.id)),
+        json!(context.href(PRODUCT_ORDERING, "productOrder", order.id)),
     );
     map.insert("@type".into(), json!("ProductOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
@@ -210,7 +210,11 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     insert_some(&mut map, "externalId", order.external_id.clone());
     insert_some(&mut map, "description", order.description.clone());
     insert_some(&mut map, "priority", order.priority.clone());
-    let items = order.items.iter().map(render_item).collect();
+    let items = order
+        .items
+        .iter()
+        .map(|item| render_item(item, context))
+        .collect();
     map.insert("productOrderItem".into(), Value::Array(items));
     if let Some(reason) = &order.failure {
         let date = order.completion_date.map(|t| context.date(t));
@@ -219,11 +223,14 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     Value::Object(map)
 }
 
-fn render_item(item: &ProductOrderItem) -> Value {
+fn render_item(item: &ProductOrderItem, context: &RenderContext<'_>) -> Value {
     let mut product = Map::new();
     if let Some(id) = item.product {
         product.insert("id".into(), json!(id.to_string()));
-        product.insert("href".into(), json!(href(PRODUCT_INVENTORY, "product", id)));
+        product.insert(
+            "href".into(),
+            json!(context.href(PRODUCT_INVENTORY, "product", id)),
+        );
     }
     product.insert("@type".into(), json!("Product"));
     product.insert(
@@ -234,7 +241,7 @@ fn render_item(item: &ProductOrderItem) -> Value {
         let services = item
             .services
             .iter()
-            .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+            .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
             .collect();
         product.insert("realizingService".into(), Value::Array(services));
     }
@@ -246,7 +253,7 @@ fn render_item(item: &ProductOrderItem) -> Value {
     if !item.offering.is_empty() {
         map.insert(
             "productOffering".into(),
-            reference(
+            context.reference(
                 PRODUCT_CATALOG,
                 "productOffering",
                 &item.offering,
@@ -265,7 +272,7 @@ pub fn render_cancel(cancel: &CancelProductOrder, context: &RenderContext<'_>) -
     map.insert("id".into(), json!(cancel.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(PRODUCT_ORDERING, "cancelProductOrder", cancel.id)),
+        json!(context.href(PRODUCT_ORDERING, "cancelProductOrder", cancel.id)),
     );
     map.insert("@type".into(), json!("CancelProductOrder"));
     map.insert(
@@ -274,7 +281,7 @@ pub fn render_cancel(cancel: &CancelProductOrder, context: &RenderContext<'_>) -
     );
     map.insert(
         "productOrder".into(),
-        reference(
+        context.reference(
             PRODUCT_ORDERING,
             "productOrder",
             cancel.order,

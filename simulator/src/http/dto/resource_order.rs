@@ -6,7 +6,7 @@ use super::inventory::resource_name;
 use super::resource_order_create::{RFS, RFS_SPECIFICATION};
 use super::{
     RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING,
-    failure_note, href, insert_some, reference,
+    failure_note, insert_some,
 };
 use crate::layers::rom::{ResourceOrder, ResourceOrderItem};
 
@@ -16,7 +16,7 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(RESOURCE_ORDERING, "resourceOrder", order.id)),
+        json!(context.href(RESOURCE_ORDERING, "resourceOrder", order.id)),
     );
     map.insert("@type".into(), json!("ResourceOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
@@ -68,7 +68,7 @@ fn render_item(item: &ResourceOrderItem, context: &RenderContext<'_>) -> Value {
     map.insert("state".into(), json!(item.state.as_str()));
     map.insert(
         "resourceSpecification".into(),
-        reference(
+        context.reference(
             RESOURCE_CATALOG,
             "resourceSpecification",
             &item.resource_specification,
@@ -80,7 +80,7 @@ fn render_item(item: &ResourceOrderItem, context: &RenderContext<'_>) -> Value {
         reference.insert("id".into(), json!(resource.to_string()));
         reference.insert(
             "href".into(),
-            json!(href(RESOURCE_INVENTORY, "resource", resource)),
+            json!(context.href(RESOURCE_INVENTORY, "resource", resource)),
         );
         reference.insert("@type".into(), json!("LogicalResource"));
         insert_some(

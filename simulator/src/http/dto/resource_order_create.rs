@@ -20,7 +20,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{RESOURCE_CATALOG, RESOURCE_INVENTORY, SERVICE_ORDERING, href};
+use super::service_create::link;
+use super::{RESOURCE_CATALOG, RESOURCE_INVENTORY, SERVICE_ORDERING};
 use crate::domain::catalog::{Catalog, ResourceKind, ServiceCategory};
 use crate::domain::ids::{ResourceId, ServiceId, ServiceOrderId};
 use crate::http::error::ApiError;
@@ -141,8 +142,12 @@ pub struct ResourceBody {
     pub at_type: Option<String>,
 }
 
-/// The body of `POST /resourceOrder` for `order`.
-pub fn body(order: &ResourceOrderCreate, topology: &Topology) -> ResourceOrderCreateBody {
+/// The body of `POST /resourceOrder` for `order`, with links to `public_url`.
+pub fn body(
+    order: &ResourceOrderCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> ResourceOrderCreateBody {
     let region = topology.region_name(order.region).to_string();
     let mut shared = order.characteristics.to_vec();
     if let Some(olt) = order.olt
@@ -167,7 +172,8 @@ pub fn body(order: &ResourceOrderCreate, topology: &Topology) -> ResourceOrderCr
             ));
             let specification = ReferenceBody {
                 id: Some(item.resource_specification.to_string()),
-                href: Some(href(
+                href: Some(link(
+                    public_url,
                     RESOURCE_CATALOG,
                     "resourceSpecification",
                     &item.resource_specification,
@@ -182,7 +188,7 @@ pub fn body(order: &ResourceOrderCreate, topology: &Topology) -> ResourceOrderCr
                     id: item.resource.map(|id| id.to_string()),
                     href: item
                         .resource
-                        .map(|id| href(RESOURCE_INVENTORY, "resource", id)),
+                        .map(|id| link(public_url, RESOURCE_INVENTORY, "resource", id)),
                     resource_specification: None,
                     place: Some(ReferenceBody {
                         id: Some(region.clone()),

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::inventory::resource_characteristics;
 use super::resource_order_create::ReferenceBody;
-use super::{RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_CATALOG, SERVICE_INVENTORY, href};
+use super::{RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_CATALOG, SERVICE_INVENTORY};
 use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::ServiceState;
@@ -69,11 +69,17 @@ pub struct ServiceBody {
     pub at_type: Option<String>,
 }
 
+/// `{public_url}{base}/{resource}/{id}`: a link in a body the transport sends (the sender's
+/// own base URL, where the entities it names live).
+pub fn link(public_url: &str, base: &str, resource: &str, id: impl std::fmt::Display) -> String {
+    format!("{public_url}{base}/{resource}/{id}")
+}
+
 /// The `relatedEntity` naming resource order `parent` as the requester.
-pub fn requester(parent: ResourceOrderId) -> ReferenceBody {
+pub fn requester(parent: ResourceOrderId, public_url: &str) -> ReferenceBody {
     ReferenceBody {
         id: Some(parent.to_string()),
-        href: Some(href(RESOURCE_ORDERING, "resourceOrder", parent)),
+        href: Some(link(public_url, RESOURCE_ORDERING, "resourceOrder", parent)),
         role: Some(REQUESTER.to_string()),
         referred_type: Some("ResourceOrder".to_string()),
         ..ReferenceBody::default()
@@ -104,15 +110,20 @@ pub fn service_characteristics(
     listed
 }
 
-/// The body of `POST /service` for `service`.
-pub fn create_body(service: &ActivationCreate, topology: &Topology) -> ServiceBody {
+/// The body of `POST /service` for `service`, with links to `public_url`.
+pub fn create_body(
+    service: &ActivationCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> ServiceBody {
     ServiceBody {
         name: service.name.clone(),
         category: Some("RFS".to_string()),
         state: Some(ServiceState::Active.as_str().to_string()),
         service_specification: Some(ReferenceBody {
             id: Some(service.service_specification.to_string()),
-            href: Some(href(
+            href: Some(link(
+                public_url,
                 SERVICE_CATALOG,
                 "serviceSpecification",
                 &service.service_specification,
@@ -129,7 +140,7 @@ pub fn create_body(service: &ActivationCreate, topology: &Topology) -> ServiceBo
             .iter()
             .map(|id| ReferenceBody {
                 id: Some(id.to_string()),
-                href: Some(href(RESOURCE_INVENTORY, "resource", id)),
+                href: Some(link(public_url, RESOURCE_INVENTORY, "resource", id)),
                 referred_type: Some("LogicalResource".to_string()),
                 ..ReferenceBody::default()
             })
@@ -139,18 +150,22 @@ pub fn create_body(service: &ActivationCreate, topology: &Topology) -> ServiceBo
             .iter()
             .map(|id| ReferenceBody {
                 id: Some(id.to_string()),
-                href: Some(href(SERVICE_INVENTORY, "service", id)),
+                href: Some(link(public_url, SERVICE_INVENTORY, "service", id)),
                 referred_type: Some("Service".to_string()),
                 ..ReferenceBody::default()
             })
             .collect(),
-        related_entity: service.parent.map(requester).into_iter().collect(),
+        related_entity: service
+            .parent
+            .map(|parent| requester(parent, public_url))
+            .into_iter()
+            .collect(),
         at_type: Some("Service".to_string()),
     }
 }
 
-/// The body of a `PATCH /service/{id}` for `change`.
-pub fn patch_body(change: &ServiceChange) -> ServiceBody {
+/// The body of a `PATCH /service/{id}` for `change`, with links to `public_url`.
+pub fn patch_body(change: &ServiceChange, public_url: &str) -> ServiceBody {
     match change {
         ServiceChange::Terminate => ServiceBody {
             state: Some(ServiceState::Terminated.as_str().to_string()),
@@ -165,7 +180,10 @@ pub fn patch_body(change: &ServiceChange) -> ServiceBody {
             characteristics,
         } => ServiceBody {
             service_characteristic: Some(characteristics.to_vec()),
-            related_entity: parent.map(requester).into_iter().collect(),
+            related_entity: parent
+                .map(|parent| requester(parent, public_url))
+                .into_iter()
+                .collect(),
             ..ServiceBody::default()
         },
     }

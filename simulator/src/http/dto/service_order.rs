@@ -11,8 +11,7 @@ use super::product_order::{
 };
 use super::{
     PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
-    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, href, insert_some,
-    reference,
+    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, insert_some,
 };
 use crate::domain::ids::{ProductOrderId, ServiceId};
 use crate::http::error::ApiError;
@@ -149,7 +148,7 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     map.insert("id".into(), json!(order.id.to_string()));
     map.insert(
         "href".into(),
-        json!(href(SERVICE_ORDERING, "serviceOrder", order.id)),
+        json!(context.href(SERVICE_ORDERING, "serviceOrder", order.id)),
     );
     map.insert("@type".into(), json!("ServiceOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
@@ -167,13 +166,17 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
             "externalReference".into(),
             json!([{
                 "id": parent.to_string(),
-                "href": href(PRODUCT_ORDERING, "productOrder", parent),
+                "href": context.href(PRODUCT_ORDERING, "productOrder", parent),
                 "name": parent.to_string(),
                 "externalReferenceType": "ProductOrder",
             }]),
         );
     }
-    let items = order.items.iter().map(render_item).collect();
+    let items = order
+        .items
+        .iter()
+        .map(|item| render_item(item, context))
+        .collect();
     map.insert("serviceOrderItem".into(), Value::Array(items));
     if let Some(reason) = &order.failure {
         let timestamp = order.completion_date.map(|t| context.date(t));
@@ -183,17 +186,20 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     Value::Object(map)
 }
 
-fn render_item(item: &ServiceOrderItem) -> Value {
+fn render_item(item: &ServiceOrderItem, context: &RenderContext<'_>) -> Value {
     let mut service = Map::new();
     if let Some(id) = item.service {
         service.insert("id".into(), json!(id.to_string()));
-        service.insert("href".into(), json!(href(SERVICE_INVENTORY, "service", id)));
+        service.insert(
+            "href".into(),
+            json!(context.href(SERVICE_INVENTORY, "service", id)),
+        );
     }
     service.insert("@type".into(), json!("Service"));
     if !item.service_specification.is_empty() {
         service.insert(
             "serviceSpecification".into(),
-            reference(
+            context.reference(
                 SERVICE_CATALOG,
                 "serviceSpecification",
                 &item.service_specification,
@@ -208,7 +214,7 @@ fn render_item(item: &ServiceOrderItem) -> Value {
     let supporting: Vec<Value> = item
         .supporting_services
         .iter()
-        .map(|id| reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
         .collect();
     if !supporting.is_empty() {
         service.insert("supportingService".into(), Value::Array(supporting));
@@ -216,7 +222,7 @@ fn render_item(item: &ServiceOrderItem) -> Value {
     let resources: Vec<Value> = item
         .supporting_resources
         .iter()
-        .map(|id| reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
+        .map(|id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
         .collect();
     if !resources.is_empty() {
         service.insert("supportingResource".into(), Value::Array(resources));
@@ -231,7 +237,7 @@ fn render_item(item: &ServiceOrderItem) -> Value {
         // Not a TMF641 attribute: where the item's work went, for tracing an order down.
         map.insert(
             "@resourceOrder".into(),
-            reference(
+            context.reference(
                 RESOURCE_ORDERING,
                 "resourceOrder",
                 resource_order,

@@ -79,6 +79,11 @@ impl Layer for ComLayer {
             ComInput::Wake(ComWake::Start(id)) => self.start(id, now, rng, effects),
             ComInput::Wake(ComWake::Resume(id)) => self.resume(id, now, effects),
             ComInput::Wake(ComWake::CallTimeout(id)) => self.call_timeout(id, now, effects),
+            ComInput::ServiceOrderStatus { parent, state } => {
+                self.child_status(parent, state, now, effects)
+            }
+            ComInput::Wake(ComWake::ChildDeadline(id)) => self.child_deadline(id, now, effects),
+            ComInput::Wake(ComWake::ChildAnswer(id)) => self.child_answer(id, now, effects),
         }
     }
 }
@@ -140,6 +145,7 @@ impl ComLayer {
             compensating: false,
             reply: None,
             abandoned: false,
+            child_queried: false,
         };
         let mut order = order;
         if self.chain.mode == ChainMode::Sync {
@@ -348,6 +354,8 @@ impl ComLayer {
         if self.chain.mode == ChainMode::Sync {
             let at = now.after(std::time::Duration::from_millis(self.chain.call_timeout_ms));
             effects.send_at(at, Message::Com(ComInput::Wake(ComWake::CallTimeout(id))));
+        } else {
+            self.arm_child_deadline(id, now, effects);
         }
         effects.send(
             now,

@@ -57,6 +57,8 @@ pub struct ProductOrder {
     /// Sync mode: COM gave up waiting for the service order (call timeout); whatever it still
     /// builds is compensated when it ends.
     pub abandoned: bool,
+    /// COM asked SOM about the service order (its deadline passed) and awaits the answer.
+    pub child_queried: bool,
 }
 
 /// A TMF622 product order item.
@@ -176,6 +178,14 @@ pub enum ComInput {
     },
     /// A ServiceOrderStateChangeEvent of a service order COM created.
     ServiceOrderChanged(ServiceOrderSummary),
+    /// SOM's answer to COM's jeopardy question about the service order of `parent`: its
+    /// state, or `None` when SOM does not know it (a GET answered 404).
+    ServiceOrderStatus {
+        /// The product order whose service order was asked about.
+        parent: ProductOrderId,
+        /// The service order's state, if SOM knows it.
+        state: Option<OrderState>,
+    },
     /// A wake-up COM scheduled.
     Wake(ComWake),
 }
@@ -189,6 +199,10 @@ pub enum ComWake {
     Resume(ProductOrderId),
     /// Sync mode: the service order did not finish within the call timeout.
     CallTimeout(ProductOrderId),
+    /// Async mode: the service order's deadline passed; ask SOM about it.
+    ChildDeadline(ProductOrderId),
+    /// Async mode: SOM had this long to answer COM's question.
+    ChildAnswer(ProductOrderId),
 }
 
 /// The product order layer.
@@ -239,6 +253,7 @@ pub struct LiveProduct {
     pub start: Time,
 }
 
+mod jeopardy;
 mod lifecycle;
 mod machine;
 mod sync;

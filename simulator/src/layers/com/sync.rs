@@ -18,6 +18,20 @@ use crate::layers::{Effects, Message};
 impl ComLayer {
     /// The service order did not finish in time: fail the order and cancel downstream.
     pub(super) fn call_timeout(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        let message = "the service order did not finish within the call timeout";
+        let failure = FailureReason::new(FailureCode::CallTimeout, message);
+        self.abandon(id, failure, now, effects);
+    }
+
+    /// Gives up on the service order of `id` for `failure`: fails the order's open items,
+    /// asks SOM to cancel, and compensates whatever the service order still completes.
+    pub(super) fn abandon(
+        &mut self,
+        id: ProductOrderId,
+        failure: FailureReason,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -25,8 +39,7 @@ impl ComLayer {
             return;
         }
         order.abandoned = true;
-        let message = "the service order did not finish within the call timeout";
-        let failure = FailureReason::new(FailureCode::CallTimeout, message);
+        let reason = format!("{}: {}", failure.code.as_str(), failure.message);
         record_first(&mut order.failure, Some(failure));
         for item in order
             .items
@@ -43,11 +56,10 @@ impl ComLayer {
                 &mut self.illegal,
             );
         }
-        let reason = Some("call timeout: the service order did not finish in time".to_string());
         let cancel = SomInput::Cancel {
             reply: None,
             order: ServiceOrderRef::Parent(id),
-            reason,
+            reason: Some(reason),
         };
         effects.send(now, Message::Som(cancel));
         self.settle(id, now, effects);

@@ -224,6 +224,36 @@ impl SomLayer {
         );
     }
 
+    /// A resource order completed for a service order SOM does not know: SOM restarted without
+    /// its state (or forgot the order), and the order's parent has failed it as `childLost`.
+    /// Nobody will ever use what it allocated, so SOM releases it with an undo order (whose
+    /// own outcome is then ignored, as its order is unknown too).
+    pub(super) fn release_orphan(
+        &mut self,
+        summary: &super::ResourceOrderSummary,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        if summary.state != OrderState::Completed || summary.resources.is_empty() {
+            return;
+        }
+        let (order, item) = &summary.parent;
+        let request = resource_order(
+            &self.topology,
+            *order,
+            format!("{item}{UNDO_SUFFIX}"),
+            &Vec::new().into(),
+            held_items(&summary.resources, Action::Delete),
+        );
+        effects.send(
+            now,
+            Message::Rom(RomInput::Create {
+                reply: None,
+                order: request,
+            }),
+        );
+    }
+
     /// The compensating resource order of `item_id` ended.
     pub(super) fn compensation_done(
         &mut self,

@@ -80,6 +80,7 @@ impl Layer for SomLayer {
             SomInput::ResourceOrderChanged(summary) => {
                 self.resource_order_changed(summary, now, effects)
             }
+            SomInput::Report { parent } => self.report(parent, now, effects),
             SomInput::Wake(id) => self.start(id, now, effects),
             SomInput::CallTimeout { order, item } => self.call_timeout(order, &item, now, effects),
             SomInput::Cancel {
@@ -92,6 +93,19 @@ impl Layer for SomLayer {
 }
 
 impl SomLayer {
+    /// Answers COM's jeopardy question: the state of the open service order realising
+    /// `parent`, or `None`. A terminal one has already sent COM its outcome, ahead of this
+    /// answer on the same path, so `None` there is harmless.
+    fn report(&self, parent: crate::domain::ids::ProductOrderId, now: Time, effects: &mut Effects) {
+        let state = self
+            .by_parent
+            .get(&parent)
+            .and_then(|id| self.orders.get(id))
+            .map(|order| order.state);
+        let status = ComInput::ServiceOrderStatus { parent, state };
+        effects.send(now, Message::Com(status));
+    }
+
     fn create(
         &mut self,
         reply: Option<ReplyToken>,
@@ -307,6 +321,7 @@ impl SomLayer {
             return;
         }
         let Some(order) = self.orders.get_mut(order_id) else {
+            self.release_orphan(&summary, now, effects);
             return;
         };
         let cancelling = order.state == OrderState::PendingCancellation;

@@ -150,6 +150,11 @@ pub enum SomInput {
     },
     /// A ResourceOrderStateChangeEvent of a resource order SOM created.
     ResourceOrderChanged(ResourceOrderSummary),
+    /// COM asks for the state of the service order realising `parent` (its deadline passed).
+    Report {
+        /// The product order.
+        parent: ProductOrderId,
+    },
     /// A wake-up SOM scheduled.
     Wake(ServiceOrderId),
     /// Sync mode: the resource order of item `item` did not finish within the call timeout.

@@ -199,7 +199,7 @@ pub fn outgoing(
         Message::Rom(RomInput::ActivationChanged(summary)) => match summary.error {
             Some(_) => event(
                 Subject::ActivationService(summary.id),
-                activation_event(&summary),
+                activation_event(&summary, callback),
             ),
             None => None,
         },
@@ -233,7 +233,7 @@ pub fn outgoing(
             LayerId::Rom,
             Verb::Post,
             format!("{RESOURCE_ORDERING}/resourceOrder"),
-            resource_order_create(&order, topology),
+            resource_order_create(&order, topology, callback),
         ),
         Message::Rom(RomInput::Cancel { order, reason, .. }) => {
             let (id, lookup) = match order {
@@ -261,7 +261,7 @@ pub fn outgoing(
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Rom)),
         ),
-        Message::Activation(input) => activation_call(input, topology),
+        Message::Activation(input) => activation_call(input, topology, callback),
         Message::Network(NetworkInput::Request(request)) => call(
             LayerId::Network,
             Verb::Post,
@@ -275,23 +275,33 @@ pub fn outgoing(
     }
 }
 
-fn activation_call(input: ActivationInput, topology: &Topology) -> Option<Outgoing> {
+fn activation_call(
+    input: ActivationInput,
+    topology: &Topology,
+    public_url: &str,
+) -> Option<Outgoing> {
     let service_path = |id: ActivationId| format!("{SERVICE_ACTIVATION}/service/{id}");
     let (verb, path, body) = match input {
         ActivationInput::Create { service, .. } => (
             Verb::Post,
             format!("{SERVICE_ACTIVATION}/service"),
-            activation_create(&service, topology),
+            activation_create(&service, topology, public_url),
         ),
         ActivationInput::Terminate(id) => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(&ServiceChange::Terminate)),
+            json!(service_create::patch_body(
+                &ServiceChange::Terminate,
+                public_url
+            )),
         ),
         ActivationInput::Restore(id) => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(&ServiceChange::Restore)),
+            json!(service_create::patch_body(
+                &ServiceChange::Restore,
+                public_url
+            )),
         ),
         ActivationInput::Reconfigure {
             id,
@@ -300,10 +310,13 @@ fn activation_call(input: ActivationInput, topology: &Topology) -> Option<Outgoi
         } => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(&ServiceChange::Reconfigure {
-                parent,
-                characteristics
-            })),
+            json!(service_create::patch_body(
+                &ServiceChange::Reconfigure {
+                    parent,
+                    characteristics
+                },
+                public_url
+            )),
         ),
         ActivationInput::Element(reply) => (
             Verb::Post,
@@ -330,15 +343,6 @@ fn cancel_body(reference: &str, id: String, reason: Option<String>) -> Value {
     map.insert(reference.into(), json!({"id": id}));
     insert_some(&mut map, "cancellationReason", reason);
     Value::Object(map)
-}
-
-fn requester(parent: ResourceOrderId) -> Value {
-    json!({
-        "id": parent.to_string(),
-        "href": format!("{RESOURCE_ORDERING}/resourceOrder/{parent}"),
-        "role": "requester",
-        "@referredType": "ResourceOrder",
-    })
 }
 
 /// TMF641 `ServiceOrder_Create` for a service order COM creates: the product order in
@@ -384,13 +388,21 @@ pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
 
 /// TMF652 `ResourceOrder_Create` for a resource order SOM creates (see
 /// [`resource_order_create`] for the attributes).
-pub fn resource_order_create(order: &ResourceOrderCreate, topology: &Topology) -> Value {
-    json!(resource_order_create::body(order, topology))
+pub fn resource_order_create(
+    order: &ResourceOrderCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> Value {
+    json!(resource_order_create::body(order, topology, public_url))
 }
 
 /// TMF640 `Service_Create` for an RFS ROM wants activated (see [`service_create`]).
-pub fn activation_create(service: &ActivationCreate, topology: &Topology) -> Value {
-    json!(service_create::create_body(service, topology))
+pub fn activation_create(
+    service: &ActivationCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> Value {
+    json!(service_create::create_body(service, topology, public_url))
 }
 
 fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
@@ -437,7 +449,7 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
     event
 }
 
-fn activation_event(summary: &ActivationSummary) -> Value {
+fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), json!(summary.id.to_string()));
     map.insert("@type".into(), json!("Service"));
@@ -453,7 +465,8 @@ fn activation_event(summary: &ActivationSummary) -> Value {
             json!([{"id": rfs.to_string(), "@referredType": "Service"}]),
         );
     }
-    map.insert("relatedEntity".into(), json!([requester(summary.parent)]));
+    let requester = service_create::requester(summary.parent, public_url);
+    map.insert("relatedEntity".into(), json!([requester]));
     if let Some(error) = &summary.error {
         map.insert("description".into(), json!(error.message));
         map.insert(

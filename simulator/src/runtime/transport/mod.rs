@@ -268,6 +268,11 @@ impl Outbound {
         (outbound, worker)
     }
 
+    /// The layer(s) this process hosts.
+    pub(crate) fn role(&self) -> Role {
+        self.role
+    }
+
     /// Whether `message` leaves this process (with `all`: every crossing message).
     pub(crate) fn takes(&self, message: &Message) -> bool {
         codec::crosses(message)

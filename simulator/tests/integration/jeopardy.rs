@@ -1,0 +1,124 @@
+//! Jeopardy (issue 11): a parent whose child order was lost — the child's layer restarted
+//! without its state — notices at the child's deadline, asks, and fails the order as
+//! `childLost` instead of waiting for ever. The clock is paused: a parent that never gives up
+//! leaves every task idle, and the wait's deadline names the orders still open.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use simulator::config::SimConfig;
+use simulator::domain::state::OrderState;
+use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
+use simulator::layers::common::{Action, Characteristic};
+use simulator::layers::failure::FailureCode;
+use simulator::layers::{LayerId, Message, Reply};
+use simulator::network::profile::Latency;
+use simulator::runtime::{Chain, NoEvents};
+
+fn fibre() -> ProductOrderCreate {
+    ProductOrderCreate {
+        external_id: None,
+        items: vec![ProductOrderItemCreate {
+            id: "1".to_string(),
+            action: Action::Add,
+            offering: Arc::from("fibre-broadband"),
+            product: None,
+            characteristics: vec![Characteristic {
+                name: "region".into(),
+                value: "north".into(),
+            }],
+        }],
+    }
+}
+
+/// A chain whose element operations take 200 ms, with a 5 s child deadline and 1 s to answer.
+fn slow_chain() -> Chain {
+    let mut config = SimConfig::default();
+    config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
+    config.chain.child_deadline_ms = 5_000;
+    config.chain.child_answer_ms = 1_000;
+    Chain::start(config, Arc::new(NoEvents)).expect("chain starts")
+}
+
+async fn submit(chain: &Chain, count: usize) -> BTreeSet<simulator::domain::ids::ProductOrderId> {
+    let mut ids = BTreeSet::new();
+    for _ in 0..count {
+        let reply = chain
+            .request(|reply| {
+                Message::Com(ComInput::Create {
+                    reply,
+                    order: fibre(),
+                })
+            })
+            .await;
+        match reply {
+            Ok(Reply::ProductOrder(order)) => ids.insert(order.id),
+            other => panic!("expected an order, got {other:?}"),
+        };
+    }
+    ids
+}
+
+/// Waits in paused time until every order in `ids` is terminal, then until the chain settled.
+async fn wait_terminal(chain: &Chain, ids: &BTreeSet<simulator::domain::ids::ProductOrderId>) {
+    let ended = tokio::time::timeout(Duration::from_secs(3_600), async {
+        loop {
+            let open = {
+                let com = chain.com();
+                ids.iter()
+                    .filter(|id| com.orders.get(id).is_none_or(|o| !o.state.is_terminal()))
+                    .count()
+            };
+            if open == 0 && chain.settled() && chain.stats().timers_pending == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "orders stayed open: {:?}", chain.stats());
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
+    let chain = slow_chain();
+    let ids = submit(&chain, 20).await;
+    // Let the service orders start, then lose them all.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    chain
+        .restart_layer_without_state(LayerId::Som)
+        .expect("SOM restarts");
+    wait_terminal(&chain, &ids).await;
+    let com = chain.com();
+    for id in &ids {
+        let order = &com.orders[id];
+        assert_eq!(order.state, OrderState::Failed, "{id}");
+        let failure = order.failure.as_ref().expect("a failed order says why");
+        assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
+    }
+    drop(com);
+    let held = chain.network().allocations().count();
+    assert_eq!(
+        held, 0,
+        "every order failed, yet the network still holds {held} allocations"
+    );
+    let report = simulator::audit::run(&chain);
+    assert!(report.ok, "audit: {:#?}", report.findings);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_but_alive_child_is_asked_and_waited_for() {
+    let mut config = SimConfig::default();
+    // Each order takes over a second; the deadline passes several times before it ends.
+    config.profiles.default.latency = Latency::Fixed { ms: 400.0 };
+    config.chain.child_deadline_ms = 300;
+    config.chain.child_answer_ms = 100;
+    let chain = Chain::start(config, Arc::new(NoEvents)).expect("chain starts");
+    let ids = submit(&chain, 10).await;
+    wait_terminal(&chain, &ids).await;
+    let com = chain.com();
+    for id in &ids {
+        assert_eq!(com.orders[id].state, OrderState::Completed, "{id}");
+    }
+}
