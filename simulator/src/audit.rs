@@ -427,7 +427,9 @@ fn check_services_on_elements(input: &AuditInput<'_>) -> Finding {
     let mut finding = Finding::new("service_not_on_element");
     let mut latest: BTreeMap<ServiceId, &ActivationService> = BTreeMap::new();
     for service in input.activation.services.values() {
-        latest.insert(service.service, service);
+        if let Some(rfs) = service.service {
+            latest.insert(rfs, service);
+        }
     }
     for record in input.inventory.services.values() {
         if record.state != ServiceState::Active {

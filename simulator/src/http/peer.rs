@@ -1,33 +1,26 @@
 //! The endpoints the HTTP transport adds (only with `chain.transport = "http"`): what the
-//! layers of other processes call. Creates of resource orders and TMF640 services, cancels
-//! that name the order by its parent (TMF cancels take an id), the TMF640 service PATCH, the network role's operation API and element
-//! replies, and the hub listener that turns a child's reports back into messages. Bodies are
+//! layers of other processes call beyond the TMF APIs every mode serves (creates, patches and
+//! cancels are those): the network role's operation API and element replies, and the hub
+//! listener that turns a child's reports back into messages. Bodies are
 //! translated by [`crate::runtime::transport::codec`]; the mapping is documented in
 //! [`crate::runtime::transport`].
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::domain::ids::ActivationId;
-use crate::http::common::{AppState, answer, created, path_id, unexpected};
-use crate::http::dto::{RESOURCE_ORDERING, SERVICE_ACTIVATION};
+use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub::check_callback;
 use crate::layers::activation::ActivationInput;
 use crate::layers::rom::RomInput;
-use crate::layers::som::SomInput;
-use crate::layers::{LayerId, Message, Reply};
+use crate::layers::{LayerId, Message};
 use crate::network::NetworkInput;
 use crate::runtime::transport::codec::{self, CodecError};
 use crate::runtime::transport::wire::{OPERATION_PATH, OperationBody, REPLY_PATH, ReplyBody};
 use crate::runtime::transport::{LISTENER_PATH, TransportStats};
-
-/// Resources one activation request may carry.
-const RESOURCES_PER_SERVICE_MAX: usize = 16;
 
 impl From<CodecError> for ApiError {
     fn from(error: CodecError) -> ApiError {
@@ -48,26 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route(OPERATION_PATH, post(operation))
         .route(REPLY_PATH, post(element_reply))
         .route("/transport/v1/stats", get(stats))
-        .route(
-            &format!("{RESOURCE_ORDERING}/resourceOrder"),
-            post(create_resource_order),
-        )
-        .route(
-            codec::CANCEL_RESOURCE_ORDER_BY_PARENT,
-            post(cancel_resource_order),
-        )
-        .route(
-            codec::CANCEL_SERVICE_ORDER_BY_PARENT,
-            post(cancel_service_order),
-        )
-        .route(
-            &format!("{SERVICE_ACTIVATION}/service"),
-            post(create_service),
-        )
-        .route(
-            &format!("{SERVICE_ACTIVATION}/service/{{id}}"),
-            patch(patch_service),
-        )
 }
 
 /// A child's hub event: a report to a parent becomes the parent's message; others are
@@ -76,7 +49,7 @@ async fn listener(
     State(state): State<AppState>,
     TmfJson(envelope): TmfJson<Value>,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(message) = codec::report_from_event(&envelope)? {
+    if let Some(message) = codec::report_from_event(&envelope, state.chain.catalog())? {
         state.chain.deliver_local(message).await;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -118,121 +91,4 @@ async fn element_reply(
 
 async fn stats(State(state): State<AppState>) -> Json<TransportStats> {
     Json(state.chain.transport_stats().unwrap_or_default())
-}
-
-/// `POST /resourceOrder` (TMF652 `ResourceOrder_Create`, as SOM sends it).
-async fn create_resource_order(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let items_max = state.chain.config().limits.items_per_order_max;
-    let order = codec::parse_resource_order_create(&body, items_max)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Rom(RomInput::Create {
-                reply: Some(reply),
-                order,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::ResourceOrder(order) => Ok(created(crate::http::dto::resource_order::render(
-            &order,
-            &state.context(),
-        ))),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// `POST /service` (TMF640 `Service_Create`, as ROM sends it).
-async fn create_service(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let service = codec::parse_activation_create(&body, RESOURCES_PER_SERVICE_MAX)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Activation(ActivationInput::Create {
-                reply: Some(reply),
-                service,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::ActivationService(service) => Ok(created(crate::http::dto::activation::render(
-            &service,
-            &state.context(),
-        ))),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// `PATCH /service/{id}`: terminate or reconfigure; 202, the outcome comes as events.
-async fn patch_service(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<StatusCode, ApiError> {
-    let id: ActivationId = path_id(&id, "service")?;
-    let input = codec::parse_service_patch(id, &body)?;
-    state.chain.deliver_local(Message::Activation(input)).await;
-    Ok(StatusCode::ACCEPTED)
-}
-
-/// `POST /transport/v1/cancelServiceOrder`: by the product order
-/// (`serviceOrder.@productOrder`; an id is accepted too). By id, the transport calls TMF641's
-/// own `/cancelServiceOrder`.
-async fn cancel_service_order(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let (order, reason) = codec::parse_cancel_service_order(&body)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Som(SomInput::Cancel {
-                reply: Some(reply),
-                order,
-                reason,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::CancelServiceOrder(cancel) => Ok(created(json!({
-            "id": cancel.id.to_string(),
-            "@type": "CancelServiceOrder",
-            "serviceOrder": {"id": cancel.order.to_string()},
-        }))),
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// `POST /transport/v1/cancelResourceOrder`: by the service order item
-/// (`resourceOrder.@serviceOrderItem`; an id is accepted too). By id, the transport calls
-/// TMF652's own `/cancelResourceOrder`.
-async fn cancel_resource_order(
-    State(state): State<AppState>,
-    TmfJson(body): TmfJson<Value>,
-) -> Result<Response, ApiError> {
-    let (order, reason) = codec::parse_cancel_resource_order(&body)?;
-    let reply = state
-        .chain
-        .request(|reply| {
-            Message::Rom(RomInput::Cancel {
-                reply: Some(reply),
-                order,
-                reason,
-            })
-        })
-        .await;
-    match answer(reply)? {
-        Reply::CancelResourceOrder(cancel) => Ok(created(json!({
-            "id": cancel.id.to_string(),
-            "@type": "CancelResourceOrder",
-            "resourceOrder": {"id": cancel.order.to_string()},
-        }))),
-        other => Err(unexpected(&other)),
-    }
 }

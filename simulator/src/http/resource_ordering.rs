@@ -1,6 +1,7 @@
-//! TMF652 resource ordering: `/resourceOrder` (read, patch, delete), `/cancelResourceOrder`
-//! (in `cancel_ordering`) and `/hub`. Resource
-//! orders are created by SOM; a direct POST is not offered (the chain decides the resources).
+//! TMF652 resource ordering: `/resourceOrder` (create, read, patch, delete),
+//! `/cancelResourceOrder` (in `cancel_ordering`) and `/hub`. SOM creates resource orders
+//! through the same `POST` any TMF652 client uses (see [`resource_order_create`] for the
+//! attributes it reads).
 
 use crate::http::common::no_content;
 use axum::extract::{Path, State};
@@ -12,10 +13,11 @@ use serde_json::Value;
 
 use crate::domain::ids::ResourceOrderId;
 use crate::http::common::{
-    AppState, QueryParams as ListParams, Selected, answer, missing, path_id, unexpected,
+    AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
 use crate::http::dto::attributes::{RESOURCE_ORDER_PATCHABLE as PATCHABLE, parse_patch};
 use crate::http::dto::resource_order::render;
+use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::query::schema::Resource;
@@ -26,7 +28,7 @@ use crate::layers::{Api, Message, Reply};
 /// The TMF652 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/resourceOrder", get(list))
+        .route("/resourceOrder", get(list).post(create))
         .route("/resourceOrder/{id}", get(one).patch(patch).delete(delete))
         .merge(cancel_ordering::resource_routes())
         .merge(hub::routes(Api::ResourceOrdering))
@@ -44,6 +46,34 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     )
     .await;
     Ok(page.into_response())
+}
+
+/// `POST /resourceOrder` (`ResourceOrder_Create`): 201 with the order, acknowledged; it
+/// allocates from the network and activates what it allocated, reported by events.
+async fn create(
+    State(state): State<AppState>,
+    TmfJson(body): TmfJson<Value>,
+) -> Result<Response, ApiError> {
+    let items_max = state.chain.config().limits.items_per_order_max;
+    let order = resource_order_create::parse(
+        body,
+        items_max,
+        state.chain.catalog(),
+        state.chain.topology(),
+    )?;
+    let reply = state
+        .chain
+        .request(|reply| {
+            Message::Rom(RomInput::Create {
+                reply: Some(reply),
+                order,
+            })
+        })
+        .await;
+    match answer(reply)? {
+        Reply::ResourceOrder(order) => Ok(created(render(&order, &state.context()))),
+        other => Err(unexpected(&other)),
+    }
 }
 
 async fn one(

@@ -307,7 +307,8 @@ impl Chain {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         let (remote, worker) = match transport {
             Some(setup) => {
-                let (outbound, worker) = Outbound::new(setup, sink.clone(), capacity);
+                let (outbound, worker) =
+                    Outbound::new(setup, sink.clone(), capacity, topology.clone());
                 (Some(Arc::new(outbound)), Some(worker))
             }
             None => (None, None),

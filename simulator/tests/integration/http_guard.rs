@@ -442,15 +442,6 @@ async fn the_http_transport_sends_the_token_and_its_routes_need_it() {
         (reqwest::Method::GET, "/transport/v1/stats"),
         (reqwest::Method::POST, "/network/v1/operation"),
         (reqwest::Method::POST, "/network/v1/reply"),
-        (reqwest::Method::POST, "/transport/v1/cancelServiceOrder"),
-        (
-            reqwest::Method::POST,
-            "/tmf-api/resourceOrderingManagement/v4/resourceOrder",
-        ),
-        (
-            reqwest::Method::POST,
-            "/tmf-api/ServiceActivationAndConfiguration/v4/service",
-        ),
     ] {
         let response = client
             .request(method.clone(), format!("{base}{path}"))

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use crate::http_attributes::{assert_kept, full_product_order, full_service_order};
 use crate::http_support::{TMF622, TMF640, TMF641, TMF652, validate, validate_error};
 use serde_json::{Value, json};
+use simulator::domain::catalog::Catalog;
 use simulator::domain::catalog::ResourceKind;
 use simulator::domain::ids::{
     ActivationId, AllocationId, CancelProductOrderId, ProductId, ProductOrderId, ResourceId,
@@ -26,11 +27,13 @@ use simulator::layers::attributes::{HeaderSummary, ProductOrderAttributes};
 use simulator::layers::com::{CancelProductOrder, ProductOrder, ProductOrderItem};
 use simulator::layers::common::{Action, Characteristic, History};
 use simulator::layers::failure::{FailureCode, FailureReason};
-use simulator::layers::rom::{ResourceOrder, ResourceOrderItem};
+use simulator::layers::rom::{ResourceOrder, ResourceOrderItem, Rfs};
+use simulator::layers::som::SomInput;
 use simulator::layers::som::{ServiceOrder, ServiceOrderItem};
-use simulator::layers::{Event, EventKind, Rejection, RejectionKind, Subject};
+use simulator::layers::{Event, EventKind, Message, Rejection, RejectionKind, Subject};
 use simulator::network::{ElementId, RegionId, ResourceValue};
 use simulator::runtime::WallClock;
+use simulator::runtime::transport::codec::report_from_event;
 
 fn context() -> RenderContext<'static> {
     RenderContext {
@@ -162,8 +165,10 @@ fn resource_order() -> ResourceOrder {
                 action: Action::Add,
                 resource_specification: Arc::from("onu-slot"),
                 kind: ResourceKind::OnuSlot,
-                service: ServiceId(5),
-                service_specification: Arc::from("gpon-access"),
+                rfs: Rfs {
+                    id: Some(ServiceId(5)),
+                    specification: Arc::from("gpon-access"),
+                },
                 allocation: AllocationId(9),
                 resource: Some(ResourceId(8)),
                 value: Some(ResourceValue::OnuSlot {
@@ -180,8 +185,10 @@ fn resource_order() -> ResourceOrder {
                 action: Action::Add,
                 resource_specification: Arc::from("ipv4-address"),
                 kind: ResourceKind::Ipv4Address,
-                service: ServiceId(6),
-                service_specification: Arc::from("ip-connectivity"),
+                rfs: Rfs {
+                    id: Some(ServiceId(6)),
+                    specification: Arc::from("ip-connectivity"),
+                },
                 allocation: AllocationId(10),
                 resource: None,
                 value: None,
@@ -190,7 +197,13 @@ fn resource_order() -> ResourceOrder {
                 history: history(OrderState::InProgress),
             },
         ],
-        activations: vec![(ServiceId(2), ActivationId(1))],
+        activations: vec![(
+            Rfs {
+                id: Some(ServiceId(5)),
+                specification: Arc::from("gpon-access"),
+            },
+            ActivationId(1),
+        )],
         cancellation: None,
         failure: Some(FailureReason::of_element(
             &simulator::network::ElementError {
@@ -205,8 +218,9 @@ fn activation_service() -> ActivationService {
     ActivationService {
         id: ActivationId(1),
         parent: Some(ResourceOrderId(2)),
-        service: ServiceId(5),
+        service: Some(ServiceId(5)),
         service_specification: Arc::from("gpon-access"),
+        name: None,
         state: ServiceState::Active,
         history: [(Time::from_millis(5), ServiceState::Reserved)]
             .into_iter()
@@ -223,6 +237,7 @@ fn activation_service() -> ActivationService {
                 address: Ipv4Addr::new(10, 0, 0, 9),
             },
         ],
+        supporting_resources: vec![ResourceId(8)],
         characteristics: characteristics().into(),
         previous: None,
         restoring: false,
@@ -414,6 +429,81 @@ fn resource_orders_match_tmf652() {
         "ResourceOrderCreateEvent",
         &wrap(EventKind::Create, subject, rendered),
     );
+}
+
+/// ROM's terminal state-change event is its report to SOM: it validates against TMF652,
+/// holds no attribute outside it, and reads back as what SOM needs (each resource with its
+/// RFS and kind), through the same listener a foreign ROM's events reach.
+#[test]
+fn a_completed_resource_order_event_is_the_report_som_reads() {
+    let mut order = resource_order();
+    order.state = OrderState::Completed;
+    order.failure = None;
+    order.items.truncate(1);
+    let subject = Subject::ResourceOrder(order.id);
+    let envelope = wrap(
+        EventKind::StateChange,
+        subject,
+        resource_order::render(&order, &context()),
+    );
+    validate(TMF652, "ResourceOrderStateChangeEvent", &envelope);
+    assert_only_tmf_attributes(&envelope);
+    let report = report_from_event(&envelope, &Catalog::builtin()).expect("parses");
+    let Some(Message::Som(SomInput::ResourceOrderChanged(summary))) = report else {
+        panic!("a report to SOM: {report:?}");
+    };
+    assert_eq!(summary.parent, (ServiceOrderId(5), "1".to_string()));
+    assert_eq!(summary.state, OrderState::Completed);
+    assert_eq!(summary.resources.len(), 1);
+    let held = &summary.resources[0];
+    assert_eq!(
+        (held.resource, held.service, held.kind),
+        (ResourceId(8), ServiceId(5), ResourceKind::OnuSlot)
+    );
+    assert_eq!(&*held.service_specification, "gpon-access");
+}
+
+/// A TMF640 service a direct client created (no RFS instance, no requester) and one that
+/// failed both validate, with no attribute outside TMF640.
+#[test]
+fn services_without_requester_and_failed_ones_match_tmf640() {
+    let mut direct = activation_service();
+    direct.parent = None;
+    direct.service = None;
+    direct.name = Some("foreign-rfs".into());
+    let rendered = activation::render(&direct, &context());
+    validate(TMF640, "Service", &rendered);
+    assert_only_tmf_attributes(&rendered);
+    assert_eq!(rendered["name"], "foreign-rfs");
+    assert!(rendered.get("supportingService").is_none());
+    let failed = activation::render(&activation_service(), &context());
+    assert_eq!(failed["note"][0]["code"], "elementTimeout");
+    assert_eq!(
+        parse_failure(&failed),
+        Some(FailureReason::timeout("configure"))
+    );
+    let subject = Subject::ActivationService(ActivationId(1));
+    let envelope = wrap(EventKind::StateChange, subject, failed);
+    validate(TMF640, "ServiceStateChangeEvent", &envelope);
+    assert_only_tmf_attributes(&envelope);
+}
+
+/// Fails when `value` holds an attribute starting with `@` that TMF does not define.
+fn assert_only_tmf_attributes(value: &Value) {
+    const TMF: [&str; 4] = ["@type", "@baseType", "@schemaLocation", "@referredType"];
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                assert!(
+                    !key.starts_with('@') || TMF.contains(&key.as_str()),
+                    "`{key}` is not a TMF attribute"
+                );
+                assert_only_tmf_attributes(inner);
+            }
+        }
+        Value::Array(list) => list.iter().for_each(assert_only_tmf_attributes),
+        _ => {}
+    }
 }
 
 #[test]

@@ -145,7 +145,7 @@ fn migration_moves_the_product_from_dslam_to_olt() {
     );
     assert!(!chain.som.services.contains_key(&old_cfs));
     for service in chain.activation.services.values() {
-        let expected = if old_rfs.contains(&service.service) {
+        let expected = if service.service.is_some_and(|rfs| old_rfs.contains(&rfs)) {
             ServiceState::Terminated
         } else {
             ServiceState::Active

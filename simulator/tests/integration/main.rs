@@ -4,6 +4,7 @@
 mod chain_realtime;
 mod chain_virtual;
 mod cli;
+mod contracts;
 mod faults_chain;
 mod faults_http;
 mod faults_network;

@@ -136,8 +136,10 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
         stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4,
         "{stats}"
     );
+    // SOM's reports to COM are published by the transport; ROM's and activation's are their
+    // own TMF state-change events (the orders completed, so SOM and ROM heard them).
     assert!(
-        stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64 * 3,
+        stats["reports"].as_u64().unwrap_or(0) >= ORDERS as u64,
         "{stats}"
     );
 

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::inventory::resource_characteristics;
+use super::service_create::{requester, service_characteristics};
 use super::{
-    RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
-    characteristics,
+    RESOURCE_INVENTORY, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
+    failure_note,
 };
 use crate::layers::activation::ActivationService;
 
@@ -19,7 +19,12 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     );
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!("RFS"));
-    map.insert("name".into(), json!(service.service.to_string()));
+    let name = match (&service.name, service.service) {
+        (Some(name), _) => name.clone(),
+        (None, Some(rfs)) => rfs.to_string(),
+        (None, None) => service.id.to_string(),
+    };
+    map.insert("name".into(), json!(name));
     map.insert("state".into(), json!(service.state.as_str()));
     map.insert("startDate".into(), context.date(service.created));
     map.insert(
@@ -31,46 +36,37 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             None,
         ),
     );
-    // The allocated resources have no inventory id here (TMF640 `supportingResource` needs
-    // one), so they are listed as characteristics of the service instead.
-    let mut listed = match characteristics(&service.characteristics) {
-        Value::Array(list) => list,
-        _ => Vec::new(),
-    };
-    for value in &service.resources {
-        if let Value::Array(entries) = resource_characteristics(value, context.topology) {
-            // The region is usually a characteristic of the service already.
-            for entry in entries {
-                if !listed.contains(&entry) {
-                    listed.push(entry);
-                }
-            }
-        }
-    }
-    map.insert("serviceCharacteristic".into(), Value::Array(listed));
-    map.insert(
-        "supportingService".into(),
-        json!([context.reference(
-            SERVICE_INVENTORY,
-            "service",
-            service.service,
-            Some("Service")
-        )]),
+    let listed = service_characteristics(
+        &service.characteristics,
+        &service.resources,
+        context.topology,
     );
+    map.insert("serviceCharacteristic".into(), json!(listed));
+    if !service.supporting_resources.is_empty() {
+        let resources: Vec<Value> = service
+            .supporting_resources
+            .iter()
+            .map(|id| {
+                context.reference(RESOURCE_INVENTORY, "resource", id, Some("LogicalResource"))
+            })
+            .collect();
+        map.insert("supportingResource".into(), Value::Array(resources));
+    }
+    if let Some(rfs) = service.service {
+        map.insert(
+            "supportingService".into(),
+            json!([context.reference(SERVICE_INVENTORY, "service", rfs, Some("Service"))]),
+        );
+    }
     if let Some(parent) = service.parent {
         map.insert(
             "relatedEntity".into(),
-            json!([{
-                "id": parent.to_string(),
-                "href": context.href(RESOURCE_ORDERING, "resourceOrder", parent),
-                "role": "requester",
-                "@referredType": "ResourceOrder",
-            }]),
+            json!([requester(parent, context.public_url)]),
         );
     }
     if let Some(error) = &service.error {
         map.insert("description".into(), json!(error.message));
-        map.insert("@errorCode".into(), json!(error.code.as_str()));
+        map.insert("note".into(), json!([failure_note(error, None)]));
     }
     Value::Object(map)
 }

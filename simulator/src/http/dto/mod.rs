@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod inventory;
 pub mod product_order;
 pub mod resource_order;
+pub mod resource_order_create;
+pub mod service_create;
 pub mod service_order;
 
 use serde_json::{Map, Value, json};

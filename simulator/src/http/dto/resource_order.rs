@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::inventory::resource_name;
+use super::resource_order_create::{RFS, RFS_SPECIFICATION};
 use super::{
     RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING,
     failure_note, insert_some,
@@ -88,6 +89,14 @@ fn render_item(item: &ResourceOrderItem, context: &RenderContext<'_>) -> Value {
             item.value
                 .map(|value| resource_name(&value, context.topology)),
         );
+        // The RFS the resource supports, as the create named it (TMF652 has no attribute of
+        // its own for it).
+        let mut rfs = Vec::with_capacity(2);
+        if let Some(id) = item.rfs.id {
+            rfs.push(json!({"name": RFS, "value": id.to_string()}));
+        }
+        rfs.push(json!({"name": RFS_SPECIFICATION, "value": &*item.rfs.specification}));
+        reference.insert("resourceCharacteristic".into(), Value::Array(rfs));
         map.insert("resource".into(), Value::Object(reference));
     }
     Value::Object(map)

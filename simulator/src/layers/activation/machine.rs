@@ -13,9 +13,10 @@ use crate::domain::state::{ServiceEvent, ServiceState, service_next};
 use crate::domain::time::Time;
 use crate::layers::common::{Characteristics, IllegalLog, Retention, retry_backoff};
 use crate::layers::failure::{FailureCode, FailureReason};
-use crate::layers::rom::{ActivationSummary, RomInput};
+use crate::layers::rom::{ActivationSummary, Rfs, RomInput};
 use crate::layers::{
-    Effects, EventKind, Layer, LayerId, Message, Reply, ReplyToken, SimRng, Subject,
+    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
+    SimRng, Subject,
 };
 use crate::network::{ElementOperation, ElementReply, ElementRequest, NetworkInput};
 
@@ -32,6 +33,8 @@ impl ActivationLayer {
             retry: chain.retry.activation.clone(),
             retries: Default::default(),
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            direct: 0,
+            direct_max: limits.open_orders_max,
         }
     }
 }
@@ -58,6 +61,12 @@ impl Layer for ActivationLayer {
             } => {
                 self.reconfigure(id, parent, characteristics, now, effects);
             }
+            ActivationInput::Patch {
+                reply,
+                id,
+                change,
+                delete,
+            } => self.patch(reply, id, change, delete, now, effects),
             ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
@@ -80,6 +89,20 @@ impl ActivationLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        if request.parent.is_none() {
+            // A direct client's service: bounded, since nothing else bounds it.
+            if self.direct >= self.direct_max {
+                let rejection = Rejection::new(
+                    RejectionKind::LimitExceeded,
+                    "too many services activated directly; terminate some or retry later",
+                );
+                if let Some(token) = reply {
+                    effects.reply(token, Reply::Rejected(rejection));
+                }
+                return;
+            }
+            self.direct += 1;
+        }
         let id = ActivationId(self.next_number);
         self.next_number += 1;
         let element = request
@@ -91,10 +114,12 @@ impl ActivationLayer {
             parent: request.parent,
             service: request.service,
             service_specification: request.service_specification,
+            name: request.name,
             state: ServiceState::FeasibilityChecked,
             history: history_starting(now),
             element,
             resources: request.resources,
+            supporting_resources: request.supporting_resources,
             characteristics: request.characteristics,
             previous: None,
             restoring: false,
@@ -131,7 +156,8 @@ impl ActivationLayer {
         let Some(service) = self.services.get_mut(&id) else {
             return;
         };
-        if apply(service, event, now, &mut self.illegal) {
+        let changed = apply(service, event, now, &mut self.illegal);
+        if changed {
             effects.publish(EventKind::StateChange, Subject::ActivationService(id), now);
             if service.state == ServiceState::Active {
                 if service.restoring {
@@ -143,6 +169,9 @@ impl ActivationLayer {
             }
         }
         let terminated = service.state == ServiceState::Terminated;
+        if changed && terminated && service.parent.is_none() {
+            self.direct = self.direct.saturating_sub(1);
+        }
         if terminated && let Some(evicted) = self.retention.terminal(id) {
             self.services.remove(&evicted);
         }
@@ -312,7 +341,7 @@ impl ActivationLayer {
     }
 
     /// Deactivates and terminates a service (ROM's compensation); idempotent.
-    fn terminate(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {
+    pub(super) fn terminate(&mut self, id: ActivationId, now: Time, effects: &mut Effects) {
         let Some(service) = self.services.get(&id) else {
             return;
         };
@@ -337,10 +366,10 @@ impl ActivationLayer {
 
     /// A speed change: active → inactive, configure, activate again; the result goes to
     /// `parent`. A service that is not active cannot be reconfigured.
-    fn reconfigure(
+    pub(super) fn reconfigure(
         &mut self,
         id: ActivationId,
-        parent: ResourceOrderId,
+        parent: Option<ResourceOrderId>,
         characteristics: Characteristics,
         now: Time,
         effects: &mut Effects,
@@ -348,7 +377,9 @@ impl ActivationLayer {
         let Some(service) = self.services.get_mut(&id) else {
             return;
         };
-        service.parent = Some(parent);
+        if parent.is_some() {
+            service.parent = parent;
+        }
         if service.state != ServiceState::Active || service.operation.is_some() {
             let message = format!(
                 "service {id} is {} and cannot be reconfigured",
@@ -404,7 +435,10 @@ fn report(service: &ActivationService, now: Time, effects: &mut Effects) {
     let summary = ActivationSummary {
         id: service.id,
         parent,
-        service: service.service,
+        rfs: Rfs {
+            id: service.service,
+            specification: service.service_specification.clone(),
+        },
         state: service.state,
         error: service.error.clone(),
     };

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::domain::ids::{ActivationId, OperationId, ResourceOrderId, ServiceId};
+use crate::domain::ids::{ActivationId, OperationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::ReplyToken;
@@ -27,10 +27,12 @@ pub struct ActivationService {
     pub id: ActivationId,
     /// The resource order that asked for it.
     pub parent: Option<ResourceOrderId>,
-    /// The RFS instance it activates.
-    pub service: ServiceId,
+    /// The RFS instance (TMF638) it activates, when the requester named one.
+    pub service: Option<ServiceId>,
     /// The RFS specification.
     pub service_specification: Arc<str>,
+    /// The client's name for it, if it gave one.
+    pub name: Option<String>,
     /// Current state.
     pub state: ServiceState,
     /// States passed through, with when.
@@ -39,6 +41,8 @@ pub struct ActivationService {
     pub element: Option<ElementId>,
     /// The resources it uses.
     pub resources: Vec<ResourceValue>,
+    /// Their TMF639 inventory ids (`supportingResource`), when the requester gave them.
+    pub supporting_resources: Vec<ResourceId>,
     /// Characteristics (speed, …).
     pub characteristics: Characteristics,
     /// The characteristics before the last reconfiguration: what a failed modify restores.
@@ -57,16 +61,38 @@ pub struct ActivationService {
 /// A request to activate an RFS (TMF640 POST /service).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivationCreate {
-    /// The resource order asking.
+    /// The resource order asking (`relatedEntity` role `requester`).
     pub parent: Option<ResourceOrderId>,
-    /// The RFS instance.
-    pub service: ServiceId,
-    /// The RFS specification.
+    /// The RFS instance in TMF638 (`supportingService`), when the requester names one.
+    pub service: Option<ServiceId>,
+    /// The RFS specification (`serviceSpecification`), known to the catalog.
     pub service_specification: Arc<str>,
-    /// The resources it uses.
+    /// The client's `name`, if any.
+    pub name: Option<String>,
+    /// The resources it uses (their values travel as `serviceCharacteristic`).
     pub resources: Vec<ResourceValue>,
-    /// Characteristics.
+    /// Their TMF639 ids (`supportingResource`).
+    pub supporting_resources: Vec<ResourceId>,
+    /// Characteristics other than the resources' values.
     pub characteristics: Characteristics,
+}
+
+/// A change a TMF640 `PATCH /service/{id}` asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceChange {
+    /// `state: terminated`: deactivate and terminate (also `DELETE`).
+    Terminate,
+    /// `state: active`: put a reconfigured service back to its configuration before the
+    /// last reconfigure (the compensation of a failed modify); an active service that was
+    /// never reconfigured stays as it is.
+    Restore,
+    /// New `serviceCharacteristic`: reconfigure an active service.
+    Reconfigure {
+        /// The resource order asking, told the outcome.
+        parent: Option<ResourceOrderId>,
+        /// The new characteristics.
+        characteristics: Characteristics,
+    },
 }
 
 /// Input of the activation layer.
@@ -90,9 +116,22 @@ pub enum ActivationInput {
         /// The service.
         id: ActivationId,
         /// The resource order asking.
-        parent: ResourceOrderId,
+        parent: Option<ResourceOrderId>,
         /// The new characteristics.
         characteristics: Characteristics,
+    },
+    /// `PATCH /service/{id}` (or `DELETE`, as [`ServiceChange::Terminate`]) from a client that
+    /// waits for the answer: the service as changed, 404 for an unknown id, 409 for a change
+    /// its state forbids.
+    Patch {
+        /// Who waits for the answer.
+        reply: ReplyToken,
+        /// The service.
+        id: ActivationId,
+        /// What changes.
+        change: ServiceChange,
+        /// Whether this is a `DELETE` (answered with no body).
+        delete: bool,
     },
     /// A reply from the network.
     Element(ElementReply),
@@ -133,6 +172,11 @@ pub struct ActivationLayer {
     pub retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
     pub element_timeout: std::time::Duration,
+    /// Services a direct client (no requesting resource order) created and that are not
+    /// terminated yet.
+    pub direct: usize,
+    /// Bound on `direct` (`limits.open_orders_max`); over it a create gets 503.
+    pub direct_max: usize,
 }
 
 /// An element step a service waits for.
@@ -158,5 +202,6 @@ pub enum Step {
 }
 
 mod machine;
+mod patch;
 mod restore;
 mod retry;

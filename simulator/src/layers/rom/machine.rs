@@ -11,13 +11,11 @@ use std::time::Duration;
 
 use super::{
     ActivationSummary, HeldResource, LiveResource, PendingOperation, ResourceOrder,
-    ResourceOrderCreate, ResourceOrderItem, RomInput, RomLayer,
+    ResourceOrderCreate, ResourceOrderItem, Rfs, RomInput, RomLayer,
 };
 use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{
-    ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId, ServiceId,
-};
+use crate::domain::ids::{ActivationId, AllocationId, OperationId, ResourceId, ResourceOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput};
@@ -135,8 +133,7 @@ impl RomLayer {
                 action: item.action,
                 resource_specification: item.resource_specification,
                 kind: item.kind,
-                service: item.service,
-                service_specification: item.service_specification,
+                rfs: item.rfs,
                 allocation,
                 resource: item.resource,
                 value,
@@ -206,9 +203,9 @@ impl RomLayer {
                     item.action.as_str()
                 ));
             }
-            let onu_before = request.items[..index].iter().any(|earlier| {
-                earlier.service == item.service && earlier.kind == ResourceKind::OnuSlot
-            });
+            let onu_before = request.items[..index]
+                .iter()
+                .any(|earlier| earlier.rfs == item.rfs && earlier.kind == ResourceKind::OnuSlot);
             if item.action == Action::Add && item.kind == ResourceKind::VlanPair && !onu_before {
                 return invalid(format!(
                     "item {}: a VLAN pair needs an ONU slot earlier in the same service",
@@ -345,17 +342,17 @@ impl RomLayer {
             let timeout = Message::Rom(RomInput::ActivationTimeout(id));
             effects.send_at(now.after(self.call_timeout), timeout);
         }
-        for service in distinct_services(order) {
-            let parts = order.items.iter().filter(|item| item.service == service);
+        for rfs in distinct_services(order) {
+            let parts = order.items.iter().filter(|item| item.rfs == rfs);
             let resources = parts.clone().filter_map(|item| item.value).collect();
-            let Some(first) = parts.clone().next() else {
-                continue;
-            };
+            let supporting_resources = parts.filter_map(|item| item.resource).collect();
             let create = ActivationCreate {
                 parent: Some(id),
-                service,
-                service_specification: first.service_specification.clone(),
+                service: rfs.id,
+                service_specification: rfs.specification,
+                name: None,
                 resources,
+                supporting_resources,
                 characteristics: order.characteristics.clone(),
             };
             effects.send(
@@ -370,15 +367,11 @@ impl RomLayer {
 
     /// The TMF640 service activating `service`, found through the order's own items (their
     /// resources are live): a lookup, not a scan of every live resource.
-    pub(super) fn activation_of(
-        &self,
-        order: &ResourceOrder,
-        service: ServiceId,
-    ) -> Option<ActivationId> {
+    pub(super) fn activation_of(&self, order: &ResourceOrder, rfs: &Rfs) -> Option<ActivationId> {
         order
             .items
             .iter()
-            .filter(|item| item.service == service)
+            .filter(|item| item.rfs == *rfs)
             .find_map(|item| self.live.get(&item.resource?)?.activation)
     }
 
@@ -390,7 +383,10 @@ impl RomLayer {
         let characteristics = order.characteristics.clone();
         let plan: Vec<_> = distinct_services(order)
             .into_iter()
-            .map(|service| (service, self.activation_of(order, service)))
+            .map(|rfs| {
+                let activation = self.activation_of(order, &rfs);
+                (rfs, activation)
+            })
             .collect();
         for (service, activation) in plan {
             match activation {
@@ -398,7 +394,7 @@ impl RomLayer {
                     let characteristics = characteristics.clone();
                     let message = ActivationInput::Reconfigure {
                         id: activation,
-                        parent: id,
+                        parent: Some(id),
                         characteristics,
                     };
                     effects.send(now, Message::Activation(message));
@@ -414,8 +410,8 @@ impl RomLayer {
             return;
         };
         let mut activations = Vec::new();
-        for service in distinct_services(order) {
-            activations.extend(self.activation_of(order, service));
+        for rfs in distinct_services(order) {
+            activations.extend(self.activation_of(order, &rfs));
         }
         let releases: Vec<_> = order
             .items
@@ -590,7 +586,12 @@ impl RomLayer {
                 .iter()
                 .any(|(_, activation)| *activation == summary.id)
         {
-            order.activations.push((summary.service, summary.id));
+            order.activations.push((summary.rfs.clone(), summary.id));
+        }
+        if order.state == OrderState::Completed {
+            // A late or repeated report (a child's state-change events may be delivered
+            // more than once, and after the order completed): nothing left to do.
+            return;
         }
         if order.state.is_terminal() || order.state == OrderState::PendingCancellation {
             if adds && summary.state == ServiceState::Active {
@@ -605,7 +606,7 @@ impl RomLayer {
         if let Some(reason) = summary.error {
             self.fail_because(summary.parent, reason, now, effects);
         } else if summary.state == ServiceState::Active {
-            self.complete_items(summary.parent, Some(summary.service), now, effects);
+            self.complete_items(summary.parent, Some(summary.rfs), now, effects);
         }
     }
 
@@ -614,7 +615,7 @@ impl RomLayer {
     pub(super) fn complete_items(
         &mut self,
         id: ResourceOrderId,
-        service: Option<ServiceId>,
+        rfs: Option<Rfs>,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -622,13 +623,13 @@ impl RomLayer {
             return;
         };
         let activated = self.activated.entry(id).or_default();
-        match service {
-            Some(service) if !activated.contains(&service) => activated.push(service),
+        match rfs {
+            Some(rfs) if !activated.contains(&rfs) => activated.push(rfs),
             Some(_) => {}
             None => *activated = distinct_services(order),
         }
         let all = distinct_services(order);
-        if !all.iter().all(|service| activated.contains(service)) {
+        if !all.iter().all(|rfs| activated.contains(rfs)) {
             return;
         }
         self.activated.remove(&id);
@@ -695,15 +696,14 @@ impl RomLayer {
                 let activation = order
                     .activations
                     .iter()
-                    .find(|(service, _)| *service == item.service)
+                    .find(|(rfs, _)| *rfs == item.rfs)
                     .map(|(_, id)| *id);
                 self.live.insert(
                     resource,
                     Box::new(LiveResource {
                         allocation: item.allocation,
                         value,
-                        service: item.service,
-                        service_specification: item.service_specification.clone(),
+                        rfs: item.rfs.clone(),
                         activation,
                         resource_specification: item.resource_specification.clone(),
                         kind: item.kind,
@@ -792,19 +792,19 @@ impl RomLayer {
 fn held_resource(item: &ResourceOrderItem) -> Option<HeldResource> {
     Some(HeldResource {
         resource: item.resource?,
-        service: item.service,
-        service_specification: item.service_specification.clone(),
+        service: item.rfs.id?,
+        service_specification: item.rfs.specification.clone(),
         resource_specification: item.resource_specification.clone(),
         kind: item.kind,
     })
 }
 
 /// The RFSs the order's items support, in item order, each once.
-pub(super) fn distinct_services(order: &ResourceOrder) -> Vec<ServiceId> {
-    let mut services: Vec<ServiceId> = Vec::new();
+pub(super) fn distinct_services(order: &ResourceOrder) -> Vec<Rfs> {
+    let mut services: Vec<Rfs> = Vec::new();
     for item in &order.items {
-        if !services.contains(&item.service) {
-            services.push(item.service);
+        if !services.contains(&item.rfs) {
+            services.push(item.rfs.clone());
         }
     }
     services
@@ -823,7 +823,7 @@ fn allocation_request(order: &ResourceOrder, index: usize) -> Option<AllocationR
         ResourceKind::VlanPair => {
             let onu = order.items[..index]
                 .iter()
-                .filter(|earlier| earlier.service == item.service)
+                .filter(|earlier| earlier.rfs == item.rfs)
                 .find_map(|earlier| match earlier.value {
                     Some(ResourceValue::OnuSlot { olt, pon_port, .. }) => Some((olt, pon_port)),
                     _ => None,

@@ -53,7 +53,7 @@ pub struct ResourceOrder {
     /// Its items, one per resource.
     pub items: Vec<ResourceOrderItem>,
     /// The TMF640 services activating its RFSs, by RFS.
-    pub activations: Vec<(ServiceId, ActivationId)>,
+    pub activations: Vec<(Rfs, ActivationId)>,
     /// The cancel request, if one was made.
     pub cancellation: Option<CancelResourceOrderId>,
     /// Why it failed (the first thing that went wrong), once it has.
@@ -72,9 +72,7 @@ pub struct ResourceOrderItem {
     /// What it allocates.
     pub kind: ResourceKind,
     /// The RFS it supports.
-    pub service: ServiceId,
-    /// The RFS specification.
-    pub service_specification: Arc<str>,
+    pub rfs: Rfs,
     /// The allocation's name, fixed before the allocate call (the compensation handle).
     pub allocation: AllocationId,
     /// The inventory resource, once allocated.
@@ -118,11 +116,20 @@ pub struct ResourceOrderItemCreate {
     /// What it allocates.
     pub kind: ResourceKind,
     /// The RFS it supports.
-    pub service: ServiceId,
-    /// The RFS specification.
-    pub service_specification: Arc<str>,
+    pub rfs: Rfs,
     /// The existing resource, for modify and delete.
     pub resource: Option<ResourceId>,
+}
+
+/// The RFS a resource supports: its TMF638 instance when the client named one (SOM always
+/// does), and its specification. A direct TMF652 client names none; its resources are then
+/// grouped by specification, one TMF640 service per RFS specification.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rfs {
+    /// The TMF638 service instance, if named.
+    pub id: Option<ServiceId>,
+    /// The RFS specification (TMF633).
+    pub specification: Arc<str>,
 }
 
 /// What a TMF640 service's state-change event tells ROM.
@@ -132,8 +139,8 @@ pub struct ActivationSummary {
     pub id: ActivationId,
     /// The resource order that asked for it.
     pub parent: ResourceOrderId,
-    /// The RFS instance it activates.
-    pub service: ServiceId,
+    /// The RFS it activates.
+    pub rfs: Rfs,
     /// Its state.
     pub state: ServiceState,
     /// Why it failed, if it did.
@@ -236,9 +243,7 @@ pub struct LiveResource {
     /// Its value.
     pub value: ResourceValue,
     /// The RFS it supports.
-    pub service: ServiceId,
-    /// The RFS specification.
-    pub service_specification: Arc<str>,
+    pub rfs: Rfs,
     /// The TMF640 service activating that RFS.
     pub activation: Option<ActivationId>,
     /// Its resource specification.
@@ -263,7 +268,7 @@ pub struct RomLayer {
     /// For each open order, the RFSs whose activation (or reconfiguration) has succeeded. An
     /// order's items complete together once every RFS has, so that an order cancelled or
     /// failed half-way holds no `completed` item whose resources were given back.
-    pub activated: BTreeMap<ResourceOrderId, Vec<ServiceId>>,
+    pub activated: BTreeMap<ResourceOrderId, Vec<Rfs>>,
     /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
     /// must give back each allocation exactly once. Entries leave with the retained orders
     /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`

@@ -150,7 +150,7 @@ impl RomLayer {
         };
         let activations: Vec<_> = super::machine::distinct_services(order)
             .into_iter()
-            .filter_map(|service| self.activation_of(order, service))
+            .filter_map(|rfs| self.activation_of(order, &rfs))
             .collect();
         for activation in activations {
             let restore = ActivationInput::Restore(activation);

@@ -23,7 +23,9 @@ use crate::layers::common::{
 };
 use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::inventory::{InventoryInput, ServiceRecord};
-use crate::layers::rom::{HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput};
+use crate::layers::rom::{
+    HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, Rfs, RomInput,
+};
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
     SimRng, Subject,
@@ -648,8 +650,10 @@ fn decompose_item(
                 action: Action::Add,
                 resource_specification: resource_specification.clone(),
                 kind,
-                service: rfs_service,
-                service_specification: rfs.clone(),
+                rfs: Rfs {
+                    id: Some(rfs_service),
+                    specification: rfs.clone(),
+                },
                 resource: None,
             });
         }
@@ -698,8 +702,10 @@ pub(super) fn held_items(
             action,
             resource_specification: held.resource_specification.clone(),
             kind: held.kind,
-            service: held.service,
-            service_specification: held.service_specification.clone(),
+            rfs: Rfs {
+                id: Some(held.service),
+                specification: held.service_specification.clone(),
+            },
             resource: Some(held.resource),
         })
         .collect()
@@ -716,7 +722,8 @@ pub(super) fn resource_order(
     let olt = characteristic_text(characteristics, "oltId")
         .and_then(|name| topology.element_by_name(&name));
     ResourceOrderCreate {
-        external_id: Some(order.to_string()),
+        // Unique per resource order, so a cancel that has not seen the order's id can find it.
+        external_id: Some(format!("{order}/{item_key}")),
         parent: Some((order, item_key)),
         region: topology
             .region_by_name(&region_name)

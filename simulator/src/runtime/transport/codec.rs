@@ -8,35 +8,27 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::wire::OperationBody;
-use crate::domain::catalog::ResourceKind;
-use crate::domain::ids::{ActivationId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId};
+use crate::domain::catalog::Catalog;
+use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::{
     PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
-    insert_some,
+    insert_some, resource_order_create, service_create,
 };
-use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::{Action, Characteristic, Characteristics};
-use crate::layers::failure::{FailureCode, FailureReason};
+use crate::layers::common::{Action, Characteristic, characteristic_text};
 use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
-    ResourceOrderRef, RomInput,
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderRef, Rfs, RomInput,
 };
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
-use crate::network::{ElementId, ElementOperation, NetworkInput, RegionId, ResourceValue};
+use crate::network::{ElementOperation, NetworkInput, Topology};
 
 /// The extension attribute that marks a state-change event as a child's report to its parent
 /// (the layer's own state-change events, without it, are not translated).
 pub const PARENT_NOTIFICATION: &str = "@parentNotification";
-
-/// Where a cancel naming the service order by its product order goes (TMF641's
-/// `/cancelServiceOrder` takes an id, which COM may not have seen yet).
-pub const CANCEL_SERVICE_ORDER_BY_PARENT: &str = "/transport/v1/cancelServiceOrder";
-/// Where a cancel naming the resource order by its service order item goes.
-pub const CANCEL_RESOURCE_ORDER_BY_PARENT: &str = "/transport/v1/cancelResourceOrder";
 
 /// A body that does not say what the transport needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +83,7 @@ pub fn order_key(message: &Message) -> u64 {
             ResourceOrderRef::Id(id) => id.0.hash(&mut hasher),
         },
         Message::Activation(ActivationInput::Create { service, .. }) => {
-            service.service.0.hash(&mut hasher)
+            (service.service, service.parent).hash(&mut hasher)
         }
         Message::Activation(
             ActivationInput::Terminate(id)
@@ -134,6 +126,28 @@ pub struct Call {
     pub path: String,
     /// The JSON body.
     pub body: Value,
+    /// A search to make first, whose answer names the order the body refers to.
+    pub lookup: Option<Lookup>,
+}
+
+impl Call {
+    /// Whether this is a TMF641/652 cancel request.
+    pub fn is_cancel(&self) -> bool {
+        self.path.ends_with("/cancelServiceOrder") || self.path.ends_with("/cancelResourceOrder")
+    }
+}
+
+/// A TMF630 search that finds an order by the `externalId` its creator gave it: a parent that
+/// cancels an order before it has seen its id (the create's answer went to the transport, not
+/// to the layer) names it so, and the transport asks the child's list API which id that is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lookup {
+    /// The collection to search (`…/serviceOrder`, `…/resourceOrder`).
+    pub path: String,
+    /// The `externalId` to search for.
+    pub external_id: String,
+    /// The body attribute whose `id` the first match fills in.
+    pub reference: &'static str,
 }
 
 /// What a crossing message becomes.
@@ -147,13 +161,19 @@ pub enum Outgoing {
 
 /// Translates a crossing message; `callback` is this process's base URL (element replies
 /// come back to it). `None` for a message that does not cross.
-pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing> {
+pub fn outgoing(
+    message: Message,
+    now: Time,
+    callback: &str,
+    topology: &Topology,
+) -> Option<Outgoing> {
     let call = |to, verb, path: String, body| {
         Some(Outgoing::Call(Call {
             to,
             verb,
             path,
             body,
+            lookup: None,
         }))
     };
     let event = |subject, body| {
@@ -172,51 +192,76 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
             Subject::ServiceOrder(summary.id),
             service_order_event(&summary),
         ),
-        Message::Som(SomInput::ResourceOrderChanged(summary)) => event(
-            Subject::ResourceOrder(summary.id),
-            resource_order_event(&summary),
-        ),
-        Message::Rom(RomInput::ActivationChanged(summary)) => event(
-            Subject::ActivationService(summary.id),
-            activation_event(&summary),
-        ),
+        // ROM's terminal ResourceOrderStateChangeEvent is the report: nothing more to send.
+        Message::Som(SomInput::ResourceOrderChanged(_)) => None,
+        // Activation's ServiceStateChangeEvents report success; a failure, which changes no
+        // state, is published as one more state-change event carrying the FailureNote.
+        Message::Rom(RomInput::ActivationChanged(summary)) => match summary.error {
+            Some(_) => event(
+                Subject::ActivationService(summary.id),
+                activation_event(&summary, callback),
+            ),
+            None => None,
+        },
         Message::Som(SomInput::Create { order, .. }) => call(
             LayerId::Som,
             Verb::Post,
             format!("{SERVICE_ORDERING}/serviceOrder"),
             service_order_create(&order),
         ),
-        Message::Som(SomInput::Cancel { order, reason, .. }) => call(
-            LayerId::Som,
-            Verb::Post,
-            match order {
-                ServiceOrderRef::Id(_) => format!("{SERVICE_ORDERING}/cancelServiceOrder"),
-                ServiceOrderRef::Parent(_) => CANCEL_SERVICE_ORDER_BY_PARENT.to_string(),
-            },
-            cancel_service_order(order, reason),
-        ),
+        Message::Som(SomInput::Cancel { order, reason, .. }) => {
+            let (id, lookup) = match order {
+                ServiceOrderRef::Id(id) => (id.to_string(), None),
+                ServiceOrderRef::Parent(parent) => (
+                    String::new(),
+                    Some(Lookup {
+                        path: format!("{SERVICE_ORDERING}/serviceOrder"),
+                        external_id: parent.to_string(),
+                        reference: "serviceOrder",
+                    }),
+                ),
+            };
+            Some(Outgoing::Call(Call {
+                to: LayerId::Som,
+                verb: Verb::Post,
+                path: format!("{SERVICE_ORDERING}/cancelServiceOrder"),
+                body: cancel_body("serviceOrder", id, reason),
+                lookup,
+            }))
+        }
         Message::Rom(RomInput::Create { order, .. }) => call(
             LayerId::Rom,
             Verb::Post,
             format!("{RESOURCE_ORDERING}/resourceOrder"),
-            resource_order_create(&order),
+            resource_order_create(&order, topology, callback),
         ),
-        Message::Rom(RomInput::Cancel { order, reason, .. }) => call(
-            LayerId::Rom,
-            Verb::Post,
-            match order {
-                ResourceOrderRef::Id(_) => format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
-                ResourceOrderRef::Parent(..) => CANCEL_RESOURCE_ORDER_BY_PARENT.to_string(),
-            },
-            cancel_resource_order(&order, reason),
-        ),
+        Message::Rom(RomInput::Cancel { order, reason, .. }) => {
+            let (id, lookup) = match order {
+                ResourceOrderRef::Id(id) => (id.to_string(), None),
+                ResourceOrderRef::Parent(parent, item) => (
+                    String::new(),
+                    Some(Lookup {
+                        path: format!("{RESOURCE_ORDERING}/resourceOrder"),
+                        external_id: format!("{parent}/{item}"),
+                        reference: "resourceOrder",
+                    }),
+                ),
+            };
+            Some(Outgoing::Call(Call {
+                to: LayerId::Rom,
+                verb: Verb::Post,
+                path: format!("{RESOURCE_ORDERING}/cancelResourceOrder"),
+                body: cancel_body("resourceOrder", id, reason),
+                lookup,
+            }))
+        }
         Message::Rom(RomInput::Element(reply)) => call(
             LayerId::Rom,
             Verb::Post,
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Rom)),
         ),
-        Message::Activation(input) => activation_call(input),
+        Message::Activation(input) => activation_call(input, topology, callback),
         Message::Network(NetworkInput::Request(request)) => call(
             LayerId::Network,
             Verb::Post,
@@ -230,54 +275,74 @@ pub fn outgoing(message: Message, now: Time, callback: &str) -> Option<Outgoing>
     }
 }
 
-fn activation_call(input: ActivationInput) -> Option<Outgoing> {
+fn activation_call(
+    input: ActivationInput,
+    topology: &Topology,
+    public_url: &str,
+) -> Option<Outgoing> {
+    let service_path = |id: ActivationId| format!("{SERVICE_ACTIVATION}/service/{id}");
     let (verb, path, body) = match input {
         ActivationInput::Create { service, .. } => (
             Verb::Post,
             format!("{SERVICE_ACTIVATION}/service"),
-            activation_create(&service),
+            activation_create(&service, topology, public_url),
         ),
         ActivationInput::Terminate(id) => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"state": ServiceState::Terminated.as_str()}),
+            service_path(id),
+            json!(service_create::patch_body(
+                &ServiceChange::Terminate,
+                public_url
+            )),
         ),
         ActivationInput::Restore(id) => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"state": ServiceState::Active.as_str()}),
+            service_path(id),
+            json!(service_create::patch_body(
+                &ServiceChange::Restore,
+                public_url
+            )),
         ),
         ActivationInput::Reconfigure {
             id,
             parent,
-            characteristics: list,
+            characteristics,
         } => (
             Verb::Patch,
-            format!("{SERVICE_ACTIVATION}/service/{id}"),
-            json!({"serviceCharacteristic": characteristics(&list), "relatedEntity": [requester(parent)]}),
+            service_path(id),
+            json!(service_create::patch_body(
+                &ServiceChange::Reconfigure {
+                    parent,
+                    characteristics
+                },
+                public_url
+            )),
         ),
         ActivationInput::Element(reply) => (
             Verb::Post,
             super::wire::REPLY_PATH.to_string(),
             json!(super::wire::ReplyBody::new(reply, LayerId::Activation)),
         ),
-        ActivationInput::OperationTimeout(_) | ActivationInput::Retry { .. } => return None,
+        ActivationInput::OperationTimeout(_)
+        | ActivationInput::Retry { .. }
+        | ActivationInput::Patch { .. } => return None,
     };
     Some(Outgoing::Call(Call {
         to: LayerId::Activation,
         verb,
         path,
         body,
+        lookup: None,
     }))
 }
 
-fn requester(parent: ResourceOrderId) -> Value {
-    json!({
-        "id": parent.to_string(),
-        "href": format!("{RESOURCE_ORDERING}/resourceOrder/{parent}"),
-        "role": "requester",
-        "@referredType": "ResourceOrder",
-    })
+/// A TMF641/652 cancel request body naming the order by `id` (empty until a [`Lookup`] fills
+/// it in).
+fn cancel_body(reference: &str, id: String, reason: Option<String>) -> Value {
+    let mut map = Map::new();
+    map.insert(reference.into(), json!({"id": id}));
+    insert_some(&mut map, "cancellationReason", reason);
+    Value::Object(map)
 }
 
 /// TMF641 `ServiceOrder_Create` for a service order COM creates: the product order in
@@ -321,249 +386,23 @@ pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
     Value::Object(map)
 }
 
-fn cancel_service_order(order: ServiceOrderRef, reason: Option<String>) -> Value {
-    let reference = match order {
-        ServiceOrderRef::Id(id) => json!({"id": id.to_string()}),
-        ServiceOrderRef::Parent(parent) => json!({"@productOrder": parent.to_string()}),
-    };
-    let mut map = Map::new();
-    map.insert("serviceOrder".into(), reference);
-    insert_some(&mut map, "cancellationReason", reason);
-    Value::Object(map)
+/// TMF652 `ResourceOrder_Create` for a resource order SOM creates (see
+/// [`resource_order_create`] for the attributes).
+pub fn resource_order_create(
+    order: &ResourceOrderCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> Value {
+    json!(resource_order_create::body(order, topology, public_url))
 }
 
-fn cancel_resource_order(order: &ResourceOrderRef, reason: Option<String>) -> Value {
-    let reference = match order {
-        ResourceOrderRef::Id(id) => json!({"id": id.to_string()}),
-        ResourceOrderRef::Parent(parent, item) => {
-            json!({"@serviceOrderItem": format!("{parent}/{item}")})
-        }
-    };
-    let mut map = Map::new();
-    map.insert("resourceOrder".into(), reference);
-    insert_some(&mut map, "cancellationReason", reason);
-    Value::Object(map)
-}
-
-/// The cancel of a `POST /cancelServiceOrder` body.
-pub fn parse_cancel_service_order(
-    body: &Value,
-) -> Result<(ServiceOrderRef, Option<String>), CodecError> {
-    let reference = body
-        .get("serviceOrder")
-        .ok_or_else(|| error("serviceOrder is required"))?;
-    let order = if let Some(parent) = reference.get("@productOrder") {
-        ServiceOrderRef::Parent(parse_id(parent, "serviceOrder.@productOrder")?)
-    } else {
-        ServiceOrderRef::Id(field_id(reference, "id", "serviceOrder.id")?)
-    };
-    Ok((order, optional_text(body, "cancellationReason")))
-}
-
-/// The cancel of a `POST /cancelResourceOrder` body.
-pub fn parse_cancel_resource_order(
-    body: &Value,
-) -> Result<(ResourceOrderRef, Option<String>), CodecError> {
-    let reference = body
-        .get("resourceOrder")
-        .ok_or_else(|| error("resourceOrder is required"))?;
-    let order = if let Some(item) = reference.get("@serviceOrderItem") {
-        let (parent, item) = parent_item(item, "resourceOrder.@serviceOrderItem")?;
-        ResourceOrderRef::Parent(parent, item)
-    } else {
-        ResourceOrderRef::Id(field_id(reference, "id", "resourceOrder.id")?)
-    };
-    Ok((order, optional_text(body, "cancellationReason")))
-}
-
-/// TMF652 `ResourceOrder_Create` for a resource order SOM creates. What TMF652 has no
-/// attribute for travels in extension attributes: `@region`, `@olt`, `@characteristic` on
-/// the order; `@kind` and `@service` (the RFS and its specification) on each item.
-pub fn resource_order_create(order: &ResourceOrderCreate) -> Value {
-    let items: Vec<Value> = order
-        .items
-        .iter()
-        .map(|item| {
-            let mut map = Map::new();
-            map.insert("id".into(), json!(item.id));
-            map.insert("action".into(), json!(item.action.as_str()));
-            map.insert(
-                "resourceSpecification".into(),
-                json!({"id": &*item.resource_specification}),
-            );
-            map.insert("@kind".into(), json!(item.kind));
-            map.insert(
-                "@service".into(),
-                json!({"id": item.service.to_string(),
-                       "serviceSpecification": {"id": &*item.service_specification}}),
-            );
-            if let Some(resource) = item.resource {
-                map.insert("resource".into(), json!({"id": resource.to_string()}));
-            }
-            Value::Object(map)
-        })
-        .collect();
-    let mut map = Map::new();
-    insert_some(&mut map, "externalId", order.external_id.clone());
-    if let Some((parent, item)) = &order.parent {
-        map.insert(
-            "externalReference".into(),
-            json!([{"id": format!("{parent}/{item}"), "entityType": "ServiceOrderItem",
-                    "owner": SERVICE_ORDERING}]),
-        );
-    }
-    map.insert("@region".into(), json!(order.region));
-    insert_some(&mut map, "@olt", order.olt.map(|olt| json!(olt)));
-    map.insert(
-        "@characteristic".into(),
-        characteristics(&order.characteristics),
-    );
-    map.insert("orderItem".into(), Value::Array(items));
-    Value::Object(map)
-}
-
-/// Parses a [`resource_order_create`] body.
-pub fn parse_resource_order_create(
-    body: &Value,
-    items_max: usize,
-) -> Result<ResourceOrderCreate, CodecError> {
-    let parent = match first_reference(body, "externalReference") {
-        Some(reference) => Some(parent_item(
-            reference.get("id").unwrap_or(&Value::Null),
-            "externalReference.id",
-        )?),
-        None => None,
-    };
-    let region: RegionId = serde(body, "@region")?;
-    let olt: Option<ElementId> = match body.get("@olt") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(serde(body, "@olt")?),
-    };
-    let items = array(body, "orderItem")?;
-    if items.is_empty() || items.len() > items_max {
-        return Err(error(format!(
-            "orderItem must have 1 to {items_max} entries"
-        )));
-    }
-    let items = items
-        .iter()
-        .map(parse_resource_item)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ResourceOrderCreate {
-        external_id: optional_text(body, "externalId"),
-        parent,
-        region,
-        olt,
-        characteristics: parse_characteristics(body, "@characteristic")?,
-        items,
-    })
-}
-
-fn parse_resource_item(item: &Value) -> Result<ResourceOrderItemCreate, CodecError> {
-    let service = item
-        .get("@service")
-        .ok_or_else(|| error("orderItem.@service is required"))?;
-    let resource = match item.get("resource") {
-        Some(resource) => Some(field_id::<ResourceId>(
-            resource,
-            "id",
-            "orderItem.resource.id",
-        )?),
-        None => None,
-    };
-    Ok(ResourceOrderItemCreate {
-        id: text(item, "id")?.to_string(),
-        action: action(item)?,
-        resource_specification: spec(item, "resourceSpecification")?,
-        kind: serde::<ResourceKind>(item, "@kind")?,
-        service: field_id(service, "id", "orderItem.@service.id")?,
-        service_specification: spec(service, "serviceSpecification")?,
-        resource,
-    })
-}
-
-/// TMF640 `Service_Create` for an RFS ROM wants activated: the requesting resource order in
-/// `relatedEntity` (role `requester`), the RFS in `supportingService`, and the allocated
-/// resources in `@resourceValue` (they have no TMF640 attribute of their own).
-pub fn activation_create(service: &ActivationCreate) -> Value {
-    let values: Vec<Value> = service.resources.iter().map(|value| json!(value)).collect();
-    let mut map = Map::new();
-    map.insert("@type".into(), json!("Service"));
-    map.insert("category".into(), json!("RFS"));
-    map.insert("name".into(), json!(service.service.to_string()));
-    map.insert(
-        "serviceSpecification".into(),
-        json!({"id": &*service.service_specification}),
-    );
-    map.insert(
-        "serviceCharacteristic".into(),
-        characteristics(&service.characteristics),
-    );
-    map.insert(
-        "supportingService".into(),
-        json!([{"id": service.service.to_string(), "@referredType": "Service"}]),
-    );
-    if let Some(parent) = service.parent {
-        map.insert("relatedEntity".into(), json!([requester(parent)]));
-    }
-    map.insert("@resourceValue".into(), Value::Array(values));
-    Value::Object(map)
-}
-
-/// Parses an [`activation_create`] body.
-pub fn parse_activation_create(
-    body: &Value,
-    resources_max: usize,
-) -> Result<ActivationCreate, CodecError> {
-    let values = array(body, "@resourceValue")?;
-    if values.len() > resources_max {
-        return Err(error(format!(
-            "@resourceValue has more than {resources_max} entries"
-        )));
-    }
-    let resources = values
-        .iter()
-        .map(|value| {
-            serde_json::from_value::<ResourceValue>(value.clone())
-                .map_err(|e| error(format!("@resourceValue: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let service = first_reference(body, "supportingService")
-        .ok_or_else(|| error("supportingService is required"))?;
-    Ok(ActivationCreate {
-        parent: requester_of(body)?,
-        service: field_id(service, "id", "supportingService.id")?,
-        service_specification: spec(body, "serviceSpecification")?,
-        resources,
-        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
-    })
-}
-
-/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; `state: active`
-/// restores the configuration before the last reconfigure (a failed modify's compensation);
-/// new `serviceCharacteristic` with a requester reconfigures.
-pub fn parse_service_patch(id: ActivationId, body: &Value) -> Result<ActivationInput, CodecError> {
-    match body.get("state").and_then(Value::as_str) {
-        Some(state) if state == ServiceState::Terminated.as_str() => {
-            return Ok(ActivationInput::Terminate(id));
-        }
-        Some(state) if state == ServiceState::Active.as_str() => {
-            return Ok(ActivationInput::Restore(id));
-        }
-        Some(state) => {
-            return Err(error(format!(
-                "state can only be patched to terminated or active, not `{}`",
-                state.chars().take(32).collect::<String>()
-            )));
-        }
-        None => {}
-    }
-    let parent = requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?;
-    Ok(ActivationInput::Reconfigure {
-        id,
-        parent,
-        characteristics: parse_characteristics(body, "serviceCharacteristic")?,
-    })
+/// TMF640 `Service_Create` for an RFS ROM wants activated (see [`service_create`]).
+pub fn activation_create(
+    service: &ActivationCreate,
+    topology: &Topology,
+    public_url: &str,
+) -> Value {
+    json!(service_create::create_body(service, topology, public_url))
 }
 
 fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
@@ -610,60 +449,45 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
     event
 }
 
-fn resource_order_event(summary: &ResourceOrderSummary) -> Value {
-    let (parent, item) = &summary.parent;
-    let items: Vec<Value> = summary
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(index, held)| {
-            json!({"id": (index + 1).to_string(), "@type": "ResourceOrderItem", "action": "add",
-                   "state": summary.state.as_str(),
-                   "resourceSpecification": {"id": &*held.resource_specification},
-                   "resource": {"id": held.resource.to_string(), "@type": "LogicalResource"},
-                   "@kind": held.kind,
-                   "@service": {"id": held.service.to_string(),
-                                "serviceSpecification": {"id": &*held.service_specification}}})
-        })
-        .collect();
-    let mut event = json!({
-        "id": summary.id.to_string(),
-        "@type": "ResourceOrder",
-        "state": summary.state.as_str(),
-        "externalReference": [{"id": format!("{parent}/{item}"),
-                               "entityType": "ServiceOrderItem", "owner": SERVICE_ORDERING}],
-        "orderItem": items,
-        PARENT_NOTIFICATION: true,
-    });
-    if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
-        let note = crate::http::dto::failure_note(reason, None);
-        map.insert("note".into(), json!([note]));
-    }
-    event
-}
-
-fn activation_event(summary: &ActivationSummary) -> Value {
+fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), json!(summary.id.to_string()));
     map.insert("@type".into(), json!("Service"));
     map.insert("category".into(), json!("RFS"));
     map.insert("state".into(), json!(summary.state.as_str()));
     map.insert(
-        "supportingService".into(),
-        json!([{"id": summary.service.to_string(), "@referredType": "Service"}]),
+        "serviceSpecification".into(),
+        json!({"id": &*summary.rfs.specification}),
     );
-    map.insert("relatedEntity".into(), json!([requester(summary.parent)]));
-    if let Some(error) = &summary.error {
-        map.insert("@error".into(), json!(error.message));
-        map.insert("@errorCode".into(), json!(error.code.as_str()));
+    if let Some(rfs) = summary.rfs.id {
+        map.insert(
+            "supportingService".into(),
+            json!([{"id": rfs.to_string(), "@referredType": "Service"}]),
+        );
     }
-    map.insert(PARENT_NOTIFICATION.into(), json!(true));
+    let requester = service_create::requester(summary.parent, public_url);
+    map.insert("relatedEntity".into(), json!([requester]));
+    if let Some(error) = &summary.error {
+        map.insert("description".into(), json!(error.message));
+        map.insert(
+            "note".into(),
+            json!([crate::http::dto::failure_note(error, None)]),
+        );
+    }
     Value::Object(map)
 }
 
 /// Translates a hub event envelope back into the report it carries; `Ok(None)` for an event
-/// that is not a report to a parent (the layer's own state-change events).
-pub fn report_from_event(envelope: &Value) -> Result<Option<Message>, CodecError> {
+/// that reports nothing to a parent. Reports are the children's ordinary TMF events, so a
+/// foreign child's events are understood too: a resource order's terminal
+/// `ResourceOrderStateChangeEvent` naming a service order item in `externalReference`, and a
+/// `ServiceStateChangeEvent` naming a requesting resource order in `relatedEntity`. Service
+/// orders still carry the `@parentNotification` marker (COM's boundary, not yet moved).
+/// `catalog` gives the kind of each resource specification.
+pub fn report_from_event(
+    envelope: &Value,
+    catalog: &Catalog,
+) -> Result<Option<Message>, CodecError> {
     let payload = envelope
         .get("event")
         .ok_or_else(|| error("event is required"))?;
@@ -671,25 +495,48 @@ pub fn report_from_event(envelope: &Value) -> Result<Option<Message>, CodecError
         Some((name, body)) => (name.as_str(), body),
         None => return Err(error("event must hold one resource")),
     };
-    if body.get(PARENT_NOTIFICATION) != Some(&Value::Bool(true)) {
+    let state_change = envelope
+        .get("eventType")
+        .and_then(Value::as_str)
+        .is_none_or(|kind| kind.ends_with("StateChangeEvent"));
+    if !state_change {
         return Ok(None);
     }
     let message = match name {
-        "serviceOrder" => Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
-            body,
-        )?)),
-        "resourceOrder" => Message::Som(SomInput::ResourceOrderChanged(
-            parse_resource_order_event(body)?,
-        )),
-        "service" => Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?)),
-        other => {
-            return Err(error(format!(
-                "`{}` events carry no report",
-                other.chars().take(32).collect::<String>()
-            )));
+        "serviceOrder" if body.get(PARENT_NOTIFICATION) == Some(&Value::Bool(true)) => {
+            Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
+                body,
+            )?))
         }
+        "resourceOrder" if is_resource_order_report(body) => Message::Som(
+            SomInput::ResourceOrderChanged(parse_resource_order_event(body, catalog)?),
+        ),
+        "service" if requester_of(body)?.is_some() => {
+            Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?))
+        }
+        _ => return Ok(None),
     };
     Ok(Some(message))
+}
+
+/// Whether a resource order event is a report to SOM: the order ended, and it realises a
+/// service order item.
+fn is_resource_order_report(body: &Value) -> bool {
+    let terminal = body
+        .get("state")
+        .and_then(Value::as_str)
+        .and_then(OrderState::parse)
+        .is_some_and(OrderState::is_terminal);
+    let realises_item = body
+        .get("externalReference")
+        .and_then(Value::as_array)
+        .is_some_and(|references| {
+            references.iter().any(|reference| {
+                reference.get("entityType").and_then(Value::as_str)
+                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
+            })
+        });
+    terminal && realises_item
 }
 
 fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecError> {
@@ -724,54 +571,96 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
     })
 }
 
-fn parse_resource_order_event(body: &Value) -> Result<ResourceOrderSummary, CodecError> {
-    let reference = first_reference(body, "externalReference")
-        .ok_or_else(|| error("externalReference is required"))?;
+fn parse_resource_order_event(
+    body: &Value,
+    catalog: &Catalog,
+) -> Result<ResourceOrderSummary, CodecError> {
+    let reference = body
+        .get("externalReference")
+        .and_then(Value::as_array)
+        .and_then(|references| {
+            references.iter().find(|reference| {
+                reference.get("entityType").and_then(Value::as_str)
+                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
+            })
+        })
+        .ok_or_else(|| error("externalReference ServiceOrderItem is required"))?;
     let parent = parent_item(
         reference.get("id").unwrap_or(&Value::Null),
         "externalReference.id",
     )?;
-    let resources = array(body, "orderItem")?
-        .iter()
-        .map(|item| {
-            let service = item
-                .get("@service")
-                .ok_or_else(|| error("orderItem.@service is required"))?;
-            let resource = item
-                .get("resource")
-                .ok_or_else(|| error("orderItem.resource is required"))?;
-            Ok(HeldResource {
-                resource: field_id(resource, "id", "orderItem.resource.id")?,
-                service: field_id(service, "id", "orderItem.@service.id")?,
-                service_specification: spec(service, "serviceSpecification")?,
-                resource_specification: spec(item, "resourceSpecification")?,
-                kind: serde(item, "@kind")?,
-            })
-        })
-        .collect::<Result<Vec<_>, CodecError>>()?;
+    let state = order_state(body)?;
+    let items = array(body, "orderItem")?;
+    let resources = if state == OrderState::Completed {
+        items
+            .iter()
+            .filter_map(|item| held_resource(item, catalog).transpose())
+            .collect::<Result<Vec<_>, CodecError>>()?
+    } else {
+        Vec::new()
+    };
     Ok(ResourceOrderSummary {
         id: field_id(body, "id", "id")?,
         parent,
-        state: order_state(body)?,
+        state,
         resources,
         failure: crate::http::dto::parse_failure(body),
     })
 }
 
+/// What a completed item holds: its resource, the RFS it supports (its characteristics `rfs`
+/// and `rfsSpecification`) and its specification's kind. `None` for an item without a
+/// resource or an RFS instance.
+fn held_resource(item: &Value, catalog: &Catalog) -> Result<Option<HeldResource>, CodecError> {
+    let Some(resource) = item.get("resource") else {
+        return Ok(None);
+    };
+    let characteristics: Vec<Characteristic> = match resource.get("resourceCharacteristic") {
+        Some(list) => serde_json::from_value(list.clone())
+            .map_err(|e| error(format!("resourceCharacteristic: {e}")))?,
+        None => Vec::new(),
+    };
+    let Some(service) = characteristic_text(&characteristics, resource_order_create::RFS) else {
+        return Ok(None);
+    };
+    let specification = spec(item, "resourceSpecification")?;
+    let kind = catalog
+        .resource_specification(&specification)
+        .map(|known| known.kind)
+        .ok_or_else(|| {
+            error(format!(
+                "resourceSpecification `{}` is not in the catalog",
+                clip(&specification)
+            ))
+        })?;
+    let rfs_specification =
+        characteristic_text(&characteristics, resource_order_create::RFS_SPECIFICATION)
+            .ok_or_else(|| error("resourceCharacteristic rfsSpecification is required"))?;
+    Ok(Some(HeldResource {
+        resource: field_id(resource, "id", "orderItem.resource.id")?,
+        service: parse_id(&Value::String(service), "resourceCharacteristic rfs")?,
+        service_specification: Arc::from(rfs_specification),
+        resource_specification: specification,
+        kind,
+    }))
+}
+
 fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError> {
-    let service = first_reference(body, "supportingService")
-        .ok_or_else(|| error("supportingService is required"))?;
+    let rfs = match first_reference(body, "supportingService") {
+        Some(service) => Some(field_id(service, "id", "supportingService.id")?),
+        None => None,
+    };
     let state = text(body, "state")?;
     Ok(ActivationSummary {
         id: field_id(body, "id", "id")?,
         parent: requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?,
-        service: field_id(service, "id", "supportingService.id")?,
+        rfs: Rfs {
+            id: rfs,
+            specification: spec(body, "serviceSpecification")?,
+        },
         state: ServiceState::parse(state)
             .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: optional_text(body, "@error").map(|message| {
-            let code = optional_text(body, "@errorCode").and_then(|c| FailureCode::parse(&c));
-            FailureReason::new(code.unwrap_or(FailureCode::ElementFailed), message)
-        }),
+        error: crate::http::dto::parse_failure(body),
     })
 }
 
@@ -783,10 +672,6 @@ fn text<'a>(body: &'a Value, key: &str) -> Result<&'a str, CodecError> {
     body.get(key)
         .and_then(Value::as_str)
         .ok_or_else(|| error(format!("{key} must be a string")))
-}
-
-fn optional_text(body: &Value, key: &str) -> Option<String> {
-    body.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn parse_id<T: FromStr>(value: &Value, what: &str) -> Result<T, CodecError> {
@@ -824,11 +709,6 @@ fn first_reference<'a>(body: &'a Value, key: &str) -> Option<&'a Value> {
     body.get(key).and_then(Value::as_array)?.first()
 }
 
-fn serde<T: serde::de::DeserializeOwned>(body: &Value, key: &str) -> Result<T, CodecError> {
-    serde_json::from_value(body.get(key).cloned().unwrap_or(Value::Null))
-        .map_err(|e| error(format!("{key}: {e}")))
-}
-
 fn spec(body: &Value, key: &str) -> Result<Arc<str>, CodecError> {
     let reference = body
         .get(key)
@@ -844,13 +724,4 @@ fn action(item: &Value) -> Result<Action, CodecError> {
 fn order_state(body: &Value) -> Result<OrderState, CodecError> {
     let name = text(body, "state")?;
     OrderState::parse(name).ok_or_else(|| error(format!("`{}` is not an order state", clip(name))))
-}
-
-fn parse_characteristics(body: &Value, key: &str) -> Result<Characteristics, CodecError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(Characteristics::default()),
-        Some(value) => serde_json::from_value::<Vec<Characteristic>>(value.clone())
-            .map(Characteristics::from)
-            .map_err(|e| error(format!("{key}: {e}"))),
-    }
 }

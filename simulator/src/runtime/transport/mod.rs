@@ -14,11 +14,12 @@
 //! | message                          | on the wire                                                        |
 //! |----------------------------------|--------------------------------------------------------------------|
 //! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `@parentItem` |
-//! | `SomInput::Cancel`               | by id: `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: `POST /transport/v1/cancelServiceOrder` `serviceOrder.@productOrder` |
-//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder`: `externalReference` `SO-n/item` (ServiceOrderItem), `@region`, `@olt`, `@characteristic`; items' `@kind`, `@service` |
-//! | `RomInput::Cancel`               | by id: `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: `POST /transport/v1/cancelResourceOrder` `resourceOrder.@serviceOrderItem` |
-//! | `ActivationInput::Create`        | `POST {TMF640}/service`: `relatedEntity` requester (ResourceOrder), `supportingService` (the RFS), `@resourceValue` |
+//! | `SomInput::Cancel`               | `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: the id found first by `GET {TMF641}/serviceOrder?externalId=PO-n` |
+//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::http::dto::resource_order_create`]) |
+//! | `RomInput::Cancel`               | `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: the id found first by `GET {TMF652}/resourceOrder?externalId=SO-n/item` |
+//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::http::dto::service_create`]) |
 //! | `ActivationInput::Terminate`     | `PATCH {TMF640}/service/{id}` `{"state":"terminated"}`              |
+//! | `ActivationInput::Restore`       | `PATCH {TMF640}/service/{id}` `{"state":"active"}`                  |
 //! | `ActivationInput::Reconfigure`   | `PATCH {TMF640}/service/{id}` `serviceCharacteristic` + requester   |
 //! | `NetworkInput::Request`          | `POST /network/v1/operation` with a `callback` (see [`wire`])       |
 //! | `RomInput::Element`, `ActivationInput::Element` | `POST {callback}` = `/network/v1/reply` of the caller |
@@ -53,6 +54,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::time::Time;
 use crate::layers::{LayerId, Message};
+use crate::network::Topology;
 use crate::runtime::EventSink;
 use codec::{Call, Outgoing, Verb};
 
@@ -210,6 +212,9 @@ pub struct TransportStats {
     pub sent: u64,
     /// Calls refused with a 4xx or failing every attempt.
     pub failed: u64,
+    /// Cancels the child refused (409) because the order had ended: an outcome of the race
+    /// between a cancel and completion, not a failure.
+    pub too_late: u64,
     /// Attempts after the first.
     pub retries: u64,
     /// Reports published as hub events.
@@ -224,6 +229,7 @@ pub struct TransportStats {
 struct Counters {
     sent: AtomicU64,
     failed: AtomicU64,
+    too_late: AtomicU64,
     retries: AtomicU64,
     reports: AtomicU64,
     in_lanes: AtomicU64,
@@ -240,6 +246,7 @@ pub(crate) struct Outbound {
 /// What the outbound worker needs.
 pub(crate) struct Worker {
     setup: TransportSetup,
+    topology: Arc<Topology>,
     client: reqwest::Client,
     sink: Arc<dyn EventSink>,
     counters: Arc<Counters>,
@@ -253,6 +260,7 @@ impl Outbound {
         setup: TransportSetup,
         sink: Arc<dyn EventSink>,
         capacity: usize,
+        topology: Arc<Topology>,
     ) -> (Outbound, Worker) {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
         let counters = Arc::new(Counters::default());
@@ -266,6 +274,7 @@ impl Outbound {
         let client = client(setup.admin_token.as_ref());
         let worker = Worker {
             setup,
+            topology,
             client,
             sink,
             counters,
@@ -309,6 +318,7 @@ impl Outbound {
         TransportStats {
             sent: self.counters.sent.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
+            too_late: self.counters.too_late.load(Ordering::Relaxed),
             retries: self.counters.retries.load(Ordering::Relaxed),
             reports: self.counters.reports.load(Ordering::Relaxed),
             queued: self.queue.max_capacity() - self.queue.capacity(),
@@ -347,7 +357,7 @@ fn client(admin_token: Option<&crate::config::AdminToken>) -> reqwest::Client {
 impl Worker {
     /// Empties the queue: reports go to the hub, calls to their order's lane.
     pub(crate) async fn run(mut self) {
-        let lanes: Vec<mpsc::Sender<(String, Call)>> = (0..LANES)
+        let lanes: Vec<mpsc::Sender<(String, Option<String>, Call)>> = (0..LANES)
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(LANE_CAPACITY);
                 tokio::spawn(lane(
@@ -360,7 +370,7 @@ impl Worker {
             .collect();
         while let Some((now, message)) = self.receiver.recv().await {
             let key = codec::order_key(&message);
-            match codec::outgoing(message, now, &self.setup.own) {
+            match codec::outgoing(message, now, &self.setup.own, &self.topology) {
                 Some(Outgoing::Event(event, body)) => self.report(&event, body),
                 Some(Outgoing::Call(call)) => {
                     let Some(url) = self.url(&call) else {
@@ -368,10 +378,14 @@ impl Worker {
                         self.counters.failed.fetch_add(1, Ordering::Relaxed);
                         continue;
                     };
+                    let lookup = call.lookup.as_ref().and_then(|lookup| {
+                        let base = self.setup.peers.get(&call.to)?;
+                        Some(format!("{base}{}", lookup.path))
+                    });
                     let index = usize::try_from(key % LANES as u64).unwrap_or(0);
                     self.counters.in_lanes.fetch_add(1, Ordering::Relaxed);
                     if let Some(lane) = lanes.get(index)
-                        && lane.send((url, call)).await.is_err()
+                        && lane.send((url, lookup, call)).await.is_err()
                     {
                         break;
                     }
@@ -407,14 +421,50 @@ impl Worker {
 
 /// One lane: its calls one after the other. Ends when the worker does.
 async fn lane(
-    mut receiver: mpsc::Receiver<(String, Call)>,
+    mut receiver: mpsc::Receiver<(String, Option<String>, Call)>,
     client: reqwest::Client,
     counters: Arc<Counters>,
 ) {
-    while let Some((url, call)) = receiver.recv().await {
-        send(&client, &counters, url, &call).await;
+    while let Some((url, lookup_url, mut call)) = receiver.recv().await {
+        let found = match (&call.lookup, lookup_url) {
+            (Some(lookup), Some(lookup_url)) => look_up(&client, &lookup_url, lookup)
+                .await
+                .map(|id| call.body[lookup.reference]["id"] = serde_json::Value::String(id)),
+            _ => Some(()),
+        };
+        match found {
+            Some(()) => send(&client, &counters, url, &call).await,
+            None => {
+                tracing::warn!(%url, "the order to refer to was not found; call dropped");
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// The id of the first order `lookup` finds (`GET {url}?externalId=…`), tried
+/// [`ATTEMPTS_MAX`] times; `None` when none matches or the child never answers.
+async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) -> Option<String> {
+    let mut backoff = BACKOFF_FIRST;
+    for attempt in 1..=ATTEMPTS_MAX {
+        if attempt > 1 {
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+        }
+        let params = [("externalId", lookup.external_id.as_str()), ("limit", "1")];
+        let url = reqwest::Url::parse_with_params(url, params).ok()?;
+        let Ok(response) = client.get(url).send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            continue;
+        }
+        let list: serde_json::Value = response.json().await.ok()?;
+        let first = list.as_array()?.first()?;
+        return first.get("id")?.as_str().map(str::to_string);
+    }
+    None
 }
 
 /// One call, retried on connection errors, 429 and 5xx.
@@ -433,6 +483,14 @@ async fn send(client: &reqwest::Client, counters: &Counters, url: String, call: 
         match request.json(&call.body).send().await {
             Ok(response) if response.status().is_success() => {
                 counters.sent.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Ok(response) if response.status().as_u16() == 409 && call.is_cancel() => {
+                // The order ended before the cancel reached it: the parent hears the ending
+                // from the child's events and undoes it, as when a cancel loses the race
+                // inside one process.
+                tracing::debug!(%url, "cancel refused: the order had ended");
+                counters.too_late.fetch_add(1, Ordering::Relaxed);
                 return;
             }
             Ok(response)

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::codec::{self, Outgoing, Verb};
 use super::wire::{OperationBody, ReplyBody};
 use super::{Role, TransportSetup};
+use crate::domain::catalog::Catalog;
 use crate::domain::catalog::ResourceKind;
 use crate::domain::ids::{
     ActivationId, AllocationId, OperationId, ProductOrderId, ResourceId, ResourceOrderId,
@@ -16,12 +17,14 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
-use crate::layers::activation::{ActivationCreate, ActivationInput};
+use crate::http::dto::{resource_order_create, service_create};
+use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, Characteristics};
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, RomInput,
+    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
+    ResourceOrderRef, Rfs, RomInput,
 };
 use crate::layers::som::{
     ResourceOrderSummary, ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput,
@@ -29,8 +32,19 @@ use crate::layers::som::{
 use crate::layers::{LayerId, Message};
 use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
-    ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue,
+    ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue, Topology,
 };
+
+fn topology() -> Topology {
+    Topology::from_config(&crate::config::SimConfig::default().network).expect("valid network")
+}
+
+fn characteristic(name: &str, value: Value) -> Characteristic {
+    Characteristic {
+        name: Arc::from(name),
+        value,
+    }
+}
 
 fn speed() -> Characteristics {
     Characteristics::from([Characteristic {
@@ -41,7 +55,7 @@ fn speed() -> Characteristics {
 
 /// The call a message becomes (panics when it becomes something else).
 fn call(message: Message) -> codec::Call {
-    match codec::outgoing(message, Time::ZERO, "http://127.0.0.1:1") {
+    match codec::outgoing(message, Time::ZERO, "http://127.0.0.1:1", &topology()) {
         Some(Outgoing::Call(call)) => call,
         other => panic!("expected a call, got {other:?}"),
     }
@@ -49,11 +63,12 @@ fn call(message: Message) -> codec::Call {
 
 /// The message a report becomes after a trip through a hub envelope.
 fn report_round_trip(message: Message) -> Message {
-    let Some(Outgoing::Event(event, body)) = codec::outgoing(message, Time::ZERO, "") else {
+    let Some(Outgoing::Event(event, body)) = codec::outgoing(message, Time::ZERO, "", &topology())
+    else {
         panic!("expected an event");
     };
     let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
-    codec::report_from_event(&envelope)
+    codec::report_from_event(&envelope, &Catalog::builtin())
         .expect("parses")
         .expect("is a report")
 }
@@ -83,43 +98,111 @@ fn service_order_create_keeps_parent_and_parent_items() {
 }
 
 #[test]
-fn resource_order_create_round_trips() {
+fn resource_order_create_round_trips_in_tmf652_attributes() {
+    let topology = topology();
+    let catalog = Catalog::builtin();
+    let olt = topology.element_by_name("olt-north-1").expect("an OLT");
     let order = ResourceOrderCreate {
         external_id: Some("SO-3".into()),
         parent: Some((ServiceOrderId(3), "1".into())),
         region: RegionId(0),
-        olt: Some(ElementId(2)),
-        characteristics: speed(),
-        items: vec![ResourceOrderItemCreate {
-            id: "1".into(),
-            action: Action::Add,
-            resource_specification: Arc::from("onu-slot"),
-            kind: ResourceKind::OnuSlot,
-            service: ServiceId(4),
-            service_specification: Arc::from("rfs-gpon"),
-            resource: Some(ResourceId(9)),
-        }],
+        olt: Some(olt),
+        characteristics: Characteristics::from([
+            characteristic("downstreamSpeedMbps", json!(500)),
+            characteristic("oltId", json!("olt-north-1")),
+        ]),
+        items: vec![
+            ResourceOrderItemCreate {
+                id: "1".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("onu-slot"),
+                kind: ResourceKind::OnuSlot,
+                rfs: Rfs {
+                    id: Some(ServiceId(4)),
+                    specification: Arc::from("gpon-access"),
+                },
+                resource: None,
+            },
+            ResourceOrderItemCreate {
+                id: "2".into(),
+                action: Action::Add,
+                resource_specification: Arc::from("ipv4-address"),
+                kind: ResourceKind::Ipv4Address,
+                rfs: Rfs {
+                    id: Some(ServiceId(5)),
+                    specification: Arc::from("ip-connectivity"),
+                },
+                resource: None,
+            },
+        ],
     };
     let call = call(Message::Rom(RomInput::Create {
         reply: None,
         order: order.clone(),
     }));
     assert_eq!(call.to, LayerId::Rom);
-    let parsed = codec::parse_resource_order_create(&call.body, 16).expect("parses");
-    assert_eq!(parsed, order);
-    let error = codec::parse_resource_order_create(&call.body, 0).expect_err("too many items");
-    assert!(error.0.contains("orderItem"), "{error}");
+    assert_no_extension_attributes(&call.body);
+    let parsed = resource_order_create::parse(call.body.clone(), 16, &catalog, &topology);
+    assert_eq!(parsed.expect("parses"), order);
+    let error = resource_order_create::parse(call.body, 1, &catalog, &topology);
+    assert!(error.is_err(), "too many items");
 }
 
 #[test]
-fn activation_create_and_patches_round_trip() {
+fn a_resource_order_without_rfs_takes_it_from_the_catalog() {
+    let body = json!({"orderItem": [{"id": "a", "action": "add",
+        "resourceSpecification": {"id": "vlan-pair"},
+        "resource": {"place": {"name": "north", "role": "region"}}}]});
+    let parsed =
+        resource_order_create::parse(body, 16, &Catalog::builtin(), &topology()).expect("parses");
+    assert_eq!(parsed.region, RegionId(0));
+    assert_eq!(parsed.items[0].kind, ResourceKind::VlanPair);
+    assert_eq!(
+        parsed.items[0].rfs,
+        Rfs {
+            id: None,
+            specification: Arc::from("gpon-access")
+        }
+    );
+    for (bad, named) in [
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "warp-core"},
+                "resource": {"place": {"name": "north"}}}]}),
+            "warp-core",
+        ),
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "onu-slot"},
+                "resource": {"place": {"name": "atlantis"}}}]}),
+            "atlantis",
+        ),
+        (
+            json!({"orderItem": [{"resourceSpecification": {"id": "onu-slot"}}]}),
+            "region",
+        ),
+        (
+            json!({"orderItem": [{"action": "add"}]}),
+            "resourceSpecification",
+        ),
+        (json!({"orderItem": []}), "orderItem"),
+    ] {
+        let error = resource_order_create::parse(bad, 16, &Catalog::builtin(), &topology())
+            .expect_err("refused");
+        assert!(error.to_string().contains(named), "{error} names {named}");
+    }
+}
+
+#[test]
+fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
+    let topology = topology();
+    let catalog = Catalog::builtin();
     let service = ActivationCreate {
         parent: Some(ResourceOrderId(5)),
-        service: ServiceId(6),
-        service_specification: Arc::from("rfs-gpon"),
+        service: Some(ServiceId(6)),
+        service_specification: Arc::from("gpon-access"),
+        name: None,
         resources: vec![
             ResourceValue::OnuSlot {
-                olt: ElementId(1),
+                olt: ElementId(0),
                 pon_port: 2,
                 onu: 3,
             },
@@ -128,42 +211,81 @@ fn activation_create_and_patches_round_trip() {
                 address: Ipv4Addr::new(10, 0, 0, 9),
             },
         ],
-        characteristics: speed(),
+        supporting_resources: vec![ResourceId(1), ResourceId(2)],
+        characteristics: Characteristics::from([
+            characteristic("downstreamSpeedMbps", json!(500)),
+            characteristic("region", json!("north")),
+        ]),
     };
     let create = call(Message::Activation(ActivationInput::Create {
         reply: None,
         service: service.clone(),
     }));
-    let parsed = codec::parse_activation_create(&create.body, 16).expect("parses");
-    assert_eq!(parsed, service);
-    assert!(codec::parse_activation_create(&create.body, 1).is_err());
+    assert_no_extension_attributes(&create.body);
+    let parsed = service_create::parse_create(create.body.clone(), &catalog, &topology);
+    assert_eq!(parsed.expect("parses"), service);
 
     let id = ActivationId(8);
     let terminate = call(Message::Activation(ActivationInput::Terminate(id)));
     assert_eq!(terminate.verb, Verb::Patch);
-    assert!(matches!(
-        codec::parse_service_patch(id, &terminate.body),
-        Ok(ActivationInput::Terminate(parsed)) if parsed == id
-    ));
+    assert!(terminate.path.ends_with("/service/ACT-8"));
+    assert_eq!(
+        service_create::parse_patch(terminate.body).ok(),
+        Some(ServiceChange::Terminate)
+    );
     let reconfigure = call(Message::Activation(ActivationInput::Reconfigure {
         id,
-        parent: ResourceOrderId(5),
+        parent: Some(ResourceOrderId(5)),
         characteristics: speed(),
     }));
-    match codec::parse_service_patch(id, &reconfigure.body) {
-        Ok(ActivationInput::Reconfigure {
-            parent,
-            characteristics,
-            ..
-        }) => assert_eq!((parent, characteristics), (ResourceOrderId(5), speed())),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        service_create::parse_patch(reconfigure.body).ok(),
+        Some(ServiceChange::Reconfigure {
+            parent: Some(ResourceOrderId(5)),
+            characteristics: speed()
+        })
+    );
     let restore = call(Message::Activation(ActivationInput::Restore(id)));
-    assert!(matches!(
-        codec::parse_service_patch(id, &restore.body),
-        Ok(ActivationInput::Restore(parsed)) if parsed == id
-    ));
-    assert!(codec::parse_service_patch(id, &json!({"state": "inactive"})).is_err());
+    assert_eq!(
+        service_create::parse_patch(restore.body).ok(),
+        Some(ServiceChange::Restore)
+    );
+    assert!(service_create::parse_patch(json!({"state": "inactive"})).is_err());
+    assert!(service_create::parse_patch(json!({})).is_err());
+    for (bad, named) in [
+        (json!({"serviceSpecification": {"id": "flux"}}), "flux"),
+        (json!({"state": "active"}), "serviceSpecification"),
+        (
+            json!({"state": "designed", "serviceSpecification": {"id": "gpon-access"}}),
+            "designed",
+        ),
+        (
+            json!({"serviceSpecification": {"id": "gpon-access"}, "serviceCharacteristic": [
+            {"name": "olt", "value": "olt-nowhere"}, {"name": "ponPort", "value": 1}]}),
+            "olt-nowhere",
+        ),
+    ] {
+        let error = service_create::parse_create(bad, &catalog, &topology).expect_err("refused");
+        assert!(error.to_string().contains(named), "{error} names {named}");
+    }
+}
+
+/// Fails when `value` holds an attribute starting with `@` that TMF does not define.
+fn assert_no_extension_attributes(value: &Value) {
+    const TMF: [&str; 4] = ["@type", "@baseType", "@schemaLocation", "@referredType"];
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                assert!(
+                    !key.starts_with('@') || TMF.contains(&key.as_str()),
+                    "`{key}` is not a TMF attribute"
+                );
+                assert_no_extension_attributes(inner);
+            }
+        }
+        Value::Array(list) => list.iter().for_each(assert_no_extension_attributes),
+        _ => {}
+    }
 }
 
 #[test]
@@ -189,39 +311,53 @@ fn reports_round_trip_through_hub_envelopes() {
         matches!(message, Message::Com(ComInput::ServiceOrderChanged(s)) if s == service_order)
     );
 
-    let resource_order = ResourceOrderSummary {
+    // ROM's report is its ordinary terminal state-change event, as ROM renders the order.
+    let rendered = json!({
+        "id": "RO-4", "@type": "ResourceOrder", "state": "completed",
+        "externalReference": [{"id": "SO-2/1", "entityType": "ServiceOrderItem",
+                               "owner": "/tmf-api/serviceOrdering/v4"}],
+        "orderItem": [{"id": "1", "action": "add", "state": "completed",
+            "resourceSpecification": {"id": "onu-slot"},
+            "resource": {"id": "R-5", "href": "/r/R-5", "resourceCharacteristic": [
+                {"name": "rfs", "value": "S-6"},
+                {"name": "rfsSpecification", "value": "gpon-access"}]}}]
+    });
+    let envelope = json!({"eventType": "ResourceOrderStateChangeEvent",
+                          "event": {"resourceOrder": rendered}});
+    let expected = ResourceOrderSummary {
         id: ResourceOrderId(4),
         parent: (ServiceOrderId(2), "1".into()),
         state: OrderState::Completed,
         resources: vec![HeldResource {
             resource: ResourceId(5),
             service: ServiceId(6),
-            service_specification: Arc::from("rfs-gpon"),
+            service_specification: Arc::from("gpon-access"),
             resource_specification: Arc::from("onu-slot"),
             kind: ResourceKind::OnuSlot,
         }],
         failure: None,
     };
-    let failed_order = ResourceOrderSummary {
-        id: ResourceOrderId(9),
-        state: OrderState::Failed,
-        resources: Vec::new(),
-        failure: Some(FailureReason::new(
-            FailureCode::PoolExhausted,
-            "no ONU slot",
-        )),
-        ..resource_order.clone()
-    };
-    for order in [resource_order, failed_order] {
-        let message =
-            report_round_trip(Message::Som(SomInput::ResourceOrderChanged(order.clone())));
-        assert!(matches!(message, Message::Som(SomInput::ResourceOrderChanged(s)) if s == order));
-    }
+    let message = codec::report_from_event(&envelope, &Catalog::builtin()).expect("parses");
+    assert!(
+        matches!(message, Some(Message::Som(SomInput::ResourceOrderChanged(s))) if s == expected)
+    );
+    let mut in_progress = envelope.clone();
+    in_progress["event"]["resourceOrder"]["state"] = json!("inProgress");
+    let ignored = codec::report_from_event(&in_progress, &Catalog::builtin());
+    assert!(
+        matches!(ignored, Ok(None)),
+        "only a terminal order is a report"
+    );
+    let summary = Message::Som(SomInput::ResourceOrderChanged(expected));
+    assert!(codec::outgoing(summary, Time::ZERO, "", &topology()).is_none());
 
     let activation = ActivationSummary {
         id: ActivationId(7),
         parent: ResourceOrderId(4),
-        service: ServiceId(6),
+        rfs: Rfs {
+            id: Some(ServiceId(6)),
+            specification: Arc::from("gpon-access"),
+        },
         state: ServiceState::Inactive,
         error: Some(FailureReason::new(FailureCode::ElementDown, "element down")),
     };
@@ -229,6 +365,21 @@ fn reports_round_trip_through_hub_envelopes() {
         activation.clone(),
     )));
     assert!(matches!(message, Message::Rom(RomInput::ActivationChanged(s)) if s == activation));
+    let failed = Message::Rom(RomInput::ActivationChanged(activation.clone()));
+    let Some(Outgoing::Event(_, body)) = codec::outgoing(failed, Time::ZERO, "", &topology())
+    else {
+        panic!("a failure is published");
+    };
+    assert_no_extension_attributes(&body);
+    let succeeded = ActivationSummary {
+        error: None,
+        ..activation
+    };
+    let message = Message::Rom(RomInput::ActivationChanged(succeeded));
+    assert!(
+        codec::outgoing(message, Time::ZERO, "", &topology()).is_none(),
+        "the service's own state-change event reports a success"
+    );
 }
 
 #[test]
@@ -277,24 +428,72 @@ fn element_requests_and_replies_round_trip() {
 
 #[test]
 fn bad_bodies_are_errors_and_plain_events_are_ignored() {
+    let catalog = Catalog::builtin();
     for bad in [
         json!({}),
         json!({"event": {}}),
         json!({"event": {"serviceOrder": {"@parentNotification": true}}}),
-        json!({"event": {"resourceOrder": {"@parentNotification": true, "id": "RO-1",
-               "state": "completed", "externalReference": [{"id": "no-slash"}], "orderItem": []}}}),
-        json!({"event": {"service": {"@parentNotification": true, "id": 5}}}),
-        json!({"event": {"productOrder": {"@parentNotification": true}}}),
+        json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed",
+               "externalReference": [{"id": "no-slash", "entityType": "ServiceOrderItem"}],
+               "orderItem": []}}}),
+        json!({"event": {"service": {"id": 5, "relatedEntity": [{"id": "RO-1", "role": "requester"}]}}}),
     ] {
-        assert!(codec::report_from_event(&bad).is_err(), "{bad}");
+        assert!(codec::report_from_event(&bad, &catalog).is_err(), "{bad}");
     }
-    let plain = json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}});
-    assert!(matches!(codec::report_from_event(&plain), Ok(None)));
-    assert!(codec::parse_resource_order_create(&Value::Null, 16).is_err());
+    for plain in [
+        json!({"event": {"serviceOrder": {"id": "SO-1", "state": "inProgress"}}}),
+        json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed"}}}),
+        json!({"event": {"service": {"id": "ACT-1", "state": "active"}}}),
+        json!({"event": {"productOrder": {"id": "PO-1"}}}),
+    ] {
+        assert!(
+            matches!(codec::report_from_event(&plain, &catalog), Ok(None)),
+            "{plain}"
+        );
+    }
+    let topology = topology();
+    assert!(resource_order_create::parse(Value::Null, 16, &catalog, &topology).is_err());
+    assert!(service_create::parse_create(json!({"name": 5}), &catalog, &topology).is_err());
+}
+
+#[test]
+fn a_cancel_by_parent_looks_the_order_up_by_its_external_id() {
+    let cancel = call(Message::Rom(RomInput::Cancel {
+        reply: None,
+        order: ResourceOrderRef::Parent(ServiceOrderId(3), "1".into()),
+        reason: Some("changed mind".into()),
+    }));
     assert!(
-        codec::parse_activation_create(&json!({"@resourceValue": [{"kind": "x"}]}), 16).is_err()
+        cancel
+            .path
+            .ends_with("/resourceOrderingManagement/v4/cancelResourceOrder")
     );
-    assert!(codec::parse_cancel_service_order(&json!({"serviceOrder": {"id": "nope"}})).is_err());
+    assert_no_extension_attributes(&cancel.body);
+    let lookup = cancel.lookup.expect("a lookup");
+    assert_eq!(lookup.external_id, "SO-3/1");
+    assert!(lookup.path.ends_with("/resourceOrder"));
+    assert_eq!(lookup.reference, "resourceOrder");
+    let cancel = call(Message::Som(SomInput::Cancel {
+        reply: None,
+        order: ServiceOrderRef::Parent(ProductOrderId(7)),
+        reason: None,
+    }));
+    assert!(
+        cancel
+            .path
+            .ends_with("/serviceOrdering/v4/cancelServiceOrder")
+    );
+    assert_no_extension_attributes(&cancel.body);
+    assert_eq!(cancel.lookup.expect("a lookup").external_id, "PO-7");
+    let by_id = call(Message::Rom(RomInput::Cancel {
+        reply: None,
+        order: ResourceOrderRef::Id(ResourceOrderId(4)),
+        reason: None,
+    }));
+    assert_eq!(
+        (by_id.lookup, &by_id.body["resourceOrder"]["id"]),
+        (None, &json!("RO-4"))
+    );
 }
 
 #[test]
@@ -324,11 +523,13 @@ fn roles_decide_what_leaves_the_process() {
         .expect("complete")
     };
     let sink: Arc<dyn crate::runtime::EventSink> = Arc::new(crate::runtime::NoEvents);
-    let (com, _worker) = super::Outbound::new(setup(Role::Com), sink.clone(), 1);
+    let topology = Arc::new(topology());
+    let outbound = |role| super::Outbound::new(setup(role), sink.clone(), 1, topology.clone());
+    let (com, _worker) = outbound(Role::Com);
     assert!(com.takes(&create) && !com.takes(&wake));
-    let (som, _worker) = super::Outbound::new(setup(Role::Som), sink.clone(), 1);
+    let (som, _worker) = outbound(Role::Som);
     assert!(!som.takes(&create));
-    let (all, _worker) = super::Outbound::new(setup(Role::All), sink, 1);
+    let (all, _worker) = outbound(Role::All);
     assert!(all.takes(&create) && !all.takes(&wake));
 
     assert!(
