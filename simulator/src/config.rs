@@ -337,7 +337,10 @@ pub struct ChainConfig {
     pub retry: RetryConfig,
     /// Async mode: how long COM waits for its service order before it asks SOM for the
     /// order's state (jeopardy); a child that is alive re-arms the deadline.
-    pub child_deadline_ms: u64,
+    pub com_child_deadline_ms: u64,
+    /// Async mode: the same for each resource order SOM creates (shorter than COM's, so a lost
+    /// resource order is found by SOM, whose own order COM then finds alive and failing).
+    pub som_child_deadline_ms: u64,
     /// How long a parent waits for the answer to that question; without one, or when the
     /// child's layer does not know the order, the parent fails it as `childLost` and
     /// compensates.
@@ -371,7 +374,8 @@ impl Default for ChainConfig {
             call_timeout_ms: 10_000,
             transport: ChainTransport::InProcess,
             retry: RetryConfig::default(),
-            child_deadline_ms: 60_000,
+            com_child_deadline_ms: 60_000,
+            som_child_deadline_ms: 30_000,
             child_answer_ms: 10_000,
         }
     }

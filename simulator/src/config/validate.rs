@@ -144,7 +144,16 @@ fn chain(chain: &ChainConfig) -> Checked {
     })?;
     duration_ms("chain.liveness_bound_ms", chain.liveness_bound_ms, 1)?;
     duration_ms("chain.call_timeout_ms", chain.call_timeout_ms, 1)?;
-    duration_ms("chain.child_deadline_ms", chain.child_deadline_ms, 1)?;
+    duration_ms(
+        "chain.com_child_deadline_ms",
+        chain.com_child_deadline_ms,
+        1,
+    )?;
+    duration_ms(
+        "chain.som_child_deadline_ms",
+        chain.som_child_deadline_ms,
+        1,
+    )?;
     duration_ms("chain.child_answer_ms", chain.child_answer_ms, 1)?;
     require(
         chain.liveness_bound_ms > chain.element_timeout_ms,

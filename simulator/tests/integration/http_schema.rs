@@ -137,6 +137,7 @@ fn service_order() -> ServiceOrder {
             supporting_services: vec![ServiceId(5), ServiceId(6)],
             supporting_resources: vec![ResourceId(8)],
             compensated: false,
+            child_queried: false,
         }],
         failure: Some(FailureReason::new(
             FailureCode::PoolExhausted,

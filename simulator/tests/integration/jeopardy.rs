@@ -37,7 +37,8 @@ fn fibre() -> ProductOrderCreate {
 fn slow_chain() -> Chain {
     let mut config = SimConfig::default();
     config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
-    config.chain.child_deadline_ms = 5_000;
+    config.chain.com_child_deadline_ms = 8_000;
+    config.chain.som_child_deadline_ms = 5_000;
     config.chain.child_answer_ms = 1_000;
     Chain::start(config, Arc::new(NoEvents)).expect("chain starts")
 }
@@ -113,7 +114,7 @@ async fn a_slow_but_alive_child_is_asked_and_waited_for() {
     let mut config = SimConfig::default();
     // Each order takes over a second; the deadline passes several times before it ends.
     config.profiles.default.latency = Latency::Fixed { ms: 400.0 };
-    config.chain.child_deadline_ms = 300;
+    config.chain.com_child_deadline_ms = 300;
     config.chain.child_answer_ms = 100;
     let chain = Chain::start(config, Arc::new(NoEvents)).expect("chain starts");
     let ids = submit(&chain, 10).await;
@@ -121,5 +122,28 @@ async fn a_slow_but_alive_child_is_asked_and_waited_for() {
     let com = chain.com();
     for id in &ids {
         assert_eq!(com.orders[id].state, OrderState::Completed, "{id}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_whose_resource_orders_were_lost_end_and_say_why() {
+    let chain = slow_chain();
+    let ids = submit(&chain, 20).await;
+    // The resource orders are allocating (200 ms per step): lose them all.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    chain
+        .restart_layer_without_state(LayerId::Rom)
+        .expect("ROM restarts");
+    wait_terminal(&chain, &ids).await;
+    let com = chain.com();
+    for id in &ids {
+        let order = &com.orders[id];
+        assert_eq!(order.state, OrderState::Failed, "{id}");
+        let failure = order.failure.as_ref().expect("a failed order says why");
+        assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
+        assert!(
+            failure.message.contains("resource order"),
+            "{id}: SOM, not COM, found the lost child: {failure:?}"
+        );
     }
 }

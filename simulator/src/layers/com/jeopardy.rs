@@ -27,7 +27,7 @@ impl ComLayer {
         if self.chain.transport == ChainTransport::Http {
             return;
         }
-        let at = now.after(Duration::from_millis(self.chain.child_deadline_ms));
+        let at = now.after(Duration::from_millis(self.chain.com_child_deadline_ms));
         effects.send_at(at, Message::Com(ComInput::Wake(ComWake::ChildDeadline(id))));
     }
 

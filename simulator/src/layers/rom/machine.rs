@@ -69,6 +69,26 @@ impl RomLayer {
     }
 }
 
+impl RomLayer {
+    /// Answers SOM's jeopardy question: the state of the resource order realising `parent`,
+    /// or `None` when ROM does not know it. One that ended has already sent SOM its outcome,
+    /// ahead of this answer on the same path.
+    fn report(
+        &self,
+        parent: (crate::domain::ids::ServiceOrderId, String),
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let state = self
+            .by_parent
+            .get(&parent)
+            .and_then(|id| self.orders.get(id))
+            .map(|order| order.state);
+        let status = SomInput::ResourceOrderStatus { parent, state };
+        effects.send(now, Message::Som(status));
+    }
+}
+
 impl Layer for RomLayer {
     type Input = RomInput;
     const ID: LayerId = LayerId::Rom;
@@ -76,6 +96,7 @@ impl Layer for RomLayer {
     fn handle(&mut self, input: RomInput, now: Time, _rng: &mut SimRng, effects: &mut Effects) {
         match input {
             RomInput::Create { reply, order } => self.create(reply, order, now, effects),
+            RomInput::Report { parent } => self.report(parent, now, effects),
             RomInput::Patch {
                 reply,
                 order,

@@ -150,6 +150,11 @@ pub struct ActivationSummary {
 /// Input of ROM.
 #[derive(Clone, Debug)]
 pub enum RomInput {
+    /// SOM asks for the state of the resource order realising `parent` (its deadline passed).
+    Report {
+        /// The service order and item.
+        parent: (ServiceOrderId, String),
+    },
     /// POST /resourceOrder (from SOM or a client).
     Create {
         /// Who waits for the answer, if anyone.

@@ -313,6 +313,21 @@ impl SomLayer {
         now: Time,
         effects: &mut Effects,
     ) {
+        let message = "the resource order did not finish within the call timeout";
+        let failure = FailureReason::new(FailureCode::CallTimeout, message);
+        self.abandon_item(id, item_id, failure, now, effects);
+    }
+
+    /// Gives up on the resource order of `item_id` for `failure`: fails the item, asks ROM to
+    /// cancel, and compensates whatever the resource order still completes.
+    pub(super) fn abandon_item(
+        &mut self,
+        id: ServiceOrderId,
+        item_id: &str,
+        failure: FailureReason,
+        now: Time,
+        effects: &mut Effects,
+    ) {
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -325,8 +340,7 @@ impl SomLayer {
         if item.state != OrderState::InProgress {
             return;
         }
-        let message = "the resource order did not finish within the call timeout";
-        let failure = FailureReason::new(FailureCode::CallTimeout, message);
+        let reason = Some(format!("{}: {}", failure.code.as_str(), failure.message));
         let machine = Machine::ServiceOrderItem;
         let _ = transition(
             machine,
@@ -337,7 +351,6 @@ impl SomLayer {
             &mut self.illegal,
         );
         record_first(&mut order.failure, Some(failure));
-        let reason = Some("call timeout: the resource order did not finish in time".to_string());
         let target = ResourceOrderRef::Parent(id, item_id.to_string());
         effects.send(
             now,

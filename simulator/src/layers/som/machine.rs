@@ -46,6 +46,7 @@ impl SomLayer {
         SomLayer {
             mode: chain.mode,
             call_timeout: std::time::Duration::from_millis(chain.call_timeout_ms),
+            jeopardy: super::jeopardy::deadlines(chain),
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             orders: Default::default(),
             illegal: IllegalLog::default(),
@@ -86,6 +87,13 @@ impl Layer for SomLayer {
                 self.resource_order_changed(summary, now, effects)
             }
             SomInput::Report { parent } => self.report(parent, now, effects),
+            SomInput::ChildDeadline { order, item } => {
+                self.child_deadline(order, item, now, effects)
+            }
+            SomInput::ChildAnswer { order, item } => self.child_answer(order, &item, now, effects),
+            SomInput::ResourceOrderStatus { parent, state } => {
+                self.child_status(parent, state, now, effects)
+            }
             SomInput::Wake(id) => self.start(id, now, effects),
             SomInput::CallTimeout { order, item } => self.call_timeout(order, &item, now, effects),
             SomInput::Cancel {
@@ -144,6 +152,7 @@ impl SomLayer {
                 supporting_services: Vec::new(),
                 supporting_resources: Vec::new(),
                 compensated: false,
+                child_queried: false,
             })
             .collect();
         let order = ServiceOrder {
@@ -297,6 +306,8 @@ impl SomLayer {
                         item: item.id.clone(),
                     };
                     effects.send_at(now.after(self.call_timeout), Message::Som(timeout));
+                } else {
+                    super::jeopardy::arm(self.jeopardy, id, item.id.clone(), now, effects);
                 }
                 effects.send(
                     now,

@@ -77,6 +77,9 @@ pub struct ServiceOrderItem {
     /// For an item completed while its order was being cancelled: whether the compensating
     /// resource order (a delete of what it built) has finished.
     pub compensated: bool,
+    /// SOM asked ROM about the item's resource order (its deadline passed) and awaits the
+    /// answer.
+    pub child_queried: bool,
 }
 
 /// A request to create a service order.
@@ -166,6 +169,28 @@ pub enum SomInput {
         /// The product order.
         parent: ProductOrderId,
     },
+    /// Async mode: the resource order of `item` passed its deadline; ask ROM about it.
+    ChildDeadline {
+        /// The service order.
+        order: ServiceOrderId,
+        /// The item.
+        item: String,
+    },
+    /// Async mode: ROM had this long to answer SOM's question about `item`.
+    ChildAnswer {
+        /// The service order.
+        order: ServiceOrderId,
+        /// The item.
+        item: String,
+    },
+    /// ROM's answer to SOM's jeopardy question: the state of the resource order realising
+    /// `parent`, or `None` when ROM does not know it.
+    ResourceOrderStatus {
+        /// The service order and item asked about.
+        parent: (ServiceOrderId, String),
+        /// The resource order's state, if ROM knows it.
+        state: Option<OrderState>,
+    },
     /// A wake-up SOM scheduled.
     Wake(ServiceOrderId),
     /// Sync mode: the resource order of item `item` did not finish within the call timeout.
@@ -237,6 +262,9 @@ pub struct SomLayer {
     pub mode: ChainMode,
     /// Sync mode: how long an item waits for its resource order.
     pub call_timeout: std::time::Duration,
+    /// Async mode, in-process: how long an item waits for its resource order before SOM asks
+    /// ROM about it, and how long ROM has to answer (`None`: no jeopardy, see `jeopardy`).
+    pub jeopardy: Option<(std::time::Duration, std::time::Duration)>,
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
@@ -250,6 +278,7 @@ pub struct SomLayer {
 }
 
 mod cancel;
+mod jeopardy;
 mod machine;
 
 impl crate::layers::common::ManagedOrder for ServiceOrder {
