@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use crate::http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
-use crate::lifecycle_support::{add, assert_audit_clean, chain_with, product, run, submit};
+use crate::lifecycle_support::{
+    add, assert_audit_clean, cancel_urgent, chain_with, place, product, run, submit,
+};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use simulator::domain::ids::ProductOrderId;
@@ -232,4 +234,44 @@ fn the_audit_finds_a_product_whose_service_disagrees() {
         .expect("recorded")
         .state = ServiceState::Terminated;
     assert_eq!(count(&chain, "product_service_disagreement"), 1);
+}
+
+/// Issue 11 finding 6 (e.g. SO-78): a service order a cancel ended never shows an item
+/// `completed`, at whatever step the cancel arrives: an item built while the order was being
+/// cancelled ends cancelled, and one built before shows cancelled once undone.
+#[test]
+fn cancelled_service_orders_show_no_completed_item() {
+    let context = simulator::http::dto::RenderContext {
+        clock: simulator::runtime::WallClock {
+            epoch: std::time::SystemTime::UNIX_EPOCH,
+        },
+        topology: None,
+    };
+    let steps = {
+        let mut chain = chain_with(|_| {});
+        place(&mut chain, vec![add("1", "fibre-broadband")]);
+        chain.run_until_idle()
+    };
+    let mut cancelled = 0;
+    for boundary in 0..=steps {
+        let mut chain = chain_with(|_| {});
+        let id = place(&mut chain, vec![add("1", "fibre-broadband")]);
+        for _ in 0..boundary {
+            chain.step();
+        }
+        cancel_urgent(&mut chain, id);
+        chain.run_until_idle();
+        for order in chain.som.orders.values() {
+            if order.state != OrderState::Cancelled {
+                continue;
+            }
+            cancelled += 1;
+            let body = simulator::http::dto::service_order::render(order, &context);
+            for item in body["serviceOrderItem"].as_array().expect("items") {
+                assert_ne!(item["state"], "completed", "boundary {boundary}: {body}");
+            }
+        }
+        assert_audit_clean(&chain);
+    }
+    assert!(cancelled > 5, "{cancelled} cancelled service orders");
 }
