@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::http_support::{PRODUCT_ORDER, TestApp, fast_config, fibre_order, validate_error};
 use crate::lifecycle_support::{
-    add, assert_audit_clean, cancel_urgent, chain_with, place, product, run, submit,
+    add, assert_audit_clean, cancel_urgent, chain_with, change, characteristic, place, product,
+    run, submit,
 };
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -274,4 +275,39 @@ fn cancelled_service_orders_show_no_completed_item() {
         assert_audit_clean(&chain);
     }
     assert!(cancelled > 5, "{cancelled} cancelled service orders");
+}
+
+/// Issue 11 finding 6: a speed change of a fibre + IPTV product modifies the broadband CFS
+/// only. Modifying the IPTV too let one failed speed change end a `partial` service order under
+/// a `failed` product order, with the IPTV reconfigured and the product unchanged.
+#[test]
+fn a_speed_change_leaves_an_add_on_untouched() {
+    let mut chain = chain_with(|_| {});
+    let id = product(&mut chain, "fibre-broadband");
+    let add_on = vec![characteristic("addOn", "iptv")];
+    let order = run(
+        &mut chain,
+        vec![change(Action::Modify, "fibre-broadband", id, add_on)],
+    );
+    assert_eq!(order.state, OrderState::Completed);
+    assert_eq!(
+        chain.com.products[&id].services.len(),
+        2,
+        "broadband and IPTV"
+    );
+
+    let speed = vec![characteristic("downstreamSpeedMbps", 1000)];
+    let order = run(
+        &mut chain,
+        vec![change(Action::Modify, "fibre-broadband", id, speed)],
+    );
+    assert_eq!(order.state, OrderState::Completed);
+    let service_order = &chain.som.orders[&order.service_order.expect("realised")];
+    let specifications: Vec<&str> = service_order
+        .items
+        .iter()
+        .map(|item| &*item.service_specification)
+        .collect();
+    assert_eq!(specifications, ["internet-access"]);
+    assert_audit_clean(&chain);
 }
