@@ -230,7 +230,10 @@ async fn over_http_a_shed_order_gets_503_retry_after_and_a_tmf_error_and_is_coun
         .call(Method::POST, path, Some(fibre_order("second")))
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(headers.get(header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(
+        headers.get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
     validate_error(&body, 503);
     let (_, metrics) = app.get_ok("/metrics").await;
     let metrics = metrics.as_str().expect("text");
@@ -238,5 +241,8 @@ async fn over_http_a_shed_order_gets_503_retry_after_and_a_tmf_error_and_is_coun
         metrics.contains("ordersim_requests_shed_total{layer=\"com\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("ordersim_inbox_depth_peak{layer=\"com\"}"), "{metrics}");
+    assert!(
+        metrics.contains("ordersim_inbox_depth_peak{layer=\"com\"}"),
+        "{metrics}"
+    );
 }

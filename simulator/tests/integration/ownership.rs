@@ -247,6 +247,7 @@ fn cancelled_service_orders_show_no_completed_item() {
             epoch: std::time::SystemTime::UNIX_EPOCH,
         },
         topology: None,
+        public_url: "http://127.0.0.1:8080",
     };
     let steps = {
         let mut chain = chain_with(|_| {});
