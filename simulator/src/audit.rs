@@ -10,7 +10,10 @@
 //! recorded history), `parent_child_disagreement`, `liveness` (non-terminal longer than the
 //! bound), `compensation_failure` (a release or deactivation that never succeeded),
 //! `cancel_applied_once` (one cancel request per order, each ended and agreeing with its
-//! order, and every allocation of a cancelled resource order released exactly once).
+//! order, and every allocation of a cancelled resource order released exactly once),
+//! `item_state_disagreement` (a terminal order whose state is not the one its items imply, at
+//! every layer) and `product_service_disagreement` (an active product whose CFS is not active,
+//! or a terminated one whose CFS still is); those two live in [`agreement`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -28,6 +31,8 @@ use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
 use crate::network::{NetworkLayer, ResourceValue};
 use crate::runtime::Chain;
+
+pub mod agreement;
 
 /// How many examples a finding keeps.
 pub const EXAMPLES_MAX: usize = 10;
@@ -122,6 +127,8 @@ pub fn audit(input: &AuditInput<'_>) -> AuditReport {
         check_compensation(input),
         check_cancels(input),
         check_services_on_elements(input),
+        agreement::check_item_states(input),
+        agreement::check_products(input),
     ];
     let (leaks, ghosts, doubles) = check_resources(input);
     findings.splice(0..0, [doubles, leaks, ghosts]);

@@ -26,6 +26,7 @@ mod lifecycle_http;
 mod lifecycle_proptest;
 mod lifecycle_support;
 mod overload;
+mod ownership;
 mod retry_policy;
 mod slow_clients;
 mod sync_mode;

@@ -17,6 +17,7 @@ use super::{
     SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, insert_some,
 };
 use crate::domain::ids::{ProductOrderId, ServiceId};
+use crate::domain::state::OrderState;
 use crate::http::error::ApiError;
 use crate::layers::attributes::{
     OrderAttributes, OrderHeader, ServiceOrderAttributes, ServiceOrderItemAttributes, ServiceValue,
@@ -298,7 +299,12 @@ fn render_item(
     map.insert("id".into(), json!(item.id));
     map.insert("@type".into(), json!("ServiceOrderItem"));
     map.insert("action".into(), json!(item.action.as_str()));
-    map.insert("state".into(), json!(item.state.as_str()));
+    // What a cancel undid is shown cancelled, as COM is told, never as built.
+    let state = match item.compensated && item.state == OrderState::Completed {
+        true => OrderState::Cancelled,
+        false => item.state,
+    };
+    map.insert("state".into(), json!(state.as_str()));
     map.insert("service".into(), Value::Object(service));
     if let Some(resource_order) = item.resource_order {
         // Not a TMF641 attribute: where the item's work went, for tracing an order down.

@@ -178,9 +178,22 @@ impl ComLayer {
                         })
                         .collect();
                 }
-                product
+                // A change of the product's own characteristics (a speed change) concerns the
+                // CFSs of its offering, never an add-on's: modifying the IPTV of a fibre + IPTV
+                // product too made one failed speed change a `partial` service order under a
+                // `failed` product order, with the IPTV reconfigured (issue 11, finding 6).
+                let own = services_for_offering(&self.catalog, &product.offering).unwrap_or(&[]);
+                let changed: Vec<_> = product
                     .services
                     .iter()
+                    .filter(|(spec, _)| own.contains(spec))
+                    .collect();
+                let changed = match changed.is_empty() {
+                    true => product.services.iter().collect(),
+                    false => changed,
+                };
+                changed
+                    .into_iter()
                     .enumerate()
                     .map(|(index, (spec, id))| {
                         child(

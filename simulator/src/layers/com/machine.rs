@@ -381,6 +381,17 @@ impl ComLayer {
         let Some(order) = self.orders.get_mut(&summary.parent) else {
             return;
         };
+        // An order that has not sent its service order yet (acknowledged, held for a credit
+        // check, pending, or cancelled before it started: its items are all still acknowledged)
+        // cannot hear from one: a report naming it comes from a service order someone else
+        // created, and is not adopted (issue 11, finding 4).
+        let dispatched = order
+            .items
+            .iter()
+            .any(|item| item.state != OrderState::Acknowledged);
+        if !dispatched {
+            return;
+        }
         if order.service_order.is_none() {
             order.service_order = Some(summary.id);
         }

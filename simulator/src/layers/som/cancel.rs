@@ -271,6 +271,16 @@ impl SomLayer {
         };
         if let Some(item) = order.items.iter_mut().find(|item| item.id == item_id) {
             item.compensated = true;
+            if item.state == OrderState::PendingCancellation {
+                let _ = transition(
+                    Machine::ServiceOrderItem,
+                    &mut item.state,
+                    &mut item.history,
+                    OrderEvent::CancelCompleted,
+                    now,
+                    &mut self.illegal,
+                );
+            }
         }
         self.settle(id, now, effects);
     }

@@ -192,6 +192,7 @@ impl SomLayer {
                 "serviceOrderItem must hold 1 to items_per_order_max items".to_string(),
             );
         }
+        self.check_ownership(request)?;
         for (index, item) in request.items.iter().enumerate() {
             let path = format!("serviceOrderItem[{index}].service.serviceCharacteristic");
             if let Err(error) = self
@@ -230,6 +231,41 @@ impl SomLayer {
                     }
                 }
                 Action::NoChange => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A service order may name only what it owns (issue 11, findings 4 and 5): a product
+    /// order that has no live service order yet (a second one would adopt the first one's
+    /// items), and, unless it realises a product order itself, no `delete` of a CFS a product
+    /// order built: that CFS realises a product, and deleting it here would leave the product
+    /// `active` over nothing (a later cease of it could never end). SOM refuses rather than
+    /// updating the product, as SOM does not own products: cease the product through TMF622.
+    fn check_ownership(&self, request: &ServiceOrderCreate) -> Result<(), Rejection> {
+        let conflict = |message: String| Err(Rejection::new(RejectionKind::Conflict, message));
+        if let Some(parent) = request.parent
+            && let Some(existing) = self.by_parent.get(&parent)
+        {
+            return conflict(format!(
+                "product order {parent} is already realised by service order {existing}; a \
+                 service order may not adopt another order's items"
+            ));
+        }
+        if request.parent.is_some() {
+            return Ok(());
+        }
+        for item in request.items.iter().filter(|i| i.action == Action::Delete) {
+            let owner = item
+                .service
+                .and_then(|service| self.services.get(&service))
+                .and_then(|live| live.product_order);
+            if let (Some(service), Some(owner)) = (item.service, owner) {
+                return conflict(format!(
+                    "item {}: service {service} realises a product (built by product order \
+                     {owner}); cease the product through the product ordering API instead",
+                    item.id
+                ));
             }
         }
         Ok(())
@@ -359,7 +395,8 @@ impl SomLayer {
             self.compensate_item(*order_id, item_id, &summary.resources, now, effects);
             return;
         }
-        if !summary.state.is_terminal() || item.state.is_terminal() {
+        let undoing = item.state == OrderState::PendingCancellation;
+        if !summary.state.is_terminal() || item.state.is_terminal() || undoing {
             return;
         }
         if summary.state == OrderState::Failed {
@@ -375,7 +412,13 @@ impl SomLayer {
         let Some(item) = order.items.iter_mut().find(|item| &item.id == item_key) else {
             return;
         };
+        // Built while the order was being cancelled: the item goes to pendingCancellation and
+        // ends cancelled once its work is undone (`compensation_done`), never completed.
+        let undo = cancelling && item.action == Action::Add;
         let events: &[OrderEvent] = match summary.state {
+            OrderState::Completed if undo => {
+                &[OrderEvent::CancelRequested, OrderEvent::CancelAccepted]
+            }
             OrderState::Completed => &[OrderEvent::Complete],
             // Cancelled by SOM's own cancel; one a client sent ROM directly fails the item.
             OrderState::Cancelled if cancelling => &[
@@ -395,12 +438,11 @@ impl SomLayer {
                 &mut self.illegal,
             );
         }
-        if item.state == OrderState::Completed {
+        let built = summary.state == OrderState::Completed;
+        if built && (undo || item.state == OrderState::Completed) {
             item.supporting_resources =
                 summary.resources.iter().map(|held| held.resource).collect();
             let applied = (item.action, item.service, item.characteristics.clone());
-            let undo = cancelling && item.action == Action::Add;
-            // Built while the order was being cancelled: undone at once, never in service.
             if undo {
                 self.compensate_item(
                     *order_id,
@@ -479,17 +521,15 @@ impl SomLayer {
         let Some(cfs) = service else { return };
         match action {
             Action::Add => {
-                let specification = self
-                    .orders
-                    .get(&order)
-                    .and_then(|o| o.items.iter().find(|i| i.service == service))
-                    .map(|item| {
-                        (
-                            item.service_specification.clone(),
-                            item.supporting_services.clone(),
-                        )
-                    });
-                let Some((specification, supporting_services)) = specification else {
+                let built = self.orders.get(&order).and_then(|o| {
+                    let item = o.items.iter().find(|i| i.service == service)?;
+                    let found = (
+                        item.service_specification.clone(),
+                        item.supporting_services.clone(),
+                    );
+                    Some((found, o.parent))
+                });
+                let Some(((specification, supporting_services), product_order)) = built else {
                     return;
                 };
                 let live = LiveCfs {
@@ -497,6 +537,7 @@ impl SomLayer {
                     supporting_services,
                     resources: resources.to_vec(),
                     characteristics,
+                    product_order,
                 };
                 record_services(cfs, &live, order, ServiceState::Active, now, effects);
                 self.services.insert(cfs, Box::new(live));

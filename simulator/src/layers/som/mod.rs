@@ -235,6 +235,9 @@ pub struct LiveCfs {
     pub resources: Vec<HeldResource>,
     /// Its characteristics.
     pub characteristics: Characteristics,
+    /// The product order that built it, when COM did: the CFS then realises a product, and
+    /// only a product order may delete it (see `validate`).
+    pub product_order: Option<ProductOrderId>,
 }
 
 /// The service order layer.
