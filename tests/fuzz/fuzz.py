@@ -17,7 +17,6 @@ import collections
 import concurrent.futures
 import fnmatch
 import json
-import os
 import shlex
 import signal
 import subprocess
@@ -225,13 +224,7 @@ def seed(root: str) -> dict[str, list[str]]:
     bodies += [product_order("fuzz-seed-dsl", "dsl-broadband", DSL),
                product_order("fuzz-seed-voip", "voip", VOIP)]
     orders = [post(com, "/productOrder", body)["id"] for body in bodies]
-    # Cancel three orders while they are in progress, one at each layer.
-    post(com, "/cancelProductOrder", {"productOrder": {"id": orders[0]}, "cancellationReason": "fuzz seed"})
-    service_order = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[1]))
-    post(som, "/cancelServiceOrder", {"serviceOrder": {"id": service_order}, "cancellationReason": "fuzz seed"})
-    rom_parent = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[2]))
-    resource_order = wait_for("a resource order", lambda: child_in_progress(rom + "/resourceOrder", rom_parent))
-    post(rom, "/cancelResourceOrder", {"resourceOrder": {"id": resource_order}, "cancellationReason": "fuzz seed"})
+    cancel_at_each_layer(com, som, rom, orders)
     terminal = {"completed", "failed", "cancelled", "partial", "rejected"}
     wait_for("every seeded order to end", lambda: all(
         call("GET", f"{com}/productOrder/{order}")[1].get("state") in terminal for order in orders))
@@ -252,6 +245,17 @@ def seed(root: str) -> dict[str, list[str]]:
     if empty:
         raise SystemExit(f"fuzz: seeding left no ids for {empty}")
     return ids
+
+
+def cancel_at_each_layer(com: str, som: str, rom: str, orders: list[str]) -> None:
+    """Cancels three orders while they are in progress: through COM, SOM and ROM."""
+    reason = {"cancellationReason": "fuzz seed"}
+    post(com, "/cancelProductOrder", {"productOrder": {"id": orders[0]}, **reason})
+    service_order = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[1]))
+    post(som, "/cancelServiceOrder", {"serviceOrder": {"id": service_order}, **reason})
+    parent = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[2]))
+    resource_order = wait_for("a resource order", lambda: child_in_progress(rom + "/resourceOrder", parent))
+    post(rom, "/cancelResourceOrder", {"resourceOrder": {"id": resource_order}, **reason})
 
 
 def ids_of(url: str) -> list[str]:
@@ -352,10 +356,15 @@ def failure_of(api: Api, label: str, check: dict, interaction: dict) -> Failure:
         check=check["name"],
         status=response.get("status_code"),
         code=info.get("code", ""),
-        message=(info.get("message") or info.get("title") or "").strip().splitlines()[0][:160]
-        if (info.get("message") or info.get("title")) else "",
+        message=first_line(info.get("message") or info.get("title") or ""),
         reproduce=curl_of(request),
     )
+
+
+def first_line(text: str) -> str:
+    """The first line of a check's message, cut to 160 characters."""
+    lines = text.strip().splitlines()
+    return lines[0][:160] if lines else ""
 
 
 def curl_of(request: dict) -> str:
