@@ -214,6 +214,16 @@ def child_in_progress(url: str, parent_id: str) -> str | None:
     return None
 
 
+def resource_order_of(rom: str, service_order: str) -> str | None:
+    """The id of an in-progress resource order of `service_order` (externalId `SO-n/item`)."""
+    _, orders = call("GET", f"{rom}/resourceOrder?fields=externalId,state&limit=1000")
+    for order in orders or []:
+        if str(order.get("externalId", "")).startswith(service_order + "/") and \
+                order.get("state") in ("acknowledged", "inProgress"):
+            return order["id"]
+    return None
+
+
 def seed(root: str) -> dict[str, list[str]]:
     """Real orders of every kind, completed or cancelled; returns their ids by kind."""
     com = root + APIS[0].base_path
@@ -254,7 +264,7 @@ def cancel_at_each_layer(com: str, som: str, rom: str, orders: list[str]) -> Non
     service_order = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[1]))
     post(som, "/cancelServiceOrder", {"serviceOrder": {"id": service_order}, **reason})
     parent = wait_for("a service order", lambda: child_in_progress(som + "/serviceOrder", orders[2]))
-    resource_order = wait_for("a resource order", lambda: child_in_progress(rom + "/resourceOrder", parent))
+    resource_order = wait_for("a resource order", lambda: resource_order_of(rom, parent))
     post(rom, "/cancelResourceOrder", {"resourceOrder": {"id": resource_order}, **reason})
 
 
