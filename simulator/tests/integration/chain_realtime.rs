@@ -5,46 +5,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
+use crate::chain_support::StateChanges;
+use crate::chain_support::fibre;
+
 use simulator::config::SimConfig;
-use simulator::domain::ids::ProductOrderId;
-use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
-use simulator::layers::common::{Action, Characteristic};
-use simulator::layers::{Event, EventKind, Message, Reply, Subject};
-use simulator::runtime::{Chain, EventSink};
+use simulator::layers::com::ComInput;
+use simulator::layers::{Message, Reply};
+use simulator::runtime::Chain;
 use tokio::sync::mpsc;
-
-/// Forwards product order state changes to the test.
-struct StateChanges(mpsc::UnboundedSender<ProductOrderId>);
-
-impl EventSink for StateChanges {
-    fn wants(&self, event: &Event) -> bool {
-        event.kind == EventKind::StateChange && matches!(event.subject, Subject::ProductOrder(_))
-    }
-
-    fn publish(&self, event: &Event, _resource: Value) {
-        if let Subject::ProductOrder(id) = event.subject {
-            let _ = self.0.send(id);
-        }
-    }
-}
-
-fn fibre() -> ProductOrderCreate {
-    ProductOrderCreate {
-        external_id: None,
-        items: vec![ProductOrderItemCreate {
-            id: "1".to_string(),
-            action: Action::Add,
-            offering: Arc::from("fibre-broadband"),
-            product: None,
-            characteristics: vec![Characteristic {
-                name: "region".into(),
-                value: "north".into(),
-            }],
-        }],
-        attributes: None,
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn orders_complete_on_events_and_the_audit_is_clean() {

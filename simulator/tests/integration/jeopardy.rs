@@ -7,31 +7,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::chain_support::fibre;
+
 use simulator::config::SimConfig;
+use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::OrderState;
-use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
-use simulator::layers::common::{Action, Characteristic};
+use simulator::layers::com::ComInput;
 use simulator::layers::failure::FailureCode;
 use simulator::layers::{LayerId, Message, Reply};
 use simulator::network::profile::Latency;
 use simulator::runtime::{Chain, NoEvents};
-
-fn fibre() -> ProductOrderCreate {
-    ProductOrderCreate {
-        external_id: None,
-        attributes: None,
-        items: vec![ProductOrderItemCreate {
-            id: "1".to_string(),
-            action: Action::Add,
-            offering: Arc::from("fibre-broadband"),
-            product: None,
-            characteristics: vec![Characteristic {
-                name: "region".into(),
-                value: "north".into(),
-            }],
-        }],
-    }
-}
 
 /// A chain whose element operations take 200 ms, with a 5 s child deadline and 1 s to answer.
 fn slow_chain() -> Chain {
@@ -43,7 +28,7 @@ fn slow_chain() -> Chain {
     Chain::start(config, Arc::new(NoEvents)).expect("chain starts")
 }
 
-async fn submit(chain: &Chain, count: usize) -> BTreeSet<simulator::domain::ids::ProductOrderId> {
+async fn submit(chain: &Chain, count: usize) -> BTreeSet<ProductOrderId> {
     let mut ids = BTreeSet::new();
     for _ in 0..count {
         let reply = chain
@@ -63,7 +48,7 @@ async fn submit(chain: &Chain, count: usize) -> BTreeSet<simulator::domain::ids:
 }
 
 /// Waits in paused time until every order in `ids` is terminal, then until the chain settled.
-async fn wait_terminal(chain: &Chain, ids: &BTreeSet<simulator::domain::ids::ProductOrderId>) {
+async fn wait_terminal(chain: &Chain, ids: &BTreeSet<ProductOrderId>) {
     let ended = tokio::time::timeout(Duration::from_secs(3_600), async {
         loop {
             let open = {
@@ -82,24 +67,37 @@ async fn wait_terminal(chain: &Chain, ids: &BTreeSet<simulator::domain::ids::Pro
     assert!(ended.is_ok(), "orders stayed open: {:?}", chain.stats());
 }
 
-#[tokio::test(start_paused = true)]
-async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
+/// Submits 20 slow orders, restarts `layer` without its state while their children run, and
+/// waits until every order ended.
+async fn lose_children_of(layer: LayerId) -> (Chain, BTreeSet<ProductOrderId>) {
     let chain = slow_chain();
     let ids = submit(&chain, 20).await;
-    // Let the service orders start, then lose them all.
+    // The children are under way (200 ms per element step): lose them all.
     tokio::time::sleep(Duration::from_millis(300)).await;
     chain
-        .restart_layer_without_state(LayerId::Som)
-        .expect("SOM restarts");
+        .restart_layer_without_state(layer)
+        .expect("the layer restarts");
     wait_terminal(&chain, &ids).await;
+    (chain, ids)
+}
+
+/// Every order in `ids` failed as `childLost`, naming the lost `child` (its layer's parent
+/// found it).
+fn assert_child_lost(chain: &Chain, ids: &BTreeSet<ProductOrderId>, child: &str) {
     let com = chain.com();
-    for id in &ids {
+    for id in ids {
         let order = &com.orders[id];
         assert_eq!(order.state, OrderState::Failed, "{id}");
         let failure = order.failure.as_ref().expect("a failed order says why");
         assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
+        assert!(failure.message.contains(child), "{id}: {failure:?}");
     }
-    drop(com);
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
+    let (chain, ids) = lose_children_of(LayerId::Som).await;
+    assert_child_lost(&chain, &ids, "service order");
     let held = chain.network().allocations().count();
     assert_eq!(
         held, 0,
@@ -112,9 +110,10 @@ async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
 #[tokio::test(start_paused = true)]
 async fn a_slow_but_alive_child_is_asked_and_waited_for() {
     let mut config = SimConfig::default();
-    // Each order takes over a second; the deadline passes several times before it ends.
+    // Each order takes over a second; both deadlines pass several times before it ends.
     config.profiles.default.latency = Latency::Fixed { ms: 400.0 };
     config.chain.com_child_deadline_ms = 300;
+    config.chain.som_child_deadline_ms = 200;
     config.chain.child_answer_ms = 100;
     let chain = Chain::start(config, Arc::new(NoEvents)).expect("chain starts");
     let ids = submit(&chain, 10).await;
@@ -127,23 +126,7 @@ async fn a_slow_but_alive_child_is_asked_and_waited_for() {
 
 #[tokio::test(start_paused = true)]
 async fn orders_whose_resource_orders_were_lost_end_and_say_why() {
-    let chain = slow_chain();
-    let ids = submit(&chain, 20).await;
-    // The resource orders are allocating (200 ms per step): lose them all.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    chain
-        .restart_layer_without_state(LayerId::Rom)
-        .expect("ROM restarts");
-    wait_terminal(&chain, &ids).await;
-    let com = chain.com();
-    for id in &ids {
-        let order = &com.orders[id];
-        assert_eq!(order.state, OrderState::Failed, "{id}");
-        let failure = order.failure.as_ref().expect("a failed order says why");
-        assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
-        assert!(
-            failure.message.contains("resource order"),
-            "{id}: SOM, not COM, found the lost child: {failure:?}"
-        );
-    }
+    // SOM, not COM, finds the lost child: the failure names the resource order.
+    let (chain, ids) = lose_children_of(LayerId::Rom).await;
+    assert_child_lost(&chain, &ids, "resource order");
 }

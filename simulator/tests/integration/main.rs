@@ -2,6 +2,7 @@
 //! keeps CI's build small and fast. Each module is one former test file.
 
 mod chain_realtime;
+mod chain_support;
 mod chain_virtual;
 mod cli;
 mod contracts;

@@ -7,48 +7,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::chain_support::StateChanges;
+use crate::chain_support::fibre;
+
 use proptest::prelude::*;
-use serde_json::Value;
 use simulator::config::SimConfig;
 use simulator::domain::ids::ProductOrderId;
-use simulator::layers::com::{ComInput, ProductOrderCreate, ProductOrderItemCreate};
-use simulator::layers::common::{Action, Characteristic};
-use simulator::layers::{Event, EventKind, Message, Reply, Subject};
+use simulator::layers::com::ComInput;
+use simulator::layers::{Message, Reply};
 use simulator::network::profile::Latency;
-use simulator::runtime::{Chain, EventSink};
+use simulator::runtime::Chain;
 use tokio::sync::mpsc;
-
-/// Forwards product order state changes to the test.
-struct StateChanges(mpsc::UnboundedSender<ProductOrderId>);
-
-impl EventSink for StateChanges {
-    fn wants(&self, event: &Event) -> bool {
-        event.kind == EventKind::StateChange && matches!(event.subject, Subject::ProductOrder(_))
-    }
-
-    fn publish(&self, event: &Event, _resource: Value) {
-        if let Subject::ProductOrder(id) = event.subject {
-            let _ = self.0.send(id);
-        }
-    }
-}
-
-fn fibre() -> ProductOrderCreate {
-    ProductOrderCreate {
-        external_id: None,
-        attributes: None,
-        items: vec![ProductOrderItemCreate {
-            id: "1".to_string(),
-            action: Action::Add,
-            offering: Arc::from("fibre-broadband"),
-            product: None,
-            characteristics: vec![Characteristic {
-                name: "region".into(),
-                value: "north".into(),
-            }],
-        }],
-    }
-}
 
 /// Submits `count` orders at once (each request a task, so inboxes see a burst) and returns
 /// the ids of those accepted; refusals (a full inbox, an overloaded chain) are counted.
