@@ -191,8 +191,13 @@ fn runtime_metrics(chain: &Chain, out: &mut Exposition) {
     );
     out.gauge(
         "timers_pending",
-        "Messages the timer holds for later delivery.",
+        "Messages the timer holds for later delivery (element latencies, timeouts, retries).",
         stats.timers_pending as u64,
+    );
+    out.gauge(
+        "watchdogs_pending",
+        "Jeopardy deadlines the timer holds (most fire after their order ended).",
+        stats.watchdogs_pending as u64,
     );
     out.gauge(
         "replies_waiting",

@@ -97,6 +97,19 @@ pub enum Message {
 }
 
 impl Message {
+    /// Whether this is a jeopardy wake-up: a watchdog that fires long after its order usually
+    /// ended and then does nothing, so a runtime counts it apart from pending work.
+    pub fn is_watchdog(&self) -> bool {
+        matches!(
+            self,
+            Message::Com(com::ComInput::Wake(
+                com::ComWake::ChildDeadline(_) | com::ComWake::ChildAnswer(_)
+            )) | Message::Som(
+                som::SomInput::ChildDeadline { .. } | som::SomInput::ChildAnswer { .. }
+            )
+        )
+    }
+
     /// The layer this message is for.
     pub fn destination(&self) -> LayerId {
         match self {

@@ -136,8 +136,10 @@ pub(crate) struct Router {
     public_url: String,
     sink: Arc<dyn EventSink>,
     handled: [AtomicU64; 6],
-    /// Messages held by the timer task for later delivery.
+    /// Messages held by the timer task for later delivery, jeopardy watchdogs apart.
     pub(crate) timers_pending: std::sync::atomic::AtomicUsize,
+    /// Jeopardy watchdogs held by the timer task ([`Message::is_watchdog`]).
+    pub(crate) watchdogs_pending: std::sync::atomic::AtomicUsize,
     /// With the HTTP transport: where messages for layers of other processes go.
     remote: Option<Arc<Outbound>>,
 }
@@ -151,8 +153,12 @@ pub struct ChainStats {
     pub replies_waiting: usize,
     /// Callers' requests refused because an inbox was congested (503 with `Retry-After`).
     pub shed: u64,
-    /// Messages waiting in the timer for their delivery time.
+    /// Messages waiting in the timer for their delivery time (work: element latencies,
+    /// timeouts, retries, resume delays).
     pub timers_pending: usize,
+    /// Jeopardy watchdogs waiting in the timer: most fire after their order ended and do
+    /// nothing, so a chain with only these pending has settled.
+    pub watchdogs_pending: usize,
 }
 
 /// One layer's counters.
@@ -213,7 +219,9 @@ impl Router {
     fn offer(&self, message: Message) -> Result<(), Rejection> {
         let destination = message.destination();
         let congested = self.inboxes.congested();
-        let timers_full = self.timers_pending.load(Ordering::Relaxed) >= self.timers_max;
+        let timers = self.timers_pending.load(Ordering::Relaxed)
+            + self.watchdogs_pending.load(Ordering::Relaxed);
+        let timers_full = timers >= self.timers_max;
         if congested.is_some() || timers_full {
             self.count_shed(destination);
             let why = match congested {
@@ -248,15 +256,24 @@ impl Router {
         }
     }
 
+    /// The counter a timer entry for `message` counts in.
+    pub(crate) fn pending_timers(&self, message: &Message) -> &std::sync::atomic::AtomicUsize {
+        match message.is_watchdog() {
+            true => &self.watchdogs_pending,
+            false => &self.timers_pending,
+        }
+    }
+
     async fn carry_out(&self, effects: &mut Effects, now: Time) {
         for effect in effects.drain() {
             match effect {
                 Effect::Send { at, message } if at <= now => self.route(message).await,
                 Effect::Send { at, message } => {
                     // Counted before it is sent, so the timer's decrement never comes first.
-                    self.timers_pending.fetch_add(1, Ordering::Relaxed);
+                    let pending = self.pending_timers(&message);
+                    pending.fetch_add(1, Ordering::Relaxed);
                     if self.timer.send(TimerEntry::new(at, message)).is_err() {
-                        self.timers_pending.fetch_sub(1, Ordering::Relaxed);
+                        pending.fetch_sub(1, Ordering::Relaxed);
                     }
                 }
                 Effect::Reply { token, reply } => self.reply(token, reply),
@@ -305,10 +322,12 @@ impl Chain {
         let (network_inbox, network_rx) = Inbox::new(capacity);
         let (inventory_inbox, inventory_rx) = Inbox::new(capacity);
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        // Answers to jeopardy questions asked over the HTTP transport, for this process's layers.
+        let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Message>();
         let (remote, worker) = match transport {
             Some(setup) => {
                 let (outbound, worker) =
-                    Outbound::new(setup, sink.clone(), capacity, topology.clone());
+                    Outbound::new(setup, sink.clone(), capacity, topology.clone(), answers_tx);
                 (Some(Arc::new(outbound)), Some(worker))
             }
             None => (None, None),
@@ -335,6 +354,7 @@ impl Chain {
             sink,
             handled: Default::default(),
             timers_pending: Default::default(),
+            watchdogs_pending: Default::default(),
             remote,
         });
         let seed = config.seed;
@@ -385,6 +405,12 @@ impl Chain {
         ];
         if let Some(worker) = worker {
             tasks.push(tokio::spawn(worker.run()));
+            let router = router.clone();
+            tasks.push(tokio::spawn(async move {
+                while let Some(message) = answers_rx.recv().await {
+                    router.route_local(message);
+                }
+            }));
         }
         let inner = Inner {
             config,
@@ -523,6 +549,7 @@ impl Chain {
             shed: layers.iter().map(|layer| layer.shed).sum(),
             layers,
             timers_pending: router.timers_pending.load(Ordering::Relaxed),
+            watchdogs_pending: router.watchdogs_pending.load(Ordering::Relaxed),
         }
     }
 

@@ -81,7 +81,9 @@ pub(crate) async fn run(mut receiver: mpsc::UnboundedReceiver<TimerEntry>, route
         let now = router.now();
         while heap.peek().is_some_and(|entry| entry.at <= now) {
             if let Some(entry) = heap.pop() {
-                router.timers_pending.fetch_sub(1, Ordering::Relaxed);
+                router
+                    .pending_timers(&entry.message)
+                    .fetch_sub(1, Ordering::Relaxed);
                 router.route(entry.message).await;
             }
         }

@@ -302,3 +302,74 @@ async fn a_sync_chain_answers_the_post_with_the_finished_order_over_the_http_tra
         .expect("json");
     assert_eq!(audit["ok"], true, "{audit}");
 }
+
+/// Jeopardy over the transport: COM's and SOM's questions travel as TMF641/652 searches by
+/// `externalId`. SOM restarted without its state, so its service orders are unknown: COM asks,
+/// hears "none", and fails every order as `childLost`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_service_order_is_found_over_the_http_transport() {
+    let mut config = SimConfig::default();
+    config.chain.transport = ChainTransport::Http;
+    config.profiles.default.latency = simulator::network::profile::Latency::Fixed { ms: 300.0 };
+    config.chain.com_child_deadline_ms = 1_500;
+    config.chain.som_child_deadline_ms = 1_000;
+    config.chain.child_answer_ms = 1_000;
+    let (server, base, client, mut events) = start_subscribed(config).await;
+    let mut ids = Vec::new();
+    for index in 0..5 {
+        let body = json!({"externalId": format!("lost-{index}"), "productOrderItem": [{
+            "id": "1", "action": "add", "productOffering": {"id": "fibre-broadband"},
+            "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}}]});
+        let created: Value = client
+            .post(format!("{base}{API}/productOrder"))
+            .json(&body)
+            .send()
+            .await
+            .expect("post")
+            .json()
+            .await
+            .expect("json");
+        ids.push(created["id"].as_str().expect("id").to_string());
+    }
+    // Wait until SOM holds the service orders (the first element step takes 300 ms), then
+    // lose them.
+    let som = "/tmf-api/serviceOrdering/v4/serviceOrder";
+    for _ in 0..200 {
+        let orders: Value = client
+            .get(format!("{base}{som}"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if orders
+            .as_array()
+            .is_some_and(|list| list.len() == ids.len())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server
+        .chain
+        .restart_layer_without_state(simulator::layers::LayerId::Som)
+        .expect("SOM restarts");
+    let ended = terminal_states(&mut events, ids.clone(), Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|open| panic!("never ended: {open:?}"));
+    for id in &ids {
+        assert_eq!(ended[id], "failed", "{id}");
+        let order: Value = client
+            .get(format!("{base}{API}/productOrder/{id}"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        let notes = order["note"].to_string();
+        assert!(notes.contains("childLost"), "{id}: {notes}");
+    }
+    server.shutdown().await.expect("stops");
+}

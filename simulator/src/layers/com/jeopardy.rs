@@ -1,6 +1,6 @@
 //! COM's jeopardy handling (async mode): every service order COM creates gets a deadline.
 //! When it passes with the order still in progress, COM asks SOM for the service order's state
-//! (the in-process form of `GET /serviceOrder?externalId=…`) and gives SOM `child_answer_ms` to
+//! (over the HTTP transport literally `GET {TMF641}/serviceOrder?externalId=PO-n`) and gives SOM `child_answer_ms` to
 //! answer. A child that is alive re-arms the deadline, so a slow chain is never failed for
 //! being slow; a child SOM does not know (its layer restarted without its state), or no answer
 //! at all (its layer is down), fails the order as `childLost` and compensates whatever the
@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use super::{ComInput, ComLayer, ComWake};
-use crate::config::ChainTransport;
 use crate::domain::ids::ProductOrderId;
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
@@ -21,12 +20,6 @@ use crate::layers::{Effects, Message};
 impl ComLayer {
     /// Schedules the jeopardy check of `id`'s service order.
     pub(super) fn arm_child_deadline(&self, id: ProductOrderId, now: Time, effects: &mut Effects) {
-        // Over the HTTP transport the question would have to travel as a TMF641 GET, which the
-        // transport does not carry yet; asking this process's own (empty) SOM would lose every
-        // slow child. So jeopardy runs in-process only for now.
-        if self.chain.transport == ChainTransport::Http {
-            return;
-        }
         let at = now.after(Duration::from_millis(self.chain.com_child_deadline_ms));
         effects.send_at(at, Message::Com(ComInput::Wake(ComWake::ChildDeadline(id))));
     }

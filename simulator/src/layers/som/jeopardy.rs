@@ -1,4 +1,4 @@
-//! SOM's jeopardy handling (async mode, in-process), as COM's (`com::jeopardy`) one layer
+//! SOM's jeopardy handling (async mode), as COM's (`com::jeopardy`) one layer
 //! down: every resource order SOM creates gets a deadline; past it SOM asks ROM for the
 //! order's state. Alive re-arms the deadline; unknown (ROM restarted without its state) or no
 //! answer fails the item as `childLost`, asks ROM to cancel and compensates whatever the
@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use super::{SomInput, SomLayer};
-use crate::config::{ChainConfig, ChainTransport};
+use crate::config::ChainConfig;
 use crate::domain::ids::ServiceOrderId;
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
@@ -16,15 +16,13 @@ use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::RomInput;
 use crate::layers::{Effects, Message};
 
-/// SOM's (deadline, answer wait), or `None` where jeopardy does not run: over the HTTP
-/// transport the question would have to travel as a TMF652 GET, which it does not carry yet.
+/// SOM's (deadline, answer wait). Over the HTTP transport the question travels as a TMF652
+/// search by `externalId` (see `runtime::transport::codec::Query`).
 pub(super) fn deadlines(chain: &ChainConfig) -> Option<(Duration, Duration)> {
-    (chain.transport == ChainTransport::InProcess).then(|| {
-        (
-            Duration::from_millis(chain.som_child_deadline_ms),
-            Duration::from_millis(chain.child_answer_ms),
-        )
-    })
+    Some((
+        Duration::from_millis(chain.som_child_deadline_ms),
+        Duration::from_millis(chain.child_answer_ms),
+    ))
 }
 
 /// Schedules the jeopardy check of `item`'s resource order (a free function, so SOM can arm it

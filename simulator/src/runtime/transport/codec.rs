@@ -47,12 +47,16 @@ pub fn crosses(message: &Message) -> bool {
         Message::Com(input) => matches!(input, ComInput::ServiceOrderChanged(_)),
         Message::Som(input) => matches!(
             input,
-            SomInput::Create { .. } | SomInput::Cancel { .. } | SomInput::ResourceOrderChanged(_)
+            SomInput::Create { .. }
+                | SomInput::Cancel { .. }
+                | SomInput::ResourceOrderChanged(_)
+                | SomInput::Report { .. }
         ),
         Message::Rom(input) => matches!(
             input,
             RomInput::Create { .. }
                 | RomInput::Cancel { .. }
+                | RomInput::Report { .. }
                 | RomInput::Element(_)
                 | RomInput::ActivationChanged(_)
         ),
@@ -150,11 +154,51 @@ pub struct Lookup {
     pub reference: &'static str,
 }
 
+/// A parent's jeopardy question about a child order, asked as a TMF630 search of the child's
+/// list API by the `externalId` the parent gave the order; the answer becomes a message for the
+/// parent in this process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// The child's layer.
+    pub to: LayerId,
+    /// The collection to search (`…/serviceOrder`, `…/resourceOrder`).
+    pub path: String,
+    /// The `externalId` to search for.
+    pub external_id: String,
+    /// Who asked, about what.
+    pub about: Asked,
+}
+
+/// Whose question a [`Query`] answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Asked {
+    /// COM, about the service order of a product order.
+    ServiceOrderOf(crate::domain::ids::ProductOrderId),
+    /// SOM, about the resource order of a service order item.
+    ResourceOrderOf((ServiceOrderId, String)),
+}
+
+impl Asked {
+    /// The answer for the parent: the child's state, or `None` when the search found nothing.
+    pub fn answer(self, state: Option<OrderState>) -> Message {
+        match self {
+            Asked::ServiceOrderOf(parent) => {
+                Message::Com(ComInput::ServiceOrderStatus { parent, state })
+            }
+            Asked::ResourceOrderOf(parent) => {
+                Message::Som(SomInput::ResourceOrderStatus { parent, state })
+            }
+        }
+    }
+}
+
 /// What a crossing message becomes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     /// A call to the destination layer's API.
     Call(Call),
+    /// A question to the destination layer's list API.
+    Query(Query),
     /// A state-change event on this process's hub (a report to a parent that subscribed).
     Event(Event, Value),
 }
@@ -203,6 +247,18 @@ pub fn outgoing(
             ),
             None => None,
         },
+        Message::Som(SomInput::Report { parent }) => Some(Outgoing::Query(Query {
+            to: LayerId::Som,
+            path: format!("{SERVICE_ORDERING}/serviceOrder"),
+            external_id: parent.to_string(),
+            about: Asked::ServiceOrderOf(parent),
+        })),
+        Message::Rom(RomInput::Report { parent }) => Some(Outgoing::Query(Query {
+            to: LayerId::Rom,
+            path: format!("{RESOURCE_ORDERING}/resourceOrder"),
+            external_id: format!("{}/{}", parent.0, parent.1),
+            about: Asked::ResourceOrderOf(parent),
+        })),
         Message::Som(SomInput::Create { order, .. }) => call(
             LayerId::Som,
             Verb::Post,

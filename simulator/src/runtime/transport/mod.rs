@@ -26,6 +26,8 @@
 //! | `ComInput::ServiceOrderChanged`  | `ServiceOrderStateChangeEvent` on the child's TMF641 hub            |
 //! | `SomInput::ResourceOrderChanged` | `ResourceOrderStateChangeEvent` on the child's TMF652 hub           |
 //! | `RomInput::ActivationChanged`    | `ServiceStateChangeEvent` on the child's TMF640 hub                 |
+//! | `SomInput::Report` (COM's jeopardy question) | `GET {TMF641}/serviceOrder?externalId=PO-n`; the answer becomes `ComInput::ServiceOrderStatus` here |
+//! | `RomInput::Report` (SOM's jeopardy question) | `GET {TMF652}/resourceOrder?externalId=SO-n/item`; the answer becomes `SomInput::ResourceOrderStatus` here |
 //!
 //! Reports going up are hub events: at start-up the parent's process subscribes on its
 //! child's hub (`query: eventType=…StateChangeEvent`, callback `/transport/v1/listener`). The
@@ -252,6 +254,16 @@ pub(crate) struct Worker {
     counters: Arc<Counters>,
     callbacks: Arc<Mutex<BTreeMap<LayerId, String>>>,
     receiver: mpsc::Receiver<(Time, Message)>,
+    /// Where answers to jeopardy questions go: this process's own layers (bounded by the
+    /// questions asked, one per overdue child order).
+    local: mpsc::UnboundedSender<Message>,
+}
+
+/// What a lane carries out: a call (with the search that names its order, if any), or a
+/// jeopardy question.
+enum Job {
+    Call(String, Option<String>, Call),
+    Query(String, codec::Query),
 }
 
 impl Outbound {
@@ -261,6 +273,7 @@ impl Outbound {
         sink: Arc<dyn EventSink>,
         capacity: usize,
         topology: Arc<Topology>,
+        local: mpsc::UnboundedSender<Message>,
     ) -> (Outbound, Worker) {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
         let counters = Arc::new(Counters::default());
@@ -280,6 +293,7 @@ impl Outbound {
             counters,
             callbacks,
             receiver,
+            local,
         };
         (outbound, worker)
     }
@@ -357,13 +371,14 @@ fn client(admin_token: Option<&crate::config::AdminToken>) -> reqwest::Client {
 impl Worker {
     /// Empties the queue: reports go to the hub, calls to their order's lane.
     pub(crate) async fn run(mut self) {
-        let lanes: Vec<mpsc::Sender<(String, Option<String>, Call)>> = (0..LANES)
+        let lanes: Vec<mpsc::Sender<Job>> = (0..LANES)
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(LANE_CAPACITY);
                 tokio::spawn(lane(
                     receiver,
                     self.client.clone(),
                     Arc::clone(&self.counters),
+                    self.local.clone(),
                 ));
                 sender
             })
@@ -385,7 +400,24 @@ impl Worker {
                     let index = usize::try_from(key % LANES as u64).unwrap_or(0);
                     self.counters.in_lanes.fetch_add(1, Ordering::Relaxed);
                     if let Some(lane) = lanes.get(index)
-                        && lane.send((url, lookup, call)).await.is_err()
+                        && lane.send(Job::Call(url, lookup, call)).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                Some(Outgoing::Query(query)) => {
+                    let Some(base) = self.setup.peers.get(&query.to) else {
+                        tracing::warn!(
+                            to = query.to.as_str(),
+                            "no address for layer; question dropped"
+                        );
+                        continue;
+                    };
+                    let url = format!("{base}{}", query.path);
+                    let index = usize::try_from(key % LANES as u64).unwrap_or(0);
+                    self.counters.in_lanes.fetch_add(1, Ordering::Relaxed);
+                    if let Some(lane) = lanes.get(index)
+                        && lane.send(Job::Query(url, query)).await.is_err()
                     {
                         break;
                     }
@@ -421,11 +453,24 @@ impl Worker {
 
 /// One lane: its calls one after the other. Ends when the worker does.
 async fn lane(
-    mut receiver: mpsc::Receiver<(String, Option<String>, Call)>,
+    mut receiver: mpsc::Receiver<Job>,
     client: reqwest::Client,
     counters: Arc<Counters>,
+    local: mpsc::UnboundedSender<Message>,
 ) {
-    while let Some((url, lookup_url, mut call)) = receiver.recv().await {
+    while let Some(job) = receiver.recv().await {
+        let (url, lookup_url, mut call) = match job {
+            Job::Call(url, lookup_url, call) => (url, lookup_url, call),
+            Job::Query(url, query) => {
+                // No answer at all (the child's process is down) sends nothing: the parent's
+                // answer deadline decides.
+                if let Some(state) = child_state(&client, &url, &query.external_id).await {
+                    let _ = local.send(query.about.answer(state));
+                }
+                counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
+                continue;
+            }
+        };
         let found = match (&call.lookup, lookup_url) {
             (Some(lookup), Some(lookup_url)) => look_up(&client, &lookup_url, lookup)
                 .await
@@ -463,6 +508,37 @@ async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) ->
         let list: serde_json::Value = response.json().await.ok()?;
         let first = list.as_array()?.first()?;
         return first.get("id")?.as_str().map(str::to_string);
+    }
+    None
+}
+
+/// The state of the first order `GET {url}?externalId=…` finds: `Some(None)` when the child
+/// answers with an empty list, `None` when it never answers (tried [`ATTEMPTS_MAX`] times).
+async fn child_state(
+    client: &reqwest::Client,
+    url: &str,
+    external_id: &str,
+) -> Option<Option<crate::domain::state::OrderState>> {
+    let mut backoff = BACKOFF_FIRST;
+    for attempt in 1..=ATTEMPTS_MAX {
+        if attempt > 1 {
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+        }
+        let params = [("externalId", external_id), ("limit", "1")];
+        let url = reqwest::Url::parse_with_params(url, params).ok()?;
+        let Ok(response) = client.get(url).send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            continue;
+        }
+        let list: serde_json::Value = response.json().await.ok()?;
+        let first = list.as_array()?.first();
+        let state = first
+            .and_then(|order| order.get("state")?.as_str())
+            .and_then(crate::domain::state::OrderState::parse);
+        return Some(state);
     }
     None
 }

@@ -524,7 +524,16 @@ fn roles_decide_what_leaves_the_process() {
     };
     let sink: Arc<dyn crate::runtime::EventSink> = Arc::new(crate::runtime::NoEvents);
     let topology = Arc::new(topology());
-    let outbound = |role| super::Outbound::new(setup(role), sink.clone(), 1, topology.clone());
+    let (answers, _) = tokio::sync::mpsc::unbounded_channel();
+    let outbound = |role| {
+        super::Outbound::new(
+            setup(role),
+            sink.clone(),
+            1,
+            topology.clone(),
+            answers.clone(),
+        )
+    };
     let (com, _worker) = outbound(Role::Com);
     assert!(com.takes(&create) && !com.takes(&wake));
     let (som, _worker) = outbound(Role::Som);
