@@ -9,7 +9,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::Value;
 
-use crate::config::ChainTransport;
 use crate::domain::ids::ServiceOrderId;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
@@ -45,23 +44,6 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let items_max = state.chain.config().limits.items_per_order_max;
     let (order, attributes) = parse_submission(body, items_max)?;
-    // In-process, COM hands SOM its service orders directly: a service order POSTed here is a
-    // client's own and may not name a product order (it would adopt that order's items). Over
-    // the HTTP transport this is the route COM itself uses, so SOM's own checks apply.
-    let transport = state.chain.config().chain.transport;
-    if let Some(parent) = order.parent
-        && transport == ChainTransport::InProcess
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!(
-                "externalReference names product order {parent}: only product ordering creates \
-                 the service orders that realise a product order; a direct service order \
-                 creates its own services or changes ones in service"
-            ),
-        ));
-    }
     let reply = answer(
         state
             .chain

@@ -47,6 +47,7 @@ impl SomLayer {
             mode: chain.mode,
             call_timeout: std::time::Duration::from_millis(chain.call_timeout_ms),
             jeopardy: super::jeopardy::deadlines(chain),
+            clients_name_parents: chain.transport == crate::config::ChainTransport::Http,
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             orders: Default::default(),
             illegal: IllegalLog::default(),
@@ -76,7 +77,10 @@ impl Layer for SomLayer {
                 reply,
                 order,
                 attributes,
-            } => self.create(Some(reply), order, attributes, now, effects),
+            } => match self.adopts_a_product_order(&order) {
+                Some(rejection) => effects.reply(reply, Reply::Rejected(rejection)),
+                None => self.create(Some(reply), order, attributes, now, effects),
+            },
             SomInput::Patch {
                 reply,
                 order,
@@ -106,6 +110,22 @@ impl Layer for SomLayer {
 }
 
 impl SomLayer {
+    /// In-process, COM hands SOM its service orders directly (`SomInput::Create`): a service
+    /// order a client submits may not name a product order, or it would adopt that order's
+    /// items (issue 11, finding 4). Over the HTTP transport COM submits through the same TMF641
+    /// POST, so there SOM's other checks (one live service order per product order) apply.
+    fn adopts_a_product_order(&self, order: &super::ServiceOrderCreate) -> Option<Rejection> {
+        let parent = order.parent.filter(|_| !self.clients_name_parents)?;
+        Some(Rejection::new(
+            RejectionKind::Conflict,
+            format!(
+                "externalReference names product order {parent}: only product ordering creates \
+                 the service orders that realise a product order; a direct service order \
+                 creates its own services or changes ones in service"
+            ),
+        ))
+    }
+
     /// Answers COM's jeopardy question: the state of the open service order realising
     /// `parent`, or `None`. A terminal one has already sent COM its outcome, ahead of this
     /// answer on the same path, so `None` there is harmless.

@@ -268,6 +268,9 @@ pub struct SomLayer {
     /// Async mode, in-process: how long an item waits for its resource order before SOM asks
     /// ROM about it, and how long ROM has to answer (`None`: no jeopardy, see `jeopardy`).
     pub jeopardy: Option<(std::time::Duration, std::time::Duration)>,
+    /// Whether a submitted (client) service order may name a product order: only over the
+    /// HTTP transport, where COM submits through the same API.
+    pub clients_name_parents: bool,
     /// Worker slots (sync mode: one per order from start until it ends).
     pub workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
