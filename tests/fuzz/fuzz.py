@@ -248,8 +248,8 @@ def seed(root: str) -> dict[str, list[str]]:
         "service": ids_of(act + "/service"),
     }
     for api in APIS:
-        hubs = [post(root + api.base_path, "/hub", {"callback": "http://127.0.0.1:9/listener"})["id"]
-                for _ in range(3)]
+        hubs = [post(root + api.base_path, "/hub", {"callback": f"http://127.0.0.1:9/listener/{n}"})["id"]
+                for n in range(3)]
         ids["hub" + api.name[3:]] = hubs
     empty = [kind for kind, values in ids.items() if not values]
     if empty:

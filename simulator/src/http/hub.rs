@@ -316,6 +316,15 @@ impl Hub {
         let url = check_callback(callback, self.inner.limits.allow_external_callbacks)?;
         let slots = parse_query(api, query.as_deref())?;
         let mut subscribers = self.subscribers();
+        // The same callback and query again (a parent process that restarted and subscribes
+        // anew, a client retrying) is the subscription it already has: a second one would
+        // deliver every event twice.
+        let existing = subscribers
+            .iter()
+            .find(|(_, s)| s.api == api && s.callback == callback && s.query == query);
+        if let Some((id, _)) = existing {
+            return Ok(subscription_json(*id, callback, query.as_deref()));
+        }
         let on_api = subscribers.values().filter(|s| s.api == api).count();
         if on_api >= self.inner.limits.hub_subscriptions_max {
             return Err(ApiError::too_many(format!(
@@ -703,6 +712,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_same_callback_and_query_is_one_subscription() {
+        let hub = Hub::new(&Limits::default());
+        let first = hub
+            .subscribe(Api::ProductOrdering, "http://127.0.0.1:9/", None)
+            .expect("first");
+        let again = hub
+            .subscribe(Api::ProductOrdering, "http://127.0.0.1:9/", None)
+            .expect("again");
+        assert_eq!(first["id"], again["id"], "no duplicate subscription");
+        let query = Some("eventType=ProductOrderStateChangeEvent".to_string());
+        let other = hub
+            .subscribe(Api::ProductOrdering, "http://127.0.0.1:9/", query)
+            .expect("another query");
+        assert_ne!(first["id"], other["id"]);
+        assert_eq!(hub.stats().len(), 2);
+        hub.close();
+    }
+
+    #[tokio::test]
     async fn subscriptions_are_bounded() {
         let limits = Limits {
             hub_subscriptions_max: 1,
@@ -712,7 +740,7 @@ mod tests {
         hub.subscribe(Api::ServiceOrdering, "http://127.0.0.1:9/", None)
             .expect("first");
         let error = hub
-            .subscribe(Api::ServiceOrdering, "http://127.0.0.1:9/", None)
+            .subscribe(Api::ServiceOrdering, "http://127.0.0.1:9/other", None)
             .expect_err("second");
         assert_eq!(error.status.as_u16(), 429);
         // Another API's hub has its own bound.

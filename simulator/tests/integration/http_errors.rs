@@ -240,12 +240,12 @@ async fn bad_subscriptions_are_refused() {
 
     let max = app.chain.config().limits.hub_subscriptions_max;
     let hub = "/tmf-api/serviceOrdering/v4/hub";
-    for _ in 0..max {
+    for index in 0..max {
         let (status, _, body) = app
             .call(
                 Method::POST,
                 hub,
-                Some(json!({"callback": "http://127.0.0.1:9/x"})),
+                Some(json!({"callback": format!("http://127.0.0.1:9/x{index}")})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
