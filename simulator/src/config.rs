@@ -341,6 +341,9 @@ pub struct ChainConfig {
     /// Async mode: the same for each resource order SOM creates (shorter than COM's, so a lost
     /// resource order is found by SOM, whose own order COM then finds alive and failing).
     pub som_child_deadline_ms: u64,
+    /// HTTP transport: how often a process renews its subscriptions on its children's hubs
+    /// (an idempotent POST), so a child whose process restarted is heard from again.
+    pub subscription_renew_ms: u64,
     /// How long a parent waits for the answer to that question; without one, or when the
     /// child's layer does not know the order, the parent fails it as `childLost` and
     /// compensates.
@@ -376,6 +379,7 @@ impl Default for ChainConfig {
             retry: RetryConfig::default(),
             com_child_deadline_ms: 60_000,
             som_child_deadline_ms: 30_000,
+            subscription_renew_ms: 5_000,
             child_answer_ms: 10_000,
         }
     }

@@ -155,6 +155,11 @@ fn chain(chain: &ChainConfig) -> Checked {
         1,
     )?;
     duration_ms("chain.child_answer_ms", chain.child_answer_ms, 1)?;
+    duration_ms(
+        "chain.subscription_renew_ms",
+        chain.subscription_renew_ms,
+        1,
+    )?;
     require(
         chain.liveness_bound_ms > chain.element_timeout_ms,
         "chain.liveness_bound_ms",

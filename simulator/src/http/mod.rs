@@ -174,8 +174,13 @@ impl Server {
         let hub = Hub::new(&config.limits);
         let chain = Chain::start_with(config, Arc::new(hub.clone()), Some(setup.clone()))?;
         hub.set_clock(chain.clock());
+        let renew = std::time::Duration::from_millis(chain.config().chain.subscription_renew_ms);
         let server = Server::serve(listener, chain, hub)?;
         crate::runtime::transport::subscribe_to_children(&setup).await?;
+        let stop = server.shutdown.subscribe();
+        tokio::spawn(crate::runtime::transport::renew_subscriptions(
+            setup, renew, stop,
+        ));
         Ok(server)
     }
 

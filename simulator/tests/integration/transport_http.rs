@@ -373,3 +373,78 @@ async fn a_lost_service_order_is_found_over_the_http_transport() {
     }
     server.shutdown().await.expect("stops");
 }
+
+/// The transport's subscriptions on the children's hubs (`GET …/hub`) with its listener as
+/// callback.
+async fn transport_subscriptions(client: &reqwest::Client, hub: &str) -> Vec<String> {
+    let list: Value = client
+        .get(hub)
+        .send()
+        .await
+        .expect("get hub")
+        .json()
+        .await
+        .expect("json");
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .filter(|s| {
+            s["callback"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("/transport/v1/listener"))
+        })
+        .map(|s| s["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// A child that lost the parent's subscription (its process restarted with empty hubs) is
+/// subscribed to again by the parent's renewal, once, and orders complete again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_subscription_is_renewed_once() {
+    let mut config = SimConfig::default();
+    config.chain.transport = ChainTransport::Http;
+    config.chain.subscription_renew_ms = 50;
+    let (server, base, client, mut events) = start_subscribed(config).await;
+    let hub = format!("{base}/tmf-api/serviceOrdering/v4/hub");
+    let before = transport_subscriptions(&client, &hub).await;
+    assert_eq!(
+        before.len(),
+        1,
+        "COM subscribes once on SOM's hub: {before:?}"
+    );
+    let status = client
+        .delete(format!("{hub}/{}", before[0]))
+        .send()
+        .await
+        .expect("delete")
+        .status();
+    assert_eq!(status, 204);
+    let mut renewed = Vec::new();
+    for _ in 0..500 {
+        renewed = transport_subscriptions(&client, &hub).await;
+        if !renewed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(renewed.len(), 1, "renewed exactly once: {renewed:?}");
+    assert_ne!(renewed, before, "a new subscription, not the deleted one");
+    // Several renewal periods later there is still one: renewing is idempotent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(transport_subscriptions(&client, &hub).await, renewed);
+    let created: Value = client
+        .post(format!("{base}{API}/productOrder"))
+        .json(&order_body(1))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    let ended = terminal_states(&mut events, [id.clone()], Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|open| panic!("never ended: {open:?}"));
+    assert_eq!(ended[&id], "completed");
+    server.shutdown().await.expect("stops");
+}

@@ -623,6 +623,36 @@ pub struct SubscribeError {
 /// Registers this process's listener on the hub of each child of its local layers (call once
 /// the process serves HTTP). Tries each hub [`ATTEMPTS_MAX`] times.
 pub async fn subscribe_to_children(setup: &TransportSetup) -> Result<(), SubscribeError> {
+    subscribe_each(setup, ATTEMPTS_MAX).await
+}
+
+/// Renews this process's subscriptions on its children's hubs every `period`, until `stop`
+/// turns true or its sender is gone. A POST with the same callback and query answers the
+/// subscription the hub has, or makes it anew on a child whose process restarted (its hubs
+/// came back empty), so a parent never stops hearing from a restarted child and never hears
+/// an event twice.
+pub async fn renew_subscriptions(
+    setup: TransportSetup,
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(period) => {
+                if let Err(error) = subscribe_each(&setup, 1).await {
+                    tracing::debug!(url = %error.url, reason = %error.reason, "subscription renewal failed; next period");
+                }
+            }
+        }
+    }
+}
+
+async fn subscribe_each(setup: &TransportSetup, attempts: u32) -> Result<(), SubscribeError> {
     let client = client(setup.admin_token.as_ref());
     for (parent, child, base, event_type) in SUBSCRIPTIONS {
         if !setup.role.hosts(parent) {
@@ -636,7 +666,7 @@ pub async fn subscribe_to_children(setup: &TransportSetup) -> Result<(), Subscri
             "callback": format!("{}{LISTENER_PATH}", setup.own),
             "query": format!("eventType={event_type}"),
         });
-        subscribe(&client, &url, &body).await?;
+        subscribe(&client, &url, &body, attempts).await?;
     }
     Ok(())
 }
@@ -645,10 +675,11 @@ async fn subscribe(
     client: &reqwest::Client,
     url: &str,
     body: &serde_json::Value,
+    attempts: u32,
 ) -> Result<(), SubscribeError> {
     let mut backoff = BACKOFF_FIRST;
     let mut reason = String::new();
-    for attempt in 1..=ATTEMPTS_MAX {
+    for attempt in 1..=attempts {
         if attempt > 1 {
             tokio::time::sleep(backoff).await;
             backoff *= 2;
