@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::chain_support::StateChanges;
-use crate::chain_support::fibre;
+use crate::chain_support::{fibre, wait_terminal};
 
 use simulator::config::SimConfig;
 use simulator::layers::com::ComInput;
@@ -39,22 +39,7 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
             other => panic!("expected an order, got {other:?}"),
         }
     }
-    // Paused time advances only when every task is idle, so the timeout cannot fire early.
-    let drained = tokio::time::timeout(Duration::from_secs(600), async {
-        while !open.is_empty() {
-            let id = changes.recv().await.expect("sink alive");
-            if chain
-                .com()
-                .orders
-                .get(&id)
-                .is_some_and(|order| order.state.is_terminal())
-            {
-                open.remove(&id);
-            }
-        }
-    })
-    .await;
-    assert!(drained.is_ok(), "{} orders never ended", open.len());
+    wait_terminal(&chain, &mut changes, open).await;
     // Releases of failed orders may still be in flight: wait for the network to go quiet.
     while chain.stats().timers_pending > 0 || !chain.inboxes_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -95,21 +80,7 @@ async fn a_full_timer_sheds_callers_and_never_delivers_early() {
     }
     assert!(refused > 0, "four pending timers must shed the next caller");
     assert_eq!(chain.stats().shed, refused, "each refusal counted as shed");
-    let drained = tokio::time::timeout(Duration::from_secs(600), async {
-        while !open.is_empty() {
-            let id = changes.recv().await.expect("sink alive");
-            if chain
-                .com()
-                .orders
-                .get(&id)
-                .is_some_and(|order| order.state.is_terminal())
-            {
-                open.remove(&id);
-            }
-        }
-    })
-    .await;
-    assert!(drained.is_ok(), "{} orders never ended", open.len());
+    wait_terminal(&chain, &mut changes, open).await;
     let com = chain.com();
     let failed = com
         .orders

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::chain_support::StateChanges;
-use crate::chain_support::fibre;
+use crate::chain_support::{fibre, wait_terminal};
 
 use proptest::prelude::*;
 use simulator::config::SimConfig;
@@ -47,42 +47,6 @@ async fn burst(chain: &Chain, count: usize) -> (BTreeSet<ProductOrderId>, usize)
         }
     }
     (accepted, refused)
-}
-
-/// Waits (in paused time, so only while every task is idle) until every order in `open` is
-/// terminal; a wedged chain leaves every task idle, so the timeout fires and names the count.
-async fn wait_terminal(
-    chain: &Chain,
-    changes: &mut mpsc::UnboundedReceiver<ProductOrderId>,
-    mut open: BTreeSet<ProductOrderId>,
-) {
-    open.retain(|id| {
-        chain
-            .com()
-            .orders
-            .get(id)
-            .is_none_or(|order| !order.state.is_terminal())
-    });
-    let drained = tokio::time::timeout(Duration::from_secs(600), async {
-        while !open.is_empty() {
-            let id = changes.recv().await.expect("sink alive");
-            if chain
-                .com()
-                .orders
-                .get(&id)
-                .is_some_and(|order| order.state.is_terminal())
-            {
-                open.remove(&id);
-            }
-        }
-    })
-    .await;
-    assert!(
-        drained.is_ok(),
-        "{} accepted orders never ended: the chain wedged ({:?})",
-        open.len(),
-        chain.stats()
-    );
 }
 
 /// What one overload run saw.
