@@ -28,6 +28,18 @@ fn order_body(index: usize) -> Value {
     json!({"externalId": format!("transport-{index}"), "productOrderItem": items})
 }
 
+/// GETs `url` and reads its JSON body.
+async fn get_json(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> Value {
+    let response = client.get(url).send().await.expect("get");
+    response.json().await.expect("json")
+}
+
+/// POSTs `body` to `url` and reads the JSON answer.
+async fn post_json(client: &reqwest::Client, url: impl reqwest::IntoUrl, body: &Value) -> Value {
+    let response = client.post(url).json(body).send().await.expect("post");
+    response.json().await.expect("json")
+}
+
 /// A simulator started with `config` on 127.0.0.1:0, its base URL, a client, and a listener
 /// subscribed to its product order state changes.
 async fn start_subscribed(
@@ -75,14 +87,7 @@ async fn audit_when_settled(server: &Server, client: &reqwest::Client, base: &st
         let settled = quiet && handled == handled_before;
         handled_before = handled;
         if settled {
-            return client
-                .get(format!("{base}/admin/audit"))
-                .send()
-                .await
-                .expect("audit")
-                .json::<Value>()
-                .await
-                .expect("json");
+            return get_json(client, format!("{base}/admin/audit")).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -123,14 +128,7 @@ async fn orders_complete_over_the_http_transport_and_the_audit_is_clean() {
     );
 
     // The work really went over HTTP: calls were made, reports went through the hub.
-    let stats: Value = client
-        .get(format!("{base}/transport/v1/stats"))
-        .send()
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+    let stats: Value = get_json(&client, format!("{base}/transport/v1/stats")).await;
     assert_eq!(stats["failed"], 0, "{stats}");
     assert!(
         stats["sent"].as_u64().unwrap_or(0) > ORDERS as u64 * 4,
@@ -167,15 +165,12 @@ async fn cancels_cross_the_http_transport() {
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut ids = Vec::new();
     for index in 0..4 {
-        let order: Value = client
-            .post(format!("{base}{API}/productOrder"))
-            .json(&order_body(index * 3))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let order: Value = post_json(
+            &client,
+            format!("{base}{API}/productOrder"),
+            &order_body(index * 3),
+        )
+        .await;
         let id = order["id"].as_str().expect("id").to_string();
         // Wait until COM has handed the order to SOM, so the cancel must cross the transport.
         while !seen
@@ -257,14 +252,7 @@ async fn why_an_order_failed_crosses_the_http_transport() {
     })
     .await;
     assert!(ended.is_ok(), "the order never failed");
-    let order: Value = client
-        .get(format!("{base}{API}/productOrder/{id}"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let order: Value = get_json(&client, format!("{base}{API}/productOrder/{id}")).await;
     let note = &order["note"][0];
     assert_eq!(note["@type"], "FailureNote", "{order}");
     assert_eq!(note["code"], "elementFailed", "{order}");
@@ -281,25 +269,15 @@ async fn a_sync_chain_answers_the_post_with_the_finished_order_over_the_http_tra
     config.chain.mode = simulator::config::ChainMode::Sync;
     let (_server, base, client, _events) = start_subscribed(config).await;
     for index in 0..3 {
-        let order: Value = client
-            .post(format!("{base}{API}/productOrder"))
-            .json(&order_body(index))
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let order: Value = post_json(
+            &client,
+            format!("{base}{API}/productOrder"),
+            &order_body(index),
+        )
+        .await;
         assert_eq!(order["state"], "completed", "{order}");
     }
-    let audit: Value = client
-        .get(format!("{base}/admin/audit"))
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+    let audit: Value = get_json(&client, format!("{base}/admin/audit")).await;
     assert_eq!(audit["ok"], true, "{audit}");
 }
 
@@ -320,29 +298,14 @@ async fn a_lost_service_order_is_found_over_the_http_transport() {
         let body = json!({"externalId": format!("lost-{index}"), "productOrderItem": [{
             "id": "1", "action": "add", "productOffering": {"id": "fibre-broadband"},
             "product": {"productCharacteristic": [{"name": "region", "value": "north"}]}}]});
-        let created: Value = client
-            .post(format!("{base}{API}/productOrder"))
-            .json(&body)
-            .send()
-            .await
-            .expect("post")
-            .json()
-            .await
-            .expect("json");
+        let created: Value = post_json(&client, format!("{base}{API}/productOrder"), &body).await;
         ids.push(created["id"].as_str().expect("id").to_string());
     }
     // Wait until SOM holds the service orders (the first element step takes 300 ms), then
     // lose them.
     let som = "/tmf-api/serviceOrdering/v4/serviceOrder";
     for _ in 0..200 {
-        let orders: Value = client
-            .get(format!("{base}{som}"))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let orders: Value = get_json(&client, format!("{base}{som}")).await;
         if orders
             .as_array()
             .is_some_and(|list| list.len() == ids.len())
@@ -360,14 +323,7 @@ async fn a_lost_service_order_is_found_over_the_http_transport() {
         .unwrap_or_else(|open| panic!("never ended: {open:?}"));
     for id in &ids {
         assert_eq!(ended[id], "failed", "{id}");
-        let order: Value = client
-            .get(format!("{base}{API}/productOrder/{id}"))
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let order: Value = get_json(&client, format!("{base}{API}/productOrder/{id}")).await;
         let notes = order["note"].to_string();
         assert!(notes.contains("childLost"), "{id}: {notes}");
     }
@@ -377,14 +333,7 @@ async fn a_lost_service_order_is_found_over_the_http_transport() {
 /// The transport's subscriptions on the children's hubs (`GET …/hub`) with its listener as
 /// callback.
 async fn transport_subscriptions(client: &reqwest::Client, hub: &str) -> Vec<String> {
-    let list: Value = client
-        .get(hub)
-        .send()
-        .await
-        .expect("get hub")
-        .json()
-        .await
-        .expect("json");
+    let list: Value = get_json(client, hub).await;
     list.as_array()
         .expect("a list")
         .iter()
@@ -432,15 +381,8 @@ async fn a_lost_subscription_is_renewed_once() {
     // Several renewal periods later there is still one: renewing is idempotent.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(transport_subscriptions(&client, &hub).await, renewed);
-    let created: Value = client
-        .post(format!("{base}{API}/productOrder"))
-        .json(&order_body(1))
-        .send()
-        .await
-        .expect("post")
-        .json()
-        .await
-        .expect("json");
+    let created: Value =
+        post_json(&client, format!("{base}{API}/productOrder"), &order_body(1)).await;
     let id = created["id"].as_str().expect("id").to_string();
     let ended = terminal_states(&mut events, [id.clone()], Duration::from_secs(30))
         .await
