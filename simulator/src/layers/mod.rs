@@ -24,6 +24,7 @@ pub mod history;
 pub mod inventory;
 pub mod rom;
 pub mod som;
+pub mod watchdog;
 
 use serde::Serialize;
 
@@ -103,10 +104,8 @@ impl Message {
         matches!(
             self,
             Message::Com(com::ComInput::Wake(
-                com::ComWake::ChildDeadline(_) | com::ComWake::ChildAnswer(_)
-            )) | Message::Som(
-                som::SomInput::ChildDeadline { .. } | som::SomInput::ChildAnswer { .. }
-            )
+                com::ComWake::JeopardySweep(_) | com::ComWake::ChildAnswer(_)
+            )) | Message::Som(som::SomInput::JeopardySweep(_) | som::SomInput::ChildAnswer { .. })
         )
     }
 

@@ -7,8 +7,6 @@
 //! service order may still build (see `sync::abandon`). Without this a parent whose child was
 //! lost waited for ever (issue 11: 601 of 901 orders stayed `inProgress` after ROM restarted).
 
-use std::time::Duration;
-
 use super::{ComInput, ComLayer, ComWake};
 use crate::domain::ids::ProductOrderId;
 use crate::domain::state::OrderState;
@@ -18,15 +16,39 @@ use crate::layers::som::SomInput;
 use crate::layers::{Effects, Message};
 
 impl ComLayer {
-    /// Schedules the jeopardy check of `id`'s service order.
-    pub(super) fn arm_child_deadline(&self, id: ProductOrderId, now: Time, effects: &mut Effects) {
-        let at = now.after(Duration::from_millis(self.chain.com_child_deadline_ms));
-        effects.send_at(at, Message::Com(ComInput::Wake(ComWake::ChildDeadline(id))));
+    /// Starts watching `id`'s service order (one sweep wake-up per layer, see
+    /// [`crate::layers::watchdog`]).
+    pub(super) fn arm_child_deadline(
+        &mut self,
+        id: ProductOrderId,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let orders = &self.orders;
+        let still_waiting = |id: &ProductOrderId| {
+            orders
+                .get(id)
+                .is_some_and(|order| order.state == OrderState::InProgress)
+        };
+        if let Some(at) = self.watchdog.watch(id, now, still_waiting) {
+            effects.send_at(at, Message::Com(ComInput::Wake(ComWake::JeopardySweep(at))));
+        }
+    }
+
+    /// The sweep armed for `armed` fired: every service order past its deadline is asked about.
+    pub(super) fn jeopardy_sweep(&mut self, armed: Time, now: Time, effects: &mut Effects) {
+        let (due, next) = self.watchdog.sweep(armed, now);
+        for id in due {
+            self.child_deadline(id, now, effects);
+        }
+        if let Some(at) = next {
+            effects.send_at(at, Message::Com(ComInput::Wake(ComWake::JeopardySweep(at))));
+        }
     }
 
     /// The deadline passed: if the order still waits for its service order, ask SOM.
-    pub(super) fn child_deadline(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
-        // A stale wake-up: the order ended (or was evicted) before its deadline.
+    fn child_deadline(&mut self, id: ProductOrderId, now: Time, effects: &mut Effects) {
+        // A stale entry: the order ended (or was evicted) before its deadline.
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -35,7 +57,7 @@ impl ComLayer {
         }
         order.child_queried = true;
         effects.send(now, Message::Som(SomInput::Report { parent: id }));
-        let at = now.after(Duration::from_millis(self.chain.child_answer_ms));
+        let at = now.after(self.watchdog.answer);
         effects.send_at(at, Message::Com(ComInput::Wake(ComWake::ChildAnswer(id))));
     }
 

@@ -22,6 +22,7 @@ use crate::layers::common::{
 };
 use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::som::{ServiceOrderCreate, SomInput};
+use crate::layers::watchdog::Watchdog;
 use crate::layers::{
     Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
     SimRng, Subject,
@@ -37,6 +38,10 @@ impl ComLayer {
         limits: Limits,
     ) -> ComLayer {
         let chain_workers = chain.workers;
+        let watchdog = Watchdog::new(
+            std::time::Duration::from_millis(chain.com_child_deadline_ms),
+            std::time::Duration::from_millis(chain.child_answer_ms),
+        );
         ComLayer {
             orders: Default::default(),
             cancels: Default::default(),
@@ -51,6 +56,7 @@ impl ComLayer {
             limits,
             products: Default::default(),
             workers: WorkerPool::new(usize::try_from(chain_workers).unwrap_or(usize::MAX)),
+            watchdog,
         }
     }
 }
@@ -82,7 +88,9 @@ impl Layer for ComLayer {
             ComInput::ServiceOrderStatus { parent, state } => {
                 self.child_status(parent, state, now, effects)
             }
-            ComInput::Wake(ComWake::ChildDeadline(id)) => self.child_deadline(id, now, effects),
+            ComInput::Wake(ComWake::JeopardySweep(armed)) => {
+                self.jeopardy_sweep(armed, now, effects)
+            }
             ComInput::Wake(ComWake::ChildAnswer(id)) => self.child_answer(id, now, effects),
         }
     }

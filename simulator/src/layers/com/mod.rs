@@ -21,6 +21,7 @@ use crate::layers::common::{
     Action, CancelRequest, Characteristic, Characteristics, History, IllegalLog, OrderPatch,
     Retention, WorkerPool,
 };
+use crate::layers::watchdog::Watchdog;
 use crate::network::Topology;
 
 /// A TMF622 product order.
@@ -201,8 +202,9 @@ pub enum ComWake {
     Resume(ProductOrderId),
     /// Sync mode: the service order did not finish within the call timeout.
     CallTimeout(ProductOrderId),
-    /// Async mode: the service order's deadline passed; ask SOM about it.
-    ChildDeadline(ProductOrderId),
+    /// Async mode: the jeopardy sweep armed for this instant (see [`crate::layers::watchdog`]);
+    /// each service order whose deadline passed is asked about.
+    JeopardySweep(Time),
     /// Async mode: SOM had this long to answer COM's question.
     ChildAnswer(ProductOrderId),
 }
@@ -236,6 +238,8 @@ pub struct ComLayer {
     pub workers: WorkerPool<ProductOrderId>,
     /// Products in service, as COM built them (bounded by the network's capacity).
     pub products: BTreeMap<ProductId, Box<LiveProduct>>,
+    /// Async mode: the deadlines of the service orders COM created.
+    pub watchdog: Watchdog<ProductOrderId>,
 }
 
 /// A product in service: what later modify and delete items act on.

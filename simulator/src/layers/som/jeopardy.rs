@@ -14,45 +14,62 @@ use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::rom::RomInput;
+use crate::layers::watchdog::Watchdog;
 use crate::layers::{Effects, Message};
 
-/// SOM's (deadline, answer wait). Over the HTTP transport the question travels as a TMF652
-/// search by `externalId` (see `runtime::transport::codec::Query`).
-pub(super) fn deadlines(chain: &ChainConfig) -> Option<(Duration, Duration)> {
-    Some((
+/// SOM's watchdog over its resource orders. Over the HTTP transport the question travels as a
+/// TMF652 search by `externalId` (see `runtime::transport::codec::Query`).
+pub(super) fn watchdog(chain: &ChainConfig) -> Watchdog<(ServiceOrderId, String)> {
+    Watchdog::new(
         Duration::from_millis(chain.som_child_deadline_ms),
         Duration::from_millis(chain.child_answer_ms),
-    ))
-}
-
-/// Schedules the jeopardy check of `item`'s resource order (a free function, so SOM can arm it
-/// while it holds the order).
-pub(super) fn arm(
-    jeopardy: Option<(Duration, Duration)>,
-    order: ServiceOrderId,
-    item: String,
-    now: Time,
-    effects: &mut Effects,
-) {
-    if let Some((deadline, _)) = jeopardy {
-        let wake = SomInput::ChildDeadline { order, item };
-        effects.send_at(now.after(deadline), Message::Som(wake));
-    }
+    )
 }
 
 impl SomLayer {
+    /// Starts watching the resource order of `key`'s item (one sweep wake-up per layer, see
+    /// [`crate::layers::watchdog`]).
+    pub(super) fn watch_child(
+        &mut self,
+        key: (ServiceOrderId, String),
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let orders = &self.orders;
+        let still_waiting = |(id, item_id): &(ServiceOrderId, String)| {
+            orders.get(id).is_some_and(|order| {
+                order
+                    .items
+                    .iter()
+                    .any(|item| &item.id == item_id && item.state == OrderState::InProgress)
+            })
+        };
+        if let Some(at) = self.jeopardy.watch(key, now, still_waiting) {
+            effects.send_at(at, Message::Som(SomInput::JeopardySweep(at)));
+        }
+    }
+
+    /// The sweep armed for `armed` fired: every item past its deadline is asked about.
+    pub(super) fn jeopardy_sweep(&mut self, armed: Time, now: Time, effects: &mut Effects) {
+        let (due, next) = self.jeopardy.sweep(armed, now);
+        for (id, item_id) in due {
+            self.child_deadline(id, item_id, now, effects);
+        }
+        if let Some(at) = next {
+            effects.send_at(at, Message::Som(SomInput::JeopardySweep(at)));
+        }
+    }
+
     /// The deadline passed: if the item still waits for its resource order, ask ROM.
-    pub(super) fn child_deadline(
+    fn child_deadline(
         &mut self,
         id: ServiceOrderId,
         item_id: String,
         now: Time,
         effects: &mut Effects,
     ) {
-        let Some((_, answer)) = self.jeopardy else {
-            return;
-        };
-        // A stale wake-up: the order or item ended (or was evicted) before its deadline.
+        let answer = self.jeopardy.answer;
+        // A stale entry: the order or item ended (or was evicted) before its deadline.
         let Some(order) = self.orders.get_mut(&id) else {
             return;
         };
@@ -88,7 +105,7 @@ impl SomLayer {
             return;
         }
         match state {
-            Some(_) => arm(self.jeopardy, id, item_id, now, effects),
+            Some(_) => self.watch_child((id, item_id), now, effects),
             None => {
                 let why = "ROM does not know the resource order";
                 self.child_lost(id, &item_id, why, now, effects);

@@ -46,7 +46,7 @@ impl SomLayer {
         SomLayer {
             mode: chain.mode,
             call_timeout: std::time::Duration::from_millis(chain.call_timeout_ms),
-            jeopardy: super::jeopardy::deadlines(chain),
+            jeopardy: super::jeopardy::watchdog(chain),
             clients_name_parents: chain.transport == crate::config::ChainTransport::Http,
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             orders: Default::default(),
@@ -91,9 +91,7 @@ impl Layer for SomLayer {
                 self.resource_order_changed(summary, now, effects)
             }
             SomInput::Report { parent } => self.report(parent, now, effects),
-            SomInput::ChildDeadline { order, item } => {
-                self.child_deadline(order, item, now, effects)
-            }
+            SomInput::JeopardySweep(armed) => self.jeopardy_sweep(armed, now, effects),
             SomInput::ChildAnswer { order, item } => self.child_answer(order, &item, now, effects),
             SomInput::ResourceOrderStatus { parent, state } => {
                 self.child_status(parent, state, now, effects)
@@ -362,16 +360,12 @@ impl SomLayer {
                         item: item.id.clone(),
                     };
                     effects.send_at(now.after(self.call_timeout), Message::Som(timeout));
+                    effects.send(now, Message::Rom(create(request)));
                 } else {
-                    super::jeopardy::arm(self.jeopardy, id, item.id.clone(), now, effects);
+                    let key = (id, item.id.clone());
+                    effects.send(now, Message::Rom(create(request)));
+                    self.watch_child(key, now, effects);
                 }
-                effects.send(
-                    now,
-                    Message::Rom(RomInput::Create {
-                        reply: None,
-                        order: request,
-                    }),
-                );
             }
             None => {
                 let _ = transition(
@@ -845,4 +839,9 @@ pub(super) fn record_services(
         characteristics: live.characteristics.clone(),
     };
     effects.send(now, Message::Inventory(InventoryInput::Service(record)));
+}
+
+/// SOM's create of a resource order (no caller waits: ROM reports through its events).
+fn create(order: crate::layers::rom::ResourceOrderCreate) -> RomInput {
+    RomInput::Create { reply: None, order }
 }

@@ -169,13 +169,9 @@ pub enum SomInput {
         /// The product order.
         parent: ProductOrderId,
     },
-    /// Async mode: the resource order of `item` passed its deadline; ask ROM about it.
-    ChildDeadline {
-        /// The service order.
-        order: ServiceOrderId,
-        /// The item.
-        item: String,
-    },
+    /// Async mode: the jeopardy sweep armed for this instant (see [`crate::layers::watchdog`]);
+    /// each item whose resource order passed its deadline is asked about.
+    JeopardySweep(Time),
     /// Async mode: ROM had this long to answer SOM's question about `item`.
     ChildAnswer {
         /// The service order.
@@ -265,9 +261,8 @@ pub struct SomLayer {
     pub mode: ChainMode,
     /// Sync mode: how long an item waits for its resource order.
     pub call_timeout: std::time::Duration,
-    /// Async mode, in-process: how long an item waits for its resource order before SOM asks
-    /// ROM about it, and how long ROM has to answer (`None`: no jeopardy, see `jeopardy`).
-    pub jeopardy: Option<(std::time::Duration, std::time::Duration)>,
+    /// Async mode: the deadlines of the resource orders SOM created, by service order item.
+    pub jeopardy: crate::layers::watchdog::Watchdog<(ServiceOrderId, String)>,
     /// Whether a submitted (client) service order may name a product order: only over the
     /// HTTP transport, where COM submits through the same API.
     pub clients_name_parents: bool,
