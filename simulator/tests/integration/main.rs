@@ -27,6 +27,7 @@ mod lifecycle_http;
 mod lifecycle_proptest;
 mod lifecycle_support;
 mod overload;
+mod overload_process;
 mod ownership;
 mod retry_policy;
 mod slow_clients;
