@@ -222,8 +222,11 @@ fn retries_of(
         forward_exhausted: r.forward_exhausted,
     };
     BTreeMap::from([
-        ("activation".to_string(), info(chain.activation.retries)),
-        ("rom".to_string(), info(chain.rom.retries)),
+        (
+            "activation".to_string(),
+            info(chain.layers.activation.retries),
+        ),
+        ("rom".to_string(), info(chain.layers.rom.retries)),
     ])
 }
 
@@ -231,13 +234,13 @@ fn retries_of(
 /// Orders the simulator's retention bound evicted after they ended are not lost: an order is
 /// lost when loadgen still follows it and the chain no longer knows it.
 fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
-    let orders = &run.chain.com.orders;
+    let orders = &run.chain.layers.com.orders;
     let not_terminal = orders
         .values()
         .filter(|order| !order.state.is_terminal())
         .count() as u64;
     let mut resources_by_status = std::collections::BTreeMap::new();
-    for resource in run.chain.inventory.resources.values() {
+    for resource in run.chain.layers.inventory.resources.values() {
         let status = format!("{:?}", resource.status).to_lowercase();
         *resources_by_status.entry(status).or_insert(0) += 1;
     }
@@ -247,7 +250,7 @@ fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
         lost_orders: run.open_at_end.get("unknown").copied().unwrap_or(0),
         not_terminal,
         inventory_checked: true,
-        resources_scanned: run.chain.inventory.resources.len() as u64,
+        resources_scanned: run.chain.layers.inventory.resources.len() as u64,
         resources_by_status,
         leaks,
         ..OutsideVerdict::default()

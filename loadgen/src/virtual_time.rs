@@ -186,6 +186,7 @@ fn put_fault_timeline(
         }
         let name = fault.name.clone();
         chain
+            .layers
             .network
             .put_fault(fault, Time::ZERO)
             .with_context(|| format!("fault `{name}`"))?;
@@ -276,7 +277,9 @@ fn fault_windows(
         .flat_map(|fault| fault.orders_hit.iter_mut())
     {
         let id = order.id.parse::<ProductOrderId>().ok();
-        let state = id.and_then(|id| chain.com.orders.get(&id)).map(|o| o.state);
+        let state = id
+            .and_then(|id| chain.layers.com.orders.get(&id))
+            .map(|o| o.state);
         order.state = state.map_or("evicted", |s| s.as_str()).to_string();
     }
     crate::faults::tally_hit_states(&mut faults);
@@ -407,8 +410,8 @@ impl Driver<'_> {
     /// Records every fault the network holds now, with the product orders its hits were for.
     fn watch_faults(&mut self, now: Time) {
         let chain = &self.chain;
-        let statuses = chain.network.faults().statuses(now);
-        let orders = hit_orders_in(&chain.rom, &chain.som, &statuses);
+        let statuses = chain.layers.network.faults().statuses(now);
+        let orders = hit_orders_in(&chain.layers.rom, &chain.layers.som, &statuses);
         let list: Vec<serde_json::Value> = statuses
             .iter()
             .map(|status| fault_json(status, now, &orders))
@@ -644,7 +647,14 @@ impl Driver<'_> {
             else {
                 continue;
             };
-            let Some(state) = self.chain.com.orders.get(&id).map(|order| order.state) else {
+            let Some(state) = self
+                .chain
+                .layers
+                .com
+                .orders
+                .get(&id)
+                .map(|order| order.state)
+            else {
                 continue;
             };
             if state.is_terminal()
@@ -664,6 +674,7 @@ impl Driver<'_> {
                 .record_terminal(outcome, at.since(followed.intended), second);
             let failure = self
                 .chain
+                .layers
                 .com
                 .orders
                 .get(&id)
@@ -688,7 +699,7 @@ impl Driver<'_> {
     }
 
     fn add_products(&mut self, id: ProductOrderId) {
-        let Some(order) = self.chain.com.orders.get(&id) else {
+        let Some(order) = self.chain.layers.com.orders.get(&id) else {
             return;
         };
         // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
@@ -733,6 +744,7 @@ impl Driver<'_> {
         for id in self.followed.keys() {
             let state = self
                 .chain
+                .layers
                 .com
                 .orders
                 .get(id)

@@ -23,6 +23,7 @@ pub mod failure;
 pub mod history;
 pub mod inventory;
 pub mod rom;
+pub mod set;
 pub mod som;
 
 use serde::Serialize;
