@@ -26,6 +26,7 @@ use simulator::layers::com::{ComInput, ProductOrderItem};
 use simulator::layers::common::Action as ItemAction;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
+use simulator::network::{FaultCommand, NetworkInput};
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
@@ -176,6 +177,7 @@ fn put_fault_timeline(
     timeline: &[simulator::network::faults::FaultSpec],
     load_end: Time,
 ) -> anyhow::Result<()> {
+    let mut sent = Vec::with_capacity(timeline.len());
     for spec in timeline {
         let mut fault = spec.to_fault(Time::ZERO)?;
         if fault.starts_at >= load_end {
@@ -185,11 +187,24 @@ fn put_fault_timeline(
             fault.duration = Some(load_end.since(fault.starts_at));
         }
         let name = fault.name.clone();
-        chain
-            .layers
-            .network
-            .put_fault(fault, Time::ZERO)
-            .with_context(|| format!("fault `{name}`"))?;
+        let command = FaultCommand::Put(Box::new(fault));
+        let token = chain.submit(|token| {
+            Message::Network(NetworkInput::Faults {
+                command,
+                reply_to: Some(token),
+            })
+        });
+        sent.push((name, token));
+    }
+    chain.run_until(chain.now());
+    for (name, token) in sent {
+        match chain.take_reply(token) {
+            Some(Reply::Faults(Ok(_))) => {}
+            Some(Reply::Faults(Err(refusal))) => {
+                return Err(anyhow::Error::new(refusal).context(format!("fault `{name}`")));
+            }
+            other => anyhow::bail!("fault `{name}`: unexpected answer {other:?}"),
+        }
     }
     Ok(())
 }

@@ -147,6 +147,8 @@ pub enum Reply {
     ActivationService(Box<activation::ActivationService>),
     /// The entity was deleted (DELETE answers 204).
     Deleted,
+    /// What a fault command did, or why it was refused.
+    Faults(Result<crate::network::FaultAnswer, crate::network::FaultRefusal>),
     /// The request was refused; becomes a TMF Error with a 4xx.
     Rejected(Rejection),
 }

@@ -160,7 +160,12 @@ kind = { type = "latency", added_ms = 3000.0 }
     .expect("valid timeline");
     let mut chain = VirtualChain::new(config()).expect("valid config");
     let fault = timeline[0].to_fault(chain.now()).expect("valid fault");
-    chain.submit(|_| Message::Network(NetworkInput::Faults(FaultCommand::Put(Box::new(fault)))));
+    chain.submit(|_| {
+        Message::Network(NetworkInput::Faults {
+            command: FaultCommand::Put(Box::new(fault)),
+            reply_to: None,
+        })
+    });
     chain.step();
     let slow = submit(&mut chain, fibre("olt-north-2"));
     chain.run_until_idle();
