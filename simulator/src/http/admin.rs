@@ -51,7 +51,7 @@ async fn audit(State(state): State<AppState>) -> impl IntoResponse {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     // The audit walks every store; keep it off the request threads' hot path.
-    match tokio::task::spawn_blocking(move || crate::audit::run(&chain)).await {
+    match tokio::task::spawn_blocking(move || chain.audit()).await {
         Ok(report) => Json(serde_json::to_value(report).unwrap_or(Value::Null)).into_response(),
         Err(error) => crate::http::error::ApiError::internal(error).into_response(),
     }

@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use super::inbox::Inbox;
 use super::timer::{self, TimerEntry};
 use super::transport::{Outbound, TransportSetup, TransportStats};
+use crate::audit::{AuditInput, AuditReport, audit};
 use crate::config::SimConfig;
 use crate::domain::catalog::Catalog;
 use crate::domain::time::Time;
@@ -587,6 +588,26 @@ impl Chain {
             .restart_without_state(&mut handles(&inner.layers), layer)?;
         tracing::warn!(layer = layer.as_str(), "layer restarted without its state");
         Ok(())
+    }
+
+    /// Audits the chain as it is now (call after the run has drained): every layer's lock is
+    /// held for the whole audit, so it sees one consistent state.
+    pub fn audit(&self) -> AuditReport {
+        let now = self.now();
+        let liveness_bound = Duration::from_millis(self.config().chain.liveness_bound_ms);
+        let (com, som, rom) = (self.com(), self.som(), self.rom());
+        let (activation, network, inventory) =
+            (self.activation(), self.network(), self.inventory());
+        audit(&AuditInput {
+            com: &com,
+            som: &som,
+            rom: &rom,
+            activation: &activation,
+            network: &network,
+            inventory: &inventory,
+            now,
+            liveness_bound,
+        })
     }
 
     /// COM's store (hold the guard briefly; never across an await).
