@@ -21,9 +21,10 @@ use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
 use simulator::http::dto::product_order::parse_create;
 use simulator::http::error::ApiError;
-use simulator::http::faults::{fault_json, hit_orders_in};
+use simulator::http::faults::fault_json;
 use simulator::layers::com::{ComInput, ProductOrderItem};
 use simulator::layers::common::Action as ItemAction;
+use simulator::layers::query;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
 use simulator::network::{FaultCommand, NetworkInput};
@@ -426,7 +427,7 @@ impl Driver<'_> {
     fn watch_faults(&mut self, now: Time) {
         let chain = &self.chain;
         let statuses = chain.layers.network.faults().statuses(now);
-        let orders = hit_orders_in(&chain.layers.rom, &chain.layers.som, &statuses);
+        let orders = query::hit_orders(&chain.layers.rom, &chain.layers.som, &statuses);
         let list: Vec<serde_json::Value> = statuses
             .iter()
             .map(|status| fault_json(status, now, &orders))

@@ -28,14 +28,12 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
 use crate::domain::time::Time;
 use crate::http::common::AppState;
 use crate::http::common::{answer, unexpected};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::exposition::{Exposition, labels};
-use crate::layers::rom::RomLayer;
-use crate::layers::som::SomLayer;
+use crate::layers::query;
 use crate::layers::{Message, Reply};
 use crate::network::faults::{
     Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
@@ -170,63 +168,7 @@ fn micros_to_ms(micros: u64) -> u64 {
 /// through the resource order that holds it and its service order: one pass over ROM's
 /// retained orders for every subject asked about.
 pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, String> {
-    hit_orders_in(&chain.rom(), &chain.som(), statuses)
-}
-
-/// [`hit_orders`] over the layers themselves (the virtual-time runtime holds them directly).
-pub fn hit_orders_in(
-    rom: &RomLayer,
-    som: &SomLayer,
-    statuses: &[FaultStatus],
-) -> BTreeMap<String, String> {
-    let mut allocations = BTreeMap::new();
-    let mut activations = BTreeMap::new();
-    for hit in statuses.iter().flat_map(|status| &status.recent_hits) {
-        if let Ok(allocation) = hit.subject.parse::<AllocationId>() {
-            allocations.insert(allocation, None);
-        } else if let Ok(activation) = hit.subject.parse::<ActivationId>() {
-            activations.insert(activation, None);
-        }
-    }
-    if allocations.is_empty() && activations.is_empty() {
-        return BTreeMap::new();
-    }
-    {
-        for order in rom.orders.values() {
-            let parent = order
-                .parent
-                .as_ref()
-                .map(|(service_order, _)| *service_order);
-            for item in &order.items {
-                if let Some(slot) = allocations.get_mut(&item.allocation) {
-                    *slot = parent;
-                }
-            }
-            for (_, activation) in &order.activations {
-                if let Some(slot) = activations.get_mut(activation) {
-                    *slot = parent;
-                }
-            }
-        }
-    }
-    let product_order = |service_order: Option<ServiceOrderId>| {
-        service_order
-            .and_then(|id| som.orders.get(&id))
-            .and_then(|order| order.parent)
-            .map(|id| id.to_string())
-    };
-    let mut orders = BTreeMap::new();
-    for (allocation, parent) in allocations {
-        if let Some(order) = product_order(parent) {
-            orders.insert(allocation.to_string(), order);
-        }
-    }
-    for (activation, parent) in activations {
-        if let Some(order) = product_order(parent) {
-            orders.insert(activation.to_string(), order);
-        }
-    }
-    orders
+    query::hit_orders(&chain.rom(), &chain.som(), statuses)
 }
 
 /// The JSON of one fault as listed; `orders` maps hit subjects to product orders.

@@ -22,6 +22,7 @@ pub mod common;
 pub mod failure;
 pub mod history;
 pub mod inventory;
+pub mod query;
 pub mod rom;
 pub mod set;
 pub mod som;
