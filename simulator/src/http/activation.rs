@@ -43,7 +43,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.activation(),
-        |activation| &activation.services,
+        |activation| query::activation_services(activation),
         |service| query.matches_domain(service.state.as_str(), None),
         |service| render(service, &context),
     )

@@ -104,7 +104,7 @@ async fn list_service(
     let page = list::select(
         &query,
         || state.chain.som(),
-        |som| &som.cancels,
+        |som| query::cancel_service_orders(som),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ServiceOrder), None),
         |cancel| render_service(cancel, &context),
     )
@@ -121,7 +121,7 @@ async fn list_resource(
     let page = list::select(
         &query,
         || state.chain.rom(),
-        |rom| &rom.cancels,
+        |rom| query::cancel_resource_orders(rom),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ResourceOrder), None),
         |cancel| render_resource(cancel, &context),
     )

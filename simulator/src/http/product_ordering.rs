@@ -63,7 +63,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.com(),
-        |com| &com.orders,
+        |com| query::product_orders(com),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )
@@ -166,7 +166,7 @@ async fn list_cancels(
     let page = list::select(
         &query,
         || state.chain.com(),
-        |com| &com.cancels,
+        |com| query::cancel_product_orders(com),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ProductOrder), None),
         |cancel| render_cancel(cancel, &context),
     )

@@ -41,7 +41,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.rom(),
-        |rom| &rom.orders,
+        |rom| query::resource_orders(rom),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )

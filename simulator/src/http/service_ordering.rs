@@ -66,7 +66,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.som(),
-        |som| &som.orders,
+        |som| query::service_orders(som),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )

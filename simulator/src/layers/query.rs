@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use crate::domain::ids::{
     ActivationId, AllocationId, CancelProductOrderId, CancelResourceOrderId, CancelServiceOrderId,
-    ProductOrderId, ResourceOrderId, ServiceOrderId,
+    ProductId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
 };
 use crate::domain::state::OrderState;
 use crate::layers::activation::{ActivationLayer, ActivationService};
 use crate::layers::com::{CancelProductOrder, ComLayer, ProductOrder};
 use crate::layers::common::RetryCounts;
+use crate::layers::inventory::{InventoryLayer, ProductRecord, ResourceRecord, ServiceRecord};
 use crate::layers::rom::{CancelResourceOrder, ResourceOrder, RomLayer};
 use crate::layers::som::{CancelServiceOrder, ServiceOrder, SomLayer};
 use crate::network::FaultStatus;
@@ -81,6 +82,116 @@ pub fn activation_service(
         .services
         .get(&id)
         .map(|service| (**service).clone())
+}
+
+/// A product in the inventory by id.
+pub fn product(inventory: &InventoryLayer, id: ProductId) -> Option<ProductRecord> {
+    inventory.products.get(&id).map(|record| (**record).clone())
+}
+
+/// A service in the inventory by id.
+pub fn inventory_service(inventory: &InventoryLayer, id: ServiceId) -> Option<ServiceRecord> {
+    inventory.services.get(&id).map(|record| (**record).clone())
+}
+
+/// A resource in the inventory by id.
+pub fn resource(inventory: &InventoryLayer, id: ResourceId) -> Option<ResourceRecord> {
+    inventory
+        .resources
+        .get(&id)
+        .map(|record| (**record).clone())
+}
+
+/// Every product order COM holds, by id (lists walk it in bounded slices).
+pub fn product_orders(com: &ComLayer) -> &BTreeMap<ProductOrderId, Box<ProductOrder>> {
+    &com.orders
+}
+
+/// Every cancel product order request, by id.
+pub fn cancel_product_orders(
+    com: &ComLayer,
+) -> &BTreeMap<CancelProductOrderId, CancelProductOrder> {
+    &com.cancels
+}
+
+/// Every service order SOM holds, by id.
+pub fn service_orders(som: &SomLayer) -> &BTreeMap<ServiceOrderId, Box<ServiceOrder>> {
+    &som.orders
+}
+
+/// Every cancel service order request, by id.
+pub fn cancel_service_orders(
+    som: &SomLayer,
+) -> &BTreeMap<CancelServiceOrderId, CancelServiceOrder> {
+    &som.cancels
+}
+
+/// Every resource order ROM holds, by id.
+pub fn resource_orders(rom: &RomLayer) -> &BTreeMap<ResourceOrderId, Box<ResourceOrder>> {
+    &rom.orders
+}
+
+/// Every cancel resource order request, by id.
+pub fn cancel_resource_orders(
+    rom: &RomLayer,
+) -> &BTreeMap<CancelResourceOrderId, CancelResourceOrder> {
+    &rom.cancels
+}
+
+/// Every TMF640 service, by id.
+pub fn activation_services(
+    activation: &ActivationLayer,
+) -> &BTreeMap<ActivationId, Box<ActivationService>> {
+    &activation.services
+}
+
+/// Every product in the inventory, by id.
+pub fn products(inventory: &InventoryLayer) -> &BTreeMap<ProductId, Box<ProductRecord>> {
+    &inventory.products
+}
+
+/// Every service in the inventory, by id.
+pub fn inventory_services(inventory: &InventoryLayer) -> &BTreeMap<ServiceId, Box<ServiceRecord>> {
+    &inventory.services
+}
+
+/// Every resource in the inventory, by id.
+pub fn resources(inventory: &InventoryLayer) -> &BTreeMap<ResourceId, Box<ResourceRecord>> {
+    &inventory.resources
+}
+
+/// A layer's worker slots: how many, how many busy, how many orders wait for one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct WorkerSlots {
+    /// Slots.
+    pub capacity: usize,
+    /// Slots in use.
+    pub busy: usize,
+    /// Orders waiting for a slot.
+    pub waiting: usize,
+}
+
+fn slots<K: Ord + Copy>(pool: &crate::layers::common::WorkerPool<K>) -> WorkerSlots {
+    WorkerSlots {
+        capacity: pool.capacity(),
+        busy: pool.busy(),
+        waiting: pool.waiting(),
+    }
+}
+
+/// COM's worker slots.
+pub fn product_order_workers(com: &ComLayer) -> WorkerSlots {
+    slots(&com.workers)
+}
+
+/// SOM's worker slots.
+pub fn service_order_workers(som: &SomLayer) -> WorkerSlots {
+    slots(&som.workers)
+}
+
+/// ROM's worker slots.
+pub fn resource_order_workers(rom: &RomLayer) -> WorkerSlots {
+    slots(&rom.workers)
 }
 
 /// How many of `states` are in each state, by its TMF spelling.
