@@ -294,7 +294,7 @@ fn fault_windows(
     {
         let id = order.id.parse::<ProductOrderId>().ok();
         let state = id
-            .and_then(|id| chain.layers.com.orders.get(&id))
+            .and_then(|id| query::product_orders(&chain.layers.com).get(&id))
             .map(|o| o.state);
         order.state = state.map_or("evicted", |s| s.as_str()).to_string();
     }
@@ -715,7 +715,7 @@ impl Driver<'_> {
     }
 
     fn add_products(&mut self, id: ProductOrderId) {
-        let Some(order) = self.chain.layers.com.orders.get(&id) else {
+        let Some(order) = query::product_orders(&self.chain.layers.com).get(&id) else {
             return;
         };
         // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
