@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
+use simulator::layers::query;
 
 use crate::report::model::*;
 use crate::runner::{
@@ -222,8 +223,14 @@ fn retries_of(
         forward_exhausted: r.forward_exhausted,
     };
     BTreeMap::from([
-        ("activation".to_string(), info(chain.activation.retries)),
-        ("rom".to_string(), info(chain.rom.retries)),
+        (
+            "activation".to_string(),
+            info(query::activation_retries(&chain.layers.activation)),
+        ),
+        (
+            "rom".to_string(),
+            info(query::resource_order_retries(&chain.layers.rom)),
+        ),
     ])
 }
 
@@ -231,13 +238,14 @@ fn retries_of(
 /// Orders the simulator's retention bound evicted after they ended are not lost: an order is
 /// lost when loadgen still follows it and the chain no longer knows it.
 fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
-    let orders = &run.chain.com.orders;
+    let orders = query::product_orders(&run.chain.layers.com);
     let not_terminal = orders
         .values()
         .filter(|order| !order.state.is_terminal())
         .count() as u64;
     let mut resources_by_status = std::collections::BTreeMap::new();
-    for resource in run.chain.inventory.resources.values() {
+    let resources = query::resources(&run.chain.layers.inventory);
+    for resource in resources.values() {
         let status = format!("{:?}", resource.status).to_lowercase();
         *resources_by_status.entry(status).or_insert(0) += 1;
     }
@@ -247,7 +255,7 @@ fn outside_checks(run: &VirtualRun) -> OutsideVerdict {
         lost_orders: run.open_at_end.get("unknown").copied().unwrap_or(0),
         not_terminal,
         inventory_checked: true,
-        resources_scanned: run.chain.inventory.resources.len() as u64,
+        resources_scanned: resources.len() as u64,
         resources_by_status,
         leaks,
         ..OutsideVerdict::default()

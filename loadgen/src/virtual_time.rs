@@ -21,11 +21,13 @@ use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
 use simulator::http::dto::product_order::parse_create;
 use simulator::http::error::ApiError;
-use simulator::http::faults::{fault_json, hit_orders_in};
+use simulator::http::faults::fault_json;
 use simulator::layers::com::{ComInput, ProductOrderItem};
 use simulator::layers::common::Action as ItemAction;
+use simulator::layers::query;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
+use simulator::network::{FaultCommand, NetworkInput};
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};
@@ -176,6 +178,7 @@ fn put_fault_timeline(
     timeline: &[simulator::network::faults::FaultSpec],
     load_end: Time,
 ) -> anyhow::Result<()> {
+    let mut sent = Vec::with_capacity(timeline.len());
     for spec in timeline {
         let mut fault = spec.to_fault(Time::ZERO)?;
         if fault.starts_at >= load_end {
@@ -185,10 +188,24 @@ fn put_fault_timeline(
             fault.duration = Some(load_end.since(fault.starts_at));
         }
         let name = fault.name.clone();
-        chain
-            .network
-            .put_fault(fault, Time::ZERO)
-            .with_context(|| format!("fault `{name}`"))?;
+        let command = FaultCommand::Put(Box::new(fault));
+        let token = chain.submit(|token| {
+            Message::Network(NetworkInput::Faults {
+                command,
+                reply_to: Some(token),
+            })
+        });
+        sent.push((name, token));
+    }
+    chain.run_until(chain.now());
+    for (name, token) in sent {
+        match chain.take_reply(token) {
+            Some(Reply::Faults(Ok(_))) => {}
+            Some(Reply::Faults(Err(refusal))) => {
+                return Err(anyhow::Error::new(refusal).context(format!("fault `{name}`")));
+            }
+            other => anyhow::bail!("fault `{name}`: unexpected answer {other:?}"),
+        }
     }
     Ok(())
 }
@@ -276,7 +293,9 @@ fn fault_windows(
         .flat_map(|fault| fault.orders_hit.iter_mut())
     {
         let id = order.id.parse::<ProductOrderId>().ok();
-        let state = id.and_then(|id| chain.com.orders.get(&id)).map(|o| o.state);
+        let state = id
+            .and_then(|id| query::product_orders(&chain.layers.com).get(&id))
+            .map(|o| o.state);
         order.state = state.map_or("evicted", |s| s.as_str()).to_string();
     }
     crate::faults::tally_hit_states(&mut faults);
@@ -407,8 +426,8 @@ impl Driver<'_> {
     /// Records every fault the network holds now, with the product orders its hits were for.
     fn watch_faults(&mut self, now: Time) {
         let chain = &self.chain;
-        let statuses = chain.network.faults().statuses(now);
-        let orders = hit_orders_in(&chain.rom, &chain.som, &statuses);
+        let statuses = chain.layers.network.faults().statuses(now);
+        let orders = query::hit_orders(&chain.layers.rom, &chain.layers.som, &statuses);
         let list: Vec<serde_json::Value> = statuses
             .iter()
             .map(|status| fault_json(status, now, &orders))
@@ -644,7 +663,14 @@ impl Driver<'_> {
             else {
                 continue;
             };
-            let Some(state) = self.chain.com.orders.get(&id).map(|order| order.state) else {
+            let Some(state) = self
+                .chain
+                .layers
+                .com
+                .orders
+                .get(&id)
+                .map(|order| order.state)
+            else {
                 continue;
             };
             if state.is_terminal()
@@ -664,6 +690,7 @@ impl Driver<'_> {
                 .record_terminal(outcome, at.since(followed.intended), second);
             let failure = self
                 .chain
+                .layers
                 .com
                 .orders
                 .get(&id)
@@ -688,7 +715,7 @@ impl Driver<'_> {
     }
 
     fn add_products(&mut self, id: ProductOrderId) {
-        let Some(order) = self.chain.com.orders.get(&id) else {
+        let Some(order) = query::product_orders(&self.chain.layers.com).get(&id) else {
             return;
         };
         // An order that adds IPTV (an iptv item, or a bundle change) leaves bundled products.
@@ -733,6 +760,7 @@ impl Driver<'_> {
         for id in self.followed.keys() {
             let state = self
                 .chain
+                .layers
                 .com
                 .orders
                 .get(id)

@@ -104,6 +104,7 @@ fn realtime(criterion: &mut Criterion) {
             chain.run_until_idle();
             let elapsed = started.elapsed();
             let completed = chain
+                .layers
                 .com
                 .orders
                 .values()

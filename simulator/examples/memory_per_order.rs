@@ -79,6 +79,7 @@ fn main() {
     }
     let after = resident_bytes();
     let completed = chain
+        .layers
         .com
         .orders
         .values()

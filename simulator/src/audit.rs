@@ -30,7 +30,6 @@ use crate::layers::inventory::{InventoryLayer, ResourceStatus};
 use crate::layers::rom::RomLayer;
 use crate::layers::som::SomLayer;
 use crate::network::{NetworkLayer, ResourceValue};
-use crate::runtime::Chain;
 
 pub mod agreement;
 
@@ -97,24 +96,6 @@ pub struct AuditInput<'a> {
     pub now: Time,
     /// How long an order may stay non-terminal (held/pending excepted).
     pub liveness_bound: Duration,
-}
-
-/// Audits the chain as it is now (call after the run has drained).
-pub fn run(chain: &Chain) -> AuditReport {
-    let now = chain.now();
-    let liveness_bound = Duration::from_millis(chain.config().chain.liveness_bound_ms);
-    let (com, som, rom) = (chain.com(), chain.som(), chain.rom());
-    let (activation, network, inventory) = (chain.activation(), chain.network(), chain.inventory());
-    audit(&AuditInput {
-        com: &com,
-        som: &som,
-        rom: &rom,
-        activation: &activation,
-        network: &network,
-        inventory: &inventory,
-        now,
-        liveness_bound,
-    })
 }
 
 /// Runs every check.

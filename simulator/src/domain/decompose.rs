@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::domain::catalog::{Catalog, ResourceKind, ServiceCategory, ServiceSpecification};
-use crate::layers::{Rejection, RejectionKind};
+use crate::domain::rejection::{Rejection, RejectionKind};
 
 /// The whole decomposition of one offering.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod characteristic;
 pub mod decompose;
 pub mod ids;
+pub mod rejection;
 pub mod state;
 pub mod time;

@@ -24,6 +24,7 @@ use crate::http::list;
 use crate::http::list::Page;
 use crate::http::query::schema::Resource;
 use crate::layers::activation::{ActivationInput, ServiceChange};
+use crate::layers::query;
 use crate::layers::{Api, Message, Reply};
 
 /// The TMF640 routes, relative to its base path.
@@ -42,7 +43,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.activation(),
-        |activation| &activation.services,
+        |activation| query::activation_services(activation),
         |service| query.matches_domain(service.state.as_str(), None),
         |service| render(service, &context),
     )
@@ -57,12 +58,9 @@ async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::ActivationService)?;
     let id: ActivationId = path_id(&id, "service")?;
-    let activation = state.chain.activation();
-    let service = activation
-        .services
-        .get(&id)
-        .ok_or_else(|| missing("service", id))?;
-    Ok(selected.answer(render(service, &state.context())))
+    let found = query::activation_service(&state.chain.activation(), id);
+    let service = found.ok_or_else(|| missing("service", id))?;
+    Ok(selected.answer(render(&service, &state.context())))
 }
 
 /// `POST /service` (`Service_Create`): 201 with the service; it is configured and activated

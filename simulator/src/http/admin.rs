@@ -1,8 +1,6 @@
 //! Operator endpoints: `/health`, `/metrics` (Prometheus text), `/admin/pools`,
 //! `/admin/audit` and `/admin/hub` (delivery counters per subscription).
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -10,11 +8,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::domain::state::OrderState;
 use crate::http::common::AppState;
 use crate::http::exposition::{self, Exposition, labels};
 use crate::http::hub::Hub;
 use crate::layers::Api;
+use crate::layers::query;
 use crate::network::pool::PoolStats;
 use crate::runtime::Chain;
 
@@ -51,7 +49,7 @@ async fn audit(State(state): State<AppState>) -> impl IntoResponse {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     // The audit walks every store; keep it off the request threads' hot path.
-    match tokio::task::spawn_blocking(move || crate::audit::run(&chain)).await {
+    match tokio::task::spawn_blocking(move || chain.audit()).await {
         Ok(report) => Json(serde_json::to_value(report).unwrap_or(Value::Null)).into_response(),
         Err(error) => crate::http::error::ApiError::internal(error).into_response(),
     }
@@ -62,30 +60,11 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, exposition::CONTENT_TYPE)], text)
 }
 
-/// Orders counted by state, from one layer's store.
-fn count_states(states: impl Iterator<Item = OrderState>) -> BTreeMap<&'static str, u64> {
-    let mut counts: BTreeMap<&'static str, u64> =
-        OrderState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    for state in states {
-        *counts.entry(state.as_str()).or_default() += 1;
-    }
-    counts
-}
-
 fn order_metrics(chain: &Chain, out: &mut Exposition) {
     let layers = [
-        (
-            "com",
-            count_states(chain.com().orders.values().map(|o| o.state)),
-        ),
-        (
-            "som",
-            count_states(chain.som().orders.values().map(|o| o.state)),
-        ),
-        (
-            "rom",
-            count_states(chain.rom().orders.values().map(|o| o.state)),
-        ),
+        ("com", query::product_order_states(&chain.com())),
+        ("som", query::service_order_states(&chain.som())),
+        ("rom", query::resource_order_states(&chain.rom())),
     ];
     let samples = layers.iter().flat_map(|(layer, counts)| {
         counts
@@ -93,10 +72,7 @@ fn order_metrics(chain: &Chain, out: &mut Exposition) {
             .map(move |(state, count)| (labels([("layer", layer), ("state", state)]), *count))
     });
     out.gauges("orders", "Orders held by each layer, by state.", samples);
-    let mut services: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for service in chain.activation().services.values() {
-        *services.entry(service.state.as_str()).or_default() += 1;
-    }
+    let services = query::activation_service_states(&chain.activation());
     out.gauges(
         "activation_services",
         "TMF640 services by state.",
@@ -110,8 +86,8 @@ fn order_metrics(chain: &Chain, out: &mut Exposition) {
 /// steps that failed their last try.
 fn retry_metrics(chain: &Chain, out: &mut Exposition) {
     let layers = [
-        ("rom", chain.rom().retries),
-        ("activation", chain.activation().retries),
+        ("rom", query::resource_order_retries(&chain.rom())),
+        ("activation", query::activation_retries(&chain.activation())),
     ];
     let sent = layers.iter().flat_map(|(layer, counts)| {
         [

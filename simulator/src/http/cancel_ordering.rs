@@ -20,6 +20,7 @@ use crate::http::dto::cancel::{CancelOrderBody, order_id, render_resource, rende
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::query::schema::Resource;
+use crate::layers::query;
 use crate::layers::rom::{ResourceOrderRef, RomInput};
 use crate::layers::som::{ServiceOrderRef, SomInput};
 use crate::layers::{Message, Reply};
@@ -103,7 +104,7 @@ async fn list_service(
     let page = list::select(
         &query,
         || state.chain.som(),
-        |som| &som.cancels,
+        |som| query::cancel_service_orders(som),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ServiceOrder), None),
         |cancel| render_service(cancel, &context),
     )
@@ -120,7 +121,7 @@ async fn list_resource(
     let page = list::select(
         &query,
         || state.chain.rom(),
-        |rom| &rom.cancels,
+        |rom| query::cancel_resource_orders(rom),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ResourceOrder), None),
         |cancel| render_resource(cancel, &context),
     )
@@ -135,12 +136,9 @@ async fn one_service(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::CancelServiceOrder)?;
     let id: CancelServiceOrderId = path_id(&id, "cancelServiceOrder")?;
-    let som = state.chain.som();
-    let cancel = som
-        .cancels
-        .get(&id)
-        .ok_or_else(|| missing("cancelServiceOrder", id))?;
-    Ok(selected.answer(render_service(cancel, &state.context())))
+    let found = query::cancel_service_order(&state.chain.som(), id);
+    let cancel = found.ok_or_else(|| missing("cancelServiceOrder", id))?;
+    Ok(selected.answer(render_service(&cancel, &state.context())))
 }
 
 async fn one_resource(
@@ -150,10 +148,7 @@ async fn one_resource(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::CancelResourceOrder)?;
     let id: CancelResourceOrderId = path_id(&id, "cancelResourceOrder")?;
-    let rom = state.chain.rom();
-    let cancel = rom
-        .cancels
-        .get(&id)
-        .ok_or_else(|| missing("cancelResourceOrder", id))?;
-    Ok(selected.answer(render_resource(cancel, &state.context())))
+    let found = query::cancel_resource_order(&state.chain.rom(), id);
+    let cancel = found.ok_or_else(|| missing("cancelResourceOrder", id))?;
+    Ok(selected.answer(render_resource(&cancel, &state.context())))
 }

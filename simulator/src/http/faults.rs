@@ -13,8 +13,9 @@
 //! | `DELETE /admin/faults/{name}` | 204 or 404                                       |
 //! | `DELETE /admin/faults`      | 200 `{"removed": n}`                                |
 //!
-//! The handlers call the network layer directly under its lock (nothing awaits while it is
-//! held) with the chain's `now`, so a refusal comes back as a typed error at once.
+//! Changes go to the network layer as messages ([`NetworkInput::Faults`]) and come back as a
+//! typed [`FaultAnswer`] or [`FaultRefusal`], like every other request; reads take the
+//! network's lock briefly.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,18 +28,18 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::domain::ids::{ActivationId, AllocationId, ServiceOrderId};
 use crate::domain::time::Time;
 use crate::http::common::AppState;
+use crate::http::common::{answer, unexpected};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::exposition::{Exposition, labels};
-use crate::layers::rom::RomLayer;
-use crate::layers::som::SomLayer;
+use crate::layers::query;
+use crate::layers::{Message, Reply};
 use crate::network::faults::{
     Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
     operation_set, validate_duration,
 };
-use crate::network::{NetworkLayer, OperationKind};
+use crate::network::{FaultAnswer, FaultCommand, FaultRefusal, NetworkInput, OperationKind};
 use crate::runtime::Chain;
 
 /// Most faults one bulk `PUT /admin/faults` may carry (the network's `faults_max` still
@@ -107,6 +108,48 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+impl From<FaultRefusal> for ApiError {
+    fn from(refusal: FaultRefusal) -> ApiError {
+        match refusal {
+            FaultRefusal::Fault(error) => error.into(),
+            FaultRefusal::Exists { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "Conflict", refusal.to_string())
+            }
+            FaultRefusal::Entry { .. } => ApiError::bad_request(refusal.to_string()),
+            FaultRefusal::TooMany { .. } => ApiError::too_many(refusal.to_string()),
+        }
+    }
+}
+
+/// Sends `command` to the network and waits for what it did.
+async fn command(state: &AppState, command: FaultCommand) -> Result<FaultAnswer, ApiError> {
+    let reply = answer(
+        state
+            .chain
+            .request(|token| {
+                Message::Network(NetworkInput::Faults {
+                    command,
+                    reply_to: Some(token),
+                })
+            })
+            .await,
+    )?;
+    match reply {
+        Reply::Faults(result) => Ok(result?),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The answer to a put: its outcome and the fault's JSON as at `now`, when it was asked for.
+fn put_answer(answer: FaultAnswer, now: Time) -> Result<(PutOutcome, Value), ApiError> {
+    match answer {
+        FaultAnswer::Put { outcome, status } => {
+            Ok((outcome, fault_json(&status, now, &BTreeMap::new())))
+        }
+        other => Err(ApiError::internal(format!("unexpected answer {other:?}"))),
+    }
+}
+
 impl From<FaultError> for ApiError {
     fn from(error: FaultError) -> ApiError {
         match error {
@@ -125,63 +168,7 @@ fn micros_to_ms(micros: u64) -> u64 {
 /// through the resource order that holds it and its service order: one pass over ROM's
 /// retained orders for every subject asked about.
 pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, String> {
-    hit_orders_in(&chain.rom(), &chain.som(), statuses)
-}
-
-/// [`hit_orders`] over the layers themselves (the virtual-time runtime holds them directly).
-pub fn hit_orders_in(
-    rom: &RomLayer,
-    som: &SomLayer,
-    statuses: &[FaultStatus],
-) -> BTreeMap<String, String> {
-    let mut allocations = BTreeMap::new();
-    let mut activations = BTreeMap::new();
-    for hit in statuses.iter().flat_map(|status| &status.recent_hits) {
-        if let Ok(allocation) = hit.subject.parse::<AllocationId>() {
-            allocations.insert(allocation, None);
-        } else if let Ok(activation) = hit.subject.parse::<ActivationId>() {
-            activations.insert(activation, None);
-        }
-    }
-    if allocations.is_empty() && activations.is_empty() {
-        return BTreeMap::new();
-    }
-    {
-        for order in rom.orders.values() {
-            let parent = order
-                .parent
-                .as_ref()
-                .map(|(service_order, _)| *service_order);
-            for item in &order.items {
-                if let Some(slot) = allocations.get_mut(&item.allocation) {
-                    *slot = parent;
-                }
-            }
-            for (_, activation) in &order.activations {
-                if let Some(slot) = activations.get_mut(activation) {
-                    *slot = parent;
-                }
-            }
-        }
-    }
-    let product_order = |service_order: Option<ServiceOrderId>| {
-        service_order
-            .and_then(|id| som.orders.get(&id))
-            .and_then(|order| order.parent)
-            .map(|id| id.to_string())
-    };
-    let mut orders = BTreeMap::new();
-    for (allocation, parent) in allocations {
-        if let Some(order) = product_order(parent) {
-            orders.insert(allocation.to_string(), order);
-        }
-    }
-    for (activation, parent) in activations {
-        if let Some(order) = product_order(parent) {
-            orders.insert(activation.to_string(), order);
-        }
-    }
-    orders
+    query::hit_orders(&chain.rom(), &chain.som(), statuses)
 }
 
 /// The JSON of one fault as listed; `orders` maps hit subjects to product orders.
@@ -222,20 +209,6 @@ fn hit_json(hit: &FaultHit, product_order: Option<&String>) -> Value {
     })
 }
 
-/// Puts `fault` and answers with its status.
-fn put(
-    network: &mut NetworkLayer,
-    fault: Fault,
-    now: Time,
-) -> Result<(PutOutcome, Value), ApiError> {
-    let name = fault.name.clone();
-    let outcome = network.put_fault(fault, now)?;
-    let status = network
-        .fault_status(&name, now)
-        .ok_or_else(|| ApiError::internal(format!("fault {name} vanished after its put")))?;
-    Ok((outcome, fault_json(&status, now, &BTreeMap::new())))
-}
-
 /// Every fault as JSON, hits resolved to product orders.
 fn list_json(chain: &Chain, now: Time) -> Value {
     // The network's lock is released before ROM's and SOM's are taken.
@@ -258,15 +231,8 @@ async fn create(
         .ok_or_else(|| ApiError::bad_request("a fault needs a `name`"))?;
     let now = state.chain.now();
     let fault = body.to_fault(&name, now)?;
-    let mut network = state.chain.network();
-    if network.fault_status(&name, now).is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!("a fault named `{name}` exists; PUT /admin/faults/{name} replaces it"),
-        ));
-    }
-    let (_, body) = put(&mut network, fault, now)?;
+    let done = command(&state, FaultCommand::Create(Box::new(fault))).await?;
+    let (_, body) = put_answer(done, now)?;
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -282,7 +248,8 @@ async fn put_one(
     }
     let now = state.chain.now();
     let fault = body.to_fault(&name, now)?;
-    let (outcome, body) = put(&mut state.chain.network(), fault, now)?;
+    let done = command(&state, FaultCommand::Put(Box::new(fault))).await?;
+    let (outcome, body) = put_answer(done, now)?;
     let status = match outcome {
         PutOutcome::Created => StatusCode::CREATED,
         PutOutcome::Replaced => StatusCode::OK,
@@ -320,43 +287,8 @@ async fn replace_all(
             .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
         faults.push(fault);
     }
-    {
-        let mut network = state.chain.network();
-        put_all(
-            &mut network,
-            faults,
-            now,
-            state.chain.config().limits.faults_max,
-        )?;
-    }
+    command(&state, FaultCommand::ReplaceAll(faults)).await?;
     Ok(axum::Json(list_json(&state.chain, now)).into_response())
-}
-
-/// Resolves every fault's target, then replaces the network's faults with them.
-fn put_all(
-    network: &mut NetworkLayer,
-    faults: Vec<Fault>,
-    now: Time,
-    limit: usize,
-) -> Result<(), ApiError> {
-    let topology = network.topology().clone();
-    for (index, fault) in faults.iter().enumerate() {
-        fault
-            .target
-            .resolve(&topology)
-            .map_err(|error| ApiError::bad_request(format!("fault [{index}]: {error}")))?;
-    }
-    if faults.len() > limit {
-        return Err(ApiError::too_many(format!(
-            "{} faults; the network holds at most {limit}",
-            faults.len()
-        )));
-    }
-    network.reset_faults(now);
-    for fault in faults {
-        network.put_fault(fault, now)?;
-    }
-    Ok(())
 }
 
 async fn list(State(state): State<AppState>) -> axum::Json<Value> {
@@ -378,15 +310,16 @@ async fn remove(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let now = state.chain.now();
-    state.chain.network().remove_fault(&name, now)?;
+    command(&state, FaultCommand::Remove(name)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn reset(State(state): State<AppState>) -> axum::Json<Value> {
-    let now = state.chain.now();
-    let removed = state.chain.network().reset_faults(now);
-    axum::Json(json!({ "removed": removed }))
+async fn reset(State(state): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
+    let removed = match command(&state, FaultCommand::Reset).await? {
+        FaultAnswer::Removed(removed) => removed,
+        other => return Err(ApiError::internal(format!("unexpected answer {other:?}"))),
+    };
+    Ok(axum::Json(json!({ "removed": removed })))
 }
 
 /// Prometheus label value: backslashes, quotes and newlines escaped.

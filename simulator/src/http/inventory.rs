@@ -13,6 +13,7 @@ use crate::http::dto::{PRODUCT_INVENTORY, RESOURCE_INVENTORY, SERVICE_INVENTORY}
 use crate::http::error::ApiError;
 use crate::http::list;
 use crate::http::query::schema::Resource;
+use crate::layers::query;
 
 /// The inventory routes, with their full paths.
 pub fn routes() -> Router<AppState> {
@@ -41,7 +42,7 @@ async fn products(State(state): State<AppState>, params: ListParams) -> Result<R
     let page = list::select(
         &query,
         || state.chain.inventory(),
-        |inventory| &inventory.products,
+        |inventory| query::products(inventory),
         |product| query.matches_domain(&status_text(product.status), None),
         |product| render_product(product, &context),
     )
@@ -56,12 +57,9 @@ async fn product(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::Product)?;
     let id: ProductId = path_id(&id, "product")?;
-    let inventory = state.chain.inventory();
-    let product = inventory
-        .products
-        .get(&id)
-        .ok_or_else(|| missing("product", id))?;
-    Ok(selected.answer(render_product(product, &state.context())))
+    let found = query::product(&state.chain.inventory(), id);
+    let product = found.ok_or_else(|| missing("product", id))?;
+    Ok(selected.answer(render_product(&product, &state.context())))
 }
 
 async fn services(State(state): State<AppState>, params: ListParams) -> Result<Response, ApiError> {
@@ -69,7 +67,7 @@ async fn services(State(state): State<AppState>, params: ListParams) -> Result<R
     let page = list::select(
         &query,
         || state.chain.inventory(),
-        |inventory| &inventory.services,
+        |inventory| query::inventory_services(inventory),
         |service| query.matches_domain(service.state.as_str(), None),
         |service| render_service(service, &state.context()),
     )
@@ -84,12 +82,9 @@ async fn service(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::InventoryService)?;
     let id: ServiceId = path_id(&id, "service")?;
-    let inventory = state.chain.inventory();
-    let service = inventory
-        .services
-        .get(&id)
-        .ok_or_else(|| missing("service", id))?;
-    Ok(selected.answer(render_service(service, &state.context())))
+    let found = query::inventory_service(&state.chain.inventory(), id);
+    let service = found.ok_or_else(|| missing("service", id))?;
+    Ok(selected.answer(render_service(&service, &state.context())))
 }
 
 async fn resources(
@@ -101,7 +96,7 @@ async fn resources(
     let page = list::select(
         &query,
         || state.chain.inventory(),
-        |inventory| &inventory.resources,
+        |inventory| query::resources(inventory),
         |resource| query.matches_domain(&status_text(resource.status), None),
         |resource| render_resource(resource, &context),
     )
@@ -116,10 +111,7 @@ async fn resource(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::InventoryResource)?;
     let id: ResourceId = path_id(&id, "resource")?;
-    let inventory = state.chain.inventory();
-    let resource = inventory
-        .resources
-        .get(&id)
-        .ok_or_else(|| missing("resource", id))?;
-    Ok(selected.answer(render_resource(resource, &state.context())))
+    let found = query::resource(&state.chain.inventory(), id);
+    let resource = found.ok_or_else(|| missing("resource", id))?;
+    Ok(selected.answer(render_resource(&resource, &state.context())))
 }

@@ -15,6 +15,7 @@ use crate::http::common::AppState;
 use crate::http::error::ApiError;
 use crate::layers::LayerId;
 use crate::layers::common::History;
+use crate::layers::query::{self, Lookup};
 use crate::runtime::Chain;
 
 /// The orchestration routes.
@@ -52,43 +53,28 @@ pub fn worker_stats(chain: &Chain) -> Vec<WorkerStats> {
             .find(|row| row.layer == layer)
             .map_or(0, |row| row.inbox_depth)
     };
-    let pools = {
-        let (com, som, rom) = (chain.com(), chain.som(), chain.rom());
-        [
-            (
-                LayerId::Com,
-                com.workers.capacity(),
-                com.workers.busy(),
-                com.workers.waiting(),
-            ),
-            (
-                LayerId::Som,
-                som.workers.capacity(),
-                som.workers.busy(),
-                som.workers.waiting(),
-            ),
-            (
-                LayerId::Rom,
-                rom.workers.capacity(),
-                rom.workers.busy(),
-                rom.workers.waiting(),
-            ),
-        ]
-    };
+    let pools = [
+        (LayerId::Com, query::product_order_workers(&chain.com())),
+        (LayerId::Som, query::service_order_workers(&chain.som())),
+        (LayerId::Rom, query::resource_order_workers(&chain.rom())),
+    ];
     pools
         .into_iter()
-        .map(|(layer, capacity, busy, waiting)| WorkerStats {
+        .map(|(layer, slots)| WorkerStats {
             layer,
-            capacity,
-            busy,
-            waiting,
+            capacity: slots.capacity,
+            busy: slots.busy,
+            waiting: slots.waiting,
             inbox_depth: depth(layer),
         })
         .collect()
 }
 
 fn workers(chain: &Chain) -> Value {
-    let retries = json!({ "rom": chain.rom().retries, "activation": chain.activation().retries });
+    let retries = json!({
+        "rom": query::resource_order_retries(&chain.rom()),
+        "activation": query::activation_retries(&chain.activation()),
+    });
     json!({ "mode": chain.config().chain.mode, "layers": worker_stats(chain), "retries": retries })
 }
 
@@ -129,54 +115,41 @@ async fn timeline(
 /// Each layer's span for one product order, and the time spent in each layer alone
 /// (its span minus the span of the layer below).
 pub fn build_timeline(chain: &Chain, id: ProductOrderId) -> Option<Value> {
-    let (product, service_order_id) = {
-        let com = chain.com();
-        let order = com.orders.get(&id)?;
-        (span(&order.history, order.order_date), order.service_order)
+    let Lookup::Found(order) = query::product_order(&chain.com(), id) else {
+        return None;
     };
-    let (service, resource_order_ids) = {
-        let som = chain.som();
-        match service_order_id.and_then(|so| som.orders.get(&so)) {
-            Some(order) => (
-                span(&order.history, order.order_date),
-                order
-                    .items
-                    .iter()
-                    .filter_map(|item| item.resource_order)
-                    .collect(),
-            ),
-            None => (Value::Null, Vec::new()),
-        }
-    };
-    let (resources, activation_ids): (Vec<Value>, Vec<_>) = {
-        let rom = chain.rom();
-        let orders: Vec<_> = resource_order_ids
-            .iter()
-            .filter_map(|ro| rom.orders.get(ro))
-            .collect();
-        let spans = orders
-            .iter()
-            .map(|order| span(&order.history, order.order_date))
-            .collect();
-        (
-            spans,
-            orders
+    let product = span(&order.history, order.order_date);
+    let service_order = order
+        .service_order
+        .and_then(|so| query::service_order(&chain.som(), so));
+    let (service, resource_order_ids) = match service_order {
+        Some(order) => (
+            span(&order.history, order.order_date),
+            order
+                .items
                 .iter()
-                .flat_map(|order| order.activations.iter().map(|(_, activation)| *activation))
+                .filter_map(|item| item.resource_order)
                 .collect(),
-        )
+        ),
+        None => (Value::Null, Vec::new()),
     };
-    let activations: Vec<Value> = {
-        let activation = chain.activation();
-        activation_ids
-            .iter()
-            .filter_map(|id| activation.services.get(id))
-            .map(|service| {
-                let active = service.history.iter().find(|(_, state)| *state == ServiceState::Active).map(|(at, _)| millis(at));
-                json!({"id": service.id.to_string(), "startMs": millis(service.created), "endMs": active})
-            })
-            .collect()
-    };
+    let orders: Vec<_> = resource_order_ids
+        .iter()
+        .filter_map(|ro| query::resource_order(&chain.rom(), *ro))
+        .collect();
+    let resources: Vec<Value> = orders
+        .iter()
+        .map(|order| span(&order.history, order.order_date))
+        .collect();
+    let activations: Vec<Value> = orders
+        .iter()
+        .flat_map(|order| order.activations.iter().map(|(_, activation)| *activation))
+        .filter_map(|id| query::activation_service(&chain.activation(), id))
+        .map(|service| {
+            let active = service.history.iter().find(|(_, state)| *state == ServiceState::Active).map(|(at, _)| millis(at));
+            json!({"id": service.id.to_string(), "startMs": millis(service.created), "endMs": active})
+        })
+        .collect();
     let longest = |spans: &[Value]| {
         spans
             .iter()
@@ -201,6 +174,6 @@ pub fn build_timeline(chain: &Chain, id: ProductOrderId) -> Option<Value> {
             "rom": alone(rom_ms, activation_ms),
             "activation": activation_ms,
         },
-        "completed": chain.com().orders.get(&id).is_some_and(|order| order.state == OrderState::Completed),
+        "completed": order.state == OrderState::Completed,
     }))
 }

@@ -1,6 +1,7 @@
 //! TMF622 product ordering: `/productOrder`, `/cancelProductOrder` and `/hub`.
 
 use crate::http::common::no_content;
+use crate::layers::query::{self, Lookup};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -62,7 +63,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.com(),
-        |com| &com.orders,
+        |com| query::product_orders(com),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )
@@ -77,18 +78,18 @@ async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::ProductOrder)?;
     let id: ProductOrderId = path_id(&id, "productOrder")?;
-    let com = state.chain.com();
-    let Some(order) = com.orders.get(&id) else {
-        // Ids are issued in order: a lower one than the next existed and was forgotten.
-        return Err(match id.0 < com.next_order {
-            true => ApiError::gone(format!(
+    let found = query::product_order(&state.chain.com(), id);
+    let order = match found {
+        Lookup::Found(order) => order,
+        Lookup::Forgotten => {
+            return Err(ApiError::gone(format!(
                 "productOrder `{id}` ended and is no longer kept (limits.retained_orders_max \
                  bounds the terminal orders kept), or it was deleted"
-            )),
-            false => missing("productOrder", id),
-        });
+            )));
+        }
+        Lookup::Missing => return Err(missing("productOrder", id)),
     };
-    Ok(selected.answer(render(order, &state.context())))
+    Ok(selected.answer(render(&order, &state.context())))
 }
 
 async fn patch(
@@ -165,7 +166,7 @@ async fn list_cancels(
     let page = list::select(
         &query,
         || state.chain.com(),
-        |com| &com.cancels,
+        |com| query::cancel_product_orders(com),
         |cancel| query.matches_domain(cancel.state.as_str_for(Machine::ProductOrder), None),
         |cancel| render_cancel(cancel, &context),
     )
@@ -180,10 +181,7 @@ async fn one_cancel(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::CancelProductOrder)?;
     let id: CancelProductOrderId = path_id(&id, "cancelProductOrder")?;
-    let com = state.chain.com();
-    let cancel = com
-        .cancels
-        .get(&id)
-        .ok_or_else(|| missing("cancelProductOrder", id))?;
-    Ok(selected.answer(render_cancel(cancel, &state.context())))
+    let found = query::cancel_product_order(&state.chain.com(), id);
+    let cancel = found.ok_or_else(|| missing("cancelProductOrder", id))?;
+    Ok(selected.answer(render_cancel(&cancel, &state.context())))
 }

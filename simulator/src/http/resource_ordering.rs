@@ -4,6 +4,7 @@
 //! attributes it reads).
 
 use crate::http::common::no_content;
+use crate::layers::query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -40,7 +41,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.rom(),
-        |rom| &rom.orders,
+        |rom| query::resource_orders(rom),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )
@@ -83,12 +84,9 @@ async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::ResourceOrder)?;
     let id: ResourceOrderId = path_id(&id, "resourceOrder")?;
-    let rom = state.chain.rom();
-    let order = rom
-        .orders
-        .get(&id)
-        .ok_or_else(|| missing("resourceOrder", id))?;
-    Ok(selected.answer(render(order, &state.context())))
+    let found = query::resource_order(&state.chain.rom(), id);
+    let order = found.ok_or_else(|| missing("resourceOrder", id))?;
+    Ok(selected.answer(render(&order, &state.context())))
 }
 
 async fn patch(

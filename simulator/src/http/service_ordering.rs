@@ -2,6 +2,7 @@
 //! and `/hub`.
 
 use crate::http::common::no_content;
+use crate::layers::query;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -65,7 +66,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
     let page = list::select(
         &query,
         || state.chain.som(),
-        |som| &som.orders,
+        |som| query::service_orders(som),
         |order| query.matches_domain(order.state.as_str(), order.external_id.as_deref()),
         |order| render(order, &context),
     )
@@ -80,12 +81,9 @@ async fn one(
 ) -> Result<Json<Value>, ApiError> {
     let selected = Selected::parse(params, Resource::ServiceOrder)?;
     let id: ServiceOrderId = path_id(&id, "serviceOrder")?;
-    let som = state.chain.som();
-    let order = som
-        .orders
-        .get(&id)
-        .ok_or_else(|| missing("serviceOrder", id))?;
-    Ok(selected.answer(render(order, &state.context())))
+    let found = query::service_order(&state.chain.som(), id);
+    let order = found.ok_or_else(|| missing("serviceOrder", id))?;
+    Ok(selected.answer(render(&order, &state.context())))
 }
 
 async fn patch(

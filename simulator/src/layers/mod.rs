@@ -22,7 +22,9 @@ pub mod common;
 pub mod failure;
 pub mod history;
 pub mod inventory;
+pub mod query;
 pub mod rom;
+pub mod set;
 pub mod som;
 pub mod watchdog;
 
@@ -34,6 +36,8 @@ use crate::domain::ids::{
 };
 use crate::domain::time::Time;
 use crate::network::NetworkInput;
+
+pub use crate::domain::rejection::{Rejection, RejectionKind};
 
 /// The RNG every layer draws from: seeded per layer from the run's seed.
 pub type SimRng = rand_chacha::ChaCha8Rng;
@@ -145,43 +149,10 @@ pub enum Reply {
     ActivationService(Box<activation::ActivationService>),
     /// The entity was deleted (DELETE answers 204).
     Deleted,
+    /// What a fault command did, or why it was refused.
+    Faults(Result<crate::network::FaultAnswer, crate::network::FaultRefusal>),
     /// The request was refused; becomes a TMF Error with a 4xx.
     Rejected(Rejection),
-}
-
-/// Why a request was refused: an operating error, never a bug.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{kind:?}: {message}")]
-pub struct Rejection {
-    /// The class of refusal (decides the HTTP status and TMF code).
-    pub kind: RejectionKind,
-    /// A sentence for the client that says what was wrong.
-    pub message: String,
-}
-
-impl Rejection {
-    /// A refusal of `kind` with `message`.
-    pub fn new(kind: RejectionKind, message: impl Into<String>) -> Rejection {
-        Rejection {
-            kind,
-            message: message.into(),
-        }
-    }
-}
-
-/// Classes of refusal.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-pub enum RejectionKind {
-    /// The request is malformed or names something invalid (400).
-    InvalidRequest,
-    /// The entity named does not exist (404).
-    NotFound,
-    /// The entity is in a state that forbids the request (409).
-    Conflict,
-    /// A configured limit was reached; try later (429 or 503).
-    LimitExceeded,
-    /// The request is valid TMF but this simulator does not do it yet (422).
-    Unsupported,
 }
 
 /// The TMF API an event belongs to (decides the hub it is published on).

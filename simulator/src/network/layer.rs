@@ -406,7 +406,9 @@ impl Layer for NetworkLayer {
     fn handle(&mut self, input: NetworkInput, now: Time, rng: &mut SimRng, effects: &mut Effects) {
         match input {
             NetworkInput::Request(request) => self.handle_request(request, now, rng, effects),
-            NetworkInput::Faults(command) => self.handle_fault_command(command, now),
+            NetworkInput::Faults { command, reply_to } => {
+                self.handle_fault_command(command, reply_to, now, effects)
+            }
         }
     }
 }

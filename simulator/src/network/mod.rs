@@ -26,9 +26,10 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{ActivationId, AllocationId, OperationId};
-use crate::layers::LayerId;
+use crate::layers::{LayerId, ReplyToken};
 
 pub use faults::{Fault, FaultError, FaultKind, FaultSpec, FaultStatus, PutOutcome, TargetSpec};
+
 pub use layer::NetworkLayer;
 pub use layer::{ElementServices, NetworkConfigError, OperationOutcome};
 pub use pool::{PoolKind, PoolStats};
@@ -39,10 +40,15 @@ pub use topology::{ElementId, RegionId, Topology};
 pub enum NetworkInput {
     /// An operation on an element or pool; the reply goes to `reply_to`.
     Request(ElementRequest),
-    /// Put, remove or reset faults, in order with the operations (a scenario timeline run
-    /// in virtual time). Not answered: see [`NetworkLayer::put_fault`] and friends for typed
-    /// results, which the HTTP API calls directly.
-    Faults(FaultCommand),
+    /// Put, remove or reset faults, in order with the operations: the only way faults
+    /// change. With `reply_to`, the outcome comes back as a [`crate::layers::Reply::Faults`];
+    /// without, a refusal is only counted.
+    Faults {
+        /// The change.
+        command: FaultCommand,
+        /// Who waits for the outcome.
+        reply_to: Option<ReplyToken>,
+    },
 }
 
 /// A change to the network's faults.
@@ -50,10 +56,60 @@ pub enum NetworkInput {
 pub enum FaultCommand {
     /// Create the fault, or replace the one of the same name.
     Put(Box<Fault>),
+    /// Create the fault; refused when one of the same name exists.
+    Create(Box<Fault>),
+    /// Replace every fault with these (all checked first: a bad one changes nothing).
+    ReplaceAll(Vec<Fault>),
     /// Remove the fault of this name.
     Remove(String),
     /// Remove every fault.
     Reset,
+}
+
+/// What a fault command did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultAnswer {
+    /// The fault was created or replaced.
+    Put {
+        /// Created or replaced.
+        outcome: PutOutcome,
+        /// The fault as listed right after.
+        status: Box<FaultStatus>,
+    },
+    /// Every fault was replaced.
+    Replaced,
+    /// This many faults were removed.
+    Removed(usize),
+}
+
+/// Why a fault command was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FaultRefusal {
+    /// The fault itself is refused.
+    #[error(transparent)]
+    Fault(#[from] FaultError),
+    /// A create named a fault that exists.
+    #[error("a fault named `{name}` exists; PUT /admin/faults/{name} replaces it")]
+    Exists {
+        /// The name.
+        name: String,
+    },
+    /// One fault of a whole set is refused.
+    #[error("fault [{index}]: {error}")]
+    Entry {
+        /// Its position in the set.
+        index: usize,
+        /// Why.
+        error: FaultError,
+    },
+    /// A whole set is larger than the network holds.
+    #[error("{count} faults; the network holds at most {limit}")]
+    TooMany {
+        /// Faults in the set.
+        count: usize,
+        /// The most the network holds.
+        limit: usize,
+    },
 }
 
 /// One element operation, named by the caller.

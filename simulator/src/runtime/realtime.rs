@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use super::inbox::Inbox;
 use super::timer::{self, TimerEntry};
 use super::transport::{Outbound, TransportSetup, TransportStats};
+use crate::audit::{AuditInput, AuditReport, audit};
 use crate::config::SimConfig;
 use crate::domain::catalog::Catalog;
 use crate::domain::time::Time;
@@ -29,6 +30,8 @@ use crate::layers::activation::ActivationLayer;
 use crate::layers::com::ComLayer;
 use crate::layers::inventory::InventoryLayer;
 use crate::layers::rom::RomLayer;
+pub use crate::layers::set::StartError;
+use crate::layers::set::{Holder, Layers, Setting};
 use crate::layers::som::SomLayer;
 use crate::layers::{
     Effect, Effects, Event, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
@@ -36,6 +39,7 @@ use crate::layers::{
 };
 use crate::network::{NetworkLayer, Topology};
 use crate::runtime::{EventSink, Snapshot, WallClock};
+use std::ops::DerefMut;
 
 /// How many inputs a layer handles per lock.
 const BATCH_MAX: usize = 128;
@@ -58,17 +62,44 @@ pub struct Chain {
 }
 
 struct Inner {
-    config: SimConfig,
-    catalog: Arc<Catalog>,
-    topology: Arc<Topology>,
+    setting: Setting,
     router: Arc<Router>,
-    com: Arc<Mutex<ComLayer>>,
-    som: Arc<Mutex<SomLayer>>,
-    rom: Arc<Mutex<RomLayer>>,
-    activation: Arc<Mutex<ActivationLayer>>,
-    network: Arc<Mutex<NetworkLayer>>,
-    inventory: Arc<Mutex<InventoryLayer>>,
+    layers: Layers<Shared>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// Each layer behind its own lock, for its own task.
+pub(crate) struct Shared;
+
+impl Holder for Shared {
+    type Of<L> = Arc<Mutex<L>>;
+    fn access<L>(held: &mut Arc<Mutex<L>>) -> impl DerefMut<Target = L> + '_ {
+        lock(held)
+    }
+}
+
+/// Another handle on each shared layer.
+fn handles(layers: &Layers<Shared>) -> Layers<Shared> {
+    Layers {
+        com: layers.com.clone(),
+        som: layers.som.clone(),
+        rom: layers.rom.clone(),
+        activation: layers.activation.clone(),
+        network: layers.network.clone(),
+        inventory: layers.inventory.clone(),
+    }
+}
+
+/// Puts each layer behind its own lock.
+fn share(layers: Layers) -> Layers<Shared> {
+    Layers {
+        com: Arc::new(Mutex::new(layers.com)),
+        som: Arc::new(Mutex::new(layers.som)),
+        rom: Arc::new(Mutex::new(layers.rom)),
+        activation: Arc::new(Mutex::new(layers.activation)),
+        network: Arc::new(Mutex::new(layers.network)),
+        inventory: Arc::new(Mutex::new(layers.inventory)),
+    }
 }
 
 impl Drop for Inner {
@@ -175,11 +206,6 @@ pub struct LayerStats {
     /// Messages handled so far.
     pub handled: u64,
 }
-
-/// The configuration could not be turned into a chain.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct StartError(pub String);
 
 impl Router {
     /// The current core time.
@@ -296,23 +322,10 @@ impl Chain {
         sink: Arc<dyn EventSink>,
         transport: Option<TransportSetup>,
     ) -> Result<Chain, StartError> {
-        let catalog = Arc::new(
-            Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?,
-        );
-        let topology = Arc::new(
-            Topology::from_config(&config.network)
-                .map_err(|error| StartError(error.to_string()))?,
-        );
-        let mut network = NetworkLayer::new(&config.network, &config.profiles)
-            .map_err(|error| StartError(error.to_string()))?;
-        network.set_faults_max(config.limits.faults_max);
+        let setting = Setting::from_config(config)?;
+        let layers = share(setting.build()?);
+        let (config, topology) = (&setting.config, &setting.topology);
         let limits = config.limits.clone();
-        let com = Arc::new(Mutex::new(fresh_com(&config, &catalog, &topology)));
-        let som = Arc::new(Mutex::new(fresh_som(&config, &catalog, &topology)));
-        let rom = Arc::new(Mutex::new(fresh_rom(&config)));
-        let activation = Arc::new(Mutex::new(fresh_activation(&config)));
-        let network = Arc::new(Mutex::new(network));
-        let inventory = Arc::new(Mutex::new(InventoryLayer::new(limits.retained_orders_max)));
 
         let capacity = limits.inbox_capacity.max(1);
         let (com_inbox, com_rx) = Inbox::new(capacity);
@@ -360,42 +373,42 @@ impl Chain {
         let seed = config.seed;
         let mut tasks = vec![
             tokio::spawn(run_layer(
-                com.clone(),
+                layers.com.clone(),
                 com_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Com),
                 |inboxes, count| inboxes.com.taken(count),
             )),
             tokio::spawn(run_layer(
-                som.clone(),
+                layers.som.clone(),
                 som_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Som),
                 |inboxes, count| inboxes.som.taken(count),
             )),
             tokio::spawn(run_layer(
-                rom.clone(),
+                layers.rom.clone(),
                 rom_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Rom),
                 |inboxes, count| inboxes.rom.taken(count),
             )),
             tokio::spawn(run_layer(
-                activation.clone(),
+                layers.activation.clone(),
                 activation_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Activation),
                 |inboxes, count| inboxes.activation.taken(count),
             )),
             tokio::spawn(run_layer(
-                network.clone(),
+                layers.network.clone(),
                 network_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Network),
                 |inboxes, count| inboxes.network.taken(count),
             )),
             tokio::spawn(run_layer(
-                inventory.clone(),
+                layers.inventory.clone(),
                 inventory_rx,
                 router.clone(),
                 layer_rng(seed, LayerId::Inventory),
@@ -413,16 +426,9 @@ impl Chain {
             }));
         }
         let inner = Inner {
-            config,
-            catalog,
-            topology,
+            setting,
             router,
-            com,
-            som,
-            rom,
-            activation,
-            network,
-            inventory,
+            layers,
             tasks,
         };
         Ok(Chain {
@@ -453,7 +459,7 @@ impl Chain {
             lock(&router.replies).remove(&token.0);
             return Err(rejection);
         }
-        match tokio::time::timeout(reply_timeout(&self.inner.config), receiver).await {
+        match tokio::time::timeout(reply_timeout(&self.inner.setting.config), receiver).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(_)) | Err(_) => {
                 lock(&router.replies).remove(&token.0);
@@ -499,17 +505,17 @@ impl Chain {
 
     /// The configuration the chain runs with.
     pub fn config(&self) -> &SimConfig {
-        &self.inner.config
+        &self.inner.setting.config
     }
 
     /// The catalog.
     pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.inner.catalog
+        &self.inner.setting.catalog
     }
 
     /// The network's elements and regions.
     pub fn topology(&self) -> &Arc<Topology> {
-        &self.inner.topology
+        &self.inner.setting.topology
     }
 
     /// The API's public base URL (no trailing slash): what every href starts with.
@@ -577,95 +583,67 @@ impl Chain {
     /// The network and the inventories hold the simulated world itself and are not restarted.
     pub fn restart_layer_without_state(&self, layer: LayerId) -> Result<(), StartError> {
         let inner = &self.inner;
-        let (config, catalog, topology) = (&inner.config, &inner.catalog, &inner.topology);
-        match layer {
-            LayerId::Com => {
-                let mut com = self.com();
-                let fresh = fresh_com(config, catalog, topology);
-                let old = std::mem::replace(&mut *com, fresh);
-                (com.next_order, com.next_product) = (old.next_order, old.next_product);
-            }
-            LayerId::Som => {
-                let mut som = self.som();
-                let old = std::mem::replace(&mut *som, fresh_som(config, catalog, topology));
-                (som.next_order, som.next_service) = (old.next_order, old.next_service);
-            }
-            LayerId::Rom => {
-                let mut rom = self.rom();
-                let old = std::mem::replace(&mut *rom, fresh_rom(config));
-                (rom.next_order, rom.next_number) = (old.next_order, old.next_number);
-            }
-            LayerId::Activation => {
-                let mut activation = self.activation();
-                let old = std::mem::replace(&mut *activation, fresh_activation(config));
-                activation.next_number = old.next_number;
-            }
-            LayerId::Network | LayerId::Inventory => {
-                return Err(StartError(format!(
-                    "the {} layer holds the simulated world and cannot be restarted",
-                    layer.as_str()
-                )));
-            }
-        }
+        inner
+            .setting
+            .restart_without_state(&mut handles(&inner.layers), layer)?;
         tracing::warn!(layer = layer.as_str(), "layer restarted without its state");
         Ok(())
     }
 
+    /// Audits the chain as it is now (call after the run has drained): every layer's lock is
+    /// held for the whole audit, so it sees one consistent state.
+    pub fn audit(&self) -> AuditReport {
+        let now = self.now();
+        let liveness_bound = Duration::from_millis(self.config().chain.liveness_bound_ms);
+        let (com, som, rom) = (self.com(), self.som(), self.rom());
+        let (activation, network, inventory) =
+            (self.activation(), self.network(), self.inventory());
+        audit(&AuditInput {
+            com: &com,
+            som: &som,
+            rom: &rom,
+            activation: &activation,
+            network: &network,
+            inventory: &inventory,
+            now,
+            liveness_bound,
+        })
+    }
+
     /// COM's store (hold the guard briefly; never across an await).
     pub fn com(&self) -> MutexGuard<'_, ComLayer> {
-        lock(&self.inner.com)
+        lock(&self.inner.layers.com)
     }
 
     /// SOM's store.
     pub fn som(&self) -> MutexGuard<'_, SomLayer> {
-        lock(&self.inner.som)
+        lock(&self.inner.layers.som)
     }
 
     /// ROM's store.
     pub fn rom(&self) -> MutexGuard<'_, RomLayer> {
-        lock(&self.inner.rom)
+        lock(&self.inner.layers.rom)
     }
 
     /// The activation layer's store.
     pub fn activation(&self) -> MutexGuard<'_, ActivationLayer> {
-        lock(&self.inner.activation)
+        lock(&self.inner.layers.activation)
     }
 
     /// The network's state.
     pub fn network(&self) -> MutexGuard<'_, NetworkLayer> {
-        lock(&self.inner.network)
+        lock(&self.inner.layers.network)
     }
 
     /// The inventories.
     pub fn inventory(&self) -> MutexGuard<'_, InventoryLayer> {
-        lock(&self.inner.inventory)
+        lock(&self.inner.layers.inventory)
     }
-}
-
-fn fresh_com(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> ComLayer {
-    let (chain, limits) = (config.chain.clone(), config.limits.clone());
-    ComLayer::new(catalog.clone(), topology.clone(), chain, limits)
-}
-
-fn fresh_som(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> SomLayer {
-    let limits = config.limits.clone();
-    SomLayer::new(catalog.clone(), topology.clone(), &config.chain, limits)
-}
-
-fn fresh_rom(config: &SimConfig) -> RomLayer {
-    RomLayer::new(&config.chain, config.limits.clone())
-}
-
-fn fresh_activation(config: &SimConfig) -> ActivationLayer {
-    ActivationLayer::new(&config.chain, &config.limits)
 }
 
 /// Each layer's RNG: the run's seed mixed with the layer, so layers draw independently.
 pub(crate) fn layer_rng(seed: u64, layer: LayerId) -> SimRng {
-    let index = LayerId::ALL
-        .iter()
-        .position(|candidate| *candidate == layer)
-        .unwrap_or(0) as u64;
+    let index = layer.index() as u64;
     SimRng::seed_from_u64(seed ^ (index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
@@ -680,10 +658,7 @@ async fn run_layer<L>(
     L: Layer + Snapshot + Send + 'static,
     L::Input: Send + 'static,
 {
-    let counter = LayerId::ALL
-        .iter()
-        .position(|candidate| *candidate == L::ID)
-        .unwrap_or(0);
+    let counter = L::ID.index();
     let mut batch = Vec::with_capacity(BATCH_MAX);
     let mut effects = Effects::default();
     let mut events: Vec<(Event, Value)> = Vec::new();

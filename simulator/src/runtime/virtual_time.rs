@@ -11,20 +11,13 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
-use std::sync::Arc;
 
 use crate::audit::{AuditInput, AuditReport, audit};
 use crate::config::SimConfig;
-use crate::domain::catalog::Catalog;
 use crate::domain::time::Time;
-use crate::layers::activation::ActivationLayer;
-use crate::layers::com::ComLayer;
-use crate::layers::inventory::InventoryLayer;
-use crate::layers::rom::RomLayer;
-use crate::layers::som::SomLayer;
-use crate::layers::{Effect, Effects, Event, Layer, LayerId, Message, Reply, ReplyToken, SimRng};
-use crate::network::{NetworkLayer, Topology};
-use crate::runtime::realtime::{StartError, layer_rng};
+use crate::layers::set::{Layers, Rngs, Setting, StartError};
+use crate::layers::{Effect, Effects, Event, LayerId, Message, Reply, ReplyToken};
+use crate::runtime::realtime::layer_rng;
 
 /// A heap entry: when, in which order, and where the message waits in the slab (entries stay
 /// small so the heap's sifting moves 24 bytes, not a whole message).
@@ -59,19 +52,11 @@ impl Ord for Scheduled {
 pub struct VirtualChain {
     /// The configuration.
     pub config: SimConfig,
-    /// COM.
-    pub com: ComLayer,
-    /// SOM.
-    pub som: SomLayer,
-    /// ROM.
-    pub rom: RomLayer,
-    /// Activation.
-    pub activation: ActivationLayer,
-    /// The network.
-    pub network: NetworkLayer,
-    /// The inventories.
-    pub inventory: InventoryLayer,
-    rngs: [SimRng; 6],
+    /// What the layers were built from (restarts build fresh ones from it).
+    setting: Setting,
+    /// The six layers.
+    pub layers: Layers,
+    rngs: Rngs,
     queue: BinaryHeap<Scheduled>,
     /// Messages due at the clock's time when they were sent, in send order; since the clock
     /// never goes back, this is sorted by (time, sequence) like the heap.
@@ -93,30 +78,12 @@ pub struct VirtualChain {
 impl VirtualChain {
     /// Builds every layer from `config`; the clock starts at zero.
     pub fn new(config: SimConfig) -> Result<VirtualChain, StartError> {
-        let catalog = Arc::new(
-            Catalog::from_config(&config.catalog).map_err(|error| StartError(error.to_string()))?,
-        );
-        let topology = Arc::new(
-            Topology::from_config(&config.network)
-                .map_err(|error| StartError(error.to_string()))?,
-        );
-        let mut network = NetworkLayer::new(&config.network, &config.profiles)
-            .map_err(|error| StartError(error.to_string()))?;
-        network.set_faults_max(config.limits.faults_max);
-        let (limits, chain) = (config.limits.clone(), config.chain.clone());
+        let setting = Setting::from_config(config.clone())?;
+        let layers = setting.build()?;
         let seed = config.seed;
         Ok(VirtualChain {
-            com: ComLayer::new(
-                catalog.clone(),
-                topology.clone(),
-                chain.clone(),
-                limits.clone(),
-            ),
-            som: SomLayer::new(catalog, topology, &chain, limits.clone()),
-            rom: RomLayer::new(&chain, limits.clone()),
-            activation: ActivationLayer::new(&chain, &limits),
-            network,
-            inventory: InventoryLayer::new(limits.retained_orders_max),
+            setting,
+            layers,
             rngs: LayerId::ALL.map(|layer| layer_rng(seed, layer)),
             queue: BinaryHeap::new(),
             ready: VecDeque::new(),
@@ -238,17 +205,14 @@ impl VirtualChain {
     }
 
     fn deliver(&mut self, message: Message) {
-        let now = self.now;
-        let [com, som, rom, activation, network, inventory] = &mut self.rngs;
-        let effects = &mut self.effects;
-        match message {
-            Message::Com(input) => self.com.handle(input, now, com, effects),
-            Message::Som(input) => self.som.handle(input, now, som, effects),
-            Message::Rom(input) => self.rom.handle(input, now, rom, effects),
-            Message::Activation(input) => self.activation.handle(input, now, activation, effects),
-            Message::Network(input) => self.network.handle(input, now, network, effects),
-            Message::Inventory(input) => self.inventory.handle(input, now, inventory, effects),
-        }
+        let (now, effects) = (self.now, &mut self.effects);
+        self.layers.handle(message, now, &mut self.rngs, effects);
+    }
+
+    /// Restarts `layer` without its state (see [`Setting::restart_without_state`]).
+    pub fn restart_layer_without_state(&mut self, layer: LayerId) -> Result<(), StartError> {
+        let setting = &self.setting;
+        setting.restart_without_state(&mut self.layers, layer)
     }
 
     /// Runs every message due at or before `until`, then sets the clock to `until`.
@@ -274,12 +238,12 @@ impl VirtualChain {
     /// Audits the chain as it is now.
     pub fn audit(&self) -> AuditReport {
         audit(&AuditInput {
-            com: &self.com,
-            som: &self.som,
-            rom: &self.rom,
-            activation: &self.activation,
-            network: &self.network,
-            inventory: &self.inventory,
+            com: &self.layers.com,
+            som: &self.layers.som,
+            rom: &self.layers.rom,
+            activation: &self.layers.activation,
+            network: &self.layers.network,
+            inventory: &self.layers.inventory,
             now: self.now,
             liveness_bound: std::time::Duration::from_millis(self.config.chain.liveness_bound_ms),
         })

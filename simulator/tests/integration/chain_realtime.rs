@@ -44,7 +44,7 @@ async fn orders_complete_on_events_and_the_audit_is_clean() {
     while chain.stats().timers_pending > 0 || !chain.inboxes_empty() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let report = simulator::audit::run(&chain);
+    let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
 }
 

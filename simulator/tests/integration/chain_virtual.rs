@@ -50,7 +50,7 @@ fn run_order(chain: &mut VirtualChain, request: ProductOrderCreate) -> OrderStat
                 OrderState::Acknowledged,
                 "POST answers acknowledged"
             );
-            chain.com.orders[&order.id].state
+            chain.layers.com.orders[&order.id].state
         }
         other => panic!("expected a product order, got {other:?}"),
     }
@@ -89,9 +89,21 @@ fn fibre_order_completes_through_every_layer() {
         OrderState::Completed
     );
 
-    let service_order = chain.som.orders.values().next().expect("a service order");
+    let service_order = chain
+        .layers
+        .som
+        .orders
+        .values()
+        .next()
+        .expect("a service order");
     assert_eq!(service_order.state, OrderState::Completed);
-    let resource_order = chain.rom.orders.values().next().expect("a resource order");
+    let resource_order = chain
+        .layers
+        .rom
+        .orders
+        .values()
+        .next()
+        .expect("a resource order");
     assert_eq!(resource_order.state, OrderState::Completed);
     assert_eq!(
         resource_order.items.len(),
@@ -103,20 +115,25 @@ fn fibre_order_completes_through_every_layer() {
         2,
         "GPON access and IP connectivity"
     );
-    for service in chain.activation.services.values() {
+    for service in chain.layers.activation.services.values() {
         assert_eq!(service.state, ServiceState::Active);
     }
-    assert_eq!(chain.inventory.products.len(), 1);
-    assert_eq!(chain.inventory.services.len(), 3, "one CFS and two RFSs");
-    assert_eq!(chain.inventory.resources.len(), 3);
+    assert_eq!(chain.layers.inventory.products.len(), 1);
+    assert_eq!(
+        chain.layers.inventory.services.len(),
+        3,
+        "one CFS and two RFSs"
+    );
+    assert_eq!(chain.layers.inventory.resources.len(), 3);
     assert!(
         chain
+            .layers
             .inventory
             .resources
             .values()
             .all(|resource| resource.status == ResourceStatus::Available)
     );
-    assert_eq!(chain.network.allocations().count(), 3);
+    assert_eq!(chain.layers.network.allocations().count(), 3);
     assert_audit_clean(&chain);
 }
 
@@ -151,13 +168,13 @@ fn broadband_with_exhausted_iptv_ends_partial_without_leaks() {
         order(vec![item("1", "fibre-broadband"), item("2", "iptv")]),
     );
     assert_eq!(state, OrderState::Partial);
-    let order = chain.com.orders.values().next().expect("the order");
+    let order = chain.layers.com.orders.values().next().expect("the order");
     assert_eq!(order.items[0].state, OrderState::Completed);
     assert_eq!(order.items[1].state, OrderState::Failed);
     let reason = order.failure.as_ref().expect("a partial order says why");
     assert_eq!(reason.code, FailureCode::PoolExhausted, "{reason:?}");
     assert_eq!(
-        chain.network.allocations().count(),
+        chain.layers.network.allocations().count(),
         3,
         "only the broadband resources stay held"
     );
@@ -182,13 +199,14 @@ fn invalid_orders_are_rejected_before_any_work() {
         rejection(&mut chain, order(vec![far])),
         RejectionKind::InvalidRequest
     );
-    assert!(chain.com.orders.is_empty());
-    assert_eq!(chain.network.allocations().count(), 0);
+    assert!(chain.layers.com.orders.is_empty());
+    assert_eq!(chain.layers.network.allocations().count(), 0);
 }
 
 /// The failure code every failed product order carries (all the same), or a panic.
 fn failure_code(chain: &VirtualChain) -> FailureCode {
     let mut codes = chain
+        .layers
         .com
         .orders
         .values()
@@ -220,7 +238,7 @@ fn allocation_failures_fail_the_order_and_release_everything() {
         OrderState::Failed
     );
     assert_eq!(failure_code(&chain), FailureCode::ElementFailed);
-    assert_eq!(chain.network.allocations().count(), 0);
+    assert_eq!(chain.layers.network.allocations().count(), 0);
     assert_audit_clean(&chain);
 }
 
@@ -233,16 +251,17 @@ fn activation_timeouts_fail_the_order_and_roll_back() {
         OrderState::Failed
     );
     assert_eq!(failure_code(&chain), FailureCode::ElementTimeout);
-    let failed = chain.com.orders.values().next().expect("the order");
+    let failed = chain.layers.com.orders.values().next().expect("the order");
     let message = &failed.failure.as_ref().expect("a reason").message;
     assert!(message.contains("activate"), "{message}");
     assert_eq!(
-        chain.network.allocations().count(),
+        chain.layers.network.allocations().count(),
         0,
         "resources released after the timeout"
     );
     assert!(
         chain
+            .layers
             .activation
             .services
             .values()
@@ -260,7 +279,7 @@ fn allocations_whose_reply_was_lost_are_released_by_name() {
         OrderState::Failed
     );
     assert_eq!(
-        chain.network.allocations().count(),
+        chain.layers.network.allocations().count(),
         0,
         "the applied allocation was compensated"
     );
@@ -275,6 +294,7 @@ fn held_orders_resume_and_complete() {
         OrderState::Completed
     );
     let history: Vec<_> = chain
+        .layers
         .com
         .orders
         .values()
@@ -317,7 +337,7 @@ fn a_thousand_orders_with_element_failures_all_end_and_audit_clean() {
         });
     }
     chain.run_until_idle();
-    let orders = &chain.com.orders;
+    let orders = &chain.layers.com.orders;
     assert_eq!(orders.len(), 1_000);
     let count = |state| orders.values().filter(|order| order.state == state).count();
     let (completed, failed, partial) = (
@@ -373,8 +393,8 @@ fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
         })
     });
     chain.run_until(simulator::domain::time::Time::from_millis(10));
-    let id = *chain.com.orders.keys().next().expect("order");
-    assert_eq!(chain.com.orders[&id].state, OrderState::Held);
+    let id = *chain.layers.com.orders.keys().next().expect("order");
+    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Held);
     let resume = OrderPatch {
         resume: true,
         ..OrderPatch::default()
@@ -392,7 +412,7 @@ fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
         Some(Reply::ProductOrder(_))
     ));
     assert_eq!(
-        chain.com.orders[&id].state,
+        chain.layers.com.orders[&id].state,
         OrderState::Completed,
         "resumed long before the hour"
     );
@@ -418,14 +438,14 @@ fn orders_failing_a_check_after_acknowledgement_end_rejected() {
         run_order(&mut chain, order(vec![item("1", "fibre-broadband")])),
         OrderState::Rejected
     );
-    let order = chain.com.orders.values().next().expect("order");
+    let order = chain.layers.com.orders.values().next().expect("order");
     assert!(
         order
             .items
             .iter()
             .all(|item| item.state == OrderState::Rejected)
     );
-    assert!(chain.som.orders.is_empty(), "nothing was decomposed");
-    assert_eq!(chain.network.allocations().count(), 0);
+    assert!(chain.layers.som.orders.is_empty(), "nothing was decomposed");
+    assert_eq!(chain.layers.network.allocations().count(), 0);
     assert_audit_clean(&chain);
 }

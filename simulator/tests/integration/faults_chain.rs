@@ -62,7 +62,7 @@ fn submit(chain: &mut VirtualChain, order: ProductOrderCreate) -> ProductOrderId
 }
 
 fn state(chain: &VirtualChain, order: ProductOrderId) -> OrderState {
-    chain.com.orders[&order].state
+    chain.layers.com.orders[&order].state
 }
 
 fn outage(name: &str, olt: &str, duration: Option<Duration>, now: Time) -> Fault {
@@ -86,6 +86,7 @@ fn an_olt_outage_fails_only_the_orders_on_that_olt() {
     let mut chain = VirtualChain::new(config()).expect("valid config");
     let now = chain.now();
     chain
+        .layers
         .network
         .put_fault(outage("olt-1-down", "olt-north-1", None, now), now)
         .expect("valid fault");
@@ -103,6 +104,7 @@ fn an_olt_outage_fails_only_the_orders_on_that_olt() {
         assert_eq!(state(&chain, *order), OrderState::Completed, "{order}");
     }
     let status = chain
+        .layers
         .network
         .fault_status("olt-1-down", chain.now())
         .unwrap();
@@ -110,6 +112,7 @@ fn an_olt_outage_fails_only_the_orders_on_that_olt() {
     assert_audit_clean(&chain);
 
     chain
+        .layers
         .network
         .remove_fault("olt-1-down", chain.now())
         .unwrap();
@@ -125,6 +128,7 @@ fn a_fault_with_a_duration_heals_by_itself() {
     let now = chain.now();
     let window = Some(Duration::from_secs(1));
     chain
+        .layers
         .network
         .put_fault(outage("blip", "olt-north-1", window, now), now)
         .unwrap();
@@ -135,7 +139,7 @@ fn a_fault_with_a_duration_heals_by_itself() {
     let after = submit(&mut chain, fibre("olt-north-1"));
     chain.run_until_idle();
     assert_eq!(state(&chain, after), OrderState::Completed);
-    assert!(chain.network.fault_statuses(chain.now()).is_empty());
+    assert!(chain.layers.network.fault_statuses(chain.now()).is_empty());
     assert_audit_clean(&chain);
 }
 
@@ -156,7 +160,12 @@ kind = { type = "latency", added_ms = 3000.0 }
     .expect("valid timeline");
     let mut chain = VirtualChain::new(config()).expect("valid config");
     let fault = timeline[0].to_fault(chain.now()).expect("valid fault");
-    chain.submit(|_| Message::Network(NetworkInput::Faults(FaultCommand::Put(Box::new(fault)))));
+    chain.submit(|_| {
+        Message::Network(NetworkInput::Faults {
+            command: FaultCommand::Put(Box::new(fault)),
+            reply_to: None,
+        })
+    });
     chain.step();
     let slow = submit(&mut chain, fibre("olt-north-2"));
     chain.run_until_idle();
@@ -183,7 +192,7 @@ fn lost_replies_with_cancels(seed: u64) -> Vec<OrderState> {
         starts_at: now,
         duration: Some(Duration::from_secs(60)),
     };
-    chain.network.put_fault(lost, now).unwrap();
+    chain.layers.network.put_fault(lost, now).unwrap();
     let mut orders = Vec::new();
     for index in 0..40_u64 {
         let olt = if index % 2 == 0 {
@@ -211,6 +220,7 @@ fn lost_replies_with_cancels(seed: u64) -> Vec<OrderState> {
     chain.run_until(Time::from_millis(59_000));
     assert!(
         chain
+            .layers
             .network
             .fault_status("lost", chain.now())
             .is_some_and(|s| s.calls_affected > 0),
@@ -259,12 +269,12 @@ fn compensation_waits_out_an_outage_instead_of_leaking() {
     ]
     .into_iter()
     .collect();
-    chain.network.put_fault(down, now).unwrap();
+    chain.layers.network.put_fault(down, now).unwrap();
     let order = submit(&mut chain, fibre("olt-north-1"));
     chain.run_until_idle();
     assert_eq!(state(&chain, order), OrderState::Failed);
     assert_eq!(
-        chain.network.allocations().count(),
+        chain.layers.network.allocations().count(),
         0,
         "released after the outage"
     );

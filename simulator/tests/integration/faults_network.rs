@@ -9,13 +9,13 @@ use simulator::config::{DslamConfig, NetworkConfig, OltConfig, ProfilesConfig, R
 use simulator::domain::ids::{ActivationId, AllocationId, OperationId};
 use simulator::domain::time::Time;
 use simulator::layers::rom::RomInput;
-use simulator::layers::{Effect, Effects, Layer, LayerId, Message, SimRng};
+use simulator::layers::{Effect, Effects, Layer, LayerId, Message, Reply, ReplyToken, SimRng};
 use simulator::network::faults::{Fault, FaultKind, FaultState, operation_set};
 use simulator::network::profile::{Latency, OperationProfile};
 use simulator::network::{
     AllocationRequest, ElementErrorKind, ElementId, ElementOperation, ElementOutcome, ElementReply,
-    ElementRequest, FaultCommand, NetworkInput, NetworkLayer, OperationKind, PutOutcome, RegionId,
-    ResourceValue,
+    ElementRequest, FaultAnswer, FaultCommand, FaultRefusal, NetworkInput, NetworkLayer,
+    OperationKind, PutOutcome, RegionId, ResourceValue,
 };
 
 const NORTH: RegionId = RegionId(0);
@@ -473,7 +473,10 @@ fn fault_commands_sent_as_messages_are_applied_in_order() {
     let mut effects = Effects::default();
     let down = fault("down", "olt:olt-1", FaultKind::Outage { reboot_ms: 0 });
     h.network.handle(
-        NetworkInput::Faults(FaultCommand::Put(Box::new(down))),
+        NetworkInput::Faults {
+            command: FaultCommand::Put(Box::new(down)),
+            reply_to: None,
+        },
         Time::ZERO,
         &mut h.rng,
         &mut effects,
@@ -481,18 +484,76 @@ fn fault_commands_sent_as_messages_are_applied_in_order() {
     assert!(h.network.is_element_down(OLT_1));
     let bad = fault("bad", "olt:nope", FaultKind::Outage { reboot_ms: 0 });
     h.network.handle(
-        NetworkInput::Faults(FaultCommand::Put(Box::new(bad))),
+        NetworkInput::Faults {
+            command: FaultCommand::Put(Box::new(bad)),
+            reply_to: None,
+        },
         Time::ZERO,
         &mut h.rng,
         &mut effects,
     );
     assert_eq!(h.network.fault_commands_refused(), 1);
     h.network.handle(
-        NetworkInput::Faults(FaultCommand::Reset),
+        NetworkInput::Faults {
+            command: FaultCommand::Reset,
+            reply_to: None,
+        },
         Time::ZERO,
         &mut h.rng,
         &mut effects,
     );
     assert!(!h.network.is_element_down(OLT_1));
     assert!(effects.list.is_empty());
+}
+
+#[test]
+fn fault_commands_with_a_reply_token_are_answered_with_a_typed_outcome() {
+    let mut h = Harness::new();
+    let mut effects = Effects::default();
+    let mut send = |h: &mut Harness, command: FaultCommand, token: u64| {
+        let reply_to = Some(ReplyToken(token));
+        let input = NetworkInput::Faults { command, reply_to };
+        h.network
+            .handle(input, Time::ZERO, &mut h.rng, &mut effects);
+        match effects.list.pop() {
+            Some(Effect::Reply {
+                token: answered,
+                reply: Reply::Faults(result),
+            }) if answered == ReplyToken(token) => result,
+            other => panic!("expected a fault reply, got {other:?}"),
+        }
+    };
+    let down = fault("down", "olt:olt-1", FaultKind::Outage { reboot_ms: 0 });
+    let created = send(&mut h, FaultCommand::Create(Box::new(down.clone())), 1);
+    assert!(matches!(
+        created,
+        Ok(FaultAnswer::Put {
+            outcome: PutOutcome::Created,
+            ..
+        })
+    ));
+    let again = send(&mut h, FaultCommand::Create(Box::new(down)), 2);
+    assert_eq!(
+        again,
+        Err(FaultRefusal::Exists {
+            name: "down".to_string()
+        })
+    );
+    let bad = fault("bad", "olt:nope", FaultKind::Outage { reboot_ms: 0 });
+    let refused = send(&mut h, FaultCommand::ReplaceAll(vec![bad]), 3);
+    assert!(matches!(refused, Err(FaultRefusal::Entry { index: 0, .. })));
+    assert!(
+        h.network.is_element_down(OLT_1),
+        "a refused set changes nothing"
+    );
+    assert_eq!(
+        send(&mut h, FaultCommand::Reset, 4),
+        Ok(FaultAnswer::Removed(1))
+    );
+    assert!(!h.network.is_element_down(OLT_1));
+    assert_eq!(
+        h.network.fault_commands_refused(),
+        0,
+        "answered refusals are not counted"
+    );
 }

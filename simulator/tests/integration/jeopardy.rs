@@ -103,7 +103,7 @@ async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
         held, 0,
         "every order failed, yet the network still holds {held} allocations"
     );
-    let report = simulator::audit::run(&chain);
+    let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
 }
 

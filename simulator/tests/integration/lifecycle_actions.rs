@@ -17,11 +17,12 @@ use crate::lifecycle_support::*;
 /// Allocated resources of `kind` on the network.
 fn held(chain: &simulator::runtime::virtual_time::VirtualChain, kind: ResourceKind) -> usize {
     chain
+        .layers
         .inventory
         .resources
         .values()
         .filter(|record| record.kind == kind && record.status != ResourceStatus::Standby)
-        .filter(|record| chain.network.held(record.allocation).is_some())
+        .filter(|record| chain.layers.network.held(record.allocation).is_some())
         .count()
 }
 
@@ -29,9 +30,14 @@ fn held(chain: &simulator::runtime::virtual_time::VirtualChain, kind: ResourceKi
 fn speed_change_reconfigures_without_new_resources() {
     let mut chain = chain_with(|_| {});
     let product = product(&mut chain, "fibre-broadband");
-    let allocations: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+    let allocations: Vec<_> = chain
+        .layers
+        .network
+        .allocations()
+        .map(|(id, _)| *id)
+        .collect();
     let before = occupancy(&chain);
-    let resource_orders = chain.rom.orders.len();
+    let resource_orders = chain.layers.rom.orders.len();
 
     let speed = vec![characteristic("downstreamSpeedMbps", 500)];
     let order = run(
@@ -42,9 +48,20 @@ fn speed_change_reconfigures_without_new_resources() {
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(order.items[0].product, Some(product));
     assert_eq!(occupancy(&chain), before, "no pool changes");
-    let after: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+    let after: Vec<_> = chain
+        .layers
+        .network
+        .allocations()
+        .map(|(id, _)| *id)
+        .collect();
     assert_eq!(after, allocations, "the same allocations, none new");
-    let new_orders: Vec<_> = chain.rom.orders.values().skip(resource_orders).collect();
+    let new_orders: Vec<_> = chain
+        .layers
+        .rom
+        .orders
+        .values()
+        .skip(resource_orders)
+        .collect();
     assert_eq!(new_orders.len(), 1, "one modify resource order");
     assert!(
         new_orders[0]
@@ -52,12 +69,12 @@ fn speed_change_reconfigures_without_new_resources() {
             .iter()
             .all(|item| item.action == Action::Modify)
     );
-    let live = &chain.com.products[&product];
+    let live = &chain.layers.com.products[&product];
     assert_eq!(
         characteristic_text(&live.characteristics, "downstreamSpeedMbps").as_deref(),
         Some("500")
     );
-    let record = &chain.inventory.products[&product];
+    let record = &chain.layers.inventory.products[&product];
     assert_eq!(record.status, ProductStatus::Active);
     assert_eq!(
         characteristic_text(&record.characteristics, "downstreamSpeedMbps").as_deref(),
@@ -67,20 +84,21 @@ fn speed_change_reconfigures_without_new_resources() {
     let cfs = live.services[0].1;
     assert_eq!(
         characteristic_text(
-            &chain.som.services[&cfs].characteristics,
+            &chain.layers.som.services[&cfs].characteristics,
             "downstreamSpeedMbps"
         )
         .as_deref(),
         Some("500"),
         "SOM's live CFS has the new speed"
     );
-    let reconfigured = chain.activation.services.values().filter(|service| {
+    let reconfigured = chain.layers.activation.services.values().filter(|service| {
         characteristic_text(&service.characteristics, "downstreamSpeedMbps").as_deref()
             == Some("500")
     });
     assert_eq!(reconfigured.count(), 2, "both RFS activations reconfigured");
     assert!(
         chain
+            .layers
             .activation
             .services
             .values()
@@ -95,8 +113,10 @@ fn migration_moves_the_product_from_dslam_to_olt() {
     let product = product(&mut chain, "dsl-broadband");
     assert_eq!(held(&chain, ResourceKind::DslamPort), 1);
     assert_eq!(held(&chain, ResourceKind::OnuSlot), 0);
-    let old_cfs = chain.com.products[&product].services[0].1;
-    let old_rfs = chain.som.services[&old_cfs].supporting_services.clone();
+    let old_cfs = chain.layers.com.products[&product].services[0].1;
+    let old_rfs = chain.layers.som.services[&old_cfs]
+        .supporting_services
+        .clone();
 
     let order = run(
         &mut chain,
@@ -130,21 +150,21 @@ fn migration_moves_the_product_from_dslam_to_olt() {
         1,
         "one address, not two"
     );
-    assert_eq!(chain.network.allocations().count(), 3);
-    let live = &chain.com.products[&product];
+    assert_eq!(chain.layers.network.allocations().count(), 3);
+    let live = &chain.layers.com.products[&product];
     assert_eq!(&*live.offering, "fibre-broadband");
     assert_eq!(live.services.len(), 1);
     assert_eq!(&*live.services[0].0, "internet-access");
-    let record = &chain.inventory.products[&product];
+    let record = &chain.layers.inventory.products[&product];
     assert_eq!(&*record.offering, "fibre-broadband");
     assert_eq!(record.status, ProductStatus::Active);
     assert_eq!(
-        chain.inventory.services[&old_cfs].state,
+        chain.layers.inventory.services[&old_cfs].state,
         ServiceState::Terminated,
         "the DSL CFS is retired in TMF638"
     );
-    assert!(!chain.som.services.contains_key(&old_cfs));
-    for service in chain.activation.services.values() {
+    assert!(!chain.layers.som.services.contains_key(&old_cfs));
+    for service in chain.layers.activation.services.values() {
         let expected = if service.service.is_some_and(|rfs| old_rfs.contains(&rfs)) {
             ServiceState::Terminated
         } else {
@@ -163,7 +183,7 @@ fn migration_moves_the_product_from_dslam_to_olt() {
 fn bundle_change_adds_iptv_beside_broadband() {
     let mut chain = chain_with(|_| {});
     let product = product(&mut chain, "fibre-broadband");
-    let before = chain.network.allocations().count();
+    let before = chain.layers.network.allocations().count();
 
     let add_on = vec![characteristic("addOn", "iptv")];
     let order = run(
@@ -177,8 +197,8 @@ fn bundle_change_adds_iptv_beside_broadband() {
         1,
         "multicast membership"
     );
-    assert_eq!(chain.network.allocations().count(), before + 1);
-    let live = &chain.com.products[&product];
+    assert_eq!(chain.layers.network.allocations().count(), before + 1);
+    let live = &chain.layers.com.products[&product];
     assert_eq!(live.services.len(), 2, "internet access and IPTV");
     assert_eq!(live.add_ons.len(), 1);
     assert!(
@@ -186,7 +206,7 @@ fn bundle_change_adds_iptv_beside_broadband() {
         "addOn is an instruction, not a product characteristic"
     );
     assert_eq!(
-        chain.inventory.products[&product].services.len(),
+        chain.layers.inventory.products[&product].services.len(),
         2,
         "TMF637 lists both CFSs"
     );
@@ -230,15 +250,22 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
 
         assert_eq!(order.state, OrderState::Completed, "{offering}");
         assert_eq!(occupancy(&chain), empty, "{offering}: pools as before");
-        assert_eq!(chain.network.allocations().count(), 0);
-        assert!(!chain.com.products.contains_key(&product));
-        assert!(chain.som.services.is_empty(), "{offering}: no live CFS");
-        assert!(chain.rom.live.is_empty(), "{offering}: no live resource");
-        let record = &chain.inventory.products[&product];
+        assert_eq!(chain.layers.network.allocations().count(), 0);
+        assert!(!chain.layers.com.products.contains_key(&product));
+        assert!(
+            chain.layers.som.services.is_empty(),
+            "{offering}: no live CFS"
+        );
+        assert!(
+            chain.layers.rom.live.is_empty(),
+            "{offering}: no live resource"
+        );
+        let record = &chain.layers.inventory.products[&product];
         assert_eq!(record.status, ProductStatus::Terminated);
         assert!(record.termination.is_some());
         assert!(
             chain
+                .layers
                 .inventory
                 .services
                 .values()
@@ -247,6 +274,7 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
         );
         assert!(
             chain
+                .layers
                 .activation
                 .services
                 .values()
@@ -256,6 +284,7 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
         assert_elements_idle(&chain);
         assert!(
             chain
+                .layers
                 .inventory
                 .resources
                 .values()
@@ -278,7 +307,8 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
 fn no_change_produces_no_downstream_work() {
     let mut chain = chain_with(|_| {});
     let product = product(&mut chain, "fibre-broadband");
-    let (service_orders, resource_orders) = (chain.som.orders.len(), chain.rom.orders.len());
+    let (service_orders, resource_orders) =
+        (chain.layers.som.orders.len(), chain.layers.rom.orders.len());
     let before = occupancy(&chain);
 
     let order = run(
@@ -293,11 +323,11 @@ fn no_change_produces_no_downstream_work() {
 
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(order.service_order, None, "no service order");
-    assert_eq!(chain.som.orders.len(), service_orders);
-    assert_eq!(chain.rom.orders.len(), resource_orders);
+    assert_eq!(chain.layers.som.orders.len(), service_orders);
+    assert_eq!(chain.layers.rom.orders.len(), resource_orders);
     assert_eq!(occupancy(&chain), before);
     assert!(
-        chain.com.products[&product].busy.is_none(),
+        chain.layers.com.products[&product].busy.is_none(),
         "product free again"
     );
     assert_audit_clean(&chain);
@@ -311,7 +341,7 @@ fn no_change_beside_an_add_only_adds() {
     context.id = "2".to_string();
     let order = run(&mut chain, vec![add("1", "voip"), context]);
     assert_eq!(order.state, OrderState::Completed);
-    let service_order = &chain.som.orders[&order.service_order.expect("service order")];
+    let service_order = &chain.layers.som.orders[&order.service_order.expect("service order")];
     assert_eq!(service_order.items.len(), 1, "only the VoIP CFS");
     assert_audit_clean(&chain);
 }
@@ -345,7 +375,7 @@ fn changes_of_unknown_or_busy_products_are_refused_at_create() {
         );
     }
     chain.run_until_idle();
-    assert_eq!(chain.com.orders[&busy].state, OrderState::Completed);
+    assert_eq!(chain.layers.com.orders[&busy].state, OrderState::Completed);
     let speed = vec![characteristic("downstreamSpeedMbps", 100)];
     let again = run(
         &mut chain,
@@ -379,6 +409,7 @@ fn break_operation(
         ..OperationProfile::default()
     };
     chain
+        .layers
         .network
         .set_profile(kind, failing)
         .expect("valid profile");
@@ -388,7 +419,7 @@ fn speeds(chain: &simulator::runtime::virtual_time::VirtualChain) -> Vec<(Servic
     let speed = |service: &simulator::layers::activation::ActivationService| {
         characteristic_text(&service.characteristics, "downstreamSpeedMbps").unwrap_or_default()
     };
-    let services = chain.activation.services.values();
+    let services = chain.layers.activation.services.values();
     services
         .map(|service| (service.state, speed(service)))
         .collect()
@@ -404,7 +435,12 @@ fn a_failed_speed_change_restores_the_old_configuration() {
             .iter()
             .all(|(state, _)| *state == ServiceState::Active)
     );
-    let allocations: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+    let allocations: Vec<_> = chain
+        .layers
+        .network
+        .allocations()
+        .map(|(id, _)| *id)
+        .collect();
 
     break_operation(&mut chain, OperationKind::Activate);
     let speed = vec![characteristic("downstreamSpeedMbps", 500)];
@@ -412,14 +448,15 @@ fn a_failed_speed_change_restores_the_old_configuration() {
         &mut chain,
         vec![change(Action::Modify, "fibre-broadband", product, speed)],
     );
-    while !chain.com.orders[&order].state.is_terminal() {
+    while !chain.layers.com.orders[&order].state.is_terminal() {
         assert!(chain.step(), "the chain went idle before the order ended");
     }
-    assert_eq!(chain.com.orders[&order].state, OrderState::Failed);
+    assert_eq!(chain.layers.com.orders[&order].state, OrderState::Failed);
 
     // The element heals while the restore backs off: the old configuration goes back on.
     let healthy = OperationProfile::default();
     chain
+        .layers
         .network
         .set_profile(OperationKind::Activate, healthy)
         .expect("valid");
@@ -429,9 +466,14 @@ fn a_failed_speed_change_restores_the_old_configuration() {
         before,
         "every RFS active again at its old speed"
     );
-    let after: Vec<_> = chain.network.allocations().map(|(id, _)| *id).collect();
+    let after: Vec<_> = chain
+        .layers
+        .network
+        .allocations()
+        .map(|(id, _)| *id)
+        .collect();
     assert_eq!(after, allocations, "nothing released");
-    let record = &chain.inventory.products[&product];
+    let record = &chain.layers.inventory.products[&product];
     assert_eq!(record.status, ProductStatus::Active);
     assert_ne!(
         characteristic_text(&record.characteristics, "downstreamSpeedMbps").as_deref(),

@@ -15,12 +15,12 @@ use crate::lifecycle_support::*;
 fn cancelled_chain() -> VirtualChain {
     let mut chain = chain_with(|_| {});
     let id = place(&mut chain, vec![add("1", "fibre-broadband")]);
-    while chain.network.allocations().count() < 2 {
+    while chain.layers.network.allocations().count() < 2 {
         assert!(chain.step());
     }
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
-    assert_eq!(chain.com.orders[&id].state, OrderState::Cancelled);
+    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Cancelled);
     assert_audit_clean(&chain);
     chain
 }
@@ -38,11 +38,17 @@ fn cancel_finding(chain: &VirtualChain) -> (bool, u64, Vec<String>) {
 #[test]
 fn a_second_release_of_a_cancelled_allocation_is_found() {
     let mut chain = cancelled_chain();
-    let order = chain.rom.orders.values().next().expect("resource order");
+    let order = chain
+        .layers
+        .rom
+        .orders
+        .values()
+        .next()
+        .expect("resource order");
     let allocation = order.items[0].allocation;
     // ROM releases the same allocation again, as a cancel applied twice would.
     let operation = OperationId(1_000_000);
-    chain.rom.operations.insert(
+    chain.layers.rom.operations.insert(
         operation,
         PendingOperation::Release {
             allocation,
@@ -67,8 +73,16 @@ fn a_second_release_of_a_cancelled_allocation_is_found() {
 #[test]
 fn an_allocation_of_a_cancelled_order_never_released_is_found() {
     let mut chain = cancelled_chain();
-    let allocation = chain.rom.orders.values().next().expect("order").items[0].allocation;
-    chain.rom.releases.remove(&allocation);
+    let allocation = chain
+        .layers
+        .rom
+        .orders
+        .values()
+        .next()
+        .expect("order")
+        .items[0]
+        .allocation;
+    chain.layers.rom.releases.remove(&allocation);
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
@@ -78,9 +92,16 @@ fn an_allocation_of_a_cancelled_order_never_released_is_found() {
 #[test]
 fn a_second_cancel_request_for_one_order_is_found() {
     let mut chain = cancelled_chain();
-    let mut second = chain.com.cancels.values().next().expect("request").clone();
+    let mut second = chain
+        .layers
+        .com
+        .cancels
+        .values()
+        .next()
+        .expect("request")
+        .clone();
     second.id = CancelProductOrderId(999);
-    chain.com.cancels.insert(second.id, second);
+    chain.layers.com.cancels.insert(second.id, second);
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
@@ -90,14 +111,14 @@ fn a_second_cancel_request_for_one_order_is_found() {
 #[test]
 fn a_cancel_request_left_open_is_found() {
     let mut chain = cancelled_chain();
-    for request in chain.som.cancels.values_mut() {
+    for request in chain.layers.som.cancels.values_mut() {
         request.state = TaskState::InProgress;
     }
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
     let mut chain = cancelled_chain();
-    for request in chain.com.cancels.values_mut() {
+    for request in chain.layers.com.cancels.values_mut() {
         request.state = TaskState::TerminatedWithError;
     }
     let (ok, count, examples) = cancel_finding(&chain);

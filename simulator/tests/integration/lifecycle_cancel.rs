@@ -26,7 +26,7 @@ fn cancel_and_check(chain: &mut VirtualChain, id: ProductOrderId, empty: &[(Stri
 }
 
 fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, u64)]) {
-    let order = &chain.com.orders[&id];
+    let order = &chain.layers.com.orders[&id];
     assert_eq!(order.state, OrderState::Cancelled, "{:?}", order.history);
     assert!(
         order
@@ -35,15 +35,16 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
             .all(|item| item.state == OrderState::Cancelled)
     );
     let cancel = order.cancellation.expect("the cancel request");
-    assert_eq!(chain.com.cancels[&cancel].state, TaskState::Done);
-    assert!(chain.com.cancels[&cancel].effective.is_some());
+    assert_eq!(chain.layers.com.cancels[&cancel].state, TaskState::Done);
+    assert!(chain.layers.com.cancels[&cancel].effective.is_some());
     assert_eq!(occupancy(chain), empty, "pools back to where they were");
-    assert_eq!(chain.network.allocations().count(), 0);
-    assert!(chain.rom.live.is_empty(), "no live resource");
-    assert!(chain.som.services.is_empty(), "no live CFS");
-    assert!(chain.com.products.is_empty(), "no product");
+    assert_eq!(chain.layers.network.allocations().count(), 0);
+    assert!(chain.layers.rom.live.is_empty(), "no live resource");
+    assert!(chain.layers.som.services.is_empty(), "no live CFS");
+    assert!(chain.layers.com.products.is_empty(), "no product");
     assert!(
         chain
+            .layers
             .activation
             .services
             .values()
@@ -53,6 +54,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
     assert_elements_idle(chain);
     assert!(
         chain
+            .layers
             .som
             .cancels
             .values()
@@ -60,6 +62,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
     );
     assert!(
         chain
+            .layers
             .rom
             .cancels
             .values()
@@ -77,12 +80,12 @@ fn cancel_before_decomposition_discards_the_order() {
     let mut chain = chain_with(|_| {});
     let empty = occupancy(&chain);
     let id = fibre(&mut chain);
-    assert_eq!(chain.com.orders[&id].state, OrderState::Acknowledged);
+    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Acknowledged);
     // The start wake-up is already queued: the cancel overtakes it.
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
     assert_cancelled(&chain, id, &empty);
-    assert!(chain.som.orders.is_empty(), "nothing reached SOM");
+    assert!(chain.layers.som.orders.is_empty(), "nothing reached SOM");
 }
 
 #[test]
@@ -91,11 +94,17 @@ fn cancel_after_the_service_order_was_created() {
     let empty = occupancy(&chain);
     let id = fibre(&mut chain);
     step_until(&mut chain, "SOM has the order", |chain| {
-        !chain.som.orders.is_empty()
+        !chain.layers.som.orders.is_empty()
     });
-    assert!(chain.rom.orders.is_empty());
+    assert!(chain.layers.rom.orders.is_empty());
     cancel_and_check(&mut chain, id, &empty);
-    let service_order = chain.som.orders.values().next().expect("service order");
+    let service_order = chain
+        .layers
+        .som
+        .orders
+        .values()
+        .next()
+        .expect("service order");
     assert_eq!(service_order.state, OrderState::Cancelled);
 }
 
@@ -106,18 +115,30 @@ fn cancel_after_each_resource_allocation() {
         let empty = occupancy(&chain);
         let id = fibre(&mut chain);
         step_until(&mut chain, "the allocations", |chain| {
-            chain.rom.orders.values().next().is_some_and(|order| {
-                order
-                    .items
-                    .iter()
-                    .filter(|item| item.value.is_some())
-                    .count()
-                    == allocated
-            })
+            chain
+                .layers
+                .rom
+                .orders
+                .values()
+                .next()
+                .is_some_and(|order| {
+                    order
+                        .items
+                        .iter()
+                        .filter(|item| item.value.is_some())
+                        .count()
+                        == allocated
+                })
         });
-        assert_eq!(chain.network.allocations().count(), allocated);
+        assert_eq!(chain.layers.network.allocations().count(), allocated);
         cancel_and_check(&mut chain, id, &empty);
-        let resource_order = chain.rom.orders.values().next().expect("resource order");
+        let resource_order = chain
+            .layers
+            .rom
+            .orders
+            .values()
+            .next()
+            .expect("resource order");
         assert_eq!(resource_order.state, OrderState::Cancelled, "{allocated}");
     }
 }
@@ -129,6 +150,7 @@ fn cancel_after_activation() {
     let id = fibre(&mut chain);
     step_until(&mut chain, "an active RFS", |chain| {
         chain
+            .layers
             .activation
             .services
             .values()
@@ -144,13 +166,20 @@ fn cancel_after_the_resource_order_completed() {
     let id = fibre(&mut chain);
     step_until(&mut chain, "ROM completed", |chain| {
         chain
+            .layers
             .rom
             .orders
             .values()
             .any(|order| order.state == OrderState::Completed)
     });
     assert_eq!(
-        chain.som.orders.values().next().map(|order| order.state),
+        chain
+            .layers
+            .som
+            .orders
+            .values()
+            .next()
+            .map(|order| order.state),
         Some(OrderState::InProgress)
     );
     cancel_and_check(&mut chain, id, &empty);
@@ -163,17 +192,19 @@ fn cancel_after_som_finished_but_before_com_saw_it_compensates() {
     let id = fibre(&mut chain);
     step_until(&mut chain, "SOM completed", |chain| {
         chain
+            .layers
             .som
             .orders
             .values()
             .any(|order| order.state == OrderState::Completed)
     });
-    assert_eq!(chain.com.orders[&id].state, OrderState::InProgress);
+    assert_eq!(chain.layers.com.orders[&id].state, OrderState::InProgress);
     // SOM's completion event is queued for COM: the cancel overtakes it.
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
     assert_cancelled(&chain, id, &empty);
     let compensation: Vec<_> = chain
+        .layers
         .som
         .orders
         .values()
@@ -221,11 +252,11 @@ fn cancel_at_every_boundary(urgent: bool) {
             Reply::Rejected(rejection) => {
                 lost += 1;
                 assert_eq!(rejection.kind, RejectionKind::Conflict, "{boundary}");
-                let order = &chain.com.orders[&id];
+                let order = &chain.layers.com.orders[&id];
                 assert_eq!(order.state, OrderState::Completed, "{boundary}");
                 assert!(order.cancellation.is_none());
-                assert!(chain.com.cancels.is_empty());
-                assert_eq!(chain.network.allocations().count(), 3);
+                assert!(chain.layers.com.cancels.is_empty());
+                assert_eq!(chain.layers.network.allocations().count(), 3);
                 assert_audit_clean(&chain);
             }
             other => panic!("boundary {boundary}: unexpected {other:?}"),
@@ -278,11 +309,11 @@ fn a_duplicate_cancel_returns_the_first_request_and_changes_nothing() {
         for again in [&[0][..], &[1, 2], &[5], &[0, 4, 9, 1_000]] {
             let (duplicated, twice) = cancelled_run(boundary, again);
             assert_eq!(duplicated, events, "boundary {boundary}, again {again:?}");
-            assert_eq!(twice.com.cancels, chain.com.cancels);
-            assert_eq!(twice.som.cancels, chain.som.cancels);
-            assert_eq!(twice.rom.cancels, chain.rom.cancels);
-            assert_eq!(twice.com.orders, chain.com.orders);
-            let id = *twice.com.orders.keys().next().expect("the order");
+            assert_eq!(twice.layers.com.cancels, chain.layers.com.cancels);
+            assert_eq!(twice.layers.som.cancels, chain.layers.som.cancels);
+            assert_eq!(twice.layers.rom.cancels, chain.layers.rom.cancels);
+            assert_eq!(twice.layers.com.orders, chain.layers.com.orders);
+            let id = *twice.layers.com.orders.keys().next().expect("the order");
             assert_cancelled(&twice, id, &empty);
         }
     }
@@ -316,7 +347,7 @@ fn cancels_of_terminal_orders_are_refused_with_conflict() {
     assert_eq!(again.state, TaskState::Done);
     chain.run_until_idle();
     assert_eq!(occupancy(&chain), held);
-    assert_eq!(chain.com.cancels.len(), 1);
+    assert_eq!(chain.layers.com.cancels.len(), 1);
     assert_audit_clean(&chain);
 }
 
@@ -347,14 +378,17 @@ fn running_modify_and_delete_orders_refuse_cancel() {
         vec![change(Action::Modify, "fibre-broadband", product, speed)],
     );
     step_until(&mut chain, "the modify under way", |chain| {
-        chain.com.orders[&modify].state == OrderState::InProgress
+        chain.layers.com.orders[&modify].state == OrderState::InProgress
     });
     match cancel_now(&mut chain, modify) {
         Reply::Rejected(rejection) => assert_eq!(rejection.kind, RejectionKind::Conflict),
         other => panic!("expected Conflict, got {other:?}"),
     }
     chain.run_until_idle();
-    assert_eq!(chain.com.orders[&modify].state, OrderState::Completed);
+    assert_eq!(
+        chain.layers.com.orders[&modify].state,
+        OrderState::Completed
+    );
     // Not yet started: the change is simply discarded, and the product stays as it was.
     let delete = place(
         &mut chain,
@@ -367,12 +401,19 @@ fn running_modify_and_delete_orders_refuse_cancel() {
     );
     cancel_request(cancel_urgent(&mut chain, delete));
     chain.run_until_idle();
-    assert_eq!(chain.com.orders[&delete].state, OrderState::Cancelled);
+    assert_eq!(
+        chain.layers.com.orders[&delete].state,
+        OrderState::Cancelled
+    );
     assert!(
-        chain.com.products[&product].busy.is_none(),
+        chain.layers.com.products[&product].busy.is_none(),
         "product free again"
     );
-    assert_eq!(chain.network.allocations().count(), 3, "still in service");
+    assert_eq!(
+        chain.layers.network.allocations().count(),
+        3,
+        "still in service"
+    );
     assert_audit_clean(&chain);
 }
 
@@ -389,10 +430,10 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         let empty = occupancy(&chain);
         let resumed = fibre(&mut chain);
         step_until(&mut chain, "the hold", |chain| {
-            chain.com.orders[&resumed].state == state
+            chain.layers.com.orders[&resumed].state == state
         });
         chain.run_until_idle();
-        let order = &chain.com.orders[&resumed];
+        let order = &chain.layers.com.orders[&resumed];
         assert_eq!(order.state, OrderState::Completed);
         assert!(order.history.iter().any(|(_, s)| s == state));
 
@@ -402,11 +443,11 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         });
         let id = fibre(&mut chain);
         step_until(&mut chain, "the hold", |chain| {
-            chain.com.orders[&id].state == state
+            chain.layers.com.orders[&id].state == state
         });
         cancel_and_check(&mut chain, id, &empty);
         assert!(
-            chain.som.orders.is_empty(),
+            chain.layers.som.orders.is_empty(),
             "a held order never reached SOM"
         );
     }
@@ -424,10 +465,22 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
         let empty = occupancy(&chain);
         let id = fibre(&mut chain);
         step_until(&mut chain, "an allocation", |chain| {
-            chain.network.allocations().count() == 1
+            chain.layers.network.allocations().count() == 1
         });
-        let service_order = *chain.som.orders.keys().next().expect("service order");
-        let resource_order = *chain.rom.orders.keys().next().expect("resource order");
+        let service_order = *chain
+            .layers
+            .som
+            .orders
+            .keys()
+            .next()
+            .expect("service order");
+        let resource_order = *chain
+            .layers
+            .rom
+            .orders
+            .keys()
+            .next()
+            .expect("resource order");
         let cancel = |chain: &mut VirtualChain| {
             let token = chain.submit(|reply| {
                 if som_level {
@@ -457,9 +510,15 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
             first,
             "after the end, the first request again"
         );
-        let order = &chain.com.orders[&id];
+        let order = &chain.layers.com.orders[&id];
         assert_eq!(order.state, OrderState::Failed, "{:?}", order.history);
-        let service_order = chain.som.orders.values().next().expect("service order");
+        let service_order = chain
+            .layers
+            .som
+            .orders
+            .values()
+            .next()
+            .expect("service order");
         let expected = if som_level {
             OrderState::Cancelled
         } else {
@@ -469,6 +528,7 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
         assert_eq!(occupancy(&chain), empty);
         assert!(
             chain
+                .layers
                 .som
                 .cancels
                 .values()
@@ -476,6 +536,7 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
         );
         assert!(
             chain
+                .layers
                 .rom
                 .cancels
                 .values()
@@ -491,20 +552,32 @@ fn cancel_requests_leave_with_their_evicted_orders() {
     let mut chain = chain_with(|config| config.limits.retained_orders_max = 2);
     for _ in 0..6 {
         let id = fibre(&mut chain);
-        while chain.network.allocations().count() < 1 {
+        while chain.layers.network.allocations().count() < 1 {
             assert!(chain.step());
         }
         cancel_request(cancel_urgent(&mut chain, id));
         chain.run_until_idle();
     }
-    assert!(chain.com.orders.len() <= 2);
-    assert!(chain.com.cancels.len() <= 2, "{}", chain.com.cancels.len());
-    assert!(chain.som.cancels.len() <= 2, "{}", chain.som.cancels.len());
-    assert!(chain.rom.cancels.len() <= 2, "{}", chain.rom.cancels.len());
+    assert!(chain.layers.com.orders.len() <= 2);
     assert!(
-        chain.rom.releases.len() <= 2 * 3,
+        chain.layers.com.cancels.len() <= 2,
         "{}",
-        chain.rom.releases.len()
+        chain.layers.com.cancels.len()
+    );
+    assert!(
+        chain.layers.som.cancels.len() <= 2,
+        "{}",
+        chain.layers.som.cancels.len()
+    );
+    assert!(
+        chain.layers.rom.cancels.len() <= 2,
+        "{}",
+        chain.layers.rom.cancels.len()
+    );
+    assert!(
+        chain.layers.rom.releases.len() <= 2 * 3,
+        "{}",
+        chain.layers.rom.releases.len()
     );
     assert_audit_clean(&chain);
 }
@@ -561,8 +634,8 @@ fn cancel_races_a_partial_order_and_a_dsl_order_with_one_winner() {
                     matches!(&reply, Reply::Rejected(r) if r.kind == RejectionKind::Conflict),
                     "{boundary}: {reply:?}"
                 );
-                assert_eq!(chain.com.orders[&id].state, end, "{boundary}");
-                assert!(chain.com.cancels.is_empty());
+                assert_eq!(chain.layers.com.orders[&id].state, end, "{boundary}");
+                assert!(chain.layers.com.cancels.is_empty());
                 assert_audit_clean(&chain);
             }
             assert!(outcomes[0] > 3 && outcomes[1] > 0, "{outcomes:?}");
@@ -584,13 +657,14 @@ fn cancel_while_an_applied_allocation_is_unanswered_releases_it_by_name() {
     let id = fibre(&mut chain);
     step_until(&mut chain, "an applied, unanswered allocation", |chain| {
         let answered = chain
+            .layers
             .rom
             .orders
             .values()
             .flat_map(|order| &order.items)
             .filter(|item| item.value.is_some())
             .count();
-        chain.network.allocations().count() == 1 && answered == 0
+        chain.layers.network.allocations().count() == 1 && answered == 0
     });
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();

@@ -85,6 +85,7 @@ fn pick_product(
     wanted: impl Fn(&str) -> bool,
 ) -> Option<simulator::domain::ids::ProductId> {
     let products: Vec<_> = chain
+        .layers
         .com
         .products
         .iter()
@@ -146,7 +147,7 @@ fn apply(chain: &mut VirtualChain, orders: &mut Vec<ProductOrderId>, operation: 
         }
         Operation::Delete(pick) => {
             if let Some(product) = pick_product(chain, pick, |_| true) {
-                let offering = chain.com.products[&product].offering.to_string();
+                let offering = chain.layers.com.products[&product].offering.to_string();
                 let item = change(Action::Delete, &offering, product, Vec::new());
                 order(chain, orders, vec![item]);
             }
@@ -165,17 +166,17 @@ fn apply(chain: &mut VirtualChain, orders: &mut Vec<ProductOrderId>, operation: 
         Operation::DuplicateCancel(pick) => {
             let cancelled: Vec<_> = orders
                 .iter()
-                .filter(|id| chain.com.orders[*id].cancellation.is_some())
+                .filter(|id| chain.layers.com.orders[*id].cancellation.is_some())
                 .copied()
                 .collect();
             let Some(id) = cancelled.get(pick % cancelled.len().max(1)).copied() else {
                 return;
             };
-            let first = chain.com.orders[&id].cancellation;
-            let cancels = chain.com.cancels.len();
+            let first = chain.layers.com.orders[&id].cancellation;
+            let cancels = chain.layers.com.cancels.len();
             let again = cancel_request(cancel_urgent(chain, id));
             assert_eq!(Some(again.id), first, "the first request");
-            assert_eq!(chain.com.cancels.len(), cancels, "no second request");
+            assert_eq!(chain.layers.com.cancels.len(), cancels, "no second request");
         }
         Operation::ChildCancel(pick, som_level) => child_cancel(chain, pick, som_level),
         Operation::Steps(count) => {
@@ -191,7 +192,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
     use simulator::layers::rom::{ResourceOrderRef, RomInput};
     use simulator::layers::som::{ServiceOrderRef, SomInput};
     let token = if som_level {
-        let ids: Vec<_> = chain.som.orders.keys().copied().collect();
+        let ids: Vec<_> = chain.layers.som.orders.keys().copied().collect();
         let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
             return;
         };
@@ -203,7 +204,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
             })
         })
     } else {
-        let ids: Vec<_> = chain.rom.orders.keys().copied().collect();
+        let ids: Vec<_> = chain.layers.rom.orders.keys().copied().collect();
         let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
             return;
         };
@@ -231,7 +232,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
 /// A cancel is accepted (idempotently) or refused with Conflict for a terminal order or a
 /// change under way; nothing else.
 fn check_cancel_reply(chain: &VirtualChain, id: ProductOrderId, reply: Reply) {
-    let order = &chain.com.orders[&id];
+    let order = &chain.layers.com.orders[&id];
     match reply {
         Reply::CancelProductOrder(request) => {
             assert_eq!(request.order, id);
@@ -253,15 +254,16 @@ fn check_cancel_reply(chain: &VirtualChain, id: ProductOrderId, reply: Reply) {
 
 /// The order and everything under it, for a failure message.
 fn describe(chain: &VirtualChain, id: ProductOrderId) -> String {
-    let mut text = format!("{:#?}\n", chain.com.orders[&id]);
+    let mut text = format!("{:#?}\n", chain.layers.com.orders[&id]);
     for order in chain
+        .layers
         .som
         .orders
         .values()
         .filter(|order| order.parent == Some(id))
     {
         text.push_str(&format!("{order:#?}\n"));
-        for child in chain.rom.orders.values() {
+        for child in chain.layers.rom.orders.values() {
             if child
                 .parent
                 .as_ref()
@@ -273,13 +275,13 @@ fn describe(chain: &VirtualChain, id: ProductOrderId) -> String {
     }
     text.push_str(&format!(
         "{:#?}\n{:#?}\n",
-        chain.som.cancels, chain.rom.cancels
+        chain.layers.som.cancels, chain.layers.rom.cancels
     ));
     text
 }
 
 fn check_drained(chain: &VirtualChain) {
-    for order in chain.com.orders.values() {
+    for order in chain.layers.com.orders.values() {
         assert!(
             order.state.is_terminal(),
             "{} is {} after the drain: {}",
@@ -287,7 +289,7 @@ fn check_drained(chain: &VirtualChain) {
             order.state.as_str(),
             describe(chain, order.id)
         );
-        let cancel = order.cancellation.map(|id| &chain.com.cancels[&id]);
+        let cancel = order.cancellation.map(|id| &chain.layers.com.cancels[&id]);
         match cancel {
             Some(request) if order.state == OrderState::Cancelled => {
                 assert_eq!(request.state, TaskState::Done, "{}", order.id)
@@ -302,7 +304,7 @@ fn check_drained(chain: &VirtualChain) {
             None => assert_ne!(order.state, OrderState::Cancelled),
         }
     }
-    for order in chain.som.orders.values() {
+    for order in chain.layers.som.orders.values() {
         assert!(
             order.state.is_terminal(),
             "{} {:?}",
@@ -310,7 +312,7 @@ fn check_drained(chain: &VirtualChain) {
             order.history
         );
     }
-    for order in chain.rom.orders.values() {
+    for order in chain.layers.rom.orders.values() {
         assert!(
             order.state.is_terminal(),
             "{} {:?}",
@@ -322,6 +324,7 @@ fn check_drained(chain: &VirtualChain) {
         |state: TaskState| !matches!(state, TaskState::Done | TaskState::TerminatedWithError);
     assert!(
         !chain
+            .layers
             .som
             .cancels
             .values()
@@ -329,6 +332,7 @@ fn check_drained(chain: &VirtualChain) {
     );
     assert!(
         !chain
+            .layers
             .rom
             .cancels
             .values()

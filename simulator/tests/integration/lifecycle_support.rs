@@ -99,7 +99,7 @@ pub(crate) fn place(
 pub(crate) fn run(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate>) -> ProductOrder {
     let id = place(chain, items);
     chain.run_until_idle();
-    (*chain.com.orders[&id]).clone()
+    (*chain.layers.com.orders[&id]).clone()
 }
 
 /// Adds a `offering` product and runs it to completion; returns the product's id.
@@ -143,6 +143,7 @@ pub(crate) fn cancel_request(reply: Reply) -> CancelProductOrder {
 /// Allocated count of every pool, by name.
 pub(crate) fn occupancy(chain: &VirtualChain) -> Vec<(String, u64)> {
     chain
+        .layers
         .network
         .pool_stats()
         .into_iter()
@@ -161,6 +162,7 @@ pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
         return;
     }
     let orders: Vec<String> = chain
+        .layers
         .rom
         .orders
         .values()
@@ -195,7 +197,7 @@ pub(crate) fn cancel_urgent(chain: &mut VirtualChain, order: ProductOrderId) -> 
         reason: Some("urgent".to_string()),
     };
     let now = chain.now();
-    chain.com.handle(input, now, &mut rng, &mut effects);
+    chain.layers.com.handle(input, now, &mut rng, &mut effects);
     let mut answer = None;
     for effect in effects.drain().collect::<Vec<_>>() {
         match effect {
@@ -211,10 +213,14 @@ pub(crate) fn cancel_urgent(chain: &mut VirtualChain, order: ProductOrderId) -> 
 
 /// Panics unless no element has a service configured or active.
 pub(crate) fn assert_elements_idle(chain: &VirtualChain) {
-    let elements = chain.network.topology().elements.len();
+    let elements = chain.layers.network.topology().elements.len();
     for index in 0..elements {
         let element = simulator::network::ElementId(u32::try_from(index).expect("small"));
-        let services = chain.network.element_services(element).expect("element");
+        let services = chain
+            .layers
+            .network
+            .element_services(element)
+            .expect("element");
         assert!(
             services.configured.is_empty() && services.active.is_empty(),
             "nothing left configured on the elements: {services:?}"

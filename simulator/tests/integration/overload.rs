@@ -85,7 +85,7 @@ async fn overload(config: SimConfig, rounds: usize, burst_size: usize, gap: Dura
         "the chain never settled: {:?}",
         chain.stats()
     );
-    let report = simulator::audit::run(&chain);
+    let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
     outcome
 }

@@ -140,10 +140,10 @@ fn com_ignores_a_service_order_it_did_not_send_and_som_refuses_a_second_claim() 
     let _ = token;
     chain.run_until_idle();
     assert_audit_clean(&chain);
-    let order = chain.com.orders.get(&parent).expect("retained");
+    let order = chain.layers.com.orders.get(&parent).expect("retained");
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(
-        chain.com.products.len(),
+        chain.layers.com.products.len(),
         1,
         "the foreign service order built no product"
     );
@@ -206,14 +206,22 @@ fn the_audit_finds_an_order_whose_state_its_items_do_not_imply() {
     assert_eq!(count(&chain, "item_state_disagreement"), 0);
     let service_order = order.service_order.expect("realised");
     chain
+        .layers
         .som
         .orders
         .get_mut(&service_order)
         .expect("retained")
         .state = OrderState::Cancelled;
-    chain.com.orders.get_mut(&order.id).expect("retained").state = OrderState::Failed;
-    let resource_order = *chain.rom.orders.keys().next().expect("one");
     chain
+        .layers
+        .com
+        .orders
+        .get_mut(&order.id)
+        .expect("retained")
+        .state = OrderState::Failed;
+    let resource_order = *chain.layers.rom.orders.keys().next().expect("one");
+    chain
+        .layers
         .rom
         .orders
         .get_mut(&resource_order)
@@ -227,8 +235,9 @@ fn the_audit_finds_a_product_whose_service_disagrees() {
     let mut chain = chain_with(|_| {});
     let id = product(&mut chain, "fibre-broadband");
     assert_eq!(count(&chain, "product_service_disagreement"), 0);
-    let cfs = chain.inventory.products[&id].services[0];
+    let cfs = chain.layers.inventory.products[&id].services[0];
     chain
+        .layers
         .inventory
         .services
         .get_mut(&cfs)
@@ -263,7 +272,7 @@ fn cancelled_service_orders_show_no_completed_item() {
         }
         cancel_urgent(&mut chain, id);
         chain.run_until_idle();
-        for order in chain.som.orders.values() {
+        for order in chain.layers.som.orders.values() {
             if order.state != OrderState::Cancelled {
                 continue;
             }
@@ -292,7 +301,7 @@ fn a_speed_change_leaves_an_add_on_untouched() {
     );
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(
-        chain.com.products[&id].services.len(),
+        chain.layers.com.products[&id].services.len(),
         2,
         "broadband and IPTV"
     );
@@ -303,7 +312,7 @@ fn a_speed_change_leaves_an_add_on_untouched() {
         vec![change(Action::Modify, "fibre-broadband", id, speed)],
     );
     assert_eq!(order.state, OrderState::Completed);
-    let service_order = &chain.som.orders[&order.service_order.expect("realised")];
+    let service_order = &chain.layers.som.orders[&order.service_order.expect("realised")];
     let specifications: Vec<&str> = service_order
         .items
         .iter()

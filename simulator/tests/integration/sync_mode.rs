@@ -76,6 +76,7 @@ fn worker_slots_bound_the_orders_in_progress() {
     let mut most_in_progress = 0;
     while chain.step() {
         let in_progress = chain
+            .layers
             .com
             .orders
             .values()
@@ -85,7 +86,7 @@ fn worker_slots_bound_the_orders_in_progress() {
     }
     assert_eq!(most_in_progress, 2);
     assert!(
-        chain.com.workers.waited > 0,
+        chain.layers.com.workers.waited > 0,
         "later orders queued for a slot"
     );
     for token in tokens {
@@ -106,6 +107,7 @@ fn async_mode_does_not_queue_for_worker_slots() {
     let mut most_in_progress = 0;
     while chain.step() {
         let in_progress = chain
+            .layers
             .com
             .orders
             .values()
@@ -134,14 +136,14 @@ fn a_hung_activation_times_out_up_the_chain_and_leaks_nothing() {
         Some(OrderState::Failed),
         "COM gave up after its call timeout"
     );
-    let order = chain.com.orders.values().next().expect("the order");
+    let order = chain.layers.com.orders.values().next().expect("the order");
     let reason = order.failure.as_ref().expect("a failed order says why");
     assert_eq!(reason.code, FailureCode::CallTimeout, "{reason:?}");
     chain.run_until_idle();
     let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
     assert_eq!(
-        chain.network.allocations().count(),
+        chain.layers.network.allocations().count(),
         0,
         "everything the abandoned order took was given back"
     );
@@ -165,7 +167,7 @@ fn work_finishing_after_the_caller_gave_up_is_compensated() {
     }
     let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
-    assert_eq!(chain.network.allocations().count(), 0);
+    assert_eq!(chain.layers.network.allocations().count(), 0);
 }
 
 mod late_completion {
@@ -386,7 +388,7 @@ fn a_sync_order_that_fails_says_why() {
     let token = submit(&mut chain);
     chain.run_until_idle();
     assert_eq!(final_state(&mut chain, token), Some(OrderState::Failed));
-    let order = chain.com.orders.values().next().expect("the order");
+    let order = chain.layers.com.orders.values().next().expect("the order");
     let reason = order.failure.as_ref().expect("a failed order says why");
     assert_eq!(reason.code, FailureCode::ElementFailed, "{reason:?}");
 }

@@ -256,6 +256,11 @@ impl FaultSet {
         self.faults_max = faults_max;
     }
 
+    /// The most faults held at once.
+    pub fn faults_max(&self) -> usize {
+        self.faults_max
+    }
+
     /// How many faults it holds (scheduled ones included).
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -5,11 +5,12 @@
 use super::NetworkLayer;
 use crate::domain::time::Time;
 use crate::layers::SimRng;
+use crate::layers::{Effects, Reply, ReplyToken};
 use crate::network::faults::set::{Judgement, LatencyChange, OperationSite, Verdict};
 use crate::network::faults::{Fault, FaultError, FaultSet, FaultStatus, PutOutcome, RegionPool};
 use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
-    ElementRequest, FaultCommand, RegionId, ResourceValue,
+    ElementRequest, FaultAnswer, FaultCommand, FaultRefusal, RegionId, ResourceValue,
 };
 
 /// Where an operation lands: element, PON port, region, region pool.
@@ -103,20 +104,79 @@ impl NetworkLayer {
         self.refresh_down();
     }
 
-    /// Carries out a fault command sent as a message; its result is visible through
-    /// [`NetworkLayer::fault_statuses`] (refusals are counted, not answered).
-    pub(super) fn handle_fault_command(&mut self, command: FaultCommand, now: Time) {
-        let result = match command {
-            FaultCommand::Put(fault) => self.put_fault(*fault, now).map(drop),
-            FaultCommand::Remove(name) => self.remove_fault(&name, now),
-            FaultCommand::Reset => {
-                self.reset_faults(now);
-                Ok(())
-            }
-        };
-        if result.is_err() {
-            self.fault_commands_refused += 1;
+    /// Carries out a fault command sent as a message and answers `reply_to` (without one, a
+    /// refusal is only counted).
+    pub(super) fn handle_fault_command(
+        &mut self,
+        command: FaultCommand,
+        reply_to: Option<ReplyToken>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let result = self.fault_command(command, now);
+        match reply_to {
+            Some(token) => effects.reply(token, Reply::Faults(result)),
+            None if result.is_err() => self.fault_commands_refused += 1,
+            None => {}
         }
+    }
+
+    fn fault_command(
+        &mut self,
+        command: FaultCommand,
+        now: Time,
+    ) -> Result<FaultAnswer, FaultRefusal> {
+        match command {
+            FaultCommand::Put(fault) => self.put_answered(*fault, now),
+            FaultCommand::Create(fault) => {
+                if self.fault_status(&fault.name, now).is_some() {
+                    return Err(FaultRefusal::Exists { name: fault.name });
+                }
+                self.put_answered(*fault, now)
+            }
+            FaultCommand::ReplaceAll(faults) => self.replace_faults(faults, now),
+            FaultCommand::Remove(name) => self
+                .remove_fault(&name, now)
+                .map(|()| FaultAnswer::Removed(1))
+                .map_err(FaultRefusal::from),
+            FaultCommand::Reset => Ok(FaultAnswer::Removed(self.reset_faults(now))),
+        }
+    }
+
+    fn put_answered(&mut self, fault: Fault, now: Time) -> Result<FaultAnswer, FaultRefusal> {
+        let name = fault.name.clone();
+        let outcome = self.put_fault(fault, now)?;
+        let status = self
+            .fault_status(&name, now)
+            .ok_or(FaultError::NotFound { name })?;
+        Ok(FaultAnswer::Put {
+            outcome,
+            status: Box::new(status),
+        })
+    }
+
+    /// Resolves every fault's target, then replaces the faults with them.
+    fn replace_faults(
+        &mut self,
+        faults: Vec<Fault>,
+        now: Time,
+    ) -> Result<FaultAnswer, FaultRefusal> {
+        for (index, fault) in faults.iter().enumerate() {
+            fault
+                .target
+                .resolve(&self.topology)
+                .map_err(|error| FaultRefusal::Entry { index, error })?;
+        }
+        let limit = self.faults.faults_max();
+        if faults.len() > limit {
+            let count = faults.len();
+            return Err(FaultRefusal::TooMany { count, limit });
+        }
+        self.reset_faults(now);
+        for fault in faults {
+            self.put_fault(fault, now)?;
+        }
+        Ok(FaultAnswer::Replaced)
     }
 
     /// Fault commands sent as messages that were refused.
