@@ -453,17 +453,7 @@ impl Hub {
     }
 }
 
-/// The TMF event envelope: `{"eventId","eventTime","eventType","event":{"<resource>":{..}}}`.
-pub fn envelope(event_id: u64, event_time: String, event: &Event, resource: Value) -> Value {
-    let mut payload = serde_json::Map::new();
-    payload.insert(event.subject.resource_name().to_string(), resource);
-    json!({
-        "eventId": event_id.to_string(),
-        "eventTime": event_time,
-        "eventType": event.event_type(),
-        "event": payload,
-    })
-}
+pub use crate::tmf::event::envelope;
 
 fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) -> Value {
     let mut view = json!({"id": id.to_string(), "callback": callback});

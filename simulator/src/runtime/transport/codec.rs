@@ -12,10 +12,6 @@ use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
-use crate::http::dto::{
-    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
-    insert_some, resource_order_create, service_create,
-};
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, characteristic_text};
@@ -25,6 +21,10 @@ use crate::layers::rom::{
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
 use crate::network::{ElementOperation, NetworkInput, Topology};
+use crate::tmf::{
+    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
+    insert_some, resource_order_create, service_create,
+};
 
 /// The extension attribute that marks a state-change event as a child's report to its parent
 /// (the layer's own state-change events, without it, are not translated).
@@ -499,7 +499,7 @@ fn service_order_event(summary: &ServiceOrderSummary) -> Value {
         PARENT_NOTIFICATION: true,
     });
     if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
-        let message = crate::http::dto::failure_error_message(reason, None);
+        let message = crate::tmf::failure_error_message(reason, None);
         map.insert("errorMessage".into(), json!([message]));
     }
     event
@@ -527,7 +527,7 @@ fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
         map.insert("description".into(), json!(error.message));
         map.insert(
             "note".into(),
-            json!([crate::http::dto::failure_note(error, None)]),
+            json!([crate::tmf::failure_note(error, None)]),
         );
     }
     Value::Object(map)
@@ -623,7 +623,7 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
         parent: field_id(parent, "id", "externalReference.id")?,
         state: order_state(body)?,
         items,
-        failure: crate::http::dto::parse_failure(body),
+        failure: crate::tmf::parse_failure(body),
     })
 }
 
@@ -660,7 +660,7 @@ fn parse_resource_order_event(
         parent,
         state,
         resources,
-        failure: crate::http::dto::parse_failure(body),
+        failure: crate::tmf::parse_failure(body),
     })
 }
 
@@ -716,7 +716,7 @@ fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError>
         },
         state: ServiceState::parse(state)
             .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: crate::http::dto::parse_failure(body),
+        error: crate::tmf::parse_failure(body),
     })
 }
 

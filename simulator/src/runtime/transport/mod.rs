@@ -15,9 +15,9 @@
 //! |----------------------------------|--------------------------------------------------------------------|
 //! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `@parentItem` |
 //! | `SomInput::Cancel`               | `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: the id found first by `GET {TMF641}/serviceOrder?externalId=PO-n` |
-//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::http::dto::resource_order_create`]) |
+//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::tmf::resource_order_create`]) |
 //! | `RomInput::Cancel`               | `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: the id found first by `GET {TMF652}/resourceOrder?externalId=SO-n/item` |
-//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::http::dto::service_create`]) |
+//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::tmf::service_create`]) |
 //! | `ActivationInput::Terminate`     | `PATCH {TMF640}/service/{id}` `{"state":"terminated"}`              |
 //! | `ActivationInput::Restore`       | `PATCH {TMF640}/service/{id}` `{"state":"active"}`                  |
 //! | `ActivationInput::Reconfigure`   | `PATCH {TMF640}/service/{id}` `serviceCharacteristic` + requester   |
@@ -593,19 +593,19 @@ const SUBSCRIPTIONS: [(LayerId, LayerId, &str, &str); 3] = [
     (
         LayerId::Com,
         LayerId::Som,
-        crate::http::dto::SERVICE_ORDERING,
+        crate::tmf::SERVICE_ORDERING,
         "ServiceOrderStateChangeEvent",
     ),
     (
         LayerId::Som,
         LayerId::Rom,
-        crate::http::dto::RESOURCE_ORDERING,
+        crate::tmf::RESOURCE_ORDERING,
         "ResourceOrderStateChangeEvent",
     ),
     (
         LayerId::Rom,
         LayerId::Activation,
-        crate::http::dto::SERVICE_ACTIVATION,
+        crate::tmf::SERVICE_ACTIVATION,
         "ServiceStateChangeEvent",
     ),
 ];

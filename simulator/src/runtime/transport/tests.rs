@@ -17,7 +17,6 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
-use crate::http::dto::{resource_order_create, service_create};
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, Characteristics};
@@ -34,6 +33,7 @@ use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
     ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue, Topology,
 };
+use crate::tmf::{resource_order_create, service_create};
 
 fn topology() -> Topology {
     Topology::from_config(&crate::config::SimConfig::default().network).expect("valid network")
@@ -67,7 +67,7 @@ fn report_round_trip(message: Message) -> Message {
     else {
         panic!("expected an event");
     };
-    let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
+    let envelope = crate::tmf::event::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
     codec::report_from_event(&envelope, &Catalog::builtin())
         .expect("parses")
         .expect("is a report")
