@@ -35,6 +35,24 @@ pub const SERVICE_CATALOG: &str = "/tmf-api/serviceCatalogManagement/v4";
 /// TMF634 base path.
 pub const RESOURCE_CATALOG: &str = "/tmf-api/resourceCatalogManagement/v4";
 
+/// The `relatedEntity` role by which a service (in a service order item) names the product
+/// order item it realises: how COM's service orders say it in TMF641 attributes.
+pub const PRODUCT_ORDER_ITEM_ROLE: &str = "productOrderItem";
+
+/// `relatedEntity` entry naming product order item `id` (see [`PRODUCT_ORDER_ITEM_ROLE`]).
+pub fn product_order_item_ref(id: &str) -> Value {
+    json!({"id": id, "role": PRODUCT_ORDER_ITEM_ROLE, "@referredType": "ProductOrderItem"})
+}
+
+/// The product order item a service's `relatedEntity` list names, if it names one.
+pub fn product_order_item_of(related: &[Value]) -> Option<&str> {
+    related
+        .iter()
+        .find(|entity| entity.get("role").and_then(Value::as_str) == Some(PRODUCT_ORDER_ITEM_ROLE))
+        .and_then(|entity| entity.get("id"))
+        .and_then(Value::as_str)
+}
+
 /// A body that is not what the TMF schema (or this simulator) accepts: a 400 for the caller.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

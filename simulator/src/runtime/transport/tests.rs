@@ -304,12 +304,33 @@ fn reports_round_trip_through_hub_envelopes() {
         }],
         failure: Some(FailureReason::timeout("activate")),
     };
-    let message = report_round_trip(Message::Com(ComInput::ServiceOrderChanged(
-        service_order.clone(),
-    )));
+    // SOM's report is its ordinary terminal state-change event, as SOM renders the order.
+    let failure = crate::tmf::failure_error_message(&FailureReason::timeout("activate"), None);
+    let rendered = json!({
+        "id": "SO-2", "@type": "ServiceOrder", "state": "partial",
+        "externalReference": [{"id": "PO-1", "name": "PO-1", "externalReferenceType": "ProductOrder"}],
+        "serviceOrderItem": [{"id": "1", "@type": "ServiceOrderItem", "action": "add",
+            "state": "completed", "service": {"id": "S-3", "@type": "Service",
+                "serviceSpecification": {"id": "cfs-broadband"},
+                "relatedEntity": [crate::tmf::product_order_item_ref("1")]}}],
+        "errorMessage": [failure],
+    });
+    let envelope = json!({"eventType": "ServiceOrderStateChangeEvent",
+                          "event": {"serviceOrder": rendered}});
+    let message = codec::report_from_event(&envelope, &Catalog::builtin()).expect("parses");
     assert!(
-        matches!(message, Message::Com(ComInput::ServiceOrderChanged(s)) if s == service_order)
+        matches!(&message, Some(Message::Com(ComInput::ServiceOrderChanged(s))) if *s == service_order),
+        "{message:?}"
     );
+    let mut in_progress = envelope.clone();
+    in_progress["event"]["serviceOrder"]["state"] = json!("inProgress");
+    let ignored = codec::report_from_event(&in_progress, &Catalog::builtin());
+    assert!(
+        matches!(ignored, Ok(None)),
+        "only a terminal order is a report"
+    );
+    let summary = Message::Com(ComInput::ServiceOrderChanged(service_order));
+    assert!(codec::outgoing(summary, Time::ZERO, "", &topology()).is_none());
 
     // ROM's report is its ordinary terminal state-change event, as ROM renders the order.
     let rendered = json!({
@@ -432,7 +453,8 @@ fn bad_bodies_are_errors_and_plain_events_are_ignored() {
     for bad in [
         json!({}),
         json!({"event": {}}),
-        json!({"event": {"serviceOrder": {"@parentNotification": true}}}),
+        json!({"event": {"serviceOrder": {"state": "completed",
+               "externalReference": [{"id": "PO-1", "externalReferenceType": "ProductOrder"}]}}}),
         json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed",
                "externalReference": [{"id": "no-slash", "entityType": "ServiceOrderItem"}],
                "orderItem": []}}}),
