@@ -308,7 +308,8 @@ fn reports_round_trip_through_hub_envelopes() {
     let failure = crate::tmf::failure_error_message(&FailureReason::timeout("activate"), None);
     let rendered = json!({
         "id": "SO-2", "@type": "ServiceOrder", "state": "partial",
-        "externalReference": [{"id": "PO-1", "name": "PO-1", "externalReferenceType": "ProductOrder"}],
+        "externalReference": [{"id": "PO-1", "name": "PO-1",
+                               "externalReferenceType": "ProductOrder"}],
         "serviceOrderItem": [{"id": "1", "@type": "ServiceOrderItem", "action": "add",
             "state": "completed", "service": {"id": "S-3", "@type": "Service",
                 "serviceSpecification": {"id": "cfs-broadband"},
@@ -318,10 +319,9 @@ fn reports_round_trip_through_hub_envelopes() {
     let envelope = json!({"eventType": "ServiceOrderStateChangeEvent",
                           "event": {"serviceOrder": rendered}});
     let message = codec::report_from_event(&envelope, &Catalog::builtin()).expect("parses");
-    assert!(
-        matches!(&message, Some(Message::Com(ComInput::ServiceOrderChanged(s))) if *s == service_order),
-        "{message:?}"
-    );
+    let heard = matches!(&message, Some(Message::Com(ComInput::ServiceOrderChanged(s)))
+        if *s == service_order);
+    assert!(heard, "{message:?}");
     let mut in_progress = envelope.clone();
     in_progress["event"]["serviceOrder"]["state"] = json!("inProgress");
     let ignored = codec::report_from_event(&in_progress, &Catalog::builtin());
