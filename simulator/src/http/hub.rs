@@ -444,17 +444,19 @@ impl Hub {
         }
     }
 
-    fn envelope(&self, event: &Event, resource: Value) -> Value {
+    /// The envelope of `event`, serialised once (each subscriber's lane shares the bytes).
+    fn envelope_bytes(&self, event: &Event, resource: &Value) -> serde_json::Result<Bytes> {
         let event_id = self.inner.next_event.fetch_add(1, Ordering::Relaxed);
         let time = self.inner.clock.get().map_or_else(
             || humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             |clock| clock.rfc3339(event.time),
         );
-        envelope(event_id, time, event, resource)
+        let envelope = EventEnvelope::new(event_id, time, event, resource);
+        serde_json::to_vec(&envelope).map(Bytes::from)
     }
 }
 
-pub use crate::tmf::event::envelope;
+pub use crate::tmf::event::{EventEnvelope, envelope};
 
 fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) -> Value {
     let mut view = json!({"id": id.to_string(), "callback": callback});
@@ -476,9 +478,8 @@ impl EventSink for Hub {
         if self.inner.interest[slot].load(Ordering::Relaxed) == 0 {
             return;
         }
-        // Serialised once here; each subscriber's lane shares the bytes.
-        let envelope = match serde_json::to_vec(&self.envelope(event, resource)) {
-            Ok(bytes) => Bytes::from(bytes),
+        let envelope = match self.envelope_bytes(event, &resource) {
+            Ok(bytes) => bytes,
             Err(error) => {
                 tracing::warn!(%error, "event not serialisable; dropped");
                 return;
