@@ -24,3 +24,4 @@ pub mod http;
 pub mod layers;
 pub mod network;
 pub mod runtime;
+pub mod tmf;

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::layers::{Rejection, RejectionKind};
+use crate::tmf::BadBody;
 
 /// A refusal, rendered as a TMF `Error`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -206,6 +207,12 @@ pub async fn method_not_allowed_fallback(method: axum::http::Method) -> ApiError
         "Method Not Allowed",
         format!("method {method} is not allowed on this resource"),
     )
+}
+
+impl From<BadBody> for ApiError {
+    fn from(error: BadBody) -> ApiError {
+        ApiError::bad_request(error.message)
+    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //!
 //! [`Hub`] is the runtime's [`EventSink`]. `wants` is a load of one atomic counter per
 //! (resource, event kind), because the runtime asks it for every event while holding a layer's
-//! lock. `publish` builds the TMF envelope once and `try_send`s it to each interested
-//! subscriber's bounded queues (a full queue drops the event and counts it; publishing never
-//! waits). Each subscriber has up to [`LANES_MAX`] delivery lanes, each a bounded queue and a
+//! lock. `publish` builds and serialises the TMF envelope once and `try_send`s the bytes to
+//! each interested subscriber's bounded queues (a full queue drops the event and counts it;
+//! publishing never waits). Each subscriber has up to [`LANES_MAX`] delivery lanes, each a bounded queue and a
 //! task that POSTs one event at a time with the shared client and retries it with exponential
 //! backoff up to `hub_delivery_attempts_max` attempts before it takes the next.
 //!
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -191,7 +192,7 @@ struct Subscriber {
 
 /// One ordered delivery lane of a subscriber: its bounded queue and the task that empties it.
 struct Lane {
-    sender: mpsc::Sender<Arc<Value>>,
+    sender: mpsc::Sender<Bytes>,
     task: tokio::task::AbortHandle,
 }
 
@@ -443,27 +444,19 @@ impl Hub {
         }
     }
 
-    fn envelope(&self, event: &Event, resource: Value) -> Value {
+    /// The envelope of `event`, serialised once (each subscriber's lane shares the bytes).
+    fn envelope_bytes(&self, event: &Event, resource: &Value) -> serde_json::Result<Bytes> {
         let event_id = self.inner.next_event.fetch_add(1, Ordering::Relaxed);
         let time = self.inner.clock.get().map_or_else(
             || humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
             |clock| clock.rfc3339(event.time),
         );
-        envelope(event_id, time, event, resource)
+        let envelope = EventEnvelope::new(event_id, time, event, resource);
+        serde_json::to_vec(&envelope).map(Bytes::from)
     }
 }
 
-/// The TMF event envelope: `{"eventId","eventTime","eventType","event":{"<resource>":{..}}}`.
-pub fn envelope(event_id: u64, event_time: String, event: &Event, resource: Value) -> Value {
-    let mut payload = serde_json::Map::new();
-    payload.insert(event.subject.resource_name().to_string(), resource);
-    json!({
-        "eventId": event_id.to_string(),
-        "eventTime": event_time,
-        "eventType": event.event_type(),
-        "event": payload,
-    })
-}
+pub use crate::tmf::event::{EventEnvelope, envelope};
 
 fn subscription_json(id: SubscriptionId, callback: &str, query: Option<&str>) -> Value {
     let mut view = json!({"id": id.to_string(), "callback": callback});
@@ -485,13 +478,19 @@ impl EventSink for Hub {
         if self.inner.interest[slot].load(Ordering::Relaxed) == 0 {
             return;
         }
-        let envelope = Arc::new(self.envelope(event, resource));
+        let envelope = match self.envelope_bytes(event, &resource) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%error, "event not serialisable; dropped");
+                return;
+            }
+        };
         for subscriber in self.subscribers().values() {
             if !subscriber.slots.contains(&slot) {
                 continue;
             }
             let lane = subscriber.lane(event);
-            if lane.sender.try_send(Arc::clone(&envelope)).is_err() {
+            if lane.sender.try_send(envelope.clone()).is_err() {
                 subscriber.counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -509,13 +508,13 @@ struct Delivery {
 impl Delivery {
     /// One lane's loop: each event is delivered (or given up) before the next is taken, so
     /// the lane keeps its queue's order.
-    async fn run(self: Arc<Self>, mut receiver: mpsc::Receiver<Arc<Value>>) {
+    async fn run(self: Arc<Self>, mut receiver: mpsc::Receiver<Bytes>) {
         while let Some(event) = receiver.recv().await {
             self.deliver(&event).await;
         }
     }
 
-    async fn deliver(&self, event: &Value) {
+    async fn deliver(&self, event: &Bytes) {
         let mut backoff = BACKOFF_FIRST;
         for attempt in 1..=self.attempts_max {
             if attempt > 1 {
@@ -523,7 +522,12 @@ impl Delivery {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(BACKOFF_MAX);
             }
-            match self.client.post(self.url.clone()).json(event).send().await {
+            let request = self
+                .client
+                .post(self.url.clone())
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(event.clone());
+            match request.send().await {
                 Ok(response) if response.status().is_success() => {
                     self.counters.delivered.fetch_add(1, Ordering::Relaxed);
                     return;

@@ -47,8 +47,10 @@ fn claim(parent: &str) -> Value {
     json!({
         "externalReference": [{"id": parent, "externalReferenceType": "ProductOrder"}],
         "serviceOrderItem": [{
-            "id": "1", "action": "add", "@parentItem": "1",
+            "id": "1", "action": "add",
             "service": {"serviceSpecification": {"id": "internet-access"},
+                        "relatedEntity": [{"id": "1", "role": "productOrderItem",
+                                           "@referredType": "ProductOrderItem"}],
                         "serviceCharacteristic": [{"name": "region", "value": "north"}]}
         }]
     })

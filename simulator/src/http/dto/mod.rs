@@ -10,38 +10,19 @@ pub mod catalog;
 pub mod inventory;
 pub mod product_order;
 pub mod resource_order;
-pub mod resource_order_create;
-pub mod service_create;
 pub mod service_order;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::domain::time::Time;
-use crate::layers::common::Characteristic;
-use crate::layers::failure::{FailureCode, FailureReason};
 use crate::network::Topology;
 use crate::runtime::WallClock;
-
-/// TMF622 base path.
-pub const PRODUCT_ORDERING: &str = "/tmf-api/productOrderingManagement/v4";
-/// TMF641 base path.
-pub const SERVICE_ORDERING: &str = "/tmf-api/serviceOrdering/v4";
-/// TMF652 base path.
-pub const RESOURCE_ORDERING: &str = "/tmf-api/resourceOrderingManagement/v4";
-/// TMF640 base path.
-pub const SERVICE_ACTIVATION: &str = "/tmf-api/ServiceActivationAndConfiguration/v4";
-/// TMF637 base path.
-pub const PRODUCT_INVENTORY: &str = "/tmf-api/productInventory/v4";
-/// TMF638 base path.
-pub const SERVICE_INVENTORY: &str = "/tmf-api/serviceInventory/v4";
-/// TMF639 base path.
-pub const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventory/v4";
-/// TMF620 base path.
-pub const PRODUCT_CATALOG: &str = "/tmf-api/productCatalogManagement/v4";
-/// TMF633 base path.
-pub const SERVICE_CATALOG: &str = "/tmf-api/serviceCatalogManagement/v4";
-/// TMF634 base path.
-pub const RESOURCE_CATALOG: &str = "/tmf-api/resourceCatalogManagement/v4";
+pub use crate::tmf::{
+    PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
+    RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
+    characteristics, failure_error_message, failure_note, insert_some, parse_failure,
+    resource_order_create, service_create,
+};
 
 /// What rendering needs beyond the entity: the date mapping, the public base URL hrefs start
 /// with and, when at hand, the element and region names (event snapshots are rendered without
@@ -85,70 +66,4 @@ impl RenderContext<'_> {
         }
         Value::Object(map)
     }
-}
-
-/// Inserts `key: value` when `value` is present.
-pub fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
-    if let Some(value) = value {
-        map.insert(key.to_string(), value.into());
-    }
-}
-
-/// A failure as a TMF `Note` (TMF622, TMF652): `@type: FailureNote`, the sentence as `text`,
-/// the class as the extension `code`, dated `date`.
-pub fn failure_note(reason: &FailureReason, date: Option<Value>) -> Value {
-    let mut note = Map::new();
-    note.insert("id".into(), json!("failure"));
-    note.insert("@type".into(), json!("FailureNote"));
-    note.insert("author".into(), json!("ordersim"));
-    insert_some(&mut note, "date", date);
-    note.insert("text".into(), json!(reason.message));
-    note.insert("code".into(), json!(reason.code.as_str()));
-    Value::Object(note)
-}
-
-/// A failure as a TMF641 `ServiceOrderErrorMessage`.
-pub fn failure_error_message(reason: &FailureReason, timestamp: Option<Value>) -> Value {
-    let mut message = Map::new();
-    message.insert("@type".into(), json!("ServiceOrderErrorMessage"));
-    message.insert("code".into(), json!(reason.code.as_str()));
-    message.insert("reason".into(), json!(reason.message));
-    insert_some(&mut message, "timestamp", timestamp);
-    Value::Object(message)
-}
-
-/// The failure an order's JSON carries: the `FailureNote` in `note` (TMF622, TMF652) or the
-/// first `errorMessage` (TMF641) with a code this simulator knows.
-pub fn parse_failure(body: &Value) -> Option<FailureReason> {
-    let from = |entry: &Value, text_key: &str| {
-        let code = FailureCode::parse(entry.get("code")?.as_str()?)?;
-        let message = entry.get(text_key).and_then(Value::as_str).unwrap_or("");
-        Some(FailureReason::new(
-            code,
-            message.chars().take(512).collect::<String>(),
-        ))
-    };
-    let notes = body
-        .get("note")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    let errors = body
-        .get("errorMessage")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    notes
-        .filter(|note| note.get("@type").and_then(Value::as_str) == Some("FailureNote"))
-        .find_map(|note| from(note, "text"))
-        .or_else(|| errors.into_iter().find_map(|error| from(error, "reason")))
-}
-
-/// Characteristics as TMF `[{"name","value"}]`.
-pub fn characteristics(list: &[Characteristic]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|c| json!({"name": &*c.name, "value": c.value}))
-            .collect(),
-    )
 }

@@ -51,9 +51,6 @@ pub struct ServiceOrderItemBody {
     pub action: Option<String>,
     /// The service (specification for add, id for the others).
     pub service: Option<ServiceBody>,
-    /// Extension: the product order item this item realises.
-    #[serde(rename = "@parentItem")]
-    pub parent_item: Option<String>,
     /// The item's other writable attributes (`quantity`, `appointment`, …).
     #[serde(flatten)]
     pub attributes: ServiceOrderItemAttributes,
@@ -69,6 +66,9 @@ pub struct ServiceBody {
     pub service_specification: Option<IdRefBody>,
     /// Characteristics.
     pub service_characteristic: Option<Vec<CharacteristicBody>>,
+    /// Related entities: the one with role `productOrderItem` names the product order item
+    /// this item realises (COM's orders; see [`crate::tmf::PRODUCT_ORDER_ITEM_ROLE`]).
+    pub related_entity: Option<Vec<Value>>,
     /// Its other writable attributes (`name`, `place`, …).
     #[serde(flatten)]
     pub value: ServiceValue,
@@ -150,11 +150,15 @@ fn parse_item(
     ApiError,
 > {
     let id = item.id.unwrap_or_default();
-    let parent_item = item.parent_item;
     let action = parse_action(item.action.as_deref(), &id)?;
     let service = item
         .service
         .ok_or_else(|| ApiError::bad_request(format!("item `{id}`: service is required")))?;
+    let parent_item = service
+        .related_entity
+        .as_deref()
+        .and_then(crate::tmf::product_order_item_of)
+        .map(str::to_string);
     let specification = service.service_specification.and_then(|spec| spec.id);
     if action == Action::Add && specification.as_deref().is_none_or(str::is_empty) {
         return Err(ApiError::bad_request(format!(
@@ -291,6 +295,12 @@ fn render_item(
         .collect();
     if !resources.is_empty() {
         service.insert("supportingResource".into(), Value::Array(resources));
+    }
+    if let Some(parent_item) = &item.parent_item {
+        service.insert(
+            "relatedEntity".into(),
+            json!([crate::tmf::product_order_item_ref(parent_item)]),
+        );
     }
     let mut map = Map::new();
     if let Some(attributes) = attributes {

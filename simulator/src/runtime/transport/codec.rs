@@ -12,10 +12,6 @@ use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
-use crate::http::dto::{
-    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
-    insert_some, resource_order_create, service_create,
-};
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, characteristic_text};
@@ -25,10 +21,10 @@ use crate::layers::rom::{
 use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
 use crate::network::{ElementOperation, NetworkInput, Topology};
-
-/// The extension attribute that marks a state-change event as a child's report to its parent
-/// (the layer's own state-change events, without it, are not translated).
-pub const PARENT_NOTIFICATION: &str = "@parentNotification";
+use crate::tmf::{
+    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
+    insert_some, resource_order_create, service_create,
+};
 
 /// A body that does not say what the transport needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -232,10 +228,8 @@ pub fn outgoing(
         ))
     };
     match message {
-        Message::Com(ComInput::ServiceOrderChanged(summary)) => event(
-            Subject::ServiceOrder(summary.id),
-            service_order_event(&summary),
-        ),
+        // SOM's terminal ServiceOrderStateChangeEvent is the report: nothing more to send.
+        Message::Com(ComInput::ServiceOrderChanged(_)) => None,
         // ROM's terminal ResourceOrderStateChangeEvent is the report: nothing more to send.
         Message::Som(SomInput::ResourceOrderChanged(_)) => None,
         // Activation's ServiceStateChangeEvents report success; a failure, which changes no
@@ -402,7 +396,8 @@ fn cancel_body(reference: &str, id: String, reason: Option<String>) -> Value {
 }
 
 /// TMF641 `ServiceOrder_Create` for a service order COM creates: the product order in
-/// `externalReference` and each item's product order item in `@parentItem`.
+/// `externalReference` and each item's product order item in its service's `relatedEntity`
+/// (role `productOrderItem`).
 pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
     let items: Vec<Value> = order
         .items
@@ -418,10 +413,15 @@ pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
                 "serviceCharacteristic".into(),
                 characteristics(&item.characteristics),
             );
+            if let Some(parent_item) = &item.parent_item {
+                service.insert(
+                    "relatedEntity".into(),
+                    json!([crate::tmf::product_order_item_ref(parent_item)]),
+                );
+            }
             let mut map = Map::new();
             map.insert("id".into(), json!(item.id));
             map.insert("action".into(), json!(item.action.as_str()));
-            insert_some(&mut map, "@parentItem", item.parent_item.clone());
             map.insert("service".into(), Value::Object(service));
             Value::Object(map)
         })
@@ -472,39 +472,6 @@ fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
         .transpose()
 }
 
-fn service_order_event(summary: &ServiceOrderSummary) -> Value {
-    let items: Vec<Value> = summary
-        .items
-        .iter()
-        .map(|item| {
-            let mut service = Map::new();
-            insert_some(&mut service, "id", item.service.map(|id| id.to_string()));
-            service.insert("@type".into(), json!("Service"));
-            service.insert(
-                "serviceSpecification".into(),
-                json!({"id": &*item.specification}),
-            );
-            json!({"id": item.id, "@type": "ServiceOrderItem", "action": item.action.as_str(),
-                   "state": item.state.as_str(), "@parentItem": item.parent_item,
-                   "service": service})
-        })
-        .collect();
-    let mut event = json!({
-        "id": summary.id.to_string(),
-        "@type": "ServiceOrder",
-        "state": summary.state.as_str(),
-        "externalReference": [{"id": summary.parent.to_string(),
-                               "externalReferenceType": "ProductOrder"}],
-        "serviceOrderItem": items,
-        PARENT_NOTIFICATION: true,
-    });
-    if let (Some(reason), Some(map)) = (&summary.failure, event.as_object_mut()) {
-        let message = crate::http::dto::failure_error_message(reason, None);
-        map.insert("errorMessage".into(), json!([message]));
-    }
-    event
-}
-
 fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), json!(summary.id.to_string()));
@@ -527,7 +494,7 @@ fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
         map.insert("description".into(), json!(error.message));
         map.insert(
             "note".into(),
-            json!([crate::http::dto::failure_note(error, None)]),
+            json!([crate::tmf::failure_note(error, None)]),
         );
     }
     Value::Object(map)
@@ -537,8 +504,9 @@ fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
 /// that reports nothing to a parent. Reports are the children's ordinary TMF events, so a
 /// foreign child's events are understood too: a resource order's terminal
 /// `ResourceOrderStateChangeEvent` naming a service order item in `externalReference`, and a
-/// `ServiceStateChangeEvent` naming a requesting resource order in `relatedEntity`. Service
-/// orders still carry the `@parentNotification` marker (COM's boundary, not yet moved).
+/// `ServiceStateChangeEvent` naming a requesting resource order in `relatedEntity`, and a
+/// service order's terminal `ServiceOrderStateChangeEvent` naming a product order in
+/// `externalReference` (its items name their product order items in `service.relatedEntity`).
 /// `catalog` gives the kind of each resource specification.
 pub fn report_from_event(
     envelope: &Value,
@@ -559,11 +527,9 @@ pub fn report_from_event(
         return Ok(None);
     }
     let message = match name {
-        "serviceOrder" if body.get(PARENT_NOTIFICATION) == Some(&Value::Bool(true)) => {
-            Message::Com(ComInput::ServiceOrderChanged(parse_service_order_event(
-                body,
-            )?))
-        }
+        "serviceOrder" if is_service_order_report(body) => Message::Com(
+            ComInput::ServiceOrderChanged(parse_service_order_event(body)?),
+        ),
         "resourceOrder" if is_resource_order_report(body) => Message::Som(
             SomInput::ResourceOrderChanged(parse_resource_order_event(body, catalog)?),
         ),
@@ -575,24 +541,39 @@ pub fn report_from_event(
     Ok(Some(message))
 }
 
+/// Whether a service order event is a report to COM: the order ended, and it realises a
+/// product order.
+fn is_service_order_report(body: &Value) -> bool {
+    is_terminal(body) && references(body, "externalReferenceType", "ProductOrder")
+}
+
+/// Whether `body`'s `state` is a terminal order state.
+fn is_terminal(body: &Value) -> bool {
+    body.get("state")
+        .and_then(Value::as_str)
+        .and_then(OrderState::parse)
+        .is_some_and(OrderState::is_terminal)
+}
+
+/// Whether one of `body`'s `externalReference`s has `key` equal to `value`.
+fn references(body: &Value, key: &str, value: &str) -> bool {
+    body.get("externalReference")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .any(|reference| reference.get(key).and_then(Value::as_str) == Some(value))
+        })
+}
+
 /// Whether a resource order event is a report to SOM: the order ended, and it realises a
 /// service order item.
 fn is_resource_order_report(body: &Value) -> bool {
-    let terminal = body
-        .get("state")
-        .and_then(Value::as_str)
-        .and_then(OrderState::parse)
-        .is_some_and(OrderState::is_terminal);
-    let realises_item = body
-        .get("externalReference")
-        .and_then(Value::as_array)
-        .is_some_and(|references| {
-            references.iter().any(|reference| {
-                reference.get("entityType").and_then(Value::as_str)
-                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
-            })
-        });
-    terminal && realises_item
+    is_terminal(body)
+        && references(
+            body,
+            "entityType",
+            resource_order_create::SERVICE_ORDER_ITEM,
+        )
 }
 
 fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecError> {
@@ -610,7 +591,12 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
             };
             Ok(ServiceItemSummary {
                 id: text(item, "id")?.to_string(),
-                parent_item: text(item, "@parentItem")?.to_string(),
+                parent_item: service
+                    .get("relatedEntity")
+                    .and_then(Value::as_array)
+                    .and_then(|related| crate::tmf::product_order_item_of(related))
+                    .ok_or_else(|| error("service.relatedEntity names no productOrderItem"))?
+                    .to_string(),
                 action: action(item)?,
                 specification: spec(service, "serviceSpecification")?,
                 state: order_state(item)?,
@@ -623,7 +609,7 @@ fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecE
         parent: field_id(parent, "id", "externalReference.id")?,
         state: order_state(body)?,
         items,
-        failure: crate::http::dto::parse_failure(body),
+        failure: crate::tmf::parse_failure(body),
     })
 }
 
@@ -660,7 +646,7 @@ fn parse_resource_order_event(
         parent,
         state,
         resources,
-        failure: crate::http::dto::parse_failure(body),
+        failure: crate::tmf::parse_failure(body),
     })
 }
 
@@ -716,7 +702,7 @@ fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError>
         },
         state: ServiceState::parse(state)
             .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: crate::http::dto::parse_failure(body),
+        error: crate::tmf::parse_failure(body),
     })
 }
 

@@ -13,28 +13,30 @@
 //!
 //! | message                          | on the wire                                                        |
 //! |----------------------------------|--------------------------------------------------------------------|
-//! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `@parentItem` |
+//! | `SomInput::Create`               | `POST {TMF641}/serviceOrder`: `externalReference` (ProductOrder), items' `service.relatedEntity` role `productOrderItem` |
 //! | `SomInput::Cancel`               | `POST {TMF641}/cancelServiceOrder` `serviceOrder.id`; by product order: the id found first by `GET {TMF641}/serviceOrder?externalId=PO-n` |
-//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::http::dto::resource_order_create`]) |
+//! | `RomInput::Create`               | `POST {TMF652}/resourceOrder` in TMF652 attributes only (see [`crate::tmf::resource_order_create`]) |
 //! | `RomInput::Cancel`               | `POST {TMF652}/cancelResourceOrder` `resourceOrder.id`; by service order item: the id found first by `GET {TMF652}/resourceOrder?externalId=SO-n/item` |
-//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::http::dto::service_create`]) |
+//! | `ActivationInput::Create`        | `POST {TMF640}/service` in TMF640 attributes only (see [`crate::tmf::service_create`]) |
 //! | `ActivationInput::Terminate`     | `PATCH {TMF640}/service/{id}` `{"state":"terminated"}`              |
 //! | `ActivationInput::Restore`       | `PATCH {TMF640}/service/{id}` `{"state":"active"}`                  |
 //! | `ActivationInput::Reconfigure`   | `PATCH {TMF640}/service/{id}` `serviceCharacteristic` + requester   |
 //! | `NetworkInput::Request`          | `POST /network/v1/operation` with a `callback` (see [`wire`])       |
 //! | `RomInput::Element`, `ActivationInput::Element` | `POST {callback}` = `/network/v1/reply` of the caller |
-//! | `ComInput::ServiceOrderChanged`  | `ServiceOrderStateChangeEvent` on the child's TMF641 hub            |
+//! | `ComInput::ServiceOrderChanged`  | SOM's own terminal `ServiceOrderStateChangeEvent` on the child's TMF641 hub |
 //! | `SomInput::ResourceOrderChanged` | `ResourceOrderStateChangeEvent` on the child's TMF652 hub           |
 //! | `RomInput::ActivationChanged`    | `ServiceStateChangeEvent` on the child's TMF640 hub                 |
 //! | `SomInput::Report` (COM's jeopardy question) | `GET {TMF641}/serviceOrder?externalId=PO-n`; the answer becomes `ComInput::ServiceOrderStatus` here |
 //! | `RomInput::Report` (SOM's jeopardy question) | `GET {TMF652}/resourceOrder?externalId=SO-n/item`; the answer becomes `SomInput::ResourceOrderStatus` here |
 //!
 //! Reports going up are hub events: at start-up the parent's process subscribes on its
-//! child's hub (`query: eventType=…StateChangeEvent`, callback `/transport/v1/listener`). The
-//! child publishes each report as a state-change event whose body is the entity as the layer
-//! reported it, marked `"@parentNotification": true`; the listener turns marked events back
-//! into the report and ignores the layer's ordinary state-change events (which a failure
-//! report may not have: activation reports a failure without a state change).
+//! child's hub (`query: eventType=…StateChangeEvent`, callback `/transport/v1/listener`). A
+//! report is the child's own state-change event, rendered once for the hub: a service order's
+//! terminal event naming a product order in `externalReference` (each item's product order
+//! item in `service.relatedEntity`, role `productOrderItem`), a resource order's terminal event
+//! naming a service order item in `externalReference`, a service's event naming a requesting
+//! resource order in `relatedEntity`. Only an activation failure, which changes no state, is
+//! published by the transport as one more state-change event carrying the `FailureNote`.
 //!
 //! Limits: the outbound queue holds `limits.inbox_capacity` messages (a full queue makes the
 //! sending layer wait, as a full inbox does); [`LANES`] calls at once (one per lane; calls about one order share a lane, in order); each call is
@@ -593,19 +595,19 @@ const SUBSCRIPTIONS: [(LayerId, LayerId, &str, &str); 3] = [
     (
         LayerId::Com,
         LayerId::Som,
-        crate::http::dto::SERVICE_ORDERING,
+        crate::tmf::SERVICE_ORDERING,
         "ServiceOrderStateChangeEvent",
     ),
     (
         LayerId::Som,
         LayerId::Rom,
-        crate::http::dto::RESOURCE_ORDERING,
+        crate::tmf::RESOURCE_ORDERING,
         "ResourceOrderStateChangeEvent",
     ),
     (
         LayerId::Rom,
         LayerId::Activation,
-        crate::http::dto::SERVICE_ACTIVATION,
+        crate::tmf::SERVICE_ACTIVATION,
         "ServiceStateChangeEvent",
     ),
 ];

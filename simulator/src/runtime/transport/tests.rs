@@ -17,7 +17,6 @@ use crate::domain::ids::{
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
-use crate::http::dto::{resource_order_create, service_create};
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, Characteristics};
@@ -34,6 +33,7 @@ use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
     ElementReply, ElementRequest, NetworkInput, RegionId, ResourceValue, Topology,
 };
+use crate::tmf::{resource_order_create, service_create};
 
 fn topology() -> Topology {
     Topology::from_config(&crate::config::SimConfig::default().network).expect("valid network")
@@ -67,7 +67,7 @@ fn report_round_trip(message: Message) -> Message {
     else {
         panic!("expected an event");
     };
-    let envelope = crate::http::hub::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
+    let envelope = crate::tmf::event::envelope(1, "2026-01-01T00:00:00Z".into(), &event, body);
     codec::report_from_event(&envelope, &Catalog::builtin())
         .expect("parses")
         .expect("is a report")
@@ -304,12 +304,33 @@ fn reports_round_trip_through_hub_envelopes() {
         }],
         failure: Some(FailureReason::timeout("activate")),
     };
-    let message = report_round_trip(Message::Com(ComInput::ServiceOrderChanged(
-        service_order.clone(),
-    )));
+    // SOM's report is its ordinary terminal state-change event, as SOM renders the order.
+    let failure = crate::tmf::failure_error_message(&FailureReason::timeout("activate"), None);
+    let rendered = json!({
+        "id": "SO-2", "@type": "ServiceOrder", "state": "partial",
+        "externalReference": [{"id": "PO-1", "name": "PO-1",
+                               "externalReferenceType": "ProductOrder"}],
+        "serviceOrderItem": [{"id": "1", "@type": "ServiceOrderItem", "action": "add",
+            "state": "completed", "service": {"id": "S-3", "@type": "Service",
+                "serviceSpecification": {"id": "cfs-broadband"},
+                "relatedEntity": [crate::tmf::product_order_item_ref("1")]}}],
+        "errorMessage": [failure],
+    });
+    let envelope = json!({"eventType": "ServiceOrderStateChangeEvent",
+                          "event": {"serviceOrder": rendered}});
+    let message = codec::report_from_event(&envelope, &Catalog::builtin()).expect("parses");
+    let heard = matches!(&message, Some(Message::Com(ComInput::ServiceOrderChanged(s)))
+        if *s == service_order);
+    assert!(heard, "{message:?}");
+    let mut in_progress = envelope.clone();
+    in_progress["event"]["serviceOrder"]["state"] = json!("inProgress");
+    let ignored = codec::report_from_event(&in_progress, &Catalog::builtin());
     assert!(
-        matches!(message, Message::Com(ComInput::ServiceOrderChanged(s)) if s == service_order)
+        matches!(ignored, Ok(None)),
+        "only a terminal order is a report"
     );
+    let summary = Message::Com(ComInput::ServiceOrderChanged(service_order));
+    assert!(codec::outgoing(summary, Time::ZERO, "", &topology()).is_none());
 
     // ROM's report is its ordinary terminal state-change event, as ROM renders the order.
     let rendered = json!({
@@ -432,7 +453,8 @@ fn bad_bodies_are_errors_and_plain_events_are_ignored() {
     for bad in [
         json!({}),
         json!({"event": {}}),
-        json!({"event": {"serviceOrder": {"@parentNotification": true}}}),
+        json!({"event": {"serviceOrder": {"state": "completed",
+               "externalReference": [{"id": "PO-1", "externalReferenceType": "ProductOrder"}]}}}),
         json!({"event": {"resourceOrder": {"id": "RO-1", "state": "completed",
                "externalReference": [{"id": "no-slash", "entityType": "ServiceOrderItem"}],
                "orderItem": []}}}),

@@ -20,11 +20,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::BadBody;
 use super::service_create::link;
 use super::{RESOURCE_CATALOG, RESOURCE_INVENTORY, SERVICE_ORDERING};
 use crate::domain::catalog::{Catalog, ResourceKind, ServiceCategory};
 use crate::domain::ids::{ResourceId, ServiceId, ServiceOrderId};
-use crate::http::error::ApiError;
 use crate::layers::common::{Action, Characteristic, characteristic_text};
 use crate::layers::rom::{ResourceOrderCreate, ResourceOrderItemCreate, Rfs};
 use crate::network::{RegionId, Topology};
@@ -235,11 +235,11 @@ pub fn parse(
     items_max: usize,
     catalog: &Catalog,
     topology: &Topology,
-) -> Result<ResourceOrderCreate, ApiError> {
+) -> Result<ResourceOrderCreate, BadBody> {
     let body: ResourceOrderCreateBody = serde_json::from_value(body)
-        .map_err(|error| ApiError::bad_request(format!("resourceOrder: {error}")))?;
+        .map_err(|error| BadBody::new(format!("resourceOrder: {error}")))?;
     if body.order_item.is_empty() || body.order_item.len() > items_max {
-        return Err(ApiError::bad_request(format!(
+        return Err(BadBody::new(format!(
             "orderItem must have 1 to {items_max} entries"
         )));
     }
@@ -264,7 +264,7 @@ pub fn parse(
 
 /// The service order item the order realises, from an `externalReference` of entity type
 /// `ServiceOrderItem`; other references are the client's own and name no parent.
-fn parent(references: &[ExternalIdBody]) -> Result<Option<(ServiceOrderId, String)>, ApiError> {
+fn parent(references: &[ExternalIdBody]) -> Result<Option<(ServiceOrderId, String)>, BadBody> {
     let Some(reference) = references
         .iter()
         .find(|reference| reference.entity_type.as_deref() == Some(SERVICE_ORDER_ITEM))
@@ -272,7 +272,7 @@ fn parent(references: &[ExternalIdBody]) -> Result<Option<(ServiceOrderId, Strin
         return Ok(None);
     };
     let invalid = || {
-        ApiError::bad_request(format!(
+        BadBody::new(format!(
             "externalReference `{}` of entityType ServiceOrderItem must read `SO-<n>/<item>`",
             clip(&reference.id)
         ))
@@ -306,33 +306,33 @@ fn region(
     items: &[ResourceOrderItemBody],
     characteristics: &[Characteristic],
     topology: &Topology,
-) -> Result<RegionId, ApiError> {
+) -> Result<RegionId, BadBody> {
     let place = items
         .iter()
         .filter_map(|item| item.resource.as_ref()?.place.as_ref())
         .find(|place| place.role.as_deref().is_none_or(|role| role == REGION_ROLE))
         .and_then(|place| place.name.clone().or_else(|| place.id.clone()));
     let Some(name) = place.or_else(|| characteristic_text(characteristics, "region")) else {
-        return Err(ApiError::bad_request(
+        return Err(BadBody::new(
             "the region is required: orderItem.resource.place (role `region`) or a \
              resourceCharacteristic `region`",
         ));
     };
-    topology.region_by_name(&name).ok_or_else(|| {
-        ApiError::bad_request(format!("region `{}` is not in the network", clip(&name)))
-    })
+    topology
+        .region_by_name(&name)
+        .ok_or_else(|| BadBody::new(format!("region `{}` is not in the network", clip(&name))))
 }
 
 fn parse_item(
     index: usize,
     item: &ResourceOrderItemBody,
     catalog: &Catalog,
-) -> Result<ResourceOrderItemCreate, ApiError> {
+) -> Result<ResourceOrderItemCreate, BadBody> {
     let id = item.id.clone().unwrap_or_else(|| (index + 1).to_string());
     let action = match item.action.as_deref() {
         None => Action::Add,
         Some(name) => Action::parse(name).ok_or_else(|| {
-            ApiError::bad_request(format!("orderItem {id}: `{}` is not an action", clip(name)))
+            BadBody::new(format!("orderItem {id}: `{}` is not an action", clip(name)))
         })?,
     };
     let resource = item.resource.as_ref();
@@ -342,14 +342,14 @@ fn parse_item(
         .or_else(|| resource?.resource_specification.as_ref())
         .and_then(|reference| reference.id.as_deref())
         .ok_or_else(|| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "orderItem {id}: resourceSpecification.id is required"
             ))
         })?;
     let (specification, kind) = resource_specification(catalog, specification)?;
     let existing = match resource.and_then(|resource| resource.id.as_deref()) {
         Some(text) if action != Action::Add => Some(text.parse::<ResourceId>().map_err(|_| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "orderItem {id}: resource.id `{}` is not a resource id",
                 clip(text)
             ))
@@ -370,13 +370,13 @@ fn parse_item(
 fn resource_specification(
     catalog: &Catalog,
     id: &str,
-) -> Result<(Arc<str>, ResourceKind), ApiError> {
+) -> Result<(Arc<str>, ResourceKind), BadBody> {
     catalog
         .resource_specifications
         .get_key_value(id)
         .map(|(id, specification)| (id.clone(), specification.kind))
         .ok_or_else(|| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "resourceSpecification `{}` is not in the catalog",
                 clip(id)
             ))
@@ -390,11 +390,11 @@ fn rfs(
     characteristics: &[Characteristic],
     resource_specification: &str,
     catalog: &Catalog,
-) -> Result<Rfs, ApiError> {
+) -> Result<Rfs, BadBody> {
     let id = match characteristic_text(characteristics, RFS) {
         None => None,
         Some(text) => Some(text.parse::<ServiceId>().map_err(|_| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "orderItem {item}: characteristic rfs `{}` is not a service id",
                 clip(&text)
             ))
@@ -409,7 +409,7 @@ fn rfs(
             .map(|service| &service.id)
             .find(|known| &***known == name.as_str())
             .ok_or_else(|| {
-                ApiError::bad_request(format!(
+                BadBody::new(format!(
                     "orderItem {item}: rfsSpecification `{}` is not an RFS of the catalog",
                     clip(&name)
                 ))
@@ -424,7 +424,7 @@ fn rfs(
             .map(|service| &service.id)
             .next()
             .ok_or_else(|| {
-                ApiError::bad_request(format!(
+                BadBody::new(format!(
                     "orderItem {item}: no RFS of the catalog uses resourceSpecification \
                      `{resource_specification}`"
                 ))

@@ -18,13 +18,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::inventory::resource_characteristics;
+use super::BadBody;
 use super::resource_order_create::ReferenceBody;
+use super::resource_value::resource_characteristics;
 use super::{RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_CATALOG, SERVICE_INVENTORY};
 use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ResourceId, ResourceOrderId, ServiceId};
 use crate::domain::state::ServiceState;
-use crate::http::error::ApiError;
 use crate::layers::activation::{ActivationCreate, ServiceChange};
 use crate::layers::common::{Characteristic, Characteristics};
 use crate::network::{ElementId, RegionId, ResourceValue, Topology};
@@ -189,8 +189,8 @@ pub fn patch_body(change: &ServiceChange, public_url: &str) -> ServiceBody {
     }
 }
 
-fn read(body: Value) -> Result<ServiceBody, ApiError> {
-    serde_json::from_value(body).map_err(|error| ApiError::bad_request(format!("service: {error}")))
+fn read(body: Value) -> Result<ServiceBody, BadBody> {
+    serde_json::from_value(body).map_err(|error| BadBody::new(format!("service: {error}")))
 }
 
 /// Parses and checks a `POST /service` body: the specification must be in the catalog and
@@ -199,13 +199,13 @@ pub fn parse_create(
     body: Value,
     catalog: &Catalog,
     topology: &Topology,
-) -> Result<ActivationCreate, ApiError> {
+) -> Result<ActivationCreate, BadBody> {
     let body = read(body)?;
     match body.state.as_deref() {
         None => {}
         Some(state) if state == ServiceState::Active.as_str() => {}
         Some(state) => {
-            return Err(ApiError::bad_request(format!(
+            return Err(BadBody::new(format!(
                 "state `{}`: a service is created `active` (configured and activated)",
                 clip(state)
             )));
@@ -215,26 +215,26 @@ pub fn parse_create(
         .service_specification
         .as_ref()
         .and_then(|reference| reference.id.as_deref())
-        .ok_or_else(|| ApiError::bad_request("serviceSpecification.id is required"))?;
+        .ok_or_else(|| BadBody::new("serviceSpecification.id is required"))?;
     let specification: Arc<str> = catalog
         .service_specifications
         .get_key_value(specification)
         .map(|(id, _)| id.clone())
         .ok_or_else(|| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "serviceSpecification `{}` is not in the catalog",
                 clip(specification)
             ))
         })?;
     let listed = body.service_characteristic.clone().unwrap_or_default();
     if listed.len() > CHARACTERISTICS_MAX {
-        return Err(ApiError::bad_request(format!(
+        return Err(BadBody::new(format!(
             "serviceCharacteristic has more than {CHARACTERISTICS_MAX} entries"
         )));
     }
     let (resources, characteristics) = split_resources(&listed, topology)?;
     if body.supporting_resource.len() > RESOURCES_PER_SERVICE_MAX {
-        return Err(ApiError::bad_request(format!(
+        return Err(BadBody::new(format!(
             "supportingResource has more than {RESOURCES_PER_SERVICE_MAX} entries"
         )));
     }
@@ -261,7 +261,7 @@ pub fn parse_create(
 /// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; `state: active`
 /// restores the configuration before the last reconfigure; new `serviceCharacteristic`
 /// reconfigures (told to the `relatedEntity` requester, if any).
-pub fn parse_patch(body: Value) -> Result<ServiceChange, ApiError> {
+pub fn parse_patch(body: Value) -> Result<ServiceChange, BadBody> {
     let body = read(body)?;
     match body.state.as_deref() {
         Some(state) if state == ServiceState::Terminated.as_str() => {
@@ -271,7 +271,7 @@ pub fn parse_patch(body: Value) -> Result<ServiceChange, ApiError> {
             return Ok(ServiceChange::Restore);
         }
         Some(state) => {
-            return Err(ApiError::bad_request(format!(
+            return Err(BadBody::new(format!(
                 "state can only be patched to `terminated` or `active`, not `{}`",
                 clip(state)
             )));
@@ -279,12 +279,12 @@ pub fn parse_patch(body: Value) -> Result<ServiceChange, ApiError> {
         None => {}
     }
     let Some(characteristics) = body.service_characteristic.clone() else {
-        return Err(ApiError::bad_request(
+        return Err(BadBody::new(
             "the PATCH changes nothing: send `state` or `serviceCharacteristic`",
         ));
     };
     if characteristics.len() > CHARACTERISTICS_MAX {
-        return Err(ApiError::bad_request(format!(
+        return Err(BadBody::new(format!(
             "serviceCharacteristic has more than {CHARACTERISTICS_MAX} entries"
         )));
     }
@@ -294,7 +294,7 @@ pub fn parse_patch(body: Value) -> Result<ServiceChange, ApiError> {
     })
 }
 
-fn requester_of(body: &ServiceBody) -> Result<Option<ResourceOrderId>, ApiError> {
+fn requester_of(body: &ServiceBody) -> Result<Option<ResourceOrderId>, BadBody> {
     body.related_entity
         .iter()
         .find(|entity| entity.role.as_deref() == Some(REQUESTER))
@@ -302,13 +302,10 @@ fn requester_of(body: &ServiceBody) -> Result<Option<ResourceOrderId>, ApiError>
         .transpose()
 }
 
-fn reference_id<T: std::str::FromStr>(
-    reference: &ReferenceBody,
-    what: &str,
-) -> Result<T, ApiError> {
+fn reference_id<T: std::str::FromStr>(reference: &ReferenceBody, what: &str) -> Result<T, BadBody> {
     let text = reference.id.as_deref().unwrap_or("");
     text.parse()
-        .map_err(|_| ApiError::bad_request(format!("{what}.id `{}` is not known", clip(text))))
+        .map_err(|_| BadBody::new(format!("{what}.id `{}` is not known", clip(text))))
 }
 
 /// Names of the characteristics that carry resource values.
@@ -331,44 +328,42 @@ const RESOURCE_NAMES: [&str; 11] = [
 fn split_resources(
     listed: &[Characteristic],
     topology: &Topology,
-) -> Result<(Vec<ResourceValue>, Characteristics), ApiError> {
+) -> Result<(Vec<ResourceValue>, Characteristics), BadBody> {
     let find = |name: &str| listed.iter().find(|c| &*c.name == name).map(|c| &c.value);
-    let number = |name: &str| -> Result<Option<u64>, ApiError> {
+    let number = |name: &str| -> Result<Option<u64>, BadBody> {
         match find(name) {
             None => Ok(None),
             Some(value) => value
                 .as_u64()
                 .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
                 .map(Some)
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("characteristic {name}: not a number"))
-                }),
+                .ok_or_else(|| BadBody::new(format!("characteristic {name}: not a number"))),
         }
     };
-    let small = |name: &str| -> Result<Option<u16>, ApiError> {
+    let small = |name: &str| -> Result<Option<u16>, BadBody> {
         number(name)?
             .map(|n| {
                 u16::try_from(n)
-                    .map_err(|_| ApiError::bad_request(format!("characteristic {name}: too large")))
+                    .map_err(|_| BadBody::new(format!("characteristic {name}: too large")))
             })
             .transpose()
     };
-    let element = |name: &str| -> Result<Option<ElementId>, ApiError> {
+    let element = |name: &str| -> Result<Option<ElementId>, BadBody> {
         let Some(value) = find(name) else {
             return Ok(None);
         };
         let text = value.as_str().unwrap_or("");
         topology.element_by_name(text).map(Some).ok_or_else(|| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "characteristic {name}: element `{}` is not in the network",
                 clip(text)
             ))
         })
     };
-    let region = || -> Result<RegionId, ApiError> {
+    let region = || -> Result<RegionId, BadBody> {
         let text = find("region").and_then(Value::as_str).unwrap_or("");
         topology.region_by_name(text).ok_or_else(|| {
-            ApiError::bad_request(format!(
+            BadBody::new(format!(
                 "characteristic region: `{}` is not in the network",
                 clip(text)
             ))
@@ -396,17 +391,15 @@ fn split_resources(
         let address = value
             .as_str()
             .and_then(|text| text.parse::<Ipv4Addr>().ok())
-            .ok_or_else(|| {
-                ApiError::bad_request("characteristic ipv4Address: not an IPv4 address")
-            })?;
+            .ok_or_else(|| BadBody::new("characteristic ipv4Address: not an IPv4 address"))?;
         resources.push(ResourceValue::Ipv4Address {
             region: region()?,
             address,
         });
     }
     if let (Some(vlan), Some(member)) = (small("multicastVlan")?, number("member")?) {
-        let member = u32::try_from(member)
-            .map_err(|_| ApiError::bad_request("characteristic member: too large"))?;
+        let member =
+            u32::try_from(member).map_err(|_| BadBody::new("characteristic member: too large"))?;
         resources.push(ResourceValue::MulticastVlan {
             region: region()?,
             vlan,
