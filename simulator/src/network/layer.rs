@@ -407,6 +407,12 @@ impl Layer for NetworkLayer {
         match input {
             NetworkInput::Request(request) => self.handle_request(request, now, rng, effects),
             NetworkInput::Faults(command) => self.handle_fault_command(command, now),
+            NetworkInput::ListAllocations { reply_to } => {
+                if reply_to == LayerId::Rom {
+                    let held = self.allocations().map(|(id, _)| *id).collect();
+                    effects.send(now, Message::Rom(RomInput::NetworkAllocations(held)));
+                }
+            }
         }
     }
 }

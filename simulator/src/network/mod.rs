@@ -43,6 +43,12 @@ pub enum NetworkInput {
     /// in virtual time). Not answered: see [`NetworkLayer::put_fault`] and friends for typed
     /// results, which the HTTP API calls directly.
     Faults(FaultCommand),
+    /// A restarted ROM reconciles: answer with every allocation held (all are ROM's), as
+    /// [`RomInput::NetworkAllocations`](crate::layers::rom::RomInput::NetworkAllocations).
+    ListAllocations {
+        /// Who asks (only ROM allocates; an answer to anyone else is dropped).
+        reply_to: crate::layers::LayerId,
+    },
 }
 
 /// A change to the network's faults.

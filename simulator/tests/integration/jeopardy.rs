@@ -98,13 +98,7 @@ fn assert_child_lost(chain: &Chain, ids: &BTreeSet<ProductOrderId>, child: &str)
 async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
     let (chain, ids) = lose_children_of(LayerId::Som).await;
     assert_child_lost(&chain, &ids, "service order");
-    let held = chain.network().allocations().count();
-    assert_eq!(
-        held, 0,
-        "every order failed, yet the network still holds {held} allocations"
-    );
-    let report = simulator::audit::run(&chain);
-    assert!(report.ok, "audit: {:#?}", report.findings);
+    assert_nothing_held_and_audit_clean(&chain);
 }
 
 #[tokio::test(start_paused = true)]
@@ -129,4 +123,17 @@ async fn orders_whose_resource_orders_were_lost_end_and_say_why() {
     // SOM, not COM, finds the lost child: the failure names the resource order.
     let (chain, ids) = lose_children_of(LayerId::Rom).await;
     assert_child_lost(&chain, &ids, "resource order");
+    // The restarted ROM reconciled with the network: nothing its lost orders took is held.
+    assert_nothing_held_and_audit_clean(&chain);
+}
+
+/// The network holds no allocation and the audit finds nothing.
+fn assert_nothing_held_and_audit_clean(chain: &Chain) {
+    let held = chain.network().allocations().count();
+    assert_eq!(
+        held, 0,
+        "every order failed, yet the network still holds {held} allocations"
+    );
+    let report = simulator::audit::run(chain);
+    assert!(report.ok, "audit: {:#?}", report.findings);
 }
