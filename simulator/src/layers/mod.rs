@@ -85,6 +85,7 @@ impl LayerId {
 pub fn reconcile_input(layer: LayerId) -> Option<Message> {
     match layer {
         LayerId::Rom => Some(Message::Rom(rom::RomInput::Reconcile)),
+        LayerId::Activation => Some(Message::Activation(activation::ActivationInput::Reconcile)),
         _ => None,
     }
 }

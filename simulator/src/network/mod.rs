@@ -49,6 +49,12 @@ pub enum NetworkInput {
         /// Who asks (only ROM allocates; an answer to anyone else is dropped).
         reply_to: crate::layers::LayerId,
     },
+    /// A restarted activation layer reconciles: answer with every service configured on an
+    /// element, as [`ActivationInput::ElementServices`](crate::layers::activation::ActivationInput::ElementServices).
+    ListServices {
+        /// Who asks (only activation configures; an answer to anyone else is dropped).
+        reply_to: crate::layers::LayerId,
+    },
 }
 
 /// A change to the network's faults.

@@ -125,6 +125,11 @@ impl Layer for RomLayer {
             RomInput::Reconcile => self.reconcile(now, effects),
             RomInput::NetworkAllocations(held) => self.network_answered(held, now, effects),
             RomInput::InventoryResources(records) => self.inventory_answered(records, now, effects),
+            RomInput::ListActivations => {
+                let owned = self.live.values().filter_map(|live| live.activation);
+                let answer = ActivationInput::OwnedByRom(owned.collect());
+                effects.send(now, Message::Activation(answer));
+            }
         }
     }
 }

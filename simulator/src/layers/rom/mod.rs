@@ -216,6 +216,9 @@ pub enum RomInput {
     NetworkAllocations(Vec<AllocationId>),
     /// The inventory's answer: every TMF639 resource not in `standby`.
     InventoryResources(Vec<reconcile::HeldRecord>),
+    /// A restarted activation layer reconciles: answer with the TMF640 services backing live
+    /// resources, as [`ActivationInput::OwnedByRom`](crate::layers::activation::ActivationInput::OwnedByRom).
+    ListActivations,
 }
 
 /// Names a resource order: by id (a client) or by the service order item it realises (SOM,
