@@ -646,21 +646,29 @@ impl Chain {
     }
 }
 
-fn fresh_com(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> ComLayer {
+pub(crate) fn fresh_com(
+    config: &SimConfig,
+    catalog: &Arc<Catalog>,
+    topology: &Arc<Topology>,
+) -> ComLayer {
     let (chain, limits) = (config.chain.clone(), config.limits.clone());
     ComLayer::new(catalog.clone(), topology.clone(), chain, limits)
 }
 
-fn fresh_som(config: &SimConfig, catalog: &Arc<Catalog>, topology: &Arc<Topology>) -> SomLayer {
+pub(crate) fn fresh_som(
+    config: &SimConfig,
+    catalog: &Arc<Catalog>,
+    topology: &Arc<Topology>,
+) -> SomLayer {
     let limits = config.limits.clone();
     SomLayer::new(catalog.clone(), topology.clone(), &config.chain, limits)
 }
 
-fn fresh_rom(config: &SimConfig) -> RomLayer {
+pub(crate) fn fresh_rom(config: &SimConfig) -> RomLayer {
     RomLayer::new(&config.chain, config.limits.clone())
 }
 
-fn fresh_activation(config: &SimConfig) -> ActivationLayer {
+pub(crate) fn fresh_activation(config: &SimConfig) -> ActivationLayer {
     ActivationLayer::new(&config.chain, &config.limits)
 }
 

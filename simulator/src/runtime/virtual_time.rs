@@ -160,6 +160,47 @@ impl VirtualChain {
         self.queue.len() + self.ready.len()
     }
 
+    /// Restarts `layer` without its state, as [`crate::runtime::Chain::restart_layer_without_state`]
+    /// does in real time: a fresh store that keeps only its id sequences, then the layer's
+    /// reconcile input (see [`crate::layers::reconcile_input`]) due now. The network and the
+    /// inventories hold the simulated world and cannot be restarted.
+    pub fn restart_layer_without_state(&mut self, layer: LayerId) -> Result<(), StartError> {
+        use crate::runtime::realtime::{fresh_activation, fresh_com, fresh_rom, fresh_som};
+        let config = &self.config;
+        let catalog = Catalog::from_config(&config.catalog).map_err(|e| StartError(e.to_string()));
+        let topology =
+            Topology::from_config(&config.network).map_err(|e| StartError(e.to_string()));
+        let (catalog, topology) = (Arc::new(catalog?), Arc::new(topology?));
+        match layer {
+            LayerId::Com => {
+                let old = std::mem::replace(&mut self.com, fresh_com(config, &catalog, &topology));
+                (self.com.next_order, self.com.next_product) = (old.next_order, old.next_product);
+            }
+            LayerId::Som => {
+                let old = std::mem::replace(&mut self.som, fresh_som(config, &catalog, &topology));
+                (self.som.next_order, self.som.next_service) = (old.next_order, old.next_service);
+            }
+            LayerId::Rom => {
+                let old = std::mem::replace(&mut self.rom, fresh_rom(config));
+                (self.rom.next_order, self.rom.next_number) = (old.next_order, old.next_number);
+            }
+            LayerId::Activation => {
+                let old = std::mem::replace(&mut self.activation, fresh_activation(config));
+                self.activation.next_number = old.next_number;
+            }
+            LayerId::Network | LayerId::Inventory => {
+                return Err(StartError(format!(
+                    "the {} layer holds the simulated world and cannot be restarted",
+                    layer.as_str()
+                )));
+            }
+        }
+        if let Some(reconcile) = crate::layers::reconcile_input(layer) {
+            self.schedule(self.now, reconcile);
+        }
+        Ok(())
+    }
+
     /// Queues the message `make` builds, due now; returns the token its reply will carry.
     pub fn submit(&mut self, make: impl FnOnce(ReplyToken) -> Message) -> ReplyToken {
         let token = ReplyToken(self.next_token);

@@ -137,3 +137,35 @@ fn assert_nothing_held_and_audit_clean(chain: &Chain) {
     let report = simulator::audit::run(chain);
     assert!(report.ok, "audit: {:#?}", report.findings);
 }
+
+#[test]
+fn in_virtual_time_a_restarted_rom_reconciles_and_nothing_leaks() {
+    use simulator::domain::time::Time;
+    use simulator::runtime::virtual_time::VirtualChain;
+    let mut config = SimConfig::default();
+    config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
+    config.chain.som_child_deadline_ms = 5_000;
+    config.chain.child_answer_ms = 1_000;
+    let mut chain = VirtualChain::new(config).expect("valid config");
+    for _ in 0..20 {
+        chain.submit(|reply| {
+            Message::Com(ComInput::Create {
+                reply,
+                order: fibre(),
+            })
+        });
+    }
+    chain.run_until(Time::from_millis(300));
+    chain
+        .restart_layer_without_state(LayerId::Rom)
+        .expect("ROM restarts");
+    chain.run_until_idle();
+    assert_eq!(chain.com.orders.len(), 20);
+    for order in chain.com.orders.values() {
+        assert_eq!(order.state, OrderState::Failed, "{}", order.id);
+    }
+    let held = chain.network.allocations().count();
+    assert_eq!(held, 0, "the network still holds {held} allocations");
+    let report = chain.audit();
+    assert!(report.ok, "audit: {:#?}", report.findings);
+}
