@@ -336,6 +336,24 @@ async fn apply_timeline(
     }
 }
 
+/// The layers a crash may restart, as `role:NAME` names them.
+pub const CRASHABLE: [&str; 4] = ["com", "som", "rom", "activation"];
+
+/// The layer a crash's `on` (`role:rom`) names, or why it names none.
+pub fn crash_layer(on: &str) -> Result<&str, String> {
+    let layer = on
+        .strip_prefix("role:")
+        .ok_or_else(|| format!("a crash is on a role (`role:rom`), not `{on}`"))?;
+    if CRASHABLE.contains(&layer) {
+        Ok(layer)
+    } else {
+        Err(format!(
+            "no role `{layer}` to crash; one of {}",
+            CRASHABLE.join(", ")
+        ))
+    }
+}
+
 /// The kinds `loadgen fault add --kind` takes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum KindName {
@@ -469,6 +487,15 @@ pub fn render_list(faults: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crash_names_a_role_that_can_crash() {
+        assert_eq!(crash_layer("role:rom"), Ok("rom"));
+        assert_eq!(crash_layer("role:activation"), Ok("activation"));
+        assert!(crash_layer("rom").is_err());
+        assert!(crash_layer("role:network").is_err());
+        assert!(crash_layer("role:billing").is_err());
+    }
 
     #[test]
     fn kinds_are_built_from_flags_and_stray_flags_refused() {
