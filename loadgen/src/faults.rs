@@ -309,6 +309,21 @@ async fn watch_faults(
     }
 }
 
+/// Fires each `crash` entry at `start + at` through `POST /admin/layers/{layer}/restart`.
+pub async fn apply_crashes(
+    client: TmfClient,
+    crashes: Vec<crate::scenario::Crash>,
+    start: Instant,
+) {
+    for crash in crashes {
+        tokio::time::sleep_until(start + crash.at.0).await;
+        match client.restart_layer(crash.layer()).await {
+            Ok(_) => tracing::warn!(crash = %crash.name, layer = crash.layer(), "layer crashed"),
+            Err(error) => tracing::warn!(crash = %crash.name, %error, "a crash was refused"),
+        }
+    }
+}
+
 async fn apply_timeline(
     client: TmfClient,
     timeline: Vec<FaultSpec>,
