@@ -221,6 +221,12 @@ impl TmfClient {
         decode(self.http.put(url).json(body).send().await?).await
     }
 
+    /// `POST /admin/layers/{layer}/restart`: restarts a layer without its state (a crash).
+    pub async fn restart_layer(&self, layer: &str) -> Result<Value, ClientError> {
+        let url = format!("{}/admin/layers/{layer}/restart", self.base);
+        decode(self.http.post(url).send().await?).await
+    }
+
     /// `GET /admin/faults`: every fault the simulator holds, with its counters.
     pub async fn list_faults(&self) -> Result<Vec<Value>, ClientError> {
         let url = format!("{}/admin/faults", self.base);

@@ -309,6 +309,21 @@ async fn watch_faults(
     }
 }
 
+/// Fires each `crash` entry at `start + at` through `POST /admin/layers/{layer}/restart`.
+pub async fn apply_crashes(
+    client: TmfClient,
+    crashes: Vec<crate::scenario::Crash>,
+    start: Instant,
+) {
+    for crash in crashes {
+        tokio::time::sleep_until(start + crash.at.0).await;
+        match client.restart_layer(crash.layer()).await {
+            Ok(_) => tracing::warn!(crash = %crash.name, layer = crash.layer(), "layer crashed"),
+            Err(error) => tracing::warn!(crash = %crash.name, %error, "a crash was refused"),
+        }
+    }
+}
+
 async fn apply_timeline(
     client: TmfClient,
     timeline: Vec<FaultSpec>,
@@ -333,6 +348,24 @@ async fn apply_timeline(
         if let Ok(mut applied) = applied.lock() {
             applied.insert(spec.name.clone(), Applied { at_s, error });
         }
+    }
+}
+
+/// The layers a crash may restart, as `role:NAME` names them.
+pub const CRASHABLE: [&str; 4] = ["com", "som", "rom", "activation"];
+
+/// The layer a crash's `on` (`role:rom`) names, or why it names none.
+pub fn crash_layer(on: &str) -> Result<&str, String> {
+    let layer = on
+        .strip_prefix("role:")
+        .ok_or_else(|| format!("a crash is on a role (`role:rom`), not `{on}`"))?;
+    if CRASHABLE.contains(&layer) {
+        Ok(layer)
+    } else {
+        Err(format!(
+            "no role `{layer}` to crash; one of {}",
+            CRASHABLE.join(", ")
+        ))
     }
 }
 
@@ -469,6 +502,15 @@ pub fn render_list(faults: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crash_names_a_role_that_can_crash() {
+        assert_eq!(crash_layer("role:rom"), Ok("rom"));
+        assert_eq!(crash_layer("role:activation"), Ok("activation"));
+        assert!(crash_layer("rom").is_err());
+        assert!(crash_layer("role:network").is_err());
+        assert!(crash_layer("role:billing").is_err());
+    }
 
     #[test]
     fn kinds_are_built_from_flags_and_stray_flags_refused() {

@@ -67,11 +67,12 @@ struct FaultClearArgs {
 struct FaultAddArgs {
     #[command(flatten)]
     target: TargetArg,
-    /// The fault's name (an existing fault of that name is replaced).
+    /// The fault's name (an existing fault of that name is replaced); every kind but crash
+    /// needs one.
     #[arg(long)]
-    name: String,
+    name: Option<String>,
     /// What it hits: olt:NAME, pon:OLT/PORT, dslam:NAME, pool:REGION/ipv4|multicast|phone,
-    /// activation, region:NAME or all.
+    /// activation, region:NAME or all; for crash, role:com|som|rom|activation.
     #[arg(long)]
     on: String,
     /// What it does.
@@ -117,6 +118,8 @@ enum KindArg {
     ReplyLost,
     Outage,
     PoolPressure,
+    /// Restart a layer without its state (POST /admin/layers/{layer}/restart).
+    Crash,
 }
 
 #[derive(clap::Args)]
@@ -260,9 +263,16 @@ async fn fault(command: FaultCommand) -> anyhow::Result<String> {
                 None => Ok(format!("removed {} faults\n", client.reset_faults().await?)),
             }
         }
+        FaultCommand::Add(args) if matches!(args.kind, KindArg::Crash) => {
+            let layer = loadgen::faults::crash_layer(&args.on).map_err(anyhow::Error::msg)?;
+            let answer = client(&args.target)?.restart_layer(layer).await?;
+            Ok(format!("{answer}\n"))
+        }
         FaultCommand::Add(args) => {
             let body = add_body(&args)?;
-            let answer = client(&args.target)?.put_fault(&args.name, &body).await?;
+            let name = args.name.as_deref();
+            let name = name.ok_or_else(|| anyhow::anyhow!("this kind needs --name"))?;
+            let answer = client(&args.target)?.put_fault(name, &body).await?;
             Ok(loadgen::faults::render_list(&[answer]))
         }
     }
@@ -277,6 +287,7 @@ fn add_body(args: &FaultAddArgs) -> anyhow::Result<serde_json::Value> {
         KindArg::ReplyLost => KindName::ReplyLost,
         KindArg::Outage => KindName::Outage,
         KindArg::PoolPressure => KindName::PoolPressure,
+        KindArg::Crash => anyhow::bail!("a crash is not a network fault"),
     };
     let flags = KindFlags {
         probability: args.probability,

@@ -232,6 +232,11 @@ async fn drive(
     let cpu_before = crate::cpu::process_cpu_s();
     let mut faults =
         crate::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
+    let crashes = tokio::spawn(crate::faults::apply_crashes(
+        client.clone(),
+        scenario.crashes.clone(),
+        state.start,
+    ));
     let load_started = Instant::now();
     match &plan.model {
         LoadModel::Open { schedule } => {
@@ -261,6 +266,8 @@ async fn drive(
     progress.finish();
     // Timeline faults still active are removed here: the drain and the audit see them healed.
     let load_end_s = faults.end_of_load().await;
+    // Crashes not yet due when the load ended are not fired.
+    crashes.abort();
     let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
     followers.stop(&client).await;
     let (mode, workers) = sampler.stop().await;

@@ -204,6 +204,8 @@ pub struct Scenario {
     pub faults: Vec<FaultSpec>,
     /// Whether a run draws the faults' `vary` knobs from its seed (`--vary-faults`, sweeps).
     pub vary_faults: bool,
+    /// `[[faults]]` entries of kind `crash`, by start: a layer restarted without its state.
+    pub crashes: Vec<Crash>,
     /// `[[variants]]`, for `loadgen compare` (`loadgen run` ignores them).
     pub variants: Vec<crate::variant::Variant>,
 }
@@ -258,7 +260,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         })
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;
-    let faults = fault_timeline(text, &invalid)?;
+    let (faults, crashes) = fault_timeline(text, &invalid)?;
     let line_of = |offset: usize| line_column(text, offset).0;
     let variants = crate::variant::validate(parsed.variants, &simulator, &line_of)
         .map_err(|(span, message)| invalid(span, message))?;
@@ -268,42 +270,115 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         seed: parsed.seed.unwrap_or(1),
         file: file.to_string(),
         simulator,
-        text: crate::variant::blank_variants(text),
+        text: blank_crashes(&crate::variant::blank_variants(text)),
         regions,
         load,
         thresholds,
         faults,
         vary_faults: false,
+        crashes,
         variants,
     })
 }
 
+/// A `[[faults]]` entry of kind `crash`: `name`, `at`, `kind = "crash"`, `on = "role:rom"`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Crash {
+    /// Its name.
+    pub name: String,
+    /// When the layer crashes, after the start of the run.
+    pub at: simulator::network::faults::HumanDuration,
+    /// Always `crash`.
+    pub kind: CrashKind,
+    /// The role whose layer restarts without its state: `role:com|som|rom|activation`.
+    pub on: String,
+}
+
+impl Crash {
+    /// The layer it restarts (validated at parse time).
+    pub fn layer(&self) -> &str {
+        crate::faults::crash_layer(&self.on).unwrap_or_default()
+    }
+}
+
+/// The one kind of a [`Crash`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrashKind {
+    /// A layer restarted without its state.
+    Crash,
+}
+
+/// One `[[faults]]` entry: a crash, or a network fault.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Crash(Crash),
+    Fault(Box<FaultSpec>),
+}
+
 /// The `[[faults]]` timeline, read a second time with spans so that errors name the entry's
 /// line; each entry is checked as the simulator will (its target's names are checked by the
-/// simulator when loadgen applies it).
-fn fault_timeline(text: &str, invalid: &Invalid<'_>) -> Result<Vec<FaultSpec>, ScenarioError> {
+/// simulator when loadgen applies it). Crashes come apart, sorted by start too.
+fn fault_timeline(
+    text: &str,
+    invalid: &Invalid<'_>,
+) -> Result<(Vec<FaultSpec>, Vec<Crash>), ScenarioError> {
     #[derive(Deserialize)]
     struct Timeline {
         #[serde(default)]
-        faults: Vec<Spanned<FaultSpec>>,
+        faults: Vec<Spanned<Entry>>,
     }
-    let timeline: Timeline =
-        toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_string()))?;
+    #[derive(Deserialize)]
+    struct Faults {
+        #[serde(default)]
+        _faults: Vec<Spanned<FaultSpec>>,
+    }
+    // An entry that is neither: the network fault's own error says what is wrong with it.
+    let timeline: Timeline = toml::from_str(text).map_err(|e| {
+        let typed = toml::from_str::<toml::Table>(text).ok().and_then(|table| {
+            let faults = table.get("faults")?.clone();
+            let wrapped = toml::Table::from_iter([("_faults".to_string(), faults)]);
+            toml::from_str::<Faults>(&wrapped.to_string()).err()
+        });
+        match typed {
+            Some(error) => invalid(e.span(), error.message().trim().to_string()),
+            None => invalid(e.span(), e.message().trim().to_string()),
+        }
+    })?;
     let mut names = std::collections::BTreeSet::new();
     let mut faults = Vec::with_capacity(timeline.faults.len());
+    let mut crashes = Vec::new();
     for spanned in timeline.faults {
         let span = spanned.span();
-        let spec = spanned.into_inner();
-        spec.to_fault(simulator::domain::time::Time::ZERO)
-            .map_err(|e| invalid(Some(span.clone()), format!("fault `{}`: {e}", spec.name)))?;
-        if !names.insert(spec.name.clone()) {
-            let message = format!("fault name `{}` is used twice", spec.name);
+        let name = match spanned.into_inner() {
+            Entry::Crash(crash) => {
+                crate::faults::crash_layer(&crash.on).map_err(|e| {
+                    invalid(Some(span.clone()), format!("fault `{}`: {e}", crash.name))
+                })?;
+                let name = crash.name.clone();
+                crashes.push(crash);
+                name
+            }
+            Entry::Fault(spec) => {
+                spec.to_fault(simulator::domain::time::Time::ZERO)
+                    .map_err(|e| {
+                        invalid(Some(span.clone()), format!("fault `{}`: {e}", spec.name))
+                    })?;
+                let name = spec.name.clone();
+                faults.push(*spec);
+                name
+            }
+        };
+        if !names.insert(name.clone()) {
+            let message = format!("fault name `{name}` is used twice");
             return Err(invalid(Some(span), message));
         }
-        faults.push(spec);
     }
     faults.sort_by_key(|spec| spec.at);
-    Ok(faults)
+    crashes.sort_by_key(|crash| crash.at);
+    Ok((faults, crashes))
 }
 
 type Invalid<'a> = dyn Fn(Option<std::ops::Range<usize>>, String) -> ScenarioError + 'a;
@@ -434,6 +509,48 @@ fn open_schedule(load: &LoadSection, invalid: &Invalid<'_>) -> Result<Schedule, 
     Schedule::new(stages).map_err(|e| invalid(None, format!("[load] {e}")))
 }
 
+/// `text` with each `[[faults]]` entry of kind `crash` blanked (loadgen fires crashes; the
+/// simulator's configuration knows only network faults), lines kept so errors name the same.
+fn blank_crashes(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut index = 0;
+    while index < lines.len() {
+        let header = lines[index].trim_start().starts_with('[');
+        let end = (index + 1..lines.len())
+            .find(|&i| lines[i].trim_start().starts_with('['))
+            .unwrap_or(lines.len());
+        let block = &lines[index..end];
+        let crash = header
+            && lines[index].trim().replace(' ', "") == "[[faults]]"
+            && block.iter().any(|line| {
+                let line = line.trim().replace(' ', "");
+                line == "kind=\"crash\"" || line.starts_with("kind=\"crash\"#")
+            });
+        for line in block {
+            if crash {
+                out.extend(line.ends_with('\n').then_some('\n'));
+            } else {
+                out.push_str(line);
+            }
+        }
+        index = end;
+    }
+    out
+}
+
+/// The `[[faults]]` entries the simulator takes: every one but the crashes (loadgen's).
+fn network_faults(faults: Option<&toml::Value>) -> Option<toml::Value> {
+    let Some(toml::Value::Array(entries)) = faults else {
+        return faults.cloned();
+    };
+    let is_crash =
+        |entry: &toml::Value| entry.get("kind").and_then(toml::Value::as_str) == Some("crash");
+    Some(toml::Value::Array(
+        entries.iter().filter(|e| !is_crash(e)).cloned().collect(),
+    ))
+}
+
 fn simulator_table(file: &ScenarioFile) -> toml::Table {
     let mut table = toml::Table::new();
     if let Some(name) = &file.name {
@@ -452,7 +569,7 @@ fn simulator_table(file: &ScenarioFile) -> toml::Table {
         ("network", &file.network),
         ("profiles", &file.profiles),
         ("catalog", &file.catalog),
-        ("faults", &file.faults),
+        ("faults", &network_faults(file.faults.as_ref())),
     ];
     for (key, value) in sections {
         if let Some(value) = value {
@@ -551,6 +668,19 @@ mod tests {
     use super::*;
 
     const MINIMAL: &str = "name = \"t\"\n[load]\nrate = 10\nduration = \"2s\"\n";
+
+    #[test]
+    fn crash_entries_are_blanked_for_the_simulator_and_kept_for_loadgen() {
+        let text = "seed = 1\n[[faults]]\nname = \"c\"\nat = \"2s\"\nkind = \"crash\"\non = \"role:rom\"\n\n[load]\nrate = 1\nduration = \"1s\"\n";
+        let blanked = blank_crashes(text);
+        assert!(
+            blanked.starts_with("seed = 1\n\n\n\n\n\n\n[load]\n"),
+            "{blanked}"
+        );
+        let bad = text.replace("role:rom", "role:network");
+        let error = parse(&bad, "s.toml", "s").expect_err("network cannot crash");
+        assert!(error.to_string().contains("s.toml:2:"), "{error}");
+    }
 
     #[test]
     fn a_minimal_scenario_parses_with_defaults() {

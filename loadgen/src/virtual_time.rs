@@ -148,6 +148,8 @@ enum Action {
     /// Read the faults for the report (every simulated second while the load runs, as the
     /// real-time watcher reads `/admin/faults`); changes nothing in the chain.
     WatchFaults { until: Time },
+    /// A `crash` timeline entry: restart the layer without its state.
+    Crash { layer: simulator::layers::LayerId },
 }
 
 /// How often a virtual run reads its faults.
@@ -253,6 +255,15 @@ pub fn run(
     put_fault_timeline(&mut driver.chain, &timeline, end)?;
     if !timeline.is_empty() {
         driver.schedule(Time::ZERO, Action::WatchFaults { until: end });
+    }
+    for crash in &scenario.crashes {
+        let at = Time::ZERO.after(crash.at.0);
+        let layer = simulator::layers::LayerId::ALL.into_iter();
+        if let Some(layer) = layer.into_iter().find(|l| l.as_str() == crash.layer())
+            && at < end
+        {
+            driver.schedule(at, Action::Crash { layer });
+        }
     }
     driver.run_until(end);
     let drain_end = end.after(plan.drain_timeout);
@@ -456,6 +467,11 @@ impl Driver<'_> {
             Action::Send { user } => {
                 let planned = self.workload.next(&mut self.pool);
                 self.send(planned, now, user);
+            }
+            Action::Crash { layer } => {
+                if let Err(error) = self.chain.restart_layer_without_state(layer) {
+                    tracing::warn!(%error, "a crash was refused");
+                }
             }
             Action::WatchFaults { until } => {
                 self.watch_faults(now);

@@ -32,6 +32,7 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
         "sync-vs-async",
         "activation-slowdown",
         "hung-element",
+        "layer-crash",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -45,6 +46,10 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
     .unwrap();
     for file in &files {
         let scenario = loadgen::scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
+        if file.ends_with("layer-crash.toml") {
+            let layers: Vec<&str> = scenario.crashes.iter().map(|c| c.layer()).collect();
+            assert_eq!(layers, ["rom"], "layer-crash crashes ROM");
+        }
         let text = std::fs::read_to_string(file).unwrap();
         // The simulator reads the file with `[[variants]]` blanked out, and each variant merged.
         simulator::config::SimConfig::from_toml_str(&scenario.text, &file.display().to_string())

@@ -1,5 +1,6 @@
 //! Operator endpoints: `/health`, `/metrics` (Prometheus text), `/admin/pools`,
-//! `/admin/audit` and `/admin/hub` (delivery counters per subscription).
+//! `/admin/audit`, `/admin/hub` (delivery counters per subscription) and
+//! `/admin/layers/{layer}/restart` (see [`crate::http::restart`]).
 
 use axum::extract::State;
 use axum::http::header;
@@ -35,6 +36,10 @@ pub fn admin_routes() -> Router<AppState> {
         .route(
             "/admin/hub",
             get(|State(state): State<AppState>| async move { Json(state.hub.stats()) }),
+        )
+        .route(
+            "/admin/layers/{layer}/restart",
+            axum::routing::post(crate::http::restart::restart_layer),
         )
 }
 

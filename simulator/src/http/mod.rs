@@ -7,7 +7,8 @@
 //! ([`product_ordering`], [`service_ordering`], [`resource_ordering`], [`cancel_ordering`]
 //! for TMF641/652 cancel requests, [`activation`],
 //! [`inventory`], [`catalog`]), [`hub`] (subscriptions and event delivery), [`admin`]
-//! (health, audit, and [`exposition`] for `/metrics`), [`faults`] (fault injection),
+//! (health, audit, and [`exposition`] for `/metrics`), [`restart`] (a layer crash), [`faults`]
+//! (fault injection),
 //! [`snapshot`] (event payloads), [`edge`] (trailing slashes and `--role` refusals, before
 //! routing), [`guard`] (admin token, canonical paths) and [`serve`] (connections: timeouts and
 //! bounds).
@@ -32,6 +33,7 @@ pub mod peer;
 pub mod product_ordering;
 pub mod query;
 pub mod resource_ordering;
+pub mod restart;
 pub mod serve;
 pub mod service_ordering;
 pub mod snapshot;

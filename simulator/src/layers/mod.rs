@@ -84,6 +84,17 @@ impl LayerId {
     }
 }
 
+/// What a runtime sends a layer it restarted without its state, so that it reconciles with
+/// the layers below: ROM releases allocations no live order owns, activation deactivates
+/// configurations no live service owns. `None` for a layer that has nothing to reconcile.
+pub fn reconcile_input(layer: LayerId) -> Option<Message> {
+    match layer {
+        LayerId::Rom => Some(Message::Rom(rom::RomInput::Reconcile)),
+        LayerId::Activation => Some(Message::Activation(activation::ActivationInput::Reconcile)),
+        _ => None,
+    }
+}
+
 /// A message for one layer; the variant names the destination.
 #[derive(Debug, Clone)]
 pub enum Message {

@@ -210,6 +210,17 @@ impl NetworkLayer {
             .and_then(|index| self.services.get(index))
     }
 
+    /// Every service configured on an element, with its element.
+    pub fn configured_services(&self) -> impl Iterator<Item = (ElementId, ActivationId)> + '_ {
+        self.services
+            .iter()
+            .enumerate()
+            .flat_map(|(index, services)| {
+                let element = ElementId(u32::try_from(index).unwrap_or(u32::MAX));
+                services.configured.iter().map(move |id| (element, *id))
+            })
+    }
+
     /// Counts of every pool; OLT pools per PON port (`olt-north-1/pon-3/onu`).
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         self.resources.pool_stats(&self.topology, true)
@@ -408,6 +419,19 @@ impl Layer for NetworkLayer {
             NetworkInput::Request(request) => self.handle_request(request, now, rng, effects),
             NetworkInput::Faults { command, reply_to } => {
                 self.handle_fault_command(command, reply_to, now, effects)
+            }
+            NetworkInput::ListAllocations { reply_to } => {
+                if reply_to == LayerId::Rom {
+                    let held = self.allocations().map(|(id, _)| *id).collect();
+                    effects.send(now, Message::Rom(RomInput::NetworkAllocations(held)));
+                }
+            }
+            NetworkInput::ListServices { reply_to } => {
+                if reply_to == LayerId::Activation {
+                    let configured = self.configured_services().collect();
+                    let answer = ActivationInput::ElementServices(configured);
+                    effects.send(now, Message::Activation(answer));
+                }
             }
         }
     }

@@ -49,6 +49,18 @@ pub enum NetworkInput {
         /// Who waits for the outcome.
         reply_to: Option<ReplyToken>,
     },
+    /// A restarted ROM reconciles: answer with every allocation held (all are ROM's), as
+    /// [`RomInput::NetworkAllocations`](crate::layers::rom::RomInput::NetworkAllocations).
+    ListAllocations {
+        /// Who asks (only ROM allocates; an answer to anyone else is dropped).
+        reply_to: crate::layers::LayerId,
+    },
+    /// A restarted activation layer reconciles: answer with every service configured on an
+    /// element, as [`ActivationInput::ElementServices`](crate::layers::activation::ActivationInput::ElementServices).
+    ListServices {
+        /// Who asks (only activation configures; an answer to anyone else is dropped).
+        reply_to: crate::layers::LayerId,
+    },
 }
 
 /// A change to the network's faults.

@@ -579,7 +579,8 @@ impl Chain {
     /// Restarts `layer` without its state, as a crashed process that kept nothing but its id
     /// sequences (a database sequence, so no id is issued twice) would come back: its store is
     /// replaced by a fresh one; messages already in its inbox are handled by the new store.
-    /// Its parents find out through their jeopardy deadlines.
+    /// Its parents find out through their jeopardy deadlines; ROM and activation then reconcile
+    /// with the layers below (see [`crate::layers::reconcile_input`]).
     /// The network and the inventories hold the simulated world itself and are not restarted.
     pub fn restart_layer_without_state(&self, layer: LayerId) -> Result<(), StartError> {
         let inner = &self.inner;
@@ -587,6 +588,9 @@ impl Chain {
             .setting
             .restart_without_state(&mut handles(&inner.layers), layer)?;
         tracing::warn!(layer = layer.as_str(), "layer restarted without its state");
+        if let Some(reconcile) = crate::layers::reconcile_input(layer) {
+            inner.router.route_local(reconcile);
+        }
         Ok(())
     }
 

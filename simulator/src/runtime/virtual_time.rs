@@ -127,6 +127,19 @@ impl VirtualChain {
         self.queue.len() + self.ready.len()
     }
 
+    /// Restarts `layer` without its state, as [`crate::runtime::Chain::restart_layer_without_state`]
+    /// does in real time: a fresh store that keeps only its id sequences, then the layer's
+    /// reconcile input (see [`crate::layers::reconcile_input`]) due now. The network and the
+    /// inventories hold the simulated world and cannot be restarted.
+    pub fn restart_layer_without_state(&mut self, layer: LayerId) -> Result<(), StartError> {
+        self.setting
+            .restart_without_state(&mut self.layers, layer)?;
+        if let Some(reconcile) = crate::layers::reconcile_input(layer) {
+            self.schedule(self.now, reconcile);
+        }
+        Ok(())
+    }
+
     /// Queues the message `make` builds, due now; returns the token its reply will carry.
     pub fn submit(&mut self, make: impl FnOnce(ReplyToken) -> Message) -> ReplyToken {
         let token = ReplyToken(self.next_token);
@@ -207,12 +220,6 @@ impl VirtualChain {
     fn deliver(&mut self, message: Message) {
         let (now, effects) = (self.now, &mut self.effects);
         self.layers.handle(message, now, &mut self.rngs, effects);
-    }
-
-    /// Restarts `layer` without its state (see [`Setting::restart_without_state`]).
-    pub fn restart_layer_without_state(&mut self, layer: LayerId) -> Result<(), StartError> {
-        let setting = &self.setting;
-        setting.restart_without_state(&mut self.layers, layer)
     }
 
     /// Runs every message due at or before `until`, then sets the clock to `until`.

@@ -331,7 +331,7 @@ fn with_token(config: &mut SimConfig) {
 }
 
 /// The guarded routes of an in-process chain (method, path).
-const GUARDED: [(&str, &str); 9] = [
+const GUARDED: [(&str, &str); 10] = [
     ("GET", "/admin/pools"),
     ("GET", "/admin/audit"),
     ("GET", "/admin/hub"),
@@ -341,6 +341,7 @@ const GUARDED: [(&str, &str); 9] = [
     ("DELETE", "/admin/faults"),
     ("GET", "/admin/faults/some-fault"),
     ("POST", "/admin/faults"),
+    ("POST", "/admin/layers/rom/restart"),
 ];
 
 async fn call_with(
@@ -545,4 +546,34 @@ async fn well_typed_but_odd_values_are_refused_or_end() {
             validate_error(&created, 400);
         }
     }
+}
+
+#[tokio::test]
+async fn a_layer_restarts_by_the_admin_route_and_only_a_layer_this_process_runs() {
+    let app = TestApp::start(fast_config());
+    let (status, _, body) = app
+        .call(Method::POST, "/admin/layers/rom/restart", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"layer": "rom", "restarted": true}));
+    let (status, _, body) = app
+        .call(Method::POST, "/admin/layers/network/restart", None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    validate_error(&body, 409);
+    let (status, _, body) = app
+        .call(Method::POST, "/admin/layers/billing/restart", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    validate_error(&body, 404);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("role all"),
+        "{body}"
+    );
+    // The restarted ROM still takes orders: one completes end to end.
+    let order = completed_order(&app).await;
+    assert_eq!(order["state"], "completed", "{order}");
 }

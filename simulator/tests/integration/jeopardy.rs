@@ -98,13 +98,7 @@ fn assert_child_lost(chain: &Chain, ids: &BTreeSet<ProductOrderId>, child: &str)
 async fn orders_whose_service_orders_were_lost_fail_as_child_lost() {
     let (chain, ids) = lose_children_of(LayerId::Som).await;
     assert_child_lost(&chain, &ids, "service order");
-    let held = chain.network().allocations().count();
-    assert_eq!(
-        held, 0,
-        "every order failed, yet the network still holds {held} allocations"
-    );
-    let report = chain.audit();
-    assert!(report.ok, "audit: {:#?}", report.findings);
+    assert_nothing_held_and_audit_clean(&chain);
 }
 
 #[tokio::test(start_paused = true)]
@@ -129,4 +123,49 @@ async fn orders_whose_resource_orders_were_lost_end_and_say_why() {
     // SOM, not COM, finds the lost child: the failure names the resource order.
     let (chain, ids) = lose_children_of(LayerId::Rom).await;
     assert_child_lost(&chain, &ids, "resource order");
+    // The restarted ROM reconciled with the network: nothing its lost orders took is held.
+    assert_nothing_held_and_audit_clean(&chain);
+}
+
+/// The network holds no allocation and the audit finds nothing.
+fn assert_nothing_held_and_audit_clean(chain: &Chain) {
+    let held = chain.network().allocations().count();
+    assert_eq!(
+        held, 0,
+        "every order failed, yet the network still holds {held} allocations"
+    );
+    let report = chain.audit();
+    assert!(report.ok, "audit: {:#?}", report.findings);
+}
+
+#[test]
+fn in_virtual_time_a_restarted_rom_reconciles_and_nothing_leaks() {
+    use simulator::domain::time::Time;
+    use simulator::runtime::virtual_time::VirtualChain;
+    let mut config = SimConfig::default();
+    config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
+    config.chain.som_child_deadline_ms = 5_000;
+    config.chain.child_answer_ms = 1_000;
+    let mut chain = VirtualChain::new(config).expect("valid config");
+    for _ in 0..20 {
+        chain.submit(|reply| {
+            Message::Com(ComInput::Create {
+                reply,
+                order: fibre(),
+            })
+        });
+    }
+    chain.run_until(Time::from_millis(300));
+    chain
+        .restart_layer_without_state(LayerId::Rom)
+        .expect("ROM restarts");
+    chain.run_until_idle();
+    assert_eq!(chain.layers.com.orders.len(), 20);
+    for order in chain.layers.com.orders.values() {
+        assert_eq!(order.state, OrderState::Failed, "{}", order.id);
+    }
+    let held = chain.layers.network.allocations().count();
+    assert_eq!(held, 0, "the network still holds {held} allocations");
+    let report = chain.audit();
+    assert!(report.ok, "audit: {:#?}", report.findings);
 }

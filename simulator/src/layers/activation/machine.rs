@@ -35,6 +35,7 @@ impl ActivationLayer {
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
             direct: 0,
             direct_max: limits.open_orders_max,
+            reconciliation: None,
         }
     }
 }
@@ -70,6 +71,10 @@ impl Layer for ActivationLayer {
             ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
+            }
+            ActivationInput::Reconcile => self.reconcile(now, effects),
+            answer @ (ActivationInput::ElementServices(_) | ActivationInput::OwnedByRom(_)) => {
+                self.reconcile_answer(answer, now, effects)
             }
             ActivationInput::Retry {
                 service,

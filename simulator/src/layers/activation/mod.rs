@@ -149,6 +149,13 @@ pub enum ActivationInput {
         /// The try to send.
         attempt: u32,
     },
+    /// The layer restarted without its state: deactivate what no live service owns (see
+    /// [`reconcile`]).
+    Reconcile,
+    /// The network's answer: every service configured on an element.
+    ElementServices(Vec<(ElementId, ActivationId)>),
+    /// ROM's answer: the services backing its live resources.
+    OwnedByRom(Vec<ActivationId>),
 }
 
 /// The activation layer.
@@ -177,6 +184,8 @@ pub struct ActivationLayer {
     pub direct: usize,
     /// Bound on `direct` (`limits.open_orders_max`); over it a create gets 503.
     pub direct_max: usize,
+    /// A reconciliation after a restart, while its answers are awaited.
+    pub reconciliation: Option<reconcile::Reconciliation>,
 }
 
 /// An element step a service waits for.
@@ -203,5 +212,6 @@ pub enum Step {
 
 mod machine;
 mod patch;
+pub mod reconcile;
 mod restore;
 mod retry;

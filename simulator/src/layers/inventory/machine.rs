@@ -4,7 +4,9 @@ use super::{InventoryInput, InventoryLayer, ProductStatus, ResourceStatus};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::common::Retention;
-use crate::layers::{Effects, Layer, LayerId, SimRng};
+use crate::layers::rom::RomInput;
+use crate::layers::rom::reconcile::HeldRecord;
+use crate::layers::{Effects, Layer, LayerId, Message, SimRng};
 
 impl InventoryLayer {
     /// Empty inventories keeping at most `retained_max` released resources.
@@ -20,6 +22,20 @@ impl InventoryLayer {
     }
 }
 
+impl InventoryLayer {
+    /// Every resource not in `standby`, for a reconciling ROM.
+    fn held(&self) -> Vec<HeldRecord> {
+        let live = self.resources.values();
+        live.filter(|r| r.status != ResourceStatus::Standby)
+            .map(|r| HeldRecord {
+                allocation: r.allocation,
+                resource: r.id,
+                status: r.status,
+            })
+            .collect()
+    }
+}
+
 impl Layer for InventoryLayer {
     type Input = InventoryInput;
     const ID: LayerId = LayerId::Inventory;
@@ -27,9 +43,9 @@ impl Layer for InventoryLayer {
     fn handle(
         &mut self,
         input: InventoryInput,
-        _now: Time,
+        now: Time,
         _rng: &mut SimRng,
-        _effects: &mut Effects,
+        effects: &mut Effects,
     ) {
         match input {
             InventoryInput::Product(record) => {
@@ -66,6 +82,11 @@ impl Layer for InventoryLayer {
                 record.status = status;
                 if released && let Some(evicted) = self.released.terminal(id) {
                     self.resources.remove(&evicted);
+                }
+            }
+            InventoryInput::ListResources { reply_to } => {
+                if reply_to == LayerId::Rom {
+                    effects.send(now, Message::Rom(RomInput::InventoryResources(self.held())));
                 }
             }
         }

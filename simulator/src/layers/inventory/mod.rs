@@ -118,6 +118,12 @@ pub enum InventoryInput {
         /// Its new status.
         status: ResourceStatus,
     },
+    /// A restarted ROM reconciles: answer with every resource not in `standby`, as
+    /// [`RomInput::InventoryResources`](crate::layers::rom::RomInput::InventoryResources).
+    ListResources {
+        /// Who asks (only ROM records resources; an answer to anyone else is dropped).
+        reply_to: crate::layers::LayerId,
+    },
 }
 
 /// The inventories. Live records are bounded by the network's capacity; released resources

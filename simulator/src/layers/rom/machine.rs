@@ -59,6 +59,7 @@ impl RomLayer {
             call_timeout: Duration::from_millis(chain.call_timeout_ms),
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
+            reconciliation: None,
         }
     }
 
@@ -121,6 +122,14 @@ impl Layer for RomLayer {
             } => self.retry_allocate(order, item, failed, attempt, now, effects),
             RomInput::Start(order) => self.start(order, now, effects),
             RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
+            RomInput::Reconcile => self.reconcile(now, effects),
+            RomInput::NetworkAllocations(held) => self.network_answered(held, now, effects),
+            RomInput::InventoryResources(records) => self.inventory_answered(records, now, effects),
+            RomInput::ListActivations => {
+                let owned = self.live.values().filter_map(|live| live.activation);
+                let answer = ActivationInput::OwnedByRom(owned.collect());
+                effects.send(now, Message::Activation(answer));
+            }
         }
     }
 }

@@ -209,6 +209,16 @@ pub enum RomInput {
         /// Why.
         reason: Option<String>,
     },
+    /// ROM restarted without its state: list the network's allocations and the inventory's
+    /// resources, and release what no live order owns (see [`reconcile`]).
+    Reconcile,
+    /// The network's answer: every allocation it holds (all are ROM's).
+    NetworkAllocations(Vec<AllocationId>),
+    /// The inventory's answer: every TMF639 resource not in `standby`.
+    InventoryResources(Vec<reconcile::HeldRecord>),
+    /// A restarted activation layer reconciles: answer with the TMF640 services backing live
+    /// resources, as [`ActivationInput::OwnedByRom`](crate::layers::activation::ActivationInput::OwnedByRom).
+    ListActivations,
 }
 
 /// Names a resource order: by id (a client) or by the service order item it realises (SOM,
@@ -305,6 +315,8 @@ pub struct RomLayer {
     pub workers: WorkerPool<ResourceOrderId>,
     /// Bounds.
     pub limits: Limits,
+    /// A reconciliation after a restart, while its answers are awaited.
+    pub reconciliation: Option<reconcile::Reconciliation>,
 }
 
 /// An element operation ROM waits for.
@@ -333,6 +345,7 @@ pub enum PendingOperation {
 }
 
 mod machine;
+pub mod reconcile;
 mod retry;
 mod rollback;
 

@@ -375,7 +375,10 @@ fn activation_call(
         ),
         ActivationInput::OperationTimeout(_)
         | ActivationInput::Retry { .. }
-        | ActivationInput::Patch { .. } => return None,
+        | ActivationInput::Patch { .. }
+        | ActivationInput::Reconcile
+        | ActivationInput::ElementServices(_)
+        | ActivationInput::OwnedByRom(_) => return None,
     };
     Some(Outgoing::Call(Call {
         to: LayerId::Activation,
