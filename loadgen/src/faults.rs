@@ -94,6 +94,36 @@ pub(crate) fn windows(
     faults
 }
 
+/// The report's window of each `crash` entry: an instant (a layer restarted without its
+/// state), applied when the simulator restarted the layer, with why not otherwise. The orders a
+/// crash cost show in the failure breakdown as `childLost`.
+pub(crate) fn crash_windows(
+    crashes: &[crate::scenario::Crash],
+    applied: &AppliedAt<'_>,
+) -> Vec<FaultInfo> {
+    crashes
+        .iter()
+        .map(|crash| {
+            let applied = applied(&crash.name);
+            let start_s = applied.as_ref().map_or(crash.at.0.as_secs_f64(), |a| a.0);
+            FaultInfo {
+                name: crash.name.clone(),
+                source: "timeline".into(),
+                target: crash.on.clone(),
+                kind: "crash".into(),
+                start_s,
+                end_s: Some(start_s),
+                applied: applied.as_ref().is_some_and(|a| a.1.is_none()),
+                error: match applied {
+                    None => Some("not applied: the load ended first".into()),
+                    Some((_, error)) => error,
+                },
+                ..FaultInfo::default()
+            }
+        })
+        .collect()
+}
+
 /// Counts each fault's hit orders by their (filled in) state.
 pub(crate) fn tally_hit_states(faults: &mut [FaultInfo]) {
     for fault in faults {
@@ -309,17 +339,62 @@ async fn watch_faults(
     }
 }
 
-/// Fires each `crash` entry at `start + at` through `POST /admin/layers/{layer}/restart`.
-pub async fn apply_crashes(
+/// The crashes of one run: fired at their time through `POST /admin/layers/{layer}/restart`,
+/// each recorded for the report's fault windows.
+pub struct CrashRun {
+    crashes: Vec<crate::scenario::Crash>,
+    applied: AppliedTable,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CrashRun {
+    /// Starts firing `crashes` at `start + at`.
+    pub fn start(client: &TmfClient, crashes: Vec<crate::scenario::Crash>, start: Instant) -> Self {
+        let applied = AppliedTable::default();
+        let task = tokio::spawn(apply_crashes(
+            client.clone(),
+            crashes.clone(),
+            start,
+            applied.clone(),
+        ));
+        CrashRun {
+            crashes,
+            applied,
+            task,
+        }
+    }
+
+    /// The load ended: crashes not yet due are not fired. Returns their report windows.
+    pub fn end_of_load(self) -> Vec<FaultInfo> {
+        self.task.abort();
+        let applied = self.applied.lock().map(|a| a.clone()).unwrap_or_default();
+        let applied_at = |name: &str| applied.get(name).map(|a| (a.at_s, a.error.clone()));
+        crash_windows(&self.crashes, &applied_at)
+    }
+}
+
+async fn apply_crashes(
     client: TmfClient,
     crashes: Vec<crate::scenario::Crash>,
     start: Instant,
+    applied: AppliedTable,
 ) {
     for crash in crashes {
         tokio::time::sleep_until(start + crash.at.0).await;
-        match client.restart_layer(crash.layer()).await {
-            Ok(_) => tracing::warn!(crash = %crash.name, layer = crash.layer(), "layer crashed"),
-            Err(error) => tracing::warn!(crash = %crash.name, %error, "a crash was refused"),
+        let outcome = client.restart_layer(crash.layer()).await;
+        let error = match outcome {
+            Ok(_) => {
+                tracing::warn!(crash = %crash.name, layer = crash.layer(), "layer crashed");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(crash = %crash.name, %error, "a crash was refused");
+                Some(format!("refused: {error}"))
+            }
+        };
+        let at_s = seconds_since(start);
+        if let Ok(mut table) = applied.lock() {
+            table.insert(crash.name.clone(), Applied { at_s, error });
         }
     }
 }
@@ -510,6 +585,44 @@ mod tests {
         assert!(crash_layer("rom").is_err());
         assert!(crash_layer("role:network").is_err());
         assert!(crash_layer("role:billing").is_err());
+    }
+
+    #[test]
+    fn each_crash_is_a_report_window_applied_or_saying_why_not() {
+        use crate::scenario::{Crash, CrashKind};
+        use simulator::network::faults::HumanDuration;
+        let crash = |name: &str, at_s: u64| Crash {
+            name: name.into(),
+            at: HumanDuration(std::time::Duration::from_secs(at_s)),
+            kind: CrashKind::Crash,
+            on: "role:rom".into(),
+        };
+        let crashes = [
+            crash("rom-down", 8),
+            crash("too-late", 90),
+            crash("refused", 9),
+        ];
+        let applied = |name: &str| match name {
+            "rom-down" => Some((8.01, None)),
+            "refused" => Some((9.0, Some("refused: 404".to_string()))),
+            _ => None,
+        };
+        let windows = crash_windows(&crashes, &applied);
+        assert_eq!(windows.len(), 3);
+        let first = &windows[0];
+        assert_eq!(
+            (first.kind.as_str(), first.target.as_str()),
+            ("crash", "role:rom")
+        );
+        assert!(first.applied && first.error.is_none());
+        assert_eq!((first.start_s, first.end_s), (8.01, Some(8.01)));
+        assert!(!windows[1].applied);
+        assert_eq!(
+            windows[1].error.as_deref(),
+            Some("not applied: the load ended first")
+        );
+        assert!(!windows[2].applied);
+        assert_eq!(windows[2].error.as_deref(), Some("refused: 404"));
     }
 
     #[test]

@@ -232,11 +232,7 @@ async fn drive(
     let cpu_before = crate::cpu::process_cpu_s();
     let mut faults =
         crate::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
-    let crashes = tokio::spawn(crate::faults::apply_crashes(
-        client.clone(),
-        scenario.crashes.clone(),
-        state.start,
-    ));
+    let crashes = crate::faults::CrashRun::start(&client, scenario.crashes.clone(), state.start);
     let load_started = Instant::now();
     match &plan.model {
         LoadModel::Open { schedule } => {
@@ -267,7 +263,7 @@ async fn drive(
     // Timeline faults still active are removed here: the drain and the audit see them healed.
     let load_end_s = faults.end_of_load().await;
     // Crashes not yet due when the load ended are not fired.
-    crashes.abort();
+    let crash_windows = crashes.end_of_load();
     let (drained, drain_wait) = verdict::drain(&tracker, plan.drain_timeout).await;
     followers.stop(&client).await;
     let (mode, workers) = sampler.stop().await;
@@ -292,6 +288,7 @@ async fn drive(
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
     report.faults = faults.report(load_end_s).await;
+    report.faults.extend(crash_windows);
     report.chain = crate::chainwatch::chain_info(mode, workers);
     // Read after the drain and the audit: compensation retries run until the chain settles.
     if let Ok(answer) = client.workers().await {

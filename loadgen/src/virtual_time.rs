@@ -270,7 +270,14 @@ pub fn run(
     driver.run_until(drain_end.min(driver.quiet_at(drain_end)));
     let open_at_end = driver.open_by_state();
     let simulated_s = driver.chain.now().as_micros() as f64 / 1e6;
-    let faults = fault_windows(&timeline, &driver.faults_seen, end, &driver.chain);
+    let mut faults = fault_windows(&timeline, &driver.faults_seen, end, &driver.chain);
+    let end_s = end.as_micros() as f64 / 1e6;
+    let crashed_at = |name: &str| {
+        let crash = scenario.crashes.iter().find(|crash| crash.name == name)?;
+        let at_s = crash.at.0.as_secs_f64();
+        (at_s < end_s).then_some((at_s, None))
+    };
+    faults.extend(crate::faults::crash_windows(&scenario.crashes, &crashed_at));
     Ok(VirtualRun {
         metrics: driver.metrics,
         log: driver.log,
