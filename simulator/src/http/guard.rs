@@ -10,7 +10,7 @@
 //! like `PO-01`. No id or route of the API needs such an escape.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -24,15 +24,7 @@ pub async fn require_admin_token(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = token else {
-        return next.run(request).await;
-    };
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(bearer);
-    if given.is_some_and(|given| token.matches(given)) {
+    if holds_admin_token(request.headers(), token.as_ref()) {
         return next.run(request).await;
     }
     let mut response = ApiError::new(
@@ -45,6 +37,43 @@ pub async fn require_admin_token(
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
+}
+
+/// Whether `headers` carry the admin token as a bearer credential (always, when no token is
+/// configured).
+pub fn holds_admin_token(headers: &HeaderMap, token: Option<&AdminToken>) -> bool {
+    let Some(token) = token else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer);
+    given.is_some_and(|given| token.matches(given))
+}
+
+/// A child order that names a parent order (a TMF641 service order naming a product order, a
+/// TMF652 resource order naming a service order item) comes from the chain's own parent layer
+/// only. Over the HTTP transport that layer's calls carry the admin token, so when one is
+/// configured a caller without it may not name a parent: otherwise a client could claim
+/// another order's item before the parent's own child order arrived (issue 11, finding 4).
+/// Without a token (a loopback setup) the layer's own checks are all there is.
+pub fn may_name_a_parent(
+    headers: &HeaderMap,
+    token: Option<&AdminToken>,
+    parent: &str,
+) -> Result<(), ApiError> {
+    if holds_admin_token(headers, token) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        format!(
+            "this order names {parent}: only the chain's own parent layer, holding the admin \
+             token, creates the orders that realise another order"
+        ),
+    ))
 }
 
 /// The credential of a `Bearer` authorization value (the scheme is case-insensitive).

@@ -6,7 +6,7 @@
 use crate::http::common::no_content;
 use crate::layers::query;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -22,7 +22,7 @@ use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::query::schema::Resource;
-use crate::http::{cancel_ordering, hub};
+use crate::http::{cancel_ordering, guard, hub};
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
 
@@ -53,6 +53,7 @@ async fn list(State(state): State<AppState>, params: ListParams) -> Result<Respo
 /// allocates from the network and activates what it allocated, reported by events.
 async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Response, ApiError> {
     let items_max = state.chain.config().limits.items_per_order_max;
@@ -62,6 +63,11 @@ async fn create(
         state.chain.catalog(),
         state.chain.topology(),
     )?;
+    if let Some((parent, item)) = &order.parent {
+        let token = state.chain.config().access.admin_token.as_ref();
+        let named = format!("service order {parent} item {item}");
+        guard::may_name_a_parent(&headers, token, &named)?;
+    }
     let reply = state
         .chain
         .request(|reply| {

@@ -4,7 +4,7 @@
 use crate::http::common::no_content;
 use crate::layers::query;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,7 +19,7 @@ use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_submission, 
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::query::schema::Resource;
-use crate::http::{cancel_ordering, hub};
+use crate::http::{cancel_ordering, guard, hub};
 use crate::layers::som::SomInput;
 use crate::layers::{Api, Message, Reply};
 
@@ -41,10 +41,15 @@ fn order_reply(reply: Reply, state: &AppState) -> Result<Value, ApiError> {
 
 async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     TmfJson(body): TmfJson<ServiceOrderCreateBody>,
 ) -> Result<Response, ApiError> {
     let items_max = state.chain.config().limits.items_per_order_max;
     let (order, attributes) = parse_submission(body, items_max)?;
+    if let Some(parent) = order.parent {
+        let token = state.chain.config().access.admin_token.as_ref();
+        guard::may_name_a_parent(&headers, token, &format!("product order {parent}"))?;
+    }
     let reply = answer(
         state
             .chain

@@ -323,3 +323,74 @@ fn a_speed_change_leaves_an_add_on_untouched() {
     assert_eq!(specifications, ["internet-access"]);
     assert_audit_clean(&chain);
 }
+
+/// Sends `body` to `uri` with an optional `Authorization` value.
+async fn post_with(
+    app: &TestApp,
+    uri: &str,
+    body: &Value,
+    authorization: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let request = request
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("infallible");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// With an admin token configured, only the chain's own parent layer (whose transport calls
+/// carry the token) may name a parent order: a client cannot claim a product order's or a
+/// service order item's place, in the window before the parent's own child order arrives
+/// (split mode) or ever. Orders that name no parent stay open to every client.
+#[tokio::test(start_paused = true)]
+async fn with_a_token_only_the_parent_layer_may_name_a_parent_order() {
+    let mut config = fast_config();
+    config.access.admin_token = simulator::config::AdminToken::new("s3cret");
+    let app = TestApp::start(config);
+    let id = post_order(&app, fibre_order("mine")).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let (status, body) = post_with(&app, SERVICE_ORDER, &claim(&id), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    validate_error(&body, 403);
+    assert!(
+        body["message"].as_str().unwrap_or_default().contains(&id),
+        "{body}"
+    );
+    // The token passes the edge; SOM's own rule then decides (in-process: 409).
+    let bearer = Some("Bearer s3cret");
+    let (status, body) = post_with(&app, SERVICE_ORDER, &claim(&id), bearer).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    let resource_order = "/tmf-api/resourceOrderingManagement/v4/resourceOrder";
+    let claim_item = json!({
+        "externalReference": [{"id": "SO-1/1", "entityType": "ServiceOrderItem"}],
+        "orderItem": [{"id": "1", "action": "add", "resourceSpecification": {"id": "onu-slot"},
+                       "resource": {"place": {"id": "north", "role": "region"}}}]
+    });
+    let (status, body) = post_with(&app, resource_order, &claim_item, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    validate_error(&body, 403);
+    let mut own = claim_item.clone();
+    own["externalReference"] = json!([]);
+    let (status, body) = post_with(&app, resource_order, &own, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
