@@ -611,6 +611,7 @@ impl Chain {
             inventory: &inventory,
             now,
             liveness_bound,
+            whole_chain: self.role() == crate::runtime::transport::Role::All,
         })
     }
 

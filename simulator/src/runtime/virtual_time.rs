@@ -253,6 +253,7 @@ impl VirtualChain {
             inventory: &self.layers.inventory,
             now: self.now,
             liveness_bound: std::time::Duration::from_millis(self.config.chain.liveness_bound_ms),
+            whole_chain: true,
         })
     }
 }
