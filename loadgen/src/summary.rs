@@ -42,10 +42,10 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
     let outside = &report.verdict.outside;
     let _ = writeln!(
         text,
-        "verdict    audit {audit}; {} lost, {} mismatched, {} leaks",
+        "verdict    audit {audit}; {} lost, {} mismatched, leaks: {}",
         outside.lost_orders,
         outside.state_mismatches,
-        outside.leaks + report.verdict.audit.leaks
+        report.leaks_text()
     );
     if !report.thresholds.is_empty() {
         let _ = writeln!(text, "\n  {:<36} {:>12}  result", "threshold", "value");

@@ -36,6 +36,8 @@ pub struct AuditVerdict {
     pub leaks: u64,
     /// One line per finding with a count: `check: count (first example)`.
     pub summary: Vec<String>,
+    /// Checks the simulator could not run (a `--role` process holds one layer): no pass.
+    pub not_checked: Vec<String>,
     /// The error, when it did not answer.
     pub error: Option<String>,
     /// The body as answered.
@@ -152,12 +154,21 @@ pub fn audit_verdict(body: Value) -> AuditVerdict {
         Some(true) => 0,
         _ => counted.max(1),
     };
+    let not_checked = body
+        .get("not_checked")
+        .and_then(Value::as_array)
+        .map(|checks| {
+            let names = checks.iter().filter_map(Value::as_str);
+            names.map(str::to_string).collect()
+        })
+        .unwrap_or_default();
     AuditVerdict {
         reachable: true,
         ok,
         findings,
         leaks,
         summary,
+        not_checked,
         error: None,
         body: Some(body),
     }
@@ -306,6 +317,32 @@ async fn inventory_check(client: &TmfClient, drained: bool, verdict: &mut Outsid
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leaks_nobody_measured_are_not_checked_and_fail_their_threshold() {
+        use crate::report::model::RunReport;
+        let threshold: crate::thresholds::Threshold = "leaks == 0".parse().expect("threshold");
+        let role_process = serde_json::json!({"ok": true, "findings": [
+            {"check": "double_allocation", "count": 0, "examples": []}],
+            "not_checked": ["leaked_resource", "ghost_resource"]});
+        let mut report = RunReport::default();
+        report.verdict.audit = audit_verdict(role_process);
+        assert_eq!(report.leaks(), None);
+        assert_eq!(report.leaks_text(), "not checked");
+        report.evaluate(std::slice::from_ref(&threshold));
+        assert!(!report.passed, "an unmeasured leak count must not pass");
+        // The outside check scanned the inventory: measured.
+        report.verdict.outside.resources_scanned = 3;
+        assert_eq!(report.leaks(), Some(0));
+        // A whole chain's audit measured them.
+        let mut whole = RunReport::default();
+        whole.verdict.audit = audit_verdict(serde_json::json!({"ok": true, "findings": [
+            {"check": "leaked_resource", "count": 0, "examples": []}]}));
+        whole.evaluate(std::slice::from_ref(&threshold));
+        assert!(whole.passed);
+        // No audit and no inventory: nothing measured.
+        assert_eq!(RunReport::default().leaks(), None);
+    }
 
     #[test]
     fn audit_counts_are_summed_without_examples() {

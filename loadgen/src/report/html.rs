@@ -203,11 +203,7 @@ fn summary_table(page: &mut String, r: &RunReport) {
     row(
         page,
         "lost / leaks",
-        format!(
-            "{} / {}",
-            r.verdict.outside.lost_orders,
-            r.verdict.outside.leaks + r.verdict.audit.leaks
-        ),
+        format!("{} / {}", r.verdict.outside.lost_orders, r.leaks_text()),
     );
     page.push_str("</table>\n");
 }

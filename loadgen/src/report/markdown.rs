@@ -236,6 +236,14 @@ fn correctness(md: &mut String, r: &RunReport) {
     for line in &v.audit.summary {
         let _ = writeln!(md, "  - {line}");
     }
+    if !v.audit.not_checked.is_empty() {
+        let _ = writeln!(
+            md,
+            "  - not checked (this process does not hold the layers they compare): {}",
+            v.audit.not_checked.join(", ")
+        );
+    }
+    let _ = writeln!(md, "- leaks: {}", r.leaks_text());
     match v.counts_agree {
         Some(true) => {
             let _ = writeln!(md, "- outcome counts agree with the simulator's");

@@ -466,7 +466,7 @@ impl RunReport {
                 true => self.verdict.audit.findings as f64,
                 false => return None,
             },
-            Metric::Leaks => (outside.leaks + self.verdict.audit.leaks) as f64,
+            Metric::Leaks => self.leaks()? as f64,
             Metric::LostOrders => outside.lost_orders as f64,
             Metric::StateMismatches => outside.state_mismatches as f64,
             Metric::CountDifferences => match self.verdict.counts_agree {
@@ -487,6 +487,23 @@ impl RunReport {
                     .saturating_sub(self.events.terminal_seen)) as f64
             }
         })
+    }
+
+    /// Leaked resources, when something measured them: the simulator's audit ran its
+    /// `leaked_resource` check, or the outside check scanned the resource inventory. `None`
+    /// otherwise (an audit that did not answer, a `--role` process that holds no network, a
+    /// foreign TMF622 system): a number nobody measured is not a zero.
+    pub fn leaks(&self) -> Option<u64> {
+        let audit = &self.verdict.audit;
+        let outside = &self.verdict.outside;
+        let audited = audit.reachable && !audit.not_checked.iter().any(|c| c.contains("leak"));
+        (audited || outside.resources_scanned > 0).then_some(outside.leaks + audit.leaks)
+    }
+
+    /// [`Self::leaks`] as text: the count, or `not checked`.
+    pub fn leaks_text(&self) -> String {
+        self.leaks()
+            .map_or_else(|| "not checked".to_string(), |leaks| leaks.to_string())
     }
 
     /// Evaluates `thresholds`, filling `thresholds` and `passed`.
