@@ -417,7 +417,8 @@ pub struct Limits {
     /// Admission bound of each layer's inbox (messages): while any inbox holds this many,
     /// callers' requests are refused with 503 and `Retry-After` (load shedding). Messages
     /// between layers are never refused or waited on, so the chain cannot wedge on a cycle of
-    /// full inboxes; their number is bounded by what admitted orders still owe.
+    /// full inboxes; their number is bounded by what admitted orders still owe. The default,
+    /// 256, is the bound that sheds before latency explodes (README: "Overload").
     pub inbox_capacity: usize,
     /// Messages the real-time runtime's timer holds for later delivery (element latencies,
     /// timeouts): while this many are pending, callers' requests are refused like a full inbox.
@@ -463,7 +464,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            inbox_capacity: 65_536,
+            inbox_capacity: 256,
             timers_max: 4_194_304,
             open_orders_max: 100_000,
             retained_orders_max: 200_000,
