@@ -341,6 +341,9 @@ pub struct ChainConfig {
     /// Async mode: the same for each resource order SOM creates (shorter than COM's, so a lost
     /// resource order is found by SOM, whose own order COM then finds alive and failing).
     pub som_child_deadline_ms: u64,
+    /// Async mode, in-process transport: the same for the TMF640 services of each resource
+    /// order ROM activates (shorter than SOM's, so a lost activation is found by ROM first).
+    pub rom_child_deadline_ms: u64,
     /// HTTP transport: how often a process renews its subscriptions on its children's hubs
     /// (an idempotent POST), so a child whose process restarted is heard from again.
     pub subscription_renew_ms: u64,
@@ -379,6 +382,7 @@ impl Default for ChainConfig {
             retry: RetryConfig::default(),
             com_child_deadline_ms: 60_000,
             som_child_deadline_ms: 30_000,
+            rom_child_deadline_ms: 20_000,
             subscription_renew_ms: 5_000,
             child_answer_ms: 10_000,
         }

@@ -154,6 +154,11 @@ fn chain(chain: &ChainConfig) -> Checked {
         chain.som_child_deadline_ms,
         1,
     )?;
+    duration_ms(
+        "chain.rom_child_deadline_ms",
+        chain.rom_child_deadline_ms,
+        1,
+    )?;
     duration_ms("chain.child_answer_ms", chain.child_answer_ms, 1)?;
     duration_ms(
         "chain.subscription_renew_ms",

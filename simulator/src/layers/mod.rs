@@ -121,6 +121,7 @@ impl Message {
             Message::Com(com::ComInput::Wake(
                 com::ComWake::JeopardySweep(_) | com::ComWake::ChildAnswer(_)
             )) | Message::Som(som::SomInput::JeopardySweep(_) | som::SomInput::ChildAnswer { .. })
+                | Message::Rom(rom::RomInput::JeopardySweep(_) | rom::RomInput::ChildAnswer(_))
         )
     }
 

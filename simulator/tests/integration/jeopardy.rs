@@ -24,6 +24,7 @@ fn slow_chain() -> Chain {
     config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
     config.chain.com_child_deadline_ms = 8_000;
     config.chain.som_child_deadline_ms = 5_000;
+    config.chain.rom_child_deadline_ms = 3_000;
     config.chain.child_answer_ms = 1_000;
     Chain::start(config, Arc::new(NoEvents)).expect("chain starts")
 }
@@ -70,10 +71,15 @@ async fn wait_terminal(chain: &Chain, ids: &BTreeSet<ProductOrderId>) {
 /// Submits 20 slow orders, restarts `layer` without its state while their children run, and
 /// waits until every order ended.
 async fn lose_children_of(layer: LayerId) -> (Chain, BTreeSet<ProductOrderId>) {
+    lose_children_after(layer, Duration::from_millis(300)).await
+}
+
+/// As [`lose_children_of`], restarting `layer` `after` the orders were submitted.
+async fn lose_children_after(layer: LayerId, after: Duration) -> (Chain, BTreeSet<ProductOrderId>) {
     let chain = slow_chain();
     let ids = submit(&chain, 20).await;
     // The children are under way (200 ms per element step): lose them all.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(after).await;
     chain
         .restart_layer_without_state(layer)
         .expect("the layer restarts");
@@ -125,6 +131,20 @@ async fn orders_whose_resource_orders_were_lost_end_and_say_why() {
     assert_child_lost(&chain, &ids, "resource order");
     // The restarted ROM reconciled with the network: nothing its lost orders took is held.
     assert_nothing_held_and_audit_clean(&chain);
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_whose_activations_were_lost_end_and_say_why() {
+    // Three allocations take 600 ms: at 900 ms every order's activation is under way.
+    let (chain, ids) = lose_children_after(LayerId::Activation, Duration::from_millis(900)).await;
+    // ROM, not SOM, finds the lost activation: the failure names it.
+    assert_child_lost(&chain, &ids, "activation");
+    assert_nothing_held_and_audit_clean(&chain);
+    let configured = chain.network().configured_services().count();
+    assert_eq!(
+        configured, 0,
+        "{configured} services left configured on elements"
+    );
 }
 
 /// The network holds no allocation and the audit finds nothing.

@@ -73,6 +73,16 @@ impl Layer for ActivationLayer {
                 self.operation_timeout(operation, now, effects)
             }
             ActivationInput::Reconcile => self.reconcile(now, effects),
+            ActivationInput::Report { parent } => {
+                let known = self.services.values().any(|service| {
+                    service.parent == Some(parent) && service.state != ServiceState::Terminated
+                });
+                let answer = crate::layers::rom::RomInput::ActivationStatus {
+                    order: parent,
+                    known,
+                };
+                effects.send(now, Message::Rom(answer));
+            }
             answer @ (ActivationInput::ElementServices(_) | ActivationInput::OwnedByRom(_)) => {
                 self.reconcile_answer(answer, now, effects)
             }

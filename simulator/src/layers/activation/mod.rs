@@ -156,6 +156,12 @@ pub enum ActivationInput {
     ElementServices(Vec<(ElementId, ActivationId)>),
     /// ROM's answer: the services backing its live resources.
     OwnedByRom(Vec<ActivationId>),
+    /// ROM asks whether a live service of resource order `parent` exists (its deadline
+    /// passed); answered with [`crate::layers::rom::RomInput::ActivationStatus`].
+    Report {
+        /// The resource order.
+        parent: ResourceOrderId,
+    },
 }
 
 /// The activation layer.

@@ -60,6 +60,13 @@ impl RomLayer {
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
             reconciliation: None,
+            jeopardy: crate::layers::watchdog::Watchdog::new(
+                Duration::from_millis(chain.rom_child_deadline_ms),
+                Duration::from_millis(chain.child_answer_ms),
+            ),
+            asked: Default::default(),
+            watches_activations: chain.mode == ChainMode::Async
+                && chain.transport == crate::config::ChainTransport::InProcess,
         }
     }
 
@@ -122,6 +129,11 @@ impl Layer for RomLayer {
             } => self.retry_allocate(order, item, failed, attempt, now, effects),
             RomInput::Start(order) => self.start(order, now, effects),
             RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
+            RomInput::JeopardySweep(armed) => self.jeopardy_sweep(armed, now, effects),
+            RomInput::ActivationStatus { order, known } => {
+                self.activation_status(order, known, now, effects)
+            }
+            RomInput::ChildAnswer(order) => self.activation_unanswered(order, now, effects),
             RomInput::Reconcile => self.reconcile(now, effects),
             RomInput::NetworkAllocations(held) => self.network_answered(held, now, effects),
             RomInput::InventoryResources(records) => self.inventory_answered(records, now, effects),
@@ -393,6 +405,7 @@ impl RomLayer {
                 }),
             );
         }
+        self.watch_activation(id, now, effects);
     }
 
     /// The TMF640 service activating `service`, found through the order's own items (their

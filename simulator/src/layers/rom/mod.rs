@@ -219,6 +219,18 @@ pub enum RomInput {
     /// A restarted activation layer reconciles: answer with the TMF640 services backing live
     /// resources, as [`ActivationInput::OwnedByRom`](crate::layers::activation::ActivationInput::OwnedByRom).
     ListActivations,
+    /// Async mode: the jeopardy sweep armed for this instant (see [`crate::layers::watchdog`]);
+    /// each order whose activation passed its deadline is asked about.
+    JeopardySweep(Time),
+    /// Activation's answer: whether it knows a live service of the order.
+    ActivationStatus {
+        /// The resource order asked about.
+        order: ResourceOrderId,
+        /// Whether activation holds a service for it.
+        known: bool,
+    },
+    /// Activation had this long to answer ROM's question about the order.
+    ChildAnswer(ResourceOrderId),
 }
 
 /// Names a resource order: by id (a client) or by the service order item it realises (SOM,
@@ -317,6 +329,13 @@ pub struct RomLayer {
     pub limits: Limits,
     /// A reconciliation after a restart, while its answers are awaited.
     pub reconciliation: Option<reconcile::Reconciliation>,
+    /// Async mode, in-process: the deadlines of the activations ROM asked for, by order.
+    pub jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
+    /// Orders ROM asked activation about and awaits an answer for.
+    pub asked: std::collections::BTreeSet<ResourceOrderId>,
+    /// Whether ROM watches its activations (async mode over the in-process transport; over
+    /// HTTP a foreign TMF640 may stand below, and ROM's question has no TMF form yet).
+    pub watches_activations: bool,
 }
 
 /// An element operation ROM waits for.
@@ -344,6 +363,7 @@ pub enum PendingOperation {
     },
 }
 
+mod jeopardy;
 mod machine;
 pub mod reconcile;
 mod retry;

@@ -378,7 +378,8 @@ fn activation_call(
         | ActivationInput::Patch { .. }
         | ActivationInput::Reconcile
         | ActivationInput::ElementServices(_)
-        | ActivationInput::OwnedByRom(_) => return None,
+        | ActivationInput::OwnedByRom(_)
+        | ActivationInput::Report { .. } => return None,
     };
     Some(Outgoing::Call(Call {
         to: LayerId::Activation,
