@@ -48,7 +48,11 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
         let scenario = loadgen::scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
         if file.ends_with("layer-crash.toml") {
             let layers: Vec<&str> = scenario.crashes.iter().map(|c| c.layer()).collect();
-            assert_eq!(layers, ["rom", "activation"], "layer-crash crashes ROM, then activation");
+            assert_eq!(
+                layers,
+                ["rom", "activation"],
+                "layer-crash crashes ROM, then activation"
+            );
         }
         let text = std::fs::read_to_string(file).unwrap();
         // The simulator reads the file with `[[variants]]` blanked out, and each variant merged.
