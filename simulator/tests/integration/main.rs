@@ -30,6 +30,7 @@ mod lifecycle_support;
 mod overload;
 mod overload_process;
 mod ownership;
+mod process_support;
 mod retry_policy;
 mod slow_clients;
 mod sync_mode;

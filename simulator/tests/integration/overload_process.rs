@@ -4,8 +4,7 @@
 //! process's peak RSS stays under a bound. Outcomes are asserted, never timings (the one
 //! deadline only turns a wedge into a failure instead of a hang).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::http_support::{PRODUCT_ORDER, fibre_order, validate_error};
+use crate::process_support;
 
 const CLIENTS: usize = 64;
 const ORDERS_PER_CLIENT: usize = 40;
@@ -34,43 +34,6 @@ olts = [{ name = "olt-north-1", pon_ports = 16, onus_per_port = 128 }]
 [profiles.default]
 latency = { distribution = "fixed", ms = 20.0 }
 "#;
-
-/// The simulator process; killed on drop.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(scenario: &std::path::Path) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simulator"))
-        .args(["--listen", "127.0.0.1:0", "--scenario"])
-        .arg(scenario)
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("simulator starts");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout piped");
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("address line");
-    let base = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .map(|address| format!("http://{address}"))
-        .expect("an address");
-    Process { child, base }
-}
 
 /// Peak resident set of `pid` in kB (`VmHWM`).
 fn rss_peak_kb(pid: u32) -> u64 {
@@ -132,7 +95,8 @@ async fn a_process_driven_far_past_saturation_sheds_and_recovers_clean() {
     std::fs::File::create(&scenario)
         .and_then(|mut file| file.write_all(SCENARIO.as_bytes()))
         .expect("scenario written");
-    let process = start(&scenario);
+    let scenario = scenario.to_str().expect("a UTF-8 path");
+    let process = process_support::start(&["--scenario", scenario]);
     let http = reqwest::Client::new();
     let url = format!("{}{PRODUCT_ORDER}", process.base);
     let tally = Arc::new(Tally::default());
