@@ -36,8 +36,15 @@ impl Drop for Layer {
 /// Starts `simulator --role role` with `peers` (`--layer address`) and reads the address it
 /// prints on stdout.
 fn start(role: &str, peers: &[(&str, &Layer)]) -> Layer {
+    start_on("127.0.0.1:0", role, peers, &[])
+}
+
+/// As [`start`], listening on `listen`, with `extra` arguments.
+fn start_on(listen: &str, role: &str, peers: &[(&str, &Layer)], extra: &[&str]) -> Layer {
     let mut command = Command::new(env!("CARGO_BIN_EXE_simulator"));
-    command.args(["--listen", "127.0.0.1:0", "--role", role]);
+    command
+        .args(["--listen", listen, "--role", role])
+        .args(extra);
     for (name, layer) in peers {
         command.arg(format!("--{name}")).arg(&layer.address);
     }
@@ -257,4 +264,114 @@ fn a_single_layer_role_needs_the_addresses_of_the_layers_it_calls() {
         .output()
         .expect("simulator runs");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+/// Short deadlines, so that a lost child is found within seconds.
+const CRASH_SCENARIO: &str = r#"
+seed = 5
+[chain]
+com_child_deadline_ms = 4000
+som_child_deadline_ms = 2000
+child_answer_ms = 1000
+subscription_renew_ms = 500
+[profiles.default]
+latency = { distribution = "fixed", ms = 50.0 }
+"#;
+
+/// Issue 11, finding 2: `kill -9` of the ROM process mid-run, restarted on the same address.
+/// Every product order ends: the ones whose resource orders died with ROM, or whose calls
+/// found it down, fail as `childLost` (SOM's jeopardy asks the new ROM, which does not know
+/// them), the rest complete, and the restarted ROM is heard from again (subscriptions renew).
+#[test]
+#[ignore = "fails: after the restart orders stay inProgress (issue 11, left open); run with --ignored"]
+fn every_order_ends_after_the_rom_process_is_killed_and_restarted() {
+    let dir = std::env::temp_dir().join(format!("ordersim-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = dir.join("crash.toml");
+    std::fs::write(&scenario, CRASH_SCENARIO).expect("scenario written");
+    let scenario = scenario.to_str().expect("UTF-8 path");
+    let extra = ["--scenario", scenario];
+    let network = start_on("127.0.0.1:0", "network", &[], &extra);
+    let activation = start_on(
+        "127.0.0.1:0",
+        "activation",
+        &[("network", &network)],
+        &extra,
+    );
+    let rom_peers = [("activation", &activation), ("network", &network)];
+    let mut rom = start_on("127.0.0.1:0", "rom", &rom_peers, &extra);
+    let som = start_on("127.0.0.1:0", "som", &[("rom", &rom)], &extra);
+    let com = start_on("127.0.0.1:0", "com", &[("som", &som)], &extra);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let base = format!("http://{}", com.address);
+    let post = |index: usize| {
+        let request = client
+            .post(format!("{base}{PRODUCT_ORDERING}/productOrder"))
+            .json(&fibre_order(index));
+        runtime.block_on(async move {
+            let response = request.send().await.expect("post");
+            assert_eq!(response.status(), 201, "order {index}");
+        });
+    };
+    for index in 0..10 {
+        post(index);
+    }
+    // ROM dies with its orders in flight (50 ms per element step), and comes back.
+    let address = rom.address.clone();
+    drop(rom);
+    for index in 10..15 {
+        post(index);
+    }
+    rom = start_on(&address, "rom", &rom_peers, &extra);
+    for index in 15..25 {
+        post(index);
+    }
+
+    let orders = runtime.block_on(async {
+        let url = format!("{base}{PRODUCT_ORDERING}/productOrder?fields=state,note&limit=100");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let orders = get(&client, url.clone()).await;
+            let list = orders.as_array().cloned().unwrap_or_default();
+            let terminal = ["completed", "failed", "partial", "cancelled", "rejected"];
+            let open = list
+                .iter()
+                .filter(|o| !terminal.contains(&o["state"].as_str().unwrap_or_default()))
+                .count();
+            if list.len() == 25 && open == 0 {
+                return list;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{open} orders never ended: {orders}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    for order in &orders {
+        match order["state"].as_str() {
+            Some("completed") => {}
+            Some("failed") => {
+                let notes = order["note"].to_string();
+                assert!(
+                    notes.contains("childLost"),
+                    "a failed order says why: {order}"
+                );
+            }
+            other => panic!("unexpected state {other:?}: {order}"),
+        }
+    }
+    // Orders sent after the restart reached the new ROM and completed.
+    let completed = orders.iter().filter(|o| o["state"] == "completed").count();
+    assert!(completed > 0, "{orders:?}");
+    drop(rom);
 }
