@@ -91,6 +91,27 @@ fn handles(layers: &Layers<Shared>) -> Layers<Shared> {
 }
 
 /// Puts each layer behind its own lock.
+/// A single-layer process (`--role`) that was killed and restarted must not issue an id its
+/// earlier run issued: its peers still hold those (the network its allocations, SOM its
+/// resource orders), and a reused `AL-n` or `RO-n` would name another order's. An in-process
+/// restart keeps its sequences; a process keeps nothing, so its sequences start from the
+/// wall clock at start-up: one million ids per second since the epoch, far more than a layer
+/// issues (the microseconds since the epoch at start-up), so a later start always begins
+/// past everything an earlier one issued.
+fn start_sequences_after_any_earlier_run(layers: &mut Layers) {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let first = u64::try_from(since_epoch.as_micros())
+        .unwrap_or(u64::MAX / 2)
+        .max(1);
+    let (com, som) = (&mut layers.com, &mut layers.som);
+    (com.next_order, com.next_product) = (first, first);
+    (som.next_order, som.next_service) = (first, first);
+    (layers.rom.next_order, layers.rom.next_number) = (first, first);
+    layers.activation.next_number = first;
+}
+
 fn share(layers: Layers) -> Layers<Shared> {
     Layers {
         com: Arc::new(Mutex::new(layers.com)),
@@ -323,7 +344,14 @@ impl Chain {
         transport: Option<TransportSetup>,
     ) -> Result<Chain, StartError> {
         let setting = Setting::from_config(config)?;
-        let layers = share(setting.build()?);
+        let mut built = setting.build()?;
+        if transport
+            .as_ref()
+            .is_some_and(|setup| setup.role != crate::runtime::transport::Role::All)
+        {
+            start_sequences_after_any_earlier_run(&mut built);
+        }
+        let layers = share(built);
         let (config, topology) = (&setting.config, &setting.topology);
         let limits = config.limits.clone();
 
@@ -339,8 +367,9 @@ impl Chain {
         let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Message>();
         let (remote, worker) = match transport {
             Some(setup) => {
+                let parts = (topology.clone(), setting.catalog.clone());
                 let (outbound, worker) =
-                    Outbound::new(setup, sink.clone(), capacity, topology.clone(), answers_tx);
+                    Outbound::new(setup, sink.clone(), capacity, parts, answers_tx);
                 (Some(Arc::new(outbound)), Some(worker))
             }
             None => (None, None),

@@ -175,6 +175,17 @@ pub enum Asked {
 }
 
 impl Asked {
+    /// The report a terminal child `order` (as its list API renders it) carries for the
+    /// parent, as if its state-change event had arrived; `None` when it reports nothing.
+    pub fn report(&self, order: Value, catalog: &Catalog) -> Option<Message> {
+        let (event_type, name) = match self {
+            Asked::ServiceOrderOf(_) => ("ServiceOrderStateChangeEvent", "serviceOrder"),
+            Asked::ResourceOrderOf(_) => ("ResourceOrderStateChangeEvent", "resourceOrder"),
+        };
+        let envelope = json!({"eventType": event_type, "event": {name: order}});
+        report_from_event(&envelope, catalog).ok().flatten()
+    }
+
     /// The answer for the parent: the child's state, or `None` when the search found nothing.
     pub fn answer(self, state: Option<OrderState>) -> Message {
         match self {

@@ -251,6 +251,8 @@ pub(crate) struct Outbound {
 pub(crate) struct Worker {
     setup: TransportSetup,
     topology: Arc<Topology>,
+    /// For reading a child's order found by a jeopardy question as its report.
+    catalog: Arc<crate::domain::catalog::Catalog>,
     client: reqwest::Client,
     sink: Arc<dyn EventSink>,
     counters: Arc<Counters>,
@@ -274,7 +276,7 @@ impl Outbound {
         setup: TransportSetup,
         sink: Arc<dyn EventSink>,
         capacity: usize,
-        topology: Arc<Topology>,
+        (topology, catalog): (Arc<Topology>, Arc<crate::domain::catalog::Catalog>),
         local: mpsc::UnboundedSender<Message>,
     ) -> (Outbound, Worker) {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
@@ -290,6 +292,7 @@ impl Outbound {
         let worker = Worker {
             setup,
             topology,
+            catalog,
             client,
             sink,
             counters,
@@ -380,7 +383,7 @@ impl Worker {
                     receiver,
                     self.client.clone(),
                     Arc::clone(&self.counters),
-                    self.local.clone(),
+                    (self.local.clone(), Arc::clone(&self.catalog)),
                 ));
                 sender
             })
@@ -458,7 +461,10 @@ async fn lane(
     mut receiver: mpsc::Receiver<Job>,
     client: reqwest::Client,
     counters: Arc<Counters>,
-    local: mpsc::UnboundedSender<Message>,
+    (local, catalog): (
+        mpsc::UnboundedSender<Message>,
+        Arc<crate::domain::catalog::Catalog>,
+    ),
 ) {
     while let Some(job) = receiver.recv().await {
         let (url, lookup_url, mut call) = match job {
@@ -466,7 +472,13 @@ async fn lane(
             Job::Query(url, query) => {
                 // No answer at all (the child's process is down) sends nothing: the parent's
                 // answer deadline decides.
-                if let Some(state) = child_state(&client, &url, &query.external_id).await {
+                if let Some((state, order)) = child_state(&client, &url, &query.external_id).await {
+                    // A child that ended while its parent's subscription was missing (its
+                    // process restarted): the order found is the report that was lost.
+                    let lost = order.and_then(|order| query.about.report(order, &catalog));
+                    if let Some(report) = lost {
+                        let _ = local.send(report);
+                    }
                     let _ = local.send(query.about.answer(state));
                 }
                 counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
@@ -514,13 +526,17 @@ async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) ->
     None
 }
 
-/// The state of the first order `GET {url}?externalId=…` finds: `Some(None)` when the child
-/// answers with an empty list, `None` when it never answers (tried [`ATTEMPTS_MAX`] times).
+/// The state of the first order `GET {url}?externalId=…` finds, and the order: `Some((None,
+/// None))` when the child answers with an empty list, `None` when it never answers (tried
+/// [`ATTEMPTS_MAX`] times).
 async fn child_state(
     client: &reqwest::Client,
     url: &str,
     external_id: &str,
-) -> Option<Option<crate::domain::state::OrderState>> {
+) -> Option<(
+    Option<crate::domain::state::OrderState>,
+    Option<serde_json::Value>,
+)> {
     let mut backoff = BACKOFF_FIRST;
     for attempt in 1..=ATTEMPTS_MAX {
         if attempt > 1 {
@@ -540,7 +556,7 @@ async fn child_state(
         let state = first
             .and_then(|order| order.get("state")?.as_str())
             .and_then(crate::domain::state::OrderState::parse);
-        return Some(state);
+        return Some((state, first.cloned()));
     }
     None
 }

@@ -552,7 +552,7 @@ fn roles_decide_what_leaves_the_process() {
             setup(role),
             sink.clone(),
             1,
-            topology.clone(),
+            (topology.clone(), Arc::new(Catalog::builtin())),
             answers.clone(),
         )
     };
