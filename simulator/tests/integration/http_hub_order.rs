@@ -72,7 +72,12 @@ fn the_path_check_refuses_inversions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_order_s_events_arrive_in_order() {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
-    let server = Server::start(fast_config(), listener)
+    // This test is about the order of events, not admission: on a loaded CI machine 1,000
+    // orders a second can fill the default 256-message inboxes, and a shed order (503) would
+    // fail it for a reason the overload tests cover.
+    let mut config = fast_config();
+    config.limits.inbox_capacity = 65_536;
+    let server = Server::start(config, listener)
         .await
         .expect("starts");
     let base = format!(
@@ -106,12 +111,12 @@ async fn every_order_s_events_arrive_in_order() {
                 sends.spawn(async move { request.send().await.map(|r| r.status()) });
             }
             let statuses = sends.join_all().await;
-            assert!(
-                statuses
-                    .iter()
-                    .all(|s| s.as_ref().is_ok_and(|s| *s == reqwest::StatusCode::CREATED)),
-                "every order is accepted"
-            );
+            let refused: Vec<String> = statuses
+                .iter()
+                .filter(|s| !s.as_ref().is_ok_and(|s| *s == reqwest::StatusCode::CREATED))
+                .map(|s| format!("{s:?}"))
+                .collect();
+            assert!(refused.is_empty(), "every order is accepted: {refused:?}");
         }
     });
 
