@@ -77,9 +77,7 @@ async fn every_order_s_events_arrive_in_order() {
     // fail it for a reason the overload tests cover.
     let mut config = fast_config();
     config.limits.inbox_capacity = 65_536;
-    let server = Server::start(config, listener)
-        .await
-        .expect("starts");
+    let server = Server::start(config, listener).await.expect("starts");
     let base = format!(
         "http://{}/tmf-api/productOrderingManagement/v4",
         server.local_addr
