@@ -179,6 +179,14 @@ impl Server {
         let renew = std::time::Duration::from_millis(chain.config().chain.subscription_renew_ms);
         let server = Server::serve(listener, chain, hub)?;
         crate::runtime::transport::subscribe_to_children(&setup).await?;
+        if role == Role::Rom
+            && let Some(reconcile) = crate::layers::reconcile_input(crate::layers::LayerId::Rom)
+        {
+            // A ROM process starts without state, so it may be one restarted after a crash:
+            // it reconciles with the network, activation and SOM's inventory (a first start
+            // finds nothing of a former life and changes nothing).
+            server.chain.deliver_local(reconcile).await;
+        }
         let stop = server.shutdown.subscribe();
         tokio::spawn(crate::runtime::transport::renew_subscriptions(
             setup, renew, stop,

@@ -5,7 +5,7 @@
 //! translated by [`crate::runtime::transport::codec`]; the mapping is documented in
 //! [`crate::runtime::transport`].
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,7 +19,9 @@ use crate::layers::rom::RomInput;
 use crate::layers::{LayerId, Message};
 use crate::network::NetworkInput;
 use crate::runtime::transport::codec::{self, CodecError};
-use crate::runtime::transport::wire::{OPERATION_PATH, OperationBody, REPLY_PATH, ReplyBody};
+use crate::runtime::transport::wire::{
+    ALLOCATIONS_PATH, AllocationWire, OPERATION_PATH, OperationBody, REPLY_PATH, ReplyBody,
+};
 use crate::runtime::transport::{LISTENER_PATH, TransportStats};
 
 impl From<CodecError> for ApiError {
@@ -40,6 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(OPERATION_PATH, post(operation))
         .route(REPLY_PATH, post(element_reply))
+        .route(ALLOCATIONS_PATH, get(allocations))
         .route("/transport/v1/stats", get(stats))
 }
 
@@ -87,6 +90,45 @@ async fn element_reply(
     };
     state.chain.deliver_local(message).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of [`allocations`].
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    #[serde(default)]
+    offset: usize,
+    #[serde(default = "page_default")]
+    limit: usize,
+}
+
+/// Entries per page unless asked otherwise, and the most one page holds.
+const PAGE_MAX: usize = 10_000;
+
+const fn page_default() -> usize {
+    PAGE_MAX
+}
+
+/// `GET /network/v1/allocation?offset&limit`: the network's allocations in id order, for a
+/// reconciling ROM (a process that does not host the network answers 404, see
+/// [`crate::http::edge::outside_role`]).
+async fn allocations(
+    State(state): State<AppState>,
+    Query(page): Query<Page>,
+) -> Result<Json<Vec<AllocationWire>>, ApiError> {
+    if page.limit > PAGE_MAX {
+        return Err(ApiError::bad_request(format!(
+            "limit {}: at most {PAGE_MAX} per page",
+            page.limit
+        )));
+    }
+    let network = state.chain.network();
+    let listed = network.allocations().skip(page.offset).take(page.limit);
+    let listed = listed.map(|(id, value)| AllocationWire {
+        id: id.0,
+        value: *value,
+    });
+    Ok(Json(listed.collect()))
 }
 
 async fn stats(State(state): State<AppState>) -> Json<TransportStats> {

@@ -116,7 +116,11 @@ impl Setting {
     }
 
     fn fresh_rom(&self) -> RomLayer {
-        RomLayer::new(&self.config.chain, self.config.limits.clone())
+        RomLayer::new(
+            self.catalog.clone(),
+            &self.config.chain,
+            self.config.limits.clone(),
+        )
     }
 
     fn fresh_activation(&self) -> ActivationLayer {

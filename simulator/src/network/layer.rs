@@ -422,7 +422,10 @@ impl Layer for NetworkLayer {
             }
             NetworkInput::ListAllocations { reply_to } => {
                 if reply_to == LayerId::Rom {
-                    let held = self.allocations().map(|(id, _)| *id).collect();
+                    let held = self
+                        .allocations()
+                        .map(|(id, value)| (*id, *value))
+                        .collect();
                     effects.send(now, Message::Rom(RomInput::NetworkAllocations(held)));
                 }
             }

@@ -49,7 +49,8 @@ pub enum NetworkInput {
         /// Who waits for the outcome.
         reply_to: Option<ReplyToken>,
     },
-    /// A restarted ROM reconciles: answer with every allocation held (all are ROM's), as
+    /// A restarted ROM reconciles: answer with every allocation held and its value (all are
+    /// ROM's), as
     /// [`RomInput::NetworkAllocations`](crate::layers::rom::RomInput::NetworkAllocations).
     ListAllocations {
         /// Who asks (only ROM allocates; an answer to anyone else is dropped).
@@ -300,6 +301,34 @@ pub enum ResourceValue {
 }
 
 impl ResourceValue {
+    /// What it is.
+    pub fn kind(&self) -> crate::domain::catalog::ResourceKind {
+        use crate::domain::catalog::ResourceKind;
+        match self {
+            ResourceValue::OnuSlot { .. } => ResourceKind::OnuSlot,
+            ResourceValue::VlanPair { .. } => ResourceKind::VlanPair,
+            ResourceValue::Ipv4Address { .. } => ResourceKind::Ipv4Address,
+            ResourceValue::DslamPort { .. } => ResourceKind::DslamPort,
+            ResourceValue::MulticastVlan { .. } => ResourceKind::MulticastVlan,
+            ResourceValue::PhoneNumber { .. } => ResourceKind::PhoneNumber,
+        }
+    }
+
+    /// Its place among one TMF640 service's resources: the order in which a service's
+    /// `serviceCharacteristic` is read back into values (see
+    /// [`crate::tmf::service_create::parse_create`]), so that `supportingResource[i]` names the
+    /// i-th value whichever side of the wire reads it.
+    pub fn wire_rank(&self) -> u8 {
+        match self {
+            ResourceValue::OnuSlot { .. } => 0,
+            ResourceValue::VlanPair { .. } => 1,
+            ResourceValue::DslamPort { .. } => 2,
+            ResourceValue::Ipv4Address { .. } => 3,
+            ResourceValue::MulticastVlan { .. } => 4,
+            ResourceValue::PhoneNumber { .. } => 5,
+        }
+    }
+
     /// The element an activation step for this resource is performed on, if any.
     pub fn element(&self) -> Option<ElementId> {
         match self {

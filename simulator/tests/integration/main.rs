@@ -35,4 +35,5 @@ mod retry_policy;
 mod slow_clients;
 mod sync_mode;
 mod transport_http;
+mod transport_split_crash;
 mod transport_split_process;

@@ -83,6 +83,10 @@ impl Layer for ActivationLayer {
                 };
                 effects.send(now, Message::Rom(answer));
             }
+            ActivationInput::ListActive => {
+                let answer = crate::layers::rom::RomInput::ActiveServices(self.active_services());
+                effects.send(now, Message::Rom(answer));
+            }
             answer @ (ActivationInput::ElementServices(_) | ActivationInput::OwnedByRom(_)) => {
                 self.reconcile_answer(answer, now, effects)
             }

@@ -156,6 +156,9 @@ pub enum ActivationInput {
     ElementServices(Vec<(ElementId, ActivationId)>),
     /// ROM's answer: the services backing its live resources.
     OwnedByRom(Vec<ActivationId>),
+    /// A restarted ROM reconciles: answer with every `active` service and its resources, as
+    /// [`RomInput::ActiveServices`](crate::layers::rom::RomInput::ActiveServices).
+    ListActive,
     /// ROM asks whether a live service of resource order `parent` exists (its deadline
     /// passed); answered with [`crate::layers::rom::RomInput::ActivationStatus`].
     Report {

@@ -14,8 +14,10 @@ use std::collections::BTreeSet;
 
 use super::{ActivationInput, ActivationLayer};
 use crate::domain::ids::{ActivationId, OperationId};
+use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
-use crate::layers::rom::RomInput;
+use crate::layers::rom::reconcile::ActiveService;
+use crate::layers::rom::{Rfs, RomInput};
 use crate::layers::{Effects, LayerId, Message};
 use crate::network::{ElementId, ElementOperation, ElementRequest, NetworkInput};
 
@@ -31,6 +33,25 @@ pub struct Reconciliation {
 }
 
 impl ActivationLayer {
+    /// Every `active` service with its resources, for a reconciling ROM.
+    pub(super) fn active_services(&self) -> Vec<ActiveService> {
+        let active = self.services.values();
+        let active = active.filter(|service| service.state == ServiceState::Active);
+        active
+            .map(|service| ActiveService {
+                id: service.id,
+                parent: service.parent,
+                rfs: Rfs {
+                    id: service.service,
+                    specification: service.service_specification.clone(),
+                },
+                resources: (service.supporting_resources.iter().copied())
+                    .zip(service.resources.iter().copied())
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// Begins a reconciliation: asks the network and ROM.
     pub(super) fn reconcile(&mut self, now: Time, effects: &mut Effects) {
         self.reconciliation = Some(Reconciliation {

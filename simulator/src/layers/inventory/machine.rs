@@ -1,6 +1,7 @@
 //! The inventories' state machine: upserts from the order layers.
 
 use super::{InventoryInput, InventoryLayer, ProductStatus, ResourceStatus};
+use crate::domain::catalog::ServiceCategory;
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::common::Retention;
@@ -32,6 +33,18 @@ impl InventoryLayer {
                 resource: r.id,
                 status: r.status,
             })
+            .collect()
+    }
+}
+
+impl InventoryLayer {
+    /// The resources supporting every `active` RFS: what SOM holds in service.
+    fn live_resources(&self) -> Vec<crate::domain::ids::ResourceId> {
+        let active = self.services.values();
+        let active = active.filter(|s| s.category == ServiceCategory::Rfs);
+        let active = active.filter(|s| s.state == ServiceState::Active);
+        active
+            .flat_map(|s| s.supporting_resources.iter().copied())
             .collect()
     }
 }
@@ -82,6 +95,12 @@ impl Layer for InventoryLayer {
                 record.status = status;
                 if released && let Some(evicted) = self.released.terminal(id) {
                     self.resources.remove(&evicted);
+                }
+            }
+            InventoryInput::ListLiveResources { reply_to } => {
+                if reply_to == LayerId::Rom {
+                    let live = self.live_resources();
+                    effects.send(now, Message::Rom(RomInput::LiveResources(Some(live))));
                 }
             }
             InventoryInput::ListResources { reply_to } => {

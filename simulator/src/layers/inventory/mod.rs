@@ -124,6 +124,13 @@ pub enum InventoryInput {
         /// Who asks (only ROM records resources; an answer to anyone else is dropped).
         reply_to: crate::layers::LayerId,
     },
+    /// A restarted ROM reconciles: answer with the TMF639 ids supporting every `active` RFS in
+    /// TMF638 (SOM's view of what is in service), as
+    /// [`RomInput::LiveResources`](crate::layers::rom::RomInput::LiveResources).
+    ListLiveResources {
+        /// Who asks (an answer to anyone but ROM is dropped).
+        reply_to: crate::layers::LayerId,
+    },
 }
 
 /// The inventories. Live records are bounded by the network's capacity; released resources

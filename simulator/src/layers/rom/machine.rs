@@ -37,7 +37,11 @@ use crate::network::{
 
 impl RomLayer {
     /// An empty ROM.
-    pub fn new(chain: &ChainConfig, limits: Limits) -> RomLayer {
+    pub fn new(
+        catalog: std::sync::Arc<crate::domain::catalog::Catalog>,
+        chain: &ChainConfig,
+        limits: Limits,
+    ) -> RomLayer {
         RomLayer {
             orders: Default::default(),
             operations: Default::default(),
@@ -60,6 +64,9 @@ impl RomLayer {
             workers: WorkerPool::new(usize::try_from(chain.workers).unwrap_or(usize::MAX)),
             limits,
             reconciliation: None,
+            deferred: Vec::new(),
+            former_orders_below: None,
+            catalog,
             jeopardy: crate::layers::watchdog::Watchdog::new(
                 Duration::from_millis(chain.rom_child_deadline_ms),
                 Duration::from_millis(chain.child_answer_ms),
@@ -135,8 +142,10 @@ impl Layer for RomLayer {
             }
             RomInput::ChildAnswer(order) => self.activation_unanswered(order, now, effects),
             RomInput::Reconcile => self.reconcile(now, effects),
-            RomInput::NetworkAllocations(held) => self.network_answered(held, now, effects),
-            RomInput::InventoryResources(records) => self.inventory_answered(records, now, effects),
+            answer @ (RomInput::NetworkAllocations(_)
+            | RomInput::InventoryResources(_)
+            | RomInput::ActiveServices(_)
+            | RomInput::LiveResources(_)) => self.reconcile_answer(answer, now, effects),
             RomInput::ListActivations => {
                 let owned = self.live.values().filter_map(|live| live.activation);
                 let answer = ActivationInput::OwnedByRom(owned.collect());
@@ -147,13 +156,25 @@ impl Layer for RomLayer {
 }
 
 impl RomLayer {
-    fn create(
+    pub(super) fn create(
         &mut self,
         reply: Option<ReplyToken>,
         request: ResourceOrderCreate,
         now: Time,
         effects: &mut Effects,
     ) {
+        if self.waits_for_reconciliation(&request) {
+            // It names a resource this ROM may know again once reconciled (a cease of a
+            // product from before a restart): it is taken up then.
+            if self.deferred.len() < self.limits.open_orders_max {
+                self.deferred.push((reply, request));
+            } else if let Some(token) = reply {
+                let busy = "ROM is reconciling after a restart; retry later";
+                let rejection = Rejection::new(RejectionKind::LimitExceeded, busy);
+                effects.reply(token, Reply::Rejected(rejection));
+            }
+            return;
+        }
         if let Err(rejection) = self.validate(&request) {
             match reply {
                 Some(token) => effects.reply(token, Reply::Rejected(rejection)),
@@ -385,9 +406,14 @@ impl RomLayer {
             effects.send_at(now.after(self.call_timeout), timeout);
         }
         for rfs in distinct_services(order) {
-            let parts = order.items.iter().filter(|item| item.rfs == rfs);
-            let resources = parts.clone().filter_map(|item| item.value).collect();
-            let supporting_resources = parts.filter_map(|item| item.resource).collect();
+            // In TMF640's order of values, so that supportingResource[i] names resources[i]
+            // also when the service is read back from JSON (a reconciling ROM relies on it).
+            let mut parts: Vec<(ResourceValue, ResourceId)> = (order.items.iter())
+                .filter(|item| item.rfs == rfs)
+                .filter_map(|item| Some((item.value?, item.resource?)))
+                .collect();
+            parts.sort_by_key(|(value, _)| value.wire_rank());
+            let (resources, supporting_resources) = parts.into_iter().unzip();
             let create = ActivationCreate {
                 parent: Some(id),
                 service: rfs.id,
@@ -617,6 +643,7 @@ impl RomLayer {
 
     fn activation_changed(&mut self, summary: ActivationSummary, now: Time, effects: &mut Effects) {
         let Some(order) = self.orders.get_mut(&summary.parent) else {
+            self.orphan_reported(&summary, now, effects);
             return;
         };
         let adds = order

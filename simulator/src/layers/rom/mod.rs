@@ -212,10 +212,15 @@ pub enum RomInput {
     /// ROM restarted without its state: list the network's allocations and the inventory's
     /// resources, and release what no live order owns (see [`reconcile`]).
     Reconcile,
-    /// The network's answer: every allocation it holds (all are ROM's).
-    NetworkAllocations(Vec<AllocationId>),
+    /// The network's answer: every allocation it holds (all are ROM's), with its value.
+    NetworkAllocations(Vec<(AllocationId, ResourceValue)>),
     /// The inventory's answer: every TMF639 resource not in `standby`.
     InventoryResources(Vec<reconcile::HeldRecord>),
+    /// Activation's answer: every `active` TMF640 service.
+    ActiveServices(Vec<reconcile::ActiveService>),
+    /// The parent's service inventory's answer: the resources supporting an `active` RFS, or
+    /// `None` when it could not be asked (a split chain without SOM's address).
+    LiveResources(Option<Vec<ResourceId>>),
     /// A restarted activation layer reconciles: answer with the TMF640 services backing live
     /// resources, as [`ActivationInput::OwnedByRom`](crate::layers::activation::ActivationInput::OwnedByRom).
     ListActivations,
@@ -329,6 +334,14 @@ pub struct RomLayer {
     pub limits: Limits,
     /// A reconciliation after a restart, while its answers are awaited.
     pub reconciliation: Option<reconcile::Reconciliation>,
+    /// Creates that named a resource not (yet) live while a reconciliation was under way,
+    /// taken up when it ends; at most `open_orders_max`.
+    pub deferred: Vec<(Option<ReplyToken>, ResourceOrderCreate)>,
+    /// After a reconciliation that knew what is in service: orders numbered below this are a
+    /// former life's, and a service of theirs turning `active` now is an orphan.
+    pub former_orders_below: Option<u64>,
+    /// The catalog (TMF634: the resource specification of a re-adopted resource).
+    pub catalog: Arc<crate::domain::catalog::Catalog>,
     /// Async mode, in-process: the deadlines of the activations ROM asked for, by order.
     pub jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
     /// Orders ROM asked activation about and awaits an answer for.

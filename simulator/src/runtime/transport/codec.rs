@@ -15,6 +15,7 @@ use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, characteristic_text};
+use crate::layers::inventory::InventoryInput;
 use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderRef, Rfs, RomInput,
 };
@@ -57,8 +58,12 @@ pub fn crosses(message: &Message) -> bool {
                 | RomInput::ActivationChanged(_)
         ),
         Message::Activation(input) => !matches!(input, ActivationInput::OperationTimeout(_)),
-        Message::Network(input) => matches!(input, NetworkInput::Request(_)),
-        Message::Inventory(_) => false,
+        Message::Network(input) => matches!(
+            input,
+            NetworkInput::Request(_) | NetworkInput::ListAllocations { .. }
+        ),
+        // A reconciling ROM asks its parent's service inventory (SOM's records).
+        Message::Inventory(input) => matches!(input, InventoryInput::ListLiveResources { .. }),
     }
 }
 
@@ -208,6 +213,8 @@ pub enum Outgoing {
     Query(Query),
     /// A state-change event on this process's hub (a report to a parent that subscribed).
     Event(Event, Value),
+    /// A reconciling ROM's question: everything a layer holds (see [`super::census`]).
+    Census(super::census::Census),
 }
 
 /// Translates a crossing message; `callback` is this process's base URL (element replies
@@ -238,6 +245,9 @@ pub fn outgoing(
             body,
         ))
     };
+    if let Some(census) = super::census::Census::of(&message) {
+        return Some(Outgoing::Census(census));
+    }
     match message {
         // SOM's terminal ServiceOrderStateChangeEvent is the report: nothing more to send.
         Message::Com(ComInput::ServiceOrderChanged(_)) => None,
@@ -390,6 +400,7 @@ fn activation_call(
         | ActivationInput::Reconcile
         | ActivationInput::ElementServices(_)
         | ActivationInput::OwnedByRom(_)
+        | ActivationInput::ListActive
         | ActivationInput::Report { .. } => return None,
     };
     Some(Outgoing::Call(Call {

@@ -27,6 +27,7 @@
 //! | `SomInput::ResourceOrderChanged` | `ResourceOrderStateChangeEvent` on the child's TMF652 hub           |
 //! | `RomInput::ActivationChanged`    | `ServiceStateChangeEvent` on the child's TMF640 hub                 |
 //! | `SomInput::Report` (COM's jeopardy question) | `GET {TMF641}/serviceOrder?externalId=PO-n`; the answer becomes `ComInput::ServiceOrderStatus` here |
+//! | a reconciling ROM's questions    | paged `GET`s of the network's allocations, TMF640 `active` services and SOM's TMF638 `active` services (see [`census`]) |
 //! | `RomInput::Report` (SOM's jeopardy question) | `GET {TMF652}/resourceOrder?externalId=SO-n/item`; the answer becomes `SomInput::ResourceOrderStatus` here |
 //!
 //! Reports going up are hub events: at start-up the parent's process subscribes on its
@@ -44,6 +45,7 @@
 //! counted in [`TransportStats::failed`] and logged: the order it belonged to then stays open
 //! and the audit's liveness check reports it. Hub deliveries follow the hub's own bounds.
 
+pub mod census;
 pub mod codec;
 pub mod wire;
 
@@ -310,8 +312,10 @@ impl Outbound {
 
     /// Whether `message` leaves this process (with `all`: every crossing message).
     pub(crate) fn takes(&self, message: &Message) -> bool {
-        codec::crosses(message)
-            && (self.role == Role::All || !self.role.hosts(message.destination()))
+        // A reconciling ROM's question to SOM's service inventory is for SOM's process, not
+        // for the inventory every process keeps of its own layer.
+        let destination = census::Census::of(message).map_or(message.destination(), |c| c.to());
+        codec::crosses(message) && (self.role == Role::All || !self.role.hosts(destination))
     }
 
     /// Queues `message`, waiting while the queue is full.
@@ -410,6 +414,7 @@ impl Worker {
                         break;
                     }
                 }
+                Some(Outgoing::Census(census)) => self.ask_census(census),
                 Some(Outgoing::Query(query)) => {
                     let Some(base) = self.setup.peers.get(&query.to) else {
                         tracing::warn!(
@@ -430,6 +435,44 @@ impl Worker {
                 None => {}
             }
         }
+    }
+
+    /// A reconciling ROM's question, in a task of its own (a listing takes several pages; a
+    /// ROM asks three per restart). No address or no answer tells ROM what
+    /// [`census::Census::unanswered`] says.
+    fn ask_census(&self, census: census::Census) {
+        let local = self.local.clone();
+        let Some(base) = self.setup.peers.get(&census.to()).cloned() else {
+            tracing::warn!(
+                to = census.to().as_str(),
+                ?census,
+                "ROM reconciles without this layer's address: not asked"
+            );
+            if let Some(unanswered) = census.unanswered() {
+                let _ = local.send(unanswered);
+            }
+            return;
+        };
+        let (client, catalog, topology) = (
+            self.client.clone(),
+            Arc::clone(&self.catalog),
+            Arc::clone(&self.topology),
+        );
+        tokio::spawn(async move {
+            let listed = census::list(&client, &base, census).await;
+            let answer = listed.map(|entries| census.answer(entries, &catalog, &topology));
+            match answer {
+                Some(Ok(answer)) => {
+                    let _ = local.send(answer);
+                }
+                failed => {
+                    tracing::warn!(?census, ?failed, "reconciliation question not answered");
+                    if let Some(unanswered) = census.unanswered() {
+                        let _ = local.send(unanswered);
+                    }
+                }
+            }
+        });
     }
 
     fn report(&self, event: &crate::layers::Event, body: serde_json::Value) {

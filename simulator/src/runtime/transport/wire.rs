@@ -19,6 +19,20 @@ pub const OPERATION_PATH: &str = "/network/v1/operation";
 /// Path of the reply endpoint (on the caller's process).
 pub const REPLY_PATH: &str = "/network/v1/reply";
 
+/// Path of the allocation listing (`GET`, paged by `offset` and `limit`): a reconciling ROM
+/// reads every allocation the network holds, as [`AllocationWire`]s.
+pub const ALLOCATIONS_PATH: &str = "/network/v1/allocation";
+
+/// One allocation the network holds.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AllocationWire {
+    /// The holder's name for it (ROM's `AL-n` number).
+    pub id: u64,
+    /// What it holds (the core's enum: its serde shape is the wire's).
+    pub value: ResourceValue,
+}
+
 /// Body of `POST /network/v1/operation`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -1,0 +1,247 @@
+//! A reconciling ROM's questions over HTTP (issue 11): after a restart without its state, ROM
+//! asks what the layers around it hold (see [`crate::layers::rom::reconcile`]). Each question
+//! is a paged `GET`; the whole answer becomes one message for ROM in this process.
+//!
+//! | question                            | on the wire                                               | answer                         |
+//! |-------------------------------------|-----------------------------------------------------------|--------------------------------|
+//! | `NetworkInput::ListAllocations`     | `GET /network/v1/allocation` (see [`super::wire`])        | `RomInput::NetworkAllocations` |
+//! | `ActivationInput::ListActive`       | `GET {TMF640}/service?state=active`                       | `RomInput::ActiveServices`     |
+//! | `InventoryInput::ListLiveResources` | `GET {TMF638}/service?state=active` of SOM's process: the `supportingResource` ids | `RomInput::LiveResources` |
+//!
+//! Pages of [`PAGE`] entries (`offset`, `limit`), at most [`PAGES_MAX`] of them. A TMF640
+//! service that does not read back as a service this chain could have created fails the whole
+//! answer: ROM then releases nothing rather than something still in use. Without SOM's
+//! address, or without its answer, the parent's answer is "unknown" (`None`), and ROM keeps
+//! every active service.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::wire::{ALLOCATIONS_PATH, AllocationWire};
+use super::{ATTEMPTS_MAX, codec::CodecError};
+use crate::domain::catalog::Catalog;
+use crate::domain::ids::{ActivationId, AllocationId, ResourceId};
+use crate::layers::activation::ActivationInput;
+use crate::layers::inventory::InventoryInput;
+use crate::layers::rom::reconcile::ActiveService;
+use crate::layers::rom::{Rfs, RomInput};
+use crate::layers::{LayerId, Message};
+use crate::network::{NetworkInput, Topology};
+use crate::tmf::{SERVICE_ACTIVATION, SERVICE_INVENTORY, service_create};
+
+/// Entries per page.
+pub const PAGE: usize = 1_000;
+/// Pages per question: the answer's bound.
+pub const PAGES_MAX: usize = 10_000;
+/// First retry delay of a page; doubled per attempt.
+const BACKOFF_FIRST: Duration = Duration::from_millis(50);
+
+/// What a reconciling ROM asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Census {
+    /// The network's allocations.
+    Allocations,
+    /// Activation's `active` services.
+    ActiveServices,
+    /// The resources supporting SOM's `active` services.
+    InService,
+}
+
+impl Census {
+    /// The question `message` is, if it is one.
+    pub fn of(message: &Message) -> Option<Census> {
+        match message {
+            Message::Network(NetworkInput::ListAllocations {
+                reply_to: LayerId::Rom,
+            }) => Some(Census::Allocations),
+            Message::Activation(ActivationInput::ListActive) => Some(Census::ActiveServices),
+            Message::Inventory(InventoryInput::ListLiveResources {
+                reply_to: LayerId::Rom,
+            }) => Some(Census::InService),
+            _ => None,
+        }
+    }
+
+    /// The layer whose process is asked.
+    pub fn to(self) -> LayerId {
+        match self {
+            Census::Allocations => LayerId::Network,
+            Census::ActiveServices => LayerId::Activation,
+            Census::InService => LayerId::Som,
+        }
+    }
+
+    /// The path and filter asked, from the process's base URL on.
+    fn path(self) -> (String, Option<(&'static str, &'static str)>) {
+        match self {
+            Census::Allocations => (ALLOCATIONS_PATH.to_string(), None),
+            Census::ActiveServices => (
+                format!("{SERVICE_ACTIVATION}/service"),
+                Some(("state", "active")),
+            ),
+            Census::InService => (
+                format!("{SERVICE_INVENTORY}/service"),
+                Some(("state", "active")),
+            ),
+        }
+    }
+
+    /// What ROM is told when the question could not be asked or answered: "unknown" for the
+    /// parent's view; nothing otherwise (the reconciliation then waits, releasing nothing).
+    pub fn unanswered(self) -> Option<Message> {
+        (self == Census::InService).then_some(Message::Rom(RomInput::LiveResources(None)))
+    }
+
+    /// The answer for ROM from every entry listed.
+    pub fn answer(
+        self,
+        entries: Vec<Value>,
+        catalog: &Catalog,
+        topology: &Topology,
+    ) -> Result<Message, CodecError> {
+        let answer = match self {
+            Census::Allocations => {
+                let held = entries.into_iter().map(|entry| {
+                    let wire: AllocationWire = serde_json::from_value(entry)
+                        .map_err(|error| CodecError(format!("allocation: {error}")))?;
+                    Ok((AllocationId(wire.id), wire.value))
+                });
+                RomInput::NetworkAllocations(held.collect::<Result<_, CodecError>>()?)
+            }
+            Census::ActiveServices => {
+                let active = entries
+                    .into_iter()
+                    .map(|entry| active_service(entry, catalog, topology));
+                RomInput::ActiveServices(active.collect::<Result<_, CodecError>>()?)
+            }
+            Census::InService => {
+                let references = entries.iter().flat_map(|service| {
+                    let listed = service.get("supportingResource").and_then(Value::as_array);
+                    listed.into_iter().flatten()
+                });
+                let ids = references.filter_map(|reference| reference.get("id")?.as_str());
+                RomInput::LiveResources(Some(ids.filter_map(|id| id.parse().ok()).collect()))
+            }
+        };
+        Ok(Message::Rom(answer))
+    }
+}
+
+/// A listed TMF640 service, read back as what ROM asked for.
+fn active_service(
+    entry: Value,
+    catalog: &Catalog,
+    topology: &Topology,
+) -> Result<ActiveService, CodecError> {
+    let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id: ActivationId = id
+        .parse()
+        .map_err(|_| CodecError(format!("service id `{id}`")))?;
+    let service = service_create::parse_create(entry, catalog, topology)
+        .map_err(|error| CodecError(format!("service {id}: {error}")))?;
+    let resources: Vec<(ResourceId, _)> = (service.supporting_resources.into_iter())
+        .zip(service.resources)
+        .collect();
+    Ok(ActiveService {
+        id,
+        parent: service.parent,
+        rfs: Rfs {
+            id: service.service,
+            specification: service.service_specification,
+        },
+        resources,
+    })
+}
+
+/// Every entry `census` lists at `base` (a process's base URL), page by page; `None` when a
+/// page never came, or the listing exceeds its bound.
+pub async fn list(client: &reqwest::Client, base: &str, census: Census) -> Option<Vec<Value>> {
+    let (path, filter) = census.path();
+    let mut entries = Vec::new();
+    for page in 0..PAGES_MAX {
+        let offset = (page * PAGE).to_string();
+        let limit = PAGE.to_string();
+        let mut params = vec![("offset", offset.as_str()), ("limit", limit.as_str())];
+        params.extend(filter);
+        let url = reqwest::Url::parse_with_params(&format!("{base}{path}"), params).ok()?;
+        let listed = fetch(client, url).await?;
+        let full = listed.len() == PAGE;
+        entries.extend(listed);
+        if !full {
+            return Some(entries);
+        }
+    }
+    tracing::warn!(
+        ?census,
+        "reconciliation census over its bound; not answered"
+    );
+    None
+}
+
+/// One page, tried [`ATTEMPTS_MAX`] times.
+async fn fetch(client: &reqwest::Client, url: reqwest::Url) -> Option<Vec<Value>> {
+    let mut backoff = BACKOFF_FIRST;
+    for attempt in 1..=ATTEMPTS_MAX {
+        if attempt > 1 {
+            tokio::time::sleep(backoff).await;
+            backoff *= 2;
+        }
+        let Ok(response) = client.get(url.clone()).send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            continue;
+        }
+        return match response.json::<Value>().await {
+            Ok(Value::Array(listed)) => Some(listed),
+            _ => None,
+        };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::network::ResourceValue;
+
+    #[test]
+    fn the_parent_s_view_lists_supporting_resources_and_is_unknown_when_unanswered() {
+        let (catalog, topology) = (Catalog::builtin(), Topology::default());
+        let services = vec![
+            json!({"id": "SVC-1", "supportingResource": [{"id": "R-4"}, {"id": "R-5"}]}),
+            json!({"id": "SVC-2", "supportingService": [{"id": "SVC-1"}]}),
+        ];
+        let answer = Census::InService.answer(services, &catalog, &topology);
+        let expected = RomInput::LiveResources(Some(vec![ResourceId(4), ResourceId(5)]));
+        assert!(
+            matches!(answer, Ok(Message::Rom(ref got)) if format!("{got:?}") == format!("{expected:?}"))
+        );
+        let unanswered = Census::InService.unanswered();
+        assert!(matches!(
+            unanswered,
+            Some(Message::Rom(RomInput::LiveResources(None)))
+        ));
+        assert!(Census::Allocations.unanswered().is_none());
+    }
+
+    #[test]
+    fn allocations_read_back_with_their_values_and_a_bad_one_fails_the_answer() {
+        let (catalog, topology) = (Catalog::builtin(), Topology::default());
+        let value = ResourceValue::PhoneNumber {
+            region: crate::network::RegionId(0),
+            number: 5_550_100,
+        };
+        let listed = vec![serde_json::to_value(AllocationWire { id: 7, value }).expect("json")];
+        let answer = Census::Allocations.answer(listed, &catalog, &topology);
+        assert!(matches!(
+            answer,
+            Ok(Message::Rom(RomInput::NetworkAllocations(ref held))) if held == &[(AllocationId(7), value)]
+        ));
+        let bad = Census::Allocations.answer(vec![json!({"id": "x"})], &catalog, &topology);
+        assert!(bad.is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! Issue 11, finding 2, across five processes: `kill -9` of the ROM process mid-run, restarted
+//! at once on the same address. Every product order ends; the restarted ROM reconciles over
+//! HTTP (the network's allocations, TMF640's active services, SOM's TMF638), so a product
+//! completed before the crash can still be ceased, and at the end the network holds exactly
+//! the resources of the active TMF640 services: nothing leaked, nothing configured on a value
+//! given back.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::transport_split_process::{Layer, PRODUCT_ORDERING, fibre_order, get, start_on};
+
+const SERVICE_ACTIVATION: &str = "/tmf-api/ServiceActivationAndConfiguration/v4";
+const ALLOCATIONS: &str = "/network/v1/allocation";
+const TERMINAL: [&str; 5] = ["completed", "failed", "partial", "cancelled", "rejected"];
+
+/// Short deadlines, so that a lost child is found within seconds.
+const CRASH_SCENARIO: &str = r#"
+seed = 5
+[chain]
+com_child_deadline_ms = 4000
+som_child_deadline_ms = 2000
+child_answer_ms = 1000
+subscription_renew_ms = 500
+[profiles.default]
+latency = { distribution = "fixed", ms = 50.0 }
+"#;
+
+/// The five processes.
+struct Chain {
+    network: Layer,
+    activation: Layer,
+    /// `None` while it is down.
+    rom: Option<Layer>,
+    som: Layer,
+    com: Layer,
+}
+
+fn start_chain(extra: &[&str]) -> Chain {
+    let network = start_on("127.0.0.1:0", "network", &[], extra);
+    let activation = start_on("127.0.0.1:0", "activation", &[("network", &network)], extra);
+    let rom_peers = [("activation", &activation), ("network", &network)];
+    let rom = start_on("127.0.0.1:0", "rom", &rom_peers, extra);
+    let som = start_on("127.0.0.1:0", "som", &[("rom", &rom)], extra);
+    let com = start_on("127.0.0.1:0", "com", &[("som", &som)], extra);
+    Chain {
+        network,
+        activation,
+        rom: Some(rom),
+        som,
+        com,
+    }
+}
+
+/// A product order that ceases `product`.
+fn cease(product: &str) -> Value {
+    json!({
+        "productOrderItem": [{
+            "id": "1", "action": "delete",
+            "productOffering": {"id": "fibre-broadband"},
+            "product": {"id": product}
+        }]
+    })
+}
+
+/// Every product order, once `count` exist and all have ended (30 s at most).
+async fn orders_once_ended(client: &reqwest::Client, com: &str, count: usize) -> Vec<Value> {
+    let url = format!("{com}{PRODUCT_ORDERING}/productOrder?limit=100");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let list = get(client, url.clone()).await;
+        let list = list.as_array().cloned().unwrap_or_default();
+        let state = |o: &Value| o["state"].as_str().unwrap_or_default().to_string();
+        let open = list
+            .iter()
+            .filter(|o| !TERMINAL.contains(&state(o).as_str()));
+        let open: Vec<String> = open.map(|o| format!("{} {}", o["id"], state(o))).collect();
+        if list.len() == count && open.is_empty() {
+            return list;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {count} orders never ended: {open:?}",
+            open.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// (allocations the network holds, resources of TMF640's active services), once they agree
+/// (30 s at most: terminations and releases of a former life's orders take a few steps).
+async fn holdings_once_settled(client: &reqwest::Client, chain: &Chain) -> (usize, usize) {
+    let network = format!("http://{}{ALLOCATIONS}", chain.network.address);
+    let activation = format!(
+        "http://{}{SERVICE_ACTIVATION}/service?state=active&limit=1000",
+        chain.activation.address
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = get(client, network.clone()).await;
+        let held = held.as_array().map_or(0, Vec::len);
+        let services = get(client, activation.clone()).await;
+        let services = services.as_array().cloned().unwrap_or_default();
+        let in_use: usize = (services.iter())
+            .map(|s| s["supportingResource"].as_array().map_or(0, Vec::len))
+            .sum();
+        if held == in_use || tokio::time::Instant::now() >= deadline {
+            return (held, in_use);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[test]
+fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
+    let dir = std::env::temp_dir().join(format!("ordersim-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = dir.join("crash.toml");
+    std::fs::write(&scenario, CRASH_SCENARIO).expect("scenario written");
+    let extra = ["--scenario", scenario.to_str().expect("UTF-8 path")];
+    let mut chain = start_chain(&extra);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let com = format!("http://{}", chain.com.address);
+    let post = |body: Value| {
+        let request = client
+            .post(format!("{com}{PRODUCT_ORDERING}/productOrder"))
+            .json(&body);
+        runtime.block_on(async move {
+            let response = request.send().await.expect("post");
+            assert_eq!(response.status(), 201, "{body}");
+        });
+    };
+
+    // Products in service before the crash.
+    (0..4).for_each(|index| post(fibre_order(index)));
+    let before = runtime.block_on(orders_once_ended(&client, &com, 4));
+    let products: Vec<String> = (before.iter())
+        .filter(|o| o["state"] == "completed")
+        .filter_map(|o| o["productOrderItem"][0]["product"]["id"].as_str())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(products.len(), 4, "{before:?}");
+
+    // ROM dies with orders in flight (50 ms per element step), orders arrive while it is
+    // down, and it comes back on its address, now told where SOM is.
+    (4..14).for_each(|index| post(fibre_order(index)));
+    let killed = chain.rom.take().expect("ROM runs");
+    let address = killed.address.clone();
+    drop(killed); // kill -9
+
+    (14..18).for_each(|index| post(fibre_order(index)));
+    let peers = [
+        ("activation", &chain.activation),
+        ("network", &chain.network),
+        ("som", &chain.som),
+    ];
+    chain.rom = Some(start_on(&address, "rom", &peers, &extra));
+    (18..24).for_each(|index| post(fibre_order(index)));
+    // Two products completed before the crash are ceased after it: the new ROM knows their
+    // resources again.
+    products[..2]
+        .iter()
+        .for_each(|product| post(cease(product)));
+
+    let orders = runtime.block_on(orders_once_ended(&client, &com, 26));
+    for order in &orders {
+        match order["state"].as_str() {
+            Some("completed") => {}
+            Some("failed") => {
+                let notes = order["note"].to_string();
+                assert!(
+                    notes.contains("childLost"),
+                    "a failed order says why: {order}"
+                );
+            }
+            other => panic!("unexpected state {other:?}: {order}"),
+        }
+    }
+    let ceases = orders
+        .iter()
+        .filter(|o| o["productOrderItem"][0]["action"] == "delete");
+    let ceases: Vec<&Value> = ceases.collect();
+    assert_eq!(ceases.len(), 2);
+    assert!(
+        ceases.iter().all(|o| o["state"] == "completed"),
+        "ceases of products from before the crash complete: {ceases:?}"
+    );
+    let index = |o: &Value| {
+        let id = o["externalId"]
+            .as_str()
+            .and_then(|id| id.strip_prefix("split-"));
+        id.and_then(|n| n.parse::<usize>().ok())
+    };
+    let completed_after = (orders.iter())
+        .filter(|o| index(o).is_some_and(|n| n >= 18))
+        .filter(|o| o["state"] == "completed")
+        .count();
+    assert!(completed_after > 0, "the new ROM serves: {orders:?}");
+
+    let (held, in_use) = runtime.block_on(holdings_once_settled(&client, &chain));
+    assert_eq!(
+        held, in_use,
+        "the network holds {held} allocations; active TMF640 services use {in_use}"
+    );
+    assert!(held > 0, "products in service hold resources");
+}
