@@ -72,8 +72,7 @@ impl RomLayer {
                 Duration::from_millis(chain.child_answer_ms),
             ),
             asked: Default::default(),
-            watches_activations: chain.mode == ChainMode::Async
-                && chain.transport == crate::config::ChainTransport::InProcess,
+            watches_activations: chain.mode == ChainMode::Async,
         }
     }
 

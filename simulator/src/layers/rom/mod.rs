@@ -346,8 +346,8 @@ pub struct RomLayer {
     pub jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
     /// Orders ROM asked activation about and awaits an answer for.
     pub asked: std::collections::BTreeSet<ResourceOrderId>,
-    /// Whether ROM watches its activations (async mode over the in-process transport; over
-    /// HTTP a foreign TMF640 may stand below, and ROM's question has no TMF form yet).
+    /// Whether ROM watches its activations (async mode; over HTTP its question is a TMF630
+    /// search of TMF640 by `relatedEntity.id`).
     pub watches_activations: bool,
 }
 

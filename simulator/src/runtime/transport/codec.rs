@@ -170,6 +170,30 @@ pub struct Query {
     pub about: Asked,
 }
 
+impl Query {
+    /// The TMF630 filter and `limit` the search sends: the first order by `externalId`, or
+    /// every service of a resource order that is not terminated (each one found is taken as
+    /// its report, which a restarted process's hub may have lost; one per RFS).
+    pub fn filter(&self) -> Vec<(&'static str, String)> {
+        match self.about {
+            Asked::ActivationsOf(_) => vec![
+                ("relatedEntity.id", self.external_id.clone()),
+                ("state", NOT_TERMINATED.to_string()),
+                ("limit", SERVICES_PER_ORDER_MAX.to_string()),
+            ],
+            _ => vec![
+                ("externalId", self.external_id.clone()),
+                ("limit", "1".to_string()),
+            ],
+        }
+    }
+}
+
+/// The most TMF640 services a jeopardy question reads for one resource order.
+const SERVICES_PER_ORDER_MAX: usize = 64;
+/// Every TMF640 service state but `terminated`, as a TMF630 comma OR.
+const NOT_TERMINATED: &str = "feasibilityChecked,designed,reserved,inactive,active";
+
 /// Whose question a [`Query`] answers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Asked {
@@ -177,6 +201,8 @@ pub enum Asked {
     ServiceOrderOf(crate::domain::ids::ProductOrderId),
     /// SOM, about the resource order of a service order item.
     ResourceOrderOf((ServiceOrderId, String)),
+    /// ROM, about the TMF640 services of a resource order.
+    ActivationsOf(ResourceOrderId),
 }
 
 impl Asked {
@@ -186,14 +212,23 @@ impl Asked {
         let (event_type, name) = match self {
             Asked::ServiceOrderOf(_) => ("ServiceOrderStateChangeEvent", "serviceOrder"),
             Asked::ResourceOrderOf(_) => ("ResourceOrderStateChangeEvent", "resourceOrder"),
+            Asked::ActivationsOf(_) => ("ServiceStateChangeEvent", "service"),
         };
         let envelope = json!({"eventType": event_type, "event": {name: order}});
         report_from_event(&envelope, catalog).ok().flatten()
     }
 
-    /// The answer for the parent: the child's state, or `None` when the search found nothing.
-    pub fn answer(self, state: Option<OrderState>) -> Message {
+    /// The answer for the parent from the first child the search `found`, if any: the
+    /// order's state, or whether activation knows a service of the order.
+    pub fn answer(self, found: Option<&Value>) -> Message {
+        let state = found
+            .and_then(|child| child.get("state")?.as_str())
+            .and_then(OrderState::parse);
         match self {
+            Asked::ActivationsOf(order) => Message::Rom(RomInput::ActivationStatus {
+                order,
+                known: found.is_some(),
+            }),
             Asked::ServiceOrderOf(parent) => {
                 Message::Com(ComInput::ServiceOrderStatus { parent, state })
             }
@@ -267,6 +302,12 @@ pub fn outgoing(
             path: format!("{SERVICE_ORDERING}/serviceOrder"),
             external_id: parent.to_string(),
             about: Asked::ServiceOrderOf(parent),
+        })),
+        Message::Activation(ActivationInput::Report { parent }) => Some(Outgoing::Query(Query {
+            to: LayerId::Activation,
+            path: format!("{SERVICE_ACTIVATION}/service"),
+            external_id: parent.to_string(),
+            about: Asked::ActivationsOf(parent),
         })),
         Message::Rom(RomInput::Report { parent }) => Some(Outgoing::Query(Query {
             to: LayerId::Rom,

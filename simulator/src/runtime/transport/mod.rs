@@ -28,6 +28,7 @@
 //! | `RomInput::ActivationChanged`    | `ServiceStateChangeEvent` on the child's TMF640 hub                 |
 //! | `SomInput::Report` (COM's jeopardy question) | `GET {TMF641}/serviceOrder?externalId=PO-n`; the answer becomes `ComInput::ServiceOrderStatus` here |
 //! | a reconciling ROM's questions    | paged `GET`s of the network's allocations, TMF640 `active` services and SOM's TMF638 `active` services (see [`census`]) |
+//! | `ActivationInput::Report` (ROM's jeopardy question) | `GET {TMF640}/service?relatedEntity.id=RO-n&state=` every state but `terminated`; the answer becomes `RomInput::ActivationStatus` here |
 //! | `RomInput::Report` (SOM's jeopardy question) | `GET {TMF652}/resourceOrder?externalId=SO-n/item`; the answer becomes `SomInput::ResourceOrderStatus` here |
 //!
 //! Reports going up are hub events: at start-up the parent's process subscribes on its
@@ -515,14 +516,15 @@ async fn lane(
             Job::Query(url, query) => {
                 // No answer at all (the child's process is down) sends nothing: the parent's
                 // answer deadline decides.
-                if let Some((state, order)) = child_state(&client, &url, &query.external_id).await {
+                if let Some(found) = child_state(&client, &url, &query.filter()).await {
                     // A child that ended while its parent's subscription was missing (its
-                    // process restarted): the order found is the report that was lost.
-                    let lost = order.and_then(|order| query.about.report(order, &catalog));
-                    if let Some(report) = lost {
-                        let _ = local.send(report);
+                    // process restarted): what was found is the report that was lost.
+                    for child in &found {
+                        if let Some(report) = query.about.report(child.clone(), &catalog) {
+                            let _ = local.send(report);
+                        }
                     }
-                    let _ = local.send(query.about.answer(state));
+                    let _ = local.send(query.about.answer(found.first()));
                 }
                 counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
                 continue;
@@ -569,24 +571,20 @@ async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) ->
     None
 }
 
-/// The state of the first order `GET {url}?externalId=…` finds, and the order: `Some((None,
-/// None))` when the child answers with an empty list, `None` when it never answers (tried
-/// [`ATTEMPTS_MAX`] times).
+/// What `GET {url}?{filter}` finds (an empty list when nothing), `None` when the child never
+/// answers (tried [`ATTEMPTS_MAX`] times).
 async fn child_state(
     client: &reqwest::Client,
     url: &str,
-    external_id: &str,
-) -> Option<(
-    Option<crate::domain::state::OrderState>,
-    Option<serde_json::Value>,
-)> {
+    filter: &[(&'static str, String)],
+) -> Option<Vec<serde_json::Value>> {
     let mut backoff = BACKOFF_FIRST;
     for attempt in 1..=ATTEMPTS_MAX {
         if attempt > 1 {
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }
-        let params = [("externalId", external_id), ("limit", "1")];
+        let params = filter.iter().map(|(name, value)| (*name, value.as_str()));
         let url = reqwest::Url::parse_with_params(url, params).ok()?;
         let Ok(response) = client.get(url).send().await else {
             continue;
@@ -594,12 +592,10 @@ async fn child_state(
         if !response.status().is_success() {
             continue;
         }
-        let list: serde_json::Value = response.json().await.ok()?;
-        let first = list.as_array()?.first();
-        let state = first
-            .and_then(|order| order.get("state")?.as_str())
-            .and_then(crate::domain::state::OrderState::parse);
-        return Some((state, first.cloned()));
+        return match response.json().await.ok()? {
+            serde_json::Value::Array(found) => Some(found),
+            _ => None,
+        };
     }
     None
 }
