@@ -84,6 +84,20 @@ impl LayerId {
     }
 }
 
+/// Tests: what `layer` sends when it handles `input` at time zero (seeded RNG).
+#[cfg(test)]
+pub(crate) fn sent_at_zero<L: Layer>(layer: &mut L, input: L::Input) -> Vec<Message> {
+    use rand::SeedableRng;
+    let mut effects = Effects::default();
+    let mut rng = SimRng::seed_from_u64(1);
+    layer.handle(input, Time::ZERO, &mut rng, &mut effects);
+    let sent = effects.list.into_iter().filter_map(|effect| match effect {
+        Effect::Send { message, .. } => Some(message),
+        _ => None,
+    });
+    sent.collect()
+}
+
 /// What a runtime sends a layer it restarted without its state, so that it reconciles with
 /// the layers below: ROM releases allocations no live order owns, activation deactivates
 /// configurations no live service owns. `None` for a layer that has nothing to reconcile.

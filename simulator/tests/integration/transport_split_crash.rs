@@ -113,37 +113,76 @@ async fn holdings_once_settled(client: &reqwest::Client, chain: &Chain) -> (usiz
     }
 }
 
-#[test]
-fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
-    let dir = std::env::temp_dir().join(format!("ordersim-crash-{}", std::process::id()));
+/// Writes `text` as a scenario file for this test process; the `--scenario` arguments.
+fn scenario_args(name: &str, text: &str) -> [String; 2] {
+    let dir = std::env::temp_dir().join(format!("ordersim-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let scenario = dir.join("crash.toml");
-    std::fs::write(&scenario, CRASH_SCENARIO).expect("scenario written");
-    let extra = ["--scenario", scenario.to_str().expect("UTF-8 path")];
-    let mut chain = start_chain(&extra);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
-    let com = format!("http://{}", chain.com.address);
-    let post = |body: Value| {
-        let request = client
-            .post(format!("{com}{PRODUCT_ORDERING}/productOrder"))
+    std::fs::write(&scenario, text).expect("scenario written");
+    let path = scenario.to_str().expect("UTF-8 path").to_string();
+    ["--scenario".to_string(), path]
+}
+
+/// A client of the COM process, blocking on its own runtime.
+struct Driver {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    com: String,
+}
+
+impl Driver {
+    fn new(com: &Layer) -> Driver {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let com = format!("http://{}", com.address);
+        Driver {
+            runtime,
+            client,
+            com,
+        }
+    }
+
+    /// POSTs a product order; it must be accepted.
+    fn post(&self, body: Value) {
+        let request = (self.client)
+            .post(format!("{}{PRODUCT_ORDERING}/productOrder", self.com))
             .json(&body);
-        runtime.block_on(async move {
+        self.runtime.block_on(async move {
             let response = request.send().await.expect("post");
             assert_eq!(response.status(), 201, "{body}");
         });
-    };
+    }
+
+    /// Every product order, once `count` exist and all have ended.
+    fn orders_once_ended(&self, count: usize) -> Vec<Value> {
+        (self.runtime).block_on(orders_once_ended(&self.client, &self.com, count))
+    }
+}
+
+/// The n of an order posted as [`fibre_order`]`(n)`.
+fn order_index(order: &Value) -> Option<usize> {
+    let id = order["externalId"].as_str()?.strip_prefix("split-")?;
+    id.parse().ok()
+}
+
+#[test]
+fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
+    let extra = scenario_args("rom-crash", CRASH_SCENARIO);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut chain = start_chain(&extra);
+    let driver = Driver::new(&chain.com);
+    let post = |body| driver.post(body);
 
     // Products in service before the crash.
     (0..4).for_each(|index| post(fibre_order(index)));
-    let before = runtime.block_on(orders_once_ended(&client, &com, 4));
+    let before = driver.orders_once_ended(4);
     let products: Vec<String> = (before.iter())
         .filter(|o| o["state"] == "completed")
         .filter_map(|o| o["productOrderItem"][0]["product"]["id"].as_str())
@@ -173,7 +212,7 @@ fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
         .iter()
         .for_each(|product| post(cease(product)));
 
-    let orders = runtime.block_on(orders_once_ended(&client, &com, 26));
+    let orders = driver.orders_once_ended(26);
     for order in &orders {
         match order["state"].as_str() {
             Some("completed") => {}
@@ -196,19 +235,13 @@ fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
         ceases.iter().all(|o| o["state"] == "completed"),
         "ceases of products from before the crash complete: {ceases:?}"
     );
-    let index = |o: &Value| {
-        let id = o["externalId"]
-            .as_str()
-            .and_then(|id| id.strip_prefix("split-"));
-        id.and_then(|n| n.parse::<usize>().ok())
-    };
     let completed_after = (orders.iter())
-        .filter(|o| index(o).is_some_and(|n| n >= 18))
+        .filter(|o| order_index(o).is_some_and(|n| n >= 18))
         .filter(|o| o["state"] == "completed")
         .count();
     assert!(completed_after > 0, "the new ROM serves: {orders:?}");
 
-    let (held, in_use) = runtime.block_on(holdings_once_settled(&client, &chain));
+    let (held, in_use) = (driver.runtime).block_on(holdings_once_settled(&driver.client, &chain));
     assert_eq!(
         held, in_use,
         "the network holds {held} allocations; active TMF640 services use {in_use}"
@@ -237,31 +270,11 @@ latency = { distribution = "fixed", ms = 50.0 }
 /// form yet).
 #[test]
 fn after_activation_is_killed_every_order_ends() {
-    let dir = std::env::temp_dir().join(format!("ordersim-act-crash-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let scenario = dir.join("crash.toml");
-    std::fs::write(&scenario, ACTIVATION_CRASH_SCENARIO).expect("scenario written");
-    let extra = ["--scenario", scenario.to_str().expect("UTF-8 path")];
+    let extra = scenario_args("activation-crash", ACTIVATION_CRASH_SCENARIO);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let mut chain = start_chain(&extra);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
-    let com = format!("http://{}", chain.com.address);
-    let post = |index: usize| {
-        let request = client
-            .post(format!("{com}{PRODUCT_ORDERING}/productOrder"))
-            .json(&fibre_order(index));
-        runtime.block_on(async move {
-            let response = request.send().await.expect("post");
-            assert_eq!(response.status(), 201, "order {index}");
-        });
-    };
+    let driver = Driver::new(&chain.com);
+    let post = |index| driver.post(fibre_order(index));
     (0..10).for_each(post);
     let killed = chain.activation.take().expect("activation runs");
     let address = killed.address.clone();
@@ -270,7 +283,7 @@ fn after_activation_is_killed_every_order_ends() {
     chain.activation = Some(start_on(&address, "activation", &network, &extra));
     (10..16).for_each(post);
 
-    let orders = runtime.block_on(orders_once_ended(&client, &com, 16));
+    let orders = driver.orders_once_ended(16);
     let lost = orders.iter().filter(|o| o["state"] == "failed");
     for order in lost {
         let notes = order["note"].to_string();
@@ -285,13 +298,9 @@ fn after_activation_is_killed_every_order_ends() {
             .all(|o| ["completed", "failed"].contains(&o["state"].as_str().unwrap_or(""))),
         "{orders:?}"
     );
-    let index = |o: &Value| {
-        let id = o["externalId"]
-            .as_str()
-            .and_then(|id| id.strip_prefix("split-"));
-        id.and_then(|n| n.parse::<usize>().ok())
-    };
-    let after = orders.iter().filter(|o| index(o).is_some_and(|n| n >= 10));
+    let after = orders
+        .iter()
+        .filter(|o| order_index(o).is_some_and(|n| n >= 10));
     assert!(
         after.clone().all(|o| o["state"] == "completed"),
         "orders after the restart complete: {:?}",

@@ -303,23 +303,14 @@ impl RomLayer {
 
 #[cfg(test)]
 mod tests {
-    use rand::SeedableRng;
 
     use super::*;
     use crate::config::SimConfig;
     use crate::domain::catalog::Catalog;
-    use crate::layers::{Effect, Layer, SimRng};
     use crate::network::{ElementId, ElementOperation, RegionId};
 
     fn handle(layer: &mut RomLayer, input: RomInput) -> Vec<Message> {
-        let mut effects = Effects::default();
-        let mut rng = SimRng::seed_from_u64(1);
-        layer.handle(input, Time::ZERO, &mut rng, &mut effects);
-        let sent = effects.list.into_iter().filter_map(|effect| match effect {
-            Effect::Send { message, .. } => Some(message),
-            _ => None,
-        });
-        sent.collect()
+        crate::layers::sent_at_zero(layer, input)
     }
 
     fn released(messages: &[Message]) -> BTreeSet<AllocationId> {
