@@ -5,6 +5,11 @@
 //! (no sleeps in the test). Latency is measured from the intended send instant, so the held
 //! requests (a quarter of the run) carry their waiting time, and p99 comes out near the stall
 //! length, not near the few milliseconds an unstalled request takes.
+//!
+//! Only bounds the barrier guarantees are asserted: request 50 cannot be answered before
+//! request 150's intended instant, 500 ms after its own, however loaded the machine is. Upper
+//! bounds (a small median, a max near the stall) depend on the machine's load and made this
+//! test flaky on shared CI machines, so they are printed, not asserted.
 
 use crate::common;
 
@@ -40,9 +45,14 @@ async fn a_stall_raises_p99_to_about_the_stall() {
         "p99 {} ms should be near the {stall_ms} ms stall",
         submit.p99_ms
     );
-    assert!(submit.max_ms < 4.0 * stall_ms, "max {} ms", submit.max_ms);
-    // The stall is a quarter of the run: the median request was not held.
-    assert!(submit.p50_ms < 0.5 * stall_ms, "p50 {} ms", submit.p50_ms);
+    // The median request was not held, but how fast it was depends on the machine.
+    println!(
+        "p50 {} ms, p99 {} ms, max {} ms",
+        submit.p50_ms, submit.p99_ms, submit.max_ms
+    );
+    // Request k of the held ones waited at least (150 - k) / 200 s: the 40 slowest (p90) all
+    // waited at least 300 ms. Measured from the actual send, a closed-loop sender would see less.
+    assert!(submit.p90_ms > 0.55 * stall_ms, "p90 {} ms", submit.p90_ms);
     assert_eq!(outcome.report.load.dropped_sends, 0);
     assert_eq!(outcome.report.outcomes.completed, 400);
     fake.stop();
