@@ -15,7 +15,7 @@ use crate::layers::LayerId;
 use crate::runtime::transport::Role;
 
 /// The TMF APIs served by one layer each: (base path, TMF name, layer).
-const LAYER_APIS: [(&str, &str, LayerId); 5] = [
+const LAYER_APIS: [(&str, &str, LayerId); 6] = [
     (PRODUCT_ORDERING, "TMF622 product ordering", LayerId::Com),
     (SERVICE_ORDERING, "TMF641 service ordering", LayerId::Som),
     (RESOURCE_ORDERING, "TMF652 resource ordering", LayerId::Rom),
@@ -27,6 +27,11 @@ const LAYER_APIS: [(&str, &str, LayerId); 5] = [
     (
         crate::runtime::transport::wire::ALLOCATIONS_PATH,
         "the network's allocation listing",
+        LayerId::Network,
+    ),
+    (
+        crate::runtime::transport::wire::CONFIGURATIONS_PATH,
+        "the network's configuration listing",
         LayerId::Network,
     ),
 ];

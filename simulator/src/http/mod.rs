@@ -179,12 +179,16 @@ impl Server {
         let renew = std::time::Duration::from_millis(chain.config().chain.subscription_renew_ms);
         let server = Server::serve(listener, chain, hub)?;
         crate::runtime::transport::subscribe_to_children(&setup).await?;
-        if role == Role::Rom
-            && let Some(reconcile) = crate::layers::reconcile_input(crate::layers::LayerId::Rom)
-        {
-            // A ROM process starts without state, so it may be one restarted after a crash:
-            // it reconciles with the network, activation and SOM's inventory (a first start
-            // finds nothing of a former life and changes nothing).
+        let reconciles = match role {
+            Role::Rom => Some(crate::layers::LayerId::Rom),
+            Role::Activation => Some(crate::layers::LayerId::Activation),
+            _ => None,
+        };
+        if let Some(reconcile) = reconciles.and_then(crate::layers::reconcile_input) {
+            // A ROM or activation process starts without state, so it may be one restarted
+            // after a crash: it reconciles with the layers around it (ROM: the network,
+            // activation and SOM's inventory; activation: the network and ROM's inventory).
+            // A first start finds nothing of a former life and changes nothing.
             server.chain.deliver_local(reconcile).await;
         }
         let stop = server.shutdown.subscribe();

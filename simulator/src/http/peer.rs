@@ -20,7 +20,8 @@ use crate::layers::{LayerId, Message};
 use crate::network::NetworkInput;
 use crate::runtime::transport::codec::{self, CodecError};
 use crate::runtime::transport::wire::{
-    ALLOCATIONS_PATH, AllocationWire, OPERATION_PATH, OperationBody, REPLY_PATH, ReplyBody,
+    ALLOCATIONS_PATH, AllocationWire, CONFIGURATIONS_PATH, ConfigurationWire, OPERATION_PATH,
+    OperationBody, REPLY_PATH, ReplyBody,
 };
 use crate::runtime::transport::{LISTENER_PATH, TransportStats};
 
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route(OPERATION_PATH, post(operation))
         .route(REPLY_PATH, post(element_reply))
         .route(ALLOCATIONS_PATH, get(allocations))
+        .route(CONFIGURATIONS_PATH, get(configurations))
         .route("/transport/v1/stats", get(stats))
 }
 
@@ -102,6 +104,19 @@ struct Page {
     limit: usize,
 }
 
+impl Page {
+    /// The page, or 400 when it asks for more than one page holds.
+    fn checked(&self) -> Result<(), ApiError> {
+        if self.limit > PAGE_MAX {
+            return Err(ApiError::bad_request(format!(
+                "limit {}: at most {PAGE_MAX} per page",
+                self.limit
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Entries per page unless asked otherwise, and the most one page holds.
 const PAGE_MAX: usize = 10_000;
 
@@ -116,17 +131,31 @@ async fn allocations(
     State(state): State<AppState>,
     Query(page): Query<Page>,
 ) -> Result<Json<Vec<AllocationWire>>, ApiError> {
-    if page.limit > PAGE_MAX {
-        return Err(ApiError::bad_request(format!(
-            "limit {}: at most {PAGE_MAX} per page",
-            page.limit
-        )));
-    }
+    page.checked()?;
     let network = state.chain.network();
     let listed = network.allocations().skip(page.offset).take(page.limit);
     let listed = listed.map(|(id, value)| AllocationWire {
         id: id.0,
         value: *value,
+    });
+    Ok(Json(listed.collect()))
+}
+
+/// `GET /network/v1/configuration?offset&limit`: the services configured on elements, in
+/// element order, for a reconciling activation layer (404 outside the network's process).
+async fn configurations(
+    State(state): State<AppState>,
+    Query(page): Query<Page>,
+) -> Result<Json<Vec<ConfigurationWire>>, ApiError> {
+    page.checked()?;
+    let network = state.chain.network();
+    let listed = network
+        .configured_services()
+        .skip(page.offset)
+        .take(page.limit);
+    let listed = listed.map(|(element, service)| ConfigurationWire {
+        element,
+        service: service.0,
     });
     Ok(Json(listed.collect()))
 }

@@ -39,6 +39,14 @@ pub const RESOURCE_CATALOG: &str = "/tmf-api/resourceCatalogManagement/v4";
 /// order item it realises: how COM's service orders say it in TMF641 attributes.
 pub const PRODUCT_ORDER_ITEM_ROLE: &str = "productOrderItem";
 
+/// The TMF639 `relatedEntity` role by which a resource in service names the TMF640 service
+/// configuring it (the entry's `name` is the RFS specification that service activates).
+pub const ACTIVATION_ROLE: &str = "activation";
+
+/// The TMF639 `relatedEntity` role by which a resource in service names the TMF638 RFS it
+/// supports.
+pub const RFS_ROLE: &str = "supportedService";
+
 /// `relatedEntity` entry naming product order item `id` (see [`PRODUCT_ORDER_ITEM_ROLE`]).
 pub fn product_order_item_ref(id: &str) -> Value {
     json!({"id": id, "role": PRODUCT_ORDER_ITEM_ROLE, "@referredType": "ProductOrderItem"})

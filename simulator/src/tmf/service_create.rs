@@ -323,6 +323,15 @@ const RESOURCE_NAMES: [&str; 11] = [
     "phoneNumber",
 ];
 
+/// The resource values `listed` characteristics describe (TMF639 `resourceCharacteristic`
+/// or TMF640 `serviceCharacteristic`); a 400 names a bad one.
+pub fn resource_values(
+    listed: &[Characteristic],
+    topology: &Topology,
+) -> Result<Vec<ResourceValue>, BadBody> {
+    Ok(split_resources(listed, topology)?.0)
+}
+
 /// Splits `serviceCharacteristic` into the resources' values and the other characteristics
 /// (`region` stays a characteristic as well).
 fn split_resources(

@@ -3,8 +3,10 @@
 //! HTTP (the network's allocations, TMF640's active services, SOM's TMF638), so a product
 //! completed before the crash can still be ceased, and at the end the network holds exactly
 //! the resources of the active TMF640 services: nothing leaked, nothing configured on a value
-//! given back.
+//! given back. The same for the activation process: it reconciles with the network's element
+//! configurations and ROM's TMF639.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,6 +15,8 @@ use crate::transport_split_process::{Layer, PRODUCT_ORDERING, fibre_order, get, 
 
 const SERVICE_ACTIVATION: &str = "/tmf-api/ServiceActivationAndConfiguration/v4";
 const ALLOCATIONS: &str = "/network/v1/allocation";
+const CONFIGURATIONS: &str = "/network/v1/configuration";
+const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventory/v4";
 const TERMINAL: [&str; 5] = ["completed", "failed", "partial", "cancelled", "rejected"];
 
 /// Short deadlines, so that a lost child is found within seconds.
@@ -262,28 +266,105 @@ subscription_renew_ms = 500
 latency = { distribution = "fixed", ms = 50.0 }
 "#;
 
-/// `kill -9` of the activation process mid-run, restarted on its address: ROM's jeopardy
-/// question (a TMF630 search of TMF640 by `relatedEntity.id`) finds the lost services unknown,
-/// so their orders end `childLost`; the rest, and the orders sent after the restart, complete.
-/// Before, over HTTP ROM never asked, and those orders stayed `inProgress`. Not checked here:
-/// the element configurations of the lost services (activation's reconciliation has no wire
-/// form yet).
+/// The ids of what a listing at `url` names: `pick` reads them from each entry.
+async fn listed_ids(
+    client: &reqwest::Client,
+    url: String,
+    pick: impl Fn(&Value) -> Vec<String>,
+) -> BTreeSet<String> {
+    let listed = get(client, url).await;
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    listed.iter().flat_map(pick).collect()
+}
+
+/// What the processes hold of TMF640 services: (configured on the network's elements,
+/// `active` in TMF640, configuring one of ROM's TMF639 resources in service).
+async fn service_holdings(
+    client: &reqwest::Client,
+    chain: &Chain,
+) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    let network = format!("http://{}{CONFIGURATIONS}", chain.network.address);
+    let configured = listed_ids(client, network, |entry| {
+        vec![format!("ACT-{}", entry["service"])]
+    });
+    let activation = chain.activation.as_ref().expect("activation runs");
+    let active = format!(
+        "http://{}{SERVICE_ACTIVATION}/service?state=active&limit=1000",
+        activation.address
+    );
+    let active = listed_ids(client, active, |service| {
+        vec![service["id"].as_str().unwrap_or_default().to_string()]
+    });
+    let rom = chain.rom.as_ref().expect("ROM runs");
+    let in_service = format!(
+        "http://{}{RESOURCE_INVENTORY}/resource?resourceStatus=available&limit=1000",
+        rom.address
+    );
+    let in_service = listed_ids(client, in_service, |resource| {
+        let related = resource["relatedEntity"].as_array().cloned();
+        let related = related.unwrap_or_default().into_iter();
+        let services = related.filter(|entry| entry["role"] == "activation");
+        services
+            .filter_map(|entry| entry["id"].as_str().map(str::to_string))
+            .collect()
+    });
+    (configured.await, active.await, in_service.await)
+}
+
+/// [`service_holdings`] once configurations and ROM's view agree with TMF640 (30 s at most:
+/// the reconciliation waits an element timeout, and deactivations take a step each).
+async fn service_holdings_once_settled(
+    client: &reqwest::Client,
+    chain: &Chain,
+) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (configured, active, in_service) = service_holdings(client, chain).await;
+        let settled = configured.is_subset(&active) && active == in_service;
+        if settled || tokio::time::Instant::now() >= deadline {
+            return (configured, active, in_service);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// `kill -9` of the activation process mid-run, restarted on its address with ROM's: ROM's
+/// jeopardy question (a TMF630 search of TMF640 by `relatedEntity.id`) finds the lost services
+/// unknown, so their orders end `childLost`; the rest, and the orders sent after the restart,
+/// complete. The restarted process reconciles: services of products in service before the
+/// crash are known again, so ceasing two of them completes and deactivates them; every other
+/// configuration of the former life is deactivated. Before, over HTTP ROM never asked, and
+/// those orders stayed `inProgress`; and the element configurations of the lost services
+/// stayed for ever.
 #[test]
-fn after_activation_is_killed_every_order_ends() {
+fn after_activation_is_killed_every_order_ends_and_configurations_follow() {
     let extra = scenario_args("activation-crash", ACTIVATION_CRASH_SCENARIO);
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let mut chain = start_chain(&extra);
     let driver = Driver::new(&chain.com);
     let post = |index| driver.post(fibre_order(index));
-    (0..10).for_each(post);
+    (0..4).for_each(post);
+    let before = driver.orders_once_ended(4);
+    let products: Vec<String> = (before.iter())
+        .filter(|o| o["state"] == "completed")
+        .filter_map(|o| o["productOrderItem"][0]["product"]["id"].as_str())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(products.len(), 4, "{before:?}");
+
+    (4..14).for_each(post);
     let killed = chain.activation.take().expect("activation runs");
     let address = killed.address.clone();
     drop(killed); // kill -9
-    let network = [("network", &chain.network)];
-    chain.activation = Some(start_on(&address, "activation", &network, &extra));
-    (10..16).for_each(post);
+    let rom = chain.rom.as_ref().expect("ROM runs");
+    let peers = [("network", &chain.network), ("rom", rom)];
+    chain.activation = Some(start_on(&address, "activation", &peers, &extra));
+    (14..20).for_each(post);
+    products[..2]
+        .iter()
+        .for_each(|product| driver.post(cease(product)));
 
-    let orders = driver.orders_once_ended(16);
+    let orders = driver.orders_once_ended(22);
     let lost = orders.iter().filter(|o| o["state"] == "failed");
     for order in lost {
         let notes = order["note"].to_string();
@@ -298,12 +379,25 @@ fn after_activation_is_killed_every_order_ends() {
             .all(|o| ["completed", "failed"].contains(&o["state"].as_str().unwrap_or(""))),
         "{orders:?}"
     );
-    let after = orders
-        .iter()
-        .filter(|o| order_index(o).is_some_and(|n| n >= 10));
+    let after = orders.iter().filter(|o| {
+        order_index(o).is_some_and(|n| n >= 14) || o["productOrderItem"][0]["action"] == "delete"
+    });
     assert!(
         after.clone().all(|o| o["state"] == "completed"),
-        "orders after the restart complete: {:?}",
+        "orders after the restart, and ceases of products from before, complete: {:?}",
         after.collect::<Vec<_>>()
     );
+
+    let (configured, active, in_service) =
+        (driver.runtime).block_on(service_holdings_once_settled(&driver.client, &chain));
+    assert!(
+        configured.is_subset(&active),
+        "only active services are configured on elements: configured {configured:?}, \
+         active {active:?}"
+    );
+    assert_eq!(
+        active, in_service,
+        "TMF640's active services are those ROM has in service"
+    );
+    assert!(!configured.is_empty(), "products in service are configured");
 }

@@ -5,12 +5,13 @@ use serde_json::{Map, Value, json};
 
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
-    RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
-    characteristics, insert_some,
+    RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
+    SERVICE_ORDERING, characteristics, insert_some,
 };
 use crate::domain::catalog::ServiceCategory;
 use crate::layers::inventory::{ProductRecord, ResourceRecord, ServiceRecord};
 pub use crate::tmf::resource_value::{resource_characteristics, resource_name};
+use crate::tmf::{ACTIVATION_ROLE, RFS_ROLE};
 
 /// The JSON of a TMF637 `Product`.
 pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> Value {
@@ -142,14 +143,31 @@ pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -
         "resourceCharacteristic".into(),
         resource_characteristics(&resource.value, context.topology),
     );
-    map.insert(
-        "relatedEntity".into(),
-        json!([{
-            "id": resource.order.to_string(),
-            "href": context.href(RESOURCE_ORDERING, "resourceOrder", resource.order),
-            "role": "lastOrder",
-            "@referredType": "ResourceOrder",
-        }]),
-    );
+    let mut related = vec![json!({
+        "id": resource.order.to_string(),
+        "href": context.href(RESOURCE_ORDERING, "resourceOrder", resource.order),
+        "role": "lastOrder",
+        "@referredType": "ResourceOrder",
+    })];
+    if let Some((service, rfs)) = &resource.activation {
+        // The TMF640 service configuring it, named after the RFS specification it activates
+        // (what a restarted activation layer needs to know that service again).
+        related.push(json!({
+            "id": service.to_string(),
+            "href": context.href(SERVICE_ACTIVATION, "service", service),
+            "name": &*rfs.specification,
+            "role": ACTIVATION_ROLE,
+            "@referredType": "Service",
+        }));
+        if let Some(rfs) = rfs.id {
+            related.push(json!({
+                "id": rfs.to_string(),
+                "href": context.href(SERVICE_INVENTORY, "service", rfs),
+                "role": RFS_ROLE,
+                "@referredType": "Service",
+            }));
+        }
+    }
+    map.insert("relatedEntity".into(), Value::Array(related));
     Value::Object(map)
 }

@@ -36,6 +36,7 @@ impl ActivationLayer {
             direct: 0,
             direct_max: limits.open_orders_max,
             reconciliation: None,
+            deferred: Vec::new(),
         }
     }
 }
@@ -51,23 +52,16 @@ impl Layer for ActivationLayer {
         _rng: &mut SimRng,
         effects: &mut Effects,
     ) {
+        if self.waits_for_reconciliation(&input) {
+            self.defer(input, effects);
+            return;
+        }
         match input {
             ActivationInput::Create { reply, service } => self.create(reply, service, now, effects),
-            ActivationInput::Terminate(id) => self.terminate(id, now, effects),
-            ActivationInput::Restore(id) => self.restore(id, now, effects),
-            ActivationInput::Reconfigure {
-                id,
-                parent,
-                characteristics,
-            } => {
-                self.reconfigure(id, parent, characteristics, now, effects);
-            }
-            ActivationInput::Patch {
-                reply,
-                id,
-                change,
-                delete,
-            } => self.patch(reply, id, change, delete, now, effects),
+            change @ (ActivationInput::Terminate(_)
+            | ActivationInput::Restore(_)
+            | ActivationInput::Reconfigure { .. }
+            | ActivationInput::Patch { .. }) => self.change(change, now, effects),
             ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
@@ -101,6 +95,28 @@ impl Layer for ActivationLayer {
 }
 
 impl ActivationLayer {
+    /// A change to an existing service: terminate, restore, reconfigure, or a caller's patch.
+    pub(super) fn change(&mut self, input: ActivationInput, now: Time, effects: &mut Effects) {
+        match input {
+            ActivationInput::Terminate(id) => self.terminate(id, now, effects),
+            ActivationInput::Restore(id) => self.restore(id, now, effects),
+            ActivationInput::Reconfigure {
+                id,
+                parent,
+                characteristics,
+            } => {
+                self.reconfigure(id, parent, characteristics, now, effects);
+            }
+            ActivationInput::Patch {
+                reply,
+                id,
+                change,
+                delete,
+            } => self.patch(reply, id, change, delete, now, effects),
+            other => debug_assert!(false, "not a change: {other:?}"),
+        }
+    }
+
     fn create(
         &mut self,
         reply: Option<ReplyToken>,

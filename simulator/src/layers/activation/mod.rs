@@ -154,8 +154,8 @@ pub enum ActivationInput {
     Reconcile,
     /// The network's answer: every service configured on an element.
     ElementServices(Vec<(ElementId, ActivationId)>),
-    /// ROM's answer: the services backing its live resources.
-    OwnedByRom(Vec<ActivationId>),
+    /// ROM's answer: the services backing its live resources, with those resources.
+    OwnedByRom(Vec<crate::layers::rom::reconcile::ActiveService>),
     /// A restarted ROM reconciles: answer with every `active` service and its resources, as
     /// [`RomInput::ActiveServices`](crate::layers::rom::RomInput::ActiveServices).
     ListActive,
@@ -195,6 +195,9 @@ pub struct ActivationLayer {
     pub direct_max: usize,
     /// A reconciliation after a restart, while its answers are awaited.
     pub reconciliation: Option<reconcile::Reconciliation>,
+    /// Changes to services of a former life that wait for the reconciliation (at most
+    /// `direct_max`).
+    pub deferred: Vec<ActivationInput>,
 }
 
 /// An element step a service waits for.

@@ -5,20 +5,22 @@
 //! [`ActivationInput::Reconcile`](super::ActivationInput::Reconcile) it notes its next number
 //! (every service it names from then on is its own), asks the network for every service
 //! configured on an element and ROM, the requester of every TMF640 service, which services
-//! back its live (TMF639 `available`) resources. Once both answered it deactivates each
-//! configured service that is still unowned: older than the restart, not in its (new) store
-//! and not backing a live resource. Deciding only after both answers, against the store as it
-//! is then, keeps services created meanwhile safe.
+//! back its live (TMF639 `available`) resources. Once both answered, for each configured
+//! service older than the restart and not in its (new) store: one backing a live resource is
+//! known again (an `active` service with what ROM told of it, so a later cease deactivates it
+//! and a speed change reconfigures it); any other is deactivated. Deciding only after both
+//! answers, against the store as it is then, keeps services created meanwhile safe.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-use super::{ActivationInput, ActivationLayer};
+use super::{ActivationInput, ActivationLayer, ActivationService, ServiceHistory};
 use crate::domain::ids::{ActivationId, OperationId};
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
+use crate::layers::common::Characteristics;
 use crate::layers::rom::reconcile::ActiveService;
 use crate::layers::rom::{Rfs, RomInput};
-use crate::layers::{Effects, LayerId, Message};
+use crate::layers::{Effects, LayerId, Message, Rejection, RejectionKind, Reply};
 use crate::network::{ElementId, ElementOperation, ElementRequest, NetworkInput};
 
 /// A reconciliation waiting for its answers.
@@ -29,7 +31,7 @@ pub struct Reconciliation {
     /// The services configured on elements, once the network answered.
     pub configured: Option<Vec<(ElementId, ActivationId)>>,
     /// The services backing ROM's live resources, once ROM answered.
-    pub owned: Option<Vec<ActivationId>>,
+    pub owned: Option<Vec<ActiveService>>,
 }
 
 impl ActivationLayer {
@@ -52,15 +54,17 @@ impl ActivationLayer {
             .collect()
     }
 
-    /// Begins a reconciliation: asks the network and ROM.
+    /// Begins a reconciliation: asks ROM, and the network once an element timeout has passed
+    /// (a configure the former life had in flight has landed or timed out by then, so it is
+    /// listed and not left behind).
     pub(super) fn reconcile(&mut self, now: Time, effects: &mut Effects) {
         self.reconciliation = Some(Reconciliation {
             cutoff: self.next_number,
             ..Reconciliation::default()
         });
         let reply_to = LayerId::Activation;
-        effects.send(
-            now,
+        effects.send_at(
+            now.after(self.element_timeout),
             Message::Network(NetworkInput::ListServices { reply_to }),
         );
         effects.send(now, Message::Rom(RomInput::ListActivations));
@@ -92,13 +96,78 @@ impl ActivationLayer {
         else {
             return;
         };
-        let owned: BTreeSet<ActivationId> = owned.into_iter().collect();
+        let mut on_element: BTreeMap<ActivationId, ElementId> = BTreeMap::new();
+        for (element, service) in &configured {
+            on_element.entry(*service).or_insert(*element);
+        }
+        for known in owned {
+            if known.id.0 < cutoff && !self.services.contains_key(&known.id) {
+                let element = on_element.get(&known.id).copied();
+                self.adopt(element, known, now);
+            }
+        }
         for (element, service) in configured {
-            let mine = service.0 >= cutoff || self.services.contains_key(&service);
-            if !mine && !owned.contains(&service) {
+            if service.0 < cutoff && !self.services.contains_key(&service) {
                 self.deactivate_orphan(element, service, now, effects);
             }
         }
+        for change in std::mem::take(&mut self.deferred) {
+            self.change(change, now, effects);
+        }
+    }
+
+    /// Whether `input` changes a service of a former life while this layer reconciles: it
+    /// may be known again once ROM has answered (a cease of a product from before a crash).
+    pub(super) fn waits_for_reconciliation(&self, input: &ActivationInput) -> bool {
+        let Some(reconciliation) = &self.reconciliation else {
+            return false;
+        };
+        let id = match input {
+            ActivationInput::Terminate(id)
+            | ActivationInput::Restore(id)
+            | ActivationInput::Reconfigure { id, .. }
+            | ActivationInput::Patch { id, .. } => *id,
+            _ => return false,
+        };
+        id.0 < reconciliation.cutoff && !self.services.contains_key(&id)
+    }
+
+    /// Holds `input` until the reconciliation is over (see
+    /// [`Self::waits_for_reconciliation`]); over `limits.open_orders_max` held, a caller that
+    /// waits is told to retry later and a report-driven change is dropped.
+    pub(super) fn defer(&mut self, input: ActivationInput, effects: &mut Effects) {
+        if self.deferred.len() < self.direct_max {
+            self.deferred.push(input);
+        } else if let ActivationInput::Patch { reply, .. } = input {
+            let busy = "activation is reconciling after a restart; retry later";
+            let rejection = Rejection::new(RejectionKind::LimitExceeded, busy);
+            effects.reply(reply, Reply::Rejected(rejection));
+        }
+    }
+
+    /// Knows a former service in service again: `active` on `element` (if it is configured
+    /// on one), as ROM told of it.
+    fn adopt(&mut self, element: Option<ElementId>, known: ActiveService, now: Time) {
+        let (supporting_resources, resources) = known.resources.into_iter().unzip();
+        let service = ActivationService {
+            id: known.id,
+            parent: known.parent,
+            service: known.rfs.id,
+            service_specification: known.rfs.specification,
+            name: None,
+            state: ServiceState::Active,
+            history: ServiceHistory::starting(ServiceState::Active, now),
+            element,
+            resources,
+            supporting_resources,
+            characteristics: Characteristics::default(),
+            previous: None,
+            restoring: false,
+            operation: None,
+            error: None,
+            created: now,
+        };
+        self.services.insert(known.id, Box::new(service));
     }
 
     /// Deactivates a service no store knows (idempotent on the element). Its reply, naming
@@ -144,7 +213,7 @@ mod tests {
     }
 
     #[test]
-    fn a_restarted_layer_deactivates_only_what_nobody_owns() {
+    fn a_restarted_layer_deactivates_what_nobody_owns_and_knows_the_rest_again() {
         let config = SimConfig::default();
         let mut layer = ActivationLayer::new(&config.chain, &config.limits);
         layer.next_number = 10;
@@ -159,9 +228,43 @@ mod tests {
         ];
         let first = handle(&mut layer, ActivationInput::ElementServices(configured));
         assert!(first.is_empty(), "waits for ROM too: {first:?}");
-        let owned = ActivationInput::OwnedByRom(vec![ActivationId(4)]);
-        let released = handle(&mut layer, owned);
-        assert_eq!(deactivated(&released), vec![(e0, ActivationId(3))]);
+        let rfs = Rfs {
+            id: Some(crate::domain::ids::ServiceId(7)),
+            specification: "rfs-access".into(),
+        };
+        let value = crate::network::ResourceValue::PhoneNumber {
+            region: crate::network::RegionId(0),
+            number: 5_550_100,
+        };
+        let in_service = |id, resource| ActiveService {
+            id: ActivationId(id),
+            parent: Some(crate::domain::ids::ResourceOrderId(2)),
+            rfs: rfs.clone(),
+            resources: vec![(crate::domain::ids::ResourceId(resource), value)],
+        };
+        // A cease of A4 arrives before ROM answered: it waits for the reconciliation.
+        let early = handle(&mut layer, ActivationInput::Terminate(ActivationId(4)));
+        assert!(early.is_empty(), "waits: {early:?}");
+        // A4 is configured on an element; A5 (in service too) on none.
+        let owned = vec![in_service(4, 9), in_service(5, 10)];
+        let released = handle(&mut layer, ActivationInput::OwnedByRom(owned));
         assert!(layer.reconciliation.is_none(), "the reconciliation is over");
+        // A3 nobody owns; A4 known again and then ceased, on its element.
+        let expected = vec![(e0, ActivationId(3)), (e0, ActivationId(4))];
+        assert_eq!(deactivated(&released), expected);
+
+        let adopted = layer
+            .services
+            .get(&ActivationId(5))
+            .expect("A5 known again");
+        assert_eq!(adopted.state, ServiceState::Active);
+        assert_eq!(adopted.element, None);
+        assert_eq!(adopted.service_specification, rfs.specification);
+        assert_eq!(adopted.resources, vec![value]);
+        let ceasing = layer
+            .services
+            .get(&ActivationId(4))
+            .expect("A4 known again");
+        assert_eq!(ceasing.element, Some(e0));
     }
 }

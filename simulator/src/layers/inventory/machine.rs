@@ -86,10 +86,17 @@ impl Layer for InventoryLayer {
             InventoryInput::Resource(record) => {
                 self.resources.insert(record.id, Box::new(record));
             }
-            InventoryInput::ResourceStatus { id, status } => {
+            InventoryInput::ResourceStatus {
+                id,
+                status,
+                activation,
+            } => {
                 let Some(record) = self.resources.get_mut(&id) else {
                     return;
                 };
+                if activation.is_some() {
+                    record.activation = activation;
+                }
                 let released =
                     status == ResourceStatus::Standby && record.status != ResourceStatus::Standby;
                 record.status = status;

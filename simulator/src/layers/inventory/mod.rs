@@ -10,11 +10,13 @@ use serde::Serialize;
 
 use crate::domain::catalog::{ResourceKind, ServiceCategory};
 use crate::domain::ids::{
-    AllocationId, ProductId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId, ServiceOrderId,
+    ActivationId, AllocationId, ProductId, ProductOrderId, ResourceId, ResourceOrderId, ServiceId,
+    ServiceOrderId,
 };
 use crate::domain::state::ServiceState;
 use crate::domain::time::Time;
 use crate::layers::common::Characteristics;
+use crate::layers::rom::Rfs;
 use crate::network::ResourceValue;
 
 /// TMF637 `ProductStatusType`.
@@ -100,6 +102,9 @@ pub struct ResourceRecord {
     pub status: ResourceStatus,
     /// The order that last changed it.
     pub order: ResourceOrderId,
+    /// The TMF640 service that configures it and the RFS that service activates, once it is
+    /// in service: what a restarted activation layer asks ROM for (TMF639 `relatedEntity`).
+    pub activation: Option<(ActivationId, Rfs)>,
 }
 
 /// Input of the inventory: create or replace a record.
@@ -117,6 +122,8 @@ pub enum InventoryInput {
         id: ResourceId,
         /// Its new status.
         status: ResourceStatus,
+        /// The TMF640 service now configuring it, when that is news.
+        activation: Option<(ActivationId, Rfs)>,
     },
     /// A restarted ROM reconciles: answer with every resource not in `standby`, as
     /// [`RomInput::InventoryResources`](crate::layers::rom::RomInput::InventoryResources).

@@ -146,8 +146,7 @@ impl Layer for RomLayer {
             | RomInput::ActiveServices(_)
             | RomInput::LiveResources(_)) => self.reconcile_answer(answer, now, effects),
             RomInput::ListActivations => {
-                let owned = self.live.values().filter_map(|live| live.activation);
-                let answer = ActivationInput::OwnedByRom(owned.collect());
+                let answer = ActivationInput::OwnedByRom(self.activations_in_service());
                 effects.send(now, Message::Activation(answer));
             }
         }
@@ -621,6 +620,7 @@ impl RomLayer {
             allocation: item.allocation,
             status: ResourceStatus::Reserved,
             order: id,
+            activation: None,
         };
         effects.send(now, Message::Inventory(InventoryInput::Resource(record)));
         if order.state.is_terminal() {
@@ -716,9 +716,13 @@ impl RomLayer {
                 && item.action == Action::Add
                 && let Some(id) = item.resource
             {
+                let activation = (order.activations.iter())
+                    .find(|(rfs, _)| *rfs == item.rfs)
+                    .map(|(rfs, service)| (*service, rfs.clone()));
                 let status = InventoryInput::ResourceStatus {
                     id,
                     status: ResourceStatus::Available,
+                    activation,
                 };
                 effects.send(now, Message::Inventory(status));
             }
@@ -774,6 +778,7 @@ impl RomLayer {
                         value,
                         rfs: item.rfs.clone(),
                         activation,
+                        order: Some(id),
                         resource_specification: item.resource_specification.clone(),
                         kind: item.kind,
                     }),

@@ -278,6 +278,8 @@ pub struct LiveResource {
     pub rfs: Rfs,
     /// The TMF640 service activating that RFS.
     pub activation: Option<ActivationId>,
+    /// The resource order that created it.
+    pub order: Option<ResourceOrderId>,
     /// Its resource specification.
     pub resource_specification: Arc<str>,
     /// What it is.

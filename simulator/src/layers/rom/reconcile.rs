@@ -87,7 +87,26 @@ impl Reconciliation {
 }
 
 impl RomLayer {
-    /// Begins a reconciliation: asks the network, the inventories and activation.
+    /// The TMF640 services backing live resources, each with its resources: a restarted
+    /// activation layer's question (it keeps, and knows again, what ROM has in service).
+    pub(super) fn activations_in_service(&self) -> Vec<ActiveService> {
+        let mut by_service: BTreeMap<ActivationId, ActiveService> = BTreeMap::new();
+        for (resource, live) in &self.live {
+            let Some(id) = live.activation else { continue };
+            let service = by_service.entry(id).or_insert_with(|| ActiveService {
+                id,
+                parent: live.order,
+                rfs: live.rfs.clone(),
+                resources: Vec::new(),
+            });
+            service.resources.push((*resource, live.value));
+        }
+        by_service.into_values().collect()
+    }
+
+    /// Begins a reconciliation: asks the inventories and activation, and the network once an
+    /// element timeout has passed (an allocation the former life had in flight has landed or
+    /// timed out by then, so it is listed and not left behind).
     pub(super) fn reconcile(&mut self, now: Time, effects: &mut Effects) {
         self.reconciliation = Some(Reconciliation {
             cutoff: self.next_number,
@@ -95,8 +114,11 @@ impl RomLayer {
             ..Reconciliation::default()
         });
         let reply_to = LayerId::Rom;
-        let questions = [
+        effects.send_at(
+            now.after(self.element_timeout),
             Message::Network(NetworkInput::ListAllocations { reply_to }),
+        );
+        let questions = [
             Message::Inventory(InventoryInput::ListResources { reply_to }),
             Message::Inventory(InventoryInput::ListLiveResources { reply_to }),
             Message::Activation(ActivationInput::ListActive),
@@ -228,6 +250,7 @@ impl RomLayer {
                     allocation,
                     status: ResourceStatus::Available,
                     order,
+                    activation: Some((service.id, service.rfs.clone())),
                 };
                 effects.send(now, Message::Inventory(InventoryInput::Resource(record)));
             }
@@ -236,6 +259,7 @@ impl RomLayer {
                 value: *value,
                 rfs: service.rfs.clone(),
                 activation: Some(service.id),
+                order: service.parent,
                 resource_specification,
                 kind,
             };

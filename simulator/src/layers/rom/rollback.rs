@@ -175,6 +175,7 @@ impl RomLayer {
                 Message::Inventory(InventoryInput::ResourceStatus {
                     id,
                     status: ResourceStatus::Standby,
+                    activation: None,
                 }),
             );
         }

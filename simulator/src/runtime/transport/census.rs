@@ -1,34 +1,43 @@
-//! A reconciling ROM's questions over HTTP (issue 11): after a restart without its state, ROM
-//! asks what the layers around it hold (see [`crate::layers::rom::reconcile`]). Each question
-//! is a paged `GET`; the whole answer becomes one message for ROM in this process.
+//! A reconciling layer's questions over HTTP (issue 11): after a restart without its state,
+//! ROM and activation ask what the layers around them hold (see
+//! [`crate::layers::rom::reconcile`] and [`crate::layers::activation::reconcile`]). Each
+//! question is a paged `GET`; the whole answer becomes one message in this process.
 //!
 //! | question                            | on the wire                                               | answer                         |
 //! |-------------------------------------|-----------------------------------------------------------|--------------------------------|
 //! | `NetworkInput::ListAllocations`     | `GET /network/v1/allocation` (see [`super::wire`])        | `RomInput::NetworkAllocations` |
 //! | `ActivationInput::ListActive`       | `GET {TMF640}/service?state=active`                       | `RomInput::ActiveServices`     |
 //! | `InventoryInput::ListLiveResources` | `GET {TMF638}/service?state=active` of SOM's process: the `supportingResource` ids | `RomInput::LiveResources` |
+//! | `NetworkInput::ListServices`        | `GET /network/v1/configuration` (see [`super::wire`])     | `ActivationInput::ElementServices` |
+//! | `RomInput::ListActivations`         | `GET {TMF639}/resource?resourceStatus=available` of ROM's process: each record's `relatedEntity` with role [`ACTIVATION_ROLE`] | `ActivationInput::OwnedByRom` |
 //!
 //! Pages of [`PAGE`] entries (`offset`, `limit`), at most [`PAGES_MAX`] of them. A TMF640
 //! service that does not read back as a service this chain could have created fails the whole
 //! answer: ROM then releases nothing rather than something still in use. Without SOM's
 //! address, or without its answer, the parent's answer is "unknown" (`None`), and ROM keeps
-//! every active service.
+//! every active service. Activation, unanswered, deactivates nothing.
 
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::wire::{ALLOCATIONS_PATH, AllocationWire};
+use std::collections::BTreeMap;
+
+use super::wire::{ALLOCATIONS_PATH, AllocationWire, CONFIGURATIONS_PATH, ConfigurationWire};
 use super::{ATTEMPTS_MAX, codec::CodecError};
 use crate::domain::catalog::Catalog;
-use crate::domain::ids::{ActivationId, AllocationId, ResourceId};
+use crate::domain::ids::{ActivationId, AllocationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::layers::activation::ActivationInput;
+use crate::layers::common::Characteristic;
 use crate::layers::inventory::InventoryInput;
 use crate::layers::rom::reconcile::ActiveService;
 use crate::layers::rom::{Rfs, RomInput};
 use crate::layers::{LayerId, Message};
 use crate::network::{NetworkInput, Topology};
-use crate::tmf::{SERVICE_ACTIVATION, SERVICE_INVENTORY, service_create};
+use crate::tmf::{
+    ACTIVATION_ROLE, RESOURCE_INVENTORY, RFS_ROLE, SERVICE_ACTIVATION, SERVICE_INVENTORY,
+    service_create,
+};
 
 /// Entries per page.
 pub const PAGE: usize = 1_000;
@@ -37,15 +46,19 @@ pub const PAGES_MAX: usize = 10_000;
 /// First retry delay of a page; doubled per attempt.
 const BACKOFF_FIRST: Duration = Duration::from_millis(50);
 
-/// What a reconciling ROM asks.
+/// What a reconciling ROM or activation layer asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Census {
-    /// The network's allocations.
+    /// The network's allocations (for ROM).
     Allocations,
-    /// Activation's `active` services.
+    /// Activation's `active` services (for ROM).
     ActiveServices,
-    /// The resources supporting SOM's `active` services.
+    /// The resources supporting SOM's `active` services (for ROM).
     InService,
+    /// The services configured on the network's elements (for activation).
+    Configurations,
+    /// The TMF640 services configuring ROM's resources in service (for activation).
+    Activations,
 }
 
 impl Census {
@@ -59,6 +72,10 @@ impl Census {
             Message::Inventory(InventoryInput::ListLiveResources {
                 reply_to: LayerId::Rom,
             }) => Some(Census::InService),
+            Message::Network(NetworkInput::ListServices {
+                reply_to: LayerId::Activation,
+            }) => Some(Census::Configurations),
+            Message::Rom(RomInput::ListActivations) => Some(Census::Activations),
             _ => None,
         }
     }
@@ -66,9 +83,10 @@ impl Census {
     /// The layer whose process is asked.
     pub fn to(self) -> LayerId {
         match self {
-            Census::Allocations => LayerId::Network,
+            Census::Allocations | Census::Configurations => LayerId::Network,
             Census::ActiveServices => LayerId::Activation,
             Census::InService => LayerId::Som,
+            Census::Activations => LayerId::Rom,
         }
     }
 
@@ -84,6 +102,11 @@ impl Census {
                 format!("{SERVICE_INVENTORY}/service"),
                 Some(("state", "active")),
             ),
+            Census::Configurations => (CONFIGURATIONS_PATH.to_string(), None),
+            Census::Activations => (
+                format!("{RESOURCE_INVENTORY}/resource"),
+                Some(("resourceStatus", "available")),
+            ),
         }
     }
 
@@ -93,7 +116,7 @@ impl Census {
         (self == Census::InService).then_some(Message::Rom(RomInput::LiveResources(None)))
     }
 
-    /// The answer for ROM from every entry listed.
+    /// The answer for the asking layer from every entry listed.
     pub fn answer(
         self,
         entries: Vec<Value>,
@@ -123,9 +146,82 @@ impl Census {
                 let ids = references.filter_map(|reference| reference.get("id")?.as_str());
                 RomInput::LiveResources(Some(ids.filter_map(|id| id.parse().ok()).collect()))
             }
+            Census::Configurations => {
+                let configured = entries.into_iter().map(|entry| {
+                    let wire: ConfigurationWire = serde_json::from_value(entry)
+                        .map_err(|error| CodecError(format!("configuration: {error}")))?;
+                    Ok((wire.element, ActivationId(wire.service)))
+                });
+                let configured = configured.collect::<Result<_, CodecError>>()?;
+                return Ok(Message::Activation(ActivationInput::ElementServices(
+                    configured,
+                )));
+            }
+            Census::Activations => {
+                let services = activations_in_service(entries, topology)?;
+                return Ok(Message::Activation(ActivationInput::OwnedByRom(services)));
+            }
         };
         Ok(Message::Rom(answer))
     }
+}
+
+/// ROM's TMF639 resources in service, grouped by the TMF640 service configuring each (a
+/// record naming none is not in service through activation, and is skipped).
+fn activations_in_service(
+    records: Vec<Value>,
+    topology: &Topology,
+) -> Result<Vec<ActiveService>, CodecError> {
+    let mut by_service: BTreeMap<ActivationId, ActiveService> = BTreeMap::new();
+    for record in records {
+        let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
+        let resource: ResourceId =
+            (id.parse()).map_err(|_| CodecError(format!("resource id `{id}`")))?;
+        let related = record.get("relatedEntity").and_then(Value::as_array);
+        let related = related.map_or(&[][..], Vec::as_slice);
+        let entry = |role: &str| related.iter().find(|entry| entry["role"] == role);
+        let Some(activation) = entry(ACTIVATION_ROLE) else {
+            continue;
+        };
+        let Some(service) = related_id::<ActivationId>(Some(activation))? else {
+            return Err(CodecError(format!(
+                "resource {resource}: activation without id"
+            )));
+        };
+        let rfs_id = related_id::<ServiceId>(entry(RFS_ROLE))?;
+        let parent = related_id::<ResourceOrderId>(entry("lastOrder"))?;
+        let listed: Vec<Characteristic> = (record.get("resourceCharacteristic").cloned())
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|error| CodecError(format!("resource {resource}: {error}")))?
+            .unwrap_or_default();
+        let values = service_create::resource_values(&listed, topology)
+            .map_err(|error| CodecError(format!("resource {resource}: {error}")))?;
+        let specification = activation["name"].as_str().unwrap_or_default();
+        let known = by_service.entry(service).or_insert_with(|| ActiveService {
+            id: service,
+            parent,
+            rfs: Rfs {
+                id: rfs_id,
+                specification: specification.into(),
+            },
+            resources: Vec::new(),
+        });
+        known
+            .resources
+            .extend(values.into_iter().map(|value| (resource, value)));
+    }
+    Ok(by_service.into_values().collect())
+}
+
+/// The id a `relatedEntity` entry names, if there is an entry.
+fn related_id<T: std::str::FromStr>(entry: Option<&Value>) -> Result<Option<T>, CodecError> {
+    let Some(entry) = entry else { return Ok(None) };
+    let id = entry["id"].as_str().unwrap_or_default();
+    let parsed = id
+        .parse()
+        .map_err(|_| CodecError(format!("relatedEntity id `{id}`")));
+    parsed.map(Some)
 }
 
 /// A listed TMF640 service, read back as what ROM asked for.

@@ -56,11 +56,15 @@ pub fn crosses(message: &Message) -> bool {
                 | RomInput::Report { .. }
                 | RomInput::Element(_)
                 | RomInput::ActivationChanged(_)
+                // A reconciling activation layer asks ROM's TMF639.
+                | RomInput::ListActivations
         ),
         Message::Activation(input) => !matches!(input, ActivationInput::OperationTimeout(_)),
         Message::Network(input) => matches!(
             input,
-            NetworkInput::Request(_) | NetworkInput::ListAllocations { .. }
+            NetworkInput::Request(_)
+                | NetworkInput::ListAllocations { .. }
+                | NetworkInput::ListServices { .. }
         ),
         // A reconciling ROM asks its parent's service inventory (SOM's records).
         Message::Inventory(input) => matches!(input, InventoryInput::ListLiveResources { .. }),

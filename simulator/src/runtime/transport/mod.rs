@@ -438,16 +438,16 @@ impl Worker {
         }
     }
 
-    /// A reconciling ROM's question, in a task of its own (a listing takes several pages; a
-    /// ROM asks three per restart). No address or no answer tells ROM what
-    /// [`census::Census::unanswered`] says.
+    /// A reconciling layer's question, in a task of its own (a listing takes several pages;
+    /// ROM asks three per restart, activation two). No address or no answer tells the layer
+    /// what [`census::Census::unanswered`] says.
     fn ask_census(&self, census: census::Census) {
         let local = self.local.clone();
         let Some(base) = self.setup.peers.get(&census.to()).cloned() else {
             tracing::warn!(
                 to = census.to().as_str(),
                 ?census,
-                "ROM reconciles without this layer's address: not asked"
+                "reconciling without this layer's address: not asked"
             );
             if let Some(unanswered) = census.unanswered() {
                 let _ = local.send(unanswered);

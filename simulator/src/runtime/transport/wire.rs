@@ -33,6 +33,21 @@ pub struct AllocationWire {
     pub value: ResourceValue,
 }
 
+/// Path of the configuration listing (`GET`, paged by `offset` and `limit`): a reconciling
+/// activation layer reads every service configured on an element, as
+/// [`ConfigurationWire`]s.
+pub const CONFIGURATIONS_PATH: &str = "/network/v1/configuration";
+
+/// One service configured on an element.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigurationWire {
+    /// The element (its index in the topology).
+    pub element: ElementId,
+    /// The TMF640 service's number (`ACT-n`).
+    pub service: u64,
+}
+
 /// Body of `POST /network/v1/operation`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
