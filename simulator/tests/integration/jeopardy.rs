@@ -189,3 +189,64 @@ fn in_virtual_time_a_restarted_rom_reconciles_and_nothing_leaks() {
     let report = chain.audit();
     assert!(report.ok, "audit: {:#?}", report.findings);
 }
+
+/// A speed change whose reconfiguration was under way when activation lost its state: ROM
+/// watches reconfigurations as it watches creates, so every modify order ends (`childLost`
+/// when the reconfiguration was lost), the products can still be ceased, and nothing is left
+/// held or configured. Before, ROM watched creates only, and those modify orders never ended.
+#[test]
+fn a_speed_change_whose_activation_was_lost_ends_and_the_product_can_be_ceased() {
+    use crate::lifecycle_support::{chain_with, change, characteristic, place, product, run};
+    use simulator::layers::common::Action;
+    let mut chain = chain_with(|config| {
+        config.profiles.default.latency = Latency::Fixed { ms: 200.0 };
+        config.chain.som_child_deadline_ms = 20_000;
+        config.chain.rom_child_deadline_ms = 3_000;
+        config.chain.child_answer_ms = 1_000;
+    });
+    let products: Vec<_> = (0..4)
+        .map(|_| product(&mut chain, "fibre-broadband"))
+        .collect();
+    let speed = || vec![characteristic("downstreamSpeedMbps", 500)];
+    let modifies: Vec<_> = (products.iter())
+        .map(|p| {
+            place(
+                &mut chain,
+                vec![change(Action::Modify, "fibre-broadband", *p, speed())],
+            )
+        })
+        .collect();
+    // Reconfigurations take three 200 ms element steps: lose them half-way.
+    chain.run_until(chain.now().after(Duration::from_millis(300)));
+    chain
+        .restart_layer_without_state(LayerId::Activation)
+        .expect("activation restarts");
+    // Watchdogs re-arm while an order is open: run a bounded virtual minute, not until idle.
+    chain.run_until(chain.now().after(Duration::from_secs(60)));
+    for id in &modifies {
+        let order = &chain.layers.com.orders[id];
+        assert!(order.state.is_terminal(), "{id} is {:?}", order.state);
+        if order.state == OrderState::Failed {
+            let failure = order.failure.as_ref().expect("a failed order says why");
+            assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
+        }
+    }
+    for product in products {
+        let cease = run(
+            &mut chain,
+            vec![change(
+                Action::Delete,
+                "fibre-broadband",
+                product,
+                Vec::new(),
+            )],
+        );
+        assert_eq!(cease.state, OrderState::Completed, "{product}");
+    }
+    let held = chain.layers.network.allocations().count();
+    assert_eq!(held, 0, "the network still holds {held} allocations");
+    let configured = chain.layers.network.configured_services().count();
+    assert_eq!(configured, 0, "{configured} services still configured");
+    let report = chain.audit();
+    assert!(report.ok, "audit: {:#?}", report.findings);
+}

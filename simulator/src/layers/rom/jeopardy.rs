@@ -1,13 +1,13 @@
-//! ROM's jeopardy handling (async mode, in-process transport), as SOM's one layer down: every
-//! resource order whose TMF640 services ROM asked for gets a deadline
-//! (`chain.rom_child_deadline_ms`). Past it ROM asks activation whether it still holds a live
+//! ROM's jeopardy handling (async mode, in every transport), as SOM's one layer down: every
+//! resource order whose TMF640 services ROM asked for, or asked to reconfigure (a speed
+//! change), gets a deadline (`chain.rom_child_deadline_ms`). Past it ROM asks activation whether it still holds a live
 //! service of the order. Alive re-arms the deadline; unknown (the activation layer restarted
 //! without its state) or no answer within `chain.child_answer_ms` fails the order as
 //! `childLost` through the sync call timeout's path, which releases what it allocated. Without
 //! this a resource order whose activation was lost never ended (issue 11).
 //!
-//! Over the HTTP transport ROM does not watch: a foreign TMF640 may stand below, and ROM's
-//! question has no TMF form there yet.
+//! Over the HTTP transport the question is a TMF630 search of TMF640 by the requester's id
+//! (see [`crate::runtime::transport`]).
 
 use super::{RomInput, RomLayer};
 use crate::domain::ids::ResourceOrderId;

@@ -455,6 +455,7 @@ impl RomLayer {
                 (rfs, activation)
             })
             .collect();
+        let mut reconfiguring = false;
         for (service, activation) in plan {
             match activation {
                 Some(activation) => {
@@ -465,9 +466,14 @@ impl RomLayer {
                         characteristics,
                     };
                     effects.send(now, Message::Activation(message));
+                    reconfiguring = true;
                 }
                 None => self.complete_items(id, Some(service), now, effects),
             }
+        }
+        if reconfiguring {
+            // A reconfiguration lost with activation's state must end this order too.
+            self.watch_activation(id, now, effects);
         }
     }
 
