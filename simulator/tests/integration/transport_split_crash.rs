@@ -117,6 +117,22 @@ async fn holdings_once_settled(client: &reqwest::Client, chain: &Chain) -> (usiz
     }
 }
 
+/// Every process's own `/admin/audit` is clean (each runs the checks it can make alone; the
+/// cross-process ones are this file's assertions on allocations and configurations).
+async fn assert_audits_clean(client: &reqwest::Client, chain: &Chain) {
+    let processes = [
+        Some(&chain.network),
+        chain.activation.as_ref(),
+        chain.rom.as_ref(),
+        Some(&chain.som),
+        Some(&chain.com),
+    ];
+    for process in processes.into_iter().flatten() {
+        let audit = get(client, format!("http://{}/admin/audit", process.address)).await;
+        assert_eq!(audit["ok"], true, "{}: {audit}", process.address);
+    }
+}
+
 /// Writes `text` as a scenario file for this test process; the `--scenario` arguments.
 fn scenario_args(name: &str, text: &str) -> [String; 2] {
     let dir = std::env::temp_dir().join(format!("ordersim-{name}-{}", std::process::id()));
@@ -251,6 +267,7 @@ fn after_rom_is_killed_every_order_ends_ceases_work_and_nothing_leaks() {
         "the network holds {held} allocations; active TMF640 services use {in_use}"
     );
     assert!(held > 0, "products in service hold resources");
+    (driver.runtime).block_on(assert_audits_clean(&driver.client, &chain));
 }
 
 /// As [`CRASH_SCENARIO`], with ROM watching its activations closely.
@@ -400,4 +417,5 @@ fn after_activation_is_killed_every_order_ends_and_configurations_follow() {
         "TMF640's active services are those ROM has in service"
     );
     assert!(!configured.is_empty(), "products in service are configured");
+    (driver.runtime).block_on(assert_audits_clean(&driver.client, &chain));
 }
