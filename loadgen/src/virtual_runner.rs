@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
-use simulator::layers::query;
+use simulator::query;
 
 use crate::report::model::*;
 use crate::runner::{

@@ -24,10 +24,10 @@ use simulator::http::error::ApiError;
 use simulator::http::faults::fault_json;
 use simulator::layers::com::{ComInput, ProductOrderItem};
 use simulator::layers::common::Action as ItemAction;
-use simulator::layers::query;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
 use simulator::network::{FaultCommand, NetworkInput};
+use simulator::query;
 use simulator::runtime::virtual_time::VirtualChain;
 
 use crate::metrics::{Metrics, Outcome};

@@ -15,6 +15,7 @@
 //! - [`config`]: the scenario's simulator half;
 //! - [`runtime`]: the in-process real-time runtime;
 //! - [`http`]: the TMF REST API, hubs and operator endpoints;
+//! - [`query`]: the typed read API over the stores, and TMF630 query parameters (pure);
 //! - [`audit`]: the correctness oracle.
 
 pub mod audit;
@@ -23,5 +24,6 @@ pub mod domain;
 pub mod http;
 pub mod layers;
 pub mod network;
+pub mod query;
 pub mod runtime;
 pub mod tmf;

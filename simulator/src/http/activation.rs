@@ -22,10 +22,10 @@ use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub;
 use crate::http::list;
 use crate::http::list::Page;
-use crate::http::query::schema::Resource;
 use crate::layers::activation::{ActivationInput, ServiceChange};
-use crate::layers::query;
 use crate::layers::{Api, Message, Reply};
+use crate::query;
+use crate::query::tmf630::schema::Resource;
 
 /// The TMF640 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

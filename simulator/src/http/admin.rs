@@ -13,8 +13,8 @@ use crate::http::common::AppState;
 use crate::http::exposition::{self, Exposition, labels};
 use crate::http::hub::Hub;
 use crate::layers::Api;
-use crate::layers::query;
 use crate::network::pool::PoolStats;
+use crate::query;
 use crate::runtime::Chain;
 
 /// The open operator routes: `/health` (probes) and `/metrics` (scrapers).

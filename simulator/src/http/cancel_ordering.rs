@@ -19,11 +19,11 @@ use crate::http::common::{
 use crate::http::dto::cancel::{CancelOrderBody, order_id, render_resource, render_service};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
-use crate::http::query::schema::Resource;
-use crate::layers::query;
 use crate::layers::rom::{ResourceOrderRef, RomInput};
 use crate::layers::som::{ServiceOrderRef, SomInput};
 use crate::layers::{Message, Reply};
+use crate::query;
+use crate::query::tmf630::schema::Resource;
 
 /// The TMF641 cancel routes, relative to its base path.
 pub fn service_routes() -> Router<AppState> {

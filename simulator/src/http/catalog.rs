@@ -17,7 +17,7 @@ use crate::http::dto::catalog::{
 use crate::http::dto::{PRODUCT_CATALOG, RESOURCE_CATALOG, SERVICE_CATALOG};
 use crate::http::error::ApiError;
 use crate::http::list;
-use crate::http::query::schema::Resource;
+use crate::query::tmf630::schema::Resource;
 
 /// The catalog routes, with their full paths.
 pub fn routes() -> Router<AppState> {

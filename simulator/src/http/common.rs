@@ -10,10 +10,10 @@ use serde_json::Value;
 use crate::http::dto::RenderContext;
 use crate::http::error::ApiError;
 use crate::http::hub::Hub;
-use crate::http::query::fields::Fields;
-use crate::http::query::schema::Resource;
-use crate::http::query::{ListQuery, parse_fields};
 use crate::layers::{Rejection, Reply};
+use crate::query::tmf630::fields::Fields;
+use crate::query::tmf630::schema::Resource;
+use crate::query::tmf630::{ListQuery, parse_fields};
 use crate::runtime::Chain;
 
 /// What every handler gets: the running chain and the hubs.

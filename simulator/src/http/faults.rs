@@ -33,13 +33,13 @@ use crate::http::common::AppState;
 use crate::http::common::{answer, unexpected};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::exposition::{Exposition, labels};
-use crate::layers::query;
 use crate::layers::{Message, Reply};
 use crate::network::faults::{
     Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
     operation_set, validate_duration,
 };
 use crate::network::{FaultAnswer, FaultCommand, FaultRefusal, NetworkInput, OperationKind};
+use crate::query;
 use crate::runtime::Chain;
 
 /// Most faults one bulk `PUT /admin/faults` may carry (the network's `faults_max` still

@@ -12,8 +12,8 @@ use crate::http::dto::inventory::{render_product, render_resource, render_servic
 use crate::http::dto::{PRODUCT_INVENTORY, RESOURCE_INVENTORY, SERVICE_INVENTORY};
 use crate::http::error::ApiError;
 use crate::http::list;
-use crate::http::query::schema::Resource;
-use crate::layers::query;
+use crate::query;
+use crate::query::tmf630::schema::Resource;
 
 /// The inventory routes, with their full paths.
 pub fn routes() -> Router<AppState> {

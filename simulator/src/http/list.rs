@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::http::error::ApiError;
-use crate::http::query::{ListQuery, QueryError, Selection};
+use crate::query::tmf630::{ListQuery, QueryError, Selection};
 
 /// How many entities one lock acquisition visits (or renders, for a sorted page) at most.
 pub const SLICE_ENTITIES_MAX: usize = 256;
@@ -126,7 +126,7 @@ impl IntoResponse for Page {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::query::schema::Resource;
+    use crate::query::tmf630::schema::Resource;
     use serde_json::json;
     use std::sync::Mutex;
 

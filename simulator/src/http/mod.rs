@@ -31,7 +31,6 @@ pub mod listener;
 pub mod orchestration;
 pub mod peer;
 pub mod product_ordering;
-pub mod query;
 pub mod resource_ordering;
 pub mod restart;
 pub mod serve;

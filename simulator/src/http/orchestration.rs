@@ -15,7 +15,7 @@ use crate::http::common::AppState;
 use crate::http::error::ApiError;
 use crate::layers::LayerId;
 use crate::layers::common::History;
-use crate::layers::query::{self, Lookup};
+use crate::query::{self, Lookup};
 use crate::runtime::Chain;
 
 /// The orchestration routes.

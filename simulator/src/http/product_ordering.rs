@@ -1,7 +1,7 @@
 //! TMF622 product ordering: `/productOrder`, `/cancelProductOrder` and `/hub`.
 
 use crate::http::common::no_content;
-use crate::layers::query::{self, Lookup};
+use crate::query::{self, Lookup};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,9 +21,9 @@ use crate::http::dto::product_order::{
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub;
 use crate::http::list;
-use crate::http::query::schema::Resource;
 use crate::layers::com::ComInput;
 use crate::layers::{Api, Message, Reply};
+use crate::query::tmf630::schema::Resource;
 
 /// The TMF622 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

@@ -4,7 +4,7 @@
 //! attributes it reads).
 
 use crate::http::common::no_content;
-use crate::layers::query;
+use crate::query;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,10 +21,10 @@ use crate::http::dto::resource_order::render;
 use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
-use crate::http::query::schema::Resource;
 use crate::http::{cancel_ordering, guard, hub};
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
+use crate::query::tmf630::schema::Resource;
 
 /// The TMF652 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

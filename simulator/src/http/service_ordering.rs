@@ -2,7 +2,7 @@
 //! and `/hub`.
 
 use crate::http::common::no_content;
-use crate::layers::query;
+use crate::query;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,10 +18,10 @@ use crate::http::dto::attributes::{SERVICE_ORDER_PATCHABLE as PATCHABLE, parse_p
 use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_submission, render};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
-use crate::http::query::schema::Resource;
 use crate::http::{cancel_ordering, guard, hub};
 use crate::layers::som::SomInput;
 use crate::layers::{Api, Message, Reply};
+use crate::query::tmf630::schema::Resource;
 
 /// The TMF641 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

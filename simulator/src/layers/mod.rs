@@ -22,7 +22,6 @@ pub mod common;
 pub mod failure;
 pub mod history;
 pub mod inventory;
-pub mod query;
 pub mod rom;
 pub mod set;
 pub mod som;

@@ -1,7 +1,10 @@
 //! The typed read API over the layers' stores: what HTTP, `/metrics`, the audit and loadgen
 //! read, as pure functions of the stores (a runtime hands them the store, under its lock for
 //! as short as the function runs). One entity comes out cloned, so it is rendered with the
-//! lock released; lists walk a store in bounded slices (see `http::list`).
+//! lock released; lists walk a store in bounded slices (see `http::list`). [`tmf630`] parses
+//! and applies a client's TMF630 query parameters (filters, `fields`, `sort`, paging).
+
+pub mod tmf630;
 
 use std::collections::BTreeMap;
 
