@@ -67,6 +67,11 @@ impl Layer for ActivationLayer {
                 self.operation_timeout(operation, now, effects)
             }
             ActivationInput::Reconcile => self.reconcile(now, effects),
+            ActivationInput::ReconcileUnanswered => {
+                if self.reconciliation.take().is_some() {
+                    self.take_up_deferred(now, effects);
+                }
+            }
             ActivationInput::Report { parent } => {
                 let known = self.services.values().any(|service| {
                     service.parent == Some(parent) && service.state != ServiceState::Terminated

@@ -152,6 +152,9 @@ pub enum ActivationInput {
     /// The layer restarted without its state: deactivate what no live service owns (see
     /// [`reconcile`]).
     Reconcile,
+    /// A question of the reconciliation could not be asked or answered: it ends without
+    /// changing anything, and the changes held for it are taken up.
+    ReconcileUnanswered,
     /// The network's answer: every service configured on an element.
     ElementServices(Vec<(ElementId, ActivationId)>),
     /// ROM's answer: the services backing its live resources, with those resources.

@@ -111,6 +111,11 @@ impl ActivationLayer {
                 self.deactivate_orphan(element, service, now, effects);
             }
         }
+        self.take_up_deferred(now, effects);
+    }
+
+    /// Applies the changes held for the reconciliation (an unknown service is then a 404).
+    pub(super) fn take_up_deferred(&mut self, now: Time, effects: &mut Effects) {
         for change in std::mem::take(&mut self.deferred) {
             self.change(change, now, effects);
         }
@@ -266,5 +271,23 @@ mod tests {
             .get(&ActivationId(4))
             .expect("A4 known again");
         assert_eq!(ceasing.element, Some(e0));
+    }
+
+    #[test]
+    fn an_unanswered_question_ends_the_reconciliation_without_a_change() {
+        let config = SimConfig::default();
+        let mut layer = ActivationLayer::new(&config.chain, &config.limits);
+        layer.next_number = 10;
+        handle(&mut layer, ActivationInput::Reconcile);
+        let configured = vec![(ElementId(0), ActivationId(3))];
+        handle(&mut layer, ActivationInput::ElementServices(configured));
+        let held = handle(&mut layer, ActivationInput::Terminate(ActivationId(3)));
+        assert!(held.is_empty(), "a former service's cease waits: {held:?}");
+        assert_eq!(layer.deferred.len(), 1);
+        // ROM could not be asked: A3 might be in service, so it is not deactivated; the
+        // held cease is taken up and finds no such service.
+        let ended = handle(&mut layer, ActivationInput::ReconcileUnanswered);
+        assert!(deactivated(&ended).is_empty(), "{ended:?}");
+        assert!(layer.reconciliation.is_none() && layer.deferred.is_empty());
     }
 }

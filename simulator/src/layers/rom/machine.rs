@@ -141,6 +141,7 @@ impl Layer for RomLayer {
             }
             RomInput::ChildAnswer(order) => self.activation_unanswered(order, now, effects),
             RomInput::Reconcile => self.reconcile(now, effects),
+            RomInput::ReconcileUnanswered => self.abandon_reconciliation(now, effects),
             answer @ (RomInput::NetworkAllocations(_)
             | RomInput::InventoryResources(_)
             | RomInput::ActiveServices(_)

@@ -212,6 +212,10 @@ pub enum RomInput {
     /// ROM restarted without its state: list the network's allocations and the inventory's
     /// resources, and release what no live order owns (see [`reconcile`]).
     Reconcile,
+    /// A question of the reconciliation could not be asked or answered (a split chain without
+    /// an address, or a peer that never answered): the reconciliation ends without changing
+    /// anything, and the orders held for it are taken up.
+    ReconcileUnanswered,
     /// The network's answer: every allocation it holds (all are ROM's), with its value.
     NetworkAllocations(Vec<(AllocationId, ResourceValue)>),
     /// The inventory's answer: every TMF639 resource not in `standby`.

@@ -208,6 +208,18 @@ impl RomLayer {
                 .map(|r| r.resource);
             self.release(allocation, resource, 1, None, Duration::ZERO, now, effects);
         }
+        self.take_up_deferred(now, effects);
+    }
+
+    /// A question went unanswered: changes nothing (releasing or terminating on half the
+    /// answers could undo what is in use), and stops holding orders for the reconciliation.
+    pub(super) fn abandon_reconciliation(&mut self, now: Time, effects: &mut Effects) {
+        if self.reconciliation.take().is_some() {
+            self.take_up_deferred(now, effects);
+        }
+    }
+
+    fn take_up_deferred(&mut self, now: Time, effects: &mut Effects) {
         for (reply, request) in std::mem::take(&mut self.deferred) {
             self.create(reply, request, now, effects);
         }

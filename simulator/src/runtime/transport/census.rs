@@ -15,7 +15,8 @@
 //! service that does not read back as a service this chain could have created fails the whole
 //! answer: ROM then releases nothing rather than something still in use. Without SOM's
 //! address, or without its answer, the parent's answer is "unknown" (`None`), and ROM keeps
-//! every active service. Activation, unanswered, deactivates nothing.
+//! every active service. Any other question unanswered ends the reconciliation without a
+//! change ([`Census::unanswered`]): nothing is released or deactivated on half the facts.
 
 use std::time::Duration;
 
@@ -110,10 +111,19 @@ impl Census {
         }
     }
 
-    /// What ROM is told when the question could not be asked or answered: "unknown" for the
-    /// parent's view; nothing otherwise (the reconciliation then waits, releasing nothing).
-    pub fn unanswered(self) -> Option<Message> {
-        (self == Census::InService).then_some(Message::Rom(RomInput::LiveResources(None)))
+    /// What the asking layer is told when the question could not be asked or answered:
+    /// "unknown" for ROM's question to the parent (ROM then keeps every active service);
+    /// otherwise that its reconciliation cannot be done (it ends, changing nothing).
+    pub fn unanswered(self) -> Message {
+        match self {
+            Census::InService => Message::Rom(RomInput::LiveResources(None)),
+            Census::Allocations | Census::ActiveServices => {
+                Message::Rom(RomInput::ReconcileUnanswered)
+            }
+            Census::Configurations | Census::Activations => {
+                Message::Activation(ActivationInput::ReconcileUnanswered)
+            }
+        }
     }
 
     /// The answer for the asking layer from every entry listed.
@@ -319,9 +329,16 @@ mod tests {
         let unanswered = Census::InService.unanswered();
         assert!(matches!(
             unanswered,
-            Some(Message::Rom(RomInput::LiveResources(None)))
+            Message::Rom(RomInput::LiveResources(None))
         ));
-        assert!(Census::Allocations.unanswered().is_none());
+        assert!(matches!(
+            Census::Allocations.unanswered(),
+            Message::Rom(RomInput::ReconcileUnanswered)
+        ));
+        assert!(matches!(
+            Census::Activations.unanswered(),
+            Message::Activation(ActivationInput::ReconcileUnanswered)
+        ));
     }
 
     #[test]

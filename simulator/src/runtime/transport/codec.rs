@@ -59,7 +59,18 @@ pub fn crosses(message: &Message) -> bool {
                 // A reconciling activation layer asks ROM's TMF639.
                 | RomInput::ListActivations
         ),
-        Message::Activation(input) => !matches!(input, ActivationInput::OperationTimeout(_)),
+        // Activation's own timers (timeouts, retries) and the answers to its reconciliation
+        // stay in its process.
+        Message::Activation(input) => matches!(
+            input,
+            ActivationInput::Create { .. }
+                | ActivationInput::Terminate(_)
+                | ActivationInput::Restore(_)
+                | ActivationInput::Reconfigure { .. }
+                | ActivationInput::Element(_)
+                | ActivationInput::ListActive
+                | ActivationInput::Report { .. }
+        ),
         Message::Network(input) => matches!(
             input,
             NetworkInput::Request(_)
@@ -443,6 +454,7 @@ fn activation_call(
         | ActivationInput::Retry { .. }
         | ActivationInput::Patch { .. }
         | ActivationInput::Reconcile
+        | ActivationInput::ReconcileUnanswered
         | ActivationInput::ElementServices(_)
         | ActivationInput::OwnedByRom(_)
         | ActivationInput::ListActive

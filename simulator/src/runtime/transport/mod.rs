@@ -449,9 +449,7 @@ impl Worker {
                 ?census,
                 "reconciling without this layer's address: not asked"
             );
-            if let Some(unanswered) = census.unanswered() {
-                let _ = local.send(unanswered);
-            }
+            let _ = local.send(census.unanswered());
             return;
         };
         let (client, catalog, topology) = (
@@ -468,9 +466,7 @@ impl Worker {
                 }
                 failed => {
                     tracing::warn!(?census, ?failed, "reconciliation question not answered");
-                    if let Some(unanswered) = census.unanswered() {
-                        let _ = local.send(unanswered);
-                    }
+                    let _ = local.send(census.unanswered());
                 }
             }
         });

@@ -562,6 +562,16 @@ fn roles_decide_what_leaves_the_process() {
     assert!(!som.takes(&create));
     let (all, _worker) = outbound(Role::All);
     assert!(all.takes(&create) && !all.takes(&wake));
+    // Activation's own retry timer and its reconciliation's answers never leave the process
+    // (before, every activation input but the operation timeout did, and was dropped there).
+    let retry = Message::Activation(ActivationInput::Retry {
+        service: crate::domain::ids::ActivationId(1),
+        step: crate::layers::activation::Step::Configure,
+        failed: crate::domain::ids::OperationId(2),
+        attempt: 2,
+    });
+    let unanswered = Message::Activation(ActivationInput::ReconcileUnanswered);
+    assert!(!all.takes(&retry) && !all.takes(&unanswered));
 
     assert!(
         TransportSetup::new(Role::Rom, "http://127.0.0.1:1".into(), Default::default()).is_err()
