@@ -690,7 +690,7 @@ impl Driver<'_> {
                 .chain
                 .layers
                 .com
-                .orders
+                .orders()
                 .get(&id)
                 .map(|order| order.state)
             else {
@@ -715,7 +715,7 @@ impl Driver<'_> {
                 .chain
                 .layers
                 .com
-                .orders
+                .orders()
                 .get(&id)
                 .and_then(|o| o.failure.as_ref());
             if let Some(reason) = failure {
@@ -785,7 +785,7 @@ impl Driver<'_> {
                 .chain
                 .layers
                 .com
-                .orders
+                .orders()
                 .get(id)
                 .map_or("unknown", |order| order.state.as_str());
             *open.entry(state.to_string()).or_insert(0) += 1;

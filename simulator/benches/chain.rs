@@ -106,7 +106,7 @@ fn realtime(criterion: &mut Criterion) {
             let completed = chain
                 .layers
                 .com
-                .orders
+                .orders()
                 .values()
                 .filter(|order| order.state == OrderState::Completed)
                 .count();

@@ -108,16 +108,16 @@ async fn main() {
     }
     {
         let mut com = chain.com();
-        let template = com.orders.values().next().expect("the order").clone();
+        let template = com.orders().values().next().expect("the order").clone();
         for index in 0..copies {
-            let id = ProductOrderId(com.next_order + index);
+            let id = ProductOrderId(*com.next_order_mut() + index);
             let mut order = template.clone();
             order.id = id;
-            com.orders.insert(id, order);
+            com.orders_mut().insert(id, order);
         }
-        com.next_order += copies;
+        *com.next_order_mut() += copies;
     }
-    println!("{} product orders in COM", chain.com().orders.len());
+    println!("{} product orders in COM", chain.com().orders().len());
     println!(
         "no list running: {}",
         summary(&probe(&router, "idle", 100, || false).await)

@@ -81,7 +81,7 @@ fn main() {
     let completed = chain
         .layers
         .com
-        .orders
+        .orders()
         .values()
         .filter(|order| order.state == OrderState::Completed)
         .count();

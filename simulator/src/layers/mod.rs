@@ -25,6 +25,8 @@ pub mod inventory;
 pub mod rom;
 pub mod set;
 pub mod som;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod watchdog;
 
 use serde::Serialize;

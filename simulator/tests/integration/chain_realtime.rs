@@ -83,7 +83,7 @@ async fn a_full_timer_sheds_callers_and_never_delivers_early() {
     wait_terminal(&chain, &mut changes, open).await;
     let com = chain.com();
     let failed = com
-        .orders
+        .orders()
         .values()
         .filter(|order| order.state != simulator::domain::state::OrderState::Completed)
         .count();
@@ -91,9 +91,9 @@ async fn a_full_timer_sheds_callers_and_never_delivers_early() {
         failed, 0,
         "a timeout delivered early would have failed an order"
     );
-    assert_eq!(com.orders.len(), 20);
+    assert_eq!(com.orders().len(), 20);
     // Three allocations in a row, then configure and activate: at least five 50 ms replies.
-    for order in com.orders.values() {
+    for order in com.orders().values() {
         let took = order
             .completion_date
             .expect("ended")

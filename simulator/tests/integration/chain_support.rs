@@ -56,7 +56,7 @@ pub(crate) async fn wait_terminal(
     open.retain(|id| {
         chain
             .com()
-            .orders
+            .orders()
             .get(id)
             .is_none_or(|order| !order.state.is_terminal())
     });
@@ -65,7 +65,7 @@ pub(crate) async fn wait_terminal(
             let id = changes.recv().await.expect("sink alive");
             if chain
                 .com()
-                .orders
+                .orders()
                 .get(&id)
                 .is_some_and(|order| order.state.is_terminal())
             {

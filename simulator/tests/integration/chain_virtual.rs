@@ -50,7 +50,7 @@ fn run_order(chain: &mut VirtualChain, request: ProductOrderCreate) -> OrderStat
                 OrderState::Acknowledged,
                 "POST answers acknowledged"
             );
-            chain.layers.com.orders[&order.id].state
+            chain.layers.com.orders()[&order.id].state
         }
         other => panic!("expected a product order, got {other:?}"),
     }
@@ -92,7 +92,7 @@ fn fibre_order_completes_through_every_layer() {
     let service_order = chain
         .layers
         .som
-        .orders
+        .orders()
         .values()
         .next()
         .expect("a service order");
@@ -100,7 +100,7 @@ fn fibre_order_completes_through_every_layer() {
     let resource_order = chain
         .layers
         .rom
-        .orders
+        .orders()
         .values()
         .next()
         .expect("a resource order");
@@ -115,21 +115,21 @@ fn fibre_order_completes_through_every_layer() {
         2,
         "GPON access and IP connectivity"
     );
-    for service in chain.layers.activation.services.values() {
+    for service in chain.layers.activation.services().values() {
         assert_eq!(service.state, ServiceState::Active);
     }
-    assert_eq!(chain.layers.inventory.products.len(), 1);
+    assert_eq!(chain.layers.inventory.products().len(), 1);
     assert_eq!(
-        chain.layers.inventory.services.len(),
+        chain.layers.inventory.services().len(),
         3,
         "one CFS and two RFSs"
     );
-    assert_eq!(chain.layers.inventory.resources.len(), 3);
+    assert_eq!(chain.layers.inventory.resources().len(), 3);
     assert!(
         chain
             .layers
             .inventory
-            .resources
+            .resources()
             .values()
             .all(|resource| resource.status == ResourceStatus::Available)
     );
@@ -168,7 +168,13 @@ fn broadband_with_exhausted_iptv_ends_partial_without_leaks() {
         order(vec![item("1", "fibre-broadband"), item("2", "iptv")]),
     );
     assert_eq!(state, OrderState::Partial);
-    let order = chain.layers.com.orders.values().next().expect("the order");
+    let order = chain
+        .layers
+        .com
+        .orders()
+        .values()
+        .next()
+        .expect("the order");
     assert_eq!(order.items[0].state, OrderState::Completed);
     assert_eq!(order.items[1].state, OrderState::Failed);
     let reason = order.failure.as_ref().expect("a partial order says why");
@@ -199,7 +205,7 @@ fn invalid_orders_are_rejected_before_any_work() {
         rejection(&mut chain, order(vec![far])),
         RejectionKind::InvalidRequest
     );
-    assert!(chain.layers.com.orders.is_empty());
+    assert!(chain.layers.com.orders().is_empty());
     assert_eq!(chain.layers.network.allocations().count(), 0);
 }
 
@@ -208,7 +214,7 @@ fn failure_code(chain: &VirtualChain) -> FailureCode {
     let mut codes = chain
         .layers
         .com
-        .orders
+        .orders()
         .values()
         .filter(|order| order.state == OrderState::Failed)
         .map(|order| {
@@ -251,7 +257,13 @@ fn activation_timeouts_fail_the_order_and_roll_back() {
         OrderState::Failed
     );
     assert_eq!(failure_code(&chain), FailureCode::ElementTimeout);
-    let failed = chain.layers.com.orders.values().next().expect("the order");
+    let failed = chain
+        .layers
+        .com
+        .orders()
+        .values()
+        .next()
+        .expect("the order");
     let message = &failed.failure.as_ref().expect("a reason").message;
     assert!(message.contains("activate"), "{message}");
     assert_eq!(
@@ -263,7 +275,7 @@ fn activation_timeouts_fail_the_order_and_roll_back() {
         chain
             .layers
             .activation
-            .services
+            .services()
             .values()
             .all(|service| service.state == ServiceState::Terminated)
     );
@@ -296,7 +308,7 @@ fn held_orders_resume_and_complete() {
     let history: Vec<_> = chain
         .layers
         .com
-        .orders
+        .orders()
         .values()
         .next()
         .expect("order")
@@ -337,7 +349,7 @@ fn a_thousand_orders_with_element_failures_all_end_and_audit_clean() {
         });
     }
     chain.run_until_idle();
-    let orders = &chain.layers.com.orders;
+    let orders = &chain.layers.com.orders();
     assert_eq!(orders.len(), 1_000);
     let count = |state| orders.values().filter(|order| order.state == state).count();
     let (completed, failed, partial) = (
@@ -393,8 +405,8 @@ fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
         })
     });
     chain.run_until(simulator::domain::time::Time::from_millis(10));
-    let id = *chain.layers.com.orders.keys().next().expect("order");
-    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Held);
+    let id = *chain.layers.com.orders().keys().next().expect("order");
+    assert_eq!(chain.layers.com.orders()[&id].state, OrderState::Held);
     let resume = OrderPatch {
         resume: true,
         ..OrderPatch::default()
@@ -412,7 +424,7 @@ fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
         Some(Reply::ProductOrder(_))
     ));
     assert_eq!(
-        chain.layers.com.orders[&id].state,
+        chain.layers.com.orders()[&id].state,
         OrderState::Completed,
         "resumed long before the hour"
     );
@@ -438,14 +450,17 @@ fn orders_failing_a_check_after_acknowledgement_end_rejected() {
         run_order(&mut chain, order(vec![item("1", "fibre-broadband")])),
         OrderState::Rejected
     );
-    let order = chain.layers.com.orders.values().next().expect("order");
+    let order = chain.layers.com.orders().values().next().expect("order");
     assert!(
         order
             .items
             .iter()
             .all(|item| item.state == OrderState::Rejected)
     );
-    assert!(chain.layers.som.orders.is_empty(), "nothing was decomposed");
+    assert!(
+        chain.layers.som.orders().is_empty(),
+        "nothing was decomposed"
+    );
     assert_eq!(chain.layers.network.allocations().count(), 0);
     assert_audit_clean(&chain);
 }

@@ -62,7 +62,7 @@ fn submit(chain: &mut VirtualChain, order: ProductOrderCreate) -> ProductOrderId
 }
 
 fn state(chain: &VirtualChain, order: ProductOrderId) -> OrderState {
-    chain.layers.com.orders[&order].state
+    chain.layers.com.orders()[&order].state
 }
 
 fn outage(name: &str, olt: &str, duration: Option<Duration>, now: Time) -> Fault {

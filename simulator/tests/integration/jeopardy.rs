@@ -55,7 +55,7 @@ async fn wait_terminal(chain: &Chain, ids: &BTreeSet<ProductOrderId>) {
             let open = {
                 let com = chain.com();
                 ids.iter()
-                    .filter(|id| com.orders.get(id).is_none_or(|o| !o.state.is_terminal()))
+                    .filter(|id| com.orders().get(id).is_none_or(|o| !o.state.is_terminal()))
                     .count()
             };
             if open == 0 && chain.settled() && chain.stats().timers_pending == 0 {
@@ -92,7 +92,7 @@ async fn lose_children_after(layer: LayerId, after: Duration) -> (Chain, BTreeSe
 fn assert_child_lost(chain: &Chain, ids: &BTreeSet<ProductOrderId>, child: &str) {
     let com = chain.com();
     for id in ids {
-        let order = &com.orders[id];
+        let order = &com.orders()[id];
         assert_eq!(order.state, OrderState::Failed, "{id}");
         let failure = order.failure.as_ref().expect("a failed order says why");
         assert_eq!(failure.code, FailureCode::ChildLost, "{id}: {failure:?}");
@@ -120,7 +120,7 @@ async fn a_slow_but_alive_child_is_asked_and_waited_for() {
     wait_terminal(&chain, &ids).await;
     let com = chain.com();
     for id in &ids {
-        assert_eq!(com.orders[id].state, OrderState::Completed, "{id}");
+        assert_eq!(com.orders()[id].state, OrderState::Completed, "{id}");
     }
 }
 
@@ -180,8 +180,8 @@ fn in_virtual_time_a_restarted_rom_reconciles_and_nothing_leaks() {
         .restart_layer_without_state(LayerId::Rom)
         .expect("ROM restarts");
     chain.run_until_idle();
-    assert_eq!(chain.layers.com.orders.len(), 20);
-    for order in chain.layers.com.orders.values() {
+    assert_eq!(chain.layers.com.orders().len(), 20);
+    for order in chain.layers.com.orders().values() {
         assert_eq!(order.state, OrderState::Failed, "{}", order.id);
     }
     let held = chain.layers.network.allocations().count();
@@ -224,7 +224,7 @@ fn a_speed_change_whose_activation_was_lost_ends_and_the_product_can_be_ceased()
     // Watchdogs re-arm while an order is open: run a bounded virtual minute, not until idle.
     chain.run_until(chain.now().after(Duration::from_secs(60)));
     for id in &modifies {
-        let order = &chain.layers.com.orders[id];
+        let order = &chain.layers.com.orders()[id];
         assert!(order.state.is_terminal(), "{id} is {:?}", order.state);
         if order.state == OrderState::Failed {
             let failure = order.failure.as_ref().expect("a failed order says why");

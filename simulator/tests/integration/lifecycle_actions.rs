@@ -19,7 +19,7 @@ fn held(chain: &simulator::runtime::virtual_time::VirtualChain, kind: ResourceKi
     chain
         .layers
         .inventory
-        .resources
+        .resources()
         .values()
         .filter(|record| record.kind == kind && record.status != ResourceStatus::Standby)
         .filter(|record| chain.layers.network.held(record.allocation).is_some())
@@ -37,7 +37,7 @@ fn speed_change_reconfigures_without_new_resources() {
         .map(|(id, _)| *id)
         .collect();
     let before = occupancy(&chain);
-    let resource_orders = chain.layers.rom.orders.len();
+    let resource_orders = chain.layers.rom.orders().len();
 
     let speed = vec![characteristic("downstreamSpeedMbps", 500)];
     let order = run(
@@ -58,7 +58,7 @@ fn speed_change_reconfigures_without_new_resources() {
     let new_orders: Vec<_> = chain
         .layers
         .rom
-        .orders
+        .orders()
         .values()
         .skip(resource_orders)
         .collect();
@@ -69,12 +69,12 @@ fn speed_change_reconfigures_without_new_resources() {
             .iter()
             .all(|item| item.action == Action::Modify)
     );
-    let live = &chain.layers.com.products[&product];
+    let live = &chain.layers.com.products()[&product];
     assert_eq!(
         characteristic_text(&live.characteristics, "downstreamSpeedMbps").as_deref(),
         Some("500")
     );
-    let record = &chain.layers.inventory.products[&product];
+    let record = &chain.layers.inventory.products()[&product];
     assert_eq!(record.status, ProductStatus::Active);
     assert_eq!(
         characteristic_text(&record.characteristics, "downstreamSpeedMbps").as_deref(),
@@ -84,23 +84,28 @@ fn speed_change_reconfigures_without_new_resources() {
     let cfs = live.services[0].1;
     assert_eq!(
         characteristic_text(
-            &chain.layers.som.services[&cfs].characteristics,
+            &chain.layers.som.services()[&cfs].characteristics,
             "downstreamSpeedMbps"
         )
         .as_deref(),
         Some("500"),
         "SOM's live CFS has the new speed"
     );
-    let reconfigured = chain.layers.activation.services.values().filter(|service| {
-        characteristic_text(&service.characteristics, "downstreamSpeedMbps").as_deref()
-            == Some("500")
-    });
+    let reconfigured = chain
+        .layers
+        .activation
+        .services()
+        .values()
+        .filter(|service| {
+            characteristic_text(&service.characteristics, "downstreamSpeedMbps").as_deref()
+                == Some("500")
+        });
     assert_eq!(reconfigured.count(), 2, "both RFS activations reconfigured");
     assert!(
         chain
             .layers
             .activation
-            .services
+            .services()
             .values()
             .all(|service| service.state == ServiceState::Active)
     );
@@ -113,8 +118,8 @@ fn migration_moves_the_product_from_dslam_to_olt() {
     let product = product(&mut chain, "dsl-broadband");
     assert_eq!(held(&chain, ResourceKind::DslamPort), 1);
     assert_eq!(held(&chain, ResourceKind::OnuSlot), 0);
-    let old_cfs = chain.layers.com.products[&product].services[0].1;
-    let old_rfs = chain.layers.som.services[&old_cfs]
+    let old_cfs = chain.layers.com.products()[&product].services[0].1;
+    let old_rfs = chain.layers.som.services()[&old_cfs]
         .supporting_services
         .clone();
 
@@ -151,20 +156,20 @@ fn migration_moves_the_product_from_dslam_to_olt() {
         "one address, not two"
     );
     assert_eq!(chain.layers.network.allocations().count(), 3);
-    let live = &chain.layers.com.products[&product];
+    let live = &chain.layers.com.products()[&product];
     assert_eq!(&*live.offering, "fibre-broadband");
     assert_eq!(live.services.len(), 1);
     assert_eq!(&*live.services[0].0, "internet-access");
-    let record = &chain.layers.inventory.products[&product];
+    let record = &chain.layers.inventory.products()[&product];
     assert_eq!(&*record.offering, "fibre-broadband");
     assert_eq!(record.status, ProductStatus::Active);
     assert_eq!(
-        chain.layers.inventory.services[&old_cfs].state,
+        chain.layers.inventory.services()[&old_cfs].state,
         ServiceState::Terminated,
         "the DSL CFS is retired in TMF638"
     );
-    assert!(!chain.layers.som.services.contains_key(&old_cfs));
-    for service in chain.layers.activation.services.values() {
+    assert!(!chain.layers.som.services().contains_key(&old_cfs));
+    for service in chain.layers.activation.services().values() {
         let expected = if service.service.is_some_and(|rfs| old_rfs.contains(&rfs)) {
             ServiceState::Terminated
         } else {
@@ -198,7 +203,7 @@ fn bundle_change_adds_iptv_beside_broadband() {
         "multicast membership"
     );
     assert_eq!(chain.layers.network.allocations().count(), before + 1);
-    let live = &chain.layers.com.products[&product];
+    let live = &chain.layers.com.products()[&product];
     assert_eq!(live.services.len(), 2, "internet access and IPTV");
     assert_eq!(live.add_ons.len(), 1);
     assert!(
@@ -206,7 +211,7 @@ fn bundle_change_adds_iptv_beside_broadband() {
         "addOn is an instruction, not a product characteristic"
     );
     assert_eq!(
-        chain.layers.inventory.products[&product].services.len(),
+        chain.layers.inventory.products()[&product].services.len(),
         2,
         "TMF637 lists both CFSs"
     );
@@ -251,23 +256,23 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
         assert_eq!(order.state, OrderState::Completed, "{offering}");
         assert_eq!(occupancy(&chain), empty, "{offering}: pools as before");
         assert_eq!(chain.layers.network.allocations().count(), 0);
-        assert!(!chain.layers.com.products.contains_key(&product));
+        assert!(!chain.layers.com.products().contains_key(&product));
         assert!(
-            chain.layers.som.services.is_empty(),
+            chain.layers.som.services().is_empty(),
             "{offering}: no live CFS"
         );
         assert!(
-            chain.layers.rom.live.is_empty(),
+            chain.layers.rom.live().is_empty(),
             "{offering}: no live resource"
         );
-        let record = &chain.layers.inventory.products[&product];
+        let record = &chain.layers.inventory.products()[&product];
         assert_eq!(record.status, ProductStatus::Terminated);
         assert!(record.termination.is_some());
         assert!(
             chain
                 .layers
                 .inventory
-                .services
+                .services()
                 .values()
                 .all(|service| service.state == ServiceState::Terminated),
             "{offering}: every CFS and RFS retired"
@@ -276,7 +281,7 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
             chain
                 .layers
                 .activation
-                .services
+                .services()
                 .values()
                 .all(|service| service.state == ServiceState::Terminated),
             "{offering}: every activation terminated"
@@ -286,7 +291,7 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
             chain
                 .layers
                 .inventory
-                .resources
+                .resources()
                 .values()
                 .all(|resource| resource.status == ResourceStatus::Standby)
         );
@@ -307,8 +312,10 @@ fn delete_ceases_and_returns_pools_to_their_previous_occupancy() {
 fn no_change_produces_no_downstream_work() {
     let mut chain = chain_with(|_| {});
     let product = product(&mut chain, "fibre-broadband");
-    let (service_orders, resource_orders) =
-        (chain.layers.som.orders.len(), chain.layers.rom.orders.len());
+    let (service_orders, resource_orders) = (
+        chain.layers.som.orders().len(),
+        chain.layers.rom.orders().len(),
+    );
     let before = occupancy(&chain);
 
     let order = run(
@@ -323,11 +330,11 @@ fn no_change_produces_no_downstream_work() {
 
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(order.service_order, None, "no service order");
-    assert_eq!(chain.layers.som.orders.len(), service_orders);
-    assert_eq!(chain.layers.rom.orders.len(), resource_orders);
+    assert_eq!(chain.layers.som.orders().len(), service_orders);
+    assert_eq!(chain.layers.rom.orders().len(), resource_orders);
     assert_eq!(occupancy(&chain), before);
     assert!(
-        chain.layers.com.products[&product].busy.is_none(),
+        chain.layers.com.products()[&product].busy.is_none(),
         "product free again"
     );
     assert_audit_clean(&chain);
@@ -341,7 +348,7 @@ fn no_change_beside_an_add_only_adds() {
     context.id = "2".to_string();
     let order = run(&mut chain, vec![add("1", "voip"), context]);
     assert_eq!(order.state, OrderState::Completed);
-    let service_order = &chain.layers.som.orders[&order.service_order.expect("service order")];
+    let service_order = &chain.layers.som.orders()[&order.service_order.expect("service order")];
     assert_eq!(service_order.items.len(), 1, "only the VoIP CFS");
     assert_audit_clean(&chain);
 }
@@ -375,7 +382,10 @@ fn changes_of_unknown_or_busy_products_are_refused_at_create() {
         );
     }
     chain.run_until_idle();
-    assert_eq!(chain.layers.com.orders[&busy].state, OrderState::Completed);
+    assert_eq!(
+        chain.layers.com.orders()[&busy].state,
+        OrderState::Completed
+    );
     let speed = vec![characteristic("downstreamSpeedMbps", 100)];
     let again = run(
         &mut chain,
@@ -419,7 +429,7 @@ fn speeds(chain: &simulator::runtime::virtual_time::VirtualChain) -> Vec<(Servic
     let speed = |service: &simulator::layers::activation::ActivationService| {
         characteristic_text(&service.characteristics, "downstreamSpeedMbps").unwrap_or_default()
     };
-    let services = chain.layers.activation.services.values();
+    let services = chain.layers.activation.services().values();
     services
         .map(|service| (service.state, speed(service)))
         .collect()
@@ -448,10 +458,10 @@ fn a_failed_speed_change_restores_the_old_configuration() {
         &mut chain,
         vec![change(Action::Modify, "fibre-broadband", product, speed)],
     );
-    while !chain.layers.com.orders[&order].state.is_terminal() {
+    while !chain.layers.com.orders()[&order].state.is_terminal() {
         assert!(chain.step(), "the chain went idle before the order ended");
     }
-    assert_eq!(chain.layers.com.orders[&order].state, OrderState::Failed);
+    assert_eq!(chain.layers.com.orders()[&order].state, OrderState::Failed);
 
     // The element heals while the restore backs off: the old configuration goes back on.
     let healthy = OperationProfile::default();
@@ -473,7 +483,7 @@ fn a_failed_speed_change_restores_the_old_configuration() {
         .map(|(id, _)| *id)
         .collect();
     assert_eq!(after, allocations, "nothing released");
-    let record = &chain.layers.inventory.products[&product];
+    let record = &chain.layers.inventory.products()[&product];
     assert_eq!(record.status, ProductStatus::Active);
     assert_ne!(
         characteristic_text(&record.characteristics, "downstreamSpeedMbps").as_deref(),

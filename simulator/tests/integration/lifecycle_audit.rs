@@ -20,7 +20,7 @@ fn cancelled_chain() -> VirtualChain {
     }
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
-    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Cancelled);
+    assert_eq!(chain.layers.com.orders()[&id].state, OrderState::Cancelled);
     assert_audit_clean(&chain);
     chain
 }
@@ -41,18 +41,18 @@ fn a_second_release_of_a_cancelled_allocation_is_found() {
     let order = chain
         .layers
         .rom
-        .orders
+        .orders()
         .values()
         .next()
         .expect("resource order");
-    let allocation = order.items[0].allocation;
+    let (allocation, resource) = (order.items[0].allocation, order.items[0].resource);
     // ROM releases the same allocation again, as a cancel applied twice would.
     let operation = OperationId(1_000_000);
-    chain.layers.rom.operations.insert(
+    chain.layers.rom.operations_mut().insert(
         operation,
         PendingOperation::Release {
             allocation,
-            resource: order.items[0].resource,
+            resource,
             attempt: 1,
             item: None,
         },
@@ -76,13 +76,13 @@ fn an_allocation_of_a_cancelled_order_never_released_is_found() {
     let allocation = chain
         .layers
         .rom
-        .orders
+        .orders()
         .values()
         .next()
         .expect("order")
         .items[0]
         .allocation;
-    chain.layers.rom.releases.remove(&allocation);
+    chain.layers.rom.releases_mut().remove(&allocation);
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
@@ -95,13 +95,13 @@ fn a_second_cancel_request_for_one_order_is_found() {
     let mut second = chain
         .layers
         .com
-        .cancels
+        .cancels()
         .values()
         .next()
         .expect("request")
         .clone();
     second.id = CancelProductOrderId(999);
-    chain.layers.com.cancels.insert(second.id, second);
+    chain.layers.com.cancels_mut().insert(second.id, second);
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
@@ -111,14 +111,14 @@ fn a_second_cancel_request_for_one_order_is_found() {
 #[test]
 fn a_cancel_request_left_open_is_found() {
     let mut chain = cancelled_chain();
-    for request in chain.layers.som.cancels.values_mut() {
+    for request in chain.layers.som.cancels_mut().values_mut() {
         request.state = TaskState::InProgress;
     }
     let (ok, count, examples) = cancel_finding(&chain);
     assert!(!ok);
     assert_eq!(count, 1, "{examples:?}");
     let mut chain = cancelled_chain();
-    for request in chain.layers.com.cancels.values_mut() {
+    for request in chain.layers.com.cancels_mut().values_mut() {
         request.state = TaskState::TerminatedWithError;
     }
     let (ok, count, examples) = cancel_finding(&chain);

@@ -26,7 +26,7 @@ fn cancel_and_check(chain: &mut VirtualChain, id: ProductOrderId, empty: &[(Stri
 }
 
 fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, u64)]) {
-    let order = &chain.layers.com.orders[&id];
+    let order = &chain.layers.com.orders()[&id];
     assert_eq!(order.state, OrderState::Cancelled, "{:?}", order.history);
     assert!(
         order
@@ -35,18 +35,18 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
             .all(|item| item.state == OrderState::Cancelled)
     );
     let cancel = order.cancellation.expect("the cancel request");
-    assert_eq!(chain.layers.com.cancels[&cancel].state, TaskState::Done);
-    assert!(chain.layers.com.cancels[&cancel].effective.is_some());
+    assert_eq!(chain.layers.com.cancels()[&cancel].state, TaskState::Done);
+    assert!(chain.layers.com.cancels()[&cancel].effective.is_some());
     assert_eq!(occupancy(chain), empty, "pools back to where they were");
     assert_eq!(chain.layers.network.allocations().count(), 0);
-    assert!(chain.layers.rom.live.is_empty(), "no live resource");
-    assert!(chain.layers.som.services.is_empty(), "no live CFS");
-    assert!(chain.layers.com.products.is_empty(), "no product");
+    assert!(chain.layers.rom.live().is_empty(), "no live resource");
+    assert!(chain.layers.som.services().is_empty(), "no live CFS");
+    assert!(chain.layers.com.products().is_empty(), "no product");
     assert!(
         chain
             .layers
             .activation
-            .services
+            .services()
             .values()
             .all(|service| service.state == ServiceState::Terminated),
         "every activation terminated"
@@ -56,7 +56,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
         chain
             .layers
             .som
-            .cancels
+            .cancels()
             .values()
             .all(|request| request.state == TaskState::Done)
     );
@@ -64,7 +64,7 @@ fn assert_cancelled(chain: &VirtualChain, id: ProductOrderId, empty: &[(String, 
         chain
             .layers
             .rom
-            .cancels
+            .cancels()
             .values()
             .all(|request| request.state == TaskState::Done)
     );
@@ -80,12 +80,15 @@ fn cancel_before_decomposition_discards_the_order() {
     let mut chain = chain_with(|_| {});
     let empty = occupancy(&chain);
     let id = fibre(&mut chain);
-    assert_eq!(chain.layers.com.orders[&id].state, OrderState::Acknowledged);
+    assert_eq!(
+        chain.layers.com.orders()[&id].state,
+        OrderState::Acknowledged
+    );
     // The start wake-up is already queued: the cancel overtakes it.
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
     assert_cancelled(&chain, id, &empty);
-    assert!(chain.layers.som.orders.is_empty(), "nothing reached SOM");
+    assert!(chain.layers.som.orders().is_empty(), "nothing reached SOM");
 }
 
 #[test]
@@ -94,14 +97,14 @@ fn cancel_after_the_service_order_was_created() {
     let empty = occupancy(&chain);
     let id = fibre(&mut chain);
     step_until(&mut chain, "SOM has the order", |chain| {
-        !chain.layers.som.orders.is_empty()
+        !chain.layers.som.orders().is_empty()
     });
-    assert!(chain.layers.rom.orders.is_empty());
+    assert!(chain.layers.rom.orders().is_empty());
     cancel_and_check(&mut chain, id, &empty);
     let service_order = chain
         .layers
         .som
-        .orders
+        .orders()
         .values()
         .next()
         .expect("service order");
@@ -118,7 +121,7 @@ fn cancel_after_each_resource_allocation() {
             chain
                 .layers
                 .rom
-                .orders
+                .orders()
                 .values()
                 .next()
                 .is_some_and(|order| {
@@ -135,7 +138,7 @@ fn cancel_after_each_resource_allocation() {
         let resource_order = chain
             .layers
             .rom
-            .orders
+            .orders()
             .values()
             .next()
             .expect("resource order");
@@ -152,7 +155,7 @@ fn cancel_after_activation() {
         chain
             .layers
             .activation
-            .services
+            .services()
             .values()
             .any(|service| service.state == ServiceState::Active)
     });
@@ -168,7 +171,7 @@ fn cancel_after_the_resource_order_completed() {
         chain
             .layers
             .rom
-            .orders
+            .orders()
             .values()
             .any(|order| order.state == OrderState::Completed)
     });
@@ -176,7 +179,7 @@ fn cancel_after_the_resource_order_completed() {
         chain
             .layers
             .som
-            .orders
+            .orders()
             .values()
             .next()
             .map(|order| order.state),
@@ -194,11 +197,11 @@ fn cancel_after_som_finished_but_before_com_saw_it_compensates() {
         chain
             .layers
             .som
-            .orders
+            .orders()
             .values()
             .any(|order| order.state == OrderState::Completed)
     });
-    assert_eq!(chain.layers.com.orders[&id].state, OrderState::InProgress);
+    assert_eq!(chain.layers.com.orders()[&id].state, OrderState::InProgress);
     // SOM's completion event is queued for COM: the cancel overtakes it.
     cancel_request(cancel_urgent(&mut chain, id));
     chain.run_until_idle();
@@ -206,7 +209,7 @@ fn cancel_after_som_finished_but_before_com_saw_it_compensates() {
     let compensation: Vec<_> = chain
         .layers
         .som
-        .orders
+        .orders()
         .values()
         .filter(|order| order.items.iter().all(|item| item.action == Action::Delete))
         .collect();
@@ -252,10 +255,10 @@ fn cancel_at_every_boundary(urgent: bool) {
             Reply::Rejected(rejection) => {
                 lost += 1;
                 assert_eq!(rejection.kind, RejectionKind::Conflict, "{boundary}");
-                let order = &chain.layers.com.orders[&id];
+                let order = &chain.layers.com.orders()[&id];
                 assert_eq!(order.state, OrderState::Completed, "{boundary}");
                 assert!(order.cancellation.is_none());
-                assert!(chain.layers.com.cancels.is_empty());
+                assert!(chain.layers.com.cancels().is_empty());
                 assert_eq!(chain.layers.network.allocations().count(), 3);
                 assert_audit_clean(&chain);
             }
@@ -309,11 +312,11 @@ fn a_duplicate_cancel_returns_the_first_request_and_changes_nothing() {
         for again in [&[0][..], &[1, 2], &[5], &[0, 4, 9, 1_000]] {
             let (duplicated, twice) = cancelled_run(boundary, again);
             assert_eq!(duplicated, events, "boundary {boundary}, again {again:?}");
-            assert_eq!(twice.layers.com.cancels, chain.layers.com.cancels);
-            assert_eq!(twice.layers.som.cancels, chain.layers.som.cancels);
-            assert_eq!(twice.layers.rom.cancels, chain.layers.rom.cancels);
-            assert_eq!(twice.layers.com.orders, chain.layers.com.orders);
-            let id = *twice.layers.com.orders.keys().next().expect("the order");
+            assert_eq!(twice.layers.com.cancels(), chain.layers.com.cancels());
+            assert_eq!(twice.layers.som.cancels(), chain.layers.som.cancels());
+            assert_eq!(twice.layers.rom.cancels(), chain.layers.rom.cancels());
+            assert_eq!(twice.layers.com.orders(), chain.layers.com.orders());
+            let id = *twice.layers.com.orders().keys().next().expect("the order");
             assert_cancelled(&twice, id, &empty);
         }
     }
@@ -347,7 +350,7 @@ fn cancels_of_terminal_orders_are_refused_with_conflict() {
     assert_eq!(again.state, TaskState::Done);
     chain.run_until_idle();
     assert_eq!(occupancy(&chain), held);
-    assert_eq!(chain.layers.com.cancels.len(), 1);
+    assert_eq!(chain.layers.com.cancels().len(), 1);
     assert_audit_clean(&chain);
 }
 
@@ -378,7 +381,7 @@ fn running_modify_and_delete_orders_refuse_cancel() {
         vec![change(Action::Modify, "fibre-broadband", product, speed)],
     );
     step_until(&mut chain, "the modify under way", |chain| {
-        chain.layers.com.orders[&modify].state == OrderState::InProgress
+        chain.layers.com.orders()[&modify].state == OrderState::InProgress
     });
     match cancel_now(&mut chain, modify) {
         Reply::Rejected(rejection) => assert_eq!(rejection.kind, RejectionKind::Conflict),
@@ -386,7 +389,7 @@ fn running_modify_and_delete_orders_refuse_cancel() {
     }
     chain.run_until_idle();
     assert_eq!(
-        chain.layers.com.orders[&modify].state,
+        chain.layers.com.orders()[&modify].state,
         OrderState::Completed
     );
     // Not yet started: the change is simply discarded, and the product stays as it was.
@@ -402,11 +405,11 @@ fn running_modify_and_delete_orders_refuse_cancel() {
     cancel_request(cancel_urgent(&mut chain, delete));
     chain.run_until_idle();
     assert_eq!(
-        chain.layers.com.orders[&delete].state,
+        chain.layers.com.orders()[&delete].state,
         OrderState::Cancelled
     );
     assert!(
-        chain.layers.com.products[&product].busy.is_none(),
+        chain.layers.com.products()[&product].busy.is_none(),
         "product free again"
     );
     assert_eq!(
@@ -430,10 +433,10 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         let empty = occupancy(&chain);
         let resumed = fibre(&mut chain);
         step_until(&mut chain, "the hold", |chain| {
-            chain.layers.com.orders[&resumed].state == state
+            chain.layers.com.orders()[&resumed].state == state
         });
         chain.run_until_idle();
-        let order = &chain.layers.com.orders[&resumed];
+        let order = &chain.layers.com.orders()[&resumed];
         assert_eq!(order.state, OrderState::Completed);
         assert!(order.history.iter().any(|(_, s)| s == state));
 
@@ -443,11 +446,11 @@ fn held_and_pending_orders_resume_and_can_be_cancelled() {
         });
         let id = fibre(&mut chain);
         step_until(&mut chain, "the hold", |chain| {
-            chain.layers.com.orders[&id].state == state
+            chain.layers.com.orders()[&id].state == state
         });
         cancel_and_check(&mut chain, id, &empty);
         assert!(
-            chain.layers.som.orders.is_empty(),
+            chain.layers.som.orders().is_empty(),
             "a held order never reached SOM"
         );
     }
@@ -470,14 +473,14 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
         let service_order = *chain
             .layers
             .som
-            .orders
+            .orders()
             .keys()
             .next()
             .expect("service order");
         let resource_order = *chain
             .layers
             .rom
-            .orders
+            .orders()
             .keys()
             .next()
             .expect("resource order");
@@ -510,12 +513,12 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
             first,
             "after the end, the first request again"
         );
-        let order = &chain.layers.com.orders[&id];
+        let order = &chain.layers.com.orders()[&id];
         assert_eq!(order.state, OrderState::Failed, "{:?}", order.history);
         let service_order = chain
             .layers
             .som
-            .orders
+            .orders()
             .values()
             .next()
             .expect("service order");
@@ -530,7 +533,7 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
             chain
                 .layers
                 .som
-                .cancels
+                .cancels()
                 .values()
                 .all(|r| r.state == TaskState::Done)
         );
@@ -538,7 +541,7 @@ fn direct_cancels_of_child_orders_fail_the_parent_items() {
             chain
                 .layers
                 .rom
-                .cancels
+                .cancels()
                 .values()
                 .all(|r| r.state == TaskState::Done)
         );
@@ -558,26 +561,26 @@ fn cancel_requests_leave_with_their_evicted_orders() {
         cancel_request(cancel_urgent(&mut chain, id));
         chain.run_until_idle();
     }
-    assert!(chain.layers.com.orders.len() <= 2);
+    assert!(chain.layers.com.orders().len() <= 2);
     assert!(
-        chain.layers.com.cancels.len() <= 2,
+        chain.layers.com.cancels().len() <= 2,
         "{}",
-        chain.layers.com.cancels.len()
+        chain.layers.com.cancels().len()
     );
     assert!(
-        chain.layers.som.cancels.len() <= 2,
+        chain.layers.som.cancels().len() <= 2,
         "{}",
-        chain.layers.som.cancels.len()
+        chain.layers.som.cancels().len()
     );
     assert!(
-        chain.layers.rom.cancels.len() <= 2,
+        chain.layers.rom.cancels().len() <= 2,
         "{}",
-        chain.layers.rom.cancels.len()
+        chain.layers.rom.cancels().len()
     );
     assert!(
-        chain.layers.rom.releases.len() <= 2 * 3,
+        chain.layers.rom.releases().len() <= 2 * 3,
         "{}",
-        chain.layers.rom.releases.len()
+        chain.layers.rom.releases().len()
     );
     assert_audit_clean(&chain);
 }
@@ -634,8 +637,8 @@ fn cancel_races_a_partial_order_and_a_dsl_order_with_one_winner() {
                     matches!(&reply, Reply::Rejected(r) if r.kind == RejectionKind::Conflict),
                     "{boundary}: {reply:?}"
                 );
-                assert_eq!(chain.layers.com.orders[&id].state, end, "{boundary}");
-                assert!(chain.layers.com.cancels.is_empty());
+                assert_eq!(chain.layers.com.orders()[&id].state, end, "{boundary}");
+                assert!(chain.layers.com.cancels().is_empty());
                 assert_audit_clean(&chain);
             }
             assert!(outcomes[0] > 3 && outcomes[1] > 0, "{outcomes:?}");
@@ -659,7 +662,7 @@ fn cancel_while_an_applied_allocation_is_unanswered_releases_it_by_name() {
         let answered = chain
             .layers
             .rom
-            .orders
+            .orders()
             .values()
             .flat_map(|order| &order.items)
             .filter(|item| item.value.is_some())

@@ -136,10 +136,10 @@ async fn speed_change_bundle_no_change_and_delete_over_http() {
         "{now:?}"
     );
 
-    let service_orders = app.chain.som().orders.len();
+    let service_orders = app.chain.som().orders().len();
     let order = order_to_end(&app, change("noChange", "fibre-broadband", &id, json!([]))).await;
     assert_eq!(order["state"], "completed", "{order}");
-    assert_eq!(app.chain.som().orders.len(), service_orders, "no work");
+    assert_eq!(app.chain.som().orders().len(), service_orders, "no work");
     assert_eq!(held(&app).len(), 4);
 
     let order = order_to_end(&app, change("delete", "fibre-broadband", &id, json!([]))).await;
@@ -228,7 +228,7 @@ async fn product_order_cancel_ends_cancelled_and_duplicates_return_the_first() {
     validate(TMF622, "CancelProductOrder", &done);
     assert!(done["effectiveCancellationDate"].is_string());
     assert!(held(&app).is_empty());
-    assert_eq!(app.chain.com().cancels.len(), 1);
+    assert_eq!(app.chain.com().cancels().len(), 1);
 
     let completed = order_to_end(&app, fibre_order("done")).await;
     let request = json!({"productOrder": {"id": completed["id"]}});

@@ -87,7 +87,7 @@ fn pick_product(
     let products: Vec<_> = chain
         .layers
         .com
-        .products
+        .products()
         .iter()
         .filter(|(_, live)| wanted(&live.offering))
         .map(|(id, _)| *id)
@@ -147,7 +147,7 @@ fn apply(chain: &mut VirtualChain, orders: &mut Vec<ProductOrderId>, operation: 
         }
         Operation::Delete(pick) => {
             if let Some(product) = pick_product(chain, pick, |_| true) {
-                let offering = chain.layers.com.products[&product].offering.to_string();
+                let offering = chain.layers.com.products()[&product].offering.to_string();
                 let item = change(Action::Delete, &offering, product, Vec::new());
                 order(chain, orders, vec![item]);
             }
@@ -166,17 +166,21 @@ fn apply(chain: &mut VirtualChain, orders: &mut Vec<ProductOrderId>, operation: 
         Operation::DuplicateCancel(pick) => {
             let cancelled: Vec<_> = orders
                 .iter()
-                .filter(|id| chain.layers.com.orders[*id].cancellation.is_some())
+                .filter(|id| chain.layers.com.orders()[*id].cancellation.is_some())
                 .copied()
                 .collect();
             let Some(id) = cancelled.get(pick % cancelled.len().max(1)).copied() else {
                 return;
             };
-            let first = chain.layers.com.orders[&id].cancellation;
-            let cancels = chain.layers.com.cancels.len();
+            let first = chain.layers.com.orders()[&id].cancellation;
+            let cancels = chain.layers.com.cancels().len();
             let again = cancel_request(cancel_urgent(chain, id));
             assert_eq!(Some(again.id), first, "the first request");
-            assert_eq!(chain.layers.com.cancels.len(), cancels, "no second request");
+            assert_eq!(
+                chain.layers.com.cancels().len(),
+                cancels,
+                "no second request"
+            );
         }
         Operation::ChildCancel(pick, som_level) => child_cancel(chain, pick, som_level),
         Operation::Steps(count) => {
@@ -192,7 +196,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
     use simulator::layers::rom::{ResourceOrderRef, RomInput};
     use simulator::layers::som::{ServiceOrderRef, SomInput};
     let token = if som_level {
-        let ids: Vec<_> = chain.layers.som.orders.keys().copied().collect();
+        let ids: Vec<_> = chain.layers.som.orders().keys().copied().collect();
         let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
             return;
         };
@@ -204,7 +208,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
             })
         })
     } else {
-        let ids: Vec<_> = chain.layers.rom.orders.keys().copied().collect();
+        let ids: Vec<_> = chain.layers.rom.orders().keys().copied().collect();
         let Some(order) = ids.get(pick % ids.len().max(1)).copied() else {
             return;
         };
@@ -232,7 +236,7 @@ fn child_cancel(chain: &mut VirtualChain, pick: usize, som_level: bool) {
 /// A cancel is accepted (idempotently) or refused with Conflict for a terminal order or a
 /// change under way; nothing else.
 fn check_cancel_reply(chain: &VirtualChain, id: ProductOrderId, reply: Reply) {
-    let order = &chain.layers.com.orders[&id];
+    let order = &chain.layers.com.orders()[&id];
     match reply {
         Reply::CancelProductOrder(request) => {
             assert_eq!(request.order, id);
@@ -254,16 +258,16 @@ fn check_cancel_reply(chain: &VirtualChain, id: ProductOrderId, reply: Reply) {
 
 /// The order and everything under it, for a failure message.
 fn describe(chain: &VirtualChain, id: ProductOrderId) -> String {
-    let mut text = format!("{:#?}\n", chain.layers.com.orders[&id]);
+    let mut text = format!("{:#?}\n", chain.layers.com.orders()[&id]);
     for order in chain
         .layers
         .som
-        .orders
+        .orders()
         .values()
         .filter(|order| order.parent == Some(id))
     {
         text.push_str(&format!("{order:#?}\n"));
-        for child in chain.layers.rom.orders.values() {
+        for child in chain.layers.rom.orders().values() {
             if child
                 .parent
                 .as_ref()
@@ -275,13 +279,14 @@ fn describe(chain: &VirtualChain, id: ProductOrderId) -> String {
     }
     text.push_str(&format!(
         "{:#?}\n{:#?}\n",
-        chain.layers.som.cancels, chain.layers.rom.cancels
+        chain.layers.som.cancels(),
+        chain.layers.rom.cancels()
     ));
     text
 }
 
 fn check_drained(chain: &VirtualChain) {
-    for order in chain.layers.com.orders.values() {
+    for order in chain.layers.com.orders().values() {
         assert!(
             order.state.is_terminal(),
             "{} is {} after the drain: {}",
@@ -289,7 +294,9 @@ fn check_drained(chain: &VirtualChain) {
             order.state.as_str(),
             describe(chain, order.id)
         );
-        let cancel = order.cancellation.map(|id| &chain.layers.com.cancels[&id]);
+        let cancel = order
+            .cancellation
+            .map(|id| &chain.layers.com.cancels()[&id]);
         match cancel {
             Some(request) if order.state == OrderState::Cancelled => {
                 assert_eq!(request.state, TaskState::Done, "{}", order.id)
@@ -304,7 +311,7 @@ fn check_drained(chain: &VirtualChain) {
             None => assert_ne!(order.state, OrderState::Cancelled),
         }
     }
-    for order in chain.layers.som.orders.values() {
+    for order in chain.layers.som.orders().values() {
         assert!(
             order.state.is_terminal(),
             "{} {:?}",
@@ -312,7 +319,7 @@ fn check_drained(chain: &VirtualChain) {
             order.history
         );
     }
-    for order in chain.layers.rom.orders.values() {
+    for order in chain.layers.rom.orders().values() {
         assert!(
             order.state.is_terminal(),
             "{} {:?}",
@@ -326,7 +333,7 @@ fn check_drained(chain: &VirtualChain) {
         !chain
             .layers
             .som
-            .cancels
+            .cancels()
             .values()
             .any(|request| open(request.state))
     );
@@ -334,7 +341,7 @@ fn check_drained(chain: &VirtualChain) {
         !chain
             .layers
             .rom
-            .cancels
+            .cancels()
             .values()
             .any(|request| open(request.state))
     );

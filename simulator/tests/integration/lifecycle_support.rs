@@ -99,7 +99,7 @@ pub(crate) fn place(
 pub(crate) fn run(chain: &mut VirtualChain, items: Vec<ProductOrderItemCreate>) -> ProductOrder {
     let id = place(chain, items);
     chain.run_until_idle();
-    (*chain.layers.com.orders[&id]).clone()
+    (*chain.layers.com.orders()[&id]).clone()
 }
 
 /// Adds a `offering` product and runs it to completion; returns the product's id.
@@ -164,7 +164,7 @@ pub(crate) fn assert_audit_clean(chain: &VirtualChain) {
     let orders: Vec<String> = chain
         .layers
         .rom
-        .orders
+        .orders()
         .values()
         .map(|order| {
             let items: Vec<String> = order

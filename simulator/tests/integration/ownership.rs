@@ -77,7 +77,7 @@ async fn a_direct_service_order_cannot_claim_a_held_product_order() {
 
     let order = to_end(&app, &href).await;
     assert_eq!(order["state"], "completed", "{order}");
-    assert_eq!(app.chain.com().products.len(), 1, "one item, one product");
+    assert_eq!(app.chain.com().products().len(), 1, "one item, one product");
     assert_eq!(app.chain.network().allocations().count(), 3);
     let report = audit(&app).await;
     assert_eq!(report["ok"], true, "{report}");
@@ -142,10 +142,10 @@ fn com_ignores_a_service_order_it_did_not_send_and_som_refuses_a_second_claim() 
     let _ = token;
     chain.run_until_idle();
     assert_audit_clean(&chain);
-    let order = chain.layers.com.orders.get(&parent).expect("retained");
+    let order = chain.layers.com.orders().get(&parent).expect("retained");
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(
-        chain.layers.com.products.len(),
+        chain.layers.com.products().len(),
         1,
         "the foreign service order built no product"
     );
@@ -164,7 +164,7 @@ async fn a_direct_delete_of_a_products_service_is_refused_and_the_product_still_
     let cfs = app
         .chain
         .com()
-        .products
+        .products()
         .values()
         .next()
         .expect("one product")
@@ -210,22 +210,22 @@ fn the_audit_finds_an_order_whose_state_its_items_do_not_imply() {
     chain
         .layers
         .som
-        .orders
+        .orders_mut()
         .get_mut(&service_order)
         .expect("retained")
         .state = OrderState::Cancelled;
     chain
         .layers
         .com
-        .orders
+        .orders_mut()
         .get_mut(&order.id)
         .expect("retained")
         .state = OrderState::Failed;
-    let resource_order = *chain.layers.rom.orders.keys().next().expect("one");
+    let resource_order = *chain.layers.rom.orders().keys().next().expect("one");
     chain
         .layers
         .rom
-        .orders
+        .orders_mut()
         .get_mut(&resource_order)
         .expect("retained")
         .state = OrderState::Partial;
@@ -237,11 +237,11 @@ fn the_audit_finds_a_product_whose_service_disagrees() {
     let mut chain = chain_with(|_| {});
     let id = product(&mut chain, "fibre-broadband");
     assert_eq!(count(&chain, "product_service_disagreement"), 0);
-    let cfs = chain.layers.inventory.products[&id].services[0];
+    let cfs = chain.layers.inventory.products()[&id].services[0];
     chain
         .layers
         .inventory
-        .services
+        .services_mut()
         .get_mut(&cfs)
         .expect("recorded")
         .state = ServiceState::Terminated;
@@ -274,7 +274,7 @@ fn cancelled_service_orders_show_no_completed_item() {
         }
         cancel_urgent(&mut chain, id);
         chain.run_until_idle();
-        for order in chain.layers.som.orders.values() {
+        for order in chain.layers.som.orders().values() {
             if order.state != OrderState::Cancelled {
                 continue;
             }
@@ -303,7 +303,7 @@ fn a_speed_change_leaves_an_add_on_untouched() {
     );
     assert_eq!(order.state, OrderState::Completed);
     assert_eq!(
-        chain.layers.com.products[&id].services.len(),
+        chain.layers.com.products()[&id].services.len(),
         2,
         "broadband and IPTV"
     );
@@ -314,7 +314,7 @@ fn a_speed_change_leaves_an_add_on_untouched() {
         vec![change(Action::Modify, "fibre-broadband", id, speed)],
     );
     assert_eq!(order.state, OrderState::Completed);
-    let service_order = &chain.layers.som.orders[&order.service_order.expect("realised")];
+    let service_order = &chain.layers.som.orders()[&order.service_order.expect("realised")];
     let specifications: Vec<&str> = service_order
         .items
         .iter()

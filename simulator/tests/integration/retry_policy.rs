@@ -41,7 +41,13 @@ fn run_fibre_orders(chain: &mut VirtualChain, count: usize) -> (usize, usize) {
         submit(chain, vec![add("1", "fibre-broadband")]);
     }
     chain.run_until_idle();
-    let states: Vec<OrderState> = chain.layers.com.orders.values().map(|o| o.state).collect();
+    let states: Vec<OrderState> = chain
+        .layers
+        .com
+        .orders()
+        .values()
+        .map(|o| o.state)
+        .collect();
     assert_eq!(states.len(), count);
     let completed = states
         .iter()
@@ -73,17 +79,17 @@ fn retries_hide_element_failures_and_cost_element_calls() {
         "without retries {failed_without} failed, with retries {failed_with}"
     );
     assert!(completed_with > completed_without);
-    assert_eq!(without.layers.rom.retries.forward, 0);
-    assert_eq!(without.layers.activation.retries.forward, 0);
+    assert_eq!(without.layers.rom.retries().forward, 0);
+    assert_eq!(without.layers.activation.retries().forward, 0);
     assert!(
-        with.layers.rom.retries.forward > 20,
+        with.layers.rom.retries().forward > 20,
         "{:?}",
-        with.layers.rom.retries
+        with.layers.rom.retries()
     );
     assert!(
-        with.layers.activation.retries.forward > 40,
+        with.layers.activation.retries().forward > 40,
         "{:?}",
-        with.layers.activation.retries
+        with.layers.activation.retries()
     );
     // Every retry is one more element call.
     let allocations_per_order = calls(&with, OperationKind::Allocate) as f64 / 200.0;
@@ -104,8 +110,8 @@ fn failures_that_outlast_every_try_fail_the_order_and_are_counted() {
     let (_, failed) = run_fibre_orders(&mut chain, 1);
     assert_eq!(failed, 1);
     assert_eq!(calls(&chain, OperationKind::Configure), 3, "three tries");
-    assert_eq!(chain.layers.activation.retries.forward, 2);
-    assert_eq!(chain.layers.activation.retries.forward_exhausted, 1);
+    assert_eq!(chain.layers.activation.retries().forward, 2);
+    assert_eq!(chain.layers.activation.retries().forward_exhausted, 1);
     assert_eq!(chain.layers.network.allocations().count(), 0);
     assert_audit_clean(&chain);
 }
@@ -122,7 +128,8 @@ fn exhausted_pools_are_not_retried() {
     let (completed, failed) = run_fibre_orders(&mut chain, 2);
     assert_eq!((completed, failed), (1, 1), "one ONU slot for two orders");
     assert_eq!(
-        chain.layers.rom.retries.forward, 0,
+        chain.layers.rom.retries().forward,
+        0,
         "exhaustion is not retried"
     );
     assert_audit_clean(&chain);
@@ -140,7 +147,7 @@ fn lost_allocation_replies_are_retried_under_one_name_and_released() {
     let (_, failed) = run_fibre_orders(&mut chain, 1);
     assert_eq!(failed, 1);
     assert_eq!(calls(&chain, OperationKind::Allocate), 3);
-    assert_eq!(chain.layers.rom.retries.forward, 2);
+    assert_eq!(chain.layers.rom.retries().forward, 2);
     assert_eq!(
         chain.layers.network.allocations().count(),
         0,
@@ -161,11 +168,14 @@ fn a_cancel_during_a_backoff_sends_no_more_tries_and_leaves_nothing() {
     // The first try fails within milliseconds; the second waits for its backoff.
     chain.run_until(Time::ZERO.after(Duration::from_millis(500)));
     assert_eq!(calls(&chain, OperationKind::Allocate), 1);
-    assert_eq!(chain.layers.rom.retries.forward, 1, "a retry is waiting");
+    assert_eq!(chain.layers.rom.retries().forward, 1, "a retry is waiting");
     let request = cancel_request(cancel_now(&mut chain, order));
     assert_eq!(request.order, order);
     chain.run_until_idle();
-    assert_eq!(chain.layers.com.orders[&order].state, OrderState::Cancelled);
+    assert_eq!(
+        chain.layers.com.orders()[&order].state,
+        OrderState::Cancelled
+    );
     assert_eq!(
         calls(&chain, OperationKind::Allocate),
         1,

@@ -78,7 +78,7 @@ fn worker_slots_bound_the_orders_in_progress() {
         let in_progress = chain
             .layers
             .com
-            .orders
+            .orders()
             .values()
             .filter(|order| order.state == OrderState::InProgress)
             .count();
@@ -86,7 +86,7 @@ fn worker_slots_bound_the_orders_in_progress() {
     }
     assert_eq!(most_in_progress, 2);
     assert!(
-        chain.layers.com.workers.waited > 0,
+        chain.layers.com.workers().waited > 0,
         "later orders queued for a slot"
     );
     for token in tokens {
@@ -109,7 +109,7 @@ fn async_mode_does_not_queue_for_worker_slots() {
         let in_progress = chain
             .layers
             .com
-            .orders
+            .orders()
             .values()
             .filter(|order| order.state == OrderState::InProgress)
             .count();
@@ -136,7 +136,13 @@ fn a_hung_activation_times_out_up_the_chain_and_leaks_nothing() {
         Some(OrderState::Failed),
         "COM gave up after its call timeout"
     );
-    let order = chain.layers.com.orders.values().next().expect("the order");
+    let order = chain
+        .layers
+        .com
+        .orders()
+        .values()
+        .next()
+        .expect("the order");
     let reason = order.failure.as_ref().expect("a failed order says why");
     assert_eq!(reason.code, FailureCode::CallTimeout, "{reason:?}");
     chain.run_until_idle();
@@ -228,7 +234,7 @@ mod late_completion {
             &mut rng,
             &mut effects,
         );
-        let id = *com.orders.keys().next().expect("order");
+        let id = *com.orders().keys().next().expect("order");
         com.handle(
             ComInput::Wake(ComWake::Start(id)),
             now,
@@ -242,7 +248,7 @@ mod late_completion {
             &mut rng,
             &mut effects,
         );
-        assert_eq!(com.orders[&id].state, OrderState::Failed);
+        assert_eq!(com.orders()[&id].state, OrderState::Failed);
         assert!(
             sent(&mut effects)
                 .iter()
@@ -318,7 +324,7 @@ mod late_completion {
             &mut rng,
             &mut effects,
         );
-        let id = *som.orders.keys().next().expect("order");
+        let id = *som.orders().keys().next().expect("order");
         som.handle(SomInput::Wake(id), now, &mut rng, &mut effects);
         effects.drain().for_each(drop);
         som.handle(
@@ -330,7 +336,7 @@ mod late_completion {
             &mut rng,
             &mut effects,
         );
-        assert_eq!(som.orders[&id].state, OrderState::Failed);
+        assert_eq!(som.orders()[&id].state, OrderState::Failed);
         assert!(
             sent(&mut effects)
                 .iter()
@@ -371,7 +377,7 @@ mod late_completion {
                 .all(|item| item.action == Action::Delete && item.resource == Some(ResourceId(9)))
         );
         assert!(
-            som.services.is_empty(),
+            som.services().is_empty(),
             "nothing abandoned is put in service"
         );
     }
@@ -388,7 +394,13 @@ fn a_sync_order_that_fails_says_why() {
     let token = submit(&mut chain);
     chain.run_until_idle();
     assert_eq!(final_state(&mut chain, token), Some(OrderState::Failed));
-    let order = chain.layers.com.orders.values().next().expect("the order");
+    let order = chain
+        .layers
+        .com
+        .orders()
+        .values()
+        .next()
+        .expect("the order");
     let reason = order.failure.as_ref().expect("a failed order says why");
     assert_eq!(reason.code, FailureCode::ElementFailed, "{reason:?}");
 }

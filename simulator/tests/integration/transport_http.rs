@@ -215,7 +215,7 @@ async fn cancels_cross_the_http_transport() {
     assert_eq!(audit["ok"], true, "audit: {audit:#}");
     let stats = server.chain.transport_stats().expect("http transport");
     assert_eq!(stats.failed, 0, "{stats:?}");
-    let som_cancels = server.chain.som().cancels.len();
+    let som_cancels = server.chain.som().cancels().len();
     assert_eq!(som_cancels, 4, "SOM received each cancel over HTTP");
     server.shutdown().await.expect("shutdown");
 }

@@ -174,33 +174,62 @@ pub enum ActivationInput {
 #[derive(Debug)]
 pub struct ActivationLayer {
     /// Services by id.
-    pub services: BTreeMap<ActivationId, Box<ActivationService>>,
+    pub(crate) services: BTreeMap<ActivationId, Box<ActivationService>>,
     /// Element operations in flight.
-    pub operations: BTreeMap<OperationId, PendingStep>,
+    pub(crate) operations: BTreeMap<OperationId, PendingStep>,
     /// Refused transitions.
-    pub illegal: IllegalLog,
+    pub(crate) illegal: IllegalLog,
     /// Bound on retained terminated or failed services.
-    pub retention: Retention<ActivationId>,
+    pub(crate) retention: Retention<ActivationId>,
     /// Next service and operation number.
-    pub next_number: u64,
+    pub(crate) next_number: u64,
     /// Deactivations that failed every attempt.
-    pub compensation_failures: u64,
+    pub(crate) compensation_failures: u64,
     /// Retry policy for configure, activate (forward) and deactivate (compensation).
-    pub retry: crate::config::RetryPolicy,
+    pub(crate) retry: crate::config::RetryPolicy,
     /// Retries sent so far.
-    pub retries: crate::layers::common::RetryCounts,
+    pub(crate) retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
-    pub element_timeout: std::time::Duration,
+    pub(crate) element_timeout: std::time::Duration,
     /// Services a direct client (no requesting resource order) created and that are not
     /// terminated yet.
-    pub direct: usize,
+    pub(crate) direct: usize,
     /// Bound on `direct` (`limits.open_orders_max`); over it a create gets 503.
-    pub direct_max: usize,
+    pub(crate) direct_max: usize,
     /// A reconciliation after a restart, while its answers are awaited.
-    pub reconciliation: Option<reconcile::Reconciliation>,
+    pub(crate) reconciliation: Option<reconcile::Reconciliation>,
     /// Changes to services of a former life that wait for the reconciliation (at most
     /// `direct_max`).
-    pub deferred: Vec<ActivationInput>,
+    pub(crate) deferred: Vec<ActivationInput>,
+}
+
+/// Read-only access to the store for code outside the core (tests, tools): the core reads
+/// the fields, everything else reads through these or [`crate::query`].
+impl ActivationLayer {
+    /// Services by id.
+    pub fn services(&self) -> &BTreeMap<ActivationId, Box<ActivationService>> {
+        &self.services
+    }
+
+    /// Element operations in flight.
+    pub fn operations(&self) -> &BTreeMap<OperationId, PendingStep> {
+        &self.operations
+    }
+
+    /// Retries sent so far.
+    pub fn retries(&self) -> &crate::layers::common::RetryCounts {
+        &self.retries
+    }
+
+    /// Refused transitions.
+    pub fn illegal(&self) -> &IllegalLog {
+        &self.illegal
+    }
+
+    /// Deactivations that failed every attempt.
+    pub fn compensation_failures(&self) -> u64 {
+        self.compensation_failures
+    }
 }
 
 /// An element step a service waits for.

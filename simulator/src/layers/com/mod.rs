@@ -213,33 +213,67 @@ pub enum ComWake {
 #[derive(Debug)]
 pub struct ComLayer {
     /// Orders by id (ordered, so lists and audits iterate deterministically).
-    pub orders: BTreeMap<ProductOrderId, Box<ProductOrder>>,
+    pub(crate) orders: BTreeMap<ProductOrderId, Box<ProductOrder>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
-    pub cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
+    pub(crate) cancels: BTreeMap<CancelProductOrderId, CancelProductOrder>,
     /// Refused transitions.
-    pub illegal: IllegalLog,
+    pub(crate) illegal: IllegalLog,
     /// Bound on retained terminal orders.
-    pub retention: Retention<ProductOrderId>,
+    pub(crate) retention: Retention<ProductOrderId>,
     /// Next order number.
-    pub next_order: u64,
+    pub(crate) next_order: u64,
     /// Next product number.
-    pub next_product: u64,
+    pub(crate) next_product: u64,
     /// Non-terminal orders.
-    pub open: usize,
+    pub(crate) open: usize,
     /// The catalog orders are decomposed with.
-    pub catalog: Arc<Catalog>,
+    pub(crate) catalog: Arc<Catalog>,
     /// Region and element names, to validate characteristics.
-    pub topology: Arc<Topology>,
+    pub(crate) topology: Arc<Topology>,
     /// Orchestration settings (held/pending probabilities and delays).
-    pub chain: ChainConfig,
+    pub(crate) chain: ChainConfig,
     /// Bounds.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// Worker slots (sync mode: one per order from start until it ends).
-    pub workers: WorkerPool<ProductOrderId>,
+    pub(crate) workers: WorkerPool<ProductOrderId>,
     /// Products in service, as COM built them (bounded by the network's capacity).
-    pub products: BTreeMap<ProductId, Box<LiveProduct>>,
+    pub(crate) products: BTreeMap<ProductId, Box<LiveProduct>>,
     /// Async mode: the deadlines of the service orders COM created.
-    pub watchdog: Watchdog<ProductOrderId>,
+    pub(crate) watchdog: Watchdog<ProductOrderId>,
+}
+
+/// Read-only access to the store for code outside the core (tests, tools): the core reads
+/// the fields, everything else reads through these or [`crate::query`].
+impl ComLayer {
+    /// Orders by id (ordered, so lists and audits iterate deterministically).
+    pub fn orders(&self) -> &BTreeMap<ProductOrderId, Box<ProductOrder>> {
+        &self.orders
+    }
+
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
+    pub fn cancels(&self) -> &BTreeMap<CancelProductOrderId, CancelProductOrder> {
+        &self.cancels
+    }
+
+    /// Products in service, as COM built them (bounded by the network's capacity).
+    pub fn products(&self) -> &BTreeMap<ProductId, Box<LiveProduct>> {
+        &self.products
+    }
+
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub fn workers(&self) -> &WorkerPool<ProductOrderId> {
+        &self.workers
+    }
+
+    /// Refused transitions.
+    pub fn illegal(&self) -> &IllegalLog {
+        &self.illegal
+    }
+
+    /// Non-terminal orders.
+    pub fn open(&self) -> usize {
+        self.open
+    }
 }
 
 /// A product in service: what later modify and delete items act on.

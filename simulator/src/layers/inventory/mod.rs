@@ -145,17 +145,36 @@ pub enum InventoryInput {
 #[derive(Debug)]
 pub struct InventoryLayer {
     /// Products by id.
-    pub products: BTreeMap<ProductId, Box<ProductRecord>>,
+    pub(crate) products: BTreeMap<ProductId, Box<ProductRecord>>,
     /// Services by id.
-    pub services: BTreeMap<ServiceId, Box<ServiceRecord>>,
+    pub(crate) services: BTreeMap<ServiceId, Box<ServiceRecord>>,
     /// Resources by id.
-    pub resources: BTreeMap<ResourceId, Box<ResourceRecord>>,
+    pub(crate) resources: BTreeMap<ResourceId, Box<ResourceRecord>>,
     /// Bound on released resources kept for history.
-    pub released: crate::layers::common::Retention<ResourceId>,
+    pub(crate) released: crate::layers::common::Retention<ResourceId>,
     /// Bound on terminated products kept for history.
-    pub terminated_products: crate::layers::common::Retention<ProductId>,
+    pub(crate) terminated_products: crate::layers::common::Retention<ProductId>,
     /// Bound on terminated services kept for history.
-    pub terminated_services: crate::layers::common::Retention<ServiceId>,
+    pub(crate) terminated_services: crate::layers::common::Retention<ServiceId>,
+}
+
+/// Read-only access to the store for code outside the core (tests, tools): the core reads
+/// the fields, everything else reads through these or [`crate::query`].
+impl InventoryLayer {
+    /// Products by id.
+    pub fn products(&self) -> &BTreeMap<ProductId, Box<ProductRecord>> {
+        &self.products
+    }
+
+    /// Services by id.
+    pub fn services(&self) -> &BTreeMap<ServiceId, Box<ServiceRecord>> {
+        &self.services
+    }
+
+    /// Resources by id.
+    pub fn resources(&self) -> &BTreeMap<ResourceId, Box<ResourceRecord>> {
+        &self.resources
+    }
 }
 
 mod machine;

@@ -294,67 +294,124 @@ pub struct LiveResource {
 #[derive(Debug)]
 pub struct RomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ResourceOrderId, Box<ResourceOrder>>,
+    pub(crate) orders: BTreeMap<ResourceOrderId, Box<ResourceOrder>>,
     /// Element operations in flight.
-    pub operations: BTreeMap<OperationId, PendingOperation>,
+    pub(crate) operations: BTreeMap<OperationId, PendingOperation>,
     /// Resources in service, by inventory id.
-    pub live: BTreeMap<ResourceId, Box<LiveResource>>,
+    pub(crate) live: BTreeMap<ResourceId, Box<LiveResource>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
-    pub cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
+    pub(crate) cancels: BTreeMap<CancelResourceOrderId, CancelResourceOrder>,
     /// Non-terminal orders SOM created, by the item they realise.
-    pub by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
+    pub(crate) by_parent: BTreeMap<(ServiceOrderId, String), ResourceOrderId>,
     /// For each open order, the RFSs whose activation (or reconfiguration) has succeeded. An
     /// order's items complete together once every RFS has, so that an order cancelled or
     /// failed half-way holds no `completed` item whose resources were given back.
-    pub activated: BTreeMap<ResourceOrderId, Vec<Rfs>>,
+    pub(crate) activated: BTreeMap<ResourceOrderId, Vec<Rfs>>,
     /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
     /// must give back each allocation exactly once. Entries leave with the retained orders
     /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`
     /// plus the resources in service.
-    pub releases: BTreeMap<AllocationId, u32>,
+    pub(crate) releases: BTreeMap<AllocationId, u32>,
     /// Refused transitions.
-    pub illegal: IllegalLog,
+    pub(crate) illegal: IllegalLog,
     /// Bound on retained terminal orders.
-    pub retention: Retention<ResourceOrderId>,
+    pub(crate) retention: Retention<ResourceOrderId>,
     /// Next order number.
-    pub next_order: u64,
+    pub(crate) next_order: u64,
     /// Next operation, allocation and resource number.
-    pub next_number: u64,
+    pub(crate) next_number: u64,
     /// Non-terminal orders.
-    pub open: usize,
+    pub(crate) open: usize,
     /// Releases that failed every attempt (each one a leak the audit will see).
-    pub compensation_failures: u64,
+    pub(crate) compensation_failures: u64,
     /// Retry policy for allocations and releases.
-    pub retry: crate::config::RetryPolicy,
+    pub(crate) retry: crate::config::RetryPolicy,
     /// Retries sent so far.
-    pub retries: crate::layers::common::RetryCounts,
+    pub(crate) retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
-    pub element_timeout: std::time::Duration,
+    pub(crate) element_timeout: std::time::Duration,
     /// Sync or async orchestration.
-    pub mode: ChainMode,
+    pub(crate) mode: ChainMode,
     /// Sync mode: how long an order waits for its activations.
-    pub call_timeout: std::time::Duration,
+    pub(crate) call_timeout: std::time::Duration,
     /// Worker slots (sync mode: one per order from start until it ends).
-    pub workers: WorkerPool<ResourceOrderId>,
+    pub(crate) workers: WorkerPool<ResourceOrderId>,
     /// Bounds.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// A reconciliation after a restart, while its answers are awaited.
-    pub reconciliation: Option<reconcile::Reconciliation>,
+    pub(crate) reconciliation: Option<reconcile::Reconciliation>,
     /// Creates that named a resource not (yet) live while a reconciliation was under way,
     /// taken up when it ends; at most `open_orders_max`.
-    pub deferred: Vec<(Option<ReplyToken>, ResourceOrderCreate)>,
+    pub(crate) deferred: Vec<(Option<ReplyToken>, ResourceOrderCreate)>,
     /// After a reconciliation that knew what is in service: orders numbered below this are a
     /// former life's, and a service of theirs turning `active` now is an orphan.
-    pub former_orders_below: Option<u64>,
+    pub(crate) former_orders_below: Option<u64>,
     /// The catalog (TMF634: the resource specification of a re-adopted resource).
-    pub catalog: Arc<crate::domain::catalog::Catalog>,
+    pub(crate) catalog: Arc<crate::domain::catalog::Catalog>,
     /// Async mode, in-process: the deadlines of the activations ROM asked for, by order.
-    pub jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
+    pub(crate) jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
     /// Orders ROM asked activation about and awaits an answer for.
-    pub asked: std::collections::BTreeSet<ResourceOrderId>,
+    pub(crate) asked: std::collections::BTreeSet<ResourceOrderId>,
     /// Whether ROM watches its activations (async mode; over HTTP its question is a TMF630
     /// search of TMF640 by `relatedEntity.id`).
-    pub watches_activations: bool,
+    pub(crate) watches_activations: bool,
+}
+
+/// Read-only access to the store for code outside the core (tests, tools): the core reads
+/// the fields, everything else reads through these or [`crate::query`].
+impl RomLayer {
+    /// Orders by id.
+    pub fn orders(&self) -> &BTreeMap<ResourceOrderId, Box<ResourceOrder>> {
+        &self.orders
+    }
+
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
+    pub fn cancels(&self) -> &BTreeMap<CancelResourceOrderId, CancelResourceOrder> {
+        &self.cancels
+    }
+
+    /// Resources in service, by inventory id.
+    pub fn live(&self) -> &BTreeMap<ResourceId, Box<LiveResource>> {
+        &self.live
+    }
+
+    /// Releases the network confirmed, per allocation, for the audit: a cancel or failure
+    /// must give back each allocation exactly once. Entries leave with the retained orders
+    /// that name them, so the map is bounded by `retained_orders_max × items_per_order_max`
+    /// plus the resources in service.
+    pub fn releases(&self) -> &BTreeMap<AllocationId, u32> {
+        &self.releases
+    }
+
+    /// Element operations in flight.
+    pub fn operations(&self) -> &BTreeMap<OperationId, PendingOperation> {
+        &self.operations
+    }
+
+    /// Retries sent so far.
+    pub fn retries(&self) -> &crate::layers::common::RetryCounts {
+        &self.retries
+    }
+
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub fn workers(&self) -> &WorkerPool<ResourceOrderId> {
+        &self.workers
+    }
+
+    /// Refused transitions.
+    pub fn illegal(&self) -> &IllegalLog {
+        &self.illegal
+    }
+
+    /// Non-terminal orders.
+    pub fn open(&self) -> usize {
+        self.open
+    }
+
+    /// Releases that failed every attempt (each one a leak the audit will see).
+    pub fn compensation_failures(&self) -> u64 {
+        self.compensation_failures
+    }
 }
 
 /// An element operation ROM waits for.

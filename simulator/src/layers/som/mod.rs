@@ -240,42 +240,76 @@ pub struct LiveCfs {
 #[derive(Debug)]
 pub struct SomLayer {
     /// Orders by id.
-    pub orders: BTreeMap<ServiceOrderId, Box<ServiceOrder>>,
+    pub(crate) orders: BTreeMap<ServiceOrderId, Box<ServiceOrder>>,
     /// Refused transitions.
-    pub illegal: IllegalLog,
+    pub(crate) illegal: IllegalLog,
     /// Bound on retained terminal orders.
-    pub retention: Retention<ServiceOrderId>,
+    pub(crate) retention: Retention<ServiceOrderId>,
     /// Next order number.
-    pub next_order: u64,
+    pub(crate) next_order: u64,
     /// Next service number.
-    pub next_service: u64,
+    pub(crate) next_service: u64,
     /// Non-terminal orders.
-    pub open: usize,
+    pub(crate) open: usize,
     /// The catalog CFSs are decomposed with.
-    pub catalog: Arc<Catalog>,
+    pub(crate) catalog: Arc<Catalog>,
     /// Region and element names.
-    pub topology: Arc<Topology>,
+    pub(crate) topology: Arc<Topology>,
     /// Bounds.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// Sync or async orchestration.
-    pub mode: ChainMode,
+    pub(crate) mode: ChainMode,
     /// Sync mode: how long an item waits for its resource order.
-    pub call_timeout: std::time::Duration,
+    pub(crate) call_timeout: std::time::Duration,
     /// Async mode: the deadlines of the resource orders SOM created, by service order item.
-    pub jeopardy: crate::layers::watchdog::Watchdog<(ServiceOrderId, String)>,
+    pub(crate) jeopardy: crate::layers::watchdog::Watchdog<(ServiceOrderId, String)>,
     /// Whether a submitted (client) service order may name a product order: only over the
     /// HTTP transport, where COM submits through the same API.
-    pub clients_name_parents: bool,
+    pub(crate) clients_name_parents: bool,
     /// Worker slots (sync mode: one per order from start until it ends).
-    pub workers: WorkerPool<ServiceOrderId>,
+    pub(crate) workers: WorkerPool<ServiceOrderId>,
     /// CFSs in service, by id (bounded by the network's capacity).
-    pub services: BTreeMap<ServiceId, Box<LiveCfs>>,
+    pub(crate) services: BTreeMap<ServiceId, Box<LiveCfs>>,
     /// Cancel requests by id; each leaves with its order when retention evicts it.
-    pub cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
+    pub(crate) cancels: BTreeMap<CancelServiceOrderId, CancelServiceOrder>,
     /// Non-terminal orders COM created, by product order.
-    pub by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
+    pub(crate) by_parent: BTreeMap<ProductOrderId, ServiceOrderId>,
     /// The cancel request of each retained order that has one (a second cancel answers it).
-    pub cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
+    pub(crate) cancelling: BTreeMap<ServiceOrderId, CancelServiceOrderId>,
+}
+
+/// Read-only access to the store for code outside the core (tests, tools): the core reads
+/// the fields, everything else reads through these or [`crate::query`].
+impl SomLayer {
+    /// Orders by id.
+    pub fn orders(&self) -> &BTreeMap<ServiceOrderId, Box<ServiceOrder>> {
+        &self.orders
+    }
+
+    /// Cancel requests by id; each leaves with its order when retention evicts it.
+    pub fn cancels(&self) -> &BTreeMap<CancelServiceOrderId, CancelServiceOrder> {
+        &self.cancels
+    }
+
+    /// CFSs in service, by id (bounded by the network's capacity).
+    pub fn services(&self) -> &BTreeMap<ServiceId, Box<LiveCfs>> {
+        &self.services
+    }
+
+    /// Worker slots (sync mode: one per order from start until it ends).
+    pub fn workers(&self) -> &WorkerPool<ServiceOrderId> {
+        &self.workers
+    }
+
+    /// Refused transitions.
+    pub fn illegal(&self) -> &IllegalLog {
+        &self.illegal
+    }
+
+    /// Non-terminal orders.
+    pub fn open(&self) -> usize {
+        self.open
+    }
 }
 
 mod cancel;
