@@ -43,6 +43,25 @@ pub enum ClientError {
     /// Any other transport failure.
     #[error("transport: {0}")]
     Transport(String),
+    /// The target is not an `http://` or `https://` URL.
+    #[error("{0}")]
+    BadUrl(String),
+}
+
+/// Checks that `base` is an `http://` or `https://` URL, with a sentence that says the fix.
+fn checked_base(base: &str) -> Result<String, ClientError> {
+    let url = reqwest::Url::parse(base);
+    match url {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(base.trim_end_matches('/').to_string())
+        }
+        _ if !base.contains("://") => Err(ClientError::BadUrl(format!(
+            "`{base}` has no scheme: give the target as `http://{base}`"
+        ))),
+        _ => Err(ClientError::BadUrl(format!(
+            "`{base}` is not an http:// or https:// URL (e.g. `http://127.0.0.1:8080`)"
+        ))),
+    }
 }
 
 impl ClientError {
@@ -55,6 +74,7 @@ impl ClientError {
             ClientError::Decode(_) => "decode",
             ClientError::TooLarge => "too_large",
             ClientError::Transport(_) => "transport",
+            ClientError::BadUrl(_) => "bad_url",
         }
     }
 
@@ -118,16 +138,14 @@ pub struct TmfClient {
 impl TmfClient {
     /// A client for `base` (e.g. `http://127.0.0.1:8080`) with a per-request timeout.
     pub fn new(base: &str, request_timeout: Duration) -> Result<TmfClient, ClientError> {
+        let base = checked_base(base)?;
         let http = reqwest::Client::builder()
             .timeout(request_timeout)
             .pool_max_idle_per_host(usize::MAX)
             .tcp_nodelay(true)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        Ok(TmfClient {
-            http,
-            base: base.trim_end_matches('/').to_string(),
-        })
+        Ok(TmfClient { http, base })
     }
 
     /// The base URL.
@@ -233,12 +251,13 @@ impl TmfClient {
         decode(self.http.get(url).send().await?).await
     }
 
-    /// `DELETE /admin/faults/{name}`; a fault already gone is not an error.
-    pub async fn delete_fault(&self, name: &str) -> Result<(), ClientError> {
+    /// `DELETE /admin/faults/{name}`: whether there was such a fault (a fault already gone
+    /// is not an error).
+    pub async fn delete_fault(&self, name: &str) -> Result<bool, ClientError> {
         let url = format!("{}/admin/faults/{name}", self.base);
         match check_status(self.http.delete(url).send().await?).await {
-            Ok(_) => Ok(()),
-            Err(ClientError::Status { status: 404, .. }) => Ok(()),
+            Ok(_) => Ok(true),
+            Err(ClientError::Status { status: 404, .. }) => Ok(false),
             Err(error) => Err(error),
         }
     }

@@ -151,8 +151,9 @@ struct RunArgs {
     #[arg(long, default_value = "127.0.0.1")]
     callback_host: String,
     /// Drive the simulator's virtual-time runtime (simulated time, exactly reproducible from
-    /// the seed) instead of HTTP; latencies in the report are simulated.
-    #[arg(long)]
+    /// the seed) instead of HTTP; latencies in the report are simulated. It runs the chain
+    /// in-process, so it cannot drive a --target.
+    #[arg(long, conflicts_with = "target")]
     virtual_time: bool,
     /// With --virtual-time: run twice and compare the event-log hashes; on a difference, name
     /// the first event that differs.
@@ -257,8 +258,17 @@ async fn fault(command: FaultCommand) -> anyhow::Result<String> {
             let client = client(&args.target)?;
             match args.name {
                 Some(name) => {
-                    client.delete_fault(&name).await?;
-                    Ok(format!("removed {name}\n"))
+                    if client.delete_fault(&name).await? {
+                        return Ok(format!("removed {name}\n"));
+                    }
+                    let faults = client.list_faults().await?;
+                    let names = faults.iter().filter_map(|fault| fault["name"].as_str());
+                    let names: Vec<&str> = names.collect();
+                    let names = match names.is_empty() {
+                        true => "there are none".to_string(),
+                        false => format!("the faults are: {}", names.join(", ")),
+                    };
+                    anyhow::bail!("no fault named `{name}`; {names}")
                 }
                 None => Ok(format!("removed {} faults\n", client.reset_faults().await?)),
             }

@@ -198,10 +198,9 @@ async fn drive(
 ) -> anyhow::Result<(RunReport, Histograms)> {
     let plan = &scenario.load;
     let client = TmfClient::new(base, plan.request_timeout)?;
-    client
-        .health()
-        .await
-        .with_context(|| format!("simulator at {base} is not healthy"))?;
+    client.health().await.with_context(|| {
+        format!("simulator at {base} is not healthy: is the simulator running at {base}?")
+    })?;
     let tracker = Arc::new(Mutex::new(Tracker::new(
         plan.outside_checks_max,
         scenario.seed,

@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use simulator::network::faults::FaultSpec;
 
-use crate::schedule::{Schedule, Stage};
+use crate::schedule::{RATE_PER_S_MAX, Schedule, Stage};
 use crate::thresholds::Threshold;
 use crate::workload::{CancelDelay, Mix};
 
@@ -437,10 +437,25 @@ fn load_plan(load: LoadSection, invalid: &Invalid<'_>) -> Result<LoadPlan, Scena
             mix
         }
     };
+    let warmup = duration(&load.warmup, Duration::ZERO)?;
+    let length = match &model {
+        LoadModel::Open { schedule } => schedule.duration(),
+        LoadModel::Closed { duration, .. } => *duration,
+    };
+    if let Some(spanned) = load.warmup.as_ref().filter(|_| warmup >= length) {
+        return Err(invalid(
+            Some(spanned.span()),
+            format!(
+                "warmup `{}` is not shorter than the load ({}): nothing would be measured",
+                spanned.get_ref(),
+                humantime::format_duration(length)
+            ),
+        ));
+    }
     Ok(LoadPlan {
         model,
         orders_max: load.orders,
-        warmup: duration(&load.warmup, Duration::ZERO)?,
+        warmup,
         track: load.track,
         poll_interval: duration(&load.poll_interval, Duration::from_millis(100))?,
         drain_timeout: duration(&load.drain_timeout, Duration::from_secs(30))?,
@@ -463,6 +478,15 @@ fn open_schedule(load: &LoadSection, invalid: &Invalid<'_>) -> Result<Schedule, 
             )
         })
     };
+    let positive = |spanned: &Spanned<String>, duration: Duration| {
+        if duration.is_zero() {
+            return Err(invalid(
+                Some(spanned.span()),
+                format!("duration `{}`: must be more than 0", spanned.get_ref()),
+            ));
+        }
+        Ok(duration)
+    };
     let mut stages = Vec::new();
     if let Some(rate) = &load.rate {
         let Some(length) = &load.duration else {
@@ -474,14 +498,34 @@ fn open_schedule(load: &LoadSection, invalid: &Invalid<'_>) -> Result<Schedule, 
                 "give `rate` or `stages`, not both".into(),
             ));
         }
+        let rate_per_s = *rate.get_ref();
+        if !(rate_per_s.is_finite() && rate_per_s > 0.0 && rate_per_s <= RATE_PER_S_MAX) {
+            return Err(invalid(
+                Some(rate.span()),
+                format!(
+                    "rate {rate_per_s}: must be more than 0 and at most {RATE_PER_S_MAX} orders/s"
+                ),
+            ));
+        }
         stages.push(Stage::Constant {
-            rate_per_s: *rate.get_ref(),
-            duration: parse_duration(length)?,
+            rate_per_s,
+            duration: positive(length, parse_duration(length)?)?,
         });
     }
     for stage in &load.stages {
-        let duration = parse_duration(&stage.duration)?;
+        let duration = positive(&stage.duration, parse_duration(&stage.duration)?)?;
         let span = Some(stage.duration.span());
+        let rates = [stage.rate, stage.from, stage.to];
+        if let Some(bad) = rates
+            .into_iter()
+            .flatten()
+            .find(|rate| !(rate.is_finite() && (0.0..=RATE_PER_S_MAX).contains(rate)))
+        {
+            return Err(invalid(
+                span,
+                format!("this stage's rate {bad}: must be 0 to {RATE_PER_S_MAX} orders/s"),
+            ));
+        }
         stages.push(match (stage.rate, stage.from, stage.to) {
             (Some(rate_per_s), None, None) => Stage::Constant {
                 rate_per_s,
@@ -506,7 +550,12 @@ fn open_schedule(load: &LoadSection, invalid: &Invalid<'_>) -> Result<Schedule, 
             "[load] needs `rate` and `duration`, or `stages`".into(),
         ));
     }
-    Schedule::new(stages).map_err(|e| invalid(None, format!("[load] {e}")))
+    let schedule = Schedule::new(stages).map_err(|e| invalid(None, format!("[load] {e}")))?;
+    if schedule.sends_total() == 0 {
+        let span = load.stages.first().map(|stage| stage.duration.span());
+        return Err(invalid(span, "[load] these stages send no order".into()));
+    }
+    Ok(schedule)
 }
 
 /// `text` with each `[[faults]]` entry of kind `crash` blanked (loadgen fires crashes; the
@@ -680,6 +729,43 @@ mod tests {
         let bad = text.replace("role:rom", "role:network");
         let error = parse(&bad, "s.toml", "s").expect_err("network cannot crash");
         assert!(error.to_string().contains("s.toml:2:"), "{error}");
+    }
+
+    #[test]
+    fn a_load_that_measures_nothing_is_refused_at_its_line_and_column() {
+        let cases = [
+            (
+                "rate = 0\nduration = \"2s\"",
+                "t.toml:3:8:",
+                "must be more than 0",
+            ),
+            (
+                "rate = -5\nduration = \"2s\"",
+                "t.toml:3:8:",
+                "must be more than 0",
+            ),
+            (
+                "rate = 10\nduration = \"0s\"",
+                "t.toml:4:12:",
+                "must be more than 0",
+            ),
+            (
+                "rate = 10\nduration = \"2s\"\nwarmup = \"2s\"",
+                "t.toml:5:10:",
+                "not shorter than the load",
+            ),
+            (
+                "stages = [{ duration = \"2s\", rate = 0.0 }]",
+                "t.toml:3:",
+                "send no order",
+            ),
+        ];
+        for (load, place, says) in cases {
+            let text = format!("name = \"t\"\n[load]\n{load}\n");
+            let error = parse(&text, "t.toml", "t").expect_err(load).to_string();
+            assert!(error.starts_with(place), "{load}: {error}");
+            assert!(error.contains(says), "{load}: {error}");
+        }
     }
 
     #[test]

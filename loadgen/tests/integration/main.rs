@@ -1,6 +1,7 @@
 //! The crate's integration tests, linked into one binary: one link instead of one per file
 //! keeps CI's build small and fast. Each module is one former test file.
 
+mod cli_errors;
 mod common;
 mod compare;
 mod coordinated_omission;

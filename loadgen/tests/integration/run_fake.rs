@@ -167,7 +167,26 @@ async fn an_unreachable_target_is_an_error_not_a_report() {
     let error = loadgen::run(common::options(path, &url, &dir))
         .await
         .unwrap_err();
-    assert!(format!("{error:#}").contains("not healthy"), "{error:#}");
+    let error = format!("{error:#}");
+    assert!(error.contains("not healthy"), "{error}");
+    assert!(
+        error.contains(&format!("is the simulator running at {url}?")),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_without_a_scheme_is_refused_with_the_fix() {
+    let dir = common::scratch("no-scheme");
+    let path = common::scenario(&dir, SCENARIO);
+    let error = loadgen::run(common::options(path, "localhost:19201", &dir))
+        .await
+        .unwrap_err();
+    let error = format!("{error:#}");
+    assert!(
+        error.contains("give the target as `http://localhost:19201`"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

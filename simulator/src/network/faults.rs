@@ -388,6 +388,16 @@ impl FaultKind {
                 if let Some(distribution) = distribution {
                     distribution.validate()?;
                 }
+                if *added_ms == 0.0 && *jitter_ms == 0.0 && *factor == 1.0 && distribution.is_none()
+                {
+                    // A fault that changes nothing would count "affected" calls it never
+                    // affected.
+                    return Err(invalid(
+                        "added_ms",
+                        added_ms,
+                        "a latency change: added_ms, jitter_ms, a factor other than 1, or a distribution",
+                    ));
+                }
                 Ok(())
             }
             FaultKind::Error {

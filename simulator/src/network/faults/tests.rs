@@ -133,6 +133,18 @@ fn invalid_faults_are_refused_with_typed_errors() {
     ));
     assert!(matches!(
         error(FaultKind::Latency {
+            added_ms: 0.0,
+            jitter_ms: 0.0,
+            factor: 1.0,
+            distribution: None
+        }),
+        Err(FaultError::InvalidParameter {
+            name: "added_ms",
+            ..
+        })
+    ));
+    assert!(matches!(
+        error(FaultKind::Latency {
             added_ms: -1.0,
             jitter_ms: 0.0,
             factor: 1.0,
