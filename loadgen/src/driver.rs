@@ -35,6 +35,8 @@ pub struct SendCounters {
     pub active: AtomicUsize,
     /// When the last send was handed out, microseconds after the start.
     pub last_send_us: AtomicU64,
+    /// The operator stopped the load early (Ctrl-C).
+    pub interrupted: std::sync::atomic::AtomicBool,
 }
 
 /// Everything the send tasks, the listener and the poller share.

@@ -163,6 +163,10 @@ struct RunArgs {
     /// (the replay command of a failing seed sets it).
     #[arg(long)]
     vary_faults: bool,
+    /// When the output is not a terminal (CI, a log file): print a progress line this often
+    /// (e.g. 10s, 1m; 0s for none).
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    progress_every: Duration,
 }
 
 /// `loadgen bench-http --connections 32 --threads 2 --duration 10s URL`.
@@ -338,6 +342,7 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs, compare: bool) -> ExitC
         virtual_time: args.virtual_time,
         check_determinism: args.check_determinism,
         vary_faults: args.vary_faults,
+        progress_every: args.progress_every,
     };
     let code = if compare {
         runtime

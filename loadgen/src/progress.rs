@@ -1,6 +1,8 @@
 //! The progress line while running: rate, completed, failed, p99 so far.
 //!
-//! Hidden when stderr is not a terminal or with `--quiet`, so logs and CI output stay clean.
+//! On a terminal, one line redrawn four times a second. Otherwise (CI, a log file) a plain
+//! line every `--progress-every` seconds (10 by default), so a long run is never silent until
+//! its end. Nothing with `--quiet`.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -19,13 +21,21 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts the progress line (hidden when `quiet` or not a terminal).
-    pub fn start(state: Arc<RunState>, length: Duration, quiet: bool) -> Progress {
-        if quiet || !std::io::stderr().is_terminal() {
-            return Progress {
-                bar: ProgressBar::hidden(),
-                task: None,
-            };
+    /// Starts the progress line: redrawn on a terminal, printed every `every` otherwise
+    /// (never when `every` is zero), nothing when `quiet`.
+    pub fn start(state: Arc<RunState>, length: Duration, quiet: bool, every: Duration) -> Progress {
+        let hidden = |task| Progress {
+            bar: ProgressBar::hidden(),
+            task,
+        };
+        if quiet {
+            return hidden(None);
+        }
+        if !std::io::stderr().is_terminal() {
+            if every.is_zero() {
+                return hidden(None);
+            }
+            return hidden(Some(tokio::spawn(plain_lines(state, length, every))));
         }
         let bar = ProgressBar::new(length.as_secs().max(1));
         if let Ok(style) =
@@ -55,6 +65,25 @@ impl Progress {
         }
         self.bar.finish_and_clear();
     }
+}
+
+/// A plain line on stderr every `every`, for output that is not a terminal.
+async fn plain_lines(state: Arc<RunState>, length: Duration, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        eprintln!("{}", plain_line(&state, length));
+    }
+}
+
+fn plain_line(state: &RunState, length: Duration) -> String {
+    let elapsed = state.start.elapsed().as_secs();
+    format!(
+        "progress {elapsed}s/{}s: {}",
+        length.as_secs(),
+        status_line(state)
+    )
 }
 
 fn status_line(state: &RunState) -> String {

@@ -46,6 +46,9 @@ pub struct RunOptions {
     pub check_determinism: bool,
     /// Draw the `vary` knobs of the scenario's faults from the seed (what a sweep does).
     pub vary_faults: bool,
+    /// When stderr is not a terminal (CI), print a plain progress line this often; zero
+    /// prints none.
+    pub progress_every: Duration,
 }
 
 impl RunOptions {
@@ -64,6 +67,7 @@ impl RunOptions {
             virtual_time: false,
             check_determinism: false,
             vary_faults: false,
+            progress_every: Duration::from_secs(10),
         }
     }
 }
@@ -80,9 +84,14 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// 0 when every threshold passed, 1 otherwise.
+    /// 130 when the operator stopped the run (Ctrl-C, as a shell reports SIGINT); else 0
+    /// when every threshold passed, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
-        if self.report.passed { 0 } else { 1 }
+        match (self.report.load.interrupted, self.report.passed) {
+            (true, _) => 130,
+            (false, true) => 0,
+            (false, false) => 1,
+        }
     }
 }
 
@@ -226,33 +235,43 @@ async fn drive(
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
     let sampler =
         crate::chainwatch::start_sampler(client.clone(), state.start, Duration::from_secs(1));
-    let progress =
-        crate::progress::Progress::start(state.clone(), load_length(plan), options.quiet);
+    let progress = crate::progress::Progress::start(
+        state.clone(),
+        load_length(plan),
+        options.quiet,
+        options.progress_every,
+    );
     let cpu_before = crate::cpu::process_cpu_s();
     let mut faults =
         crate::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
     let crashes = crate::faults::CrashRun::start(&client, scenario.crashes.clone(), state.start);
     let load_started = Instant::now();
-    match &plan.model {
-        LoadModel::Open { schedule } => {
-            driver::drive_open(state.clone(), schedule, plan.orders_max).await;
+    let load = async {
+        match &plan.model {
+            LoadModel::Open { schedule } => {
+                driver::drive_open(state.clone(), schedule, plan.orders_max).await;
+            }
+            LoadModel::Closed {
+                users,
+                think_time,
+                duration,
+            } => {
+                let wait = plan.drain_timeout;
+                driver::drive_closed(
+                    state.clone(),
+                    *users,
+                    *think_time,
+                    *duration,
+                    plan.orders_max,
+                    wait,
+                )
+                .await;
+            }
         }
-        LoadModel::Closed {
-            users,
-            think_time,
-            duration,
-        } => {
-            let wait = plan.drain_timeout;
-            driver::drive_closed(
-                state.clone(),
-                *users,
-                *think_time,
-                *duration,
-                plan.orders_max,
-                wait,
-            )
-            .await;
-        }
+    };
+    tokio::select! {
+        () = load => {}
+        () = interrupted() => stop_on_interrupt(&state, plan.drain_timeout).await,
     }
     let load_s = load_started.elapsed().as_secs_f64();
     let cpu_s = cpu_before
@@ -432,6 +451,31 @@ fn assemble(
     })
 }
 
+/// Resolves at the first Ctrl-C (never, when the signal cannot be listened for).
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The first Ctrl-C: no more sends; those in flight get up to `wait` to finish, then the run
+/// drains, writes its report and prints its summary as usual, and exits 130. A second Ctrl-C
+/// exits at once.
+async fn stop_on_interrupt(state: &driver::RunState, wait: Duration) {
+    state.counters.interrupted.store(true, Ordering::Relaxed);
+    eprintln!(
+        "loadgen: interrupted; no more sends, draining (at most {}), then the report. \
+         Ctrl-C again to quit now.",
+        humantime::format_duration(wait)
+    );
+    tokio::spawn(async {
+        interrupted().await;
+        eprintln!("loadgen: interrupted twice; quitting without a report");
+        std::process::exit(130);
+    });
+    let _ = tokio::time::timeout(wait, state.wait_idle()).await;
+}
+
 fn load_info(
     plan: &scenario::LoadPlan,
     counters: &driver::SendCounters,
@@ -458,7 +502,12 @@ fn load_info(
             let window = (end.as_secs_f64() - warmup_s).max(0.001);
             // A send loop that fell behind stretches the window and lowers the achieved rate.
             let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
-            let measured = window.max(last_send_s - warmup_s);
+            let measured = if counters.interrupted.load(Ordering::Relaxed) {
+                // Stopped early: the window is what ran.
+                (load_s - warmup_s).max(0.001)
+            } else {
+                window.max(last_send_s - warmup_s)
+            };
             let target = (total - warm) as f64 / window;
             ("open", None, Some(target), Some(total), measured)
         }
@@ -488,6 +537,7 @@ fn load_info(
         dropped_sends: counters.dropped.load(Ordering::Relaxed),
         in_flight_max: plan.in_flight_max,
         fallbacks: metrics.fallbacks,
+        interrupted: counters.interrupted.load(Ordering::Relaxed),
     }
 }
 

@@ -21,8 +21,15 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
         .map_or_else(String::new, |t| format!(" of {t:.1}/s target"));
     let _ = writeln!(
         text,
-        "load       {:.1}/s achieved{target}, {} late, {} dropped",
-        load.achieved_rate_per_s, load.late_sends, load.dropped_sends
+        "load       {:.1}/s achieved{target}, {} late, {} dropped{}",
+        load.achieved_rate_per_s,
+        load.late_sends,
+        load.dropped_sends,
+        if load.interrupted {
+            " (interrupted by Ctrl-C: shorter than planned)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         text,

@@ -152,6 +152,7 @@ fn assemble(
         dropped_sends: 0,
         in_flight_max: plan.in_flight_max,
         fallbacks: metrics.fallbacks,
+        interrupted: false,
     };
     let series = series_points(metrics);
     let open_at_end: u64 = run.open_at_end.values().sum();

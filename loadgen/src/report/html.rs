@@ -169,6 +169,10 @@ fn summary_table(page: &mut String, r: &RunReport) {
         "late / dropped sends",
         format!("{} / {}", r.load.late_sends, r.load.dropped_sends),
     );
+    if r.load.interrupted {
+        let text = "yes: Ctrl-C stopped the load early".to_string();
+        row(page, "interrupted", text);
+    }
     row(
         page,
         "submit p50 / p99",

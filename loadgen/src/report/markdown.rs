@@ -109,8 +109,14 @@ fn summary(md: &mut String, r: &RunReport) {
     );
     let _ = writeln!(
         md,
-        "| sends late / dropped | {} / {} |",
-        load.late_sends, load.dropped_sends
+        "| sends late / dropped | {} / {} |{}",
+        load.late_sends,
+        load.dropped_sends,
+        if load.interrupted {
+            "\n| interrupted | yes: Ctrl-C stopped the load early |"
+        } else {
+            ""
+        }
     );
     if let (Some(cpu), Some(cores)) = (r.loadgen.cpu_s, r.loadgen.cpu_cores) {
         let _ = writeln!(md, "| loadgen CPU | {cpu:.1} s ({cores:.2} cores) |");

@@ -105,6 +105,8 @@ pub struct LoadInfo {
     pub in_flight_max: usize,
     /// Modify/delete sends that fell back to an add.
     pub fallbacks: u64,
+    /// The operator stopped the load early (Ctrl-C): it is shorter than planned.
+    pub interrupted: bool,
 }
 
 /// One HTTP error count.

@@ -281,3 +281,81 @@ checks = ["open_at_end == 0"]
     assert!((report.load.target_rate_per_s.unwrap() - 100.0).abs() < 1e-6);
     fake.stop();
 }
+
+/// Output that is not a terminal (here a pipe, as in CI) gets a plain progress line every
+/// `--progress-every`: a 1 s run with 200 ms between lines prints at least one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_output_is_not_a_terminal_prints_progress_lines() {
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("progress");
+    let path = common::scenario(&dir, &with_checks(r#""open_at_end == 0""#));
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .arg("run")
+        .arg(&path)
+        .args(["--target", &fake.url(), "--progress-every", "200ms"])
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|line| line.starts_with("progress "));
+    let line = line.unwrap_or_else(|| panic!("no progress line in {stderr}"));
+    assert!(
+        line.contains("/1s: ") && line.contains("completed"),
+        "{line}"
+    );
+}
+
+/// Ctrl-C (SIGINT) during the load stops sending, drains, writes the report (which says it
+/// was interrupted) and prints the summary, and exits 130. The signal is sent once the first
+/// progress line shows the load is under way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_the_load_writes_the_report_and_exits_130() {
+    use tokio::io::AsyncBufReadExt;
+    let fake = common::start(common::FakeOptions::default()).await;
+    let dir = common::scratch("interrupt");
+    let long =
+        with_checks(r#""open_at_end == 0""#).replace("duration = \"1s\"", "duration = \"5m\"");
+    let path = common::scenario(&dir, &long);
+    let out = dir.join("out");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .arg("run")
+        .arg(&path)
+        .args(["--target", &fake.url(), "--progress-every", "100ms"])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if line.starts_with("progress ") {
+            break;
+        }
+    }
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("interrupted by Ctrl-C"), "{stdout}");
+    let folder = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["load"]["interrupted"], true);
+    assert!(report["load"]["duration_s"].as_f64().unwrap() < 300.0);
+}
