@@ -5,13 +5,13 @@
 //! [`ActivationInput::Reconcile`](super::ActivationInput::Reconcile) it notes its next number
 //! (every service it names from then on is its own), asks the network for every service
 //! configured on an element and ROM, the requester of every TMF640 service, which services
-//! back its live (TMF639 `available`) resources. Once both answered, for each configured
-//! service older than the restart and not in its (new) store: one backing a live resource is
-//! known again (an `active` service with what ROM told of it, so a later cease deactivates it
-//! and a speed change reconfigures it); any other is deactivated. Deciding only after both
-//! answers, against the store as it is then, keeps services created meanwhile safe.
-
-use std::collections::BTreeMap;
+//! back its live (TMF639 `available`) resources. ROM's answer comes first: each former
+//! service it names is known again (an `active` service with what ROM told of it, on the
+//! element its resources name, so a later cease deactivates it and a speed change
+//! reconfigures it), and the changes to former services held until then are taken up. The
+//! network is asked an element timeout later (a configure the former life had in flight has
+//! landed by then); every former configuration it lists that no service known again owns is
+//! deactivated. Services numbered from the restart on are never touched.
 
 use super::{ActivationInput, ActivationLayer, ActivationService, ServiceHistory};
 use crate::domain::ids::{ActivationId, OperationId};
@@ -21,7 +21,7 @@ use crate::layers::common::Characteristics;
 use crate::layers::rom::reconcile::ActiveService;
 use crate::layers::rom::{Rfs, RomInput};
 use crate::layers::{Effects, LayerId, Message, Rejection, RejectionKind, Reply};
-use crate::network::{ElementId, ElementOperation, ElementRequest, NetworkInput};
+use crate::network::{ElementId, ElementOperation, ElementRequest, NetworkInput, ResourceValue};
 
 /// A reconciliation waiting for its answers.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -30,8 +30,8 @@ pub struct Reconciliation {
     pub cutoff: u64,
     /// The services configured on elements, once the network answered.
     pub configured: Option<Vec<(ElementId, ActivationId)>>,
-    /// The services backing ROM's live resources, once ROM answered.
-    pub owned: Option<Vec<ActiveService>>,
+    /// Whether ROM answered and the former services in service are known again.
+    pub adopted: bool,
 }
 
 impl ActivationLayer {
@@ -70,7 +70,10 @@ impl ActivationLayer {
         effects.send(now, Message::Rom(RomInput::ListActivations));
     }
 
-    /// The network or ROM answered: records it, and finishes once both did.
+    /// The network or ROM answered. ROM's answer is enough to know again the former services
+    /// in service (their element follows from their resources, as at create), so the changes
+    /// held for them are taken up at once; the network's, which comes an element timeout
+    /// later, tells which former configurations to deactivate.
     pub(super) fn reconcile_answer(
         &mut self,
         input: ActivationInput,
@@ -80,51 +83,61 @@ impl ActivationLayer {
         let Some(reconciliation) = self.reconciliation.as_mut() else {
             return;
         };
+        let cutoff = reconciliation.cutoff;
         match input {
             ActivationInput::ElementServices(configured) => {
                 reconciliation.configured = Some(configured)
             }
-            ActivationInput::OwnedByRom(owned) => reconciliation.owned = Some(owned),
+            ActivationInput::OwnedByRom(owned) if !reconciliation.adopted => {
+                reconciliation.adopted = true;
+                for known in owned {
+                    if known.id.0 < cutoff && !self.services.contains_key(&known.id) {
+                        self.adopt(known, now);
+                    }
+                }
+                self.take_up_deferred(now, effects);
+            }
             _ => return,
         }
-        let ready = reconciliation.configured.is_some() && reconciliation.owned.is_some();
         let Some(Reconciliation {
-            cutoff,
             configured: Some(configured),
-            owned: Some(owned),
-        }) = self.reconciliation.take_if(|_| ready)
+            ..
+        }) = self
+            .reconciliation
+            .take_if(|r| r.adopted && r.configured.is_some())
         else {
             return;
         };
-        let mut on_element: BTreeMap<ActivationId, ElementId> = BTreeMap::new();
-        for (element, service) in &configured {
-            on_element.entry(*service).or_insert(*element);
-        }
-        for known in owned {
-            if known.id.0 < cutoff && !self.services.contains_key(&known.id) {
-                let element = on_element.get(&known.id).copied();
-                self.adopt(element, known, now);
-            }
-        }
         for (element, service) in configured {
-            if service.0 < cutoff && !self.services.contains_key(&service) {
-                self.deactivate_orphan(element, service, now, effects);
+            if service.0 < cutoff {
+                self.reconcile_configuration(element, service, now, effects);
             }
         }
-        self.take_up_deferred(now, effects);
     }
 
-    /// Applies the changes held for the reconciliation (an unknown service is then a 404).
-    pub(super) fn take_up_deferred(&mut self, now: Time, effects: &mut Effects) {
-        for change in std::mem::take(&mut self.deferred) {
-            self.change(change, now, effects);
+    /// A former service configured on `element`: deactivated unless it is known again and in
+    /// service (one known again without an element learns it here).
+    fn reconcile_configuration(
+        &mut self,
+        element: ElementId,
+        service: ActivationId,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        match self.services.get_mut(&service) {
+            Some(known) if known.state != ServiceState::Terminated => {
+                known.element.get_or_insert(element);
+            }
+            Some(known) if known.element.is_some() => {} // its own deactivation ran
+            _ => self.deactivate_orphan(element, service, now, effects),
         }
     }
 
-    /// Whether `input` changes a service of a former life while this layer reconciles: it
-    /// may be known again once ROM has answered (a cease of a product from before a crash).
+    /// Whether `input` changes a service of a former life before ROM has said which of
+    /// them are in service: it may be known again then (a cease of a product from before a
+    /// crash).
     pub(super) fn waits_for_reconciliation(&self, input: &ActivationInput) -> bool {
-        let Some(reconciliation) = &self.reconciliation else {
+        let Some(reconciliation) = self.reconciliation.as_ref().filter(|r| !r.adopted) else {
             return false;
         };
         let id = match input {
@@ -137,9 +150,9 @@ impl ActivationLayer {
         id.0 < reconciliation.cutoff && !self.services.contains_key(&id)
     }
 
-    /// Holds `input` until the reconciliation is over (see
-    /// [`Self::waits_for_reconciliation`]); over `limits.open_orders_max` held, a caller that
-    /// waits is told to retry later and a report-driven change is dropped.
+    /// Holds `input` until ROM has answered (see [`Self::waits_for_reconciliation`]); over
+    /// `limits.open_orders_max` held, a caller that waits is told to retry later and a
+    /// report-driven change is dropped.
     pub(super) fn defer(&mut self, input: ActivationInput, effects: &mut Effects) {
         if self.deferred.len() < self.direct_max {
             self.deferred.push(input);
@@ -150,10 +163,12 @@ impl ActivationLayer {
         }
     }
 
-    /// Knows a former service in service again: `active` on `element` (if it is configured
-    /// on one), as ROM told of it.
-    fn adopt(&mut self, element: Option<ElementId>, known: ActiveService, now: Time) {
-        let (supporting_resources, resources) = known.resources.into_iter().unzip();
+    /// Knows a former service in service again: `active`, on the element its resources name
+    /// (as at create), as ROM told of it.
+    fn adopt(&mut self, known: ActiveService, now: Time) {
+        let (supporting_resources, resources): (Vec<_>, Vec<ResourceValue>) =
+            known.resources.into_iter().unzip();
+        let element = resources.iter().find_map(ResourceValue::element);
         let service = ActivationService {
             id: known.id,
             parent: known.parent,
@@ -173,6 +188,13 @@ impl ActivationLayer {
             created: now,
         };
         self.services.insert(known.id, Box::new(service));
+    }
+
+    /// Applies the changes held for the reconciliation (an unknown service is then a 404).
+    pub(super) fn take_up_deferred(&mut self, now: Time, effects: &mut Effects) {
+        for change in std::mem::take(&mut self.deferred) {
+            self.change(change, now, effects);
+        }
     }
 
     /// Deactivates a service no store knows (idempotent on the element). Its reply, naming
@@ -224,53 +246,55 @@ mod tests {
         layer.next_number = 10;
         let asked = handle(&mut layer, ActivationInput::Reconcile);
         assert_eq!(asked.len(), 2, "asks the network and ROM: {asked:?}");
-        // A3: lost; A4: backs a live resource; A12: created after the restart.
         let (e0, e1) = (ElementId(0), ElementId(1));
-        let configured = vec![
-            (e0, ActivationId(3)),
-            (e0, ActivationId(4)),
-            (e1, ActivationId(12)),
-        ];
-        let first = handle(&mut layer, ActivationInput::ElementServices(configured));
-        assert!(first.is_empty(), "waits for ROM too: {first:?}");
         let rfs = Rfs {
             id: Some(crate::domain::ids::ServiceId(7)),
-            specification: "rfs-access".into(),
+            specification: "gpon-access".into(),
         };
-        let value = crate::network::ResourceValue::PhoneNumber {
+        let onu = ResourceValue::OnuSlot {
+            olt: e0,
+            pon_port: 0,
+            onu: 1,
+        };
+        let phone = ResourceValue::PhoneNumber {
             region: crate::network::RegionId(0),
             number: 5_550_100,
         };
-        let in_service = |id, resource| ActiveService {
+        let in_service = |id, resource, value| ActiveService {
             id: ActivationId(id),
             parent: Some(crate::domain::ids::ResourceOrderId(2)),
             rfs: rfs.clone(),
             resources: vec![(crate::domain::ids::ResourceId(resource), value)],
         };
-        // A cease of A4 arrives before ROM answered: it waits for the reconciliation.
+        // A cease of A4 arrives before ROM answered: it waits for it.
         let early = handle(&mut layer, ActivationInput::Terminate(ActivationId(4)));
         assert!(early.is_empty(), "waits: {early:?}");
-        // A4 is configured on an element; A5 (in service too) on none.
-        let owned = vec![in_service(4, 9), in_service(5, 10)];
-        let released = handle(&mut layer, ActivationInput::OwnedByRom(owned));
-        assert!(layer.reconciliation.is_none(), "the reconciliation is over");
-        // A3 nobody owns; A4 known again and then ceased, on its element.
-        let expected = vec![(e0, ActivationId(3)), (e0, ActivationId(4))];
-        assert_eq!(deactivated(&released), expected);
-
-        let adopted = layer
+        // ROM has A4 (on an ONU of e0) and A5 (a phone number, no element) in service.
+        let owned = vec![in_service(4, 9, onu), in_service(5, 10, phone)];
+        let adopted = handle(&mut layer, ActivationInput::OwnedByRom(owned));
+        // A4 is known again on e0, and the held cease deactivates it there at once.
+        assert_eq!(deactivated(&adopted), vec![(e0, ActivationId(4))]);
+        let a5 = layer
             .services
             .get(&ActivationId(5))
             .expect("A5 known again");
-        assert_eq!(adopted.state, ServiceState::Active);
-        assert_eq!(adopted.element, None);
-        assert_eq!(adopted.service_specification, rfs.specification);
-        assert_eq!(adopted.resources, vec![value]);
-        let ceasing = layer
-            .services
-            .get(&ActivationId(4))
-            .expect("A4 known again");
-        assert_eq!(ceasing.element, Some(e0));
+        assert_eq!(a5.state, ServiceState::Active);
+        assert_eq!(a5.element, None);
+        assert_eq!(a5.service_specification, rfs.specification);
+        assert_eq!(a5.resources, vec![phone]);
+
+        // The network answers later. A3: lost in flight; A4: deactivating already; A5: also
+        // configured on e1, so it learns its element; A12: created after the restart.
+        let configured = vec![
+            (e0, ActivationId(3)),
+            (e0, ActivationId(4)),
+            (e1, ActivationId(5)),
+            (e1, ActivationId(12)),
+        ];
+        let released = handle(&mut layer, ActivationInput::ElementServices(configured));
+        assert_eq!(deactivated(&released), vec![(e0, ActivationId(3))]);
+        assert!(layer.reconciliation.is_none(), "the reconciliation is over");
+        assert_eq!(layer.services[&ActivationId(5)].element, Some(e1));
     }
 
     #[test]

@@ -66,6 +66,7 @@ impl RomLayer {
             reconciliation: None,
             deferred: Vec::new(),
             former_orders_below: None,
+            late_sweep: None,
             catalog,
             jeopardy: crate::layers::watchdog::Watchdog::new(
                 Duration::from_millis(chain.rom_child_deadline_ms),

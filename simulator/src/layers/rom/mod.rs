@@ -346,6 +346,10 @@ pub struct RomLayer {
     /// After a reconciliation that knew what is in service: orders numbered below this are a
     /// former life's, and a service of theirs turning `active` now is an orphan.
     pub(crate) former_orders_below: Option<u64>,
+    /// After a reconciliation: the restart's allocation cutoff and what the network listed
+    /// then, until a second listing an element timeout later releases the former life's
+    /// allocations that were still in flight (bounded by the network's capacity).
+    pub(crate) late_sweep: Option<(u64, std::collections::BTreeSet<AllocationId>)>,
     /// The catalog (TMF634: the resource specification of a re-adopted resource).
     pub(crate) catalog: Arc<crate::domain::catalog::Catalog>,
     /// Async mode, in-process: the deadlines of the activations ROM asked for, by order.

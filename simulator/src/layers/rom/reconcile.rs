@@ -104,21 +104,22 @@ impl RomLayer {
         by_service.into_values().collect()
     }
 
-    /// Begins a reconciliation: asks the inventories and activation, and the network once an
-    /// element timeout has passed (an allocation the former life had in flight has landed or
-    /// timed out by then, so it is listed and not left behind).
+    /// Begins a reconciliation: asks the network, the inventories and activation at once, and
+    /// the network again an element timeout later (see [`Self::late_sweep`]).
     pub(super) fn reconcile(&mut self, now: Time, effects: &mut Effects) {
         self.reconciliation = Some(Reconciliation {
             cutoff: self.next_number,
             orders_below: self.next_order,
             ..Reconciliation::default()
         });
+        self.late_sweep = None;
         let reply_to = LayerId::Rom;
         effects.send_at(
             now.after(self.element_timeout),
             Message::Network(NetworkInput::ListAllocations { reply_to }),
         );
         let questions = [
+            Message::Network(NetworkInput::ListAllocations { reply_to }),
             Message::Inventory(InventoryInput::ListResources { reply_to }),
             Message::Inventory(InventoryInput::ListLiveResources { reply_to }),
             Message::Activation(ActivationInput::ListActive),
@@ -131,6 +132,9 @@ impl RomLayer {
     /// One of the answers: records it, and finishes once all four are in.
     pub(super) fn reconcile_answer(&mut self, answer: RomInput, now: Time, effects: &mut Effects) {
         let Some(reconciliation) = self.reconciliation.as_mut() else {
+            if let RomInput::NetworkAllocations(held) = answer {
+                self.late_sweep(held, now, effects);
+            }
             return;
         };
         match answer {
@@ -190,6 +194,8 @@ impl RomLayer {
         if in_service.is_some() {
             self.former_orders_below = Some(done.orders_below);
         }
+        let listed = held.iter().map(|(allocation, _)| *allocation).collect();
+        self.late_sweep = Some((done.cutoff, listed));
         let owned = self.owned_allocations();
         let kept = records
             .values()
@@ -209,6 +215,29 @@ impl RomLayer {
             self.release(allocation, resource, 1, None, Duration::ZERO, now, effects);
         }
         self.take_up_deferred(now, effects);
+    }
+
+    /// The second listing, an element timeout after the first: an allocation of the former
+    /// life that was still in flight then has landed since. One that the first listing did
+    /// not show and nothing owns is released (a release from before is idempotent).
+    fn late_sweep(
+        &mut self,
+        held: Vec<(AllocationId, ResourceValue)>,
+        now: Time,
+        effects: &mut Effects,
+    ) {
+        let Some((cutoff, listed)) = self.late_sweep.take() else {
+            return;
+        };
+        let owned = self.owned_allocations();
+        for (allocation, _) in held {
+            if allocation.0 < cutoff
+                && !listed.contains(&allocation)
+                && !owned.contains(&allocation)
+            {
+                self.release(allocation, None, 1, None, Duration::ZERO, now, effects);
+            }
+        }
     }
 
     /// A question went unanswered: changes nothing (releasing or terminating on half the
@@ -385,7 +414,8 @@ mod tests {
         let mut rom = RomLayer::new(catalog, &config.chain, config.limits.clone());
         (rom.next_order, rom.next_number) = (100, 100);
         let asked = handle(&mut rom, RomInput::Reconcile);
-        assert_eq!(asked.len(), 4, "{asked:?}");
+        // Four questions, the network's twice: now, and an element timeout later.
+        assert_eq!(asked.len(), 5, "{asked:?}");
         rom
     }
 
@@ -445,6 +475,18 @@ mod tests {
         };
         let sent = handle(&mut rom, RomInput::ActivationChanged(late));
         assert_eq!(terminated(&sent), [ActivationId(7)]);
+
+        // The second listing shows allocation 4, which the former life had in flight: it is
+        // released; 1 (live again) and 2 (being released) are not touched again.
+        let onu = |onu| ResourceValue::OnuSlot {
+            olt: crate::network::ElementId(0),
+            pon_port: 0,
+            onu,
+        };
+        let later = (1..=4).map(|n| (AllocationId(n), onu(n as u16))).collect();
+        let swept = handle(&mut rom, RomInput::NetworkAllocations(later));
+        assert_eq!(released(&swept), BTreeSet::from([AllocationId(4)]));
+        assert!(rom.late_sweep.is_none(), "one sweep");
     }
 
     #[test]
