@@ -293,10 +293,11 @@ fn fault_table(page: &mut String, r: &RunReport) {
     if r.faults.is_empty() {
         return;
     }
-    page.push_str(
+    let hits = simulator::network::faults::set::FAULT_HITS_KEPT_MAX;
+    page.push_str(&format!(
         "<h2>Faults</h2>\n<table><tr><th>fault</th><th>target</th><th>kind</th><th>window (s)</th>\
-         <th>calls affected</th><th>orders hit</th></tr>\n",
-    );
+         <th>calls affected</th><th>orders hit (a sample: each fault's last {hits} hits)</th></tr>\n"
+    ));
     for fault in &r.faults {
         let window = match (fault.applied, fault.end_s) {
             (false, _) => format!("not applied: {}", fault.error.as_deref().unwrap_or("?")),

@@ -22,6 +22,10 @@ pub fn render(report: &RunReport) -> String {
     md
 }
 
+/// Hits a fault keeps (the simulator's bound): the orders-hit column is a sample of them, not
+/// a total; `calls affected` is the total.
+const HITS: usize = simulator::network::faults::set::FAULT_HITS_KEPT_MAX;
+
 fn faults(md: &mut String, r: &RunReport) {
     if r.faults.is_empty() {
         return;
@@ -29,7 +33,7 @@ fn faults(md: &mut String, r: &RunReport) {
     let _ = writeln!(md, "### Faults\n");
     let _ = writeln!(
         md,
-        "| fault | source | target | kind | window (s) | calls affected | orders hit, by final state |\n|---|---|---|---|---|---|---|"
+        "| fault | source | target | kind | window (s) | calls affected | orders hit, by final state (a sample: its last {HITS} hits) |\n|---|---|---|---|---|---|---|"
     );
     for fault in &r.faults {
         let window = match (fault.applied, fault.end_s) {

@@ -233,7 +233,8 @@ pub struct FaultInfo {
     pub calls_matched: u64,
     /// Element calls whose outcome or latency it changed.
     pub calls_affected: u64,
-    /// Product orders among its most recent hits, with their final state.
+    /// Product orders among its most recent hits (at most the simulator's
+    /// `FAULT_HITS_KEPT_MAX`, 32: a sample, not a total), with their final state.
     pub orders_hit: Vec<HitOrder>,
     /// Those orders counted by final state.
     pub orders_hit_by_state: BTreeMap<String, u64>,
