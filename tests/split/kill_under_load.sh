@@ -77,6 +77,9 @@ def pages(url):
 for port in range(9101, 9106):
     audit = get(f"http://127.0.0.1:{port}/admin/audit")
     print(f"audit of :{port}: ok={audit['ok']}, not checked: {len(audit.get('not_checked', []))}")
+    for finding in audit['findings']:
+        if finding.get('count'):
+            print(f"  {finding['check']}: {finding['count']} {finding.get('examples', [])[:3]}")
 active = pages('http://127.0.0.1:9104/tmf-api/ServiceActivationAndConfiguration/v4/service?state=active')
 active_ids = {s['id'] for s in active}
 in_use = sum(len(s.get('supportingResource', [])) for s in active)
@@ -88,6 +91,10 @@ orders = pages('http://127.0.0.1:9101/tmf-api/productOrderingManagement/v4/produ
 states = collections.Counter(o['state'] for o in orders)
 lost = sum(1 for o in orders if o['state'] == 'failed' and 'childLost' in json.dumps(o.get('note', [])))
 print(f"product orders: {len(orders)} {dict(states)}; failed with childLost: {lost}")
+for o in orders:
+    why = json.dumps(o.get('note', []))
+    if o['state'] not in ('completed', 'failed', 'partial') or (o['state'] == 'failed' and 'childLost' not in why):
+        print(f"  {o['id']} {o['state']} {why[:300]}")
 print(f"network allocations {len(allocations)}, resources of active TMF640 services {in_use}")
 print(f"configured on elements {len(configured)}, not active in TMF640 {len(configured - active_ids)}")
 print(f"active TMF640 {len(active_ids)}, named by ROM's TMF639 in service {len(rom_ids)}, equal: {active_ids == rom_ids}")

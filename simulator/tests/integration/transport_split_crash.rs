@@ -384,9 +384,11 @@ fn after_activation_is_killed_every_order_ends_and_configurations_follow() {
     let orders = driver.orders_once_ended(22);
     let lost = orders.iter().filter(|o| o["state"] == "failed");
     for order in lost {
+        // Lost with the process, or an allocate that waited too long on ROM's sequential
+        // transport lane behind calls retried against the dead process.
         let notes = order["note"].to_string();
         assert!(
-            notes.contains("childLost"),
+            notes.contains("childLost") || notes.contains("elementTimeout"),
             "a failed order says why: {order}"
         );
     }

@@ -73,12 +73,16 @@ impl Layer for ActivationLayer {
                 }
             }
             ActivationInput::Report { parent } => {
-                let known = self.services.values().any(|service| {
+                let live = self.services.values().filter(|service| {
                     service.parent == Some(parent) && service.state != ServiceState::Terminated
+                });
+                let alive = live.map(|service| crate::layers::rom::Rfs {
+                    id: service.service,
+                    specification: service.service_specification.clone(),
                 });
                 let answer = crate::layers::rom::RomInput::ActivationStatus {
                     order: parent,
-                    known,
+                    alive: alive.collect(),
                 };
                 effects.send(now, Message::Rom(answer));
             }

@@ -9,7 +9,7 @@
 //! Over the HTTP transport the question is a TMF630 search of TMF640 by the requester's id
 //! (see [`crate::runtime::transport`]).
 
-use super::{RomInput, RomLayer};
+use super::{Rfs, RomInput, RomLayer};
 use crate::domain::ids::ResourceOrderId;
 use crate::domain::state::OrderState;
 use crate::domain::time::Time;
@@ -59,11 +59,13 @@ impl RomLayer {
         }
     }
 
-    /// Activation answered: alive re-arms the deadline, unknown loses the child.
+    /// Activation answered with the RFS its live services of the order activate: the order
+    /// is alive when every RFS it still waits for has one (re-armed); when one has none (its
+    /// create was lost, e.g. dropped while activation's process was down) the child is lost.
     pub(super) fn activation_status(
         &mut self,
         id: ResourceOrderId,
-        known: bool,
+        alive: Vec<Rfs>,
         now: Time,
         effects: &mut Effects,
     ) {
@@ -71,9 +73,20 @@ impl RomLayer {
             // An answer after the answer deadline already decided.
             return;
         }
-        match known {
-            true => self.watch_activation(id, now, effects),
-            false => self.activation_lost(id, "activation does not know it", now, effects),
+        let Some(order) = self.orders.get(&id) else {
+            return;
+        };
+        let activated = self.activated.get(&id);
+        let waiting = super::machine::distinct_services(order)
+            .into_iter()
+            .filter(|rfs| activated.is_none_or(|done| !done.contains(rfs)));
+        let lost = waiting.filter(|rfs| !alive.contains(rfs)).count();
+        match lost {
+            0 => self.watch_activation(id, now, effects),
+            _ => {
+                let why = format!("activation does not know {lost} of its services");
+                self.activation_lost(id, &why, now, effects)
+            }
         }
     }
 

@@ -137,8 +137,8 @@ impl Layer for RomLayer {
             RomInput::Start(order) => self.start(order, now, effects),
             RomInput::ActivationTimeout(order) => self.activation_timeout(order, now, effects),
             RomInput::JeopardySweep(armed) => self.jeopardy_sweep(armed, now, effects),
-            RomInput::ActivationStatus { order, known } => {
-                self.activation_status(order, known, now, effects)
+            RomInput::ActivationStatus { order, alive } => {
+                self.activation_status(order, alive, now, effects)
             }
             RomInput::ChildAnswer(order) => self.activation_unanswered(order, now, effects),
             RomInput::Reconcile => self.reconcile(now, effects),

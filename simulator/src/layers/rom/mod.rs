@@ -231,12 +231,12 @@ pub enum RomInput {
     /// Async mode: the jeopardy sweep armed for this instant (see [`crate::layers::watchdog`]);
     /// each order whose activation passed its deadline is asked about.
     JeopardySweep(Time),
-    /// Activation's answer: whether it knows a live service of the order.
+    /// Activation's answer: the RFS its live (not terminated) services of the order activate.
     ActivationStatus {
         /// The resource order asked about.
         order: ResourceOrderId,
-        /// Whether activation holds a service for it.
-        known: bool,
+        /// The RFS of each live service activation holds for it.
+        alive: Vec<Rfs>,
     },
     /// Activation had this long to answer ROM's question about the order.
     ChildAnswer(ResourceOrderId),

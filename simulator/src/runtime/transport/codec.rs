@@ -233,17 +233,27 @@ impl Asked {
         report_from_event(&envelope, catalog).ok().flatten()
     }
 
-    /// The answer for the parent from the first child the search `found`, if any: the
-    /// order's state, or whether activation knows a service of the order.
-    pub fn answer(self, found: Option<&Value>) -> Message {
+    /// The answer for the parent from what the search `found`: the first child order's
+    /// state, or the RFS of every live TMF640 service of the resource order.
+    pub fn answer(self, found: &[Value], catalog: &Catalog) -> Message {
         let state = found
+            .first()
             .and_then(|child| child.get("state")?.as_str())
             .and_then(OrderState::parse);
         match self {
-            Asked::ActivationsOf(order) => Message::Rom(RomInput::ActivationStatus {
-                order,
-                known: found.is_some(),
-            }),
+            Asked::ActivationsOf(order) => {
+                let reports = found
+                    .iter()
+                    .map(|child| self.report(child.clone(), catalog));
+                let alive = reports.filter_map(|report| match report {
+                    Some(Message::Rom(RomInput::ActivationChanged(summary))) => Some(summary.rfs),
+                    _ => None,
+                });
+                Message::Rom(RomInput::ActivationStatus {
+                    order,
+                    alive: alive.collect(),
+                })
+            }
             Asked::ServiceOrderOf(parent) => {
                 Message::Com(ComInput::ServiceOrderStatus { parent, state })
             }

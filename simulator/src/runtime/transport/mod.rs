@@ -520,7 +520,7 @@ async fn lane(
                             let _ = local.send(report);
                         }
                     }
-                    let _ = local.send(query.about.answer(found.first()));
+                    let _ = local.send(query.about.answer(&found, &catalog));
                 }
                 counters.in_lanes.fetch_sub(1, Ordering::Relaxed);
                 continue;

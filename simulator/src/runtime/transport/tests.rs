@@ -579,3 +579,42 @@ fn roles_decide_what_leaves_the_process() {
     assert!("router".parse::<Role>().is_err());
     assert_eq!("activation".parse::<Role>().ok(), Some(Role::Activation));
 }
+
+/// ROM's jeopardy answer over HTTP lists the RFS of every live service found, so ROM can see
+/// that one of an order's RFS has none (its create was dropped while activation was down).
+#[test]
+fn the_jeopardy_answer_names_the_rfs_of_each_service_found() {
+    let service = |id: u64, rfs: u64, specification: &str| {
+        let summary = ActivationSummary {
+            id: ActivationId(id),
+            parent: ResourceOrderId(4),
+            rfs: Rfs {
+                id: Some(ServiceId(rfs)),
+                specification: Arc::from(specification),
+            },
+            // A failed one, so that this process publishes its event body (a live one's is the
+            // hub's); only the RFS matters here.
+            state: ServiceState::Inactive,
+            error: Some(FailureReason::new(FailureCode::ElementDown, "element down")),
+        };
+        let message = Message::Rom(RomInput::ActivationChanged(summary));
+        let Some(Outgoing::Event(_, body)) = codec::outgoing(message, Time::ZERO, "", &topology())
+        else {
+            panic!("a failure is published");
+        };
+        body
+    };
+    let found = [
+        service(7, 6, "gpon-access"),
+        service(8, 9, "ip-connectivity"),
+    ];
+    let asked = codec::Asked::ActivationsOf(ResourceOrderId(4));
+    let answer = asked.answer(&found, &Catalog::builtin());
+    let Message::Rom(RomInput::ActivationStatus { order, alive }) = answer else {
+        panic!("a status for ROM: {answer:?}");
+    };
+    assert_eq!(order, ResourceOrderId(4));
+    let specifications: Vec<&str> = alive.iter().map(|rfs| &*rfs.specification).collect();
+    assert_eq!(specifications, ["gpon-access", "ip-connectivity"]);
+    assert_eq!(alive[0].id, Some(ServiceId(6)));
+}
