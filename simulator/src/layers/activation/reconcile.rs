@@ -187,6 +187,10 @@ impl ActivationLayer {
             error: None,
             created: now,
         };
+        if service.parent.is_none() {
+            // No requester: counted as a direct client's, as its termination will be.
+            self.direct += 1;
+        }
         self.services.insert(known.id, Box::new(service));
     }
 
