@@ -1,5 +1,6 @@
 //! Operator endpoints: `/health`, `/metrics` (Prometheus text), `/admin/pools`,
-//! `/admin/audit`, `/admin/hub` (delivery counters per subscription) and
+//! `/admin/audit`, `/admin/peers` (this process's role and the layer processes it calls),
+//! `/admin/hub` (delivery counters per subscription) and
 //! `/admin/layers/{layer}/restart` (see [`crate::http::restart`]).
 
 use axum::extract::State;
@@ -34,6 +35,10 @@ pub fn admin_routes() -> Router<AppState> {
         )
         .route("/admin/audit", get(audit))
         .route(
+            "/admin/peers",
+            get(|State(state): State<AppState>| async move { Json(peers_json(&state.chain)) }),
+        )
+        .route(
             "/admin/hub",
             get(|State(state): State<AppState>| async move { Json(state.hub.stats()) }),
         )
@@ -41,6 +46,22 @@ pub fn admin_routes() -> Router<AppState> {
             "/admin/layers/{layer}/restart",
             axum::routing::post(crate::http::restart::restart_layer),
         )
+}
+
+/// `/admin/peers`: the layer(s) this process runs and the processes it calls, so that a
+/// client given the COM process can find every layer process of a split chain (ROM's
+/// inventory, the network's allocations) and audit them together.
+pub fn peers_json(chain: &Chain) -> Value {
+    let role = chain
+        .role()
+        .layer()
+        .map_or("all", crate::layers::LayerId::as_str);
+    let peers: Vec<Value> = chain
+        .peers()
+        .into_iter()
+        .map(|(layer, url)| json!({"role": layer.as_str(), "url": url}))
+        .collect();
+    json!({"role": role, "peers": peers})
 }
 
 /// How long `/admin/audit` waits for element operations in flight (releases, deactivations)

@@ -516,6 +516,15 @@ impl Chain {
             .map_or(crate::runtime::transport::Role::All, |remote| remote.role())
     }
 
+    /// The base URLs of the layer processes this one calls, by layer (empty in-process and
+    /// for `--role all`).
+    pub fn peers(&self) -> std::collections::BTreeMap<LayerId, String> {
+        let remote = self.inner.router.remote.as_ref();
+        remote
+            .map(|remote| remote.peers().clone())
+            .unwrap_or_default()
+    }
+
     /// The HTTP transport's counters (`None` in-process).
     pub fn transport_stats(&self) -> Option<TransportStats> {
         self.inner

@@ -47,6 +47,11 @@ pub const ACTIVATION_ROLE: &str = "activation";
 /// supports.
 pub const RFS_ROLE: &str = "supportedService";
 
+/// The TMF639 `relatedEntity` role by which a resource names the network allocation holding
+/// it (`AL-n`, the id in the network's `/network/v1/allocation` listing): what lets an
+/// auditor of a split chain match the network's allocations with ROM's inventory.
+pub const ALLOCATION_ROLE: &str = "allocation";
+
 /// `relatedEntity` entry naming product order item `id` (see [`PRODUCT_ORDER_ITEM_ROLE`]).
 pub fn product_order_item_ref(id: &str) -> Value {
     json!({"id": id, "role": PRODUCT_ORDER_ITEM_ROLE, "@referredType": "ProductOrderItem"})

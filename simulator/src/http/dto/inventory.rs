@@ -11,7 +11,7 @@ use super::{
 use crate::domain::catalog::ServiceCategory;
 use crate::layers::inventory::{ProductRecord, ResourceRecord, ServiceRecord};
 pub use crate::tmf::resource_value::{resource_characteristics, resource_name};
-use crate::tmf::{ACTIVATION_ROLE, RFS_ROLE};
+use crate::tmf::{ACTIVATION_ROLE, ALLOCATION_ROLE, RFS_ROLE};
 
 /// The JSON of a TMF637 `Product`.
 pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> Value {
@@ -143,12 +143,19 @@ pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -
         "resourceCharacteristic".into(),
         resource_characteristics(&resource.value, context.topology),
     );
-    let mut related = vec![json!({
-        "id": resource.order.to_string(),
-        "href": context.href(RESOURCE_ORDERING, "resourceOrder", resource.order),
-        "role": "lastOrder",
-        "@referredType": "ResourceOrder",
-    })];
+    let mut related = vec![
+        json!({
+            "id": resource.order.to_string(),
+            "href": context.href(RESOURCE_ORDERING, "resourceOrder", resource.order),
+            "role": "lastOrder",
+            "@referredType": "ResourceOrder",
+        }),
+        json!({
+            "id": resource.allocation.to_string(),
+            "role": ALLOCATION_ROLE,
+            "@referredType": "NetworkAllocation",
+        }),
+    ];
     if let Some((service, rfs)) = &resource.activation {
         // The TMF640 service configuring it, named after the RFS specification it activates
         // (what a restarted activation layer needs to know that service again).

@@ -245,6 +245,8 @@ struct Counters {
 /// The outbound side of the HTTP transport: decides what leaves and queues it.
 pub(crate) struct Outbound {
     role: Role,
+    /// The other layers' processes this one calls (empty for `all`, which calls itself).
+    peers: BTreeMap<LayerId, String>,
     queue: mpsc::Sender<(Time, Message)>,
     counters: Arc<Counters>,
     callbacks: Arc<Mutex<BTreeMap<LayerId, String>>>,
@@ -285,8 +287,13 @@ impl Outbound {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
         let counters = Arc::new(Counters::default());
         let callbacks = Arc::new(Mutex::new(BTreeMap::new()));
+        let peers = match setup.role {
+            Role::All => BTreeMap::new(),
+            _ => setup.peers.clone(),
+        };
         let outbound = Outbound {
             role: setup.role,
+            peers,
             queue,
             counters: Arc::clone(&counters),
             callbacks: Arc::clone(&callbacks),
@@ -309,6 +316,11 @@ impl Outbound {
     /// The layer(s) this process hosts.
     pub(crate) fn role(&self) -> Role {
         self.role
+    }
+
+    /// The base URLs of the other layers' processes this one calls, by layer.
+    pub(crate) fn peers(&self) -> &BTreeMap<LayerId, String> {
+        &self.peers
     }
 
     /// Whether `message` leaves this process (with `all`: every crossing message).
