@@ -14,6 +14,9 @@ pub const PRODUCT_ORDERING: &str = "/tmf-api/productOrderingManagement/v4";
 /// Base path of the TMF639 resource inventory API.
 pub const RESOURCE_INVENTORY: &str = "/tmf-api/resourceInventory/v4";
 
+/// Base path of the TMF640 service activation API.
+pub const SERVICE_ACTIVATION: &str = "/tmf-api/ServiceActivationAndConfiguration/v4";
+
 /// Largest response body read, bytes.
 pub const RESPONSE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
@@ -279,6 +282,42 @@ impl TmfClient {
     pub async fn timeline(&self, order_id: &str) -> Result<Value, ClientError> {
         let url = format!("{}/admin/timeline/{order_id}", self.base);
         decode(self.http.get(url).send().await?).await
+    }
+
+    /// `GET /admin/peers`: this process's role and the layer processes it calls.
+    pub async fn peers(&self) -> Result<crate::observe::processes::PeersAnswer, ClientError> {
+        let url = format!("{}/admin/peers", self.base);
+        decode(self.http.get(url).send().await?).await
+    }
+
+    /// Reads the listing at `path` (a JSON array, paged by `offset` and `limit`) page by page,
+    /// handing each entry to `each`; at most `max` entries, and an error sentence when the
+    /// listing could not be read whole (a call failed, or it holds more than `max`).
+    pub async fn for_each_page(
+        &self,
+        path: &str,
+        page: usize,
+        max: usize,
+        mut each: impl FnMut(Value),
+    ) -> Result<(), String> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut offset = 0;
+        loop {
+            let url = format!("{}{path}{separator}offset={offset}&limit={page}", self.base);
+            let answer = async { decode::<Vec<Value>>(self.http.get(url).send().await?).await };
+            let entries = answer
+                .await
+                .map_err(|error| format!("GET {path} on {}: {error}", self.base))?;
+            let read = entries.len();
+            entries.into_iter().for_each(&mut each);
+            offset += read;
+            if read < page {
+                return Ok(());
+            }
+            if offset >= max {
+                return Err(format!("{path} on {} lists more than {max}", self.base));
+            }
+        }
     }
 
     /// `GET /resource?limit=..&offset=..` of the resource inventory.

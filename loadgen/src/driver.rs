@@ -174,6 +174,15 @@ impl Observer for RunState {
             tracker.events.unparsed += 1;
         }
     }
+
+    fn delivered(&self, lag: Duration) {
+        let measured = self.start.elapsed() >= self.warmup;
+        if measured && let Ok(mut metrics) = self.metrics.lock() {
+            metrics
+                .event_lag
+                .saturating_record(crate::metrics::micros(lag));
+        }
+    }
 }
 
 /// Sends one planned operation intended at `intended`, then its cancels if any.

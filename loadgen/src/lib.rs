@@ -27,6 +27,7 @@ pub mod driver;
 pub mod faults;
 pub mod http_bench;
 pub mod metrics;
+pub mod observe;
 pub mod order_body;
 pub mod progress;
 pub mod report;

@@ -112,6 +112,9 @@ pub struct Metrics {
     pub e2e: [Histogram<u64>; 5],
     /// Cancel request latency (from when it was due).
     pub cancel: Histogram<u64>,
+    /// Event delivery lag: arrival at loadgen's listener after the state change's
+    /// `eventTime`, every event of the measured window.
+    pub event_lag: Histogram<u64>,
     /// Terminal outcomes seen.
     pub outcomes: [u64; 5],
     /// Failed and partial orders by the failure code the simulator gave (at most
@@ -149,6 +152,7 @@ impl Default for Metrics {
             e2e_all: latency_histogram(),
             e2e: std::array::from_fn(|_| latency_histogram()),
             cancel: latency_histogram(),
+            event_lag: latency_histogram(),
             outcomes: [0; 5],
             failure_codes: BTreeMap::new(),
             http_status: BTreeMap::new(),

@@ -288,20 +288,31 @@ async fn drive(
     let mut verdict_info = VerdictInfo {
         drained,
         drain_wait_s: drain_wait.as_secs_f64(),
-        audit: verdict::audit(&client).await,
         ..VerdictInfo::default()
     };
-    let (sample, open_ids, seen) = match tracker.lock() {
+    let inventory = observe_processes(&client, drained, plan.request_timeout, &mut verdict_info)
+        .await
+        .unwrap_or_else(|| client.clone());
+    let (sample, open_ids, open_count, seen) = match tracker.lock() {
         Ok(t) => (
             t.sample().to_vec(),
-            t.open_ids(plan.outside_checks_max),
+            t.open_ids(verdict::OPEN_RESOLVED_MAX),
+            t.open_count(),
             t.outcomes_all,
         ),
         Err(_) => bail!("order table poisoned"),
     };
+    verdict_info.outside =
+        verdict::outside_checks(&client, &inventory, &sample, &open_ids, drained).await;
+    verdict_info.outside.open_unresolved += open_count.saturating_sub(open_ids.len()) as u64;
+    // An order whose terminal event was lost ended all the same: count it as GET found it.
+    let mut known = seen;
+    for outcome in Outcome::ALL {
+        let ended = verdict_info.outside.ended_by_state.get(outcome.name());
+        known[outcome as usize] += ended.copied().unwrap_or(0);
+    }
     (verdict_info.counts_agree, verdict_info.count_differences) =
-        verdict::compare_counts(&verdict_info.audit, &seen);
-    verdict_info.outside = verdict::outside_checks(&client, &sample, &open_ids, drained).await;
+        verdict::compare_counts(&verdict_info.audit, &known);
     let layers = crate::timeline::layer_times(&client, &sample).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
@@ -323,6 +334,33 @@ async fn drive(
             .map(|(layer, h)| (format!("layer-{layer}"), h)),
     );
     Ok((report, histograms))
+}
+
+/// The audit: the target's own, or, when the target is one process of a split chain, every
+/// process's merged with the checks across them. Answers a client for the process holding
+/// ROM's resource inventory when that is not the target.
+async fn observe_processes(
+    client: &TmfClient,
+    drained: bool,
+    timeout: Duration,
+    verdict_info: &mut VerdictInfo,
+) -> Option<TmfClient> {
+    use crate::observe::{cross, merged, processes};
+    let found = processes::discover(client, timeout).await;
+    let Some(found) = found.filter(|found| processes::is_split(found)) else {
+        verdict_info.audit = verdict::audit(client).await;
+        return None;
+    };
+    let mut each = merged::audit_each(&found, timeout).await;
+    let checked = cross::check(&found, drained, timeout).await;
+    verdict_info.audit = merged::merge(&each, &checked);
+    if let Some(target) = each.first_mut() {
+        target.audit.body = None;
+    }
+    verdict_info.processes = each;
+    verdict_info.cross = Some(checked);
+    let rom = processes::with_role(&found, "rom")?;
+    TmfClient::new(&rom.url, timeout).ok()
 }
 
 fn load_length(plan: &scenario::LoadPlan) -> Duration {
@@ -641,6 +679,7 @@ pub(crate) fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
             })
             .collect(),
         cancel: Percentiles::of(&metrics.cancel),
+        event_lag: Percentiles::of(&metrics.event_lag),
         layers: BTreeMap::new(),
     }
 }
@@ -665,6 +704,9 @@ pub(crate) fn histograms_of(metrics: &crate::metrics::Metrics) -> Histograms {
     }
     if !metrics.cancel.is_empty() {
         histograms.push(("cancel".to_string(), metrics.cancel.clone()));
+    }
+    if !metrics.event_lag.is_empty() {
+        histograms.push(("event-lag".to_string(), metrics.event_lag.clone()));
     }
     histograms
 }

@@ -68,6 +68,9 @@ struct ScenarioFile {
 struct ThresholdsSection {
     #[serde(default)]
     checks: Vec<Spanned<String>>,
+    /// Checks skipped, not failed, when their metric could not be measured.
+    #[serde(default)]
+    optional: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,15 +251,18 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_string()))?;
     let simulator = simulator_table(&parsed);
     let regions = regions_of(parsed.network.as_ref());
-    let thresholds = parsed
-        .thresholds
-        .checks
-        .iter()
-        .map(|check| {
-            check
-                .get_ref()
-                .parse::<Threshold>()
-                .map_err(|e| invalid(Some(check.span()), e.to_string()))
+    let section = &parsed.thresholds;
+    let required = section.checks.iter().map(|check| (check, false));
+    let optional = section.optional.iter().map(|check| (check, true));
+    let thresholds = required
+        .chain(optional)
+        .map(|(check, optional)| {
+            let parsed = check.get_ref().parse::<Threshold>();
+            let threshold = parsed.map_err(|e| invalid(Some(check.span()), e.to_string()))?;
+            Ok(Threshold {
+                optional,
+                ..threshold
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;

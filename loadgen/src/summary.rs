@@ -41,6 +41,14 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
         "latency    submit p50 {:.1} / p99 {:.1} ms; e2e p50 {:.1} / p99 {:.1} / max {:.1} ms",
         submit.p50_ms, submit.p99_ms, e2e.p50_ms, e2e.p99_ms, e2e.max_ms
     );
+    let lag = &report.latency.event_lag;
+    if lag.count > 0 {
+        let _ = writeln!(
+            text,
+            "events     delivery lag p50 {:.1} / p99 {:.1} / max {:.1} ms ({} events)",
+            lag.p50_ms, lag.p99_ms, lag.max_ms, lag.count
+        );
+    }
     let audit = match report.verdict.audit.ok {
         Some(true) => "ok".to_string(),
         Some(false) => format!("{} findings", report.verdict.audit.findings),
@@ -54,12 +62,17 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
         outside.state_mismatches,
         report.leaks_text()
     );
+    for note in crate::report::notes::verdict_notes(report) {
+        let _ = writeln!(text, "           {note}");
+    }
     if !report.thresholds.is_empty() {
         let _ = writeln!(text, "\n  {:<36} {:>12}  result", "threshold", "value");
         for t in &report.thresholds {
             let value = &t.shown;
-            let result = if t.passed { "pass" } else { "FAIL" };
-            let _ = writeln!(text, "  {:<36} {value:>12}  {result}", t.check);
+            let _ = writeln!(text, "  {:<36} {value:>12}  {}", t.label(), t.result());
+            if let Some(why) = &t.why {
+                let _ = writeln!(text, "    ({why})");
+            }
         }
     }
     let verdict = if report.passed { "PASS" } else { "FAIL" };

@@ -4,6 +4,12 @@
 //! latencies, a percentage or fraction for rates, a plain number for counts). They are parsed
 //! with [`FromStr`] when the scenario is read, so a typo fails before the run, and evaluated
 //! against the finished report; any failure makes the exit code non-zero.
+//!
+//! A threshold whose metric was not measured fails, with a sentence saying why, unless the
+//! scenario lists it under `optional` (it is then skipped, and shown as skipped). The verdict's
+//! own checks ([`IMPLICIT`]: audit, counts, lost orders, state mismatches, leaks) apply to
+//! every run that does not set a threshold on their metric itself, as optional thresholds:
+//! a disagreement fails the run even when the scenario forgot to ask.
 
 use std::fmt;
 use std::str::FromStr;
@@ -54,6 +60,9 @@ metrics! {
     E2eP99 = "e2e_p99": Duration, "99th percentile end-to-end latency.";
     E2eP999 = "e2e_p999": Duration, "99.9th percentile end-to-end latency.";
     E2eMax = "e2e_max": Duration, "Largest end-to-end latency.";
+    EventLagP50 = "event_lag_p50": Duration, "Median event delivery lag (arrival after eventTime).";
+    EventLagP99 = "event_lag_p99": Duration, "99th percentile event delivery lag.";
+    EventLagMax = "event_lag_max": Duration, "Largest event delivery lag.";
     CompletedRate = "completed_rate": Ratio, "Completed orders over tracked orders.";
     FailedRate = "failed_rate": Ratio, "Failed orders over tracked orders.";
     PartialRate = "partial_rate": Ratio, "Partial orders over tracked orders.";
@@ -136,6 +145,35 @@ pub struct Threshold {
     pub limit: f64,
     /// The text as written.
     pub text: String,
+    /// Skipped rather than failed when its metric was not measured.
+    pub optional: bool,
+    /// Added by loadgen ([`IMPLICIT`]), not written in the scenario.
+    pub implicit: bool,
+}
+
+/// The verdict's checks every run makes unless its scenario sets a threshold on the metric.
+pub const IMPLICIT: [&str; 5] = [
+    "audit_findings == 0",
+    "count_differences == 0",
+    "lost_orders == 0",
+    "state_mismatches == 0",
+    "leaks == 0",
+];
+
+/// `thresholds` and the [`IMPLICIT`] checks on metrics none of them names (optional).
+pub fn with_implicit(thresholds: &[Threshold]) -> Vec<Threshold> {
+    let mut all = thresholds.to_vec();
+    for text in IMPLICIT {
+        let Ok(mut check) = text.parse::<Threshold>() else {
+            continue;
+        };
+        if thresholds.iter().all(|t| t.metric != check.metric) {
+            check.optional = true;
+            check.implicit = true;
+            all.push(check);
+        }
+    }
+    all
 }
 
 /// Why a threshold could not be parsed.
@@ -212,6 +250,8 @@ impl FromStr for Threshold {
             comparison,
             limit,
             text: text.to_string(),
+            optional: false,
+            implicit: false,
         })
     }
 }
@@ -291,6 +331,19 @@ mod tests {
             Err(ThresholdError::BadValue { .. })
         ));
         assert!("".parse::<Threshold>().is_err());
+    }
+
+    #[test]
+    fn implicit_checks_fill_in_only_the_metrics_not_named() {
+        let written: Vec<Threshold> = vec!["audit_findings < 3".parse().unwrap()];
+        let all = with_implicit(&written);
+        assert_eq!(all.len(), IMPLICIT.len());
+        assert_eq!(all[0], written[0]);
+        assert!(all[1..].iter().all(|t| t.implicit && t.optional));
+        assert!(
+            !all.iter()
+                .any(|t| t.implicit && t.metric == Metric::AuditFindings)
+        );
     }
 
     #[test]

@@ -258,7 +258,17 @@ impl Tracker {
 /// What the listener parses from a `ProductOrderStateChangeEvent`.
 #[derive(Debug, Deserialize)]
 struct EventEnvelope {
+    /// When the state changed at the target (TMF688 `eventTime`).
+    #[serde(default, rename = "eventTime")]
+    event_time: Option<String>,
     event: EventBody,
+}
+
+/// How long after `event_time` (RFC 3339) the event arrived at `arrived`: the delivery lag,
+/// zero when the target's clock is ahead of this one. `None` without a readable time.
+pub fn delivery_lag(event_time: &str, arrived: std::time::SystemTime) -> Option<Duration> {
+    let changed = humantime::parse_rfc3339_weak(event_time).ok()?;
+    Some(arrived.duration_since(changed).unwrap_or_default())
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,6 +394,8 @@ pub trait Observer: Send + Sync + 'static {
     fn observe(&self, view: OrderView, at: Instant);
     /// An event body could not be parsed.
     fn unparsed(&self);
+    /// An event arrived `lag` after the state change it tells (its `eventTime`).
+    fn delivered(&self, _lag: Duration) {}
 }
 
 /// Serves the hub callback on `listener` until `shutdown` fires.
@@ -408,7 +420,14 @@ pub fn serve_listener(
 async fn receive_event(State(observer): State<Arc<dyn Observer>>, body: Bytes) -> StatusCode {
     let at = Instant::now();
     match serde_json::from_slice::<EventEnvelope>(&body) {
-        Ok(envelope) => observer.observe(envelope.event.product_order, at),
+        Ok(envelope) => {
+            let arrived = std::time::SystemTime::now();
+            let time = envelope.event_time.as_deref();
+            if let Some(lag) = time.and_then(|time| delivery_lag(time, arrived)) {
+                observer.delivered(lag);
+            }
+            observer.observe(envelope.event.product_order, at);
+        }
         Err(_) => observer.unparsed(),
     }
     StatusCode::NO_CONTENT
@@ -465,6 +484,20 @@ pub async fn poll_once(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_lag_is_arrival_minus_event_time_and_never_negative() {
+        let changed = humantime::parse_rfc3339("2026-12-03T10:00:00.250Z").unwrap();
+        let arrived = changed + Duration::from_millis(1_500);
+        let lag = delivery_lag("2026-12-03T10:00:00.250Z", arrived);
+        assert_eq!(lag, Some(Duration::from_millis(1_500)));
+        let early = changed - Duration::from_millis(3);
+        assert_eq!(
+            delivery_lag("2026-12-03T10:00:00.250Z", early),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(delivery_lag("yesterday", arrived), None);
+    }
 
     #[test]
     fn first_terminal_state_wins_and_duplicates_are_counted() {

@@ -22,6 +22,12 @@ use crate::tracker::Tracker;
 pub const EXAMPLES_MAX: usize = 10;
 /// Resources scanned in the inventory check.
 pub const RESOURCES_SCANNED_MAX: usize = 100_000;
+/// Orders still open after the drain that are fetched to learn whether they ended at the
+/// target (their event late or lost) or are still open there.
+pub const OPEN_RESOLVED_MAX: usize = 100_000;
+/// Order GETs in flight at once during the outside checks (paced so that resolving many open
+/// orders does not become a load of its own).
+pub const FETCHES_IN_FLIGHT: usize = 16;
 
 /// What `/admin/audit` said.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -60,6 +66,11 @@ pub struct OutsideVerdict {
     pub events_missing: u64,
     /// Orders still open after the drain that are not terminal in the simulator either.
     pub not_terminal: u64,
+    /// Orders still open after the drain that were not asked about (over
+    /// [`OPEN_RESOLVED_MAX`]; the caller adds those) or whose GET failed.
+    pub open_unresolved: u64,
+    /// Of `events_missing`, how many ended in each terminal state at the target.
+    pub ended_by_state: BTreeMap<String, u64>,
     /// Whether the resource inventory could be listed.
     pub inventory_checked: bool,
     /// Resources scanned.
@@ -80,7 +91,8 @@ impl OutsideVerdict {
     }
 }
 
-/// Compares the terminal outcomes loadgen saw (warm-up included) with the audit's
+/// Compares the terminal outcomes loadgen knows (warm-up included: from events, and from a
+/// GET for the orders whose terminal event never came) with the audit's
 /// `orders.productOrder` counts; answers whether they agree and one line per difference.
 /// `None` when the audit has no such counts. Only meaningful when loadgen was the only client
 /// and the simulator retained every order.
@@ -222,48 +234,88 @@ fn sum_fields(value: &Value, needle: &str) -> u64 {
     }
 }
 
-/// Fetches the sampled finished orders and up to `open_max` open ones.
+/// Fetches the sampled finished orders and the orders still open (up to
+/// [`OPEN_RESOLVED_MAX`] of `open`) from `client`, [`FETCHES_IN_FLIGHT`] at a time, and scans
+/// the resource inventory `inventory` serves (the target's, or a split chain's ROM process's).
+/// An open order the target says is terminal ended with its event late or lost; one it says is
+/// not is still open.
 pub async fn outside_checks(
     client: &TmfClient,
+    inventory: &TmfClient,
     sample: &[(String, Outcome)],
-    open_ids: &[String],
+    open: &[String],
     drained: bool,
 ) -> OutsideVerdict {
     let mut verdict = OutsideVerdict::default();
-    for (id, outcome) in sample {
+    let expected: BTreeMap<&str, Outcome> =
+        sample.iter().map(|(id, o)| (id.as_str(), *o)).collect();
+    let ids = sample.iter().map(|(id, _)| id.clone());
+    fetch_states(client, ids.collect(), |id, answer| {
         verdict.orders_checked += 1;
-        match client.get_product_order(id).await {
-            Ok(order) => {
-                let state = order.get("state").and_then(Value::as_str).unwrap_or("");
-                if state != outcome.name() {
-                    verdict.state_mismatches += 1;
-                    verdict.example(format!(
-                        "state mismatch: {id} (event said {}, GET says {state})",
-                        outcome.name()
-                    ));
-                }
+        let outcome = expected.get(id).map_or("", |o| o.name());
+        match answer {
+            Ok(state) if state != outcome => {
+                verdict.state_mismatches += 1;
+                verdict.example(format!(
+                    "state mismatch: {id} (event said {outcome}, GET says {state})"
+                ));
             }
+            Ok(_) => {}
             Err(error) => lost(&mut verdict, id, &error),
         }
-    }
-    for id in open_ids {
+    })
+    .await;
+    let ids = open.iter().take(OPEN_RESOLVED_MAX).cloned().collect();
+    fetch_states(client, ids, |id, answer| {
         verdict.orders_checked += 1;
-        match client.get_product_order(id).await {
-            Ok(order) => {
-                let state = order.get("state").and_then(Value::as_str).unwrap_or("");
-                if Outcome::from_state(state).is_some() {
-                    verdict.events_missing += 1;
-                    verdict.example(format!("no terminal event: {id} (GET says {state})"));
-                } else {
-                    verdict.not_terminal += 1;
-                    verdict.example(format!("not terminal: {id} ({state})"));
-                }
+        match answer {
+            Ok(state) if Outcome::from_state(&state).is_some() => {
+                verdict.events_missing += 1;
+                *verdict.ended_by_state.entry(state.clone()).or_insert(0) += 1;
+                verdict.example(format!("no terminal event: {id} (GET says {state})"));
             }
-            Err(error) => lost(&mut verdict, id, &error),
+            Ok(state) => {
+                verdict.not_terminal += 1;
+                verdict.example(format!("not terminal: {id} ({state})"));
+            }
+            Err(error) => {
+                verdict.open_unresolved += 1;
+                lost(&mut verdict, id, &error);
+            }
         }
-    }
-    inventory_check(client, drained, &mut verdict).await;
+    })
+    .await;
+    inventory_check(inventory, drained, &mut verdict).await;
     verdict
+}
+
+/// GETs each order of `ids`, [`FETCHES_IN_FLIGHT`] at a time, handing its id and its state
+/// (or the error) to `each` as the answers come.
+async fn fetch_states(
+    client: &TmfClient,
+    ids: Vec<String>,
+    mut each: impl FnMut(&str, Result<String, ClientError>),
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut ids = ids.into_iter();
+    loop {
+        while tasks.len() < FETCHES_IN_FLIGHT {
+            let Some(id) = ids.next() else { break };
+            let client = client.clone();
+            tasks.spawn(async move {
+                let answer = client.get_product_order(&id).await.map(|order| {
+                    let state = order.get("state").and_then(Value::as_str);
+                    state.unwrap_or_default().to_string()
+                });
+                (id, answer)
+            });
+        }
+        match tasks.join_next().await {
+            Some(Ok((id, answer))) => each(&id, answer),
+            Some(Err(_)) => {}
+            None => return,
+        }
+    }
 }
 
 fn lost(verdict: &mut OutsideVerdict, id: &str, error: &ClientError) {
@@ -342,6 +394,38 @@ mod tests {
         assert!(whole.passed);
         // No audit and no inventory: nothing measured.
         assert_eq!(RunReport::default().leaks(), None);
+    }
+
+    #[test]
+    fn unmeasured_checks_fail_with_why_unless_optional_and_disagreements_fail_unasked() {
+        use crate::report::model::RunReport;
+        use crate::thresholds::Threshold;
+        let required: Threshold = "retries < 5".parse().expect("threshold");
+        let optional = Threshold {
+            optional: true,
+            ..("retries_exhausted == 0".parse().expect("threshold"))
+        };
+        let mut report = RunReport::default();
+        report.evaluate(&[required, optional]);
+        let results = &report.thresholds;
+        assert_eq!((results[0].result(), results[1].result()), ("FAIL", "skip"));
+        let why = results[0].why.as_deref().unwrap_or_default();
+        assert!(why.contains("does not report retries"), "{why}");
+        assert!(!report.passed);
+        // Nobody asked for the counts to agree; they disagree, so the run fails.
+        let mut report = RunReport::default();
+        report.verdict.counts_agree = Some(false);
+        report.verdict.count_differences =
+            vec!["completed: loadgen saw 3, the simulator holds 2".into()];
+        report.evaluate(&[]);
+        assert!(!report.passed);
+        let failed: Vec<String> = report
+            .thresholds
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| t.label())
+            .collect();
+        assert_eq!(failed, ["count_differences == 0 (implicit)"]);
     }
 
     #[test]

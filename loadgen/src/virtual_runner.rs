@@ -165,6 +165,8 @@ fn assemble(
         outside,
         counts_agree: None,
         count_differences: Vec::new(),
+        processes: Vec::new(),
+        cross: None,
     };
     let histograms = histograms_of(metrics);
     let replay = replay_command(scenario, options);

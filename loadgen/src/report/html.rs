@@ -189,6 +189,11 @@ fn summary_table(page: &mut String, r: &RunReport) {
             r.latency.e2e.p50_ms, r.latency.e2e.p99_ms
         ),
     );
+    let lag = &r.latency.event_lag;
+    if lag.count > 0 {
+        let text = format!("{:.1} / {:.1} ms", lag.p50_ms, lag.p99_ms);
+        row(page, "event delivery lag p50 / p99", text);
+    }
     let audit = match r.verdict.audit.ok {
         Some(true) => "ok".to_string(),
         Some(false) => format!("NOT ok ({} findings)", r.verdict.audit.findings),
@@ -204,6 +209,9 @@ fn summary_table(page: &mut String, r: &RunReport) {
         row(page, "why orders failed", codes.join(", "));
     }
     row(page, "audit", audit);
+    for note in super::notes::verdict_notes(r) {
+        row(page, "verdict", note);
+    }
     row(
         page,
         "lost / leaks",
@@ -239,16 +247,17 @@ fn thresholds_table(page: &mut String, r: &RunReport) {
         "<h2>Thresholds</h2><table><tr><th>check</th><th>value</th><th>result</th></tr>\n",
     );
     for t in &r.thresholds {
-        let value = &t.shown;
-        let (class, text) = if t.passed {
-            ("pass", "pass")
-        } else {
-            ("fail", "FAIL")
+        let value = match &t.why {
+            Some(why) => format!("{}: {why}", t.shown),
+            None => t.shown.clone(),
         };
+        let text = t.result();
+        let class = if t.passed { "pass" } else { "fail" };
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td>{value}</td><td class=\"{class}\">{text}</td></tr>",
-            escape(&t.check)
+            "<tr><td>{}</td><td>{}</td><td class=\"{class}\">{text}</td></tr>",
+            escape(&t.label()),
+            escape(&value)
         );
     }
     page.push_str("</table>\n");

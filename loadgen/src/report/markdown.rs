@@ -146,6 +146,9 @@ fn latency(md: &mut String, r: &RunReport) {
     for (outcome, p) in &r.latency.e2e_by_outcome {
         row(md, &format!("e2e {outcome}"), p);
     }
+    if r.latency.event_lag.count > 0 {
+        row(md, "event delivery lag", &r.latency.event_lag);
+    }
     if r.latency.cancel.count > 0 {
         row(md, "cancel", &r.latency.cancel);
     }
@@ -246,29 +249,12 @@ fn correctness(md: &mut String, r: &RunReport) {
     for line in &v.audit.summary {
         let _ = writeln!(md, "  - {line}");
     }
-    if !v.audit.not_checked.is_empty() {
-        let _ = writeln!(
-            md,
-            "  - not checked (this process does not hold the layers they compare): {}",
-            v.audit.not_checked.join(", ")
-        );
-    }
     let _ = writeln!(md, "- leaks: {}", r.leaks_text());
-    match v.counts_agree {
-        Some(true) => {
-            let _ = writeln!(md, "- outcome counts agree with the simulator's");
-        }
-        Some(false) => {
-            let _ = writeln!(md, "- outcome counts DISAGREE with the simulator's:");
-            for line in &v.count_differences {
-                let _ = writeln!(md, "  - {line}");
-            }
-        }
-        None => {
-            for line in &v.count_differences {
-                let _ = writeln!(md, "- outcome counts {line}");
-            }
-        }
+    if v.counts_agree == Some(true) {
+        let _ = writeln!(md, "- outcome counts agree with the simulator's");
+    }
+    for note in super::notes::verdict_notes(r) {
+        let _ = writeln!(md, "- {note}");
     }
     let _ = writeln!(
         md,
@@ -306,9 +292,15 @@ fn thresholds(md: &mut String, r: &RunReport) {
         "### Thresholds\n\n| check | value | result |\n|---|---:|---|"
     );
     for t in &r.thresholds {
-        let value = &t.shown;
-        let result = if t.passed { "pass" } else { "**FAIL**" };
-        let _ = writeln!(md, "| `{}` | {value} | {result} |", t.check);
+        let value = match &t.why {
+            Some(why) => format!("{}: {why}", t.shown),
+            None => t.shown.clone(),
+        };
+        let result = match t.result() {
+            "FAIL" => "**FAIL**",
+            other => other,
+        };
+        let _ = writeln!(md, "| `{}` | {value} | {result} |", t.label());
     }
 }
 

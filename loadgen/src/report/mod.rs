@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod notes;
 
 use std::path::{Path, PathBuf};
 

@@ -205,6 +205,10 @@ pub struct LatencyInfo {
     pub e2e_by_outcome: BTreeMap<String, Percentiles>,
     /// Cancel requests, from when they were due.
     pub cancel: Percentiles,
+    /// Event delivery lag: each event's arrival after its `eventTime` (the state change at
+    /// the target). High while e2e is high means the hubs are behind, not the chain. Empty
+    /// when no event was received (`--track poll`, virtual time).
+    pub event_lag: Percentiles,
     /// Time spent in each layer alone (com, som, rom, activation), from the simulator's
     /// timelines of a sample of completed orders; empty when it has no timeline endpoint.
     pub layers: BTreeMap<String, Percentiles>,
@@ -282,6 +286,12 @@ pub struct VerdictInfo {
     pub counts_agree: Option<bool>,
     /// One line per outcome whose counts differ.
     pub count_differences: Vec<String>,
+    /// The processes of a split chain, each with its own audit (found from the target's
+    /// `/admin/peers`); empty for one process running every layer, or a target that does not
+    /// say. When not empty, `audit` is their merged verdict.
+    pub processes: Vec<crate::observe::merged::ProcessVerdict>,
+    /// The checks across a split chain's processes; `None` when it is not split.
+    pub cross: Option<crate::observe::cross::CrossVerdict>,
 }
 
 /// loadgen's own health.
@@ -305,8 +315,35 @@ pub struct ThresholdResult {
     pub value: Option<f64>,
     /// The value for people (`14.9 ms`, `0.25%`, `3`, `n/a`).
     pub shown: String,
-    /// Whether it holds.
+    /// Whether it holds (an optional threshold whose metric was not measured is skipped,
+    /// and counts as held).
     pub passed: bool,
+    /// Skipped rather than failed when not measured (`[thresholds] optional`).
+    pub optional: bool,
+    /// One of the verdict's own checks, added because the scenario set none on its metric.
+    pub implicit: bool,
+    /// Why the metric was not measured, when it was not.
+    pub why: Option<String>,
+}
+
+impl ThresholdResult {
+    /// The check as written, marked `(implicit)` or `(optional)`.
+    pub fn label(&self) -> String {
+        match (self.implicit, self.optional) {
+            (true, _) => format!("{} (implicit)", self.check),
+            (false, true) => format!("{} (optional)", self.check),
+            (false, false) => self.check.clone(),
+        }
+    }
+
+    /// `pass`, `FAIL`, or `skip` (optional, not measured).
+    pub fn result(&self) -> &'static str {
+        match (self.passed, self.value) {
+            (true, None) => "skip",
+            (true, Some(_)) => "pass",
+            (false, _) => "FAIL",
+        }
+    }
 }
 
 /// One layer's worker slots and queue at one instant (`GET /admin/workers`).
@@ -446,6 +483,9 @@ impl RunReport {
             Metric::E2eP99 => latency(e2e, e2e.p99_ms)?,
             Metric::E2eP999 => latency(e2e, e2e.p999_ms)?,
             Metric::E2eMax => latency(e2e, e2e.max_ms)?,
+            Metric::EventLagP50 => latency(&self.latency.event_lag, self.latency.event_lag.p50_ms)?,
+            Metric::EventLagP99 => latency(&self.latency.event_lag, self.latency.event_lag.p99_ms)?,
+            Metric::EventLagMax => latency(&self.latency.event_lag, self.latency.event_lag.max_ms)?,
             Metric::CompletedRate => rate("completed")?,
             Metric::FailedRate => rate("failed")?,
             Metric::PartialRate => rate("partial")?,
@@ -510,18 +550,28 @@ impl RunReport {
     }
 
     /// Evaluates `thresholds`, filling `thresholds` and `passed`.
+    /// The scenario's thresholds are joined by the verdict's implicit ones
+    /// ([`crate::thresholds::with_implicit`]).
     pub fn evaluate(&mut self, thresholds: &[Threshold]) {
-        self.thresholds = thresholds
+        self.thresholds = crate::thresholds::with_implicit(thresholds)
             .iter()
             .map(|threshold| {
                 let value = self.metric_value(threshold.metric);
+                let holds = |v: f64| threshold.comparison.holds(v, threshold.limit);
                 ThresholdResult {
                     check: threshold.text.clone(),
                     metric: threshold.metric.name().to_string(),
                     value,
-                    shown: value
-                        .map_or_else(|| "n/a".to_string(), |v| threshold.metric.format_value(v)),
-                    passed: value.is_some_and(|v| threshold.comparison.holds(v, threshold.limit)),
+                    shown: value.map_or_else(
+                        || "not measured".to_string(),
+                        |v| threshold.metric.format_value(v),
+                    ),
+                    passed: value.map_or(threshold.optional, holds),
+                    optional: threshold.optional,
+                    implicit: threshold.implicit,
+                    why: value
+                        .is_none()
+                        .then(|| super::notes::why_not_measured(self, threshold.metric)),
                 }
             })
             .collect();

@@ -28,6 +28,9 @@ pub struct FakeOptions {
     pub stall_from: u64,
     /// How many order POSTs to hold (0: no stall).
     pub stall_count: usize,
+    /// Every this many orders (by POST number; 0: none) completes without a single event
+    /// after `inProgress`: its terminal event is lost, a GET finds it completed.
+    pub lose_terminal_every: u64,
 }
 
 struct Fake {
@@ -39,6 +42,7 @@ struct Fake {
     stall_from: u64,
     stall_count: u64,
     barrier: Option<tokio::sync::Barrier>,
+    lose_terminal_every: u64,
 }
 
 pub struct FakeServer {
@@ -66,6 +70,7 @@ pub async fn start(options: FakeOptions) -> FakeServer {
         stall_from: options.stall_from,
         stall_count: options.stall_count as u64,
         barrier: (options.stall_count > 0).then(|| tokio::sync::Barrier::new(options.stall_count)),
+        lose_terminal_every: options.lose_terminal_every,
     });
     let app = axum::Router::new()
         .route("/health", get(|| async { "ok" }))
@@ -163,37 +168,50 @@ async fn create_order(State(fake): State<Arc<Fake>>, body: axum::body::Bytes) ->
         .insert(id.clone(), ("acknowledged".into(), order.clone()));
     let answer = order.clone();
     let fake2 = Arc::clone(&fake);
+    let every = fake.lose_terminal_every;
+    let lost = every > 0 && number % every == 0;
     tokio::spawn(async move {
         set_state(&fake2, &id, "inProgress").await;
-        if !waits_for_cancel {
-            set_state(&fake2, &id, "completed").await;
-            // A duplicate terminal event: loadgen must count it once.
-            post_events(&fake2, &id, "completed").await;
+        if waits_for_cancel {
+            return;
         }
+        if lost {
+            change_state(&fake2, &id, "completed");
+            return;
+        }
+        set_state(&fake2, &id, "completed").await;
+        // A duplicate terminal event: loadgen must count it once.
+        post_events(&fake2, &id, "completed").await;
     });
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
 async fn set_state(fake: &Fake, id: &str, state: &str) {
-    {
-        let mut orders = fake.orders.lock().unwrap();
-        let Some(entry) = orders.get_mut(id) else {
-            return;
-        };
-        if entry.0 == "cancelled" || entry.0 == "completed" {
-            return;
-        }
-        entry.0 = state.to_string();
-        entry.1["state"] = json!(state);
+    if change_state(fake, id, state) {
+        post_events(fake, id, state).await;
     }
-    post_events(fake, id, state).await;
+}
+
+/// Changes the order's state without an event; whether it changed.
+fn change_state(fake: &Fake, id: &str, state: &str) -> bool {
+    let mut orders = fake.orders.lock().unwrap();
+    let Some(entry) = orders.get_mut(id) else {
+        return false;
+    };
+    if entry.0 == "cancelled" || entry.0 == "completed" {
+        return false;
+    }
+    entry.0 = state.to_string();
+    entry.1["state"] = json!(state);
+    true
 }
 
 async fn post_events(fake: &Fake, id: &str, state: &str) {
     let order = fake.orders.lock().unwrap().get(id).map(|(_, o)| o.clone());
     let Some(mut order) = order else { return };
     order["state"] = json!(state);
-    let event = json!({"eventId": format!("E-{id}-{state}"), "eventTime": "2026-01-01T00:00:00Z",
+    let now = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+    let event = json!({"eventId": format!("E-{id}-{state}"), "eventTime": now,
         "eventType": "ProductOrderStateChangeEvent", "event": {"productOrder": order}});
     let hubs = fake.hubs.lock().unwrap().clone();
     for (_, callback) in hubs {

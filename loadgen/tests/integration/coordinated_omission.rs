@@ -29,6 +29,7 @@ async fn a_stall_raises_p99_to_about_the_stall() {
     let fake = common::start(common::FakeOptions {
         stall_from: 50,
         stall_count: 100,
+        ..common::FakeOptions::default()
     })
     .await;
     let dir = common::scratch("stall");

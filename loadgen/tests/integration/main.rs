@@ -10,4 +10,5 @@ mod html_chromium;
 mod http_bench;
 mod run_fake;
 mod scenarios;
+mod split;
 mod virtual_time;

@@ -105,19 +105,27 @@ async fn a_failing_threshold_exits_one() {
         .await
         .unwrap();
     assert_eq!(outcome.exit_code(), 1);
-    let results: Vec<(String, bool)> = outcome
+    let results: Vec<(String, &str)> = outcome
         .report
         .thresholds
         .iter()
-        .map(|t| (t.check.clone(), t.passed))
+        .map(|t| (t.label(), t.result()))
         .collect();
-    assert_eq!(
-        results,
-        vec![
-            ("e2e_p99 < 1us".to_string(), false),
-            ("open_at_end == 0".to_string(), true)
-        ]
-    );
+    // The scenario's two, then the verdict's own checks on the metrics it left out.
+    let expected = [
+        ("e2e_p99 < 1us", "FAIL"),
+        ("open_at_end == 0", "pass"),
+        ("audit_findings == 0 (implicit)", "pass"),
+        ("count_differences == 0 (implicit)", "pass"),
+        ("lost_orders == 0 (implicit)", "pass"),
+        ("state_mismatches == 0 (implicit)", "pass"),
+        ("leaks == 0 (implicit)", "pass"),
+    ];
+    let expected: Vec<(String, &str)> = expected
+        .iter()
+        .map(|(check, result)| (check.to_string(), *result))
+        .collect();
+    assert_eq!(results, expected);
     let markdown = std::fs::read_to_string(outcome.report_dir.join("report.md")).unwrap();
     assert!(markdown.contains("**FAIL**"));
     fake.stop();
@@ -358,4 +366,51 @@ async fn ctrl_c_stops_the_load_writes_the_report_and_exits_130() {
         serde_json::from_slice(&std::fs::read(folder.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["load"]["interrupted"], true);
     assert!(report["load"]["duration_s"].as_f64().unwrap() < 300.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_whose_terminal_event_is_lost_are_resolved_by_get_not_left_open() {
+    let fake = common::start(common::FakeOptions {
+        lose_terminal_every: 10,
+        ..common::FakeOptions::default()
+    })
+    .await;
+    let dir = common::scratch("lost-events");
+    let text = r#"
+name = "lost-events"
+seed = 5
+[load]
+rate = 100
+duration = "1s"
+drain_timeout = "1s"
+[load.mix]
+add_fibre = 100
+[thresholds]
+checks = ["lost_orders == 0", "event_lag_p99 < 10s"]
+"#;
+    let path = common::scenario(&dir, text);
+    let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
+        .await
+        .unwrap();
+    let report = &outcome.report;
+    let outside = &report.verdict.outside;
+    // POSTs 0, 10, … 90 completed without an event.
+    assert_eq!(report.outcomes.open_at_end, 10, "{:?}", report.outcomes);
+    assert_eq!(outside.events_missing, 10);
+    assert_eq!(outside.ended_by_state.get("completed"), Some(&10));
+    assert_eq!((outside.not_terminal, outside.open_unresolved), (0, 0));
+    // Every other event was timed: delivery lag is its own measurement.
+    assert!(
+        report.latency.event_lag.count >= 90,
+        "{:?}",
+        report.latency.event_lag
+    );
+    assert_eq!(outcome.exit_code(), 0, "{:?}", report.thresholds);
+    let summary = loadgen::summary::render(report, &dir);
+    assert!(
+        summary.contains("10 ended at the target, event late or lost (10 completed); 0 still open"),
+        "{summary}"
+    );
+    assert!(summary.contains("delivery lag p50"), "{summary}");
+    fake.stop();
 }
