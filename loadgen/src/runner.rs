@@ -207,8 +207,8 @@ async fn drive(
 ) -> anyhow::Result<(RunReport, Histograms)> {
     let plan = &scenario.load;
     let client = TmfClient::new(base, plan.request_timeout)?;
-    client.health().await.with_context(|| {
-        format!("simulator at {base} is not healthy: is the simulator running at {base}?")
+    reachable(&client).await.with_context(|| {
+        format!("the target at {base} does not answer: is the simulator running at {base}?")
     })?;
     let tracker = Arc::new(Mutex::new(Tracker::new(
         plan.outside_checks_max,
@@ -334,6 +334,17 @@ async fn drive(
             .map(|(layer, h)| (format!("layer-{layer}"), h)),
     );
     Ok((report, histograms))
+}
+
+/// Whether the target answers: ordersim's `/health`, or, for a TMF622 system that has none
+/// (404), a one-order list of its product orders.
+async fn reachable(client: &TmfClient) -> Result<(), crate::client::ClientError> {
+    match client.health().await {
+        Err(error) if error.status().is_some() => {
+            client.list_product_orders(None, 1, 0).await.map(|_| ())
+        }
+        answer => answer,
+    }
 }
 
 /// The audit: the target's own, or, when the target is one process of a split chain, every

@@ -31,6 +31,8 @@ pub struct FakeOptions {
     /// Every this many orders (by POST number; 0: none) completes without a single event
     /// after `inProgress`: its terminal event is lost, a GET finds it completed.
     pub lose_terminal_every: u64,
+    /// A TMF622 server that is not ordersim: no `/health`, no `/admin/*`, no inventory.
+    pub foreign: bool,
 }
 
 struct Fake {
@@ -72,7 +74,7 @@ pub async fn start(options: FakeOptions) -> FakeServer {
         barrier: (options.stall_count > 0).then(|| tokio::sync::Barrier::new(options.stall_count)),
         lose_terminal_every: options.lose_terminal_every,
     });
-    let app = axum::Router::new()
+    let operator = axum::Router::new()
         .route("/health", get(|| async { "ok" }))
         .route(
             "/admin/audit", get(audit))
@@ -83,8 +85,17 @@ pub async fn start(options: FakeOptions) -> FakeServer {
                     {"id": "R-2", "name": "ONU olt-1/0/1", "resourceStatus": "standby"}]);
                 ([("x-total-count", "2")], Json(resources))
             }),
+        );
+    let app = if options.foreign {
+        axum::Router::new()
+    } else {
+        operator
+    };
+    let app = app
+        .route(
+            &format!("{PO}/productOrder"),
+            post(create_order).get(|| async { Json(json!([])) }),
         )
-        .route(&format!("{PO}/productOrder"), post(create_order))
         .route(&format!("{PO}/productOrder/{{id}}"), get(get_order))
         .route(&format!("{PO}/cancelProductOrder"), post(cancel_order))
         .route(&format!("{PO}/hub"), post(register_hub))

@@ -176,7 +176,7 @@ async fn an_unreachable_target_is_an_error_not_a_report() {
         .await
         .unwrap_err();
     let error = format!("{error:#}");
-    assert!(error.contains("not healthy"), "{error}");
+    assert!(error.contains("does not answer"), "{error}");
     assert!(
         error.contains(&format!("is the simulator running at {url}?")),
         "{error}"
@@ -412,5 +412,57 @@ checks = ["lost_orders == 0", "event_lag_p99 < 10s"]
         "{summary}"
     );
     assert!(summary.contains("delivery lag p50"), "{summary}");
+    fake.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tmf622_server_without_operator_endpoints_is_driven_and_nothing_unmeasured_passes() {
+    let fake = common::start(common::FakeOptions {
+        foreign: true,
+        ..common::FakeOptions::default()
+    })
+    .await;
+    let dir = common::scratch("foreign");
+    let text = r#"
+name = "foreign"
+seed = 9
+[load]
+rate = 50
+duration = "1s"
+drain_timeout = "5s"
+[load.mix]
+add_fibre = 100
+[thresholds]
+checks = ["open_at_end == 0", "leaks == 0"]
+optional = ["retries < 10"]
+"#;
+    let path = common::scenario(&dir, text);
+    let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
+        .await
+        .expect("no /health is needed");
+    let report = &outcome.report;
+    assert_eq!(report.outcomes.completed, 50);
+    assert!(!report.verdict.audit.reachable);
+    assert_eq!(report.leaks(), None);
+    let result = |check: &str| {
+        let found = report.thresholds.iter().find(|t| t.check == check);
+        found.map(|t| (t.result(), t.why.clone().unwrap_or_default()))
+    };
+    assert_eq!(result("open_at_end == 0").map(|r| r.0), Some("pass"));
+    let (leaks, why) = result("leaks == 0").expect("leaks evaluated");
+    assert_eq!(leaks, "FAIL");
+    assert!(
+        why.contains("no resource inventory could be scanned"),
+        "{why}"
+    );
+    assert_eq!(result("retries < 10").map(|r| r.0), Some("skip"));
+    // The implicit audit check is skipped, not passed: the audit never answered.
+    assert_eq!(result("audit_findings == 0").map(|r| r.0), Some("skip"));
+    assert_eq!(outcome.exit_code(), 1);
+    let markdown = std::fs::read_to_string(outcome.report_dir.join("report.md")).unwrap();
+    assert!(
+        markdown.contains("not measured: the audit did not answer"),
+        "{markdown}"
+    );
     fake.stop();
 }
