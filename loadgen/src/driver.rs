@@ -111,7 +111,7 @@ impl RunState {
         if finished.measured {
             let second = self.second(finished.observed_at);
             self.with_metrics(|m| {
-                m.record_terminal(finished.outcome, finished.latency, second);
+                m.record_terminal(finished.kind, finished.outcome, finished.latency, second);
                 if let Some(code) = failure_code {
                     m.record_failure_code(code);
                 }
@@ -215,6 +215,10 @@ pub async fn send_planned(
                         m.bad_requests_refused += 1;
                     } else {
                         m.record_error("create", &error, second);
+                        m.by_operation
+                            .entry(planned.kind.name())
+                            .or_default()
+                            .errors += 1;
                     }
                 });
             }
@@ -227,12 +231,24 @@ pub async fn send_planned(
             *m.sent_by_kind.entry(planned.kind.name()).or_insert(0) += 1;
             m.fallbacks += u64::from(planned.fallback);
             m.bad_requests_accepted += u64::from(planned.expect_client_error);
-            m.record_submit(now.saturating_duration_since(intended), second);
+            m.record_submit(
+                planned.kind.name(),
+                now.saturating_duration_since(intended),
+                second,
+            );
         });
     }
     let finished = match state.tracker.lock() {
         Ok(mut tracker) => {
-            tracker.register(order.id.clone(), &order.state, intended, measured, waiter)
+            let kind = planned.kind.name();
+            tracker.register(
+                order.id.clone(),
+                kind,
+                &order.state,
+                intended,
+                measured,
+                waiter,
+            )
         }
         Err(_) => None,
     };

@@ -60,7 +60,8 @@ impl Outcome {
         Outcome::ALL.into_iter().find(|o| o.name() == state)
     }
 
-    fn index(self) -> usize {
+    /// Its position in per-outcome arrays.
+    pub fn index(self) -> usize {
         self as usize
     }
 }
@@ -98,6 +99,30 @@ pub struct SecondBucket {
     pub e2e_ms: Option<[f64; 4]>,
 }
 
+/// What was measured of one operation kind (`add_fibre`, `modify_speed`, `cancel`, …).
+#[derive(Debug)]
+pub struct OperationMetrics {
+    /// POST latency of its orders, from the intended send instant.
+    pub submit: Histogram<u64>,
+    /// End-to-end latency of its orders, all outcomes.
+    pub e2e: Histogram<u64>,
+    /// Terminal outcomes of its orders.
+    pub outcomes: [u64; 5],
+    /// Its requests that failed (unexpected HTTP error or transport failure).
+    pub errors: u64,
+}
+
+impl Default for OperationMetrics {
+    fn default() -> Self {
+        OperationMetrics {
+            submit: latency_histogram(),
+            e2e: latency_histogram(),
+            outcomes: [0; 5],
+            errors: 0,
+        }
+    }
+}
+
 /// The most distinct failure codes counted; more count as `other`.
 pub const FAILURE_CODES_MAX: usize = 32;
 
@@ -126,6 +151,8 @@ pub struct Metrics {
     pub client_errors: BTreeMap<&'static str, u64>,
     /// Requests sent by operation kind.
     pub sent_by_kind: BTreeMap<&'static str, u64>,
+    /// Latencies and outcomes by operation kind (at most the workload's kinds).
+    pub by_operation: BTreeMap<&'static str, OperationMetrics>,
     /// Orders acknowledged.
     pub acknowledged: u64,
     /// Requests sent (orders, cancels).
@@ -158,6 +185,7 @@ impl Default for Metrics {
             http_status: BTreeMap::new(),
             client_errors: BTreeMap::new(),
             sent_by_kind: BTreeMap::new(),
+            by_operation: BTreeMap::new(),
             acknowledged: 0,
             requests: 0,
             cancel_status: BTreeMap::new(),
@@ -183,9 +211,12 @@ impl Metrics {
         self.series.get_mut(second)
     }
 
-    /// An order was acknowledged after `latency` (from its intended instant) at `second`.
-    pub fn record_submit(&mut self, latency: Duration, second: usize) {
+    /// An order of operation `kind` was acknowledged after `latency` (from its intended
+    /// instant) at `second`.
+    pub fn record_submit(&mut self, kind: &'static str, latency: Duration, second: usize) {
         self.submit.saturating_record(micros(latency));
+        let operation = self.by_operation.entry(kind).or_default();
+        operation.submit.saturating_record(micros(latency));
         self.acknowledged += 1;
         if let Some(bucket) = self.bucket(second) {
             bucket.submitted += 1;
@@ -203,9 +234,21 @@ impl Metrics {
         *self.failure_codes.entry(key).or_default() += 1;
     }
 
-    /// An order reached `outcome` `latency` after its intended instant, at `second`.
-    pub fn record_terminal(&mut self, outcome: Outcome, latency: Duration, second: usize) {
+    /// An order of operation `kind` reached `outcome` `latency` after its intended instant,
+    /// at `second`.
+    pub fn record_terminal(
+        &mut self,
+        kind: &'static str,
+        outcome: Outcome,
+        latency: Duration,
+        second: usize,
+    ) {
         let value = micros(latency);
+        let operation = self.by_operation.entry(kind).or_default();
+        operation.e2e.saturating_record(value);
+        if let Some(count) = operation.outcomes.get_mut(outcome.index()) {
+            *count += 1;
+        }
         self.e2e_all.saturating_record(value);
         if let Some(histogram) = self.e2e.get_mut(outcome.index()) {
             histogram.saturating_record(value);
@@ -293,10 +336,15 @@ mod tests {
     fn per_second_percentiles_and_counts() {
         let mut metrics = Metrics::default();
         for ms in 1..=100 {
-            metrics.record_terminal(Outcome::Completed, Duration::from_millis(ms), 0);
+            metrics.record_terminal(
+                "add_fibre",
+                Outcome::Completed,
+                Duration::from_millis(ms),
+                0,
+            );
         }
-        metrics.record_terminal(Outcome::Failed, Duration::from_millis(500), 2);
-        metrics.record_submit(Duration::from_millis(3), 1);
+        metrics.record_terminal("delete", Outcome::Failed, Duration::from_millis(500), 2);
+        metrics.record_submit("delete", Duration::from_millis(3), 1);
         let series = metrics.series();
         assert_eq!(series.len(), 3);
         assert_eq!(series[0].completed, 100);
@@ -308,6 +356,12 @@ mod tests {
         assert!(series[2].e2e_ms.is_some());
         assert_eq!(metrics.outcomes, [100, 0, 1, 0, 0]);
         assert_eq!(metrics.e2e_all.len(), 101);
+        let delete = &metrics.by_operation["delete"];
+        assert_eq!(
+            (delete.outcomes, delete.e2e.len(), delete.submit.len()),
+            ([0, 0, 1, 0, 0], 1, 1)
+        );
+        assert_eq!(metrics.by_operation["add_fibre"].e2e.len(), 100);
     }
 
     #[test]

@@ -491,6 +491,7 @@ fn assemble(
         outcomes,
         events,
         latency: latency_info(&metrics),
+        operations: crate::report::operations::operations_info(&metrics),
         series,
         loadgen: LoadgenInfo {
             cpu_s,

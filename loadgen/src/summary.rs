@@ -41,6 +41,15 @@ pub fn render(report: &RunReport, report_dir: &Path) -> String {
         "latency    submit p50 {:.1} / p99 {:.1} ms; e2e p50 {:.1} / p99 {:.1} / max {:.1} ms",
         submit.p50_ms, submit.p99_ms, e2e.p50_ms, e2e.p99_ms, e2e.max_ms
     );
+    if report.operations.len() > 1 {
+        for row in crate::report::operations::rows(&report.operations) {
+            let [name, sent, errors, _, e2e, _, outcomes] = row;
+            let _ = writeln!(
+                text,
+                "  {name:<18} {sent:>7} sent, {errors} errors, e2e p50/p99 {e2e} ms; {outcomes}"
+            );
+        }
+    }
     let lag = &report.latency.event_lag;
     if lag.count > 0 {
         let _ = writeln!(

@@ -149,6 +149,50 @@ pub struct Threshold {
     pub optional: bool,
     /// Added by loadgen ([`IMPLICIT`]), not written in the scenario.
     pub implicit: bool,
+    /// The operation kind it is about (`e2e_p99{op=modify_speed}`), or the whole mix.
+    pub operation: Option<&'static str>,
+}
+
+impl Metric {
+    /// Whether it has a value per operation kind: latencies, outcome rates, HTTP errors.
+    pub fn per_operation(self) -> bool {
+        let latency = self.unit() == Unit::Duration && !self.name().starts_with("event_lag");
+        latency
+            || matches!(
+                self,
+                Metric::CompletedRate
+                    | Metric::FailedRate
+                    | Metric::PartialRate
+                    | Metric::RejectedRate
+                    | Metric::CancelledRate
+                    | Metric::HttpErrors
+            )
+    }
+}
+
+/// Splits `e2e_p99{op=modify_speed}` into the metric name and the operation kind.
+fn split_operation(name: &str) -> Result<(&str, Option<&'static str>), String> {
+    let Some((metric, rest)) = name.split_once('{') else {
+        return Ok((name, None));
+    };
+    let selector = rest.strip_suffix('}').map(str::trim);
+    let operation = selector
+        .and_then(|s| s.strip_prefix("op"))
+        .map(str::trim_start);
+    let operation = operation.and_then(|s| s.strip_prefix('=')).map(str::trim);
+    let Some(operation) = operation else {
+        return Err(format!(
+            "`{name}`: a selector is written {{op=<operation>}}"
+        ));
+    };
+    let known = crate::workload::OperationKind::ALL.map(|kind| kind.name());
+    match known.iter().find(|kind| **kind == operation) {
+        Some(kind) => Ok((metric.trim(), Some(kind))),
+        None => Err(format!(
+            "`{operation}` is not an operation; known: {}",
+            known.join(", ")
+        )),
+    }
 }
 
 /// The verdict's checks every run makes unless its scenario sets a threshold on the metric.
@@ -190,6 +234,10 @@ pub enum ThresholdError {
         /// The known names.
         known: String,
     },
+    /// The `{op=…}` selector is malformed, names no operation, or the metric has no
+    /// per-operation value.
+    #[error("{0}")]
+    BadOperation(String),
     /// The value does not parse or has the wrong unit.
     #[error("`{text}`: {metric} needs {expected}, got `{value}`")]
     BadValue {
@@ -233,7 +281,16 @@ impl FromStr for Threshold {
             .filter_map(|(symbol, c)| text.find(symbol).map(|p| (p, *symbol, *c)))
             .min_by_key(|(p, symbol, _)| (*p, usize::MAX - symbol.len()))
             .ok_or_else(|| ThresholdError::NoComparison(text.to_string()))?;
-        let metric: Metric = text[..position].trim().parse()?;
+        let (name, operation) =
+            split_operation(text[..position].trim()).map_err(ThresholdError::BadOperation)?;
+        let metric: Metric = name.parse()?;
+        if operation.is_some() && !metric.per_operation() {
+            return Err(ThresholdError::BadOperation(format!(
+                "`{text}`: {} has no per-operation value (latencies, outcome rates and \
+                 http_errors have)",
+                metric.name()
+            )));
+        }
         let value = text[position + symbol.len()..].trim();
         let limit = parse_value(metric, value).ok_or_else(|| ThresholdError::BadValue {
             text: text.to_string(),
@@ -252,6 +309,7 @@ impl FromStr for Threshold {
             text: text.to_string(),
             optional: false,
             implicit: false,
+            operation,
         })
     }
 }
@@ -344,6 +402,30 @@ mod tests {
             !all.iter()
                 .any(|t| t.implicit && t.metric == Metric::AuditFindings)
         );
+    }
+
+    #[test]
+    fn a_threshold_can_name_one_operation() {
+        let t: Threshold = "e2e_p99{op=modify_speed} < 1s".parse().unwrap();
+        assert_eq!(
+            (t.metric, t.operation),
+            (Metric::E2eP99, Some("modify_speed"))
+        );
+        let t: Threshold = "failed_rate{ op = delete } < 5%".parse().unwrap();
+        assert_eq!(t.operation, Some("delete"));
+        let unknown = "e2e_p99{op=teleport} < 1s"
+            .parse::<Threshold>()
+            .unwrap_err();
+        assert!(
+            unknown.to_string().contains("known: add_fibre"),
+            "{unknown}"
+        );
+        let whole_run = "leaks{op=delete} == 0".parse::<Threshold>().unwrap_err();
+        assert!(
+            whole_run.to_string().contains("no per-operation value"),
+            "{whole_run}"
+        );
+        assert!("e2e_p99{delete} < 1s".parse::<Threshold>().is_err());
     }
 
     #[test]

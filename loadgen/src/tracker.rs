@@ -33,6 +33,7 @@ pub const OPEN_TRACKED_MAX: usize = 1_000_000;
 /// An order loadgen submitted and has not seen finish.
 #[derive(Debug)]
 struct OrderRecord {
+    kind: &'static str,
     intended: Instant,
     measured: bool,
     state: String,
@@ -44,6 +45,8 @@ struct OrderRecord {
 pub struct Finished {
     /// The order id.
     pub id: String,
+    /// The operation it was sent for (`add_fibre`, `modify_speed`, …).
+    pub kind: &'static str,
     /// Its outcome.
     pub outcome: Outcome,
     /// From the intended send instant to the terminal observation.
@@ -126,6 +129,7 @@ impl Tracker {
     pub fn register(
         &mut self,
         id: String,
+        kind: &'static str,
         state: &str,
         intended: Instant,
         measured: bool,
@@ -137,6 +141,7 @@ impl Tracker {
         }
         self.registered += 1;
         let record = OrderRecord {
+            kind,
             intended,
             measured,
             state: state.to_string(),
@@ -178,6 +183,7 @@ impl Tracker {
         self.remember_finished(id, outcome);
         Observed::Finished(Finished {
             id: id.to_string(),
+            kind: record.kind,
             outcome,
             latency: at.saturating_duration_since(record.intended),
             observed_at: at,
@@ -504,7 +510,14 @@ mod tests {
         let mut tracker = Tracker::new(10, 1);
         let start = Instant::now();
         assert_eq!(
-            tracker.register("PO-1".into(), "acknowledged", start, true, None),
+            tracker.register(
+                "PO-1".into(),
+                "add_fibre",
+                "acknowledged",
+                start,
+                true,
+                None
+            ),
             None
         );
         assert_eq!(
@@ -537,7 +550,14 @@ mod tests {
         assert_eq!(tracker.observe("PO-2", "cancelled", done), Observed::Early);
         assert_eq!(tracker.observe("PO-2", "inProgress", done), Observed::Early);
         let finished = tracker
-            .register("PO-2".into(), "acknowledged", start, true, None)
+            .register(
+                "PO-2".into(),
+                "add_fibre",
+                "acknowledged",
+                start,
+                true,
+                None,
+            )
             .unwrap();
         assert_eq!(finished.outcome, Outcome::Cancelled);
         assert_eq!(finished.latency, Duration::from_millis(5));

@@ -193,6 +193,7 @@ fn assemble(
             ..EventsInfo::default()
         },
         latency: latency_info(metrics),
+        operations: crate::report::operations::operations_info(metrics),
         series,
         verdict,
         virtual_time: Some(VirtualInfo {

@@ -158,6 +158,7 @@ const FAULT_WATCH_PERIOD: Duration = Duration::from_secs(1);
 /// An order loadgen follows.
 #[derive(Clone, Debug)]
 struct Followed {
+    kind: &'static str,
     intended: Time,
     measured: bool,
     user: Option<u32>,
@@ -571,6 +572,8 @@ impl Driver<'_> {
         if planned.expect_client_error {
             self.metrics.bad_requests_refused += 1;
         } else {
+            let operation = self.metrics.by_operation.entry(planned.kind.name());
+            operation.or_default().errors += 1;
             *self
                 .metrics
                 .http_status
@@ -650,7 +653,8 @@ impl Driver<'_> {
         }
         if measured {
             let second = self.second(awaiting.intended);
-            self.metrics.record_submit(latency, second);
+            self.metrics
+                .record_submit(awaiting.planned.kind.name(), latency, second);
         }
         self.tracked += 1;
         self.write_history(HistoryLine {
@@ -658,6 +662,7 @@ impl Driver<'_> {
             ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id)
         });
         let followed = Followed {
+            kind: awaiting.planned.kind.name(),
             intended: awaiting.intended,
             measured,
             user: awaiting.user,
@@ -709,8 +714,12 @@ impl Driver<'_> {
             && followed.measured
         {
             let second = self.second(at);
-            self.metrics
-                .record_terminal(outcome, at.since(followed.intended), second);
+            self.metrics.record_terminal(
+                followed.kind,
+                outcome,
+                at.since(followed.intended),
+                second,
+            );
             let failure = self
                 .chain
                 .layers

@@ -112,6 +112,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
             &report.chain.workers,
         ));
     }
+    operations_table(&mut page, report);
     findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     page.push_str("</body></html>\n");
@@ -259,6 +260,25 @@ fn thresholds_table(page: &mut String, r: &RunReport) {
             escape(&t.label()),
             escape(&value)
         );
+    }
+    page.push_str("</table>\n");
+}
+
+fn operations_table(page: &mut String, r: &RunReport) {
+    if r.operations.is_empty() {
+        return;
+    }
+    page.push_str("<h2>Per operation</h2><table><tr>");
+    for heading in super::operations::HEADINGS {
+        let _ = write!(page, "<th>{}</th>", escape(heading));
+    }
+    page.push_str("</tr>\n");
+    for row in super::operations::rows(&r.operations) {
+        page.push_str("<tr>");
+        for cell in row {
+            let _ = write!(page, "<td>{}</td>", escape(&cell));
+        }
+        page.push_str("</tr>\n");
     }
     page.push_str("</table>\n");
 }

@@ -15,6 +15,7 @@ pub fn render(report: &RunReport) -> String {
     summary(&mut md, report);
     latency(&mut md, report);
     outcomes(&mut md, report);
+    operations(&mut md, report);
     retries(&mut md, report);
     correctness(&mut md, report);
     faults(&mut md, report);
@@ -210,6 +211,19 @@ fn outcomes(md: &mut String, r: &RunReport) {
 }
 
 /// What the layers' retry policies cost and hid; nothing when no layer retried.
+fn operations(md: &mut String, r: &RunReport) {
+    if r.operations.is_empty() {
+        return;
+    }
+    let headings = super::operations::HEADINGS;
+    let _ = writeln!(md, "### Per operation\n\n| {} |", headings.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---:|".repeat(headings.len() - 1));
+    for row in super::operations::rows(&r.operations) {
+        let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    let _ = writeln!(md);
+}
+
 fn retries(md: &mut String, r: &RunReport) {
     let retries = &r.chain.retries;
     if retries.values().all(|l| l.forward + l.compensation == 0) {

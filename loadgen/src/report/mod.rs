@@ -1,16 +1,19 @@
 //! Reports: the model and one writer per format, plus the report folder.
 //!
 //! The folder `<out>/<scenario>-<timestamp>/` is created before the run starts, so a bad
-//! path fails in the first second. It receives `report.json`, `report.md`, `report.html` and
-//! one HdrHistogram percentile-distribution file (`*.hgrm`) per latency metric.
+//! path fails in the first second. It receives `report.json`, `report.md`, `report.html`,
+//! `junit.xml` (the thresholds as JUnit test cases, for CI) and one HdrHistogram
+//! percentile-distribution file (`*.hgrm`) per latency metric.
 
 pub mod compare;
 pub mod hgrm;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod notes;
+pub mod operations;
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +78,7 @@ pub fn write_all(
     write("report.json", json::render(report)?)?;
     write("report.md", markdown::render(report))?;
     write("report.html", html::render(report, histograms))?;
+    write("junit.xml", junit::render(report))?;
     for (name, histogram) in histograms {
         write(&format!("{name}.hgrm"), hgrm::render(histogram))?;
     }

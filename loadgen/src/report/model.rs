@@ -423,6 +423,8 @@ pub struct RunReport {
     pub events: EventsInfo,
     /// Latencies.
     pub latency: LatencyInfo,
+    /// Per operation kind: requests, latencies and outcomes.
+    pub operations: BTreeMap<String, super::operations::OperationInfo>,
     /// Per-second series.
     pub series: Vec<SeriesPoint>,
     /// Faults injected during the run (the timeline's and any added by hand).
@@ -532,6 +534,39 @@ impl RunReport {
         })
     }
 
+    /// The value `threshold` compares: [`Self::metric_value`], or its operation's.
+    pub fn threshold_value(&self, threshold: &Threshold) -> Option<f64> {
+        let Some(kind) = threshold.operation else {
+            return self.metric_value(threshold.metric);
+        };
+        let operation = self.operations.get(kind)?;
+        let latency = |p: &Percentiles, v: f64| (p.count > 0).then_some(v);
+        let rate = |name: &str| {
+            let ended: u64 = operation.outcomes.values().sum();
+            (ended > 0).then(|| operation.rates.get(name).copied().unwrap_or(0.0))
+        };
+        let (submit, e2e) = (&operation.submit, &operation.e2e);
+        match threshold.metric {
+            Metric::SubmitP50 => latency(submit, submit.p50_ms),
+            Metric::SubmitP90 => latency(submit, submit.p90_ms),
+            Metric::SubmitP99 => latency(submit, submit.p99_ms),
+            Metric::SubmitP999 => latency(submit, submit.p999_ms),
+            Metric::SubmitMax => latency(submit, submit.max_ms),
+            Metric::E2eP50 => latency(e2e, e2e.p50_ms),
+            Metric::E2eP90 => latency(e2e, e2e.p90_ms),
+            Metric::E2eP99 => latency(e2e, e2e.p99_ms),
+            Metric::E2eP999 => latency(e2e, e2e.p999_ms),
+            Metric::E2eMax => latency(e2e, e2e.max_ms),
+            Metric::CompletedRate => rate("completed"),
+            Metric::FailedRate => rate("failed"),
+            Metric::PartialRate => rate("partial"),
+            Metric::RejectedRate => rate("rejected"),
+            Metric::CancelledRate => rate("cancelled"),
+            Metric::HttpErrors => Some(operation.errors as f64),
+            _ => None,
+        }
+    }
+
     /// Leaked resources, when something measured them: the simulator's audit ran its
     /// `leaked_resource` check, or the outside check scanned the resource inventory. `None`
     /// otherwise (an audit that did not answer, a `--role` process that holds no network, a
@@ -556,7 +591,7 @@ impl RunReport {
         self.thresholds = crate::thresholds::with_implicit(thresholds)
             .iter()
             .map(|threshold| {
-                let value = self.metric_value(threshold.metric);
+                let value = self.threshold_value(threshold);
                 let holds = |v: f64| threshold.comparison.holds(v, threshold.limit);
                 ThresholdResult {
                     check: threshold.text.clone(),
@@ -569,9 +604,12 @@ impl RunReport {
                     passed: value.map_or(threshold.optional, holds),
                     optional: threshold.optional,
                     implicit: threshold.implicit,
-                    why: value
-                        .is_none()
-                        .then(|| super::notes::why_not_measured(self, threshold.metric)),
+                    why: value.is_none().then(|| match threshold.operation {
+                        Some(kind) if !self.operations.contains_key(kind) => {
+                            format!("the run sent no {kind}")
+                        }
+                        _ => super::notes::why_not_measured(self, threshold.metric),
+                    }),
                 }
             })
             .collect();

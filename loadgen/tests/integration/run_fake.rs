@@ -87,11 +87,26 @@ async fn a_passing_run_counts_everything_and_exits_zero() {
         "report.json",
         "report.md",
         "report.html",
+        "junit.xml",
         "submit.hgrm",
         "e2e.hgrm",
     ] {
         assert!(outcome.report_dir.join(file).is_file(), "{file} missing");
     }
+    // The per-operation breakdown adds up to the whole.
+    let operations = &report.operations;
+    let sent: u64 = operations.values().map(|o| o.sent).sum();
+    assert_eq!(sent, by_kind);
+    let ended: u64 = operations.values().flat_map(|o| o.outcomes.values()).sum();
+    assert_eq!(ended, o.tracked);
+    assert_eq!(
+        operations["cancel"].outcomes.get("cancelled"),
+        Some(&report.requests.by_kind["cancel"])
+    );
+    assert_eq!(
+        operations["add_fibre"].e2e.count,
+        operations["add_fibre"].outcomes["completed"]
+    );
     common::check_schema(&outcome.report_dir.join("report.json"));
     fake.stop();
 }
@@ -100,7 +115,8 @@ async fn a_passing_run_counts_everything_and_exits_zero() {
 async fn a_failing_threshold_exits_one() {
     let fake = common::start(common::FakeOptions::default()).await;
     let dir = common::scratch("fail");
-    let path = common::scenario(&dir, &with_checks(r#""e2e_p99 < 1us", "open_at_end == 0""#));
+    let checks = r#""e2e_p99 < 1us", "open_at_end == 0", "e2e_p99{op=add_fibre} < 1us", "failed_rate{op=cancel} == 0""#;
+    let path = common::scenario(&dir, &with_checks(checks));
     let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
         .await
         .unwrap();
@@ -115,6 +131,8 @@ async fn a_failing_threshold_exits_one() {
     let expected = [
         ("e2e_p99 < 1us", "FAIL"),
         ("open_at_end == 0", "pass"),
+        ("e2e_p99{op=add_fibre} < 1us", "FAIL"),
+        ("failed_rate{op=cancel} == 0", "pass"),
         ("audit_findings == 0 (implicit)", "pass"),
         ("count_differences == 0 (implicit)", "pass"),
         ("lost_orders == 0 (implicit)", "pass"),
@@ -128,6 +146,9 @@ async fn a_failing_threshold_exits_one() {
     assert_eq!(results, expected);
     let markdown = std::fs::read_to_string(outcome.report_dir.join("report.md")).unwrap();
     assert!(markdown.contains("**FAIL**"));
+    assert!(markdown.contains("### Per operation"));
+    let junit = std::fs::read_to_string(outcome.report_dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"2\""), "{junit}");
     fake.stop();
 }
 
