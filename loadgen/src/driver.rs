@@ -107,14 +107,15 @@ impl RunState {
     }
 
     /// Counts an order that ended, with the failure code its last view carried, if any.
+    /// Records an order's end; `failure_code` is the code of the answer that ended it, when
+    /// the tracker's observation carried none.
     fn record_finished(&self, finished: Finished, failure_code: Option<&str>) {
         if finished.measured {
             let second = self.second(finished.observed_at);
+            let code = finished.failure_code.as_deref().or(failure_code);
             self.with_metrics(|m| {
                 m.record_terminal(finished.kind, finished.outcome, finished.latency, second);
-                if let Some(code) = failure_code {
-                    m.record_failure_code(code);
-                }
+                m.record_outcome_code(finished.outcome, code);
             });
         }
     }
@@ -160,7 +161,9 @@ impl Observer for RunState {
             }
         }
         let observed = match self.tracker.lock() {
-            Ok(mut tracker) => tracker.observe(&view.id, &view.state, at),
+            Ok(mut tracker) => {
+                tracker.observe_coded(&view.id, &view.state, view.failure_code(), at)
+            }
             Err(_) => return,
         };
         if let Observed::Finished(finished) = observed {

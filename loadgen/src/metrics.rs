@@ -223,6 +223,15 @@ impl Metrics {
         }
     }
 
+    /// An order ended as `outcome` with the failure code `code` (if it said one): a failed or
+    /// partial order counts under its code, or `unknown` without one, so that the codes
+    /// always add up to failed + partial.
+    pub fn record_outcome_code(&mut self, outcome: Outcome, code: Option<&str>) {
+        if matches!(outcome, Outcome::Failed | Outcome::Partial) {
+            self.record_failure_code(code.unwrap_or("unknown"));
+        }
+    }
+
     /// A failed or partial order said why: `code`.
     pub fn record_failure_code(&mut self, code: &str) {
         let known = self.failure_codes.contains_key(code);

@@ -53,6 +53,8 @@ pub struct Finished {
     pub latency: Duration,
     /// When the terminal state was observed.
     pub observed_at: Instant,
+    /// The code of the order's `FailureNote`, when the terminal observation carried one.
+    pub failure_code: Option<String>,
     /// False during warm-up.
     pub measured: bool,
 }
@@ -87,11 +89,19 @@ pub struct EventCounts {
     pub untracked: u64,
 }
 
+/// An observation of an order whose POST has not answered yet.
+#[derive(Debug)]
+struct Early {
+    state: String,
+    failure_code: Option<String>,
+    at: Instant,
+}
+
 /// The order table.
 #[derive(Debug)]
 pub struct Tracker {
     open: HashMap<String, OrderRecord>,
-    early: HashMap<String, (String, Instant)>,
+    early: HashMap<String, Early>,
     finished: HashSet<String>,
     finished_order: VecDeque<String>,
     sample: Vec<(String, Outcome)>,
@@ -148,8 +158,9 @@ impl Tracker {
             waiter,
         };
         self.open.insert(id.clone(), record);
-        if let Some((early_state, at)) = self.early.remove(&id)
-            && let Observed::Finished(finished) = self.observe(&id, &early_state, at)
+        if let Some(early) = self.early.remove(&id)
+            && let Observed::Finished(finished) =
+                self.observe_coded(&id, &early.state, early.failure_code.as_deref(), early.at)
         {
             return Some(finished);
         }
@@ -162,12 +173,24 @@ impl Tracker {
 
     /// Applies an observed `state` of order `id` at `at`.
     pub fn observe(&mut self, id: &str, state: &str, at: Instant) -> Observed {
+        self.observe_coded(id, state, None, at)
+    }
+
+    /// As [`Self::observe`], the observation carrying the order's failure code if it has one
+    /// (kept with an early observation, so that no code is lost to a race with the POST).
+    pub fn observe_coded(
+        &mut self,
+        id: &str,
+        state: &str,
+        failure_code: Option<&str>,
+        at: Instant,
+    ) -> Observed {
         if self.finished.contains(id) {
             self.events.duplicates += 1;
             return Observed::Duplicate;
         }
         let Some(record) = self.open.get_mut(id) else {
-            self.keep_early(id, state, at);
+            self.keep_early(id, state, failure_code, at);
             return Observed::Early;
         };
         let Some(outcome) = Outcome::from_state(state) else {
@@ -187,20 +210,26 @@ impl Tracker {
             outcome,
             latency: at.saturating_duration_since(record.intended),
             observed_at: at,
+            failure_code: failure_code.map(str::to_string),
             measured: record.measured,
         })
     }
 
-    fn keep_early(&mut self, id: &str, state: &str, at: Instant) {
+    fn keep_early(&mut self, id: &str, state: &str, failure_code: Option<&str>, at: Instant) {
         self.events.early += 1;
         let full = self.early.len() >= EARLY_EVENTS_MAX;
+        let early = || Early {
+            state: state.to_string(),
+            failure_code: failure_code.map(str::to_string),
+            at,
+        };
         match self.early.get_mut(id) {
             // Keep the first terminal state; a non-terminal one never replaces it.
-            Some(kept) if Outcome::from_state(&kept.0).is_some() => {}
-            Some(kept) => *kept = (state.to_string(), at),
+            Some(kept) if Outcome::from_state(&kept.state).is_some() => {}
+            Some(kept) => *kept = early(),
             None if full => self.events.early_dropped += 1,
             None => {
-                self.early.insert(id.to_string(), (state.to_string(), at));
+                self.early.insert(id.to_string(), early());
             }
         }
     }

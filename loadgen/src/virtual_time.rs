@@ -727,9 +727,8 @@ impl Driver<'_> {
                 .orders()
                 .get(&id)
                 .and_then(|o| o.failure.as_ref());
-            if let Some(reason) = failure {
-                self.metrics.record_failure_code(reason.code.as_str());
-            }
+            let code = failure.map(|reason| reason.code.as_str());
+            self.metrics.record_outcome_code(outcome, code);
         }
         if state == OrderState::Completed {
             self.add_products(id);

@@ -33,6 +33,11 @@ pub struct FakeOptions {
     pub lose_terminal_every: u64,
     /// A TMF622 server that is not ordersim: no `/health`, no `/admin/*`, no inventory.
     pub foreign: bool,
+    /// Every this many orders (by POST number; 0: none) fails with an `elementDown`
+    /// FailureNote instead of completing.
+    pub fail_every: u64,
+    /// Sends each order's events before answering its POST (every event is early).
+    pub events_before_answer: bool,
 }
 
 struct Fake {
@@ -45,6 +50,8 @@ struct Fake {
     stall_count: u64,
     barrier: Option<tokio::sync::Barrier>,
     lose_terminal_every: u64,
+    fail_every: u64,
+    events_before_answer: bool,
 }
 
 pub struct FakeServer {
@@ -73,6 +80,8 @@ pub async fn start(options: FakeOptions) -> FakeServer {
         stall_count: options.stall_count as u64,
         barrier: (options.stall_count > 0).then(|| tokio::sync::Barrier::new(options.stall_count)),
         lose_terminal_every: options.lose_terminal_every,
+        fail_every: options.fail_every,
+        events_before_answer: options.events_before_answer,
     });
     let operator = axum::Router::new()
         .route("/health", get(|| async { "ok" }))
@@ -181,19 +190,26 @@ async fn create_order(State(fake): State<Arc<Fake>>, body: axum::body::Bytes) ->
     let fake2 = Arc::clone(&fake);
     let every = fake.lose_terminal_every;
     let lost = every > 0 && number % every == 0;
-    tokio::spawn(async move {
+    let fails = fake.fail_every > 0 && number % fake.fail_every == 0;
+    let end = if fails { "failed" } else { "completed" };
+    let events = async move {
         set_state(&fake2, &id, "inProgress").await;
         if waits_for_cancel {
             return;
         }
         if lost {
-            change_state(&fake2, &id, "completed");
+            change_state(&fake2, &id, end);
             return;
         }
-        set_state(&fake2, &id, "completed").await;
+        set_state(&fake2, &id, end).await;
         // A duplicate terminal event: loadgen must count it once.
-        post_events(&fake2, &id, "completed").await;
-    });
+        post_events(&fake2, &id, end).await;
+    };
+    if fake.events_before_answer {
+        events.await;
+    } else {
+        tokio::spawn(events);
+    }
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
@@ -214,6 +230,10 @@ fn change_state(fake: &Fake, id: &str, state: &str) -> bool {
     }
     entry.0 = state.to_string();
     entry.1["state"] = json!(state);
+    if state == "failed" {
+        entry.1["note"] = json!([{"@type": "FailureNote", "code": "elementDown",
+            "text": "olt-1 is down"}]);
+    }
     true
 }
 

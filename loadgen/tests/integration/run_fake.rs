@@ -487,3 +487,39 @@ optional = ["retries < 10"]
     );
     fake.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_codes_add_up_to_failed_orders_even_when_every_event_comes_first() {
+    let fake = common::start(common::FakeOptions {
+        fail_every: 3,
+        events_before_answer: true,
+        ..common::FakeOptions::default()
+    })
+    .await;
+    let dir = common::scratch("codes");
+    let text = r#"
+name = "codes"
+seed = 4
+[load]
+rate = 90
+duration = "1s"
+drain_timeout = "5s"
+[load.mix]
+add_fibre = 100
+"#;
+    let path = common::scenario(&dir, text);
+    let outcome = loadgen::run(common::options(path, &fake.url(), &dir))
+        .await
+        .unwrap();
+    let report = &outcome.report;
+    // POSTs 0, 3, … 87 fail: 30 of 90; every terminal event arrived before its POST answered.
+    assert_eq!(report.outcomes.failed, 30, "{:?}", report.outcomes);
+    assert!(report.events.early >= 90, "{:?}", report.events);
+    let codes = &report.outcomes.failure_codes;
+    assert_eq!(codes.get("elementDown"), Some(&30), "{codes:?}");
+    assert_eq!(
+        codes.values().sum::<u64>(),
+        report.outcomes.failed + report.outcomes.partial
+    );
+    fake.stop();
+}
