@@ -171,6 +171,7 @@ pub(crate) async fn execute(
     report.target = TargetInfo {
         url: base,
         embedded: options.target.is_none(),
+        not_applied: not_applied(scenario, options),
     };
     report.clock = "wall".into();
     report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
@@ -185,6 +186,15 @@ async fn start_target(
     target: Option<&str>,
 ) -> anyhow::Result<(Target, String)> {
     if let Some(url) = target {
+        let present = simulator_sections(scenario);
+        if !present.is_empty() {
+            eprintln!(
+                "loadgen: note: {} not applied: {url} runs its own configuration \
+                 (start it with `simulator --scenario {}`)",
+                present.join(", "),
+                scenario.file
+            );
+        }
         return Ok((Target::External, url.trim_end_matches('/').to_string()));
     }
     let mut config = simulator::config::SimConfig::from_toml_str(simulator_text, &scenario.file)?;
@@ -335,6 +345,26 @@ async fn drive(
     );
     Ok((report, histograms))
 }
+
+/// The simulator sections of `scenario` an external target does not get (it runs its own
+/// configuration; timeline faults are applied through its admin API and are not listed).
+fn not_applied(scenario: &Scenario, options: &RunOptions) -> Vec<String> {
+    match options.target {
+        Some(_) => simulator_sections(scenario),
+        None => Vec::new(),
+    }
+}
+
+/// The sections of `scenario` that configure a simulator, as `[name]`.
+fn simulator_sections(scenario: &Scenario) -> Vec<String> {
+    let present = SIMULATOR_SECTIONS
+        .iter()
+        .filter(|s| scenario.simulator.contains_key(**s));
+    present.map(|section| format!("[{section}]")).collect()
+}
+
+/// The scenario sections that configure a simulator rather than the load.
+const SIMULATOR_SECTIONS: [&str; 5] = ["chain", "network", "profiles", "limits", "catalog"];
 
 /// Whether the target answers: ordersim's `/health`, or, for a TMF622 system that has none
 /// (404), a one-order list of its product orders.

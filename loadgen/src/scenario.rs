@@ -267,6 +267,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         .collect::<Result<Vec<_>, _>>()?;
     let load = load_plan(parsed.load, &invalid)?;
     let (faults, crashes) = fault_timeline(text, &invalid)?;
+    check_base(text, file)?;
     let line_of = |offset: usize| line_column(text, offset).0;
     let variants = crate::variant::validate(parsed.variants, &simulator, &line_of)
         .map_err(|(span, message)| invalid(span, message))?;
@@ -284,6 +285,36 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         vary_faults: false,
         crashes,
         variants,
+    })
+}
+
+/// Checks the simulator's part of the scenario without its variants, as the simulator will
+/// read it, so that a refused value is reported at its own line, never at a variant's that
+/// merely overrides something beside it.
+fn check_base(text: &str, file: &str) -> Result<(), ScenarioError> {
+    use simulator::config::{ConfigError, SimConfig};
+    let base = blank_crashes(&crate::variant::blank_variants(text));
+    let error = match SimConfig::from_toml_str(&base, file) {
+        Ok(_) => return Ok(()),
+        Err(error) => error,
+    };
+    let ((line, column), message) = match error {
+        ConfigError::Syntax {
+            line,
+            column,
+            message,
+            ..
+        } => ((line, column), message),
+        ConfigError::Invalid {
+            at, key, message, ..
+        } => (at.unwrap_or((1, 1)), format!("{key}: {message}")),
+        other => ((1, 1), other.to_string()),
+    };
+    Err(ScenarioError::Invalid {
+        file: file.to_string(),
+        line,
+        column,
+        message,
     })
 }
 
@@ -841,6 +872,32 @@ mod tests {
         let error = parse(&text, "h.toml", "h").unwrap_err().to_string();
         assert!(error.starts_with("h.toml:6:"), "{error}");
         assert!(error.contains("duration"), "{error}");
+    }
+
+    #[test]
+    fn values_the_simulator_refuses_name_their_own_line_and_column() {
+        let refused = |extra: &str| {
+            let text = format!("{MINIMAL}{extra}");
+            parse(&text, "s.toml", "s").unwrap_err().to_string()
+        };
+        let error = refused("[profiles.default]\nfailure_probability = 1.5\n");
+        assert!(
+            error.starts_with("s.toml:6:23: profiles.default.failure_probability"),
+            "{error}"
+        );
+        let fault = "[[faults]]\nname = \"x\"\nat = \"1s\"\nduration = \"1s\"\n\
+            target = \"olt:olt-nowhere\"\nkind = { type = \"outage\", reboot_ms = 0 }\n";
+        let error = refused(fault);
+        assert!(
+            error.starts_with("s.toml:9:10: faults[0].target"),
+            "{error}"
+        );
+        assert!(error.contains("no OLT named `olt-nowhere`"), "{error}");
+        // A base value a variant does not touch is blamed on its own line, not the variant's.
+        let variants = "[chain]\nworkers = 0\n[[variants]]\nname = \"sync\"\n\
+            chain = { mode = \"sync\" }\n";
+        let error = refused(variants);
+        assert!(error.starts_with("s.toml:6:11: chain.workers"), "{error}");
     }
 
     #[test]

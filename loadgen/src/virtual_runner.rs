@@ -182,6 +182,7 @@ fn assemble(
         target: TargetInfo {
             url: "virtual-time (in-process)".into(),
             embedded: true,
+            not_applied: Vec::new(),
         },
         load,
         requests: requests_info(metrics),

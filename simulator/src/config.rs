@@ -18,6 +18,7 @@ use crate::network::faults::FaultSpec;
 use crate::network::profile::OperationProfile;
 
 pub mod access;
+mod locate;
 mod retry;
 #[cfg(test)]
 mod tests;
@@ -51,10 +52,12 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is well-formed but not acceptable.
-    #[error("{origin}: {key}: {message}")]
+    #[error("{origin}{}: {key}: {message}", place(*.at))]
     Invalid {
         /// The file (or other origin) of the configuration.
         origin: String,
+        /// Line and column (from 1) of the value in the text, when it is written there.
+        at: Option<(usize, usize)>,
         /// The key path, e.g. `network.regions[0].ipv4_cidr`.
         key: String,
         /// What is wrong with it.
@@ -90,7 +93,20 @@ impl SimConfig {
                 message: error.message().trim_end().to_string(),
             }
         })?;
-        config.validate_in(origin)?;
+        config.validate_in(origin).map_err(|error| match error {
+            ConfigError::Invalid {
+                origin,
+                key,
+                message,
+                ..
+            } => ConfigError::Invalid {
+                at: locate::locate(text, &key),
+                origin,
+                key,
+                message,
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -112,6 +128,7 @@ impl SimConfig {
     fn validate_in(&self, origin: &str) -> Result<(), ConfigError> {
         validate::config(self).map_err(|problem| ConfigError::Invalid {
             origin: origin.to_string(),
+            at: None,
             key: problem.key,
             message: problem.message,
         })?;
@@ -144,6 +161,11 @@ impl Default for SimConfig {
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
+/// `:line:column` when `at` is known, else nothing.
+fn place(at: Option<(usize, usize)>) -> String {
+    at.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"))
+}
+
 fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let (mut line, mut column) = (1, 1);
     for (index, character) in text.char_indices() {

@@ -72,6 +72,10 @@ pub struct TargetInfo {
     pub url: String,
     /// True when loadgen started the simulator itself.
     pub embedded: bool,
+    /// Sections of the scenario that configure a simulator (`[chain]`, `[network]`,
+    /// `[profiles]`, `[limits]`, `[catalog]`) and were not applied because the target runs
+    /// its own configuration (`--target`): start it with `simulator --scenario <file>`.
+    pub not_applied: Vec<String>,
 }
 
 /// How the load went, from loadgen's side.

@@ -10,6 +10,12 @@ use crate::thresholds::Metric;
 pub fn verdict_notes(report: &RunReport) -> Vec<String> {
     let v = &report.verdict;
     let mut notes = Vec::new();
+    if !report.target.not_applied.is_empty() {
+        notes.push(format!(
+            "not applied to the target, which runs its own configuration: {} (start it with `simulator --scenario <this file>`)",
+            report.target.not_applied.join(", ")
+        ));
+    }
     match v.counts_agree {
         Some(false) => notes.push(format!(
             "outcome counts DISAGREE with the simulator's: {}",

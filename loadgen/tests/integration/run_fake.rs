@@ -447,6 +447,8 @@ async fn a_tmf622_server_without_operator_endpoints_is_driven_and_nothing_unmeas
     let text = r#"
 name = "foreign"
 seed = 9
+[profiles.default]
+latency = { distribution = "fixed", ms = 1.0 }
 [load]
 rate = 50
 duration = "1s"
@@ -463,6 +465,9 @@ optional = ["retries < 10"]
         .expect("no /health is needed");
     let report = &outcome.report;
     assert_eq!(report.outcomes.completed, 50);
+    assert_eq!(report.target.not_applied, ["[profiles]"]);
+    let summary = loadgen::summary::render(report, &dir);
+    assert!(summary.contains("not applied to the target"), "{summary}");
     assert!(!report.verdict.audit.reachable);
     assert_eq!(report.leaks(), None);
     let result = |check: &str| {

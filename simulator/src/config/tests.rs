@@ -112,6 +112,7 @@ fn assert_invalid(text: &str, key: &str, words: &[&str]) {
             origin,
             key: found,
             message,
+            ..
         }) => {
             assert_eq!(origin, "scenario.toml");
             assert_eq!(found, key, "{message}");

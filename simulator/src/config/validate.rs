@@ -121,7 +121,7 @@ fn faults(config: &SimConfig) -> Checked {
         fault
             .target
             .resolve(&topology)
-            .map_err(|error| problem(&key, error.to_string()))?;
+            .map_err(|error| problem(format!("{key}.target"), error.to_string()))?;
         require(names.insert(spec.name.clone()), &key, || {
             format!("the name `{}` is used twice", spec.name)
         })?;
