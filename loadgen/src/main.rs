@@ -167,6 +167,10 @@ struct RunArgs {
     /// (e.g. 10s, 1m; 0s for none).
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     progress_every: Duration,
+    /// Serve Prometheus metrics of the run on this address while it goes (`GET /metrics`:
+    /// sends, in flight, outcomes, latency histograms per operation), e.g. 127.0.0.1:9464.
+    #[arg(long, conflicts_with = "virtual_time")]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// `loadgen bench-http --connections 32 --threads 2 --duration 10s URL`.
@@ -343,6 +347,7 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs, compare: bool) -> ExitC
         check_determinism: args.check_determinism,
         vary_faults: args.vary_faults,
         progress_every: args.progress_every,
+        metrics_listen: args.metrics_listen,
     };
     let code = if compare {
         runtime

@@ -49,6 +49,8 @@ pub struct RunOptions {
     /// When stderr is not a terminal (CI), print a plain progress line this often; zero
     /// prints none.
     pub progress_every: Duration,
+    /// Serve the run's Prometheus metrics here while it goes.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl RunOptions {
@@ -68,6 +70,7 @@ impl RunOptions {
             check_determinism: false,
             vary_faults: false,
             progress_every: Duration::from_secs(10),
+            metrics_listen: None,
         }
     }
 }
@@ -241,6 +244,20 @@ async fn drive(
         plan.in_flight_max,
         plan.waiting_max,
     ));
+    let live = match options.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("--metrics-listen {address}: cannot listen there"))?;
+            if !options.quiet && let Ok(bound) = listener.local_addr() {
+                eprintln!("loadgen: live metrics on http://{bound}/metrics");
+            }
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            let task = crate::observe::live::serve(listener, state.clone(), stopped);
+            Some((stop, task))
+        }
+        None => None,
+    };
     let observer: Arc<dyn Observer> = state.clone();
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
     let sampler =
@@ -337,6 +354,10 @@ async fn drive(
         .iter()
         .map(|(layer, h)| (layer.to_string(), Percentiles::of(h)))
         .collect();
+    if let Some((stop, task)) = live {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
     let mut histograms = take_histograms(&state)?;
     histograms.extend(
         layers
