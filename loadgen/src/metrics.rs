@@ -93,6 +93,9 @@ pub struct SecondBucket {
     pub completed: u64,
     /// Orders that reached another terminal state in this second.
     pub other_terminal: u64,
+    /// Orders that ended in this second, by outcome (completed, partial, failed, cancelled,
+    /// rejected).
+    pub ended: [u64; 5],
     /// Requests that failed (non-2xx or transport) in this second.
     pub errors: u64,
     /// End-to-end latency percentiles of orders finishing in this second, ms.
@@ -271,6 +274,9 @@ impl Metrics {
             match outcome {
                 Outcome::Completed => bucket.completed += 1,
                 _ => bucket.other_terminal += 1,
+            }
+            if let Some(count) = bucket.ended.get_mut(outcome.index()) {
+                *count += 1;
             }
         }
     }

@@ -249,7 +249,9 @@ async fn drive(
             let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .with_context(|| format!("--metrics-listen {address}: cannot listen there"))?;
-            if !options.quiet && let Ok(bound) = listener.local_addr() {
+            if !options.quiet
+                && let Ok(bound) = listener.local_addr()
+            {
                 eprintln!("loadgen: live metrics on http://{bound}/metrics");
             }
             let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -651,6 +653,10 @@ pub(crate) fn series_points(metrics: &mut crate::metrics::Metrics) -> Vec<Series
             submitted: b.submitted,
             completed: b.completed,
             other_terminal: b.other_terminal,
+            failed: b.ended[Outcome::Failed as usize],
+            partial: b.ended[Outcome::Partial as usize],
+            cancelled: b.ended[Outcome::Cancelled as usize],
+            rejected: b.ended[Outcome::Rejected as usize],
             errors: b.errors,
             e2e_ms: b.e2e_ms,
         })

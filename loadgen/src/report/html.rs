@@ -12,8 +12,11 @@ use super::model::RunReport;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 260.0;
 const MARGIN: f64 = 48.0;
-const COLORS: [&str; 6] = [
-    "#1f77b4", "#2ca02c", "#d62728", "#ff7f0e", "#9467bd", "#8c564b",
+/// Okabe–Ito's colour-blind-safe palette, then two of Tol's muted colours: ten distinct
+/// series before a colour repeats.
+const COLORS: [&str; 10] = [
+    "#0072B2", "#009E73", "#D55E00", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
+    "#882255", "#44AA99",
 ];
 
 /// One line of a chart: a name and its points.
@@ -67,7 +70,10 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         &[
             ("submitted", seconds(|p| p.submitted as f64)),
             ("completed", seconds(|p| p.completed as f64)),
-            ("other terminal", seconds(|p| p.other_terminal as f64)),
+            ("failed", seconds(|p| p.failed as f64)),
+            ("partial", seconds(|p| p.partial as f64)),
+            ("cancelled", seconds(|p| p.cancelled as f64)),
+            ("rejected", seconds(|p| p.rejected as f64)),
             ("errors", seconds(|p| p.errors as f64)),
         ],
         &bands,

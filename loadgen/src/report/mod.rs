@@ -2,10 +2,12 @@
 //!
 //! The folder `<out>/<scenario>-<timestamp>/` is created before the run starts, so a bad
 //! path fails in the first second. It receives `report.json`, `report.md`, `report.html`,
-//! `junit.xml` (the thresholds as JUnit test cases, for CI) and one HdrHistogram
+//! `junit.xml` (the thresholds as JUnit test cases, for CI), `series.csv` (the per-second
+//! series) and one HdrHistogram
 //! percentile-distribution file (`*.hgrm`) per latency metric.
 
 pub mod compare;
+pub mod csv;
 pub mod hgrm;
 pub mod html;
 pub mod json;
@@ -79,6 +81,7 @@ pub fn write_all(
     write("report.md", markdown::render(report))?;
     write("report.html", html::render(report, histograms))?;
     write("junit.xml", junit::render(report))?;
+    write("series.csv", csv::render(report))?;
     for (name, histogram) in histograms {
         write(&format!("{name}.hgrm"), hgrm::render(histogram))?;
     }

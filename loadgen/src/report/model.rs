@@ -268,6 +268,14 @@ pub struct SeriesPoint {
     pub completed: u64,
     /// Orders reaching another terminal state.
     pub other_terminal: u64,
+    /// Orders failed.
+    pub failed: u64,
+    /// Orders partial.
+    pub partial: u64,
+    /// Orders cancelled.
+    pub cancelled: u64,
+    /// Orders rejected.
+    pub rejected: u64,
     /// Failed requests.
     pub errors: u64,
     /// End-to-end latency of orders finishing this second: p50, p90, p99, max (ms).

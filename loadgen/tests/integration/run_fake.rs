@@ -88,6 +88,7 @@ async fn a_passing_run_counts_everything_and_exits_zero() {
         "report.md",
         "report.html",
         "junit.xml",
+        "series.csv",
         "submit.hgrm",
         "e2e.hgrm",
     ] {
