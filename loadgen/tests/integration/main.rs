@@ -5,6 +5,7 @@ mod cli_errors;
 mod common;
 mod compare;
 mod coordinated_omission;
+mod dashboard;
 mod embedded;
 mod html_chromium;
 mod http_bench;
