@@ -121,6 +121,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
     operations_table(&mut page, report);
     findings_list(&mut page, report);
     thresholds_table(&mut page, report);
+    every_figure(&mut page, report);
     page.push_str("</body></html>\n");
     page
 }
@@ -287,6 +288,21 @@ fn operations_table(page: &mut String, r: &RunReport) {
         page.push_str("</tr>\n");
     }
     page.push_str("</table>\n");
+}
+
+/// Every figure of `report.md` (percentile tables, requests and errors, events, the whole
+/// correctness section, faults, retries), so that the page holds all the Markdown holds.
+/// Raw HTML in the Markdown (a scenario's description, an error's text) is shown as text.
+fn every_figure(page: &mut String, r: &RunReport) {
+    use pulldown_cmark::{Event, Options, Parser};
+    let markdown = super::markdown::render(r);
+    let events = Parser::new_ext(&markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(text) | Event::InlineHtml(text) => Event::Text(text),
+        other => other,
+    });
+    page.push_str("<h2>Every figure</h2>\n<div class=\"figures\">\n");
+    pulldown_cmark::html::push_html(page, events);
+    page.push_str("</div>\n");
 }
 
 fn outcome_bars(r: &RunReport) -> String {
@@ -553,6 +569,23 @@ mod tests {
         assert!(page.contains("elementTimeout 7"), "{page}");
         assert!(page.contains("<h2>Retries</h2>"), "{page}");
         assert!(page.contains("<td>rom</td><td>3</td>"), "{page}");
+    }
+
+    #[test]
+    fn the_page_holds_every_markdown_figure_and_no_raw_html() {
+        let mut report = RunReport::default();
+        report.scenario.description = "<script>alert(1)</script> & more".into();
+        report.requests.http_error_rate = 0.25;
+        report.latency.submit.p999_ms = 123.4;
+        let page = render(&report, &[]);
+        assert!(page.contains("<h2>Every figure</h2>"));
+        assert!(
+            page.contains("<th>p99.9</th>") || page.contains("p99.9"),
+            "{page}"
+        );
+        assert!(page.contains("123.4"), "the submit p99.9 from the Markdown");
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;"));
     }
 
     #[test]
