@@ -296,7 +296,8 @@ pub fn render_html(report: &CompareReport, histograms: &[(String, Histogram<u64>
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}}\
+         <style>body{{font-family:sans-serif;max-width:1600px;width:94%;margin:2em auto;color:#222}}\
+         svg.chart{{width:100%;height:auto;max-height:60vh}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
          svg{{background:#fafafa;margin:8px 0}}</style></head><body>\n<h1>{title}</h1>\n<p>{}</p>\n",
         escape(&report.scenario.description)

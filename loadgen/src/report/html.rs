@@ -46,7 +46,8 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;max-width:780px;margin:2em auto;color:#222}}\
+         <style>body{{font-family:sans-serif;max-width:1600px;width:94%;margin:2em auto;color:#222}}\
+         svg.chart{{width:100%;height:auto;max-height:60vh}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
          .pass{{color:#2ca02c}}.fail{{color:#d62728;font-weight:bold}}svg{{background:#fafafa;margin:8px 0}}\
          </style></head><body>\n<h1>{title} — <span class=\"{}\">{}</span></h1>\n<p>{}</p>\n",
@@ -400,7 +401,7 @@ fn retry_table(page: &mut String, r: &RunReport) {
 
 fn svg_open(title: &str) -> String {
     format!(
-        "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" \
+        "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" \
          viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"><title>{}</title>",
         escape(title),
         escape(title)
