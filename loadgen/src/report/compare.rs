@@ -12,7 +12,9 @@ use std::fmt::Write;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::html::{Line, distribution, escape, line_chart};
+use super::html::{
+    Line, Scales, distribution, distribution_chart, escape, line_chart, scaled_chart,
+};
 use super::model::{Percentiles, RunReport, ScenarioInfo};
 
 /// The schema identifier written in every comparison report.
@@ -355,24 +357,27 @@ fn overlay_charts(
         .zip(&names)
         .map(|(v, name)| (name.as_str(), per_second(v, |p| p.e2e_ms?.get(2).copied())))
         .collect();
-    page.push_str(&line_chart(
+    // Variants' latencies can lie decades apart (sync at seconds, async at milliseconds).
+    let log_y = Scales {
+        log_y: true,
+        ..Scales::default()
+    };
+    page.push_str(&scaled_chart(
         "End-to-end p99 of orders finishing each second",
         "second",
-        "ms",
+        "ms (log)",
         &p99,
         &[],
+        log_y,
     ));
     let distributions: Vec<Line<'_>> = histograms
         .iter()
         .filter(|(_, h)| !h.is_empty())
         .map(|(name, h)| (name.as_str(), distribution(h)))
         .collect();
-    page.push_str(&line_chart(
-        "End-to-end latency distribution (x: log10 of 1/(1-percentile); 2 = p99)",
-        "log10(1/(1-q))",
-        "ms",
+    page.push_str(&distribution_chart(
+        "End-to-end latency distribution",
         &distributions,
-        &[],
     ));
 }
 

@@ -9,7 +9,9 @@ use hdrhistogram::Histogram;
 
 use super::model::RunReport;
 
-const WIDTH: f64 = 720.0;
+const WIDTH: f64 = 960.0;
+/// Room at the right of a line chart for its legend, outside the data.
+const LEGEND_W: f64 = 170.0;
 const HEIGHT: f64 = 260.0;
 const MARGIN: f64 = 48.0;
 /// Okabe–Ito's colour-blind-safe palette, then two of Tol's muted colours: ten distinct
@@ -103,13 +105,7 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         .filter(|(_, h)| !h.is_empty())
         .map(|(name, h)| (*name, distribution(h)))
         .collect();
-    page.push_str(&line_chart(
-        "Latency distribution (x: log10 of 1/(1-percentile); 1 = p90, 2 = p99, 3 = p99.9)",
-        "log10(1/(1-q))",
-        "ms",
-        &distributions,
-        &[],
-    ));
+    page.push_str(&distribution_chart("Latency distribution", &distributions));
     page.push_str(&outcome_bars(report));
     fault_table(&mut page, report);
     retry_table(&mut page, report);
@@ -415,41 +411,142 @@ pub(super) fn line_chart(
     lines: &[Line<'_>],
     bands: &[Band],
 ) -> String {
+    scaled_chart(title, x_label, y_label, lines, bands, Scales::default())
+}
+
+/// How a chart's axes map values: linear by default; a percentile x axis (values are
+/// log10(1/(1-q)), labelled p50, p90, p99 …) and a log10 y axis for latencies whose range
+/// spans decades.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Scales {
+    /// x is log10(1/(1-q)), labelled as percentiles.
+    pub(super) percentile_x: bool,
+    /// y is drawn on a log10 scale.
+    pub(super) log_y: bool,
+}
+
+/// Smallest value a log y axis shows (ms): below it a point sits on the axis.
+const LOG_Y_MIN: f64 = 0.01;
+
+/// A latency distribution chart: percentiles across, log milliseconds up.
+pub(super) fn distribution_chart(title: &str, lines: &[Line<'_>]) -> String {
+    let scales = Scales {
+        percentile_x: true,
+        log_y: true,
+    };
+    scaled_chart(title, "percentile", "ms (log)", lines, &[], scales)
+}
+
+fn percentile_ticks(x_max: f64) -> Vec<(f64, String)> {
+    let marks = [
+        (0.0, "p0"),
+        (0.301, "p50"),
+        (1.0, "p90"),
+        (2.0, "p99"),
+        (3.0, "p99.9"),
+        (4.0, "p99.99"),
+        (5.0, "p99.999"),
+    ];
+    let end = marks
+        .iter()
+        .position(|(x, _)| *x >= x_max)
+        .unwrap_or(marks.len() - 1);
+    marks
+        .iter()
+        .take(end + 1)
+        .map(|(x, l)| (*x, l.to_string()))
+        .collect()
+}
+
+fn log_ticks(y_min: f64, y_max: f64) -> Vec<(f64, String)> {
+    let low = y_min.max(LOG_Y_MIN).log10().floor() as i32;
+    let high = (y_max.max(LOG_Y_MIN).log10().ceil() as i32).max(low + 1);
+    (low..=high)
+        .map(|k| (f64::from(k), tick_label(10_f64.powi(k))))
+        .collect()
+}
+
+fn linear_ticks(max: f64) -> Vec<(f64, String)> {
+    ticks(max.max(1.0))
+        .into_iter()
+        .map(|v| (v, tick_label(v)))
+        .collect()
+}
+
+pub(super) fn scaled_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line<'_>],
+    bands: &[Band],
+    scales: Scales,
+) -> String {
+    let ty = |y: f64| match scales.log_y {
+        true => y.max(LOG_Y_MIN).log10(),
+        false => y,
+    };
     let points = lines.iter().flat_map(|(_, p)| p.iter());
-    let (mut x_max, mut y_max) = (0.0_f64, 0.0_f64);
+    let (mut x_max, mut y_min, mut y_max) = (0.0_f64, f64::MAX, 0.0_f64);
     for (x, y) in points {
         x_max = x_max.max(*x);
+        y_min = y_min.min(*y);
         y_max = y_max.max(*y);
     }
     for (_, end, _) in bands {
         x_max = x_max.max(*end);
     }
-    let (x_max, y_max) = (x_max.max(1.0), y_max.max(1.0) * 1.05);
-    let plot_w = WIDTH - 2.0 * MARGIN;
+    let x_ticks = match scales.percentile_x {
+        true => percentile_ticks(x_max),
+        false => linear_ticks(x_max),
+    };
+    let y_ticks = match scales.log_y {
+        true => log_ticks(y_min, y_max),
+        false => linear_ticks(y_max),
+    };
+    let x_max = x_ticks.last().map_or(1.0, |t| t.0).max(1e-9);
+    let y_low = y_ticks.first().map_or(0.0, |t| t.0);
+    let y_span = (y_ticks.last().map_or(1.0, |t| t.0) - y_low).max(1e-9);
+    let right = WIDTH - LEGEND_W;
+    let plot_w = right - MARGIN;
     let plot_h = HEIGHT - 2.0 * MARGIN;
     let sx = |x: f64| MARGIN + plot_w * x / x_max;
-    let sy = |y: f64| HEIGHT - MARGIN - plot_h * y / y_max;
+    let sy = |y: f64| HEIGHT - MARGIN - plot_h * (ty(y) - y_low) / y_span;
+    let sy_tick = |t: f64| HEIGHT - MARGIN - plot_h * (t - y_low) / y_span;
     let mut svg = svg_open(title);
+    for (y, label) in &y_ticks {
+        let _ = write!(
+            svg,
+            "<line x1=\"{MARGIN}\" y1=\"{0:.1}\" x2=\"{right}\" y2=\"{0:.1}\" stroke=\"#e4e4e4\"/>\
+             <text x=\"{1}\" y=\"{2:.1}\" font-size=\"10\" text-anchor=\"end\">{3}</text>",
+            sy_tick(*y),
+            MARGIN - 4.0,
+            sy_tick(*y) + 3.0,
+            escape(label)
+        );
+    }
+    for (x, label) in &x_ticks {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" y1=\"{MARGIN}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#f0f0f0\"/>\
+             <text x=\"{0:.1}\" y=\"{2}\" font-size=\"10\" text-anchor=\"middle\">{3}</text>",
+            sx(*x),
+            HEIGHT - MARGIN,
+            HEIGHT - MARGIN + 12.0,
+            escape(label)
+        );
+    }
     let _ = write!(
         svg,
-        "<line x1=\"{MARGIN}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#888\"/>\
+        "<line x1=\"{MARGIN}\" y1=\"{0}\" x2=\"{right}\" y2=\"{0}\" stroke=\"#888\"/>\
          <line x1=\"{MARGIN}\" y1=\"{MARGIN}\" x2=\"{MARGIN}\" y2=\"{0}\" stroke=\"#888\"/>\
-         <text x=\"{2}\" y=\"{3}\" font-size=\"11\" text-anchor=\"middle\">{4}</text>\
-         <text x=\"4\" y=\"{5}\" font-size=\"11\">{6}</text>\
-         <text x=\"{MARGIN}\" y=\"{7}\" font-size=\"10\">0</text>\
-         <text x=\"{1}\" y=\"{7}\" font-size=\"10\" text-anchor=\"end\">{8:.1}</text>\
-         <text x=\"4\" y=\"{9}\" font-size=\"10\">{10:.1}</text>",
+         <text x=\"{1}\" y=\"{2}\" font-size=\"11\" text-anchor=\"middle\">{3}</text>\
+         <text x=\"4\" y=\"{4}\" font-size=\"11\">{5}</text>",
         HEIGHT - MARGIN,
-        WIDTH - MARGIN,
-        WIDTH / 2.0,
+        MARGIN + plot_w / 2.0,
         HEIGHT - 8.0,
         escape(x_label),
         MARGIN - 16.0,
         escape(y_label),
-        HEIGHT - MARGIN + 12.0,
-        x_max,
-        MARGIN + 4.0,
-        y_max
     );
     for (index, (start, end, label)) in bands.iter().enumerate() {
         let (left, right) = (sx(start.max(0.0)), sx(*end));
@@ -474,20 +571,52 @@ pub(super) fn line_chart(
         if !path.is_empty() {
             let _ = write!(
                 svg,
-                "<polyline class=\"series\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"/>",
-                path.join(" ")
+                "<polyline class=\"series\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\" points=\"{}\"><title>{}</title></polyline>",
+                path.join(" "),
+                escape(name)
             );
         }
+        let legend_y = MARGIN + 14.0 * index as f64;
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{color}\">{}</text>",
-            WIDTH - MARGIN - 110.0,
-            MARGIN + 14.0 * index as f64,
+            "<rect x=\"{0:.1}\" y=\"{1:.1}\" width=\"10\" height=\"3\" fill=\"{color}\"/>\
+             <text x=\"{2:.1}\" y=\"{3:.1}\" font-size=\"11\">{4}</text>",
+            right + 12.0,
+            legend_y - 4.0,
+            right + 26.0,
+            legend_y,
             escape(name)
         );
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Round tick values from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten,
+/// about five of them, the last one the axis' end (so the axis ends on a labelled value,
+/// not at `max` plus an odd headroom).
+fn ticks(max: f64) -> Vec<f64> {
+    let rough = max / 5.0;
+    let power = 10_f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= rough)
+        .unwrap_or(10.0 * power);
+    let count = (max / step).ceil().max(1.0) as usize;
+    // Rounded to nine decimals: 3 × 0.2 is 0.6, not 0.6000000000000001.
+    let round = |value: f64| (value * 1e9).round() / 1e9;
+    (0..=count).map(|i| round(i as f64 * step)).collect()
+}
+
+/// A tick value for people: no decimals on whole numbers.
+fn tick_label(value: f64) -> String {
+    if value.fract().abs() < 1e-9 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.3}");
+        text.trim_end_matches('0').to_string()
+    }
 }
 
 /// Worker slots held and orders waiting over time, one line each per layer.
@@ -587,6 +716,15 @@ mod tests {
         assert!(page.contains("123.4"), "the submit p99.9 from the Markdown");
         assert!(!page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn axes_end_on_round_ticks() {
+        assert_eq!(ticks(736.0), [0.0, 200.0, 400.0, 600.0, 800.0]);
+        assert_eq!(ticks(1.0), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+        assert_eq!(ticks(95.0).last(), Some(&100.0));
+        assert_eq!(tick_label(0.25), "0.25");
+        assert_eq!(tick_label(800.0), "800");
     }
 
     #[test]
