@@ -31,6 +31,7 @@ mod overload;
 mod overload_process;
 mod ownership;
 mod process_support;
+mod readme_walkthrough;
 mod retry_policy;
 mod slow_clients;
 mod sync_mode;
