@@ -68,12 +68,21 @@ pub struct VirtualChain {
     effects: Effects,
     /// Replies to callers, by token, until taken.
     pub replies: BTreeMap<ReplyToken, Reply>,
-    /// Events published, in order (cleared by whoever reads them).
+    /// Events published, in order (cleared by whoever reads them), at most
+    /// [`EVENTS_KEPT_MAX`]: a caller that never drains them does not grow it for ever.
     pub events: Vec<Event>,
+    /// Events not kept because `events_max` were waiting to be read.
+    pub events_dropped: u64,
+    /// The most `events` holds ([`EVENTS_KEPT_MAX`] unless set).
+    events_max: usize,
     next_token: u64,
     /// Messages handled so far.
     pub handled: u64,
 }
+
+/// Most published events [`VirtualChain::events`] holds until they are read; past it the
+/// newest are counted in [`VirtualChain::events_dropped`] and not kept.
+pub const EVENTS_KEPT_MAX: usize = 1 << 20;
 
 impl VirtualChain {
     /// Builds every layer from `config`; the clock starts at zero.
@@ -94,10 +103,17 @@ impl VirtualChain {
             effects: Effects::default(),
             replies: BTreeMap::new(),
             events: Vec::new(),
+            events_dropped: 0,
+            events_max: EVENTS_KEPT_MAX,
             next_token: 1,
             handled: 0,
             config,
         })
+    }
+
+    /// Keeps at most `max` unread events (the rest are counted in `events_dropped`).
+    pub fn set_events_max(&mut self, max: usize) {
+        self.events_max = max;
     }
 
     /// The virtual clock.
@@ -206,7 +222,10 @@ impl VirtualChain {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send { at, message } => self.schedule(at, message),
-                Effect::Publish(event) => self.events.push(event),
+                Effect::Publish(event) if self.events.len() < self.events_max => {
+                    self.events.push(event);
+                }
+                Effect::Publish(_) => self.events_dropped += 1,
                 Effect::Reply { token, reply } => {
                     self.replies.insert(token, reply);
                 }

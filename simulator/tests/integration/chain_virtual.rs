@@ -392,6 +392,33 @@ fn the_same_seed_replays_the_same_events() {
 }
 
 #[test]
+fn unread_events_are_bounded_and_the_rest_counted() {
+    let mut chain = chain_with(|_| {});
+    chain.set_events_max(3);
+    for _ in 0..5 {
+        chain.submit(|reply| {
+            Message::Com(ComInput::Create {
+                reply,
+                order: order(vec![item("1", "fibre-broadband")]),
+            })
+        });
+    }
+    chain.run_until_idle();
+    assert_eq!(chain.events.len(), 3);
+    assert!(chain.events_dropped > 0);
+    // Reading them makes room again.
+    chain.events.clear();
+    chain.submit(|reply| {
+        Message::Com(ComInput::Create {
+            reply,
+            order: order(vec![item("1", "fibre-broadband")]),
+        })
+    });
+    chain.run_until_idle();
+    assert_eq!(chain.events.len(), 3);
+}
+
+#[test]
 fn a_patch_to_in_progress_resumes_a_held_order_at_once() {
     use simulator::layers::common::OrderPatch;
     let mut chain = chain_with(|config| {
