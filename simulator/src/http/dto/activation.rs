@@ -26,15 +26,15 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     };
     map.insert("name".into(), json!(name));
     map.insert("state".into(), json!(service.state.as_str()));
-    map.insert("startDate".into(), context.date(service.created));
+    map.insert("startDate".into(), json!(context.date(service.created)));
     map.insert(
         "serviceSpecification".into(),
-        context.reference(
+        json!(context.reference(
             SERVICE_CATALOG,
             "serviceSpecification",
             &service.service_specification,
             None,
-        ),
+        )),
     );
     let listed = service_characteristics(
         &service.characteristics,
@@ -47,7 +47,12 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
             .supporting_resources
             .iter()
             .map(|id| {
-                context.reference(RESOURCE_INVENTORY, "resource", id, Some("LogicalResource"))
+                json!(context.reference(
+                    RESOURCE_INVENTORY,
+                    "resource",
+                    id,
+                    Some("LogicalResource")
+                ))
             })
             .collect();
         map.insert("supportingResource".into(), Value::Array(resources));
@@ -55,7 +60,12 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
     if let Some(rfs) = service.service {
         map.insert(
             "supportingService".into(),
-            json!([context.reference(SERVICE_INVENTORY, "service", rfs, Some("Service"))]),
+            json!([json!(context.reference(
+                SERVICE_INVENTORY,
+                "service",
+                rfs,
+                Some("Service")
+            ))]),
         );
     }
     if let Some(parent) = service.parent {

@@ -64,12 +64,12 @@ fn render_fields(fields: CancelFields<'_>, context: &RenderContext<'_>) -> Value
     map.insert("state".into(), json!(fields.state));
     map.insert(
         fields.order_field.into(),
-        context.reference(
+        json!(context.reference(
             fields.base,
             fields.order_resource,
             fields.order,
             Some(fields.order_type),
-        ),
+        )),
     );
     map.insert("requestedCancellationDate".into(), fields.requested);
     insert_some(&mut map, "effectiveCancellationDate", fields.effective);
@@ -90,8 +90,8 @@ pub fn render_service(cancel: &CancelServiceOrder, context: &RenderContext<'_>) 
             order_resource: "serviceOrder",
             order_type: "ServiceOrder",
             order: cancel.order.to_string(),
-            requested: context.date(cancel.requested),
-            effective: cancel.effective.map(|time| context.date(time)),
+            requested: json!(context.date(cancel.requested)),
+            effective: cancel.effective.map(|time| json!(context.date(time))),
             reason: cancel.reason.as_deref(),
         },
         context,
@@ -111,8 +111,8 @@ pub fn render_resource(cancel: &CancelResourceOrder, context: &RenderContext<'_>
             order_resource: "resourceOrder",
             order_type: "ResourceOrder",
             order: cancel.order.to_string(),
-            requested: context.date(cancel.requested),
-            effective: cancel.effective.map(|time| context.date(time)),
+            requested: json!(context.date(cancel.requested)),
+            effective: cancel.effective.map(|time| json!(context.date(time))),
             reason: cancel.reason.as_deref(),
         },
         context,

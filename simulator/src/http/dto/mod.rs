@@ -9,10 +9,14 @@ pub mod cancel;
 pub mod catalog;
 pub mod inventory;
 pub mod product_order;
+pub mod refs;
 pub mod resource_order;
 pub mod service_order;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+
+use self::refs::EntityRef;
 
 use crate::domain::time::Time;
 use crate::network::Topology;
@@ -39,8 +43,8 @@ pub struct RenderContext<'a> {
 
 impl RenderContext<'_> {
     /// `time` as a TMF `date-time`.
-    pub fn date(&self, time: Time) -> Value {
-        Value::String(self.clock.rfc3339(time))
+    pub fn date(&self, time: Time) -> String {
+        self.clock.rfc3339(time)
     }
 
     /// The absolute href `{public_url}{base}/{resource}/{id}` (TMF `format: uri`): the one
@@ -55,15 +59,19 @@ impl RenderContext<'_> {
         base: &str,
         resource: &str,
         id: impl std::fmt::Display,
-        referred_type: Option<&str>,
-    ) -> Value {
+        referred_type: Option<&'static str>,
+    ) -> EntityRef {
         let id = id.to_string();
-        let mut map = Map::new();
-        map.insert("href".into(), Value::String(self.href(base, resource, &id)));
-        map.insert("id".into(), Value::String(id));
-        if let Some(referred_type) = referred_type {
-            map.insert("@referredType".into(), Value::String(referred_type.into()));
+        let href = self.href(base, resource, &id);
+        EntityRef {
+            referred_type,
+            ..EntityRef::new(id, Some(href))
         }
-        Value::Object(map)
     }
+}
+
+/// A rendered resource as JSON. The wire types serialize to objects with string keys, which
+/// cannot fail; were one ever to, the answer is `null` rather than a panic.
+pub fn to_json(resource: &impl Serialize) -> Value {
+    serde_json::to_value(resource).unwrap_or(Value::Null)
 }

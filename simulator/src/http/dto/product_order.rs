@@ -255,11 +255,11 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     );
     map.insert("@type".into(), json!("ProductOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
-    map.insert("orderDate".into(), context.date(order.order_date));
+    map.insert("orderDate".into(), json!(context.date(order.order_date)));
     insert_some(
         &mut map,
         "completionDate",
-        order.completion_date.map(|t| context.date(t)),
+        order.completion_date.map(|t| json!(context.date(t))),
     );
     insert_some(&mut map, "externalId", order.external_id.clone());
     let items = order.items.iter().enumerate().map(|(index, item)| {
@@ -271,7 +271,7 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     });
     map.insert("productOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
-        let date = order.completion_date.map(|t| context.date(t));
+        let date = order.completion_date.map(|t| json!(context.date(t)));
         push_to(&mut map, "note", failure_note(reason, date));
     }
     Value::Object(map)
@@ -303,7 +303,7 @@ fn render_item(
         let services = item
             .services
             .iter()
-            .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+            .map(|id| json!(context.reference(SERVICE_INVENTORY, "service", id, Some("Service"))))
             .collect();
         product.insert("realizingService".into(), Value::Array(services));
     }
@@ -318,12 +318,12 @@ fn render_item(
     if !item.offering.is_empty() {
         map.insert(
             "productOffering".into(),
-            context.reference(
+            json!(context.reference(
                 PRODUCT_CATALOG,
                 "productOffering",
                 &item.offering,
                 Some("ProductOffering"),
-            ),
+            )),
         );
     }
     map.insert("product".into(), Value::Object(product));
@@ -346,21 +346,21 @@ pub fn render_cancel(cancel: &CancelProductOrder, context: &RenderContext<'_>) -
     );
     map.insert(
         "productOrder".into(),
-        context.reference(
+        json!(context.reference(
             PRODUCT_ORDERING,
             "productOrder",
             cancel.order,
             Some("ProductOrder"),
-        ),
+        )),
     );
     map.insert(
         "requestedCancellationDate".into(),
-        context.date(cancel.requested),
+        json!(context.date(cancel.requested)),
     );
     insert_some(
         &mut map,
         "effectiveCancellationDate",
-        cancel.effective.map(|t| context.date(t)),
+        cancel.effective.map(|t| json!(context.date(t))),
     );
     insert_some(&mut map, "cancellationReason", cancel.reason.clone());
     Value::Object(map)

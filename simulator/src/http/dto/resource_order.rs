@@ -20,11 +20,11 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
     );
     map.insert("@type".into(), json!("ResourceOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
-    map.insert("orderDate".into(), context.date(order.order_date));
+    map.insert("orderDate".into(), json!(context.date(order.order_date)));
     insert_some(
         &mut map,
         "completionDate",
-        order.completion_date.map(|t| context.date(t)),
+        order.completion_date.map(|t| json!(context.date(t))),
     );
     insert_some(&mut map, "externalId", order.external_id.clone());
     insert_some(&mut map, "description", order.description.clone());
@@ -54,7 +54,7 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
         .collect();
     map.insert("orderItem".into(), Value::Array(items));
     if let Some(reason) = &order.failure {
-        let date = order.completion_date.map(|t| context.date(t));
+        let date = order.completion_date.map(|t| json!(context.date(t)));
         map.insert("note".into(), json!([failure_note(reason, date)]));
     }
     Value::Object(map)
@@ -68,12 +68,12 @@ fn render_item(item: &ResourceOrderItem, context: &RenderContext<'_>) -> Value {
     map.insert("state".into(), json!(item.state.as_str()));
     map.insert(
         "resourceSpecification".into(),
-        context.reference(
+        json!(context.reference(
             RESOURCE_CATALOG,
             "resourceSpecification",
             &item.resource_specification,
             None,
-        ),
+        )),
     );
     if let Some(resource) = item.resource {
         let mut reference = Map::new();

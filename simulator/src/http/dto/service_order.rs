@@ -215,11 +215,11 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     );
     map.insert("@type".into(), json!("ServiceOrder"));
     map.insert("state".into(), json!(order.state.as_str()));
-    map.insert("orderDate".into(), context.date(order.order_date));
+    map.insert("orderDate".into(), json!(context.date(order.order_date)));
     insert_some(
         &mut map,
         "completionDate",
-        order.completion_date.map(|t| context.date(t)),
+        order.completion_date.map(|t| json!(context.date(t))),
     );
     insert_some(&mut map, "externalId", order.external_id.clone());
     if let Some(parent) = order.parent {
@@ -240,7 +240,7 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     });
     map.insert("serviceOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
-        let timestamp = order.completion_date.map(|t| context.date(t));
+        let timestamp = order.completion_date.map(|t| json!(context.date(t)));
         let message = failure_error_message(reason, timestamp);
         map.insert("errorMessage".into(), json!([message]));
     }
@@ -267,12 +267,12 @@ fn render_item(
     if !item.service_specification.is_empty() {
         service.insert(
             "serviceSpecification".into(),
-            context.reference(
+            json!(context.reference(
                 SERVICE_CATALOG,
                 "serviceSpecification",
                 &item.service_specification,
                 None,
-            ),
+            )),
         );
     }
     let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
@@ -283,7 +283,7 @@ fn render_item(
     let supporting: Vec<Value> = item
         .supporting_services
         .iter()
-        .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
+        .map(|id| json!(context.reference(SERVICE_INVENTORY, "service", id, Some("Service"))))
         .collect();
     if !supporting.is_empty() {
         service.insert("supportingService".into(), Value::Array(supporting));
@@ -291,7 +291,7 @@ fn render_item(
     let resources: Vec<Value> = item
         .supporting_resources
         .iter()
-        .map(|id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
+        .map(|id| json!(context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource"))))
         .collect();
     if !resources.is_empty() {
         service.insert("supportingResource".into(), Value::Array(resources));
@@ -320,12 +320,12 @@ fn render_item(
         // Not a TMF641 attribute: where the item's work went, for tracing an order down.
         map.insert(
             "@resourceOrder".into(),
-            context.reference(
+            json!(context.reference(
                 RESOURCE_ORDERING,
                 "resourceOrder",
                 resource_order,
                 Some("ResourceOrder"),
-            ),
+            )),
         );
     }
     Value::Object(map)
