@@ -22,10 +22,10 @@ use crate::domain::time::Time;
 use crate::network::Topology;
 use crate::runtime::WallClock;
 pub use crate::tmf::{
-    PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
-    RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
-    characteristics, failure_error_message, failure_note, insert_some, parse_failure,
-    resource_order_create, service_create,
+    FailureErrorMessage, FailureNote, PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING,
+    RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG,
+    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, failure_note,
+    insert_some, parse_failure, resource_order_create, service_create,
 };
 
 /// What rendering needs beyond the entity: the date mapping, the public base URL hrefs start

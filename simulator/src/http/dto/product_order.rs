@@ -271,8 +271,12 @@ pub fn render(order: &ProductOrder, context: &RenderContext<'_>) -> Value {
     });
     map.insert("productOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
-        let date = order.completion_date.map(|t| json!(context.date(t)));
-        push_to(&mut map, "note", failure_note(reason, date));
+        let date = order.completion_date.map(|t| context.date(t));
+        push_to(
+            &mut map,
+            "note",
+            super::to_json(&failure_note(reason, date)),
+        );
     }
     Value::Object(map)
 }

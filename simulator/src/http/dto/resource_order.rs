@@ -54,7 +54,7 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
         .collect();
     map.insert("orderItem".into(), Value::Array(items));
     if let Some(reason) = &order.failure {
-        let date = order.completion_date.map(|t| json!(context.date(t)));
+        let date = order.completion_date.map(|t| context.date(t));
         map.insert("note".into(), json!([failure_note(reason, date)]));
     }
     Value::Object(map)

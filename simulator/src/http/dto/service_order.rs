@@ -240,7 +240,7 @@ pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
     });
     map.insert("serviceOrderItem".into(), Value::Array(items.collect()));
     if let Some(reason) = &order.failure {
-        let timestamp = order.completion_date.map(|t| json!(context.date(t)));
+        let timestamp = order.completion_date.map(|t| context.date(t));
         let message = failure_error_message(reason, timestamp);
         map.insert("errorMessage".into(), json!([message]));
     }
