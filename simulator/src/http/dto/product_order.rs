@@ -336,38 +336,7 @@ fn render_item(
 
 /// The JSON of a TMF622 `CancelProductOrder`.
 pub fn render_cancel(cancel: &CancelProductOrder, context: &RenderContext<'_>) -> Value {
-    use crate::domain::state::Machine;
-    let mut map = Map::new();
-    map.insert("id".into(), json!(cancel.id.to_string()));
-    map.insert(
-        "href".into(),
-        json!(context.href(PRODUCT_ORDERING, "cancelProductOrder", cancel.id)),
-    );
-    map.insert("@type".into(), json!("CancelProductOrder"));
-    map.insert(
-        "state".into(),
-        json!(cancel.state.as_str_for(Machine::ProductOrder)),
-    );
-    map.insert(
-        "productOrder".into(),
-        json!(context.reference(
-            PRODUCT_ORDERING,
-            "productOrder",
-            cancel.order,
-            Some("ProductOrder"),
-        )),
-    );
-    map.insert(
-        "requestedCancellationDate".into(),
-        json!(context.date(cancel.requested)),
-    );
-    insert_some(
-        &mut map,
-        "effectiveCancellationDate",
-        cancel.effective.map(|t| json!(context.date(t))),
-    );
-    insert_some(&mut map, "cancellationReason", cancel.reason.clone());
-    Value::Object(map)
+    super::cancel::render_product(cancel, context)
 }
 
 /// The parts of `CancelProductOrder_Create` the simulator reads.
