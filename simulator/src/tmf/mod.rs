@@ -12,6 +12,7 @@ pub mod service_create;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use self::resource_order_create::ReferenceBody;
 use crate::layers::common::Characteristic;
 use crate::layers::failure::{FailureCode, FailureReason};
 
@@ -54,8 +55,13 @@ pub const RFS_ROLE: &str = "supportedService";
 pub const ALLOCATION_ROLE: &str = "allocation";
 
 /// `relatedEntity` entry naming product order item `id` (see [`PRODUCT_ORDER_ITEM_ROLE`]).
-pub fn product_order_item_ref(id: &str) -> Value {
-    json!({"id": id, "role": PRODUCT_ORDER_ITEM_ROLE, "@referredType": "ProductOrderItem"})
+pub fn product_order_item_ref(id: &str) -> ReferenceBody {
+    ReferenceBody {
+        id: Some(id.to_string()),
+        role: Some(PRODUCT_ORDER_ITEM_ROLE.to_string()),
+        referred_type: Some("ProductOrderItem".to_string()),
+        ..ReferenceBody::default()
+    }
 }
 
 /// The product order item a service's `relatedEntity` list names, if it names one.

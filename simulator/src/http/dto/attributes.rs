@@ -1,13 +1,14 @@
 //! The attributes a client writes that the chain carries (see [`crate::layers::attributes`]):
 //! their syntactic checks (`date-time` values, required names), their merge into rendered
-//! JSON, characteristics with `valueType`, and merge-patch bodies.
+//! JSON (the client's list entries before the simulator's), characteristics' `valueType`, and
+//! merge-patch bodies.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::http::error::ApiError;
-use crate::layers::attributes::{OrderHeader, Text, ValueTypes};
-use crate::layers::common::{Characteristic, OrderPatch};
+use crate::layers::attributes::{HeaderDetails, OrderHeader, Text, ValueTypes};
+use crate::layers::common::OrderPatch;
 
 /// Whether `text` is an RFC 3339 `date-time` (what the TMF schemas' `format: date-time` asks).
 pub fn is_date_time(text: &str) -> bool {
@@ -100,19 +101,42 @@ pub fn push_to(map: &mut Map<String, Value>, key: &str, entry: Value) {
     }
 }
 
-/// Characteristics as TMF `[{"name","valueType","value"}]`, `types` giving each one's
-/// `valueType` by position.
-pub fn characteristics(list: &[Characteristic], types: &[Option<Text>]) -> Value {
-    let entry = |(index, c): (usize, &Characteristic)| {
-        let mut map = Map::new();
-        map.insert("name".into(), json!(&*c.name));
-        if let Some(Some(value_type)) = types.get(index) {
-            map.insert("valueType".into(), json!(&**value_type));
+/// The client's header lists and references as JSON, without `owned`: those the renderer
+/// writes itself, the client's entries first (see [`listed`]).
+pub fn details_except(details: Option<&HeaderDetails>, owned: &[&str]) -> Map<String, Value> {
+    // `HeaderDetails` serializes to a JSON object with string keys; nothing else can come out.
+    match details.map(serde_json::to_value) {
+        Some(Ok(Value::Object(mut map))) => {
+            for key in owned {
+                map.remove(*key);
+            }
+            map
         }
-        map.insert("value".into(), c.value.clone());
-        Value::Object(map)
-    };
-    Value::Array(list.iter().enumerate().map(entry).collect())
+        _ => Map::new(),
+    }
+}
+
+/// An entry of a header list as rendered: the client's, or the one the simulator adds.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Listed<'a, Client, Ours> {
+    /// As the client wrote it.
+    Client(&'a Client),
+    /// The simulator's (the failure note, the parent order).
+    Ours(Ours),
+}
+
+/// A header list as rendered: the client's entries (even an empty list, as stored), then
+/// `ours`; absent when there is neither.
+pub fn listed<'a, Client, Ours>(
+    client: Option<&'a [Client]>,
+    ours: Option<Ours>,
+) -> Option<Vec<Listed<'a, Client, Ours>>> {
+    if client.is_none() && ours.is_none() {
+        return None;
+    }
+    let client = client.into_iter().flatten().map(Listed::Client);
+    Some(client.chain(ours.map(Listed::Ours)).collect())
 }
 
 /// The `valueType`s of parsed characteristics, by position; empty when none has one.

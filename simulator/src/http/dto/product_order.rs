@@ -7,9 +7,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::attributes::{
-    characteristics, check_date, check_header, merge_into, push_to, value_types,
-};
+use super::attributes::{check_date, check_header, merge_into, push_to, value_types};
+use super::refs::characteristics;
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RenderContext, SERVICE_INVENTORY,
     failure_note, insert_some,
@@ -301,7 +300,7 @@ fn render_item(
     let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
     product.insert(
         "productCharacteristic".into(),
-        characteristics(&item.characteristics, types),
+        super::to_json(&characteristics(&item.characteristics, types)),
     );
     if !item.services.is_empty() {
         let services = item
