@@ -16,7 +16,7 @@ use crate::layers::common::Characteristic;
 /// A TMF640 `Service`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Service<'a> {
+struct ServiceJson<'a> {
     id: String,
     href: String,
     #[serde(rename = "@type")]
@@ -51,7 +51,7 @@ pub fn render(service: &ActivationService, context: &RenderContext<'_>) -> Value
         |id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("LogicalResource"));
     let rfs = |rfs| context.reference(SERVICE_INVENTORY, "service", rfs, Some("Service"));
     let error = service.error.as_ref();
-    to_json(&Service {
+    to_json(&ServiceJson {
         id: service.id.to_string(),
         href: context.href(SERVICE_ACTIVATION, "service", service.id),
         kind: "Service",

@@ -4,7 +4,7 @@
 //! merge-patch bodies.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::http::error::ApiError;
 use crate::layers::attributes::{HeaderDetails, OrderHeader, Text, ValueTypes};
@@ -84,21 +84,6 @@ pub fn check_header(header: &OrderHeader) -> Result<(), ApiError> {
         check_date("note.date", note.date.as_ref())?;
     }
     Ok(())
-}
-
-/// Adds the attributes `value` serializes to into `map`.
-pub fn merge_into(map: &mut Map<String, Value>, value: &impl Serialize) {
-    // These types serialize to a JSON object with string keys; nothing else can come out.
-    if let Ok(Value::Object(fields)) = serde_json::to_value(value) {
-        map.extend(fields);
-    }
-}
-
-/// Appends `entry` to the array `key` of `map` (creating it).
-pub fn push_to(map: &mut Map<String, Value>, key: &str, entry: Value) {
-    if let Value::Array(list) = map.entry(key).or_insert_with(|| json!([])) {
-        list.push(entry);
-    }
 }
 
 /// The client's header lists and references as JSON, without `owned`: those the renderer
@@ -232,7 +217,36 @@ pub fn parse_patch(body: Value, patchable: &[&str]) -> Result<OrderPatch, ApiErr
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    #[test]
+    fn lists_put_the_clients_entries_first_and_keep_an_empty_one() {
+        let client = ["a", "b"];
+        let rendered = serde_json::to_value(listed(Some(&client[..]), Some("ours")));
+        assert_eq!(rendered.ok(), Some(json!(["a", "b", "ours"])));
+        let empty: &[&str] = &[];
+        let rendered = serde_json::to_value(listed::<_, &str>(Some(empty), None));
+        assert_eq!(
+            rendered.ok(),
+            Some(json!([])),
+            "an empty list the client set stays"
+        );
+        assert!(listed::<&str, &str>(None, None).is_none());
+    }
+
+    #[test]
+    fn details_leave_out_what_the_renderer_writes() {
+        let details = HeaderDetails {
+            cancellation_reason: Some("late".into()),
+            note: Some(Box::new([])),
+            ..HeaderDetails::default()
+        };
+        let map = details_except(Some(&details), &["note"]);
+        assert_eq!(Value::Object(map), json!({"cancellationReason": "late"}));
+        assert!(details_except(None, &["note"]).is_empty());
+    }
 
     #[test]
     fn date_times_follow_rfc_3339() {

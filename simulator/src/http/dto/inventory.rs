@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::refs::{Characteristic, EntityRef, characteristics};
+use super::refs::{CharacteristicJson, EntityRef, characteristics};
 use super::{
     PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
     RESOURCE_ORDERING, RenderContext, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY,
@@ -23,14 +23,14 @@ const LAST_ORDER: &str = "lastOrder";
 /// A TMF637 `Product`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Product<'a> {
+struct ProductJson<'a> {
     id: String,
     href: String,
     #[serde(rename = "@type")]
     kind: &'static str,
     status: ProductStatus,
     product_offering: EntityRef,
-    product_characteristic: Vec<Characteristic<'a>>,
+    product_characteristic: Vec<CharacteristicJson<'a>>,
     start_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     termination_date: Option<String>,
@@ -50,7 +50,7 @@ struct RelatedProductOrderItem {
 /// A TMF638 `Service`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Service<'a> {
+struct ServiceJson<'a> {
     id: String,
     href: String,
     #[serde(rename = "@type")]
@@ -58,7 +58,7 @@ struct Service<'a> {
     category: &'static str,
     state: &'static str,
     service_specification: EntityRef,
-    service_characteristic: Vec<Characteristic<'a>>,
+    service_characteristic: Vec<CharacteristicJson<'a>>,
     supporting_service: Vec<EntityRef>,
     supporting_resource: Vec<EntityRef>,
     service_order_item: [RelatedServiceOrderItem; 1],
@@ -76,7 +76,7 @@ struct RelatedServiceOrderItem {
 /// A TMF639 `LogicalResource`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Resource {
+struct ResourceJson {
     id: String,
     href: String,
     #[serde(rename = "@type")]
@@ -91,7 +91,7 @@ struct Resource {
 /// The JSON of a TMF637 `Product`.
 pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> Value {
     let service = |id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service"));
-    to_json(&Product {
+    to_json(&ProductJson {
         id: product.id.to_string(),
         href: context.href(PRODUCT_INVENTORY, "product", product.id),
         kind: "Product",
@@ -118,7 +118,7 @@ pub fn render_product(product: &ProductRecord, context: &RenderContext<'_>) -> V
 pub fn render_service(service: &ServiceRecord, context: &RenderContext<'_>) -> Value {
     let supporting = |id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service"));
     let resource = |id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource"));
-    to_json(&Service {
+    to_json(&ServiceJson {
         id: service.id.to_string(),
         href: context.href(SERVICE_INVENTORY, "service", service.id),
         kind: "Service",
@@ -146,7 +146,7 @@ pub fn render_service(service: &ServiceRecord, context: &RenderContext<'_>) -> V
 
 /// The JSON of a TMF639 `Resource`.
 pub fn render_resource(resource: &ResourceRecord, context: &RenderContext<'_>) -> Value {
-    to_json(&Resource {
+    to_json(&ResourceJson {
         id: resource.id.to_string(),
         href: context.href(RESOURCE_INVENTORY, "resource", resource.id),
         kind: "LogicalResource",

@@ -1,7 +1,9 @@
 //! TMF JSON ⇄ domain: one file per API. Parsing does syntactic checks only (semantic ones,
 //! such as "does this offering exist", are the layers' and come back as a `Rejection`);
-//! rendering turns the layers' structs into the TMF resource JSON, omitting absent attributes
-//! (the TMF schemas type them as strings, so `null` would be invalid).
+//! rendering builds one `#[derive(Serialize)]` struct per TMF resource from the layers'
+//! records (the shared references and characteristics in [`refs`]) and serializes it,
+//! omitting absent attributes (the TMF schemas type them as strings, so `null` would be
+//! invalid).
 
 pub mod activation;
 pub mod attributes;
@@ -17,15 +19,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use self::refs::EntityRef;
-
 use crate::domain::time::Time;
 use crate::network::Topology;
 use crate::runtime::WallClock;
 pub use crate::tmf::{
     FailureErrorMessage, FailureNote, PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING,
     RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG,
-    SERVICE_INVENTORY, SERVICE_ORDERING, characteristics, failure_error_message, failure_note,
-    insert_some, parse_failure, resource_order_create, service_create,
+    SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, failure_note, parse_failure,
+    resource_order_create, service_create,
 };
 
 /// What rendering needs beyond the entity: the date mapping, the public base URL hrefs start

@@ -1,5 +1,5 @@
 //! The TMF v4 shapes every renderer shares: a reference to another entity ([`EntityRef`]) and
-//! a characteristic ([`Characteristic`]). Defined once, as serde types, so that every API
+//! a characteristic ([`CharacteristicJson`]). Defined once, as serde types, so that every API
 //! spells them alike and a renderer states its resource as a struct rather than building
 //! JSON by hand.
 
@@ -68,7 +68,7 @@ impl EntityRef {
 /// A TMF `Characteristic`: a name, the type of its value when the client gave one, and the
 /// value as the client sent it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Characteristic<'a> {
+pub struct CharacteristicJson<'a> {
     /// Its name.
     pub name: &'a str,
     /// The type of its value (`valueType`), as the client wrote it.
@@ -83,8 +83,8 @@ pub struct Characteristic<'a> {
 pub fn characteristics<'a>(
     list: &'a [common::Characteristic],
     types: &'a [Option<Text>],
-) -> Vec<Characteristic<'a>> {
-    let entry = |(index, c): (usize, &'a common::Characteristic)| Characteristic {
+) -> Vec<CharacteristicJson<'a>> {
+    let entry = |(index, c): (usize, &'a common::Characteristic)| CharacteristicJson {
         name: &c.name,
         value_type: types.get(index).and_then(Option::as_deref),
         value: &c.value,

@@ -10,7 +10,7 @@ use super::attributes::{Listed, check_date, check_header, details_except, listed
 use super::product_order::{
     CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
 };
-use super::refs::{Characteristic, EntityRef, characteristics};
+use super::refs::{CharacteristicJson, EntityRef, characteristics};
 use super::resource_order_create::ReferenceBody;
 use super::{
     FailureErrorMessage, PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext,
@@ -259,7 +259,7 @@ struct ServiceJson<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     service_specification: Option<EntityRef>,
-    service_characteristic: Vec<Characteristic<'a>>,
+    service_characteristic: Vec<CharacteristicJson<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     supporting_service: Vec<EntityRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
