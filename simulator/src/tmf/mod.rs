@@ -9,8 +9,10 @@ pub mod resource_order_create;
 pub mod resource_value;
 pub mod service_create;
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use self::resource_order_create::ReferenceBody;
 use crate::layers::common::Characteristic;
 use crate::layers::failure::{FailureCode, FailureReason};
 
@@ -53,8 +55,13 @@ pub const RFS_ROLE: &str = "supportedService";
 pub const ALLOCATION_ROLE: &str = "allocation";
 
 /// `relatedEntity` entry naming product order item `id` (see [`PRODUCT_ORDER_ITEM_ROLE`]).
-pub fn product_order_item_ref(id: &str) -> Value {
-    json!({"id": id, "role": PRODUCT_ORDER_ITEM_ROLE, "@referredType": "ProductOrderItem"})
+pub fn product_order_item_ref(id: &str) -> ReferenceBody {
+    ReferenceBody {
+        id: Some(id.to_string()),
+        role: Some(PRODUCT_ORDER_ITEM_ROLE.to_string()),
+        referred_type: Some("ProductOrderItem".to_string()),
+        ..ReferenceBody::default()
+    }
 }
 
 /// The product order item a service's `relatedEntity` list names, if it names one.
@@ -90,27 +97,64 @@ pub fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<impl I
     }
 }
 
-/// A failure as a TMF `Note` (TMF622, TMF652): `@type: FailureNote`, the sentence as `text`,
-/// the class as the extension `code`, dated `date`.
-pub fn failure_note(reason: &FailureReason, date: Option<Value>) -> Value {
-    let mut note = Map::new();
-    note.insert("id".into(), json!("failure"));
-    note.insert("@type".into(), json!("FailureNote"));
-    note.insert("author".into(), json!("ordersim"));
-    insert_some(&mut note, "date", date);
-    note.insert("text".into(), json!(reason.message));
-    note.insert("code".into(), json!(reason.code.as_str()));
-    Value::Object(note)
+/// A failure as a TMF `Note` (TMF622, TMF640, TMF652): `@type: FailureNote`, the sentence as
+/// `text`, the class as the extension `code`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailureNote<'a> {
+    /// Always `failure`.
+    pub id: &'static str,
+    /// Always `FailureNote`.
+    #[serde(rename = "@type")]
+    pub kind: &'static str,
+    /// Always `ordersim`.
+    pub author: &'static str,
+    /// When it failed (`date-time`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// What failed.
+    pub text: &'a str,
+    /// The class ([`FailureCode`]).
+    pub code: &'static str,
+}
+
+/// `reason` as a [`FailureNote`] dated `date`.
+pub fn failure_note(reason: &FailureReason, date: Option<String>) -> FailureNote<'_> {
+    FailureNote {
+        id: "failure",
+        kind: "FailureNote",
+        author: "ordersim",
+        date,
+        text: &reason.message,
+        code: reason.code.as_str(),
+    }
 }
 
 /// A failure as a TMF641 `ServiceOrderErrorMessage`.
-pub fn failure_error_message(reason: &FailureReason, timestamp: Option<Value>) -> Value {
-    let mut message = Map::new();
-    message.insert("@type".into(), json!("ServiceOrderErrorMessage"));
-    message.insert("code".into(), json!(reason.code.as_str()));
-    message.insert("reason".into(), json!(reason.message));
-    insert_some(&mut message, "timestamp", timestamp);
-    Value::Object(message)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FailureErrorMessage<'a> {
+    /// Always `ServiceOrderErrorMessage`.
+    #[serde(rename = "@type")]
+    pub kind: &'static str,
+    /// The class ([`FailureCode`]).
+    pub code: &'static str,
+    /// What failed.
+    pub reason: &'a str,
+    /// When it failed (`date-time`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+
+/// `reason` as a [`FailureErrorMessage`] at `timestamp`.
+pub fn failure_error_message(
+    reason: &FailureReason,
+    timestamp: Option<String>,
+) -> FailureErrorMessage<'_> {
+    FailureErrorMessage {
+        kind: "ServiceOrderErrorMessage",
+        code: reason.code.as_str(),
+        reason: &reason.message,
+        timestamp,
+    }
 }
 
 /// The failure an order's JSON carries: the `FailureNote` in `note` (TMF622, TMF652) or the

@@ -220,7 +220,8 @@ pub fn body(
     }
 }
 
-fn text_characteristic(name: &str, value: String) -> Characteristic {
+/// A characteristic `name` whose value is the string `value`.
+pub fn text_characteristic(name: &str, value: String) -> Characteristic {
     Characteristic {
         name: Arc::from(name),
         value: Value::String(value),

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::layers::common::Characteristic;
 use crate::network::{ElementId, RegionId, ResourceValue, Topology};
 
 fn element(id: ElementId, topology: Option<&Topology>) -> String {
@@ -47,7 +48,10 @@ pub fn resource_name(value: &ResourceValue, topology: Option<&Topology>) -> Stri
 }
 
 /// The resource's value as TMF `resourceCharacteristic` entries.
-pub fn resource_characteristics(value: &ResourceValue, topology: Option<&Topology>) -> Value {
+pub fn resource_characteristics(
+    value: &ResourceValue,
+    topology: Option<&Topology>,
+) -> Vec<Characteristic> {
     let pairs: Vec<(&str, Value)> = match *value {
         ResourceValue::OnuSlot { olt, pon_port, onu } => vec![
             ("olt", json!(element(olt, topology))),
@@ -89,10 +93,11 @@ pub fn resource_characteristics(value: &ResourceValue, topology: Option<&Topolog
             ("phoneNumber", json!(number.to_string())),
         ],
     };
-    Value::Array(
-        pairs
-            .into_iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
-            .collect(),
-    )
+    pairs
+        .into_iter()
+        .map(|(name, value)| Characteristic {
+            name: name.into(),
+            value,
+        })
+        .collect()
 }

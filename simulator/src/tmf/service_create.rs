@@ -95,13 +95,7 @@ pub fn service_characteristics(
 ) -> Vec<Characteristic> {
     let mut listed = characteristics.to_vec();
     for value in resources {
-        let Value::Array(entries) = resource_characteristics(value, topology) else {
-            continue;
-        };
-        for entry in entries {
-            let Ok(entry) = serde_json::from_value::<Characteristic>(entry) else {
-                continue;
-            };
+        for entry in resource_characteristics(value, topology) {
             if !listed.iter().any(|known| known.name == entry.name) {
                 listed.push(entry);
             }

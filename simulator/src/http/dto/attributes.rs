@@ -1,13 +1,14 @@
 //! The attributes a client writes that the chain carries (see [`crate::layers::attributes`]):
 //! their syntactic checks (`date-time` values, required names), their merge into rendered
-//! JSON, characteristics with `valueType`, and merge-patch bodies.
+//! JSON (the client's list entries before the simulator's), characteristics' `valueType`, and
+//! merge-patch bodies.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::http::error::ApiError;
-use crate::layers::attributes::{OrderHeader, Text, ValueTypes};
-use crate::layers::common::{Characteristic, OrderPatch};
+use crate::layers::attributes::{HeaderDetails, OrderHeader, Text, ValueTypes};
+use crate::layers::common::OrderPatch;
 
 /// Whether `text` is an RFC 3339 `date-time` (what the TMF schemas' `format: date-time` asks).
 pub fn is_date_time(text: &str) -> bool {
@@ -85,34 +86,42 @@ pub fn check_header(header: &OrderHeader) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Adds the attributes `value` serializes to into `map`.
-pub fn merge_into(map: &mut Map<String, Value>, value: &impl Serialize) {
-    // These types serialize to a JSON object with string keys; nothing else can come out.
-    if let Ok(Value::Object(fields)) = serde_json::to_value(value) {
-        map.extend(fields);
-    }
-}
-
-/// Appends `entry` to the array `key` of `map` (creating it).
-pub fn push_to(map: &mut Map<String, Value>, key: &str, entry: Value) {
-    if let Value::Array(list) = map.entry(key).or_insert_with(|| json!([])) {
-        list.push(entry);
-    }
-}
-
-/// Characteristics as TMF `[{"name","valueType","value"}]`, `types` giving each one's
-/// `valueType` by position.
-pub fn characteristics(list: &[Characteristic], types: &[Option<Text>]) -> Value {
-    let entry = |(index, c): (usize, &Characteristic)| {
-        let mut map = Map::new();
-        map.insert("name".into(), json!(&*c.name));
-        if let Some(Some(value_type)) = types.get(index) {
-            map.insert("valueType".into(), json!(&**value_type));
+/// The client's header lists and references as JSON, without `owned`: those the renderer
+/// writes itself, the client's entries first (see [`listed`]).
+pub fn details_except(details: Option<&HeaderDetails>, owned: &[&str]) -> Map<String, Value> {
+    // `HeaderDetails` serializes to a JSON object with string keys; nothing else can come out.
+    match details.map(serde_json::to_value) {
+        Some(Ok(Value::Object(mut map))) => {
+            for key in owned {
+                map.remove(*key);
+            }
+            map
         }
-        map.insert("value".into(), c.value.clone());
-        Value::Object(map)
-    };
-    Value::Array(list.iter().enumerate().map(entry).collect())
+        _ => Map::new(),
+    }
+}
+
+/// An entry of a header list as rendered: the client's, or the one the simulator adds.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Listed<'a, Client, Ours> {
+    /// As the client wrote it.
+    Client(&'a Client),
+    /// The simulator's (the failure note, the parent order).
+    Ours(Ours),
+}
+
+/// A header list as rendered: the client's entries (even an empty list, as stored), then
+/// `ours`; absent when there is neither.
+pub fn listed<'a, Client, Ours>(
+    client: Option<&'a [Client]>,
+    ours: Option<Ours>,
+) -> Option<Vec<Listed<'a, Client, Ours>>> {
+    if client.is_none() && ours.is_none() {
+        return None;
+    }
+    let client = client.into_iter().flatten().map(Listed::Client);
+    Some(client.chain(ours.map(Listed::Ours)).collect())
 }
 
 /// The `valueType`s of parsed characteristics, by position; empty when none has one.
@@ -208,7 +217,36 @@ pub fn parse_patch(body: Value, patchable: &[&str]) -> Result<OrderPatch, ApiErr
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    #[test]
+    fn lists_put_the_clients_entries_first_and_keep_an_empty_one() {
+        let client = ["a", "b"];
+        let rendered = serde_json::to_value(listed(Some(&client[..]), Some("ours")));
+        assert_eq!(rendered.ok(), Some(json!(["a", "b", "ours"])));
+        let empty: &[&str] = &[];
+        let rendered = serde_json::to_value(listed::<_, &str>(Some(empty), None));
+        assert_eq!(
+            rendered.ok(),
+            Some(json!([])),
+            "an empty list the client set stays"
+        );
+        assert!(listed::<&str, &str>(None, None).is_none());
+    }
+
+    #[test]
+    fn details_leave_out_what_the_renderer_writes() {
+        let details = HeaderDetails {
+            cancellation_reason: Some("late".into()),
+            note: Some(Box::new([])),
+            ..HeaderDetails::default()
+        };
+        let map = details_except(Some(&details), &["note"]);
+        assert_eq!(Value::Object(map), json!({"cancellationReason": "late"}));
+        assert!(details_except(None, &["note"]).is_empty());
+    }
 
     #[test]
     fn date_times_follow_rfc_3339() {

@@ -1,13 +1,19 @@
-//! TMF641 `CancelServiceOrder` and TMF652 `CancelResourceOrder`: the create body and the
-//! JSON of a cancel request (the TMF622 one lives with the product order).
+//! TMF622 `CancelProductOrder`, TMF641 `CancelServiceOrder` and TMF652
+//! `CancelResourceOrder`: the create body of the latter two (TMF622's lives with the product
+//! order) and the one serde type all three are shown as.
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use std::fmt::Display;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::product_order::IdRefBody;
-use super::{RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, insert_some};
+use super::refs::EntityRef;
+use super::{PRODUCT_ORDERING, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, to_json};
 use crate::domain::state::Machine;
 use crate::http::error::ApiError;
+use crate::layers::com::CancelProductOrder;
+use crate::layers::common::CancelRequest;
 use crate::layers::rom::CancelResourceOrder;
 use crate::layers::som::CancelServiceOrder;
 
@@ -37,84 +43,131 @@ where
         .map_err(|error| ApiError::bad_request(format!("{field}.id: {error}")))
 }
 
-/// The fields every cancel request has, in TMF's spelling.
-struct CancelFields<'a> {
-    id: String,
+/// How an API spells its cancel requests and the orders they name.
+#[derive(Debug)]
+struct Names {
     base: &'static str,
-    resource: &'static str,
-    kind: &'static str,
-    state: &'static str,
-    order_field: &'static str,
-    order_resource: &'static str,
+    machine: Machine,
+    cancel_type: &'static str,
+    cancel_path: &'static str,
     order_type: &'static str,
-    order: String,
-    requested: Value,
-    effective: Option<Value>,
-    reason: Option<&'a str>,
+    order_path: &'static str,
 }
 
-fn render_fields(fields: CancelFields<'_>, context: &RenderContext<'_>) -> Value {
-    let mut map = Map::new();
-    map.insert(
-        "href".into(),
-        json!(context.href(fields.base, fields.resource, &fields.id)),
+/// The API a cancel request belongs to.
+#[derive(Clone, Copy, Debug)]
+enum Api {
+    Product,
+    Service,
+    Resource,
+}
+
+impl Api {
+    fn names(self) -> &'static Names {
+        match self {
+            Api::Product => &Names {
+                base: PRODUCT_ORDERING,
+                machine: Machine::ProductOrder,
+                cancel_type: "CancelProductOrder",
+                cancel_path: "cancelProductOrder",
+                order_type: "ProductOrder",
+                order_path: "productOrder",
+            },
+            Api::Service => &Names {
+                base: SERVICE_ORDERING,
+                machine: Machine::ServiceOrder,
+                cancel_type: "CancelServiceOrder",
+                cancel_path: "cancelServiceOrder",
+                order_type: "ServiceOrder",
+                order_path: "serviceOrder",
+            },
+            Api::Resource => &Names {
+                base: RESOURCE_ORDERING,
+                machine: Machine::ResourceOrder,
+                cancel_type: "CancelResourceOrder",
+                cancel_path: "cancelResourceOrder",
+                order_type: "ResourceOrder",
+                order_path: "resourceOrder",
+            },
+        }
+    }
+
+    /// The reference to the order, under the API's attribute name.
+    fn order(self, reference: EntityRef) -> OrderRef {
+        match self {
+            Api::Product => OrderRef::Product(reference),
+            Api::Service => OrderRef::Service(reference),
+            Api::Resource => OrderRef::Resource(reference),
+        }
+    }
+}
+
+/// The order a cancel request names, under `productOrder`, `serviceOrder` or
+/// `resourceOrder` (flattened into the request).
+#[derive(Serialize)]
+enum OrderRef {
+    #[serde(rename = "productOrder")]
+    Product(EntityRef),
+    #[serde(rename = "serviceOrder")]
+    Service(EntityRef),
+    #[serde(rename = "resourceOrder")]
+    Resource(EntityRef),
+}
+
+/// A TMF622 `CancelProductOrder`, TMF641 `CancelServiceOrder` or TMF652
+/// `CancelResourceOrder`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CancelJson<'a> {
+    id: String,
+    href: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    state: &'static str,
+    #[serde(flatten)]
+    order: OrderRef,
+    requested_cancellation_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective_cancellation_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancellation_reason: Option<&'a str>,
+}
+
+fn render<Id: Display, OrderId: Display>(
+    cancel: &CancelRequest<Id, OrderId>,
+    api: Api,
+    context: &RenderContext<'_>,
+) -> Value {
+    let names = api.names();
+    let order = context.reference(
+        names.base,
+        names.order_path,
+        &cancel.order,
+        Some(names.order_type),
     );
-    map.insert("id".into(), json!(fields.id));
-    map.insert("@type".into(), json!(fields.kind));
-    map.insert("state".into(), json!(fields.state));
-    map.insert(
-        fields.order_field.into(),
-        context.reference(
-            fields.base,
-            fields.order_resource,
-            fields.order,
-            Some(fields.order_type),
-        ),
-    );
-    map.insert("requestedCancellationDate".into(), fields.requested);
-    insert_some(&mut map, "effectiveCancellationDate", fields.effective);
-    insert_some(&mut map, "cancellationReason", fields.reason);
-    Value::Object(map)
+    to_json(&CancelJson {
+        id: cancel.id.to_string(),
+        href: context.href(names.base, names.cancel_path, &cancel.id),
+        kind: names.cancel_type,
+        state: cancel.state.as_str_for(names.machine),
+        order: api.order(order),
+        requested_cancellation_date: context.date(cancel.requested),
+        effective_cancellation_date: cancel.effective.map(|time| context.date(time)),
+        cancellation_reason: cancel.reason.as_deref(),
+    })
+}
+
+/// The JSON of a TMF622 `CancelProductOrder`.
+pub fn render_product(cancel: &CancelProductOrder, context: &RenderContext<'_>) -> Value {
+    render(cancel, Api::Product, context)
 }
 
 /// The JSON of a TMF641 `CancelServiceOrder` (its first state is `accepted`).
 pub fn render_service(cancel: &CancelServiceOrder, context: &RenderContext<'_>) -> Value {
-    render_fields(
-        CancelFields {
-            id: cancel.id.to_string(),
-            base: SERVICE_ORDERING,
-            resource: "cancelServiceOrder",
-            kind: "CancelServiceOrder",
-            state: cancel.state.as_str_for(Machine::ServiceOrder),
-            order_field: "serviceOrder",
-            order_resource: "serviceOrder",
-            order_type: "ServiceOrder",
-            order: cancel.order.to_string(),
-            requested: context.date(cancel.requested),
-            effective: cancel.effective.map(|time| context.date(time)),
-            reason: cancel.reason.as_deref(),
-        },
-        context,
-    )
+    render(cancel, Api::Service, context)
 }
 
 /// The JSON of a TMF652 `CancelResourceOrder`.
 pub fn render_resource(cancel: &CancelResourceOrder, context: &RenderContext<'_>) -> Value {
-    render_fields(
-        CancelFields {
-            id: cancel.id.to_string(),
-            base: RESOURCE_ORDERING,
-            resource: "cancelResourceOrder",
-            kind: "CancelResourceOrder",
-            state: cancel.state.as_str_for(Machine::ResourceOrder),
-            order_field: "resourceOrder",
-            order_resource: "resourceOrder",
-            order_type: "ResourceOrder",
-            order: cancel.order.to_string(),
-            requested: context.date(cancel.requested),
-            effective: cancel.effective.map(|time| context.date(time)),
-            reason: cancel.reason.as_deref(),
-        },
-        context,
-    )
+    render(cancel, Api::Resource, context)
 }

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use super::refs::EntityRef;
 use super::{PRODUCT_CATALOG, RESOURCE_CATALOG, RenderContext, SERVICE_CATALOG};
 use crate::domain::catalog::{
     ProductOffering, ProductSpecification, ResourceSpecification, ServiceCategory,
@@ -53,7 +54,7 @@ pub fn render_product_specification(
     specification: &ProductSpecification,
     context: &RenderContext<'_>,
 ) -> Value {
-    let services: Vec<Value> = specification
+    let services: Vec<EntityRef> = specification
         .services
         .iter()
         .map(|id| context.reference(SERVICE_CATALOG, "serviceSpecification", id, None))
@@ -93,7 +94,7 @@ pub fn render_service_specification(
             })
         })
         .collect();
-    let resources: Vec<Value> = specification
+    let resources: Vec<EntityRef> = specification
         .resources
         .iter()
         .map(|id| context.reference(RESOURCE_CATALOG, "resourceSpecification", id, None))

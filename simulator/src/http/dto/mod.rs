@@ -1,7 +1,9 @@
 //! TMF JSON ⇄ domain: one file per API. Parsing does syntactic checks only (semantic ones,
 //! such as "does this offering exist", are the layers' and come back as a `Rejection`);
-//! rendering turns the layers' structs into the TMF resource JSON, omitting absent attributes
-//! (the TMF schemas type them as strings, so `null` would be invalid).
+//! rendering builds one `#[derive(Serialize)]` struct per TMF resource from the layers'
+//! records (the shared references and characteristics in [`refs`]) and serializes it,
+//! omitting absent attributes (the TMF schemas type them as strings, so `null` would be
+//! invalid).
 
 pub mod activation;
 pub mod attributes;
@@ -9,18 +11,21 @@ pub mod cancel;
 pub mod catalog;
 pub mod inventory;
 pub mod product_order;
+pub mod refs;
 pub mod resource_order;
 pub mod service_order;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
+use self::refs::EntityRef;
 use crate::domain::time::Time;
 use crate::network::Topology;
 use crate::runtime::WallClock;
 pub use crate::tmf::{
-    PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING, RESOURCE_CATALOG, RESOURCE_INVENTORY,
-    RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING,
-    characteristics, failure_error_message, failure_note, insert_some, parse_failure,
+    FailureErrorMessage, FailureNote, PRODUCT_CATALOG, PRODUCT_INVENTORY, PRODUCT_ORDERING,
+    RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_CATALOG,
+    SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, failure_note, parse_failure,
     resource_order_create, service_create,
 };
 
@@ -39,8 +44,8 @@ pub struct RenderContext<'a> {
 
 impl RenderContext<'_> {
     /// `time` as a TMF `date-time`.
-    pub fn date(&self, time: Time) -> Value {
-        Value::String(self.clock.rfc3339(time))
+    pub fn date(&self, time: Time) -> String {
+        self.clock.rfc3339(time)
     }
 
     /// The absolute href `{public_url}{base}/{resource}/{id}` (TMF `format: uri`): the one
@@ -55,15 +60,19 @@ impl RenderContext<'_> {
         base: &str,
         resource: &str,
         id: impl std::fmt::Display,
-        referred_type: Option<&str>,
-    ) -> Value {
+        referred_type: Option<&'static str>,
+    ) -> EntityRef {
         let id = id.to_string();
-        let mut map = Map::new();
-        map.insert("href".into(), Value::String(self.href(base, resource, &id)));
-        map.insert("id".into(), Value::String(id));
-        if let Some(referred_type) = referred_type {
-            map.insert("@referredType".into(), Value::String(referred_type.into()));
+        let href = self.href(base, resource, &id);
+        EntityRef {
+            referred_type,
+            ..EntityRef::new(id, Some(href))
         }
-        Value::Object(map)
     }
+}
+
+/// A rendered resource as JSON. The wire types serialize to objects with string keys, which
+/// cannot fail; were one ever to, the answer is `null` rather than a panic.
+pub fn to_json(resource: &impl Serialize) -> Value {
+    serde_json::to_value(resource).unwrap_or(Value::Null)
 }

@@ -1,103 +1,149 @@
-//! TMF652 resource ordering: the JSON of a `ResourceOrder`.
+//! TMF652 resource ordering: the `ResourceOrder` a resource order is shown as.
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::inventory::resource_name;
-use super::resource_order_create::{RFS, RFS_SPECIFICATION};
-use super::{
-    RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING,
-    failure_note, insert_some,
+use super::refs::EntityRef;
+use super::resource_order_create::{
+    ExternalIdBody, RFS, RFS_SPECIFICATION, SERVICE_ORDER_ITEM, text_characteristic,
 };
+use super::{
+    FailureNote, RESOURCE_CATALOG, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext,
+    SERVICE_ORDERING, failure_note, to_json,
+};
+use crate::domain::ids::ResourceId;
+use crate::layers::common::Characteristic;
 use crate::layers::rom::{ResourceOrder, ResourceOrderItem};
+
+/// A TMF652 `ResourceOrder`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceOrderJson<'a> {
+    id: String,
+    href: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    state: &'static str,
+    order_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completion_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    /// TMF652 types it as an integer: a non-numeric one is left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<i64>,
+    /// The service order item the order realises.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_reference: Option<[ExternalIdBody; 1]>,
+    order_item: Vec<ItemJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<[FailureNote<'a>; 1]>,
+}
+
+/// A TMF652 `ResourceOrderItem`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemJson<'a> {
+    id: &'a str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    action: &'static str,
+    state: &'static str,
+    resource_specification: EntityRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<ResourceRef>,
+}
+
+/// The TMF652 `ResourceRefOrValue` of an item that holds a resource.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceRef {
+    id: String,
+    href: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// The RFS the resource supports, as the create named it (TMF652 has no attribute of its
+    /// own for it).
+    resource_characteristic: Vec<Characteristic>,
+}
 
 /// The JSON of a TMF652 `ResourceOrder`.
 pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
-    let mut map = Map::new();
-    map.insert("id".into(), json!(order.id.to_string()));
-    map.insert(
-        "href".into(),
-        json!(context.href(RESOURCE_ORDERING, "resourceOrder", order.id)),
-    );
-    map.insert("@type".into(), json!("ResourceOrder"));
-    map.insert("state".into(), json!(order.state.as_str()));
-    map.insert("orderDate".into(), context.date(order.order_date));
-    insert_some(
-        &mut map,
-        "completionDate",
-        order.completion_date.map(|t| context.date(t)),
-    );
-    insert_some(&mut map, "externalId", order.external_id.clone());
-    insert_some(&mut map, "description", order.description.clone());
-    // TMF652 types priority as an integer; a non-numeric one is left out.
-    insert_some(
-        &mut map,
-        "priority",
-        order
-            .priority
-            .as_deref()
-            .and_then(|p| p.parse::<i64>().ok()),
-    );
-    if let Some((parent, item)) = &order.parent {
-        map.insert(
-            "externalReference".into(),
-            json!([{
-                "id": format!("{parent}/{item}"),
-                "entityType": "ServiceOrderItem",
-                "owner": SERVICE_ORDERING,
-            }]),
-        );
-    }
-    let items = order
-        .items
-        .iter()
-        .map(|item| render_item(item, context))
-        .collect();
-    map.insert("orderItem".into(), Value::Array(items));
-    if let Some(reason) = &order.failure {
-        let date = order.completion_date.map(|t| context.date(t));
-        map.insert("note".into(), json!([failure_note(reason, date)]));
-    }
-    Value::Object(map)
+    let completion_date = order.completion_date.map(|t| context.date(t));
+    let parent = order.parent.as_ref().map(|(parent, item)| {
+        [ExternalIdBody {
+            id: format!("{parent}/{item}"),
+            entity_type: Some(SERVICE_ORDER_ITEM.to_string()),
+            owner: Some(SERVICE_ORDERING.to_string()),
+        }]
+    });
+    to_json(&ResourceOrderJson {
+        id: order.id.to_string(),
+        href: context.href(RESOURCE_ORDERING, "resourceOrder", order.id),
+        kind: "ResourceOrder",
+        state: order.state.as_str(),
+        order_date: context.date(order.order_date),
+        note: order
+            .failure
+            .as_ref()
+            .map(|reason| [failure_note(reason, completion_date.clone())]),
+        completion_date,
+        external_id: order.external_id.as_deref(),
+        description: order.description.as_deref(),
+        priority: order.priority.as_deref().and_then(|p| p.parse().ok()),
+        external_reference: parent,
+        order_item: order
+            .items
+            .iter()
+            .map(|item| item_json(item, context))
+            .collect(),
+    })
 }
 
-fn render_item(item: &ResourceOrderItem, context: &RenderContext<'_>) -> Value {
-    let mut map = Map::new();
-    map.insert("id".into(), json!(item.id));
-    map.insert("@type".into(), json!("ResourceOrderItem"));
-    map.insert("action".into(), json!(item.action.as_str()));
-    map.insert("state".into(), json!(item.state.as_str()));
-    map.insert(
-        "resourceSpecification".into(),
-        context.reference(
+fn item_json<'a>(item: &'a ResourceOrderItem, context: &RenderContext<'_>) -> ItemJson<'a> {
+    ItemJson {
+        id: &item.id,
+        kind: "ResourceOrderItem",
+        action: item.action.as_str(),
+        state: item.state.as_str(),
+        resource_specification: context.reference(
             RESOURCE_CATALOG,
             "resourceSpecification",
             &item.resource_specification,
             None,
         ),
-    );
-    if let Some(resource) = item.resource {
-        let mut reference = Map::new();
-        reference.insert("id".into(), json!(resource.to_string()));
-        reference.insert(
-            "href".into(),
-            json!(context.href(RESOURCE_INVENTORY, "resource", resource)),
-        );
-        reference.insert("@type".into(), json!("LogicalResource"));
-        insert_some(
-            &mut reference,
-            "name",
-            item.value
-                .map(|value| resource_name(&value, context.topology)),
-        );
-        // The RFS the resource supports, as the create named it (TMF652 has no attribute of
-        // its own for it).
-        let mut rfs = Vec::with_capacity(2);
-        if let Some(id) = item.rfs.id {
-            rfs.push(json!({"name": RFS, "value": id.to_string()}));
-        }
-        rfs.push(json!({"name": RFS_SPECIFICATION, "value": &*item.rfs.specification}));
-        reference.insert("resourceCharacteristic".into(), Value::Array(rfs));
-        map.insert("resource".into(), Value::Object(reference));
+        resource: item
+            .resource
+            .map(|resource| resource_ref(item, resource, context)),
     }
-    Value::Object(map)
+}
+
+/// The resource `item` holds, named, with the RFS it supports.
+fn resource_ref(
+    item: &ResourceOrderItem,
+    resource: ResourceId,
+    context: &RenderContext<'_>,
+) -> ResourceRef {
+    let mut rfs = Vec::with_capacity(2);
+    if let Some(id) = item.rfs.id {
+        rfs.push(text_characteristic(RFS, id.to_string()));
+    }
+    rfs.push(text_characteristic(
+        RFS_SPECIFICATION,
+        item.rfs.specification.to_string(),
+    ));
+    ResourceRef {
+        id: resource.to_string(),
+        href: context.href(RESOURCE_INVENTORY, "resource", resource),
+        kind: "LogicalResource",
+        name: item
+            .value
+            .map(|value| resource_name(&value, context.topology)),
+        resource_characteristic: rfs,
+    }
 }

@@ -1,26 +1,27 @@
-//! TMF641 service ordering: `ServiceOrder_Create` → [`ServiceOrderCreate`] and the JSON of a
-//! `ServiceOrder`.
+//! TMF641 service ordering: `ServiceOrder_Create` → [`ServiceOrderCreate`], and the
+//! `ServiceOrder` an order is shown as (with the attributes its client wrote).
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use super::attributes::{
-    characteristics, check_date, check_header, merge_into, push_to, value_types,
-};
+use super::attributes::{Listed, check_date, check_header, details_except, listed, value_types};
 use super::product_order::{
     CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
 };
+use super::refs::{CharacteristicJson, EntityRef, characteristics};
+use super::resource_order_create::ReferenceBody;
 use super::{
-    PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext, SERVICE_CATALOG,
-    SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, insert_some,
+    FailureErrorMessage, PRODUCT_ORDERING, RESOURCE_INVENTORY, RESOURCE_ORDERING, RenderContext,
+    SERVICE_CATALOG, SERVICE_INVENTORY, SERVICE_ORDERING, failure_error_message, to_json,
 };
 use crate::domain::ids::{ProductOrderId, ServiceId};
 use crate::domain::state::OrderState;
 use crate::http::error::ApiError;
 use crate::layers::attributes::{
-    OrderAttributes, OrderHeader, ServiceOrderAttributes, ServiceOrderItemAttributes, ServiceValue,
+    ExternalReference, HeaderSummary, OrderAttributes, OrderHeader, ServiceOrderAttributes,
+    ServiceOrderItemAttributes, ServiceValue,
 };
 use crate::layers::common::Action;
 use crate::layers::som::{
@@ -198,135 +199,173 @@ fn parse_item(
     Ok((item, attributes))
 }
 
-/// The JSON of a TMF641 `ServiceOrder`.
-pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
-    let mut map = Map::new();
-    let attributes = order.attributes.as_deref();
-    if let Some(attributes) = attributes {
-        merge_into(&mut map, &attributes.summary);
-        if let Some(details) = &attributes.details {
-            merge_into(&mut map, details);
-        }
-    }
-    map.insert("id".into(), json!(order.id.to_string()));
-    map.insert(
-        "href".into(),
-        json!(context.href(SERVICE_ORDERING, "serviceOrder", order.id)),
-    );
-    map.insert("@type".into(), json!("ServiceOrder"));
-    map.insert("state".into(), json!(order.state.as_str()));
-    map.insert("orderDate".into(), context.date(order.order_date));
-    insert_some(
-        &mut map,
-        "completionDate",
-        order.completion_date.map(|t| context.date(t)),
-    );
-    insert_some(&mut map, "externalId", order.external_id.clone());
-    if let Some(parent) = order.parent {
-        let reference = json!({
-            "id": parent.to_string(),
-            "href": context.href(PRODUCT_ORDERING, "productOrder", parent),
-            "name": parent.to_string(),
-            "externalReferenceType": "ProductOrder",
-        });
-        push_to(&mut map, "externalReference", reference);
-    }
-    let items = order.items.iter().enumerate().map(|(index, item)| {
-        render_item(
-            item,
-            attributes.and_then(|attributes| attributes.item(index)),
-            context,
-        )
-    });
-    map.insert("serviceOrderItem".into(), Value::Array(items.collect()));
-    if let Some(reason) = &order.failure {
-        let timestamp = order.completion_date.map(|t| context.date(t));
-        let message = failure_error_message(reason, timestamp);
-        map.insert("errorMessage".into(), json!([message]));
-    }
-    Value::Object(map)
+/// A TMF641 `ServiceOrder`: what the chain made of it, and the header the client wrote.
+/// The client's attributes come first, so that were one ever spelt like a field below, the
+/// simulator's value would win (`to_json` keeps the last).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceOrderJson<'a> {
+    #[serde(flatten)]
+    summary: Option<&'a HeaderSummary>,
+    /// The client's lists and references but `externalReference`.
+    #[serde(flatten)]
+    details: Map<String, Value>,
+    id: String,
+    href: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    state: &'static str,
+    order_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completion_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<&'a str>,
+    /// The client's, then the product order the service order realises.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_reference: Option<Vec<Listed<'a, ExternalReference, ExternalReference>>>,
+    service_order_item: Vec<ItemJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<[FailureErrorMessage<'a>; 1]>,
 }
 
-fn render_item(
-    item: &ServiceOrderItem,
-    attributes: Option<&ServiceOrderItemAttributes>,
+/// A TMF641 `ServiceOrderItem`, after the client's attributes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemJson<'a> {
+    #[serde(flatten)]
+    attributes: Option<&'a ServiceOrderItemAttributes>,
+    id: &'a str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    action: &'static str,
+    state: &'static str,
+    service: ServiceJson<'a>,
+    /// Not a TMF641 attribute: where the item's work went, for tracing an order down.
+    #[serde(rename = "@resourceOrder", skip_serializing_if = "Option::is_none")]
+    resource_order: Option<EntityRef>,
+}
+
+/// The TMF641 `ServiceRefOrValue` of an item, after the client's attributes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceJson<'a> {
+    #[serde(flatten)]
+    value: Option<&'a ServiceValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    href: Option<String>,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_specification: Option<EntityRef>,
+    service_characteristic: Vec<CharacteristicJson<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    supporting_service: Vec<EntityRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    supporting_resource: Vec<EntityRef>,
+    /// The product order item the item realises.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_entity: Option<[ReferenceBody; 1]>,
+}
+
+/// The JSON of a TMF641 `ServiceOrder`.
+pub fn render(order: &ServiceOrder, context: &RenderContext<'_>) -> Value {
+    let attributes = order.attributes.as_deref();
+    let details = attributes.and_then(|attributes| attributes.details.as_deref());
+    let completion_date = order.completion_date.map(|t| context.date(t));
+    let parent = order.parent.map(|parent| ExternalReference {
+        id: Some(parent.to_string().into()),
+        href: Some(
+            context
+                .href(PRODUCT_ORDERING, "productOrder", parent)
+                .into(),
+        ),
+        external_reference_type: Some("ProductOrder".into()),
+        name: Some(parent.to_string().into()),
+        kind: None,
+    });
+    let items = order.items.iter().enumerate().map(|(index, item)| {
+        let attributes = attributes.and_then(|attributes| attributes.item(index));
+        item_json(item, attributes, context)
+    });
+    to_json(&ServiceOrderJson {
+        summary: attributes.map(|attributes| &attributes.summary),
+        details: details_except(details, &["externalReference"]),
+        id: order.id.to_string(),
+        href: context.href(SERVICE_ORDERING, "serviceOrder", order.id),
+        kind: "ServiceOrder",
+        state: order.state.as_str(),
+        order_date: context.date(order.order_date),
+        error_message: order
+            .failure
+            .as_ref()
+            .map(|reason| [failure_error_message(reason, completion_date.clone())]),
+        completion_date,
+        external_id: order.external_id.as_deref(),
+        external_reference: listed(
+            details.and_then(|details| details.external_reference.as_deref()),
+            parent,
+        ),
+        service_order_item: items.collect(),
+    })
+}
+
+fn item_json<'a>(
+    item: &'a ServiceOrderItem,
+    attributes: Option<&'a ServiceOrderItemAttributes>,
     context: &RenderContext<'_>,
-) -> Value {
-    let mut service = Map::new();
-    if let Some(attributes) = attributes {
-        merge_into(&mut service, &attributes.service);
-    }
-    if let Some(id) = item.service {
-        service.insert("id".into(), json!(id.to_string()));
-        service.insert(
-            "href".into(),
-            json!(context.href(SERVICE_INVENTORY, "service", id)),
-        );
-    }
-    service.insert("@type".into(), json!("Service"));
-    if !item.service_specification.is_empty() {
-        service.insert(
-            "serviceSpecification".into(),
-            context.reference(
-                SERVICE_CATALOG,
-                "serviceSpecification",
-                &item.service_specification,
-                None,
-            ),
-        );
-    }
-    let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
-    service.insert(
-        "serviceCharacteristic".into(),
-        characteristics(&item.characteristics, types),
-    );
-    let supporting: Vec<Value> = item
-        .supporting_services
-        .iter()
-        .map(|id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service")))
-        .collect();
-    if !supporting.is_empty() {
-        service.insert("supportingService".into(), Value::Array(supporting));
-    }
-    let resources: Vec<Value> = item
-        .supporting_resources
-        .iter()
-        .map(|id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource")))
-        .collect();
-    if !resources.is_empty() {
-        service.insert("supportingResource".into(), Value::Array(resources));
-    }
-    if let Some(parent_item) = &item.parent_item {
-        service.insert(
-            "relatedEntity".into(),
-            json!([crate::tmf::product_order_item_ref(parent_item)]),
-        );
-    }
-    let mut map = Map::new();
-    if let Some(attributes) = attributes {
-        merge_into(&mut map, attributes);
-    }
-    map.insert("id".into(), json!(item.id));
-    map.insert("@type".into(), json!("ServiceOrderItem"));
-    map.insert("action".into(), json!(item.action.as_str()));
+) -> ItemJson<'a> {
     // What a cancel undid is shown cancelled, as COM is told, never as built.
     let state = match item.compensated && item.state == OrderState::Completed {
         true => OrderState::Cancelled,
         false => item.state,
     };
-    map.insert("state".into(), json!(state.as_str()));
-    map.insert("service".into(), Value::Object(service));
-    if let Some(resource_order) = item.resource_order {
-        // Not a TMF641 attribute: where the item's work went, for tracing an order down.
-        map.insert(
-            "@resourceOrder".into(),
-            context.reference(
-                RESOURCE_ORDERING,
-                "resourceOrder",
-                resource_order,
-                Some("ResourceOrder"),
-            ),
-        );
+    let resource_order = item.resource_order.map(|id| {
+        context.reference(
+            RESOURCE_ORDERING,
+            "resourceOrder",
+            id,
+            Some("ResourceOrder"),
+        )
+    });
+    ItemJson {
+        attributes,
+        id: &item.id,
+        kind: "ServiceOrderItem",
+        action: item.action.as_str(),
+        state: state.as_str(),
+        service: service_json(item, attributes, context),
+        resource_order,
     }
-    Value::Object(map)
+}
+
+fn service_json<'a>(
+    item: &'a ServiceOrderItem,
+    attributes: Option<&'a ServiceOrderItemAttributes>,
+    context: &RenderContext<'_>,
+) -> ServiceJson<'a> {
+    let specification = (!item.service_specification.is_empty()).then(|| {
+        let id = &item.service_specification;
+        context.reference(SERVICE_CATALOG, "serviceSpecification", id, None)
+    });
+    let service = |id| context.reference(SERVICE_INVENTORY, "service", id, Some("Service"));
+    let resource = |id| context.reference(RESOURCE_INVENTORY, "resource", id, Some("Resource"));
+    let types = attributes.map_or(&[][..], |attributes| &attributes.value_types);
+    ServiceJson {
+        value: attributes.map(|attributes| &attributes.service),
+        id: item.service.map(|id| id.to_string()),
+        href: item
+            .service
+            .map(|id| context.href(SERVICE_INVENTORY, "service", id)),
+        kind: "Service",
+        service_specification: specification,
+        service_characteristic: characteristics(&item.characteristics, types),
+        supporting_service: item.supporting_services.iter().map(service).collect(),
+        supporting_resource: item.supporting_resources.iter().map(resource).collect(),
+        related_entity: item
+            .parent_item
+            .as_deref()
+            .map(|parent| [crate::tmf::product_order_item_ref(parent)]),
+    }
 }

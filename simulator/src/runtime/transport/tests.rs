@@ -305,7 +305,8 @@ fn reports_round_trip_through_hub_envelopes() {
         failure: Some(FailureReason::timeout("activate")),
     };
     // SOM's report is its ordinary terminal state-change event, as SOM renders the order.
-    let failure = crate::tmf::failure_error_message(&FailureReason::timeout("activate"), None);
+    let reason = FailureReason::timeout("activate");
+    let failure = crate::tmf::failure_error_message(&reason, None);
     let rendered = json!({
         "id": "SO-2", "@type": "ServiceOrder", "state": "partial",
         "externalReference": [{"id": "PO-1", "name": "PO-1",
