@@ -302,6 +302,32 @@ pub enum Effect {
         /// The answer.
         reply: Reply,
     },
+    /// Count a measurement in the runtime's latency histograms (`/metrics`).
+    Observe(Observation),
+}
+
+/// A latency a layer measured, for the runtime to count: the difference of two times the
+/// layer was handed (it reads no clock), so a replay observes the same values.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Observation {
+    /// An order reached its terminal `state`, `took` after the layer received it.
+    OrderEnded {
+        /// The layer that held the order (COM, SOM or ROM).
+        layer: LayerId,
+        /// Its terminal state.
+        state: crate::domain::state::OrderState,
+        /// From its `orderDate` to its `completionDate`.
+        took: std::time::Duration,
+    },
+    /// The network answered an element operation after the delay it simulated.
+    ElementOperation {
+        /// Which operation.
+        kind: crate::network::OperationKind,
+        /// How it ended (only answered outcomes: a call without a reply has no latency).
+        outcome: crate::network::OperationOutcome,
+        /// The delay until the reply is delivered.
+        took: std::time::Duration,
+    },
 }
 
 /// The effects one `handle` call produced, in order.
@@ -334,6 +360,11 @@ impl Effects {
     /// Answers `token`.
     pub fn reply(&mut self, token: ReplyToken, reply: Reply) {
         self.list.push(Effect::Reply { token, reply });
+    }
+
+    /// Reports a measurement to the runtime's histograms.
+    pub fn observe(&mut self, observation: Observation) {
+        self.list.push(Effect::Observe(observation));
     }
 
     /// Takes the effects out, leaving this empty for reuse.

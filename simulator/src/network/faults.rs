@@ -52,13 +52,7 @@ pub const ADDED_LATENCY_MS_MAX: f64 = crate::network::profile::LATENCY_MS_MAX;
 pub const POOL_PRESSURE_ENTRIES_MAX: u32 = 1 << 20;
 
 /// Every operation kind, the default set a fault applies to.
-pub const ALL_OPERATIONS: [OperationKind; 5] = [
-    OperationKind::Allocate,
-    OperationKind::Release,
-    OperationKind::Configure,
-    OperationKind::Activate,
-    OperationKind::Deactivate,
-];
+pub const ALL_OPERATIONS: [OperationKind; 5] = OperationKind::ALL;
 
 /// A region-level pool a fault can target.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use crate::domain::ids::{ActivationId, AllocationId};
 use crate::domain::time::Time;
 use crate::layers::activation::ActivationInput;
 use crate::layers::rom::RomInput;
-use crate::layers::{Effects, Layer, LayerId, Message, SimRng};
+use crate::layers::{Effects, Layer, LayerId, Message, Observation, SimRng};
 use crate::network::faults::FaultSet;
 use crate::network::faults::set::Verdict;
 use crate::network::pool::PoolStats;
@@ -72,6 +72,17 @@ pub enum OperationOutcome {
 }
 
 impl OperationOutcome {
+    /// Every outcome, in declaration order (for metrics).
+    pub const ALL: [OperationOutcome; 7] = [
+        OperationOutcome::Succeeded,
+        OperationOutcome::Failed,
+        OperationOutcome::BlackHole,
+        OperationOutcome::ReplyLost,
+        OperationOutcome::Exhausted,
+        OperationOutcome::InvalidRequest,
+        OperationOutcome::ElementDown,
+    ];
+
     /// Lower-case name for metric labels.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -453,6 +464,11 @@ impl NetworkLayer {
         let (judgement, site) = self.judge_faults(&request, now, rng);
         if let Some(error) = self.down_error(&judgement.verdict, &request.operation) {
             self.count(kind, OperationOutcome::ElementDown);
+            effects.observe(Observation::ElementOperation {
+                kind,
+                outcome: OperationOutcome::ElementDown,
+                took: ELEMENT_DOWN_LATENCY,
+            });
             let at = now.after(ELEMENT_DOWN_LATENCY);
             send_reply(at, &request, Err(error), effects);
             return;
@@ -492,7 +508,13 @@ impl NetworkLayer {
         };
         let latency = judgement.latency.apply(latency, rng);
         self.after_judgement(&judgement, site.as_ref(), &result, now);
-        self.count(kind, OperationOutcome::of(&result));
+        let outcome = OperationOutcome::of(&result);
+        self.count(kind, outcome);
+        effects.observe(Observation::ElementOperation {
+            kind,
+            outcome,
+            took: latency,
+        });
         send_reply(now.after(latency), &request, result, effects);
     }
 

@@ -191,6 +191,28 @@ pub enum ElementOperation {
     },
 }
 
+impl OperationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [OperationKind; 5] = [
+        OperationKind::Allocate,
+        OperationKind::Release,
+        OperationKind::Configure,
+        OperationKind::Activate,
+        OperationKind::Deactivate,
+    ];
+
+    /// Lower-case name, as in profiles and metric labels.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::Allocate => "allocate",
+            OperationKind::Release => "release",
+            OperationKind::Configure => "configure",
+            OperationKind::Activate => "activate",
+            OperationKind::Deactivate => "deactivate",
+        }
+    }
+}
+
 impl ElementOperation {
     /// The operation's kind (selects its profile).
     pub fn kind(&self) -> OperationKind {

@@ -4,10 +4,12 @@
 //! on tokio's clock. Everything the HTTP API needs from a running chain goes through
 //! [`Chain`]: send a request and wait for the reply, read a layer's store, and the
 //! configuration. Events leave through an [`EventSink`] (the hubs); their bodies are rendered by
-//! the layer's [`Snapshot`] impl at the moment they are published.
+//! the layer's [`Snapshot`] impl at the moment they are published. What the layers observe
+//! (order durations, element latencies) is counted in [`latency::Latencies`].
 
 pub mod clock;
 mod inbox;
+pub mod latency;
 pub mod realtime;
 mod timer;
 pub mod transport;
@@ -18,6 +20,7 @@ use serde_json::Value;
 use crate::layers::{Event, Subject};
 
 pub use clock::WallClock;
+pub use latency::Latencies;
 pub use realtime::{Chain, ChainStats};
 
 /// Where published events go (the TMF hubs).

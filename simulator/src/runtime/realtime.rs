@@ -38,7 +38,7 @@ use crate::layers::{
     SimRng,
 };
 use crate::network::{NetworkLayer, Topology};
-use crate::runtime::{EventSink, Snapshot, WallClock};
+use crate::runtime::{EventSink, Latencies, Snapshot, WallClock};
 use std::ops::DerefMut;
 
 /// How many inputs a layer handles per lock.
@@ -188,6 +188,8 @@ pub(crate) struct Router {
     public_url: String,
     sink: Arc<dyn EventSink>,
     handled: [AtomicU64; 6],
+    /// What the layers observed (order durations, element latencies), counted without a lock.
+    latencies: Latencies,
     /// Messages held by the timer task for later delivery, jeopardy watchdogs apart.
     pub(crate) timers_pending: std::sync::atomic::AtomicUsize,
     /// Jeopardy watchdogs held by the timer task ([`Message::is_watchdog`]).
@@ -325,6 +327,7 @@ impl Router {
                 }
                 Effect::Reply { token, reply } => self.reply(token, reply),
                 Effect::Publish(_) => {}
+                Effect::Observe(observation) => self.latencies.record(&observation),
             }
         }
     }
@@ -395,6 +398,7 @@ impl Chain {
             public_url: config.http.public_url().to_string(),
             sink,
             handled: Default::default(),
+            latencies: Latencies::default(),
             timers_pending: Default::default(),
             watchdogs_pending: Default::default(),
             remote,
@@ -595,6 +599,12 @@ impl Chain {
             timers_pending: router.timers_pending.load(Ordering::Relaxed),
             watchdogs_pending: router.watchdogs_pending.load(Ordering::Relaxed),
         }
+    }
+
+    /// The latency histograms: order durations per layer and terminal state, element
+    /// operation latencies per kind and outcome (read without stopping the layers).
+    pub fn latencies(&self) -> &Latencies {
+        &self.inner.router.latencies
     }
 
     /// Whether every inbox is empty (timers may still hold messages: see

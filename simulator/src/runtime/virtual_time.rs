@@ -17,6 +17,7 @@ use crate::config::SimConfig;
 use crate::domain::time::Time;
 use crate::layers::set::{Layers, Rngs, Setting, StartError};
 use crate::layers::{Effect, Effects, Event, LayerId, Message, Reply, ReplyToken};
+use crate::runtime::Latencies;
 use crate::runtime::realtime::layer_rng;
 
 /// A heap entry: when, in which order, and where the message waits in the slab (entries stay
@@ -78,6 +79,8 @@ pub struct VirtualChain {
     next_token: u64,
     /// Messages handled so far.
     pub handled: u64,
+    /// What the layers observed (order durations, element latencies).
+    latencies: Latencies,
 }
 
 /// Most published events [`VirtualChain::events`] holds until they are read; past it the
@@ -107,6 +110,7 @@ impl VirtualChain {
             events_max: EVENTS_KEPT_MAX,
             next_token: 1,
             handled: 0,
+            latencies: Latencies::default(),
             config,
         })
     }
@@ -136,6 +140,12 @@ impl VirtualChain {
             "messages due before {at}"
         );
         self.now = self.now.max(at);
+    }
+
+    /// The latency histograms: order durations per layer and terminal state (virtual time),
+    /// element operation latencies per kind and outcome.
+    pub fn latencies(&self) -> &Latencies {
+        &self.latencies
     }
 
     /// Messages waiting.
@@ -229,6 +239,7 @@ impl VirtualChain {
                 Effect::Reply { token, reply } => {
                     self.replies.insert(token, reply);
                 }
+                Effect::Observe(observation) => self.latencies.record(&observation),
             }
         }
         // Give the (empty) buffer back so its capacity is reused.

@@ -346,6 +346,8 @@ fn check_drained(chain: &VirtualChain) {
             .any(|request| open(request.state))
     );
     assert_audit_clean(chain);
+    // Whichever way an order ended (completed, failed, cancelled at any level), it was timed.
+    crate::metrics_latency::assert_every_order_timed(chain);
 }
 
 proptest! {

@@ -206,6 +206,7 @@ pub(crate) fn cancel_urgent(chain: &mut VirtualChain, order: ProductOrderId) -> 
             }
             Effect::Publish(event) => chain.events.push(event),
             Effect::Reply { reply, .. } => answer = Some(reply),
+            Effect::Observe(observation) => chain.latencies().record(&observation),
         }
     }
     answer.expect("COM answers every cancel")

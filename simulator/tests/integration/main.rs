@@ -27,6 +27,7 @@ mod lifecycle_cancel;
 mod lifecycle_http;
 mod lifecycle_proptest;
 mod lifecycle_support;
+mod metrics_latency;
 mod overload;
 mod overload_process;
 mod ownership;

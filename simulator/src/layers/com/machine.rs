@@ -24,8 +24,8 @@ use crate::layers::failure::{FailureReason, record_first};
 use crate::layers::som::{ServiceOrderCreate, SomInput};
 use crate::layers::watchdog::Watchdog;
 use crate::layers::{
-    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
-    SimRng, Subject,
+    Effects, EventKind, Layer, LayerId, Message, Observation, Rejection, RejectionKind, Reply,
+    ReplyToken, SimRng, Subject,
 };
 use crate::network::Topology;
 
@@ -518,6 +518,11 @@ impl ComLayer {
         };
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        effects.observe(Observation::OrderEnded {
+            layer: LayerId::Com,
+            state: order.state,
+            took: now.since(order.order_date),
+        });
         for product in order.items.iter().filter_map(|item| item.product) {
             if let Some(live) = self.products.get_mut(&product)
                 && live.busy == Some(id)

@@ -27,8 +27,8 @@ use crate::layers::failure::{FailureCode, FailureReason};
 use crate::layers::inventory::{InventoryInput, ResourceRecord, ResourceStatus};
 use crate::layers::som::{ResourceOrderSummary, SomInput};
 use crate::layers::{
-    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
-    SimRng, Subject,
+    Effects, EventKind, Layer, LayerId, Message, Observation, Rejection, RejectionKind, Reply,
+    ReplyToken, SimRng, Subject,
 };
 use crate::network::{
     AllocationRequest, ElementErrorKind, ElementOperation, ElementOutcome, ElementReply,
@@ -767,6 +767,11 @@ impl RomLayer {
         }
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        effects.observe(Observation::OrderEnded {
+            layer: LayerId::Rom,
+            state: order.state,
+            took: now.since(order.order_date),
+        });
         self.activated.remove(&id);
         effects.publish(EventKind::StateChange, Subject::ResourceOrder(id), now);
         if order.state == OrderState::Completed {

@@ -27,8 +27,8 @@ use crate::layers::rom::{
     HeldResource, ResourceOrderCreate, ResourceOrderItemCreate, Rfs, RomInput,
 };
 use crate::layers::{
-    Effects, EventKind, Layer, LayerId, Message, Rejection, RejectionKind, Reply, ReplyToken,
-    SimRng, Subject,
+    Effects, EventKind, Layer, LayerId, Message, Observation, Rejection, RejectionKind, Reply,
+    ReplyToken, SimRng, Subject,
 };
 use crate::network::Topology;
 
@@ -615,6 +615,11 @@ impl SomLayer {
         }
         order.completion_date = Some(now);
         self.open = self.open.saturating_sub(1);
+        effects.observe(Observation::OrderEnded {
+            layer: LayerId::Som,
+            state: order.state,
+            took: now.since(order.order_date),
+        });
         effects.publish(EventKind::StateChange, Subject::ServiceOrder(id), now);
         if let Some(parent) = order.parent {
             self.by_parent.remove(&parent);

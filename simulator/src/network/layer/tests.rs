@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use super::*;
 use crate::config::{DslamConfig, OltConfig, RegionConfig};
 use crate::domain::ids::OperationId;
-use crate::layers::Effect;
+use crate::layers::{Effect, Observation};
 use crate::network::RegionId;
 use crate::network::profile::Latency;
 
@@ -63,6 +63,8 @@ struct Harness {
     layer: NetworkLayer,
     rng: SimRng,
     next: u64,
+    /// What the layer reported for the latency histograms, apart from the other effects.
+    observed: Vec<Observation>,
 }
 
 impl Harness {
@@ -71,10 +73,12 @@ impl Harness {
             layer,
             rng: SimRng::seed_from_u64(11),
             next: 0,
+            observed: Vec::new(),
         }
     }
 
-    /// Sends `operation` at `now` and returns the effects.
+    /// Sends `operation` at `now` and returns the effects, its observations kept apart in
+    /// `observed`.
     fn call_at(
         &mut self,
         now: Time,
@@ -94,7 +98,16 @@ impl Harness {
             &mut self.rng,
             &mut effects,
         );
-        effects.list
+        let (observed, others): (Vec<_>, Vec<_>) = effects
+            .list
+            .into_iter()
+            .partition(|effect| matches!(effect, Effect::Observe(_)));
+        self.observed
+            .extend(observed.into_iter().filter_map(|effect| match effect {
+                Effect::Observe(observation) => Some(observation),
+                _ => None,
+            }));
+        others
     }
 
     /// Sends `operation` at time zero and returns the single reply's time and result.
@@ -185,6 +198,58 @@ fn replies_go_to_the_activation_layer_when_it_asked() {
             ..
         }]
     ));
+}
+
+#[test]
+fn answered_calls_are_observed_with_the_delay_applied_and_unanswered_ones_are_not() {
+    let mut harness = Harness::new(layer_with(fixed(3.0)));
+    let (at, _) = harness.call(allocate(1, ONU));
+    assert_eq!(at, Time::from_millis(3));
+    harness.layer.set_element_down(OLT, true);
+    let configure = ElementOperation::Configure {
+        element: OLT,
+        service: ActivationId(1),
+    };
+    let (at, result) = harness.call(configure);
+    assert_eq!(
+        result.expect_err("down").kind,
+        ElementErrorKind::ElementDown
+    );
+    assert_eq!(at, Time::ZERO.after(ELEMENT_DOWN_LATENCY));
+    harness.layer.set_element_down(OLT, false);
+    let lost = OperationProfile {
+        timeout_probability: 1.0,
+        ..fixed(3.0)
+    };
+    harness
+        .layer
+        .set_profile(OperationKind::Allocate, lost)
+        .expect("valid profile");
+    assert!(
+        harness
+            .call_at(Time::ZERO, LayerId::Rom, allocate(3, ONU))
+            .is_empty()
+    );
+    let observed = |kind, outcome, took| Observation::ElementOperation {
+        kind,
+        outcome,
+        took,
+    };
+    assert_eq!(
+        harness.observed,
+        vec![
+            observed(
+                OperationKind::Allocate,
+                OperationOutcome::Succeeded,
+                Duration::from_millis(3)
+            ),
+            observed(
+                OperationKind::Configure,
+                OperationOutcome::ElementDown,
+                ELEMENT_DOWN_LATENCY
+            ),
+        ]
+    );
 }
 
 #[test]
