@@ -268,8 +268,36 @@ pub fn render_metrics(chain: &Chain, hub: &Hub) -> String {
     retry_metrics(chain, &mut out);
     hub_metrics(hub, &mut out);
     network_metrics(chain, &mut out);
+    latency_metrics(chain, &mut out);
     crate::http::faults::fault_metrics(chain, &mut out);
     out.render()
+}
+
+/// The runtime's latency histograms (read from atomics: no layer lock is taken).
+fn latency_metrics(chain: &Chain, out: &mut Exposition) {
+    let latencies = chain.latencies();
+    out.seconds_histograms(
+        "order_duration",
+        "Time from an order's receipt to its terminal state, by layer and terminal state.",
+        latencies.order_durations().map(|(layer, state, snapshot)| {
+            let order_labels = labels([("layer", layer.as_str()), ("state", state.as_str())]);
+            (order_labels, snapshot)
+        }),
+    );
+    out.seconds_histograms(
+        "element_operation_duration",
+        "Delay the network applied before answering an element operation, by operation and \
+         outcome (as in network_operations_total; calls never answered are not timed).",
+        latencies
+            .operation_durations()
+            .map(|(operation, outcome, snapshot)| {
+                let operation_labels = labels([
+                    ("operation", operation.as_str()),
+                    ("outcome", outcome.as_str()),
+                ]);
+                (operation_labels, snapshot)
+            }),
+    );
 }
 
 /// Reads one count of a pool.

@@ -323,7 +323,7 @@ async fn a_trailing_slash_is_ignored() {
 }
 
 /// One sample of an exposition: metric name, labels (unescaped) and value.
-type Sample = (String, Vec<(String, String)>, f64);
+pub(crate) type Sample = (String, Vec<(String, String)>, f64);
 
 fn broken(line: &str) -> ! {
     panic!("malformed sample line `{line}`")
@@ -331,7 +331,7 @@ fn broken(line: &str) -> ! {
 
 /// Parses the sample lines of a Prometheus/OpenMetrics text exposition, panicking on a line
 /// that does not parse (an unescaped `"` or line feed in a label value breaks one).
-fn parse_exposition(text: &str) -> Vec<Sample> {
+pub(crate) fn parse_exposition(text: &str) -> Vec<Sample> {
     let mut samples = Vec::new();
     for line in text.lines().filter(|line| !line.starts_with('#')) {
         let (name, mut rest) = match line.find(['{', ' ']) {
