@@ -542,14 +542,7 @@ impl Delivery {
     }
 }
 
-/// The body of `POST /hub` (TMF `EventSubscriptionInput`).
-#[derive(Debug, serde::Deserialize)]
-pub struct EventSubscriptionInput {
-    /// Where to POST events.
-    pub callback: Option<String>,
-    /// `eventType=A,B`, or absent for every event.
-    pub query: Option<String>,
-}
+pub use crate::tmf::event::EventSubscriptionInput;
 
 /// The base path of `api` (its hub is `{base}/hub`).
 pub const fn base_path(api: Api) -> &'static str {

@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::Value;
 
 use crate::http::common::AppState;
 use crate::http::error::{ApiError, TmfJson};
@@ -18,7 +17,7 @@ use crate::layers::activation::ActivationInput;
 use crate::layers::rom::RomInput;
 use crate::layers::{LayerId, Message};
 use crate::network::NetworkInput;
-use crate::runtime::transport::codec::{self, CodecError};
+use crate::runtime::transport::codec::CodecError;
 use crate::runtime::transport::wire::{
     ALLOCATIONS_PATH, AllocationWire, CONFIGURATIONS_PATH, ConfigurationWire, OPERATION_PATH,
     OperationBody, REPLY_PATH, ReplyBody,
@@ -52,9 +51,10 @@ pub fn routes() -> Router<AppState> {
 /// acknowledged and ignored.
 async fn listener(
     State(state): State<AppState>,
-    TmfJson(envelope): TmfJson<Value>,
+    TmfJson(envelope): TmfJson<crate::tmf::read::EventView>,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(message) = codec::report_from_event(&envelope, state.chain.catalog())? {
+    let report = crate::runtime::transport::reports::report_of(envelope, state.chain.catalog());
+    if let Some(message) = report? {
         state.chain.deliver_local(message).await;
     }
     Ok(StatusCode::NO_CONTENT)

@@ -58,3 +58,15 @@ pub fn envelope(event_id: u64, event_time: String, event: &Event, resource: Valu
     let envelope = EventEnvelope::new(event_id, event_time, event, &resource);
     serde_json::to_value(&envelope).unwrap_or(Value::Null)
 }
+
+/// The body of `POST /hub` (TMF `EventSubscriptionInput`): what a client of a hub sends, the
+/// HTTP transport's subscriptions included.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize, Serialize)]
+pub struct EventSubscriptionInput {
+    /// Where to POST events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    /// `eventType=A,B`, or absent for every event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+}

@@ -5,16 +5,17 @@
 //! one importing the other.
 
 pub mod event;
+pub mod read;
 pub mod resource_order_create;
 pub mod resource_value;
 pub mod service_create;
+pub mod service_order_create;
 
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use self::resource_order_create::ReferenceBody;
-use crate::layers::common::Characteristic;
-use crate::layers::failure::{FailureCode, FailureReason};
+use crate::layers::failure::FailureReason;
 
 /// TMF622 base path.
 pub const PRODUCT_ORDERING: &str = "/tmf-api/productOrderingManagement/v4";
@@ -65,12 +66,10 @@ pub fn product_order_item_ref(id: &str) -> ReferenceBody {
 }
 
 /// The product order item a service's `relatedEntity` list names, if it names one.
-pub fn product_order_item_of(related: &[Value]) -> Option<&str> {
-    related
-        .iter()
-        .find(|entity| entity.get("role").and_then(Value::as_str) == Some(PRODUCT_ORDER_ITEM_ROLE))
-        .and_then(|entity| entity.get("id"))
-        .and_then(Value::as_str)
+pub fn product_order_item_of(related: &[ReferenceBody]) -> Option<&str> {
+    read::with_role(Some(related), PRODUCT_ORDER_ITEM_ROLE)?
+        .id
+        .as_deref()
 }
 
 /// A body that is not what the TMF schema (or this simulator) accepts: a 400 for the caller.
@@ -87,13 +86,6 @@ impl BadBody {
         BadBody {
             message: message.into(),
         }
-    }
-}
-
-/// Inserts `key: value` when `value` is present.
-pub fn insert_some(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
-    if let Some(value) = value {
-        map.insert(key.to_string(), value.into());
     }
 }
 
@@ -158,37 +150,9 @@ pub fn failure_error_message(
 }
 
 /// The failure an order's JSON carries: the `FailureNote` in `note` (TMF622, TMF652) or the
-/// first `errorMessage` (TMF641) with a code this simulator knows.
+/// first `errorMessage` (TMF641) with a code this simulator knows; `None` also for a body
+/// whose notes are not TMF notes.
 pub fn parse_failure(body: &Value) -> Option<FailureReason> {
-    let from = |entry: &Value, text_key: &str| {
-        let code = FailureCode::parse(entry.get("code")?.as_str()?)?;
-        let message = entry.get(text_key).and_then(Value::as_str).unwrap_or("");
-        Some(FailureReason::new(
-            code,
-            message.chars().take(512).collect::<String>(),
-        ))
-    };
-    let notes = body
-        .get("note")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    let errors = body
-        .get("errorMessage")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    notes
-        .filter(|note| note.get("@type").and_then(Value::as_str) == Some("FailureNote"))
-        .find_map(|note| from(note, "text"))
-        .or_else(|| errors.into_iter().find_map(|error| from(error, "reason")))
-}
-
-/// Characteristics as TMF `[{"name","value"}]`.
-pub fn characteristics(list: &[Characteristic]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|c| json!({"name": &*c.name, "value": c.value}))
-            .collect(),
-    )
+    let view = read::FailureView::deserialize(body).ok()?;
+    read::failure(view.note.as_deref(), view.error_message.as_deref())
 }

@@ -69,7 +69,7 @@ pub struct ServiceBody {
     pub service_characteristic: Option<Vec<CharacteristicBody>>,
     /// Related entities: the one with role `productOrderItem` names the product order item
     /// this item realises (COM's orders; see [`crate::tmf::PRODUCT_ORDER_ITEM_ROLE`]).
-    pub related_entity: Option<Vec<Value>>,
+    pub related_entity: Option<Vec<ReferenceBody>>,
     /// Its other writable attributes (`name`, `place`, …).
     #[serde(flatten)]
     pub value: ServiceValue,
@@ -367,5 +367,55 @@ fn service_json<'a>(
             .parent_item
             .as_deref()
             .map(|parent| [crate::tmf::product_order_item_ref(parent)]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::{ServiceOrderCreateBody, parse_create};
+    use crate::domain::ids::ProductOrderId;
+    use crate::domain::time::Time;
+    use crate::layers::common::{Action, Characteristic, Characteristics};
+    use crate::layers::som::{ServiceOrderCreate, ServiceOrderItemCreate, SomInput};
+    use crate::layers::{LayerId, Message};
+    use crate::network::Topology;
+    use crate::runtime::transport::codec::{self, Outgoing, Verb};
+
+    /// What COM's HTTP transport sends SOM is a `ServiceOrder_Create` this API parses back
+    /// into the same order: parent and parent items included.
+    #[test]
+    fn the_transports_service_order_create_parses_back_with_parent_and_parent_items() {
+        let order = ServiceOrderCreate {
+            external_id: Some("PO-7".into()),
+            parent: Some(ProductOrderId(7)),
+            items: vec![ServiceOrderItemCreate {
+                id: "1".into(),
+                action: Action::Add,
+                service_specification: Arc::from("cfs-broadband"),
+                service: None,
+                parent_item: Some("item-1".into()),
+                characteristics: Characteristics::from([Characteristic {
+                    name: Arc::from("downstreamSpeedMbps"),
+                    value: json!(500),
+                }]),
+            }],
+        };
+        let network = crate::config::SimConfig::default().network;
+        let topology = Topology::from_config(&network).expect("valid network");
+        let message = Message::Som(SomInput::Create {
+            reply: None,
+            order: order.clone(),
+        });
+        let Some(Outgoing::Call(call)) = codec::outgoing(message, Time::ZERO, "", &topology) else {
+            panic!("a create is a call");
+        };
+        assert_eq!((call.to, call.verb), (LayerId::Som, Verb::Post));
+        assert!(call.path.ends_with("/serviceOrdering/v4/serviceOrder"));
+        let body: ServiceOrderCreateBody = serde_json::from_value(call.body).expect("TMF body");
+        assert_eq!(parse_create(body, 16).expect("valid"), order);
     }
 }

@@ -20,6 +20,7 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use std::collections::BTreeMap;
@@ -29,12 +30,13 @@ use super::{ATTEMPTS_MAX, codec::CodecError};
 use crate::domain::catalog::Catalog;
 use crate::domain::ids::{ActivationId, AllocationId, ResourceId, ResourceOrderId, ServiceId};
 use crate::layers::activation::ActivationInput;
-use crate::layers::common::Characteristic;
 use crate::layers::inventory::InventoryInput;
 use crate::layers::rom::reconcile::ActiveService;
 use crate::layers::rom::{Rfs, RomInput};
 use crate::layers::{LayerId, Message};
 use crate::network::{NetworkInput, Topology};
+use crate::tmf::read::{IdStateView, ResourceView, ServiceView, with_role};
+use crate::tmf::resource_order_create::ReferenceBody;
 use crate::tmf::{
     ACTIVATION_ROLE, RESOURCE_INVENTORY, RFS_ROLE, SERVICE_ACTIVATION, SERVICE_INVENTORY,
     service_create,
@@ -149,12 +151,15 @@ impl Census {
                 RomInput::ActiveServices(active.collect::<Result<_, CodecError>>()?)
             }
             Census::InService => {
-                let references = entries.iter().flat_map(|service| {
-                    let listed = service.get("supportingResource").and_then(Value::as_array);
-                    listed.into_iter().flatten()
+                let services = entries.iter().map(|entry| {
+                    ServiceView::deserialize(entry)
+                        .map_err(|error| CodecError(format!("service: {error}")))
                 });
-                let ids = references.filter_map(|reference| reference.get("id")?.as_str());
-                RomInput::LiveResources(Some(ids.filter_map(|id| id.parse().ok()).collect()))
+                let services = services.collect::<Result<Vec<_>, CodecError>>()?;
+                let references = (services.iter())
+                    .flat_map(|service| service.supporting_resource.iter().flatten());
+                let ids = references.filter_map(|reference| reference.id.as_deref()?.parse().ok());
+                RomInput::LiveResources(Some(ids.collect()))
             }
             Census::Configurations => {
                 let configured = entries.into_iter().map(|entry| {
@@ -184,13 +189,13 @@ fn activations_in_service(
 ) -> Result<Vec<ActiveService>, CodecError> {
     let mut by_service: BTreeMap<ActivationId, ActiveService> = BTreeMap::new();
     for record in records {
-        let id = record.get("id").and_then(Value::as_str).unwrap_or_default();
+        let record = ResourceView::deserialize(&record)
+            .map_err(|error| CodecError(format!("resource: {error}")))?;
+        let id = record.id.as_deref().unwrap_or_default();
         let resource: ResourceId =
             (id.parse()).map_err(|_| CodecError(format!("resource id `{id}`")))?;
-        let related = record.get("relatedEntity").and_then(Value::as_array);
-        let related = related.map_or(&[][..], Vec::as_slice);
-        let entry = |role: &str| related.iter().find(|entry| entry["role"] == role);
-        let Some(activation) = entry(ACTIVATION_ROLE) else {
+        let related = record.related_entity.as_deref();
+        let Some(activation) = with_role(related, ACTIVATION_ROLE) else {
             continue;
         };
         let Some(service) = related_id::<ActivationId>(Some(activation))? else {
@@ -198,16 +203,12 @@ fn activations_in_service(
                 "resource {resource}: activation without id"
             )));
         };
-        let rfs_id = related_id::<ServiceId>(entry(RFS_ROLE))?;
-        let parent = related_id::<ResourceOrderId>(entry("lastOrder"))?;
-        let listed: Vec<Characteristic> = (record.get("resourceCharacteristic").cloned())
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|error| CodecError(format!("resource {resource}: {error}")))?
-            .unwrap_or_default();
+        let rfs_id = related_id::<ServiceId>(with_role(related, RFS_ROLE))?;
+        let parent = related_id::<ResourceOrderId>(with_role(related, "lastOrder"))?;
+        let listed = record.resource_characteristic.unwrap_or_default();
         let values = service_create::resource_values(&listed, topology)
             .map_err(|error| CodecError(format!("resource {resource}: {error}")))?;
-        let specification = activation["name"].as_str().unwrap_or_default();
+        let specification = activation.name.as_deref().unwrap_or_default();
         let known = by_service.entry(service).or_insert_with(|| ActiveService {
             id: service,
             parent,
@@ -225,9 +226,11 @@ fn activations_in_service(
 }
 
 /// The id a `relatedEntity` entry names, if there is an entry.
-fn related_id<T: std::str::FromStr>(entry: Option<&Value>) -> Result<Option<T>, CodecError> {
+fn related_id<T: std::str::FromStr>(
+    entry: Option<&ReferenceBody>,
+) -> Result<Option<T>, CodecError> {
     let Some(entry) = entry else { return Ok(None) };
-    let id = entry["id"].as_str().unwrap_or_default();
+    let id = entry.id.as_deref().unwrap_or_default();
     let parsed = id
         .parse()
         .map_err(|_| CodecError(format!("relatedEntity id `{id}`")));
@@ -240,7 +243,10 @@ fn active_service(
     catalog: &Catalog,
     topology: &Topology,
 ) -> Result<ActiveService, CodecError> {
-    let id = entry.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = IdStateView::deserialize(&entry)
+        .ok()
+        .and_then(|view| view.id);
+    let id = id.unwrap_or_default();
     let id: ActivationId = id
         .parse()
         .map_err(|_| CodecError(format!("service id `{id}`")))?;
@@ -299,10 +305,7 @@ async fn fetch(client: &reqwest::Client, url: reqwest::Url) -> Option<Vec<Value>
         if !response.status().is_success() {
             continue;
         }
-        return match response.json::<Value>().await {
-            Ok(Value::Array(listed)) => Some(listed),
-            _ => None,
-        };
+        return response.json::<Vec<Value>>().await.ok();
     }
     None
 }

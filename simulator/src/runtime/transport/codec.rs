@@ -2,39 +2,35 @@
 //! received body becomes the message again. Pure functions; every parse error is a
 //! [`CodecError`] (a 400 for the caller), never a panic. The table is in the parent module.
 
-use std::str::FromStr;
-use std::sync::Arc;
-
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::wire::OperationBody;
 use crate::domain::catalog::Catalog;
-use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceId, ServiceOrderId};
-use crate::domain::state::{OrderState, ServiceState};
+use crate::domain::ids::{ActivationId, ResourceOrderId, ServiceOrderId};
+use crate::domain::state::OrderState;
 use crate::domain::time::Time;
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
-use crate::layers::com::{ComInput, ServiceItemSummary, ServiceOrderSummary};
-use crate::layers::common::{Action, Characteristic, characteristic_text};
+use crate::layers::com::ComInput;
 use crate::layers::inventory::InventoryInput;
-use crate::layers::rom::{
-    ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderRef, Rfs, RomInput,
-};
-use crate::layers::som::{ResourceOrderSummary, ServiceOrderCreate, ServiceOrderRef, SomInput};
+use crate::layers::rom::{ActivationSummary, ResourceOrderCreate, ResourceOrderRef, RomInput};
+use crate::layers::som::{ServiceOrderCreate, ServiceOrderRef, SomInput};
 use crate::layers::{Event, EventKind, LayerId, Message, Subject};
 use crate::network::{ElementOperation, NetworkInput, Topology};
+use crate::tmf::read::{EventView, IdStateView, PayloadView};
+use crate::tmf::resource_order_create::ReferenceBody;
+use crate::tmf::service_order_create::CancelWire;
 use crate::tmf::{
-    PRODUCT_ORDERING, RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, characteristics,
-    insert_some, resource_order_create, service_create,
+    RESOURCE_ORDERING, SERVICE_ACTIVATION, SERVICE_ORDERING, resource_order_create, service_create,
+    service_order_create,
 };
+
+pub use super::reports::report_from_event;
 
 /// A body that does not say what the transport needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct CodecError(pub String);
-
-fn error(message: impl Into<String>) -> CodecError {
-    CodecError(message.into())
-}
 
 /// Whether `message` goes from one layer to another (and so may cross a process boundary);
 /// wake-ups and timeouts a layer sends itself never do, nor do inventory records (each
@@ -168,6 +164,15 @@ pub struct Lookup {
     pub external_id: String,
     /// The body attribute whose `id` the first match fills in.
     pub reference: &'static str,
+    /// The cancellation reason the body carries.
+    pub reason: Option<String>,
+}
+
+impl Lookup {
+    /// The cancel request's body, naming the order the search found as `id`.
+    pub fn body(&self, id: String) -> Value {
+        cancel_body(self.reference, id, self.reason.clone())
+    }
 }
 
 /// A parent's jeopardy question about a child order, asked as a TMF630 search of the child's
@@ -223,14 +228,22 @@ pub enum Asked {
 impl Asked {
     /// The report a terminal child `order` (as its list API renders it) carries for the
     /// parent, as if its state-change event had arrived; `None` when it reports nothing.
-    pub fn report(&self, order: Value, catalog: &Catalog) -> Option<Message> {
-        let (event_type, name) = match self {
-            Asked::ServiceOrderOf(_) => ("ServiceOrderStateChangeEvent", "serviceOrder"),
-            Asked::ResourceOrderOf(_) => ("ResourceOrderStateChangeEvent", "resourceOrder"),
-            Asked::ActivationsOf(_) => ("ServiceStateChangeEvent", "service"),
+    pub fn report(&self, order: &Value, catalog: &Catalog) -> Option<Message> {
+        let mut payload = PayloadView::default();
+        match self {
+            Asked::ServiceOrderOf(_) => {
+                payload.service_order = Deserialize::deserialize(order).ok()
+            }
+            Asked::ResourceOrderOf(_) => {
+                payload.resource_order = Deserialize::deserialize(order).ok()
+            }
+            Asked::ActivationsOf(_) => payload.service = Deserialize::deserialize(order).ok(),
+        }
+        let event = EventView {
+            event_type: None,
+            event: Some(payload),
         };
-        let envelope = json!({"eventType": event_type, "event": {name: order}});
-        report_from_event(&envelope, catalog).ok().flatten()
+        super::reports::report_of(event, catalog).ok().flatten()
     }
 
     /// The answer for the parent from what the search `found`: the first child order's
@@ -238,13 +251,12 @@ impl Asked {
     pub fn answer(self, found: &[Value], catalog: &Catalog) -> Message {
         let state = found
             .first()
-            .and_then(|child| child.get("state")?.as_str())
+            .and_then(|child| IdStateView::deserialize(child).ok()?.state)
+            .as_deref()
             .and_then(OrderState::parse);
         match self {
             Asked::ActivationsOf(order) => {
-                let reports = found
-                    .iter()
-                    .map(|child| self.report(child.clone(), catalog));
+                let reports = found.iter().map(|child| self.report(child, catalog));
                 let alive = reports.filter_map(|report| match report {
                     Some(Message::Rom(RomInput::ActivationChanged(summary))) => Some(summary.rfs),
                     _ => None,
@@ -355,6 +367,7 @@ pub fn outgoing(
                         path: format!("{SERVICE_ORDERING}/serviceOrder"),
                         external_id: parent.to_string(),
                         reference: "serviceOrder",
+                        reason: reason.clone(),
                     }),
                 ),
             };
@@ -381,6 +394,7 @@ pub fn outgoing(
                         path: format!("{RESOURCE_ORDERING}/resourceOrder"),
                         external_id: format!("{parent}/{item}"),
                         reference: "resourceOrder",
+                        reason: reason.clone(),
                     }),
                 ),
             };
@@ -396,16 +410,16 @@ pub fn outgoing(
             LayerId::Rom,
             Verb::Post,
             super::wire::REPLY_PATH.to_string(),
-            json!(super::wire::ReplyBody::new(reply, LayerId::Rom)),
+            to_body(&super::wire::ReplyBody::new(reply, LayerId::Rom)),
         ),
         Message::Activation(input) => activation_call(input, topology, callback),
         Message::Network(NetworkInput::Request(request)) => call(
             LayerId::Network,
             Verb::Post,
             super::wire::OPERATION_PATH.to_string(),
-            json!(OperationBody::new(
+            to_body(&OperationBody::new(
                 request,
-                format!("{callback}{}", super::wire::REPLY_PATH)
+                format!("{callback}{}", super::wire::REPLY_PATH),
             )),
         ),
         _ => None,
@@ -427,17 +441,17 @@ fn activation_call(
         ActivationInput::Terminate(id) => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(
+            to_body(&service_create::patch_body(
                 &ServiceChange::Terminate,
-                public_url
+                public_url,
             )),
         ),
         ActivationInput::Restore(id) => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(
+            to_body(&service_create::patch_body(
                 &ServiceChange::Restore,
-                public_url
+                public_url,
             )),
         ),
         ActivationInput::Reconfigure {
@@ -447,18 +461,18 @@ fn activation_call(
         } => (
             Verb::Patch,
             service_path(id),
-            json!(service_create::patch_body(
+            to_body(&service_create::patch_body(
                 &ServiceChange::Reconfigure {
                     parent,
-                    characteristics
+                    characteristics,
                 },
-                public_url
+                public_url,
             )),
         ),
         ActivationInput::Element(reply) => (
             Verb::Post,
             super::wire::REPLY_PATH.to_string(),
-            json!(super::wire::ReplyBody::new(reply, LayerId::Activation)),
+            to_body(&super::wire::ReplyBody::new(reply, LayerId::Activation)),
         ),
         ActivationInput::OperationTimeout(_)
         | ActivationInput::Retry { .. }
@@ -482,57 +496,25 @@ fn activation_call(
 /// A TMF641/652 cancel request body naming the order by `id` (empty until a [`Lookup`] fills
 /// it in).
 fn cancel_body(reference: &str, id: String, reason: Option<String>) -> Value {
-    let mut map = Map::new();
-    map.insert(reference.into(), json!({"id": id}));
-    insert_some(&mut map, "cancellationReason", reason);
-    Value::Object(map)
+    let order = Some(ReferenceBody {
+        id: Some(id),
+        ..ReferenceBody::default()
+    });
+    let mut cancel = CancelWire {
+        cancellation_reason: reason,
+        ..CancelWire::default()
+    };
+    match reference {
+        "serviceOrder" => cancel.service_order = order,
+        _ => cancel.resource_order = order,
+    }
+    to_body(&cancel)
 }
 
-/// TMF641 `ServiceOrder_Create` for a service order COM creates: the product order in
-/// `externalReference` and each item's product order item in its service's `relatedEntity`
-/// (role `productOrderItem`).
+/// TMF641 `ServiceOrder_Create` for a service order COM creates (see
+/// [`service_order_create::body`] for the attributes).
 pub fn service_order_create(order: &ServiceOrderCreate) -> Value {
-    let items: Vec<Value> = order
-        .items
-        .iter()
-        .map(|item| {
-            let mut service = Map::new();
-            insert_some(&mut service, "id", item.service.map(|id| id.to_string()));
-            service.insert(
-                "serviceSpecification".into(),
-                json!({"id": &*item.service_specification}),
-            );
-            service.insert(
-                "serviceCharacteristic".into(),
-                characteristics(&item.characteristics),
-            );
-            if let Some(parent_item) = &item.parent_item {
-                service.insert(
-                    "relatedEntity".into(),
-                    json!([crate::tmf::product_order_item_ref(parent_item)]),
-                );
-            }
-            let mut map = Map::new();
-            map.insert("id".into(), json!(item.id));
-            map.insert("action".into(), json!(item.action.as_str()));
-            map.insert("service".into(), Value::Object(service));
-            Value::Object(map)
-        })
-        .collect();
-    let mut map = Map::new();
-    insert_some(&mut map, "externalId", order.external_id.clone());
-    if let Some(parent) = order.parent {
-        map.insert(
-            "externalReference".into(),
-            json!([{
-                "id": parent.to_string(),
-                "href": format!("{PRODUCT_ORDERING}/productOrder/{parent}"),
-                "externalReferenceType": "ProductOrder",
-            }]),
-        );
-    }
-    map.insert("serviceOrderItem".into(), Value::Array(items));
-    Value::Object(map)
+    to_body(&service_order_create::body(order))
 }
 
 /// TMF652 `ResourceOrder_Create` for a resource order SOM creates (see
@@ -542,7 +524,7 @@ pub fn resource_order_create(
     topology: &Topology,
     public_url: &str,
 ) -> Value {
-    json!(resource_order_create::body(order, topology, public_url))
+    to_body(&resource_order_create::body(order, topology, public_url))
 }
 
 /// TMF640 `Service_Create` for an RFS ROM wants activated (see [`service_create`]).
@@ -551,312 +533,57 @@ pub fn activation_create(
     topology: &Topology,
     public_url: &str,
 ) -> Value {
-    json!(service_create::create_body(service, topology, public_url))
+    to_body(&service_create::create_body(service, topology, public_url))
 }
 
-fn requester_of(body: &Value) -> Result<Option<ResourceOrderId>, CodecError> {
-    let Some(entities) = body.get("relatedEntity").and_then(Value::as_array) else {
-        return Ok(None);
-    };
-    entities
-        .iter()
-        .find(|entity| entity.get("role").and_then(Value::as_str) == Some("requester"))
-        .map(|entity| field_id(entity, "id", "relatedEntity.id"))
-        .transpose()
-}
-
+/// A TMF640 `Service` as activation's state-change event shows a failure: the RFS, the
+/// requester, and the FailureNote.
 fn activation_event(summary: &ActivationSummary, public_url: &str) -> Value {
-    let mut map = Map::new();
-    map.insert("id".into(), json!(summary.id.to_string()));
-    map.insert("@type".into(), json!("Service"));
-    map.insert("category".into(), json!("RFS"));
-    map.insert("state".into(), json!(summary.state.as_str()));
-    map.insert(
-        "serviceSpecification".into(),
-        json!({"id": &*summary.rfs.specification}),
-    );
-    if let Some(rfs) = summary.rfs.id {
-        map.insert(
-            "supportingService".into(),
-            json!([{"id": rfs.to_string(), "@referredType": "Service"}]),
-        );
-    }
-    let requester = service_create::requester(summary.parent, public_url);
-    map.insert("relatedEntity".into(), json!([requester]));
-    if let Some(error) = &summary.error {
-        map.insert("description".into(), json!(error.message));
-        map.insert(
-            "note".into(),
-            json!([crate::tmf::failure_note(error, None)]),
-        );
-    }
-    Value::Object(map)
-}
-
-/// Translates a hub event envelope back into the report it carries; `Ok(None)` for an event
-/// that reports nothing to a parent. Reports are the children's ordinary TMF events, so a
-/// foreign child's events are understood too: a resource order's terminal
-/// `ResourceOrderStateChangeEvent` naming a service order item in `externalReference`, and a
-/// `ServiceStateChangeEvent` naming a requesting resource order in `relatedEntity`, and a
-/// service order's terminal `ServiceOrderStateChangeEvent` naming a product order in
-/// `externalReference` (its items name their product order items in `service.relatedEntity`).
-/// `catalog` gives the kind of each resource specification.
-pub fn report_from_event(
-    envelope: &Value,
-    catalog: &Catalog,
-) -> Result<Option<Message>, CodecError> {
-    let payload = envelope
-        .get("event")
-        .ok_or_else(|| error("event is required"))?;
-    let (name, body) = match payload.as_object().and_then(|map| map.iter().next()) {
-        Some((name, body)) => (name.as_str(), body),
-        None => return Err(error("event must hold one resource")),
-    };
-    let state_change = envelope
-        .get("eventType")
-        .and_then(Value::as_str)
-        .is_none_or(|kind| kind.ends_with("StateChangeEvent"));
-    if !state_change {
-        return Ok(None);
-    }
-    let message = match name {
-        "serviceOrder" if is_service_order_report(body) => Message::Com(
-            ComInput::ServiceOrderChanged(parse_service_order_event(body)?),
-        ),
-        "resourceOrder" if is_resource_order_report(body) => Message::Som(
-            SomInput::ResourceOrderChanged(parse_resource_order_event(body, catalog)?),
-        ),
-        "service" if requester_of(body)?.is_some() => {
-            Message::Rom(RomInput::ActivationChanged(parse_activation_event(body)?))
-        }
-        _ => return Ok(None),
-    };
-    Ok(Some(message))
-}
-
-/// Whether a service order event is a report to COM: the order ended, and it realises a
-/// product order.
-fn is_service_order_report(body: &Value) -> bool {
-    is_terminal(body) && references(body, "externalReferenceType", "ProductOrder")
-}
-
-/// Whether `body`'s `state` is a terminal order state.
-fn is_terminal(body: &Value) -> bool {
-    body.get("state")
-        .and_then(Value::as_str)
-        .and_then(OrderState::parse)
-        .is_some_and(OrderState::is_terminal)
-}
-
-/// Whether one of `body`'s `externalReference`s has `key` equal to `value`.
-fn references(body: &Value, key: &str, value: &str) -> bool {
-    body.get("externalReference")
-        .and_then(Value::as_array)
-        .is_some_and(|list| {
-            list.iter()
-                .any(|reference| reference.get(key).and_then(Value::as_str) == Some(value))
-        })
-}
-
-/// Whether a resource order event is a report to SOM: the order ended, and it realises a
-/// service order item.
-fn is_resource_order_report(body: &Value) -> bool {
-    is_terminal(body)
-        && references(
-            body,
-            "entityType",
-            resource_order_create::SERVICE_ORDER_ITEM,
-        )
-}
-
-fn parse_service_order_event(body: &Value) -> Result<ServiceOrderSummary, CodecError> {
-    let parent = first_reference(body, "externalReference")
-        .ok_or_else(|| error("externalReference is required"))?;
-    let items = array(body, "serviceOrderItem")?
-        .iter()
-        .map(|item| {
-            let service = item
-                .get("service")
-                .ok_or_else(|| error("serviceOrderItem.service is required"))?;
-            let id = match service.get("id") {
-                Some(id) => Some(parse_id::<ServiceId>(id, "service.id")?),
-                None => None,
-            };
-            Ok(ServiceItemSummary {
-                id: text(item, "id")?.to_string(),
-                parent_item: service
-                    .get("relatedEntity")
-                    .and_then(Value::as_array)
-                    .and_then(|related| crate::tmf::product_order_item_of(related))
-                    .ok_or_else(|| error("service.relatedEntity names no productOrderItem"))?
-                    .to_string(),
-                action: action(item)?,
-                specification: spec(service, "serviceSpecification")?,
-                state: order_state(item)?,
-                service: id,
-            })
-        })
-        .collect::<Result<Vec<_>, CodecError>>()?;
-    Ok(ServiceOrderSummary {
-        id: field_id::<ServiceOrderId>(body, "id", "id")?,
-        parent: field_id(parent, "id", "externalReference.id")?,
-        state: order_state(body)?,
-        items,
-        failure: crate::tmf::parse_failure(body),
-    })
-}
-
-fn parse_resource_order_event(
-    body: &Value,
-    catalog: &Catalog,
-) -> Result<ResourceOrderSummary, CodecError> {
-    let reference = body
-        .get("externalReference")
-        .and_then(Value::as_array)
-        .and_then(|references| {
-            references.iter().find(|reference| {
-                reference.get("entityType").and_then(Value::as_str)
-                    == Some(resource_order_create::SERVICE_ORDER_ITEM)
-            })
-        })
-        .ok_or_else(|| error("externalReference ServiceOrderItem is required"))?;
-    let parent = parent_item(
-        reference.get("id").unwrap_or(&Value::Null),
-        "externalReference.id",
-    )?;
-    let state = order_state(body)?;
-    let items = array(body, "orderItem")?;
-    let resources = if state == OrderState::Completed {
-        items
-            .iter()
-            .filter_map(|item| held_resource(item, catalog).transpose())
-            .collect::<Result<Vec<_>, CodecError>>()?
-    } else {
-        Vec::new()
-    };
-    Ok(ResourceOrderSummary {
-        id: field_id(body, "id", "id")?,
-        parent,
-        state,
-        resources,
-        failure: crate::tmf::parse_failure(body),
-    })
-}
-
-/// What a completed item holds: its resource, the RFS it supports (its characteristics `rfs`
-/// and `rfsSpecification`) and its specification's kind. `None` for an item without a
-/// resource or an RFS instance.
-fn held_resource(item: &Value, catalog: &Catalog) -> Result<Option<HeldResource>, CodecError> {
-    let Some(resource) = item.get("resource") else {
-        return Ok(None);
-    };
-    let characteristics: Vec<Characteristic> = match resource.get("resourceCharacteristic") {
-        Some(list) => serde_json::from_value(list.clone())
-            .map_err(|e| error(format!("resourceCharacteristic: {e}")))?,
-        None => Vec::new(),
-    };
-    let Some(service) = characteristic_text(&characteristics, resource_order_create::RFS) else {
-        return Ok(None);
-    };
-    let specification = spec(item, "resourceSpecification")?;
-    let kind = catalog
-        .resource_specification(&specification)
-        .map(|known| known.kind)
-        .ok_or_else(|| {
-            error(format!(
-                "resourceSpecification `{}` is not in the catalog",
-                clip(&specification)
-            ))
-        })?;
-    let rfs_specification =
-        characteristic_text(&characteristics, resource_order_create::RFS_SPECIFICATION)
-            .ok_or_else(|| error("resourceCharacteristic rfsSpecification is required"))?;
-    Ok(Some(HeldResource {
-        resource: field_id(resource, "id", "orderItem.resource.id")?,
-        service: parse_id(&Value::String(service), "resourceCharacteristic rfs")?,
-        service_specification: Arc::from(rfs_specification),
-        resource_specification: specification,
-        kind,
-    }))
-}
-
-fn parse_activation_event(body: &Value) -> Result<ActivationSummary, CodecError> {
-    let rfs = match first_reference(body, "supportingService") {
-        Some(service) => Some(field_id(service, "id", "supportingService.id")?),
-        None => None,
-    };
-    let state = text(body, "state")?;
-    Ok(ActivationSummary {
-        id: field_id(body, "id", "id")?,
-        parent: requester_of(body)?.ok_or_else(|| error("relatedEntity requester is required"))?,
-        rfs: Rfs {
-            id: rfs,
-            specification: spec(body, "serviceSpecification")?,
+    let rfs = summary.rfs.id.map(|rfs| ReferenceBody {
+        id: Some(rfs.to_string()),
+        referred_type: Some("Service".to_string()),
+        ..ReferenceBody::default()
+    });
+    let event = ActivationEventWire {
+        id: summary.id.to_string(),
+        at_type: "Service",
+        category: "RFS",
+        state: summary.state.as_str(),
+        service_specification: ReferenceBody {
+            id: Some(summary.rfs.specification.to_string()),
+            ..ReferenceBody::default()
         },
-        state: ServiceState::parse(state)
-            .ok_or_else(|| error(format!("`{}` is not a service state", clip(state))))?,
-        error: crate::tmf::parse_failure(body),
-    })
+        supporting_service: rfs.into_iter().collect(),
+        related_entity: [service_create::requester(summary.parent, public_url)],
+        description: summary.error.as_ref().map(|error| error.message.as_str()),
+        note: (summary.error.iter())
+            .map(|error| crate::tmf::failure_note(error, None))
+            .collect(),
+    };
+    to_body(&event)
 }
 
-fn clip(text: &str) -> String {
-    text.chars().take(32).collect()
+/// The TMF640 `Service` of [`activation_event`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActivationEventWire<'a> {
+    id: String,
+    #[serde(rename = "@type")]
+    at_type: &'static str,
+    category: &'static str,
+    state: &'static str,
+    service_specification: ReferenceBody,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    supporting_service: Vec<ReferenceBody>,
+    related_entity: [ReferenceBody; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    note: Vec<crate::tmf::FailureNote<'a>>,
 }
 
-fn text<'a>(body: &'a Value, key: &str) -> Result<&'a str, CodecError> {
-    body.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| error(format!("{key} must be a string")))
-}
-
-fn parse_id<T: FromStr>(value: &Value, what: &str) -> Result<T, CodecError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| error(format!("{what} must be a string")))?;
-    text.parse::<T>()
-        .map_err(|_| error(format!("{what}: `{}` is not an id", clip(text))))
-}
-
-fn field_id<T: FromStr>(body: &Value, key: &str, what: &str) -> Result<T, CodecError> {
-    parse_id(body.get(key).unwrap_or(&Value::Null), what)
-}
-
-fn parent_item(value: &Value, what: &str) -> Result<(ServiceOrderId, String), CodecError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| error(format!("{what} must be a string")))?;
-    let (order, item) = text
-        .split_once('/')
-        .ok_or_else(|| error(format!("{what} must be `serviceOrder/item`")))?;
-    let order = order
-        .parse::<ServiceOrderId>()
-        .map_err(|_| error(format!("{what}: `{}` is not a service order", clip(order))))?;
-    Ok((order, item.to_string()))
-}
-
-fn array<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, CodecError> {
-    body.get(key)
-        .and_then(Value::as_array)
-        .ok_or_else(|| error(format!("{key} must be an array")))
-}
-
-fn first_reference<'a>(body: &'a Value, key: &str) -> Option<&'a Value> {
-    body.get(key).and_then(Value::as_array)?.first()
-}
-
-fn spec(body: &Value, key: &str) -> Result<Arc<str>, CodecError> {
-    let reference = body
-        .get(key)
-        .ok_or_else(|| error(format!("{key} is required")))?;
-    Ok(Arc::from(text(reference, "id")?))
-}
-
-fn action(item: &Value) -> Result<Action, CodecError> {
-    let name = text(item, "action")?;
-    Action::parse(name).ok_or_else(|| error(format!("`{}` is not an action", clip(name))))
-}
-
-fn order_state(body: &Value) -> Result<OrderState, CodecError> {
-    let name = text(body, "state")?;
-    OrderState::parse(name).ok_or_else(|| error(format!("`{}` is not an order state", clip(name))))
+/// A typed TMF body as the JSON a [`Call`] or event carries.
+fn to_body(body: &impl Serialize) -> Value {
+    // Only maps with non-string keys fail to serialise; no wire type has one.
+    serde_json::to_value(body).unwrap_or(Value::Null)
 }

@@ -48,6 +48,7 @@
 
 pub mod census;
 pub mod codec;
+pub mod reports;
 pub mod wire;
 
 use std::collections::BTreeMap;
@@ -528,7 +529,7 @@ async fn lane(
                     // A child that ended while its parent's subscription was missing (its
                     // process restarted): what was found is the report that was lost.
                     for child in &found {
-                        if let Some(report) = query.about.report(child.clone(), &catalog) {
+                        if let Some(report) = query.about.report(child, &catalog) {
                             let _ = local.send(report);
                         }
                     }
@@ -541,7 +542,7 @@ async fn lane(
         let found = match (&call.lookup, lookup_url) {
             (Some(lookup), Some(lookup_url)) => look_up(&client, &lookup_url, lookup)
                 .await
-                .map(|id| call.body[lookup.reference]["id"] = serde_json::Value::String(id)),
+                .map(|id| call.body = lookup.body(id)),
             _ => Some(()),
         };
         match found {
@@ -572,9 +573,8 @@ async fn look_up(client: &reqwest::Client, url: &str, lookup: &codec::Lookup) ->
         if !response.status().is_success() {
             continue;
         }
-        let list: serde_json::Value = response.json().await.ok()?;
-        let first = list.as_array()?.first()?;
-        return first.get("id")?.as_str().map(str::to_string);
+        let list: Vec<crate::tmf::read::IdStateView> = response.json().await.ok()?;
+        return list.into_iter().next()?.id;
     }
     None
 }
@@ -600,10 +600,7 @@ async fn child_state(
         if !response.status().is_success() {
             continue;
         }
-        return match response.json().await.ok()? {
-            serde_json::Value::Array(found) => Some(found),
-            _ => None,
-        };
+        return response.json::<Vec<serde_json::Value>>().await.ok();
     }
     None
 }
@@ -727,10 +724,10 @@ async fn subscribe_each(setup: &TransportSetup, attempts: u32) -> Result<(), Sub
             continue;
         };
         let url = format!("{peer}{base}/hub");
-        let body = serde_json::json!({
-            "callback": format!("{}{LISTENER_PATH}", setup.own),
-            "query": format!("eventType={event_type}"),
-        });
+        let body = crate::tmf::event::EventSubscriptionInput {
+            callback: Some(format!("{}{LISTENER_PATH}", setup.own)),
+            query: Some(format!("eventType={event_type}")),
+        };
         subscribe(&client, &url, &body, attempts).await?;
     }
     Ok(())
@@ -739,7 +736,7 @@ async fn subscribe_each(setup: &TransportSetup, attempts: u32) -> Result<(), Sub
 async fn subscribe(
     client: &reqwest::Client,
     url: &str,
-    body: &serde_json::Value,
+    body: &crate::tmf::event::EventSubscriptionInput,
     attempts: u32,
 ) -> Result<(), SubscribeError> {
     let mut backoff = BACKOFF_FIRST;

@@ -16,7 +16,6 @@ use crate::domain::ids::{
 };
 use crate::domain::state::{OrderState, ServiceState};
 use crate::domain::time::Time;
-use crate::http::dto::service_order::{ServiceOrderCreateBody, parse_create};
 use crate::layers::activation::{ActivationCreate, ActivationInput, ServiceChange};
 use crate::layers::com::{ComInput, ComWake, ServiceItemSummary, ServiceOrderSummary};
 use crate::layers::common::{Action, Characteristic, Characteristics};
@@ -25,9 +24,7 @@ use crate::layers::rom::{
     ActivationSummary, HeldResource, ResourceOrderCreate, ResourceOrderItemCreate,
     ResourceOrderRef, Rfs, RomInput,
 };
-use crate::layers::som::{
-    ResourceOrderSummary, ServiceOrderCreate, ServiceOrderItemCreate, ServiceOrderRef, SomInput,
-};
+use crate::layers::som::{ResourceOrderSummary, ServiceOrderRef, SomInput};
 use crate::layers::{LayerId, Message};
 use crate::network::{
     AllocationRequest, ElementError, ElementErrorKind, ElementId, ElementOperation, ElementOutcome,
@@ -71,30 +68,6 @@ fn report_round_trip(message: Message) -> Message {
     codec::report_from_event(&envelope, &Catalog::builtin())
         .expect("parses")
         .expect("is a report")
-}
-
-#[test]
-fn service_order_create_keeps_parent_and_parent_items() {
-    let order = ServiceOrderCreate {
-        external_id: Some("PO-7".into()),
-        parent: Some(ProductOrderId(7)),
-        items: vec![ServiceOrderItemCreate {
-            id: "1".into(),
-            action: Action::Add,
-            service_specification: Arc::from("cfs-broadband"),
-            service: None,
-            parent_item: Some("item-1".into()),
-            characteristics: speed(),
-        }],
-    };
-    let call = call(Message::Som(SomInput::Create {
-        reply: None,
-        order: order.clone(),
-    }));
-    assert_eq!((call.to, call.verb), (LayerId::Som, Verb::Post));
-    assert!(call.path.ends_with("/serviceOrdering/v4/serviceOrder"));
-    let body: ServiceOrderCreateBody = serde_json::from_value(call.body).expect("TMF body");
-    assert_eq!(parse_create(body, 16).expect("valid"), order);
 }
 
 #[test]
