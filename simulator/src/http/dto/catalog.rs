@@ -1,51 +1,166 @@
-//! TMF620/633/634 catalogs: the JSON of offerings and specifications (read-only).
+//! TMF620/633/634 catalogs: the JSON of offerings and specifications (read-only), as derived
+//! serde types in the specs' names.
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::refs::EntityRef;
-use super::{PRODUCT_CATALOG, RESOURCE_CATALOG, RenderContext, SERVICE_CATALOG};
+use super::{PRODUCT_CATALOG, RESOURCE_CATALOG, RenderContext, SERVICE_CATALOG, to_json};
 use crate::domain::catalog::{
-    ProductOffering, ProductSpecification, ResourceSpecification, ServiceCategory,
+    ProductOffering, ProductSpecification, ResourceKind, ResourceSpecification, ServiceCategory,
     ServiceSpecification,
 };
 use crate::domain::characteristic::CharacteristicSpecification;
 
 /// A TMF620 `ProductSpecificationCharacteristic` / TMF633 `CharacteristicSpecification`, with
-/// its one value specification under `values_key` (type and integer range as
-/// `valueFrom`/`valueTo`).
-fn render_characteristic(spec: &CharacteristicSpecification, values_key: &str) -> Value {
-    let mut value = json!({"valueType": spec.value_type.as_str()});
-    if let Some(from) = spec.value_from {
-        value["valueFrom"] = json!(from);
+/// its one value specification (type and integer range).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CharacteristicSpecJson<'a> {
+    name: &'a str,
+    description: &'a str,
+    value_type: &'static str,
+    configurable: bool,
+    min_cardinality: u32,
+    max_cardinality: u32,
+    /// Under `productSpecCharacteristicValue` (TMF620) or `characteristicValueSpecification`
+    /// (TMF633).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product_spec_characteristic_value: Option<[ValueSpecJson; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    characteristic_value_specification: Option<[ValueSpecJson; 1]>,
+}
+
+/// A characteristic's value specification.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ValueSpecJson {
+    value_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_from: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_to: Option<i64>,
+}
+
+/// Which catalog a characteristic specification is shown in.
+#[derive(Copy, Clone)]
+enum SpecOf {
+    Product,
+    Service,
+}
+
+fn characteristic(spec: &CharacteristicSpecification, of: SpecOf) -> CharacteristicSpecJson<'_> {
+    let values = Some([ValueSpecJson {
+        value_type: spec.value_type.as_str(),
+        value_from: spec.value_from,
+        value_to: spec.value_to,
+    }]);
+    let (product, service) = match of {
+        SpecOf::Product => (values, None),
+        SpecOf::Service => (None, values),
+    };
+    CharacteristicSpecJson {
+        name: &spec.name,
+        description: &spec.description,
+        value_type: spec.value_type.as_str(),
+        configurable: true,
+        min_cardinality: 0,
+        max_cardinality: 1,
+        product_spec_characteristic_value: product,
+        characteristic_value_specification: service,
     }
-    if let Some(to) = spec.value_to {
-        value["valueTo"] = json!(to);
+}
+
+/// The header every catalog entity shares.
+#[derive(Serialize)]
+struct CatalogEntryJson<'a> {
+    id: &'a str,
+    href: String,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    #[serde(rename = "lifecycleStatus")]
+    lifecycle_status: &'static str,
+}
+
+impl<'a> CatalogEntryJson<'a> {
+    fn new(id: &'a str, href: String, kind: &'static str, name: &'a str) -> Self {
+        CatalogEntryJson {
+            id,
+            href,
+            kind,
+            name,
+            lifecycle_status: "Active",
+        }
     }
-    let mut rendered = json!({
-        "name": &*spec.name,
-        "description": spec.description,
-        "valueType": spec.value_type.as_str(),
-        "configurable": true,
-        "minCardinality": 0,
-        "maxCardinality": 1,
-    });
-    rendered[values_key] = json!([value]);
-    rendered
+}
+
+/// TMF620 `ProductOffering`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfferingJson<'a> {
+    #[serde(flatten)]
+    entry: CatalogEntryJson<'a>,
+    is_bundle: bool,
+    is_sellable: bool,
+    /// Not a TMF620 attribute: add-ons (IPTV) need a broadband product beside them.
+    #[serde(rename = "@isSellableAlone")]
+    is_sellable_alone: bool,
+    product_specification: EntityRef,
+}
+
+/// TMF620 `ProductSpecification`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductSpecificationJson<'a> {
+    #[serde(flatten)]
+    entry: CatalogEntryJson<'a>,
+    service_specification: Vec<EntityRef>,
+    product_spec_characteristic: Vec<CharacteristicSpecJson<'a>>,
+}
+
+/// TMF633 `ServiceSpecification`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceSpecificationJson<'a> {
+    #[serde(flatten)]
+    entry: CatalogEntryJson<'a>,
+    service_spec_relationship: Vec<SpecRelationshipJson<'a>>,
+    resource_specification: Vec<EntityRef>,
+    spec_characteristic: Vec<CharacteristicSpecJson<'a>>,
+}
+
+/// TMF633 `ServiceSpecRelationship`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecRelationshipJson<'a> {
+    id: &'a str,
+    href: String,
+    relationship_type: &'static str,
+}
+
+/// TMF634 `ResourceSpecification`.
+#[derive(Serialize)]
+struct ResourceSpecificationJson<'a> {
+    #[serde(flatten)]
+    entry: CatalogEntryJson<'a>,
+    category: ResourceKind,
 }
 
 /// The JSON of a TMF620 `ProductOffering`.
 pub fn render_offering(offering: &ProductOffering, context: &RenderContext<'_>) -> Value {
-    json!({
-        "id": &*offering.id,
-        "href": context.href(PRODUCT_CATALOG, "productOffering", &offering.id),
-        "@type": "ProductOffering",
-        "name": offering.name,
-        "lifecycleStatus": "Active",
-        "isBundle": false,
-        "isSellable": true,
-        // Not a TMF620 attribute: add-ons (IPTV) need a broadband product beside them.
-        "@isSellableAlone": offering.is_sellable_alone,
-        "productSpecification": context.reference(PRODUCT_CATALOG, "productSpecification", &offering.product_specification, None),
+    let href = context.href(PRODUCT_CATALOG, "productOffering", &offering.id);
+    to_json(&OfferingJson {
+        entry: CatalogEntryJson::new(&offering.id, href, "ProductOffering", &offering.name),
+        is_bundle: false,
+        is_sellable: true,
+        is_sellable_alone: offering.is_sellable_alone,
+        product_specification: context.reference(
+            PRODUCT_CATALOG,
+            "productSpecification",
+            &offering.product_specification,
+            None,
+        ),
     })
 }
 
@@ -54,23 +169,20 @@ pub fn render_product_specification(
     specification: &ProductSpecification,
     context: &RenderContext<'_>,
 ) -> Value {
-    let services: Vec<EntityRef> = specification
-        .services
-        .iter()
-        .map(|id| context.reference(SERVICE_CATALOG, "serviceSpecification", id, None))
-        .collect();
-    json!({
-        "id": &*specification.id,
-        "href": context.href(PRODUCT_CATALOG, "productSpecification", &specification.id),
-        "@type": "ProductSpecification",
-        "name": specification.name,
-        "lifecycleStatus": "Active",
-        "serviceSpecification": services,
-        "productSpecCharacteristic": specification
-            .characteristics
-            .iter()
-            .map(|spec| render_characteristic(spec, "productSpecCharacteristicValue"))
-            .collect::<Vec<_>>(),
+    let href = context.href(PRODUCT_CATALOG, "productSpecification", &specification.id);
+    let services = (specification.services.iter())
+        .map(|id| context.reference(SERVICE_CATALOG, "serviceSpecification", id, None));
+    let characteristics =
+        (specification.characteristics.iter()).map(|spec| characteristic(spec, SpecOf::Product));
+    to_json(&ProductSpecificationJson {
+        entry: CatalogEntryJson::new(
+            &specification.id,
+            href,
+            "ProductSpecification",
+            &specification.name,
+        ),
+        service_specification: services.collect(),
+        product_spec_characteristic: characteristics.collect(),
     })
 }
 
@@ -83,35 +195,24 @@ pub fn render_service_specification(
         ServiceCategory::Cfs => "CustomerFacingServiceSpecification",
         ServiceCategory::Rfs => "ResourceFacingServiceSpecification",
     };
-    let related: Vec<Value> = specification
+    let href = context.href(SERVICE_CATALOG, "serviceSpecification", &specification.id);
+    let related = specification
         .services
         .iter()
-        .map(|id| {
-            json!({
-                "id": &**id,
-                "href": context.href(SERVICE_CATALOG, "serviceSpecification", id),
-                "relationshipType": "dependency",
-            })
-        })
-        .collect();
-    let resources: Vec<EntityRef> = specification
-        .resources
-        .iter()
-        .map(|id| context.reference(RESOURCE_CATALOG, "resourceSpecification", id, None))
-        .collect();
-    json!({
-        "id": &*specification.id,
-        "href": context.href(SERVICE_CATALOG, "serviceSpecification", &specification.id),
-        "@type": kind,
-        "name": specification.name,
-        "lifecycleStatus": "Active",
-        "serviceSpecRelationship": related,
-        "resourceSpecification": resources,
-        "specCharacteristic": specification
-            .characteristics
-            .iter()
-            .map(|spec| render_characteristic(spec, "characteristicValueSpecification"))
-            .collect::<Vec<_>>(),
+        .map(|id| SpecRelationshipJson {
+            id,
+            href: context.href(SERVICE_CATALOG, "serviceSpecification", id),
+            relationship_type: "dependency",
+        });
+    let resources = (specification.resources.iter())
+        .map(|id| context.reference(RESOURCE_CATALOG, "resourceSpecification", id, None));
+    let characteristics =
+        (specification.characteristics.iter()).map(|spec| characteristic(spec, SpecOf::Service));
+    to_json(&ServiceSpecificationJson {
+        entry: CatalogEntryJson::new(&specification.id, href, kind, &specification.name),
+        service_spec_relationship: related.collect(),
+        resource_specification: resources.collect(),
+        spec_characteristic: characteristics.collect(),
     })
 }
 
@@ -120,12 +221,14 @@ pub fn render_resource_specification(
     specification: &ResourceSpecification,
     context: &RenderContext<'_>,
 ) -> Value {
-    json!({
-        "id": &*specification.id,
-        "href": context.href(RESOURCE_CATALOG, "resourceSpecification", &specification.id),
-        "@type": "LogicalResourceSpecification",
-        "name": specification.name,
-        "lifecycleStatus": "Active",
-        "category": specification.kind,
+    let href = context.href(RESOURCE_CATALOG, "resourceSpecification", &specification.id);
+    to_json(&ResourceSpecificationJson {
+        entry: CatalogEntryJson::new(
+            &specification.id,
+            href,
+            "LogicalResourceSpecification",
+            &specification.name,
+        ),
+        category: specification.kind,
     })
 }
