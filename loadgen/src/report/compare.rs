@@ -301,7 +301,8 @@ pub fn render_html(report: &CompareReport, histograms: &[(String, Histogram<u64>
          <style>body{{font-family:sans-serif;max-width:1600px;width:94%;margin:2em auto;color:#222}}\
          svg.chart{{width:100%;height:auto;max-height:60vh}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
-         svg{{background:#fafafa;margin:8px 0}}</style></head><body>\n<h1>{title}</h1>\n<p>{}</p>\n",
+         svg{{background:#fafafa;margin:8px 0}}{}</style></head><body>\n<h1>{title}</h1>\n<p>{}</p>\n",
+        super::html::TIP_CSS,
         escape(&report.scenario.description)
     );
     page.push_str("<table>\n<tr><th></th>");
@@ -321,6 +322,7 @@ pub fn render_html(report: &CompareReport, histograms: &[(String, Histogram<u64>
     for v in &report.variants {
         page.push_str(&worker_chart(v));
     }
+    page.push_str(&super::html::script());
     page.push_str("</body></html>\n");
     page
 }

@@ -9,17 +9,22 @@ use hdrhistogram::Histogram;
 
 use super::model::RunReport;
 
-const WIDTH: f64 = 960.0;
+pub(super) const WIDTH: f64 = 960.0;
 /// Room at the right of a line chart for its legend, outside the data.
-const LEGEND_W: f64 = 170.0;
+pub(super) const LEGEND_W: f64 = 170.0;
 const HEIGHT: f64 = 260.0;
 const MARGIN: f64 = 48.0;
 /// Okabe–Ito's colour-blind-safe palette, then two of Tol's muted colours: ten distinct
 /// series before a colour repeats.
-const COLORS: [&str; 10] = [
+pub(super) const COLORS: [&str; 10] = [
     "#0072B2", "#009E73", "#D55E00", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
     "#882255", "#44AA99",
 ];
+
+/// The hover tooltip of `charts.js`, and the crosshair cursor over a chart.
+pub(super) const TIP_CSS: &str = ".tip{position:absolute;background:#fff;border:1px solid #999;\
+    padding:4px 6px;font-size:12px;pointer-events:none;box-shadow:1px 1px 3px #aaa}\
+    svg.chart{cursor:crosshair}";
 
 /// One line of a chart: a name and its points.
 pub(super) type Line<'a> = (&'a str, Vec<(f64, f64)>);
@@ -52,7 +57,8 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
          svg.chart{{width:100%;height:auto;max-height:60vh}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}\
          .pass{{color:#2ca02c}}.fail{{color:#d62728;font-weight:bold}}svg{{background:#fafafa;margin:8px 0}}\
-         </style></head><body>\n<h1>{title} — <span class=\"{}\">{}</span></h1>\n<p>{}</p>\n",
+         {}</style></head><body>\n<h1>{title} — <span class=\"{}\">{}</span></h1>\n<p>{}</p>\n",
+        TIP_CSS,
         if report.passed { "pass" } else { "fail" },
         if report.passed { "PASS" } else { "FAIL" },
         escape(&report.scenario.description)
@@ -107,18 +113,32 @@ pub fn render(report: &RunReport, histograms: &[(&str, &Histogram<u64>)]) -> Str
         .collect();
     page.push_str(&distribution_chart("Latency distribution", &distributions));
     page.push_str(&outcome_bars(report));
+    super::waterfall::render(&mut page, report);
     fault_table(&mut page, report);
     retry_table(&mut page, report);
-    if !report.chain.workers.is_empty() {
+    let slots_used = (report.chain.workers.iter())
+        .flat_map(|point| point.layers.iter())
+        .any(|layer| layer.busy > 0 || layer.waiting > 0);
+    if slots_used {
         page.push_str(&worker_chart(
             "Worker slots held and orders waiting, per layer",
             &report.chain.workers,
         ));
+    } else if !report.chain.workers.is_empty() {
+        // A flat line at zero says nothing a sentence does not (the async chain holds no
+        // slot while it waits for a child).
+        let _ = writeln!(
+            page,
+            "<h2>Worker slots</h2>\n<p>No layer held a worker slot and no order waited for one \
+             at any of the {} samples.</p>",
+            report.chain.workers.len()
+        );
     }
     operations_table(&mut page, report);
     findings_list(&mut page, report);
     thresholds_table(&mut page, report);
     every_figure(&mut page, report);
+    page.push_str(&script());
     page.push_str("</body></html>\n");
     page
 }
@@ -313,7 +333,7 @@ fn outcome_bars(r: &RunReport) -> String {
         ("open at end", o.open_at_end),
     ];
     let top = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
-    let mut svg = svg_open("Outcomes");
+    let mut svg = svg_open("Outcomes", None);
     let slot = (WIDTH - 2.0 * MARGIN) / bars.len() as f64;
     for (index, (name, value)) in bars.iter().enumerate() {
         let height = (HEIGHT - 2.0 * MARGIN) * (*value as f64) / top;
@@ -395,13 +415,50 @@ fn retry_table(page: &mut String, r: &RunReport) {
     page.push_str("</table>\n");
 }
 
-fn svg_open(title: &str) -> String {
+fn svg_open(title: &str, data: Option<&ChartData<'_>>) -> String {
+    let data = data
+        .and_then(|data| serde_json::to_string(data).ok())
+        .map(|json| format!(" data-chart=\"{}\"", escape(&json)))
+        .unwrap_or_default();
     format!(
         "<h2>{}</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" \
-         viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"><title>{}</title>",
+         viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"{data}><title>{}</title>",
         escape(title),
         escape(title)
     )
+}
+
+/// What `charts.js` needs to map a chart's numbers to its SVG: the plot's geometry, its
+/// scales and the very numbers the polylines draw.
+#[derive(serde::Serialize)]
+pub(super) struct ChartData<'a> {
+    /// `time` (seconds across, zoomable) or `percentile`.
+    kind: &'static str,
+    /// The y unit, for the tooltip.
+    unit: &'a str,
+    m: f64,
+    w: f64,
+    h: f64,
+    ph: f64,
+    xmax: f64,
+    ylow: f64,
+    yspan: f64,
+    logy: bool,
+    series: Vec<SeriesData<'a>>,
+}
+
+/// One series of [`ChartData`].
+#[derive(serde::Serialize)]
+pub(super) struct SeriesData<'a> {
+    name: &'a str,
+    color: &'static str,
+    points: &'a [(f64, f64)],
+}
+
+/// The charts' script (hover values, zoom of the time charts), inline so that nothing is
+/// fetched when the page is viewed.
+pub(super) fn script() -> String {
+    format!("<script>\n{}</script>\n", include_str!("charts.js"))
 }
 
 pub(super) fn line_chart(
@@ -512,7 +569,32 @@ pub(super) fn scaled_chart(
     let sx = |x: f64| MARGIN + plot_w * x / x_max;
     let sy = |y: f64| HEIGHT - MARGIN - plot_h * (ty(y) - y_low) / y_span;
     let sy_tick = |t: f64| HEIGHT - MARGIN - plot_h * (t - y_low) / y_span;
-    let mut svg = svg_open(title);
+    let data = ChartData {
+        kind: if scales.percentile_x {
+            "percentile"
+        } else {
+            "time"
+        },
+        unit: y_label.trim_end_matches(" (log)"),
+        m: MARGIN,
+        w: plot_w,
+        h: HEIGHT,
+        ph: plot_h,
+        xmax: x_max,
+        ylow: y_low,
+        yspan: y_span,
+        logy: scales.log_y,
+        series: lines
+            .iter()
+            .enumerate()
+            .map(|(index, (name, points))| SeriesData {
+                name,
+                color: COLORS[index % COLORS.len()],
+                points,
+            })
+            .collect(),
+    };
+    let mut svg = svg_open(title, Some(&data));
     for (y, label) in &y_ticks {
         let _ = write!(
             svg,
@@ -527,8 +609,8 @@ pub(super) fn scaled_chart(
     for (x, label) in &x_ticks {
         let _ = write!(
             svg,
-            "<line x1=\"{0:.1}\" y1=\"{MARGIN}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#f0f0f0\"/>\
-             <text x=\"{0:.1}\" y=\"{2}\" font-size=\"10\" text-anchor=\"middle\">{3}</text>",
+            "<line class=\"xtick\" x1=\"{0:.1}\" y1=\"{MARGIN}\" x2=\"{0:.1}\" y2=\"{1}\" stroke=\"#f0f0f0\"/>\
+             <text class=\"xtick\" x=\"{0:.1}\" y=\"{2}\" font-size=\"10\" text-anchor=\"middle\">{3}</text>",
             sx(*x),
             HEIGHT - MARGIN,
             HEIGHT - MARGIN + 12.0,
@@ -552,7 +634,8 @@ pub(super) fn scaled_chart(
         let (left, right) = (sx(start.max(0.0)), sx(*end));
         let _ = write!(
             svg,
-            "<rect class=\"fault\" x=\"{left:.1}\" y=\"{MARGIN}\" width=\"{:.1}\" height=\"{plot_h:.1}\" \
+            "<rect class=\"fault\" data-start=\"{start}\" data-end=\"{end}\" x=\"{left:.1}\" y=\"{MARGIN}\" \
+             width=\"{:.1}\" height=\"{plot_h:.1}\" \
              fill=\"#d62728\" fill-opacity=\"0.12\"><title>{}</title></rect>\
              <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#d62728\">{}</text>",
             (right - left).max(1.0),
@@ -568,6 +651,16 @@ pub(super) fn scaled_chart(
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
             .collect();
+        if let [(x, y)] = points.as_slice() {
+            // One point makes no line: a dot shows it.
+            let _ = write!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"><title>{}</title></circle>",
+                sx(*x),
+                sy(*y),
+                escape(name)
+            );
+        }
         if !path.is_empty() {
             let _ = write!(
                 svg,
@@ -677,8 +770,36 @@ mod tests {
         let page = render(&report, &[("submit", &histogram)]);
         assert_eq!(page.matches("<svg").count(), 4);
         assert!(page.contains("&lt;x&gt;"));
-        assert!(!page.contains("<script"));
+        // One script, the charts' own, inline: nothing is fetched when the page is viewed.
+        assert_eq!(page.matches("<script").count(), 1);
+        for fetches in ["src=", "<link", "fetch(", "XMLHttpRequest", "import("] {
+            assert!(!page.contains(fetches), "{fetches}");
+        }
+        assert!(page.contains("data-chart=\"{&quot;kind&quot;:&quot;time&quot;"));
         assert!(!page.contains("class=\"fault\""));
+    }
+
+    #[test]
+    fn idle_worker_slots_are_a_sentence_and_used_ones_a_chart() {
+        use super::super::model::{LayerLoad, WorkerPoint};
+        let point = |busy| WorkerPoint {
+            second: 1.0,
+            layers: vec![LayerLoad {
+                layer: "com".into(),
+                capacity: 4,
+                busy,
+                waiting: 0,
+                inbox_depth: 0,
+            }],
+        };
+        let mut report = RunReport::default();
+        report.chain.workers = vec![point(0), point(0)];
+        let page = render(&report, &[]);
+        assert!(page.contains("no order waited for one at any of the 2 samples"));
+        assert!(!page.contains("Worker slots held"));
+        report.chain.workers.push(point(3));
+        let page = render(&report, &[]);
+        assert!(page.contains("<h2>Worker slots held and orders waiting, per layer</h2>"));
     }
 
     #[test]
@@ -714,7 +835,7 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("123.4"), "the submit p99.9 from the Markdown");
-        assert!(!page.contains("<script>"), "{page}");
+        assert!(!page.contains("<script>alert"), "{page}");
         assert!(page.contains("&lt;script&gt;"));
     }
 

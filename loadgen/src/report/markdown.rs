@@ -159,6 +159,12 @@ fn latency(md: &mut String, r: &RunReport) {
         }
     }
     let _ = writeln!(md);
+    if r.latency.layers.is_empty() {
+        let _ = writeln!(
+            md,
+            "Time per layer: not measured (the target answered no order timelines).\n"
+        );
+    }
 }
 
 fn outcomes(md: &mut String, r: &RunReport) {

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod model;
 pub mod notes;
 pub mod operations;
+pub mod waterfall;
 
 use std::path::{Path, PathBuf};
 
