@@ -10,6 +10,7 @@ mod embedded;
 mod html_chromium;
 mod http_bench;
 mod run_fake;
+mod samples;
 mod scenarios;
 mod split;
 mod virtual_time;
