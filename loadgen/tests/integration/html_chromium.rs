@@ -1,4 +1,4 @@
-//! report.html and the compare report in headless Chromium: they load, their SVG charts and
+//! report.html (a fresh one, the committed quickstart sample) and the compare report in headless Chromium: they load, their SVG charts and
 //! tables are in the DOM, the charts' script runs its self-test (hover values and zoom, see
 //! `charts.js`) without a console error, and screenshots at 1400 and 900 px are kept under
 //! `target/tmp/report-screenshots/`. Runs only when /usr/bin/chromium exists (skips with a
@@ -203,4 +203,29 @@ async fn compare_report_renders_in_headless_chromium() {
     assert_probe(&dom, charts);
     assert_no_console_errors(&log);
     screenshots(&page, &profile, "compare");
+}
+
+#[test]
+fn the_committed_quickstart_report_renders_in_headless_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!("note: {CHROMIUM} not found; skipping the headless-Chromium sample test");
+        return;
+    }
+    let page =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/samples/quickstart/report.html");
+    let dir = common::scratch("html-sample");
+    let profile = dir.join("chromium-profile");
+    let (dom, log) = dump_dom(&page, &profile);
+    assert!(dom.contains("loadgen report: quickstart"), "{dom:.400}");
+    assert!(dom.contains("<h2>Per operation</h2>") && dom.contains("<h2>Every figure</h2>"));
+    assert_eq!(
+        dom.matches("class=\"layer\"").count(),
+        8,
+        "the per-layer waterfall"
+    );
+    let charts = dom.matches("data-chart=").count();
+    assert_eq!(charts, 3, "throughput, latency over time, distribution");
+    assert_probe(&dom, charts);
+    assert_no_console_errors(&log);
+    screenshots(&page, &profile, "quickstart");
 }
