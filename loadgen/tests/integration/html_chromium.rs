@@ -1,8 +1,8 @@
-//! report.html (a fresh one, the committed quickstart sample) and the compare report in headless Chromium: they load, their SVG charts and
-//! tables are in the DOM, the charts' script runs its self-test (hover values and zoom, see
-//! `charts.js`) without a console error, and screenshots at 1400 and 900 px are kept under
-//! `target/tmp/report-screenshots/`. Runs only when /usr/bin/chromium exists (skips with a
-//! note otherwise; CI installs it).
+//! The reports in headless Chromium: a fresh report.html, the committed quickstart sample
+//! and the compare report load, their SVG charts and tables are in the DOM, the charts' script
+//! runs its self-test (hover values and zoom, see `charts.js`) without a console error, and
+//! screenshots at 1400 and 900 px are kept under `target/tmp/report-screenshots/`. Runs only
+//! when /usr/bin/chromium exists (skips with a note otherwise; CI installs it).
 
 use crate::common;
 use serde_json::Value;
