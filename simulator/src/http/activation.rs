@@ -93,7 +93,12 @@ async fn patch(
     TmfJson(body): TmfJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let id: ActivationId = path_id(&id, "service")?;
-    let change = service_create::parse_patch(body)?;
+    let Some(change) = service_create::parse_patch(body)? else {
+        // Nothing to change: the service as it is, as a GET would answer.
+        let found = query::activation_service(&state.chain.activation(), id);
+        let service = found.ok_or_else(|| missing("service", id))?;
+        return Ok(Json(render(&service, &state.context())));
+    };
     let reply = state
         .chain
         .request(|reply| {

@@ -252,17 +252,99 @@ pub fn parse_create(
     })
 }
 
-/// Parses a `PATCH /service/{id}` body: `state: terminated` terminates; `state: active`
-/// restores the configuration before the last reconfigure; new `serviceCharacteristic`
-/// reconfigures (told to the `relatedEntity` requester, if any).
-pub fn parse_patch(body: Value) -> Result<ServiceChange, BadBody> {
-    let body = read(body)?;
-    match body.state.as_deref() {
+/// TMF640 v4 `Service_Update`, every attribute with its type: what a PATCH body is checked
+/// against before anything is acted on, so a schema-invalid body is a 400 whatever attribute
+/// it is in. Lists of TMF sub-objects are checked as lists of objects.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServiceUpdate {
+    category: Option<String>,
+    description: Option<String>,
+    end_date: Option<String>,
+    has_started: Option<bool>,
+    is_bundle: Option<bool>,
+    is_service_enabled: Option<bool>,
+    is_stateful: Option<bool>,
+    name: Option<String>,
+    service_type: Option<String>,
+    start_date: Option<String>,
+    start_mode: Option<String>,
+    feature: Option<Vec<JsonObject>>,
+    note: Option<Vec<JsonObject>>,
+    place: Option<Vec<JsonObject>>,
+    related_party: Option<Vec<JsonObject>>,
+    service_order_item: Option<Vec<JsonObject>>,
+    service_relationship: Option<Vec<JsonObject>>,
+    service_specification: Option<ReferenceBody>,
+    supporting_resource: Option<Vec<ReferenceBody>>,
+    supporting_service: Option<Vec<JsonObject>>,
+    state: Option<String>,
+    service_characteristic: Option<Vec<Characteristic>>,
+    related_entity: Option<Vec<ReferenceBody>>,
+    #[serde(rename = "@baseType")]
+    _base_type: Option<String>,
+    #[serde(rename = "@schemaLocation")]
+    _schema_location: Option<String>,
+    #[serde(rename = "@type")]
+    _at_type: Option<String>,
+}
+
+/// A JSON object whose content is not read.
+type JsonObject = serde_json::Map<String, Value>;
+
+impl ServiceUpdate {
+    /// The first attribute the activation layer would not keep (it keeps what configures the
+    /// network: the state and the characteristics), by its TMF name.
+    fn unkept(&self) -> Option<&'static str> {
+        let set = [
+            ("category", self.category.is_some()),
+            ("description", self.description.is_some()),
+            ("endDate", self.end_date.is_some()),
+            ("hasStarted", self.has_started.is_some()),
+            ("isBundle", self.is_bundle.is_some()),
+            ("isServiceEnabled", self.is_service_enabled.is_some()),
+            ("isStateful", self.is_stateful.is_some()),
+            ("name", self.name.is_some()),
+            ("serviceType", self.service_type.is_some()),
+            ("startDate", self.start_date.is_some()),
+            ("startMode", self.start_mode.is_some()),
+            ("feature", self.feature.is_some()),
+            ("note", self.note.is_some()),
+            ("place", self.place.is_some()),
+            ("relatedParty", self.related_party.is_some()),
+            ("serviceOrderItem", self.service_order_item.is_some()),
+            ("serviceRelationship", self.service_relationship.is_some()),
+            ("serviceSpecification", self.service_specification.is_some()),
+            ("supportingResource", self.supporting_resource.is_some()),
+            ("supportingService", self.supporting_service.is_some()),
+        ];
+        set.into_iter()
+            .find(|(_, present)| *present)
+            .map(|(name, _)| name)
+    }
+}
+
+/// Parses a `PATCH /service/{id}` body, checked whole against TMF640 `Service_Update` first:
+/// `state: terminated` terminates; `state: active` restores the configuration before the last
+/// reconfigure; new `serviceCharacteristic` reconfigures (told to the `relatedEntity`
+/// requester, if any); an empty body changes nothing (`None`). An attribute the activation
+/// layer does not keep is refused by name rather than dropped.
+pub fn parse_patch(body: Value) -> Result<Option<ServiceChange>, BadBody> {
+    // The path of a wrongly typed attribute is named (`hasStarted: invalid type …`).
+    let update: ServiceUpdate = serde_path_to_error::deserialize(body)
+        .map_err(|error| BadBody::new(format!("Service_Update.{error}")))?;
+    if let Some(name) = update.unkept() {
+        return Err(BadBody::new(format!(
+            "`{name}` cannot be patched: the activation layer keeps only `state` and \
+             `serviceCharacteristic` (what configures the network)"
+        )));
+    }
+    match update.state.as_deref() {
         Some(state) if state == ServiceState::Terminated.as_str() => {
-            return Ok(ServiceChange::Terminate);
+            return Ok(Some(ServiceChange::Terminate));
         }
         Some(state) if state == ServiceState::Active.as_str() => {
-            return Ok(ServiceChange::Restore);
+            return Ok(Some(ServiceChange::Restore));
         }
         Some(state) => {
             return Err(BadBody::new(format!(
@@ -272,20 +354,22 @@ pub fn parse_patch(body: Value) -> Result<ServiceChange, BadBody> {
         }
         None => {}
     }
-    let Some(characteristics) = body.service_characteristic.clone() else {
-        return Err(BadBody::new(
-            "the PATCH changes nothing: send `state` or `serviceCharacteristic`",
-        ));
+    let Some(characteristics) = update.service_characteristic else {
+        return Ok(None);
     };
     if characteristics.len() > CHARACTERISTICS_MAX {
         return Err(BadBody::new(format!(
             "serviceCharacteristic has more than {CHARACTERISTICS_MAX} entries"
         )));
     }
-    Ok(ServiceChange::Reconfigure {
+    let body = ServiceBody {
+        related_entity: update.related_entity.unwrap_or_default(),
+        ..ServiceBody::default()
+    };
+    Ok(Some(ServiceChange::Reconfigure {
         parent: requester_of(&body)?,
         characteristics: characteristics.into(),
-    })
+    }))
 }
 
 fn requester_of(body: &ServiceBody) -> Result<Option<ResourceOrderId>, BadBody> {

@@ -244,6 +244,22 @@ async fn service_lifecycle(client: &Client) {
     validate(TMF640, "Service", &active);
     assert_eq!(active["name"], "foreign-rfs-1");
 
+    // A PATCH is checked whole against Service_Update: an empty one answers the service as it
+    // is; a wrong type anywhere, or an attribute activation does not keep, is a 400 naming it.
+    let (status, same) = client.call(Method::PATCH, &path, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{same}");
+    assert_eq!(same["id"], active["id"]);
+    validate(TMF640, "Service", &same);
+    for (bad, named) in [
+        (json!({"hasStarted": "soon"}), "hasStarted"),
+        (json!({"description": "nowhere to keep it"}), "description"),
+    ] {
+        let (status, error) = client.call(Method::PATCH, &path, Some(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        validate_error(&error, 400);
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(named), "{message}");
+    }
     let change = json!({"serviceCharacteristic": [{"name": "downstreamSpeedMbps", "value": 250}]});
     let (status, patched) = client.call(Method::PATCH, &path, Some(change)).await;
     assert_eq!(status, StatusCode::OK, "{patched}");
@@ -287,6 +303,7 @@ async fn unknown_ids_are_404(client: &Client) {
     for (method, body) in [
         (Method::PATCH, Some(json!({"state": "active"}))),
         (Method::PATCH, Some(json!({"state": "terminated"}))),
+        (Method::PATCH, Some(json!({}))),
         (Method::DELETE, None),
         (Method::GET, None),
     ] {

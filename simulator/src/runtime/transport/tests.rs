@@ -203,7 +203,7 @@ fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
     assert_eq!(terminate.verb, Verb::Patch);
     assert!(terminate.path.ends_with("/service/ACT-8"));
     assert_eq!(
-        service_create::parse_patch(terminate.body).ok(),
+        service_create::parse_patch(terminate.body).ok().flatten(),
         Some(ServiceChange::Terminate)
     );
     let reconfigure = call(Message::Activation(ActivationInput::Reconfigure {
@@ -212,7 +212,7 @@ fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
         characteristics: speed(),
     }));
     assert_eq!(
-        service_create::parse_patch(reconfigure.body).ok(),
+        service_create::parse_patch(reconfigure.body).ok().flatten(),
         Some(ServiceChange::Reconfigure {
             parent: Some(ResourceOrderId(5)),
             characteristics: speed()
@@ -220,11 +220,21 @@ fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
     );
     let restore = call(Message::Activation(ActivationInput::Restore(id)));
     assert_eq!(
-        service_create::parse_patch(restore.body).ok(),
+        service_create::parse_patch(restore.body).ok().flatten(),
         Some(ServiceChange::Restore)
     );
     assert!(service_create::parse_patch(json!({"state": "inactive"})).is_err());
-    assert!(service_create::parse_patch(json!({})).is_err());
+    // An empty Service_Update changes nothing; one with a wrong type anywhere, or an attribute
+    // activation does not keep, is refused.
+    assert_eq!(service_create::parse_patch(json!({})), Ok(None));
+    for bad in [
+        json!({"hasStarted": "yes"}),
+        json!({"note": ["text"]}),
+        json!({"serviceCharacteristic": {"name": "x"}}),
+        json!({"description": "kept nowhere"}),
+    ] {
+        assert!(service_create::parse_patch(bad.clone()).is_err(), "{bad}");
+    }
     for (bad, named) in [
         (json!({"serviceSpecification": {"id": "flux"}}), "flux"),
         (json!({"state": "active"}), "serviceSpecification"),
