@@ -16,7 +16,9 @@ use crate::domain::ids::ResourceOrderId;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
-use crate::http::dto::attributes::{RESOURCE_ORDER_PATCHABLE as PATCHABLE, parse_patch};
+use crate::http::dto::attributes::{
+    RESOURCE_ORDER_PATCHABLE as PATCHABLE, check_header, parse_patch,
+};
 use crate::http::dto::resource_order::render;
 use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
@@ -63,6 +65,9 @@ async fn create(
         state.chain.catalog(),
         state.chain.topology(),
     )?;
+    if let Some(header) = &order.header {
+        check_header(header)?;
+    }
     if let Some((parent, item)) = &order.parent {
         let token = state.chain.config().access.admin_token.as_ref();
         let named = format!("service order {parent} item {item}");

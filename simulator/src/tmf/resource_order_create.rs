@@ -25,6 +25,7 @@ use super::service_create::link;
 use super::{RESOURCE_CATALOG, RESOURCE_INVENTORY, SERVICE_ORDERING};
 use crate::domain::catalog::{Catalog, ResourceKind, ServiceCategory};
 use crate::domain::ids::{ResourceId, ServiceId, ServiceOrderId};
+use crate::layers::attributes::OrderHeader;
 use crate::layers::common::{Action, Characteristic, characteristic_text};
 use crate::layers::rom::{ResourceOrderCreate, ResourceOrderItemCreate, Rfs};
 use crate::network::{RegionId, Topology};
@@ -56,6 +57,10 @@ pub struct ResourceOrderCreateBody {
     /// `ResourceOrder`.
     #[serde(rename = "@type", default, skip_serializing_if = "Option::is_none")]
     pub at_type: Option<String>,
+    /// The header attributes the order keeps for its client (`description`, `priority`,
+    /// `category`, the dates, `note`, `relatedParty`, `name`, `orderType` …).
+    #[serde(flatten)]
+    pub header: OrderHeader,
 }
 
 /// TMF652 `ExternalId`.
@@ -217,6 +222,7 @@ pub fn body(
         external_reference,
         order_item,
         at_type: Some("ResourceOrder".to_string()),
+        header: order.header.as_deref().cloned().unwrap_or_default(),
     }
 }
 
@@ -253,7 +259,9 @@ pub fn parse(
         .collect::<Result<Vec<_>, _>>()?;
     let olt =
         characteristic_text(&characteristics, OLT).and_then(|name| topology.element_by_name(&name));
+    let header = body.header.for_resource_order();
     Ok(ResourceOrderCreate {
+        header: (!header.is_empty()).then(|| Box::new(header)),
         external_id: body.external_id.clone(),
         parent: parent(&body.external_reference)?,
         region: region(&body.order_item, &characteristics, topology)?,

@@ -102,6 +102,14 @@ fn resource_order() -> Value {
     json!({
         "@type": "ResourceOrder",
         "externalId": "foreign-som-1",
+        "description": "north build-out",
+        "priority": 1,
+        "category": "FTTH",
+        "name": "north-1",
+        "orderType": "provide",
+        "requestedStartDate": "2026-12-01T08:00:00Z",
+        "note": [{"text": "from a foreign SOM"}],
+        "relatedParty": [{"id": "som-team", "role": "requester", "@referredType": "Organization"}],
         "orderItem": [item("1", "onu-slot"), item("2", "vlan-pair"), item("3", "ipv4-address")]
     })
 }
@@ -129,6 +137,34 @@ async fn resource_order_completes(client: &Client) {
     validate(TMF652, "ResourceOrder", &order);
     assert_only_tmf_attributes(&order);
     assert_eq!(order["externalId"], "foreign-som-1");
+    // Every header attribute the client wrote is kept, returned and filterable, and a PATCH
+    // of one merges into them.
+    for key in [
+        "description",
+        "priority",
+        "category",
+        "name",
+        "orderType",
+        "requestedStartDate",
+    ] {
+        assert_eq!(order[key], resource_order()[key], "{key}: {order}");
+    }
+    assert_eq!(order["note"][0]["text"], "from a foreign SOM");
+    assert_eq!(order["relatedParty"][0]["id"], "som-team");
+    let filtered = format!("{RESOURCE_ORDERING}/resourceOrder?category=FTTH&orderType=provide");
+    let (status, found) = client.call(Method::GET, &filtered, None).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    let change = json!({"category": "B2B", "expectedCompletionDate": "2026-12-02T08:00:00Z"});
+    let (status, patched) = client.call(Method::PATCH, &path, Some(change)).await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    validate(TMF652, "ResourceOrder", &patched);
+    assert_eq!(patched["category"], "B2B");
+    assert_eq!(patched["expectedCompletionDate"], "2026-12-02T08:00:00Z");
+    assert_eq!(patched["name"], "north-1", "the rest stays");
+    let bad = json!({"startDate": "yesterday"});
+    let (status, error) = client.call(Method::PATCH, &path, Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     for item in order["orderItem"].as_array().expect("items") {
         assert_eq!(item["state"], "completed", "{item}");
         let id = item["resource"]["id"]

@@ -150,8 +150,16 @@ fn resource_order() -> ResourceOrder {
     ResourceOrder {
         id: ResourceOrderId(2),
         external_id: Some("SO-5".into()),
-        description: Some("gpon".into()),
-        priority: Some("2".into()),
+        header: Some(Box::new(
+            serde_json::from_value(serde_json::json!({
+                "description": "gpon", "priority": 2, "category": "FTTH",
+                "name": "north build", "orderType": "provide",
+                "expectedCompletionDate": "2026-01-02T00:00:00Z",
+                "note": [{"text": "client note"}],
+                "relatedParty": [{"id": "u-1", "role": "requester", "@referredType": "Individual"}],
+            }))
+            .expect("a TMF652 header"),
+        )),
         parent: Some((ServiceOrderId(5), "1".into())),
         state: OrderState::InProgress,
         history: history(OrderState::InProgress),
@@ -415,7 +423,15 @@ fn resource_orders_match_tmf652() {
     let order = resource_order();
     let rendered = resource_order::render(&order, &context());
     validate(TMF652, "ResourceOrder", &rendered);
-    assert_eq!(rendered["note"][0]["code"], "elementFailed");
+    // The client's header comes back as written, its note first, then the FailureNote.
+    assert_eq!(rendered["note"][0]["text"], "client note");
+    assert_eq!(rendered["note"][1]["code"], "elementFailed");
+    assert_eq!(rendered["description"], "gpon");
+    assert_eq!(rendered["category"], "FTTH");
+    assert_eq!(rendered["name"], "north build");
+    assert_eq!(rendered["orderType"], "provide");
+    assert_eq!(rendered["expectedCompletionDate"], "2026-01-02T00:00:00Z");
+    assert_eq!(rendered["relatedParty"][0]["id"], "u-1");
     assert_eq!(
         parse_failure(&rendered),
         order.failure,

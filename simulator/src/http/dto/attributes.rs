@@ -80,6 +80,11 @@ pub fn check_header(header: &OrderHeader) -> Result<(), ApiError> {
         summary.requested_completion_date.as_ref(),
     )?;
     check_date("cancellationDate", details.cancellation_date.as_ref())?;
+    check_date(
+        "expectedCompletionDate",
+        details.expected_completion_date.as_ref(),
+    )?;
+    check_date("startDate", details.start_date.as_ref())?;
     for note in details.note.iter().flatten() {
         check_date("note.date", note.date.as_ref())?;
     }
@@ -168,8 +173,23 @@ pub const SERVICE_ORDER_PATCHABLE: &[&str] = &[
     "orderRelationship",
 ];
 
-/// TMF652 attributes the simulator lets a PATCH change.
-pub const RESOURCE_ORDER_PATCHABLE: &[&str] = &["externalId", "description", "priority"];
+/// TMF652 `ResourceOrder_Update` attributes the simulator lets a PATCH change.
+pub const RESOURCE_ORDER_PATCHABLE: &[&str] = &[
+    "externalId",
+    "description",
+    "priority",
+    "category",
+    "requestedStartDate",
+    "requestedCompletionDate",
+    "expectedCompletionDate",
+    "startDate",
+    "name",
+    "orderType",
+    "note",
+    "relatedParty",
+    "@baseType",
+    "@schemaLocation",
+];
 
 /// Parses a PATCH body (merge-patch): `state` may only be `inProgress` (resume), and only the
 /// `patchable` attributes may change; anything else is a 400 naming the attribute.
@@ -279,7 +299,11 @@ mod tests {
         assert_eq!(header.details.note.as_deref().map(<[_]>::len), Some(1));
         let refused = [
             (json!({"channel": [{"id": "web"}]}), SERVICE_ORDER_PATCHABLE),
-            (json!({"category": "B2B"}), RESOURCE_ORDER_PATCHABLE),
+            (json!({"orderItem": []}), RESOURCE_ORDER_PATCHABLE),
+            (
+                json!({"channel": [{"id": "web"}]}),
+                RESOURCE_ORDER_PATCHABLE,
+            ),
             (
                 json!({"requestedStartDate": "soon"}),
                 PRODUCT_ORDER_PATCHABLE,

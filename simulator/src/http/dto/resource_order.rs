@@ -1,7 +1,10 @@
 //! TMF652 resource ordering: the `ResourceOrder` a resource order is shown as.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use super::attributes::{Listed, details_except, listed};
+use crate::layers::attributes::Note;
 
 use super::inventory::resource_name;
 use super::refs::EntityRef;
@@ -35,12 +38,23 @@ struct ResourceOrderJson<'a> {
     /// TMF652 types it as an integer: a non-numeric one is left out.
     #[serde(skip_serializing_if = "Option::is_none")]
     priority: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requested_start_date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requested_completion_date: Option<&'a str>,
+    /// The client's other header attributes (`relatedParty`, `name`, `orderType`, the
+    /// expected and start dates, `@baseType`, `@schemaLocation`).
+    #[serde(flatten)]
+    details: Map<String, Value>,
     /// The service order item the order realises.
     #[serde(skip_serializing_if = "Option::is_none")]
     external_reference: Option<[ExternalIdBody; 1]>,
     order_item: Vec<ItemJson<'a>>,
+    /// The client's notes, then the FailureNote of a failed order.
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<[FailureNote<'a>; 1]>,
+    note: Option<Vec<Listed<'a, Note, FailureNote<'a>>>>,
 }
 
 /// A TMF652 `ResourceOrderItem`.
@@ -75,6 +89,8 @@ struct ResourceRef {
 /// The JSON of a TMF652 `ResourceOrder`.
 pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
     let completion_date = order.completion_date.map(|t| context.date(t));
+    let header = order.header.as_deref();
+    let summary = header.map(|header| &header.summary);
     let parent = order.parent.as_ref().map(|(parent, item)| {
         [ExternalIdBody {
             id: format!("{parent}/{item}"),
@@ -88,14 +104,18 @@ pub fn render(order: &ResourceOrder, context: &RenderContext<'_>) -> Value {
         kind: "ResourceOrder",
         state: order.state.as_str(),
         order_date: context.date(order.order_date),
-        note: order
-            .failure
-            .as_ref()
-            .map(|reason| [failure_note(reason, completion_date.clone())]),
+        note: listed(
+            header.and_then(|header| header.details.note.as_deref()),
+            (order.failure.as_ref()).map(|reason| failure_note(reason, completion_date.clone())),
+        ),
         completion_date,
         external_id: order.external_id.as_deref(),
-        description: order.description.as_deref(),
-        priority: order.priority.as_deref().and_then(|p| p.parse().ok()),
+        description: summary.and_then(|s| s.description.as_deref()),
+        priority: summary.and_then(|s| s.priority.as_deref()?.parse().ok()),
+        category: summary.and_then(|s| s.category.as_deref()),
+        requested_start_date: summary.and_then(|s| s.requested_start_date.as_deref()),
+        requested_completion_date: summary.and_then(|s| s.requested_completion_date.as_deref()),
+        details: details_except(header.map(|header| &header.details), &["note"]),
         external_reference: parent,
         order_item: order
             .items

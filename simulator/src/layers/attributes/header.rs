@@ -27,8 +27,13 @@ pub struct HeaderSummary {
     /// Free text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Text>,
-    /// Priority, `0` (highest) to `4`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Priority, `0` (highest) to `4` (TMF652 types it as an integer: a number is kept as
+    /// its text).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_number"
+    )]
     pub priority: Option<Text>,
     /// The order's category (e.g. B2B, B2C).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,6 +98,35 @@ pub struct HeaderDetails {
     /// The order's schema.
     #[serde(rename = "@schemaLocation", skip_serializing_if = "Option::is_none")]
     pub schema_location: Option<Text>,
+    /// TMF652: the order's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    /// TMF652: the kind of order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_type: Option<Text>,
+    /// TMF652: when the client expects it done (`date-time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_completion_date: Option<Text>,
+    /// TMF652: when work started, as the client says (`date-time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<Text>,
+}
+
+/// A priority given as a string or as a number (TMF652's integer), kept as text.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Text>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Priority {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(match Option::<Priority>::deserialize(deserializer)? {
+        None => None,
+        Some(Priority::Text(text)) => Some(text.into()),
+        Some(Priority::Number(number)) => Some(number.to_string().into()),
+    })
 }
 
 /// Sets in `$target` each of `$fields` that `$source` has.
@@ -139,7 +173,20 @@ impl HeaderDetails {
             order_relationship,
             base_type,
             schema_location,
+            name,
+            order_type,
+            expected_completion_date,
+            start_date,
         );
+    }
+
+    /// Clears the attributes only TMF652 defines.
+    fn without_resource_order_only(mut self) -> HeaderDetails {
+        self.name = None;
+        self.order_type = None;
+        self.expected_completion_date = None;
+        self.start_date = None;
+        self
     }
 }
 
@@ -153,6 +200,7 @@ impl OrderHeader {
     pub fn for_product_order(mut self) -> OrderHeader {
         self.details.external_reference = None;
         self.details.order_relationship = None;
+        self.details = self.details.without_resource_order_only();
         self
     }
 
@@ -166,6 +214,30 @@ impl OrderHeader {
         details.quote = None;
         details.product_offering_qualification = None;
         details.order_total_price = None;
+        self.details = self.details.without_resource_order_only();
         self
+    }
+
+    /// Only what TMF652 `ResourceOrder` defines (its `externalReference` is TMF652's own
+    /// `ExternalId`, read by the create body itself).
+    pub fn for_resource_order(self) -> OrderHeader {
+        let OrderHeader { summary, details } = self;
+        OrderHeader {
+            summary: HeaderSummary {
+                notification_contact: None,
+                ..summary
+            },
+            details: HeaderDetails {
+                related_party: details.related_party,
+                note: details.note,
+                base_type: details.base_type,
+                schema_location: details.schema_location,
+                name: details.name,
+                order_type: details.order_type,
+                expected_completion_date: details.expected_completion_date,
+                start_date: details.start_date,
+                ..HeaderDetails::default()
+            },
+        }
     }
 }

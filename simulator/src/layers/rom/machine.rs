@@ -208,8 +208,7 @@ impl RomLayer {
         let order = ResourceOrder {
             id,
             external_id: request.external_id,
-            description: None,
-            priority: None,
+            header: request.header,
             parent: request.parent,
             state: OrderState::Acknowledged,
             history: History::starting(OrderState::Acknowledged, now),

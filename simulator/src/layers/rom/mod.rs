@@ -30,10 +30,9 @@ pub struct ResourceOrder {
     pub id: ResourceOrderId,
     /// The client's reference (the service order id when SOM created it).
     pub external_id: Option<String>,
-    /// Free text (patchable).
-    pub description: Option<String>,
-    /// Priority (patchable).
-    pub priority: Option<String>,
+    /// The header attributes its client wrote or patched (`description`, `priority`, `note`,
+    /// …), boxed: SOM's orders have none.
+    pub header: Option<Box<crate::layers::attributes::OrderHeader>>,
     /// The service order and item it realises, if SOM created it.
     pub parent: Option<(ServiceOrderId, String)>,
     /// Current state.
@@ -92,6 +91,8 @@ pub struct ResourceOrderItem {
 pub struct ResourceOrderCreate {
     /// The client's reference.
     pub external_id: Option<String>,
+    /// The header attributes a TMF652 client wrote (none for SOM's orders).
+    pub header: Option<Box<crate::layers::attributes::OrderHeader>>,
     /// The service order and item, when SOM is the client.
     pub parent: Option<(ServiceOrderId, String)>,
     /// The subscriber's region.
@@ -459,15 +460,11 @@ impl crate::layers::common::ManagedOrder for ResourceOrder {
         external_id: Option<String>,
         header: Option<Box<crate::layers::attributes::OrderHeader>>,
     ) {
-        // TMF652 parsing lets only description and priority through.
-        if let Some(header) = header {
-            let summary = header.summary;
-            if summary.description.is_some() {
-                self.description = summary.description.map(String::from);
-            }
-            if summary.priority.is_some() {
-                self.priority = summary.priority.map(String::from);
-            }
+        // TMF652 parsing lets only what `ResourceOrder_Update` defines through.
+        if let Some(patch) = header {
+            let kept = self.header.get_or_insert_with(Box::default);
+            kept.summary.merge(patch.summary);
+            kept.details.merge(patch.details);
         }
         if external_id.is_some() {
             self.external_id = external_id;

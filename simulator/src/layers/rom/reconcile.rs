@@ -504,6 +504,7 @@ mod tests {
     fn a_cease_waits_for_the_reconciliation_and_then_finds_its_resource() {
         let mut rom = restarted();
         let cease = ResourceOrderCreate {
+            header: None,
             items: vec![super::super::ResourceOrderItemCreate {
                 id: "1".into(),
                 action: Action::Delete,

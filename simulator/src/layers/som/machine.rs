@@ -793,6 +793,7 @@ pub(super) fn resource_order(
     let olt = characteristic_text(characteristics, "oltId")
         .and_then(|name| topology.element_by_name(&name));
     ResourceOrderCreate {
+        header: None,
         // Unique per resource order, so a cancel that has not seen the order's id can find it.
         external_id: Some(format!("{order}/{item_key}")),
         parent: Some((order, item_key)),

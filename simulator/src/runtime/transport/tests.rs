@@ -76,6 +76,7 @@ fn resource_order_create_round_trips_in_tmf652_attributes() {
     let catalog = Catalog::builtin();
     let olt = topology.element_by_name("olt-north-1").expect("an OLT");
     let order = ResourceOrderCreate {
+        header: None,
         external_id: Some("SO-3".into()),
         parent: Some((ServiceOrderId(3), "1".into())),
         region: RegionId(0),
