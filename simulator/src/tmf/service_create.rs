@@ -194,6 +194,24 @@ pub fn parse_create(
     catalog: &Catalog,
     topology: &Topology,
 ) -> Result<ActivationCreate, BadBody> {
+    let update = ServiceUpdate::checked(&body)?;
+    if let Some(name) = update.unkept(false) {
+        return Err(BadBody::new(format!(
+            "`{name}` is not kept by the activation layer: a service is made from \
+             `serviceSpecification`, `serviceCharacteristic`, `supportingResource`, \
+             `supportingService`, `relatedEntity`, `name`, `category` and `state`"
+        )));
+    }
+    read_back(body, catalog, topology)
+}
+
+/// A TMF640 service as activation lists it (its `startDate`, `note` … read past), checked
+/// as [`parse_create`] checks a create: what a reconciling ROM reads back.
+pub fn read_back(
+    body: Value,
+    catalog: &Catalog,
+    topology: &Topology,
+) -> Result<ActivationCreate, BadBody> {
     let body = read(body)?;
     match body.state.as_deref() {
         None => {}
@@ -293,18 +311,30 @@ struct ServiceUpdate {
 type JsonObject = serde_json::Map<String, Value>;
 
 impl ServiceUpdate {
-    /// The first attribute the activation layer would not keep (it keeps what configures the
-    /// network: the state and the characteristics), by its TMF name.
-    fn unkept(&self) -> Option<&'static str> {
-        let set = [
+    /// `body` read as a `Service_Update`: a wrong type anywhere is refused, naming its path.
+    fn checked(body: &Value) -> Result<ServiceUpdate, BadBody> {
+        serde_path_to_error::deserialize(body)
+            .map_err(|error| BadBody::new(format!("Service_Update.{error}")))
+    }
+
+    /// The first attribute the activation layer would not keep, by its TMF name: on a PATCH
+    /// (`patch`) anything but the state and the characteristics (what configures the
+    /// network); on a create also not the attributes a service is made from.
+    fn unkept(&self, patch: bool) -> Option<&'static str> {
+        let made_from = [
             ("category", self.category.is_some()),
+            ("name", self.name.is_some()),
+            ("serviceSpecification", self.service_specification.is_some()),
+            ("supportingResource", self.supporting_resource.is_some()),
+            ("supportingService", self.supporting_service.is_some()),
+        ];
+        let never = [
             ("description", self.description.is_some()),
             ("endDate", self.end_date.is_some()),
             ("hasStarted", self.has_started.is_some()),
             ("isBundle", self.is_bundle.is_some()),
             ("isServiceEnabled", self.is_service_enabled.is_some()),
             ("isStateful", self.is_stateful.is_some()),
-            ("name", self.name.is_some()),
             ("serviceType", self.service_type.is_some()),
             ("startDate", self.start_date.is_some()),
             ("startMode", self.start_mode.is_some()),
@@ -314,13 +344,10 @@ impl ServiceUpdate {
             ("relatedParty", self.related_party.is_some()),
             ("serviceOrderItem", self.service_order_item.is_some()),
             ("serviceRelationship", self.service_relationship.is_some()),
-            ("serviceSpecification", self.service_specification.is_some()),
-            ("supportingResource", self.supporting_resource.is_some()),
-            ("supportingService", self.supporting_service.is_some()),
         ];
-        set.into_iter()
-            .find(|(_, present)| *present)
-            .map(|(name, _)| name)
+        let made_from = made_from.into_iter().filter(|_| patch);
+        let mut all = made_from.chain(never);
+        all.find(|(_, present)| *present).map(|(name, _)| name)
     }
 }
 
@@ -330,10 +357,8 @@ impl ServiceUpdate {
 /// requester, if any); an empty body changes nothing (`None`). An attribute the activation
 /// layer does not keep is refused by name rather than dropped.
 pub fn parse_patch(body: Value) -> Result<Option<ServiceChange>, BadBody> {
-    // The path of a wrongly typed attribute is named (`hasStarted: invalid type …`).
-    let update: ServiceUpdate = serde_path_to_error::deserialize(body)
-        .map_err(|error| BadBody::new(format!("Service_Update.{error}")))?;
-    if let Some(name) = update.unkept() {
+    let update = ServiceUpdate::checked(&body)?;
+    if let Some(name) = update.unkept(true) {
         return Err(BadBody::new(format!(
             "`{name}` cannot be patched: the activation layer keeps only `state` and \
              `serviceCharacteristic` (what configures the network)"

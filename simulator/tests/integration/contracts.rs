@@ -332,6 +332,15 @@ async fn service_lifecycle(client: &Client) {
             .unwrap_or_default()
             .contains("flux-capacitor")
     );
+    // An attribute activation would not keep is refused by name, not dropped.
+    let mut kept_nowhere = service();
+    kept_nowhere["description"] = json!("written nowhere");
+    let (status, refused) = client
+        .call(Method::POST, &collection, Some(kept_nowhere))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    let message = refused["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`description`"), "{message}");
 }
 
 async fn unknown_ids_are_404(client: &Client) {

@@ -250,7 +250,7 @@ fn active_service(
     let id: ActivationId = id
         .parse()
         .map_err(|_| CodecError(format!("service id `{id}`")))?;
-    let service = service_create::parse_create(entry, catalog, topology)
+    let service = service_create::read_back(entry, catalog, topology)
         .map_err(|error| CodecError(format!("service {id}: {error}")))?;
     let resources: Vec<(ResourceId, _)> = (service.supporting_resources.into_iter())
         .zip(service.resources)
