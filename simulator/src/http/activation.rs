@@ -76,7 +76,7 @@ async fn create(
         .request(|reply| {
             Message::Activation(ActivationInput::Create {
                 reply: Some(reply),
-                service,
+                service: Box::new(service),
             })
         })
         .await;

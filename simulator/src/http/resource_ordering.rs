@@ -78,7 +78,7 @@ async fn create(
         .request(|reply| {
             Message::Rom(RomInput::Create {
                 reply: Some(reply),
-                order,
+                order: Box::new(order),
             })
         })
         .await;

@@ -57,7 +57,9 @@ impl Layer for ActivationLayer {
             return;
         }
         match input {
-            ActivationInput::Create { reply, service } => self.create(reply, service, now, effects),
+            ActivationInput::Create { reply, service } => {
+                self.create(reply, *service, now, effects)
+            }
             change @ (ActivationInput::Terminate(_)
             | ActivationInput::Restore(_)
             | ActivationInput::Reconfigure { .. }

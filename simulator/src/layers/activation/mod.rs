@@ -102,8 +102,9 @@ pub enum ActivationInput {
     Create {
         /// Who waits for the answer, if anyone.
         reply: Option<ReplyToken>,
-        /// The request.
-        service: ActivationCreate,
+        /// The request (boxed: it is the largest input, and every message is as large as
+        /// the largest).
+        service: Box<ActivationCreate>,
     },
     /// Deactivate and terminate a service (compensation or cease).
     Terminate(ActivationId),

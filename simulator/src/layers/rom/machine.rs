@@ -110,7 +110,7 @@ impl Layer for RomLayer {
 
     fn handle(&mut self, input: RomInput, now: Time, _rng: &mut SimRng, effects: &mut Effects) {
         match input {
-            RomInput::Create { reply, order } => self.create(reply, order, now, effects),
+            RomInput::Create { reply, order } => self.create(reply, *order, now, effects),
             RomInput::Report { parent } => self.report(parent, now, effects),
             RomInput::Patch {
                 reply,
@@ -426,7 +426,7 @@ impl RomLayer {
                 now,
                 Message::Activation(ActivationInput::Create {
                     reply: None,
-                    service: create,
+                    service: Box::new(create),
                 }),
             );
         }

@@ -160,8 +160,9 @@ pub enum RomInput {
     Create {
         /// Who waits for the answer, if anyone.
         reply: Option<ReplyToken>,
-        /// The validated request.
-        order: ResourceOrderCreate,
+        /// The validated request (boxed: it is the largest input, and every message is as
+        /// large as the largest).
+        order: Box<ResourceOrderCreate>,
     },
     /// PATCH /resourceOrder/{id}.
     Patch {

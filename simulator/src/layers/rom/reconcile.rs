@@ -524,7 +524,7 @@ mod tests {
         };
         let create = RomInput::Create {
             reply: None,
-            order: cease,
+            order: Box::new(cease),
         };
         assert!(handle(&mut rom, create).is_empty());
         assert_eq!(rom.deferred.len(), 1);

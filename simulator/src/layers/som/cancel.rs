@@ -219,7 +219,7 @@ impl SomLayer {
             now,
             Message::Rom(RomInput::Create {
                 reply: None,
-                order: request,
+                order: Box::new(request),
             }),
         );
     }
@@ -249,7 +249,7 @@ impl SomLayer {
             now,
             Message::Rom(RomInput::Create {
                 reply: None,
-                order: request,
+                order: Box::new(request),
             }),
         );
     }

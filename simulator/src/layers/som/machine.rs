@@ -849,5 +849,8 @@ pub(super) fn record_services(
 
 /// SOM's create of a resource order (no caller waits: ROM reports through its events).
 fn create(order: crate::layers::rom::ResourceOrderCreate) -> RomInput {
-    RomInput::Create { reply: None, order }
+    RomInput::Create {
+        reply: None,
+        order: Box::new(order),
+    }
 }

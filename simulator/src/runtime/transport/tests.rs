@@ -112,7 +112,7 @@ fn resource_order_create_round_trips_in_tmf652_attributes() {
     };
     let call = call(Message::Rom(RomInput::Create {
         reply: None,
-        order: order.clone(),
+        order: Box::new(order.clone()),
     }));
     assert_eq!(call.to, LayerId::Rom);
     assert_no_extension_attributes(&call.body);
@@ -193,7 +193,7 @@ fn activation_create_and_patches_round_trip_in_tmf640_attributes() {
     };
     let create = call(Message::Activation(ActivationInput::Create {
         reply: None,
-        service: service.clone(),
+        service: Box::new(service.clone()),
     }));
     assert_no_extension_attributes(&create.body);
     let parsed = service_create::parse_create(create.body.clone(), &catalog, &topology);
