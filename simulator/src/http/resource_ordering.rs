@@ -24,6 +24,7 @@ use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::list;
 use crate::http::{cancel_ordering, guard, hub};
+use crate::layers::attributes::OrderHeader;
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
 use crate::query::tmf630::schema::Resource;
@@ -67,6 +68,7 @@ async fn create(
     )?;
     if let Some(header) = &order.header {
         check_header(header)?;
+        check_priority(header)?;
     }
     if let Some((parent, item)) = &order.parent {
         let token = state.chain.config().access.admin_token.as_ref();
@@ -100,6 +102,17 @@ async fn one(
     Ok(selected.answer(render(&order, &state.context())))
 }
 
+/// TMF652 types `priority` as an integer: a text one would be kept and never shown.
+fn check_priority(header: &OrderHeader) -> Result<(), ApiError> {
+    match header.summary.priority.as_deref() {
+        Some(text) if text.parse::<i64>().is_err() => Err(ApiError::bad_request(format!(
+            "`priority` must be an integer, not `{}`",
+            text.chars().take(40).collect::<String>()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 async fn patch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -107,6 +120,9 @@ async fn patch(
 ) -> Result<Json<Value>, ApiError> {
     let order: ResourceOrderId = path_id(&id, "resourceOrder")?;
     let patch = parse_patch(body, PATCHABLE)?;
+    if let Some(header) = &patch.header {
+        check_priority(header)?;
+    }
     match answer(
         state
             .chain

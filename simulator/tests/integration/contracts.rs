@@ -162,9 +162,14 @@ async fn resource_order_completes(client: &Client) {
     assert_eq!(patched["category"], "B2B");
     assert_eq!(patched["expectedCompletionDate"], "2026-12-02T08:00:00Z");
     assert_eq!(patched["name"], "north-1", "the rest stays");
-    let bad = json!({"startDate": "yesterday"});
-    let (status, error) = client.call(Method::PATCH, &path, Some(bad)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    for bad in [
+        json!({"startDate": "yesterday"}),
+        json!({"priority": "high"}),
+    ] {
+        let (status, error) = client.call(Method::PATCH, &path, Some(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        validate_error(&error, 400);
+    }
     for item in order["orderItem"].as_array().expect("items") {
         assert_eq!(item["state"], "completed", "{item}");
         let id = item["resource"]["id"]
