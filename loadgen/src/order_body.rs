@@ -5,10 +5,10 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use simulator::http::dto::product_order::{
+use simulator::layers::attributes::{HeaderDetails, HeaderSummary, OrderHeader};
+use simulator::tmf::product_order_create::{
     CharacteristicBody, IdRefBody, ProductBody, ProductOrderCreateBody, ProductOrderItemBody,
 };
-use simulator::layers::attributes::{HeaderDetails, HeaderSummary, OrderHeader};
 
 /// A planned ProductOrder_Create body: a typed request, or raw bytes (a deliberately malformed
 /// body). The HTTP driver sends its bytes; the virtual-time driver reads it directly, without

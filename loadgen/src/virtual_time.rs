@@ -19,16 +19,16 @@ use simulator::config::SimConfig;
 use simulator::domain::ids::ProductOrderId;
 use simulator::domain::state::OrderState;
 use simulator::domain::time::Time;
-use simulator::http::dto::product_order::parse_create;
-use simulator::http::error::ApiError;
-use simulator::http::faults::fault_json;
 use simulator::layers::com::{ComInput, ProductOrderItem};
 use simulator::layers::common::Action as ItemAction;
 use simulator::layers::{Event, EventKind, Message, Reply, ReplyToken, Subject};
 use simulator::network::faults::FaultSpec;
 use simulator::network::{FaultCommand, NetworkInput};
 use simulator::query;
+use simulator::query::fault_view::fault_view;
 use simulator::runtime::virtual_time::VirtualChain;
+use simulator::tmf::error::TmfError;
+use simulator::tmf::product_order_create::parse_create;
 
 use crate::metrics::{Metrics, Outcome};
 use crate::order_body::OrderBody;
@@ -449,7 +449,9 @@ impl Driver<'_> {
         let orders = query::hit_orders(&chain.layers.rom, &chain.layers.som, &statuses);
         let list: Vec<serde_json::Value> = statuses
             .iter()
-            .map(|status| fault_json(status, now, &orders))
+            .map(|status| {
+                serde_json::to_value(fault_view(status, now, &orders)).unwrap_or_default()
+            })
             .collect();
         crate::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
     }
@@ -539,7 +541,7 @@ impl Driver<'_> {
         let body = std::mem::replace(&mut planned.body, OrderBody::Raw(Vec::new()));
         let parsed = body
             .into_parsed()
-            .map_err(|error| ApiError::bad_request(error.to_string()))
+            .map_err(|error| TmfError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
         match parsed {
             Ok(order) => {
@@ -609,7 +611,7 @@ impl Driver<'_> {
         let latency = now.since(awaiting.intended);
         if let Some(order) = awaiting.cancel_of {
             let status = match &reply {
-                Reply::Rejected(rejection) => ApiError::from(rejection.clone()).status.as_u16(),
+                Reply::Rejected(rejection) => TmfError::from(rejection.clone()).status.as_u16(),
                 _ => 201,
             };
             *self.metrics.cancel_status.entry(status).or_insert(0) += 1;
@@ -627,7 +629,7 @@ impl Driver<'_> {
         match reply {
             Reply::ProductOrder(order) => self.acknowledged(awaiting, *order, latency, now),
             Reply::Rejected(rejection) => {
-                let error = ApiError::from(rejection);
+                let error = TmfError::from(rejection);
                 self.refused(
                     &awaiting.planned,
                     error.status.as_u16(),

@@ -1,7 +1,9 @@
 //! One error type for the whole API: every refusal, whatever produced it (a layer's
-//! [`Rejection`], a malformed body, a bad list parameter, an unknown path), leaves as a TMF
+//! rejection, a malformed body, a bad list parameter, an unknown path), leaves as a TMF
 //! `Error` JSON body `{"code","reason","message","status"}` with the matching HTTP status.
-//! Internal details are logged with `tracing`, never sent.
+//! The error itself is [`crate::tmf::error::TmfError`] (data, shared with in-process
+//! drivers); this module turns it into a response and axum's rejections into it. Internal
+//! details are logged with `tracing`, never sent.
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -9,133 +11,33 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
-use crate::layers::{Rejection, RejectionKind};
-use crate::tmf::BadBody;
+use crate::tmf::error::Status;
+pub use crate::tmf::error::TmfError as ApiError;
 
-/// A refusal, rendered as a TMF `Error`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// A short phrase naming the class of error (TMF `reason`).
-    pub reason: &'static str,
-    /// A sentence for the client (TMF `message`).
-    pub message: String,
-    /// Seconds the client should wait before retrying (503 and 429 only).
-    pub retry_after_s: Option<u32>,
-}
-
-impl ApiError {
-    /// An error with `status`, `reason` and `message`.
-    pub fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            reason,
-            message: message.into(),
-            retry_after_s: None,
-        }
-    }
-
-    /// 400: the request is malformed.
-    pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "Bad Request", message)
-    }
-
-    /// 404: nothing has that id (or path).
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "Not Found", message)
-    }
-
-    /// 410: the entity existed but is no longer kept (the retention bound forgot it, or a
-    /// client deleted it).
-    pub fn gone(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::GONE, "Gone", message)
-    }
-
-    /// 503 with `Retry-After`: the simulator is overloaded.
-    pub fn overloaded(message: impl Into<String>) -> ApiError {
-        ApiError {
-            retry_after_s: Some(1),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service Unavailable",
-                message,
-            )
-        }
-    }
-
-    /// 429 with `Retry-After`: a per-client quota (e.g. hub subscriptions) is used up.
-    pub fn too_many(message: impl Into<String>) -> ApiError {
-        ApiError {
-            retry_after_s: Some(1),
-            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests", message)
-        }
-    }
-
-    /// 500: a bug in the simulator (the details are logged, not sent).
-    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%detail, "internal error answering a request");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal Error",
-            "the simulator hit an internal error; see its log",
-        )
-    }
-
-    /// The TMF `Error` body.
-    pub fn body(&self) -> serde_json::Value {
-        json!({
-            "code": self.status.as_u16().to_string(),
-            "reason": self.reason,
-            "message": self.message,
-            "status": self.status.as_u16().to_string(),
-            "@type": "Error",
+impl From<StatusCode> for Status {
+    fn from(status: StatusCode) -> Status {
+        // Only error statuses are ever refusals; anything else would be a bug, answered 500.
+        let code = status.as_u16();
+        Status::new(if (400..=599).contains(&code) {
+            code
+        } else {
+            500
         })
     }
 }
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.reason,
-            self.message
-        )
-    }
-}
-
-impl std::error::Error for ApiError {}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body())).into_response();
+        let status =
+            StatusCode::from_u16(self.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.body())).into_response();
         if let Some(seconds) = self.retry_after_s {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
-    }
-}
-
-impl From<Rejection> for ApiError {
-    fn from(rejection: Rejection) -> ApiError {
-        let Rejection { kind, message } = rejection;
-        match kind {
-            RejectionKind::InvalidRequest => ApiError::bad_request(message),
-            RejectionKind::NotFound => ApiError::not_found(message),
-            RejectionKind::Conflict => ApiError::new(StatusCode::CONFLICT, "Conflict", message),
-            RejectionKind::LimitExceeded => ApiError::overloaded(message),
-            RejectionKind::Unsupported => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Unprocessable Entity",
-                message,
-            ),
-        }
     }
 }
 
@@ -209,33 +111,9 @@ pub async fn method_not_allowed_fallback(method: axum::http::Method) -> ApiError
     )
 }
 
-impl From<BadBody> for ApiError {
-    fn from(error: BadBody) -> ApiError {
-        ApiError::bad_request(error.message)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rejection_kinds_map_to_statuses() {
-        let cases = [
-            (RejectionKind::InvalidRequest, 400),
-            (RejectionKind::NotFound, 404),
-            (RejectionKind::Conflict, 409),
-            (RejectionKind::LimitExceeded, 503),
-            (RejectionKind::Unsupported, 422),
-        ];
-        for (kind, status) in cases {
-            let error = ApiError::from(Rejection::new(kind, "why"));
-            assert_eq!(error.status.as_u16(), status, "{kind:?}");
-            assert_eq!(error.body()["code"], status.to_string());
-            assert_eq!(error.body()["status"], status.to_string());
-            assert_eq!(error.body()["message"], "why");
-        }
-    }
 
     #[test]
     fn overload_carries_retry_after() {

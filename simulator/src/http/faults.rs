@@ -35,8 +35,8 @@ use crate::http::error::{ApiError, TmfJson};
 use crate::http::exposition::{Exposition, labels};
 use crate::layers::{Message, Reply};
 use crate::network::faults::{
-    Fault, FaultError, FaultHit, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec,
-    operation_set, validate_duration,
+    Fault, FaultError, FaultKind, FaultState, FaultStatus, PutOutcome, TargetSpec, operation_set,
+    validate_duration,
 };
 use crate::network::{FaultAnswer, FaultCommand, FaultRefusal, NetworkInput, OperationKind};
 use crate::query;
@@ -160,10 +160,6 @@ impl From<FaultError> for ApiError {
     }
 }
 
-fn micros_to_ms(micros: u64) -> u64 {
-    micros / 1_000
-}
-
 /// The product order behind each hit's subject (an allocation or a TMF640 service), found
 /// through the resource order that holds it and its service order: one pass over ROM's
 /// retained orders for every subject asked about.
@@ -172,41 +168,8 @@ pub fn hit_orders(chain: &Chain, statuses: &[FaultStatus]) -> BTreeMap<String, S
 }
 
 /// The JSON of one fault as listed; `orders` maps hit subjects to product orders.
-pub fn fault_json(status: &FaultStatus, now: Time, orders: &BTreeMap<String, String>) -> Value {
-    let fault = &status.fault;
-    let end = fault.ends_at();
-    let hits: Vec<Value> = status
-        .recent_hits
-        .iter()
-        .map(|hit| hit_json(hit, orders.get(&hit.subject)))
-        .collect();
-    json!({
-        "name": fault.name,
-        "target": fault.target,
-        "operations": fault.operations,
-        "kind": fault.kind,
-        "state": status.state,
-        "startMs": micros_to_ms(fault.starts_at.as_micros()),
-        "endMs": end.map(|end| micros_to_ms(end.as_micros())),
-        "durationMs": fault.duration.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        "remainingMs": fault.gone_at().map(|gone| {
-            u64::try_from(gone.since(now).as_millis()).unwrap_or(u64::MAX)
-        }),
-        "callsMatched": status.calls_matched,
-        "callsAffected": status.calls_affected,
-        "reservedEntries": status.reserved_entries,
-        "recentHits": hits,
-    })
-}
-
-fn hit_json(hit: &FaultHit, product_order: Option<&String>) -> Value {
-    json!({
-        "atMs": micros_to_ms(hit.at.as_micros()),
-        "operation": hit.operation,
-        "operationId": hit.operation_id.to_string(),
-        "subject": hit.subject,
-        "productOrder": product_order,
-    })
+fn fault_json(status: &FaultStatus, now: Time, orders: &BTreeMap<String, String>) -> Value {
+    serde_json::to_value(query::fault_view::fault_view(status, now, orders)).unwrap_or_default()
 }
 
 /// Every fault as JSON, hits resolved to product orders.

@@ -15,15 +15,14 @@ use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
 use crate::http::dto::attributes::{PRODUCT_ORDER_PATCHABLE as PATCHABLE, parse_patch};
-use crate::http::dto::product_order::{
-    CancelProductOrderBody, ProductOrderCreateBody, parse_create, render, render_cancel,
-};
+use crate::http::dto::product_order::{CancelProductOrderBody, render, render_cancel};
 use crate::http::error::{ApiError, TmfJson};
 use crate::http::hub;
 use crate::http::list;
 use crate::layers::com::ComInput;
 use crate::layers::{Api, Message, Reply};
 use crate::query::tmf630::schema::Resource;
+use crate::tmf::product_order_create::{ProductOrderCreateBody, parse_create};
 
 /// The TMF622 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

@@ -16,9 +16,7 @@ use crate::domain::ids::ResourceOrderId;
 use crate::http::common::{
     AppState, QueryParams as ListParams, Selected, answer, created, missing, path_id, unexpected,
 };
-use crate::http::dto::attributes::{
-    RESOURCE_ORDER_PATCHABLE as PATCHABLE, check_header, parse_patch,
-};
+use crate::http::dto::attributes::{RESOURCE_ORDER_PATCHABLE as PATCHABLE, parse_patch};
 use crate::http::dto::resource_order::render;
 use crate::http::dto::resource_order_create;
 use crate::http::error::{ApiError, TmfJson};
@@ -28,6 +26,7 @@ use crate::layers::attributes::OrderHeader;
 use crate::layers::rom::RomInput;
 use crate::layers::{Api, Message, Reply};
 use crate::query::tmf630::schema::Resource;
+use crate::tmf::checks::check_header;
 
 /// The TMF652 routes, relative to its base path.
 pub fn routes() -> Router<AppState> {

@@ -4,6 +4,7 @@
 //! lock released; lists walk a store in bounded slices (see `http::list`). [`tmf630`] parses
 //! and applies a client's TMF630 query parameters (filters, `fields`, `sort`, paging).
 
+pub mod fault_view;
 pub mod tmf630;
 
 use std::collections::BTreeMap;

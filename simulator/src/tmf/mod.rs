@@ -4,7 +4,10 @@
 //! It depends on the layers and the domain only, so both `http` and `runtime` use it without
 //! one importing the other.
 
+pub mod checks;
+pub mod error;
 pub mod event;
+pub mod product_order_create;
 pub mod read;
 pub mod resource_order_create;
 pub mod resource_value;

@@ -279,7 +279,7 @@ fn wrap(kind: EventKind, subject: Subject, resource: Value) -> Value {
 fn failed_orders_with_every_writable_attribute_match_the_schemas() {
     let request = full_product_order();
     let body = serde_json::from_value(request.clone()).expect("a ProductOrder_Create");
-    let parsed = product_order::parse_create(body, 4).expect("valid");
+    let parsed = simulator::tmf::product_order_create::parse_create(body, 4).expect("valid");
     let mut order = product_order(OrderState::Failed, true);
     order.external_id = parsed.external_id;
     order.attributes = parsed.attributes;

@@ -7,7 +7,6 @@ use std::fmt::Display;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::product_order::IdRefBody;
 use super::refs::EntityRef;
 use super::{PRODUCT_ORDERING, RESOURCE_ORDERING, RenderContext, SERVICE_ORDERING, to_json};
 use crate::domain::state::Machine;
@@ -16,6 +15,7 @@ use crate::layers::com::CancelProductOrder;
 use crate::layers::common::CancelRequest;
 use crate::layers::rom::CancelResourceOrder;
 use crate::layers::som::CancelServiceOrder;
+use crate::tmf::product_order_create::IdRefBody;
 
 /// The parts of `CancelServiceOrder_Create` / `CancelResourceOrder_Create` the simulator
 /// reads; the order is under `serviceOrder` or `resourceOrder`.

@@ -6,10 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::attributes::{Listed, check_date, check_header, details_except, listed, value_types};
-use super::product_order::{
-    CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
-};
+use super::attributes::{Listed, details_except, listed};
 use super::refs::{CharacteristicJson, EntityRef, characteristics};
 use super::resource_order_create::ReferenceBody;
 use super::{
@@ -26,6 +23,10 @@ use crate::layers::attributes::{
 use crate::layers::common::Action;
 use crate::layers::som::{
     ServiceOrder, ServiceOrderCreate, ServiceOrderItem, ServiceOrderItemCreate,
+};
+use crate::tmf::checks::{check_date, check_header, value_types};
+use crate::tmf::product_order_create::{
+    CharacteristicBody, IdRefBody, check_item_ids, parse_action, parse_characteristics,
 };
 
 /// TMF641 `ServiceOrder_Create`: what the chain acts on, and the header it carries.
