@@ -231,7 +231,7 @@ impl TmfClient {
     }
 
     /// `GET /admin/audit`.
-    pub async fn audit(&self) -> Result<Value, ClientError> {
+    pub async fn audit(&self) -> Result<simulator::audit::AuditRead, ClientError> {
         let url = format!("{}/admin/audit", self.base);
         decode(self.http.get(url).send().await?).await
     }

@@ -14,6 +14,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use simulator::audit::AuditRead;
+
 use crate::client::{ClientError, TmfClient};
 use crate::metrics::Outcome;
 use crate::tracker::Tracker;
@@ -38,7 +40,7 @@ pub struct AuditVerdict {
     pub ok: Option<bool>,
     /// Number of findings (0 when ok; from the body's counts otherwise, at least 1).
     pub findings: u64,
-    /// Leak findings the audit reports (findings whose check name contains "leak").
+    /// Leak findings the audit reports (its `leaked_resource` check).
     pub leaks: u64,
     /// One line per finding with a count: `check: count (first example)`.
     pub summary: Vec<String>,
@@ -46,8 +48,8 @@ pub struct AuditVerdict {
     pub not_checked: Vec<String>,
     /// The error, when it did not answer.
     pub error: Option<String>,
-    /// The body as answered.
-    pub body: Option<Value>,
+    /// The audit as answered, read back typed.
+    pub body: Option<AuditRead>,
 }
 
 /// What the outside checks found.
@@ -100,12 +102,11 @@ pub fn compare_counts(audit: &AuditVerdict, seen: &[u64; 5]) -> (Option<bool>, V
     let Some(counts) = audit
         .body
         .as_ref()
-        .and_then(|b| b.pointer("/orders/productOrder"))
-        .and_then(Value::as_object)
+        .and_then(|body| body.orders.get("productOrder"))
     else {
         return (None, Vec::new());
     };
-    let held_total: u64 = counts.values().filter_map(Value::as_u64).sum();
+    let held_total: u64 = counts.values().sum();
     let seen_total: u64 = seen.iter().sum();
     if held_total < seen_total {
         // The retention bound forgot terminal orders: per-state counts cannot match.
@@ -117,10 +118,7 @@ pub fn compare_counts(audit: &AuditVerdict, seen: &[u64; 5]) -> (Option<bool>, V
     }
     let mut differences = Vec::new();
     for outcome in Outcome::ALL {
-        let held = counts
-            .get(outcome.name())
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        let held = counts.get(outcome.name()).copied().unwrap_or(0);
         let saw = seen.get(outcome as usize).copied().unwrap_or(0);
         if held != saw {
             differences.push(format!(
@@ -150,7 +148,7 @@ pub async fn drain(tracker: &Arc<Mutex<Tracker>>, timeout: Duration) -> (bool, D
 /// Asks the simulator's audit.
 pub async fn audit(client: &TmfClient) -> AuditVerdict {
     match client.audit().await {
-        Ok(body) => audit_verdict(body),
+        Ok(read) => audit_verdict(read),
         Err(error) => AuditVerdict {
             error: Some(error.to_string()),
             ..AuditVerdict::default()
@@ -158,79 +156,37 @@ pub async fn audit(client: &TmfClient) -> AuditVerdict {
     }
 }
 
-/// The verdict an audit body (the simulator's `/admin/audit` JSON) gives.
-pub fn audit_verdict(body: Value) -> AuditVerdict {
-    let ok = body.get("ok").and_then(Value::as_bool);
-    let (counted, leaks, summary) = findings_of(&body);
-    let findings = match ok {
-        Some(true) => 0,
-        _ => counted.max(1),
+/// The verdict an audit (the simulator's `/admin/audit`, read back typed) gives.
+pub fn audit_verdict(read: AuditRead) -> AuditVerdict {
+    let findings = match read.ok {
+        true => 0,
+        false => read.findings.iter().map(|f| f.count).sum::<u64>().max(1),
     };
-    let not_checked = body
-        .get("not_checked")
-        .and_then(Value::as_array)
-        .map(|checks| {
-            let names = checks.iter().filter_map(Value::as_str);
-            names.map(str::to_string).collect()
+    let leaks = read
+        .findings
+        .iter()
+        .filter(|f| f.is_leak())
+        .map(|f| f.count)
+        .sum();
+    let summary = read
+        .findings
+        .iter()
+        .filter(|f| f.count > 0)
+        .take(EXAMPLES_MAX)
+        .map(|f| match f.examples.first() {
+            Some(example) => format!("{}: {} (e.g. {example})", f.check, f.count),
+            None => format!("{}: {}", f.check, f.count),
         })
-        .unwrap_or_default();
+        .collect();
     AuditVerdict {
         reachable: true,
-        ok,
+        ok: Some(read.ok),
         findings,
         leaks,
         summary,
-        not_checked,
+        not_checked: read.not_checked.clone(),
         error: None,
-        body: Some(body),
-    }
-}
-
-/// Reads the audit's findings: `[{check, count, examples}]` (the simulator's shape) or an
-/// object of counts; answers (total count, leak count, one line per non-zero finding).
-fn findings_of(body: &Value) -> (u64, u64, Vec<String>) {
-    match body.get("findings") {
-        Some(Value::Array(list)) => {
-            let (mut total, mut leaks, mut summary) = (0, 0, Vec::new());
-            for finding in list {
-                let count = finding.get("count").and_then(Value::as_u64).unwrap_or(0);
-                let check = finding.get("check").and_then(Value::as_str).unwrap_or("?");
-                total += count;
-                if check.contains("leak") {
-                    leaks += count;
-                }
-                if count > 0 && summary.len() < EXAMPLES_MAX {
-                    let example = finding.pointer("/examples/0").and_then(Value::as_str);
-                    summary.push(match example {
-                        Some(example) => format!("{check}: {count} (e.g. {example})"),
-                        None => format!("{check}: {count}"),
-                    });
-                }
-            }
-            (total, leaks, summary)
-        }
-        Some(counts @ Value::Object(_)) => (
-            sum_fields(counts, ""),
-            sum_fields(counts, "leak"),
-            Vec::new(),
-        ),
-        _ => (0, 0, Vec::new()),
-    }
-}
-
-/// Sums the unsigned integers under keys containing `needle` (any key when empty), skipping
-/// example lists.
-fn sum_fields(value: &Value, needle: &str) -> u64 {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .filter(|(key, _)| key.as_str() != "examples")
-            .map(|(key, inner)| match inner {
-                Value::Number(n) if key.contains(needle) => n.as_u64().unwrap_or(0),
-                other => sum_fields(other, needle),
-            })
-            .sum(),
-        _ => 0,
+        body: Some(read),
     }
 }
 
@@ -370,13 +326,17 @@ async fn inventory_check(client: &TmfClient, drained: bool, verdict: &mut Outsid
 mod tests {
     use super::*;
 
+    fn read(body: Value) -> AuditRead {
+        serde_json::from_value(body).expect("an audit")
+    }
+
     #[test]
     fn leaks_nobody_measured_are_not_checked_and_fail_their_threshold() {
         use crate::report::model::RunReport;
         let threshold: crate::thresholds::Threshold = "leaks == 0".parse().expect("threshold");
-        let role_process = serde_json::json!({"ok": true, "findings": [
+        let role_process = read(serde_json::json!({"ok": true, "findings": [
             {"check": "double_allocation", "count": 0, "examples": []}],
-            "not_checked": ["leaked_resource", "ghost_resource"]});
+            "not_checked": ["leaked_resource", "ghost_resource"]}));
         let mut report = RunReport::default();
         report.verdict.audit = audit_verdict(role_process);
         assert_eq!(report.leaks(), None);
@@ -388,8 +348,8 @@ mod tests {
         assert_eq!(report.leaks(), Some(0));
         // A whole chain's audit measured them.
         let mut whole = RunReport::default();
-        whole.verdict.audit = audit_verdict(serde_json::json!({"ok": true, "findings": [
-            {"check": "leaked_resource", "count": 0, "examples": []}]}));
+        whole.verdict.audit = audit_verdict(read(serde_json::json!({"ok": true, "findings": [
+            {"check": "leaked_resource", "count": 0, "examples": []}]})));
         whole.evaluate(std::slice::from_ref(&threshold));
         assert!(whole.passed);
         // No audit and no inventory: nothing measured.
@@ -429,18 +389,10 @@ mod tests {
     }
 
     #[test]
-    fn audit_counts_are_summed_without_examples() {
-        let body = serde_json::json!({"ok": false, "findings": {"leaks": 2, "double_allocations": 1,
-            "examples": {"leaks": 9}}, "resource_leaks": 3});
-        assert_eq!(sum_fields(&body, "leak"), 5);
-        assert_eq!(sum_fields(&body, ""), 6);
-    }
-
-    #[test]
     fn outcome_counts_are_compared_with_the_audit() {
         let audit = AuditVerdict {
-            body: Some(serde_json::json!({"ok": true,
-                "orders": {"productOrder": {"completed": 5, "failed": 1}}})),
+            body: Some(read(serde_json::json!({"ok": true,
+                "orders": {"productOrder": {"completed": 5, "failed": 1}}}))),
             ..AuditVerdict::default()
         };
         assert_eq!(
@@ -464,13 +416,23 @@ mod tests {
     fn the_simulators_finding_list_is_read() {
         let body = serde_json::json!({"ok": false, "orders": {"com": {"completed": 40}},
             "findings": [
-                {"check": "no_leaks", "count": 2, "examples": ["ONU olt-1/0/3 held by cancelled PO-4"]},
-                {"check": "legal_history", "count": 0, "examples": []},
-                {"check": "no_double_allocation", "count": 1, "examples": []}]});
-        let (total, leaks, summary) = findings_of(&body);
-        assert_eq!((total, leaks), (3, 2));
-        assert_eq!(summary.len(), 2);
-        assert!(summary[0].starts_with("no_leaks: 2 (e.g. ONU"));
+                {"check": "leaked_resource", "count": 2, "examples": ["ONU olt-1/0/3 held by cancelled PO-4"]},
+                {"check": "illegal_transition", "count": 0, "examples": []},
+                {"check": "double_allocation", "count": 1, "examples": []}]});
+        let verdict = audit_verdict(read(body));
+        assert_eq!((verdict.findings, verdict.leaks), (3, 2));
+        assert_eq!(verdict.summary.len(), 2);
+        assert!(verdict.summary[0].starts_with("leaked_resource: 2 (e.g. ONU"));
+        // A check whose name merely mentions leaks is not the leak check.
+        let other = read(serde_json::json!({"ok": false, "findings": [
+            {"check": "no_leaks_here", "count": 4, "examples": []}]}));
+        assert_eq!(audit_verdict(other).leaks, 0);
+    }
+
+    #[test]
+    fn an_audit_of_another_shape_does_not_parse() {
+        let counts = serde_json::json!({"ok": false, "findings": {"leaks": 2}});
+        assert!(serde_json::from_value::<AuditRead>(counts).is_err());
     }
 
     #[test]

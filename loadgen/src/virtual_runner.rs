@@ -161,7 +161,7 @@ fn assemble(
     let verdict = VerdictInfo {
         drained: open_at_end == 0,
         drain_wait_s: 0.0,
-        audit: audit_verdict(serde_json::to_value(&audit).unwrap_or_default()),
+        audit: audit_verdict(simulator::audit::AuditRead::from(&audit)),
         outside,
         counts_agree: None,
         count_differences: Vec::new(),

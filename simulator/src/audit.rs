@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{AllocationId, ServiceId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, TaskState, order_next};
@@ -51,6 +51,77 @@ pub struct AuditReport {
     /// Element operations still awaiting a reply when the audit ran: when not 0 the chain had
     /// not settled and resource findings may be transient.
     pub operations_in_flight: usize,
+}
+
+/// The check that finds resources held for no live order: the one a load test's `leaks`
+/// figure is.
+pub const LEAKED_RESOURCE: &str = "leaked_resource";
+
+/// An [`AuditReport`] as a client reads it back (from `/admin/audit`, or from an in-process
+/// chain's [`AuditReport`]): owned, so a driver parses it with the same type the simulator
+/// writes and a change in its shape breaks a build, not a verdict.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct AuditRead {
+    /// True when every check found nothing.
+    pub ok: bool,
+    /// Orders retained per layer, by state.
+    #[serde(default)]
+    pub orders: BTreeMap<String, BTreeMap<String, u64>>,
+    /// One entry per check run.
+    #[serde(default)]
+    pub findings: Vec<FindingRead>,
+    /// Checks that could not run there.
+    #[serde(default)]
+    pub not_checked: Vec<String>,
+    /// Element operations still awaiting a reply when the audit ran.
+    #[serde(default)]
+    pub operations_in_flight: usize,
+}
+
+/// A [`Finding`] as read back.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct FindingRead {
+    /// The check's name.
+    pub check: String,
+    /// How many violations.
+    pub count: u64,
+    /// The first few, as sentences.
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+impl FindingRead {
+    /// Whether this is the [`LEAKED_RESOURCE`] check.
+    pub fn is_leak(&self) -> bool {
+        self.check == LEAKED_RESOURCE
+    }
+}
+
+impl From<&AuditReport> for AuditRead {
+    fn from(report: &AuditReport) -> AuditRead {
+        let owned = |map: &BTreeMap<&'static str, u64>| {
+            map.iter().map(|(k, v)| ((*k).to_string(), *v)).collect()
+        };
+        AuditRead {
+            ok: report.ok,
+            orders: report
+                .orders
+                .iter()
+                .map(|(layer, states)| ((*layer).to_string(), owned(states)))
+                .collect(),
+            findings: report
+                .findings
+                .iter()
+                .map(|f| FindingRead {
+                    check: f.check.to_string(),
+                    count: f.count,
+                    examples: f.examples.clone(),
+                })
+                .collect(),
+            not_checked: report.not_checked.iter().map(|c| c.to_string()).collect(),
+            operations_in_flight: report.operations_in_flight,
+        }
+    }
 }
 
 /// The result of one check.
@@ -108,7 +179,7 @@ pub struct AuditInput<'a> {
 
 /// Checks that compare layers, so need the whole chain in one process.
 const CROSS_LAYER_CHECKS: [&str; 6] = [
-    "leaked_resource",
+    LEAKED_RESOURCE,
     "ghost_resource",
     "parent_child_disagreement",
     "cancel_applied_once",
@@ -189,7 +260,7 @@ fn check_allocations(input: &AuditInput<'_>) -> Finding {
 
 /// Network allocations against the inventory and the orders that made them.
 fn check_resources(input: &AuditInput<'_>) -> (Finding, Finding, Finding) {
-    let mut leaks = Finding::new("leaked_resource");
+    let mut leaks = Finding::new(LEAKED_RESOURCE);
     let mut ghosts = Finding::new("ghost_resource");
     let mut doubles = Finding::new("double_allocation");
     let held: BTreeMap<AllocationId, ResourceValue> = input
