@@ -15,7 +15,8 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
 
 use crate::client::TmfClient;
-use crate::metrics::{Metrics, Outcome};
+use crate::drive::record::{Ended, Recorder, SendMeta};
+use crate::metrics::Outcome;
 use crate::schedule::Schedule;
 use crate::tracker::{Finished, Observed, Observer, OrderView, Tracker};
 use crate::workload::{Planned, ProductPool, Workload};
@@ -45,8 +46,8 @@ pub struct RunState {
     pub client: TmfClient,
     /// The order table.
     pub tracker: Arc<Mutex<Tracker>>,
-    /// The measurements.
-    pub metrics: Mutex<Metrics>,
+    /// The measurements and the rules that make them.
+    pub recorder: Mutex<Recorder>,
     /// Products for modify/delete.
     pub pool: Mutex<ProductPool>,
     /// The operation chooser.
@@ -82,7 +83,7 @@ impl RunState {
         RunState {
             client,
             tracker,
-            metrics: Mutex::new(Metrics::default()),
+            recorder: Mutex::new(Recorder::new(warmup)),
             pool: Mutex::new(ProductPool::new(100_000)),
             workload: Mutex::new(workload),
             start,
@@ -95,29 +96,29 @@ impl RunState {
         }
     }
 
-    /// The time-series second of `at`.
-    pub fn second(&self, at: Instant) -> usize {
-        usize::try_from(at.saturating_duration_since(self.start).as_secs()).unwrap_or(usize::MAX)
+    /// Offset of `at` from the start of the load.
+    pub fn offset(&self, at: Instant) -> Duration {
+        at.saturating_duration_since(self.start)
     }
 
-    fn with_metrics(&self, update: impl FnOnce(&mut Metrics)) {
-        if let Ok(mut metrics) = self.metrics.lock() {
-            update(&mut metrics);
+    fn with_recorder(&self, update: impl FnOnce(&mut Recorder)) {
+        if let Ok(mut recorder) = self.recorder.lock() {
+            update(&mut recorder);
         }
     }
 
-    /// Counts an order that ended, with the failure code its last view carried, if any.
     /// Records an order's end; `failure_code` is the code of the answer that ended it, when
     /// the tracker's observation carried none.
     fn record_finished(&self, finished: Finished, failure_code: Option<&str>) {
-        if finished.measured {
-            let second = self.second(finished.observed_at);
-            let code = finished.failure_code.as_deref().or(failure_code);
-            self.with_metrics(|m| {
-                m.record_terminal(finished.kind, finished.outcome, finished.latency, second);
-                m.record_outcome_code(finished.outcome, code);
-            });
-        }
+        let ended = Ended {
+            kind: finished.kind,
+            outcome: finished.outcome,
+            latency: finished.latency,
+            at: self.offset(finished.observed_at),
+            measured: finished.measured,
+            failure_code: finished.failure_code.as_deref().or(failure_code),
+        };
+        self.with_recorder(|recorder| recorder.ended(ended));
     }
 
     fn next_planned(&self) -> Option<Planned> {
@@ -179,12 +180,8 @@ impl Observer for RunState {
     }
 
     fn delivered(&self, lag: Duration) {
-        let measured = self.start.elapsed() >= self.warmup;
-        if measured && let Ok(mut metrics) = self.metrics.lock() {
-            metrics
-                .event_lag
-                .saturating_record(crate::metrics::micros(lag));
-        }
+        let at = self.offset(Instant::now());
+        self.with_recorder(|recorder| recorder.event_delivered(lag, at));
     }
 }
 
@@ -196,7 +193,9 @@ pub async fn send_planned(
     slot: Option<OwnedSemaphorePermit>,
     waiter: Option<oneshot::Sender<Outcome>>,
 ) {
-    let measured = intended.saturating_duration_since(state.start) >= state.warmup;
+    let intended_at = state.offset(intended);
+    let measured = intended_at >= state.warmup;
+    let send = SendMeta::from(&planned);
     state.counters.started.fetch_add(1, Ordering::Relaxed);
     let result = state
         .client
@@ -204,43 +203,12 @@ pub async fn send_planned(
         .await;
     drop(slot);
     let now = Instant::now();
-    let second = state.second(now);
-    let order = match result {
-        Ok(order) => order,
-        Err(error) => {
-            if measured {
-                let refused = planned.expect_client_error
-                    && error.status().is_some_and(|s| (400..500).contains(&s));
-                state.with_metrics(|m| {
-                    m.requests += 1;
-                    *m.sent_by_kind.entry(planned.kind.name()).or_insert(0) += 1;
-                    if refused {
-                        m.bad_requests_refused += 1;
-                    } else {
-                        m.record_error("create", &error, second);
-                        m.by_operation
-                            .entry(planned.kind.name())
-                            .or_default()
-                            .errors += 1;
-                    }
-                });
-            }
-            return;
-        }
+    let answered_at = state.offset(now);
+    let answer = result.as_ref().map(|_| ());
+    state.with_recorder(|r| r.create_answered(send, intended_at, answered_at, answer));
+    let Ok(order) = result else {
+        return;
     };
-    if measured {
-        state.with_metrics(|m| {
-            m.requests += 1;
-            *m.sent_by_kind.entry(planned.kind.name()).or_insert(0) += 1;
-            m.fallbacks += u64::from(planned.fallback);
-            m.bad_requests_accepted += u64::from(planned.expect_client_error);
-            m.record_submit(
-                planned.kind.name(),
-                now.saturating_duration_since(intended),
-                second,
-            );
-        });
-    }
     let finished = match state.tracker.lock() {
         Ok(mut tracker) => {
             let kind = planned.kind.name();
@@ -270,26 +238,9 @@ pub async fn send_planned(
 
 async fn send_cancel(state: &RunState, order_id: &str, due: Instant, measured: bool) {
     let result = state.client.cancel_product_order(order_id).await;
-    if !measured {
-        return;
-    }
-    let now = Instant::now();
-    let second = state.second(now);
-    state.with_metrics(|m| {
-        m.requests += 1;
-        m.cancel
-            .saturating_record(crate::metrics::micros(now.saturating_duration_since(due)));
-        match &result {
-            Ok(_) => *m.cancel_status.entry(201).or_insert(0) += 1,
-            Err(error) => match error.status() {
-                Some(status) => {
-                    *m.cancel_status.entry(status).or_insert(0) += 1;
-                    m.error_example(&format!("cancel {order_id}"), error);
-                }
-                None => m.record_error("cancel", error, second),
-            },
-        }
-    });
+    let (due, answered) = (state.offset(due), state.offset(Instant::now()));
+    let answer = result.as_ref().map(|_| ());
+    state.with_recorder(|r| r.cancel_answered(order_id, measured, due, answered, answer));
 }
 
 fn spawn_send(state: &Arc<RunState>, planned: Planned, intended: Instant) {

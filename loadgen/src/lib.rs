@@ -23,6 +23,7 @@ pub mod chainwatch;
 pub mod client;
 pub mod compare;
 pub mod cpu;
+pub mod drive;
 pub mod driver;
 pub mod faults;
 pub mod http_bench;

@@ -89,9 +89,10 @@ fn plain_line(state: &RunState, length: Duration) -> String {
 fn status_line(state: &RunState) -> String {
     let started = state.counters.started.load(Ordering::Relaxed);
     let elapsed = state.start.elapsed().as_secs_f64().max(0.001);
-    let Ok(metrics) = state.metrics.lock() else {
+    let Ok(recorder) = state.recorder.lock() else {
         return String::new();
     };
+    let metrics = &recorder.metrics;
     let failed = metrics.outcomes[Outcome::Failed as usize];
     let completed = metrics.outcomes[Outcome::Completed as usize];
     let p99_ms = metrics.e2e_all.value_at_quantile(0.99) as f64 / 1_000.0;

@@ -517,17 +517,18 @@ fn assemble(
     cpu_s: Option<f64>,
 ) -> anyhow::Result<RunReport> {
     let plan = &scenario.load;
-    let Ok(mut metrics) = state.metrics.lock() else {
+    let Ok(mut recorder) = state.recorder.lock() else {
         bail!("metrics poisoned");
     };
+    let metrics = &mut recorder.metrics;
     let Ok(tracker) = state.tracker.lock() else {
         bail!("order table poisoned");
     };
-    let load = load_info(plan, &state.counters, &metrics, load_s);
-    let series = series_points(&mut metrics);
+    let load = load_info(plan, &state.counters, metrics, load_s);
+    let series = series_points(metrics);
     let open_by_state = tracker.open_by_state();
     let open_at_end: u64 = open_by_state.values().sum();
-    let outcomes = outcomes_info(&metrics, open_at_end, open_by_state);
+    let outcomes = outcomes_info(metrics, open_at_end, open_by_state);
     let events = EventsInfo {
         received: tracker.events.received,
         unparsed: tracker.events.unparsed,
@@ -540,11 +541,11 @@ fn assemble(
     Ok(RunReport {
         schema: SCHEMA_ID.into(),
         load,
-        requests: requests_info(&metrics),
+        requests: requests_info(metrics),
         outcomes,
         events,
-        latency: latency_info(&metrics),
-        operations: crate::report::operations::operations_info(&metrics),
+        latency: latency_info(metrics),
+        operations: crate::report::operations::operations_info(metrics),
         series,
         loadgen: LoadgenInfo {
             cpu_s,
@@ -754,10 +755,10 @@ pub(crate) fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
 }
 
 fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
-    let Ok(metrics) = state.metrics.lock() else {
+    let Ok(recorder) = state.recorder.lock() else {
         bail!("metrics poisoned");
     };
-    Ok(histograms_of(&metrics))
+    Ok(histograms_of(&recorder.metrics))
 }
 
 /// The histograms written as `.hgrm` files.

@@ -30,8 +30,9 @@ use simulator::runtime::virtual_time::VirtualChain;
 use simulator::tmf::error::TmfError;
 use simulator::tmf::product_order_create::parse_create;
 
+use crate::client::ClientError;
+use crate::drive::record::{Ended, Recorder, SendMeta};
 use crate::metrics::{Metrics, Outcome};
-use crate::order_body::OrderBody;
 use crate::report::model::FaultInfo;
 use crate::scenario::{LoadModel, Scenario};
 use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
@@ -143,8 +144,11 @@ enum Action {
     OpenSend { index: u64 },
     /// A closed-model user's next order.
     Send { user: Option<u32> },
-    /// A cancel of an acknowledged order.
-    Cancel { order: ProductOrderId },
+    /// A cancel of an acknowledged order (`measured`: the order is).
+    Cancel {
+        order: ProductOrderId,
+        measured: bool,
+    },
     /// Read the faults for the report (every simulated second while the load runs, as the
     /// real-time watcher reads `/admin/faults`); changes nothing in the chain.
     WatchFaults { until: Time },
@@ -168,9 +172,12 @@ struct Followed {
 #[derive(Clone, Debug)]
 struct Awaiting {
     intended: Time,
-    planned: Planned,
+    send: SendMeta,
+    cancel_after: Option<Duration>,
+    cancels: u8,
     user: Option<u32>,
-    cancel_of: Option<ProductOrderId>,
+    /// For a cancel: the order, and whether it is measured.
+    cancel_of: Option<(ProductOrderId, bool)>,
 }
 
 /// Puts the scenario's `[[faults]]` into the network before the run: the network starts each
@@ -233,13 +240,12 @@ pub fn run(
         chain,
         workload,
         pool: ProductPool::new(100_000),
-        metrics: Metrics::default(),
+        recorder: Recorder::new(plan.warmup),
         log: EventLog::new(),
         agenda: BTreeMap::new(),
         sequence: 0,
         awaiting: BTreeMap::new(),
         followed: BTreeMap::new(),
-        warmup: Time::from_micros(duration_micros(plan.warmup)),
         history,
         sends: 0,
         tracked: 0,
@@ -280,7 +286,7 @@ pub fn run(
     };
     faults.extend(crate::faults::crash_windows(&scenario.crashes, &crashed_at));
     Ok(VirtualRun {
-        metrics: driver.metrics,
+        metrics: driver.recorder.metrics,
         log: driver.log,
         chain: driver.chain,
         simulated_s,
@@ -321,6 +327,11 @@ fn fault_windows(
     faults
 }
 
+/// `time` as an offset from the start of the load.
+fn offset(time: Time) -> Duration {
+    time.since(Time::ZERO)
+}
+
 fn duration_micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
@@ -329,13 +340,12 @@ struct Driver<'a> {
     chain: VirtualChain,
     workload: Workload,
     pool: ProductPool,
-    metrics: Metrics,
+    recorder: Recorder,
     log: EventLog,
     agenda: BTreeMap<(Time, u64), Action>,
     sequence: u64,
     awaiting: BTreeMap<ReplyToken, Awaiting>,
     followed: BTreeMap<ProductOrderId, Followed>,
-    warmup: Time,
     history: Option<&'a mut dyn Write>,
     /// The history line being written, reused: one `write_all` per line instead of one per
     /// JSON token through the `dyn Write`.
@@ -438,10 +448,6 @@ impl Driver<'_> {
         self.take_replies();
     }
 
-    fn second(&self, at: Time) -> usize {
-        usize::try_from(at.since(self.warmup).as_secs()).unwrap_or(usize::MAX)
-    }
-
     /// Records every fault the network holds now, with the product orders its hits were for.
     fn watch_faults(&mut self, now: Time) {
         let chain = &self.chain;
@@ -490,18 +496,8 @@ impl Driver<'_> {
                     self.schedule(next, Action::WatchFaults { until });
                 }
             }
-            Action::Cancel { order } => {
-                let kind = OperationKind::Cancel;
-                self.metrics.requests += 1;
+            Action::Cancel { order, measured } => {
                 self.write_history(HistoryLine::new("invoke", "cancel", now).order(order));
-                let planned = Planned {
-                    kind,
-                    body: OrderBody::Raw(Vec::new()),
-                    cancel_after: None,
-                    cancels: 0,
-                    expect_client_error: false,
-                    fallback: false,
-                };
                 let token = self.chain.submit(|reply| {
                     Message::Com(ComInput::Cancel {
                         reply,
@@ -509,89 +505,69 @@ impl Driver<'_> {
                         reason: Some("loadgen".into()),
                     })
                 });
+                let send = SendMeta {
+                    kind: OperationKind::Cancel,
+                    expect_client_error: false,
+                    fallback: false,
+                };
                 self.awaiting.insert(
                     token,
                     Awaiting {
                         intended: now,
-                        planned,
+                        send,
+                        cancel_after: None,
+                        cancels: 0,
                         user: None,
-                        cancel_of: Some(order),
+                        cancel_of: Some((order, measured)),
                     },
                 );
             }
         }
     }
 
-    fn send(&mut self, mut planned: Planned, now: Time, user: Option<u32>) {
+    fn send(&mut self, planned: Planned, now: Time, user: Option<u32>) {
         self.sends += 1;
-        self.metrics.requests += 1;
-        if now >= self.warmup {
-            *self
-                .metrics
-                .sent_by_kind
-                .entry(planned.kind.name())
-                .or_insert(0) += 1;
-        }
-        if planned.fallback {
-            self.metrics.fallbacks += 1;
-        }
         self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
-        // The body is read once and not kept: take it, so its strings move instead of being
-        // copied.
-        let body = std::mem::replace(&mut planned.body, OrderBody::Raw(Vec::new()));
-        let parsed = body
+        let send = SendMeta::from(&planned);
+        let parsed = planned
+            .body
             .into_parsed()
             .map_err(|error| TmfError::bad_request(error.to_string()))
             .and_then(|body| parse_create(body, self.items_max));
+        let awaiting = Awaiting {
+            intended: now,
+            send,
+            cancel_after: planned.cancel_after,
+            cancels: planned.cancels,
+            user,
+            cancel_of: None,
+        };
         match parsed {
             Ok(order) => {
                 let token = self
                     .chain
                     .submit(|reply| Message::Com(ComInput::Create { reply, order }));
-                self.awaiting.insert(
-                    token,
-                    Awaiting {
-                        intended: now,
-                        planned,
-                        user,
-                        cancel_of: None,
-                    },
-                );
+                self.awaiting.insert(token, awaiting);
             }
-            Err(error) => self.refused(&planned, error.status.as_u16(), &error.message, now, user),
+            Err(error) => self.refused(&awaiting, &error, now),
         }
     }
 
-    /// A 4xx answer to a create (from parsing or from the chain).
-    fn refused(
-        &mut self,
-        planned: &Planned,
-        status: u16,
-        message: &str,
-        now: Time,
-        user: Option<u32>,
-    ) {
-        if planned.expect_client_error {
-            self.metrics.bad_requests_refused += 1;
-        } else {
-            let operation = self.metrics.by_operation.entry(planned.kind.name());
-            operation.or_default().errors += 1;
-            *self
-                .metrics
-                .http_status
-                .entry(("create".to_string(), status))
-                .or_insert(0) += 1;
-            if self.metrics.error_examples.len() < 10 {
-                self.metrics
-                    .error_examples
-                    .push(format!("create: {status}: {message}"));
-            }
-        }
+    /// A 4xx answer to a create (from parsing or from the chain), as an HTTP client gets it.
+    fn refused(&mut self, awaiting: &Awaiting, error: &TmfError, now: Time) {
+        let status = error.status.as_u16();
+        let answer = ClientError::Status {
+            status,
+            body: error.message.clone(),
+        };
+        let (intended, answered) = (offset(awaiting.intended), offset(now));
+        self.recorder
+            .create_answered(awaiting.send, intended, answered, Err(&answer));
         self.write_history(HistoryLine {
             status: Some(status),
-            ..HistoryLine::new("fail", planned.kind.name(), now)
+            ..HistoryLine::new("fail", awaiting.send.kind.name(), now)
         });
-        self.next_for_user(user, now);
+        self.next_for_user(awaiting.user, now);
     }
 
     fn take_replies(&mut self) {
@@ -608,18 +584,25 @@ impl Driver<'_> {
 
     fn answered(&mut self, awaiting: Awaiting, reply: Reply) {
         let now = self.chain.now();
-        let latency = now.since(awaiting.intended);
-        if let Some(order) = awaiting.cancel_of {
-            let status = match &reply {
-                Reply::Rejected(rejection) => TmfError::from(rejection.clone()).status.as_u16(),
-                _ => 201,
+        if let Some((order, measured)) = awaiting.cancel_of {
+            let refusal = match reply {
+                Reply::Rejected(rejection) => Some(TmfError::from(rejection)),
+                _ => None,
             };
-            *self.metrics.cancel_status.entry(status).or_insert(0) += 1;
-            if awaiting.intended >= self.warmup {
-                self.metrics
-                    .cancel
-                    .saturating_record(crate::metrics::micros(latency));
-            }
+            let answer = refusal.as_ref().map(|error| ClientError::Status {
+                status: error.status.as_u16(),
+                body: error.message.clone(),
+            });
+            let (due, answered) = (offset(awaiting.intended), offset(now));
+            let id = order.to_string();
+            self.recorder.cancel_answered(
+                &id,
+                measured,
+                due,
+                answered,
+                answer.as_ref().map_or(Ok(()), Err),
+            );
+            let status = refusal.map_or(201, |error| error.status.as_u16());
             self.write_history(HistoryLine {
                 status: Some(status),
                 ..HistoryLine::new("ok", "cancel", now).order(order)
@@ -627,17 +610,8 @@ impl Driver<'_> {
             return;
         }
         match reply {
-            Reply::ProductOrder(order) => self.acknowledged(awaiting, *order, latency, now),
-            Reply::Rejected(rejection) => {
-                let error = TmfError::from(rejection);
-                self.refused(
-                    &awaiting.planned,
-                    error.status.as_u16(),
-                    &error.message,
-                    now,
-                    awaiting.user,
-                );
-            }
+            Reply::ProductOrder(order) => self.acknowledged(awaiting, *order, now),
+            Reply::Rejected(rejection) => self.refused(&awaiting, &TmfError::from(rejection), now),
             _ => {}
         }
     }
@@ -646,25 +620,19 @@ impl Driver<'_> {
         &mut self,
         awaiting: Awaiting,
         order: simulator::layers::com::ProductOrder,
-        latency: Duration,
         now: Time,
     ) {
-        let measured = awaiting.intended >= self.warmup;
-        if awaiting.planned.expect_client_error {
-            self.metrics.bad_requests_accepted += 1;
-        }
-        if measured {
-            let second = self.second(awaiting.intended);
-            self.metrics
-                .record_submit(awaiting.planned.kind.name(), latency, second);
-        }
+        let (intended, answered) = (offset(awaiting.intended), offset(now));
+        let measured = self.recorder.measured(intended);
+        self.recorder
+            .create_answered(awaiting.send, intended, answered, Ok(()));
         self.tracked += 1;
         self.write_history(HistoryLine {
             state: Some(order.state.as_str()),
-            ..HistoryLine::new("ok", awaiting.planned.kind.name(), now).order(order.id)
+            ..HistoryLine::new("ok", awaiting.send.kind.name(), now).order(order.id)
         });
         let followed = Followed {
-            kind: awaiting.planned.kind.name(),
+            kind: awaiting.send.kind.name(),
             intended: awaiting.intended,
             measured,
             user: awaiting.user,
@@ -675,9 +643,13 @@ impl Driver<'_> {
             return;
         }
         self.followed.insert(order.id, followed);
-        if let Some(after) = awaiting.planned.cancel_after {
-            for _ in 0..awaiting.planned.cancels.max(1) {
-                self.schedule(now.after(after), Action::Cancel { order: order.id });
+        if let Some(after) = awaiting.cancel_after {
+            for _ in 0..awaiting.cancels.max(1) {
+                let cancel = Action::Cancel {
+                    order: order.id,
+                    measured,
+                };
+                self.schedule(now.after(after), cancel);
             }
         }
     }
@@ -712,16 +684,7 @@ impl Driver<'_> {
     }
 
     fn finished(&mut self, id: ProductOrderId, state: OrderState, followed: Followed, at: Time) {
-        if let Some(outcome) = Outcome::from_state(state.as_str())
-            && followed.measured
-        {
-            let second = self.second(at);
-            self.metrics.record_terminal(
-                followed.kind,
-                outcome,
-                at.since(followed.intended),
-                second,
-            );
+        if let Some(outcome) = Outcome::from_state(state.as_str()) {
             let failure = self
                 .chain
                 .layers
@@ -729,8 +692,14 @@ impl Driver<'_> {
                 .orders()
                 .get(&id)
                 .and_then(|o| o.failure.as_ref());
-            let code = failure.map(|reason| reason.code.as_str());
-            self.metrics.record_outcome_code(outcome, code);
+            self.recorder.ended(Ended {
+                kind: followed.kind,
+                outcome,
+                latency: at.since(followed.intended),
+                at: offset(at),
+                measured: followed.measured,
+                failure_code: failure.map(|reason| reason.code.as_str()),
+            });
         }
         if state == OrderState::Completed {
             self.add_products(id);

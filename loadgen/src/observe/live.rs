@@ -206,8 +206,8 @@ async fn metrics(State(state): State<Arc<RunState>>) -> impl IntoResponse {
     let open = state.tracker.lock().map_or(0, |t| t.open_count()) as u64;
     let late = counters.late.load(Ordering::Relaxed);
     let dropped = counters.dropped.load(Ordering::Relaxed);
-    let text = match state.metrics.lock() {
-        Ok(metrics) => render(&metrics, in_flight, open, late, dropped),
+    let text = match state.recorder.lock() {
+        Ok(recorder) => render(&recorder.metrics, in_flight, open, late, dropped),
         Err(_) => String::new(),
     };
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], text)
