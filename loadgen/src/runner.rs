@@ -1,7 +1,6 @@
 //! One run, start to end: scenario, report folder, target, listener, load, drain, verdict,
 //! report. [`run`] is what `loadgen run` calls and what tests call in-process.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -13,6 +12,7 @@ use tokio::time::Instant;
 use crate::client::TmfClient;
 use crate::driver::{self, RunState};
 use crate::metrics::Outcome;
+use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
 use crate::scenario::{self, LoadModel, Scenario, Track};
 use crate::tracker::{self, Observer, Tracker};
@@ -209,9 +209,6 @@ async fn start_target(
     let base = format!("http://{}", server.local_addr);
     Ok((Target::Embedded(server), base))
 }
-
-/// Named latency histograms of one run.
-pub(crate) type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;
 
 async fn drive(
     scenario: &Scenario,
@@ -520,15 +517,22 @@ fn assemble(
     let Ok(mut recorder) = state.recorder.lock() else {
         bail!("metrics poisoned");
     };
-    let metrics = &mut recorder.metrics;
     let Ok(tracker) = state.tracker.lock() else {
         bail!("order table poisoned");
     };
-    let load = load_info(plan, &state.counters, metrics, load_s);
-    let series = series_points(metrics);
-    let open_by_state = tracker.open_by_state();
-    let open_at_end: u64 = open_by_state.values().sum();
-    let outcomes = outcomes_info(metrics, open_at_end, open_by_state);
+    let counters = &state.counters;
+    let sends = SendFacts {
+        started: counters.started.load(Ordering::Relaxed),
+        late: counters.late.load(Ordering::Relaxed),
+        dropped: counters.dropped.load(Ordering::Relaxed),
+        last_send_s: counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6,
+        interrupted: counters.interrupted.load(Ordering::Relaxed),
+        load_s,
+        track: match plan.track {
+            Track::Events => "events",
+            Track::Poll => "poll",
+        },
+    };
     let events = EventsInfo {
         received: tracker.events.received,
         unparsed: tracker.events.unparsed,
@@ -538,21 +542,14 @@ fn assemble(
         terminal_seen: tracker.registered - tracker.open_count() as u64,
         untracked: tracker.events.untracked,
     };
-    Ok(RunReport {
-        schema: SCHEMA_ID.into(),
-        load,
-        requests: requests_info(metrics),
-        outcomes,
-        events,
-        latency: latency_info(metrics),
-        operations: crate::report::operations::operations_info(metrics),
-        series,
-        loadgen: LoadgenInfo {
-            cpu_s,
-            cpu_cores: cpu_s.map(|c| c / load_s.max(0.001)),
-        },
-        ..RunReport::default()
-    })
+    let open_by_state = tracker.open_by_state();
+    let metrics = &mut recorder.metrics;
+    let mut report = assemble::assemble(plan, &sends, metrics, open_by_state, events);
+    report.loadgen = LoadgenInfo {
+        cpu_s,
+        cpu_cores: cpu_s.map(|c| c / load_s.max(0.001)),
+    };
+    Ok(report)
 }
 
 /// Resolves at the first Ctrl-C (never, when the signal cannot be listened for).
@@ -580,203 +577,9 @@ async fn stop_on_interrupt(state: &driver::RunState, wait: Duration) {
     let _ = tokio::time::timeout(wait, state.wait_idle()).await;
 }
 
-fn load_info(
-    plan: &scenario::LoadPlan,
-    counters: &driver::SendCounters,
-    metrics: &crate::metrics::Metrics,
-    load_s: f64,
-) -> LoadInfo {
-    let warmup_s = plan.warmup.as_secs_f64();
-    let (model, users, target_rate, scheduled, measured_s) = match &plan.model {
-        LoadModel::Open { schedule } => {
-            let total = schedule
-                .sends_total()
-                .min(plan.orders_max.unwrap_or(u64::MAX));
-            let warm = (0..total)
-                .take_while(|i| {
-                    schedule
-                        .intended_offset(*i)
-                        .is_some_and(|o| o < plan.warmup)
-                })
-                .count() as u64;
-            // The window ends where the next send would have been due.
-            let end = schedule
-                .intended_offset(total)
-                .unwrap_or_else(|| schedule.duration());
-            let window = (end.as_secs_f64() - warmup_s).max(0.001);
-            // A send loop that fell behind stretches the window and lowers the achieved rate.
-            let last_send_s = counters.last_send_us.load(Ordering::Relaxed) as f64 / 1e6;
-            let measured = if counters.interrupted.load(Ordering::Relaxed) {
-                // Stopped early: the window is what ran.
-                (load_s - warmup_s).max(0.001)
-            } else {
-                window.max(last_send_s - warmup_s)
-            };
-            let target = (total - warm) as f64 / window;
-            ("open", None, Some(target), Some(total), measured)
-        }
-        LoadModel::Closed { users, .. } => (
-            "closed",
-            Some(*users),
-            None,
-            None,
-            (load_s - warmup_s).max(0.001),
-        ),
-    };
-    LoadInfo {
-        model: model.into(),
-        track: match plan.track {
-            Track::Events => "events".into(),
-            Track::Poll => "poll".into(),
-        },
-        warmup_s: plan.warmup.as_secs_f64(),
-        duration_s: load_s,
-        users,
-        target_rate_per_s: target_rate,
-        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
-        sends_scheduled: scheduled,
-        sends_started: counters.started.load(Ordering::Relaxed),
-        late_sends: counters.late.load(Ordering::Relaxed),
-        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
-        dropped_sends: counters.dropped.load(Ordering::Relaxed),
-        in_flight_max: plan.in_flight_max,
-        fallbacks: metrics.fallbacks,
-        interrupted: counters.interrupted.load(Ordering::Relaxed),
-    }
-}
-
-/// The report's per-second series.
-pub(crate) fn series_points(metrics: &mut crate::metrics::Metrics) -> Vec<SeriesPoint> {
-    let points = metrics.series().into_iter().enumerate();
-    points
-        .map(|(second, b)| SeriesPoint {
-            second: second as u64,
-            submitted: b.submitted,
-            completed: b.completed,
-            other_terminal: b.other_terminal,
-            failed: b.ended[Outcome::Failed as usize],
-            partial: b.ended[Outcome::Partial as usize],
-            cancelled: b.ended[Outcome::Cancelled as usize],
-            rejected: b.ended[Outcome::Rejected as usize],
-            errors: b.errors,
-            e2e_ms: b.e2e_ms,
-        })
-        .collect()
-}
-
-pub(crate) fn outcomes_info(
-    metrics: &crate::metrics::Metrics,
-    open_at_end: u64,
-    open_by_state: std::collections::BTreeMap<String, u64>,
-) -> OutcomesInfo {
-    let tracked = metrics.acknowledged;
-    let counts = &metrics.outcomes;
-    let rates = Outcome::ALL
-        .iter()
-        .map(|o| {
-            let count = counts[*o as usize];
-            (o.name().to_string(), count as f64 / (tracked.max(1)) as f64)
-        })
-        .collect();
-    OutcomesInfo {
-        tracked,
-        completed: counts[Outcome::Completed as usize],
-        partial: counts[Outcome::Partial as usize],
-        failed: counts[Outcome::Failed as usize],
-        cancelled: counts[Outcome::Cancelled as usize],
-        rejected: counts[Outcome::Rejected as usize],
-        open_at_end,
-        open_by_state,
-        failure_codes: metrics.failure_codes.clone(),
-        rates,
-    }
-}
-
-pub(crate) fn requests_info(metrics: &crate::metrics::Metrics) -> RequestsInfo {
-    let http_errors: Vec<HttpErrorCount> = metrics
-        .http_status
-        .iter()
-        .map(|((request, status), count)| HttpErrorCount {
-            request: request.clone(),
-            status: *status,
-            count: *count,
-        })
-        .collect();
-    let errors: u64 = http_errors.iter().map(|e| e.count).sum::<u64>()
-        + metrics.client_errors.values().sum::<u64>();
-    let shed: u64 = http_errors
-        .iter()
-        .filter(|e| matches!(e.status, 429 | 503))
-        .map(|e| e.count)
-        .sum();
-    RequestsInfo {
-        sent: metrics.requests,
-        by_kind: metrics
-            .sent_by_kind
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-        acknowledged: metrics.acknowledged,
-        http_errors,
-        transport_errors: metrics
-            .client_errors
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-        http_error_rate: errors as f64 / metrics.requests.max(1) as f64,
-        shed,
-        shed_rate: shed as f64 / metrics.requests.max(1) as f64,
-        cancel_status: metrics
-            .cancel_status
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect(),
-        bad_requests_refused: metrics.bad_requests_refused,
-        bad_requests_accepted: metrics.bad_requests_accepted,
-        error_examples: metrics.error_examples.clone(),
-    }
-}
-
-pub(crate) fn latency_info(metrics: &crate::metrics::Metrics) -> LatencyInfo {
-    LatencyInfo {
-        submit: Percentiles::of(&metrics.submit),
-        e2e: Percentiles::of(&metrics.e2e_all),
-        e2e_by_outcome: Outcome::ALL
-            .iter()
-            .filter_map(|o| {
-                let histogram = metrics.e2e.get(*o as usize)?;
-                (!histogram.is_empty()).then(|| (o.name().to_string(), Percentiles::of(histogram)))
-            })
-            .collect(),
-        cancel: Percentiles::of(&metrics.cancel),
-        event_lag: Percentiles::of(&metrics.event_lag),
-        layers: BTreeMap::new(),
-    }
-}
-
 fn take_histograms(state: &RunState) -> anyhow::Result<Histograms> {
     let Ok(recorder) = state.recorder.lock() else {
         bail!("metrics poisoned");
     };
     Ok(histograms_of(&recorder.metrics))
-}
-
-/// The histograms written as `.hgrm` files.
-pub(crate) fn histograms_of(metrics: &crate::metrics::Metrics) -> Histograms {
-    let mut histograms = vec![
-        ("submit".to_string(), metrics.submit.clone()),
-        ("e2e".to_string(), metrics.e2e_all.clone()),
-    ];
-    for outcome in Outcome::ALL {
-        if let Some(h) = metrics.e2e.get(outcome as usize).filter(|h| !h.is_empty()) {
-            histograms.push((format!("e2e-{}", outcome.name()), h.clone()));
-        }
-    }
-    if !metrics.cancel.is_empty() {
-        histograms.push(("cancel".to_string(), metrics.cancel.clone()));
-    }
-    if !metrics.event_lag.is_empty() {
-        histograms.push(("event-lag".to_string(), metrics.event_lag.clone()));
-    }
-    histograms
 }

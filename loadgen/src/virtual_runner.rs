@@ -10,11 +10,9 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use simulator::query;
 
+use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
-use crate::runner::{
-    RunOptions, RunOutcome, histograms_of, latency_info, outcomes_info, requests_info,
-    series_points,
-};
+use crate::runner::{RunOptions, RunOutcome};
 use crate::scenario::{self, LoadModel, Scenario};
 use crate::verdict::{OutsideVerdict, audit_verdict};
 use crate::virtual_time::{self, VirtualRun};
@@ -120,43 +118,29 @@ fn assemble(
     mut run: VirtualRun,
     wall_s: f64,
     options: &RunOptions,
-) -> anyhow::Result<(RunReport, crate::runner::Histograms)> {
+) -> anyhow::Result<(RunReport, Histograms)> {
     let plan = &scenario.load;
-    let warmup_s = plan.warmup.as_secs_f64();
-    let (model, users, target_rate) = match &plan.model {
-        LoadModel::Open { schedule } => {
-            let rate = schedule.sends_total() as f64 / schedule.duration().as_secs_f64().max(0.001);
-            ("open", None, Some(rate))
-        }
-        LoadModel::Closed { users, .. } => ("closed", Some(*users), None),
-    };
     let load_s = match &plan.model {
         LoadModel::Open { schedule } => schedule.duration().as_secs_f64(),
         LoadModel::Closed { duration, .. } => duration.as_secs_f64(),
     };
-    let measured_s = (load_s - warmup_s).max(0.001);
     let outside = outside_checks(&run);
-    let metrics = &mut run.metrics;
-    let load = LoadInfo {
-        model: model.into(),
-        track: "virtual".into(),
-        warmup_s,
-        duration_s: load_s,
-        users,
-        target_rate_per_s: target_rate,
-        achieved_rate_per_s: metrics.sent_by_kind.values().sum::<u64>() as f64 / measured_s,
-        sends_scheduled: (model == "open").then_some(run.scheduled),
-        sends_started: run.sends,
-        late_sends: 0,
-        late_threshold_ms: plan.late_threshold.as_secs_f64() * 1_000.0,
-        dropped_sends: 0,
-        in_flight_max: plan.in_flight_max,
-        fallbacks: metrics.fallbacks,
-        interrupted: false,
+    let sends = SendFacts {
+        started: run.sends,
+        last_send_s: run.last_send_s,
+        load_s,
+        track: "virtual",
+        ..SendFacts::default()
     };
-    let series = series_points(metrics);
     let open_at_end: u64 = run.open_at_end.values().sum();
-    let outcomes = outcomes_info(metrics, open_at_end, run.open_at_end.clone());
+    let events = EventsInfo {
+        received: run.log.count,
+        terminal_expected: run.tracked,
+        terminal_seen: run.tracked.saturating_sub(open_at_end),
+        ..EventsInfo::default()
+    };
+    let metrics = &mut run.metrics;
+    let common = assemble::assemble(plan, &sends, metrics, run.open_at_end.clone(), events);
     let audit = run.chain.audit();
     let verdict = VerdictInfo {
         drained: open_at_end == 0,
@@ -171,7 +155,6 @@ fn assemble(
     let histograms = histograms_of(metrics);
     let replay = replay_command(scenario, options);
     let report = RunReport {
-        schema: SCHEMA_ID.into(),
         clock: "virtual".into(),
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
@@ -184,18 +167,6 @@ fn assemble(
             embedded: true,
             not_applied: Vec::new(),
         },
-        load,
-        requests: requests_info(metrics),
-        outcomes,
-        events: EventsInfo {
-            received: run.log.count,
-            terminal_expected: run.tracked,
-            terminal_seen: run.tracked.saturating_sub(open_at_end),
-            ..EventsInfo::default()
-        },
-        latency: latency_info(metrics),
-        operations: crate::report::operations::operations_info(metrics),
-        series,
         verdict,
         virtual_time: Some(VirtualInfo {
             simulated_s: run.simulated_s,
@@ -213,7 +184,7 @@ fn assemble(
             ..ChainInfo::default()
         },
         faults: run.faults.clone(),
-        ..RunReport::default()
+        ..common
     };
     Ok((report, histograms))
 }

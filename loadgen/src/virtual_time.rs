@@ -127,6 +127,8 @@ pub struct VirtualRun {
     pub simulated_s: f64,
     /// Sends made.
     pub sends: u64,
+    /// Simulated seconds from the start of the load to the last send.
+    pub last_send_s: f64,
     /// Sends the schedule asked for.
     pub scheduled: u64,
     /// Orders still open at the end.
@@ -248,6 +250,7 @@ pub fn run(
         followed: BTreeMap::new(),
         history,
         sends: 0,
+        last_send: Time::ZERO,
         tracked: 0,
         items_max: 0,
         model: plan.model.clone(),
@@ -291,6 +294,7 @@ pub fn run(
         chain: driver.chain,
         simulated_s,
         sends: driver.sends,
+        last_send_s: driver.last_send.as_micros() as f64 / 1e6,
         scheduled,
         open_at_end,
         tracked: driver.tracked,
@@ -351,6 +355,7 @@ struct Driver<'a> {
     /// JSON token through the `dyn Write`.
     line: Vec<u8>,
     sends: u64,
+    last_send: Time,
     tracked: u64,
     items_max: usize,
     /// The load model (closed users send again after their order ends).
@@ -527,6 +532,7 @@ impl Driver<'_> {
 
     fn send(&mut self, planned: Planned, now: Time, user: Option<u32>) {
         self.sends += 1;
+        self.last_send = now;
         self.write_history(HistoryLine::new("invoke", planned.kind.name(), now));
         let send = SendMeta::from(&planned);
         let parsed = planned

@@ -6,6 +6,7 @@
 //! series) and one HdrHistogram
 //! percentile-distribution file (`*.hgrm`) per latency metric.
 
+pub mod assemble;
 pub mod compare;
 pub mod csv;
 pub mod hgrm;
