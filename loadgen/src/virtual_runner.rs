@@ -14,7 +14,7 @@ use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
 use crate::runner::{RunOptions, RunOutcome};
 use crate::scenario::{self, LoadModel, Scenario};
-use crate::verdict::{OutsideVerdict, audit_verdict};
+use crate::verdict::{OutsideVerdict, audit_verdict, compare_counts};
 use crate::virtual_time::{self, VirtualRun};
 
 /// Runs `options.scenario` in virtual time and writes its report.
@@ -141,14 +141,15 @@ fn assemble(
     };
     let metrics = &mut run.metrics;
     let common = assemble::assemble(plan, &sends, metrics, run.open_at_end.clone(), events);
-    let audit = run.chain.audit();
+    let audit = audit_verdict(simulator::audit::AuditRead::from(&run.chain.audit()));
+    let (counts_agree, count_differences) = compare_counts(&audit, &run.outcomes_all);
     let verdict = VerdictInfo {
         drained: open_at_end == 0,
         drain_wait_s: 0.0,
-        audit: audit_verdict(simulator::audit::AuditRead::from(&audit)),
+        audit,
         outside,
-        counts_agree: None,
-        count_differences: Vec::new(),
+        counts_agree,
+        count_differences,
         processes: Vec::new(),
         cross: None,
     };

@@ -135,6 +135,8 @@ pub struct VirtualRun {
     pub open_at_end: BTreeMap<String, u64>,
     /// Orders acknowledged and followed.
     pub tracked: u64,
+    /// Orders seen to end, warm-up included, by outcome (to compare with the audit's counts).
+    pub outcomes_all: [u64; 5],
     /// The fault windows for the report.
     pub faults: Vec<FaultInfo>,
 }
@@ -252,6 +254,7 @@ pub fn run(
         sends: 0,
         last_send: Time::ZERO,
         tracked: 0,
+        outcomes_all: [0; 5],
         items_max: 0,
         model: plan.model.clone(),
         open: None,
@@ -298,6 +301,7 @@ pub fn run(
         scheduled,
         open_at_end,
         tracked: driver.tracked,
+        outcomes_all: driver.outcomes_all,
         faults,
     })
 }
@@ -357,6 +361,7 @@ struct Driver<'a> {
     sends: u64,
     last_send: Time,
     tracked: u64,
+    outcomes_all: [u64; 5],
     items_max: usize,
     /// The load model (closed users send again after their order ends).
     model: LoadModel,
@@ -691,6 +696,7 @@ impl Driver<'_> {
 
     fn finished(&mut self, id: ProductOrderId, state: OrderState, followed: Followed, at: Time) {
         if let Some(outcome) = Outcome::from_state(state.as_str()) {
+            self.outcomes_all[outcome.index()] += 1;
             let failure = self
                 .chain
                 .layers

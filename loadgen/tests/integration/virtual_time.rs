@@ -184,5 +184,12 @@ async fn virtual_outcome_rates_agree_with_a_real_time_run() {
         simulated.report.verdict.audit.ok == Some(true)
             && real.report.verdict.audit.ok == Some(true)
     );
+    // One report assembly: the schedule's figures are computed by the same rules.
+    let (real_load, virtual_load) = (&real.report.load, &simulated.report.load);
+    assert_eq!(real_load.sends_scheduled, virtual_load.sends_scheduled);
+    assert_eq!(real_load.target_rate_per_s, virtual_load.target_rate_per_s);
+    // Both compare what they saw end with the audit's counts, and agree.
+    assert_eq!(real.report.verdict.counts_agree, Some(true));
+    assert_eq!(simulated.report.verdict.counts_agree, Some(true));
     let _ = std::fs::remove_dir_all(out);
 }
