@@ -15,9 +15,9 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
 
 use crate::client::TmfClient;
+use crate::drive::plan::SendPlan;
 use crate::drive::record::{Ended, Recorder, SendMeta};
 use crate::metrics::Outcome;
-use crate::schedule::Schedule;
 use crate::tracker::{Finished, Observed, Observer, OrderView, Tracker};
 use crate::workload::{Planned, ProductPool, Workload};
 
@@ -269,13 +269,9 @@ fn spawn_send(state: &Arc<RunState>, planned: Planned, intended: Instant) {
     });
 }
 
-/// Runs the open model: send `i` at `start + schedule.intended_offset(i)`.
-pub async fn drive_open(state: Arc<RunState>, schedule: &Schedule, orders_max: Option<u64>) {
-    let sends = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
-    for index in 0..sends {
-        let Some(offset) = schedule.intended_offset(index) else {
-            break;
-        };
+/// Runs the open model: each send at the start plus its due offset in `plan`.
+pub async fn drive_open(state: Arc<RunState>, mut plan: SendPlan) {
+    while let Some(offset) = plan.next_open() {
         let intended = state.start + offset;
         if intended > Instant::now() {
             tokio::time::sleep_until(intended).await;
@@ -297,34 +293,28 @@ pub async fn drive_open(state: Arc<RunState>, schedule: &Schedule, orders_max: O
     state.wait_idle().await;
 }
 
-/// Runs the closed model: `users` users submit, wait for the terminal state, think, repeat.
-pub async fn drive_closed(
-    state: Arc<RunState>,
-    users: u32,
-    think_time: Duration,
-    duration: Duration,
-    orders_max: Option<u64>,
-    wait_max: Duration,
-) {
-    let deadline = state.start + duration;
-    let budget = Arc::new(AtomicU64::new(orders_max.unwrap_or(u64::MAX)));
+/// Runs the closed model: each of `plan`'s users submits, waits (at most `wait_max`) for the
+/// terminal state, thinks, and submits again while `plan` has a send for it.
+pub async fn drive_closed(state: Arc<RunState>, plan: SendPlan, wait_max: Duration) {
+    let users = plan.users();
+    let plan = Arc::new(Mutex::new(plan));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..users {
         let state = Arc::clone(&state);
-        let budget = Arc::clone(&budget);
+        let plan = Arc::clone(&plan);
         tasks.spawn(async move {
-            while Instant::now() < deadline {
-                let taken = budget.fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
-                    left.checked_sub(1)
-                });
-                let (Ok(_), Some(planned)) = (taken, state.next_planned()) else {
+            let mut ended = None;
+            loop {
+                let due = plan.lock().ok().and_then(|mut p| p.next_for_user(ended));
+                let (Some(due), Some(planned)) = (due, state.next_planned()) else {
                     return;
                 };
+                let intended = Instant::now().max(state.start + due);
+                tokio::time::sleep_until(intended).await;
                 let (sender, receiver) = oneshot::channel();
-                let intended = Instant::now();
                 send_planned(Arc::clone(&state), planned, intended, None, Some(sender)).await;
                 let _ = tokio::time::timeout(wait_max, receiver).await;
-                tokio::time::sleep(think_time).await;
+                ended = Some(state.offset(Instant::now()));
             }
         });
     }

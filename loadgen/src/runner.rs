@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use tokio::time::Instant;
 
 use crate::client::TmfClient;
+use crate::drive::plan::SendPlan;
 use crate::driver::{self, RunState};
 use crate::metrics::Outcome;
 use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
@@ -273,25 +274,11 @@ async fn drive(
     let crashes = crate::faults::CrashRun::start(&client, scenario.crashes.clone(), state.start);
     let load_started = Instant::now();
     let load = async {
+        let sends = SendPlan::new(&plan.model, plan.orders_max);
         match &plan.model {
-            LoadModel::Open { schedule } => {
-                driver::drive_open(state.clone(), schedule, plan.orders_max).await;
-            }
-            LoadModel::Closed {
-                users,
-                think_time,
-                duration,
-            } => {
-                let wait = plan.drain_timeout;
-                driver::drive_closed(
-                    state.clone(),
-                    *users,
-                    *think_time,
-                    *duration,
-                    plan.orders_max,
-                    wait,
-                )
-                .await;
+            LoadModel::Open { .. } => driver::drive_open(state.clone(), sends).await,
+            LoadModel::Closed { .. } => {
+                driver::drive_closed(state.clone(), sends, plan.drain_timeout).await;
             }
         }
     };

@@ -31,10 +31,11 @@ use simulator::tmf::error::TmfError;
 use simulator::tmf::product_order_create::parse_create;
 
 use crate::client::ClientError;
+use crate::drive::plan::SendPlan;
 use crate::drive::record::{Ended, Recorder, SendMeta};
 use crate::metrics::{Metrics, Outcome};
 use crate::report::model::FaultInfo;
-use crate::scenario::{LoadModel, Scenario};
+use crate::scenario::Scenario;
 use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
 
 /// How many per-event hashes a run keeps to locate the first difference between two runs.
@@ -145,7 +146,7 @@ pub struct VirtualRun {
 #[derive(Clone, Debug)]
 enum Action {
     /// Send number `index` of the open schedule.
-    OpenSend { index: u64 },
+    OpenSend,
     /// A closed-model user's next order.
     Send { user: Option<u32> },
     /// A cancel of an acknowledged order (`measured`: the order is).
@@ -256,14 +257,13 @@ pub fn run(
         tracked: 0,
         outcomes_all: [0; 5],
         items_max: 0,
-        model: plan.model.clone(),
-        open: None,
+        plan: SendPlan::new(&plan.model, plan.orders_max),
         faults_seen: BTreeMap::new(),
         line: Vec::new(),
     };
     driver.log.capture = capture.map(|index| (index, None));
     driver.items_max = driver.chain.config.limits.items_per_order_max;
-    let (scheduled, end) = driver.plan_sends(&plan.model, plan.orders_max);
+    let (scheduled, end) = driver.plan_sends();
     let timeline = scenario.fault_timeline();
     put_fault_timeline(&mut driver.chain, &timeline, end)?;
     if !timeline.is_empty() {
@@ -363,10 +363,8 @@ struct Driver<'a> {
     tracked: u64,
     outcomes_all: [u64; 5],
     items_max: usize,
-    /// The load model (closed users send again after their order ends).
-    model: LoadModel,
-    /// The open model's schedule and how many sends it makes.
-    open: Option<(crate::schedule::Schedule, u64)>,
+    /// When sends are due.
+    plan: SendPlan,
     /// The faults read during the load, by name.
     faults_seen: BTreeMap<String, crate::faults::Seen>,
 }
@@ -377,43 +375,28 @@ impl Driver<'_> {
         self.agenda.insert((at, self.sequence), action);
     }
 
-    /// Puts the load's sends on the agenda; answers (sends scheduled, end of the load).
-    fn plan_sends(&mut self, model: &LoadModel, orders_max: Option<u64>) -> (u64, Time) {
-        match model {
-            LoadModel::Open { schedule } => {
-                let total = schedule.sends_total().min(orders_max.unwrap_or(u64::MAX));
-                // One send at a time on the agenda: each schedules the next when it runs, so an
-                // hour at 1,000/s does not hold 3.6 million entries.
-                self.open = Some((schedule.clone(), total));
-                self.schedule_open_send(0);
-                (
-                    total,
-                    Time::from_micros(duration_micros(schedule.duration())),
-                )
-            }
-            LoadModel::Closed {
-                users, duration, ..
-            } => {
-                for user in 0..*users {
-                    self.schedule(Time::ZERO, Action::Send { user: Some(user) });
-                }
-                (0, Time::from_micros(duration_micros(*duration)))
-            }
+    /// Puts the load's first sends on the agenda; answers (sends scheduled, end of the load).
+    fn plan_sends(&mut self) -> (u64, Time) {
+        // One open send at a time on the agenda: each schedules the next when it runs, so an
+        // hour at 1,000/s does not hold 3.6 million entries.
+        self.schedule_open_send();
+        for user in 0..self.plan.users() {
+            self.schedule_user_send(user, None);
+        }
+        let end = Time::from_micros(duration_micros(self.plan.end()));
+        (self.plan.scheduled().unwrap_or(0), end)
+    }
+
+    fn schedule_open_send(&mut self) {
+        if let Some(due) = self.plan.next_open() {
+            self.schedule(Time::ZERO.after(due), Action::OpenSend);
         }
     }
 
-    fn schedule_open_send(&mut self, index: u64) {
-        let Some((schedule, total)) = &self.open else {
-            return;
-        };
-        if index >= *total {
-            return;
-        }
-        if let Some(offset) = schedule.intended_offset(index) {
-            self.schedule(
-                Time::from_micros(duration_micros(offset)),
-                Action::OpenSend { index },
-            );
+    /// A closed-model user's next send, `think_time` after `ended` (its first: at the start).
+    fn schedule_user_send(&mut self, user: u32, ended: Option<Time>) {
+        if let Some(due) = self.plan.next_for_user(ended.map(offset)) {
+            self.schedule(Time::ZERO.after(due), Action::Send { user: Some(user) });
         }
     }
 
@@ -485,8 +468,8 @@ impl Driver<'_> {
     fn perform(&mut self, action: Action) {
         let now = self.chain.now();
         match action {
-            Action::OpenSend { index } => {
-                self.schedule_open_send(index + 1);
+            Action::OpenSend => {
+                self.schedule_open_send();
                 let planned = self.workload.next(&mut self.pool);
                 self.send(planned, now, None);
             }
@@ -755,17 +738,8 @@ impl Driver<'_> {
 
     /// A closed-model user's order ended: it thinks, then sends again.
     fn next_for_user(&mut self, user: Option<u32>, at: Time) {
-        let Some(user) = user else { return };
-        if let LoadModel::Closed {
-            think_time,
-            duration,
-            ..
-        } = &self.model
-        {
-            let next = at.after(*think_time);
-            if next < Time::from_micros(duration_micros(*duration)) {
-                self.schedule(next, Action::Send { user: Some(user) });
-            }
+        if let Some(user) = user {
+            self.schedule_user_send(user, Some(at));
         }
     }
 
