@@ -153,7 +153,7 @@ struct Tally {
 impl Tally {
     fn new() -> Tally {
         Tally {
-            latency_us: crate::metrics::latency_histogram(),
+            latency_us: crate::observe::metrics::latency_histogram(),
             errors: 0,
             in_flight: false,
         }
@@ -278,7 +278,7 @@ async fn exchange_until(
         if success {
             tally
                 .latency_us
-                .saturating_record(crate::metrics::micros(sent.elapsed()));
+                .saturating_record(crate::observe::metrics::micros(sent.elapsed()));
         } else {
             tally.errors += 1;
         }

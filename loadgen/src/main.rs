@@ -196,7 +196,7 @@ struct SweepArgs {
     /// The scenario file.
     scenario: PathBuf,
     /// Seeds to run, e.g. `1..500` (inclusive).
-    #[arg(long, value_parser = loadgen::sweep::parse_seeds)]
+    #[arg(long, value_parser = loadgen::drive::sweep::parse_seeds)]
     seeds: std::ops::RangeInclusive<u64>,
     /// Required: sweeps run in virtual time.
     #[arg(long, required = true)]
@@ -255,12 +255,12 @@ fn main() -> ExitCode {
 /// `loadgen fault …`: what to print, or why it failed.
 async fn fault(command: FaultCommand) -> anyhow::Result<String> {
     let client = |target: &TargetArg| {
-        loadgen::client::TmfClient::new(&target.target, Duration::from_secs(10))
+        loadgen::drive::client::TmfClient::new(&target.target, Duration::from_secs(10))
     };
     match command {
         FaultCommand::List(target) => {
             let faults = client(&target)?.list_faults().await?;
-            Ok(loadgen::faults::render_list(&faults))
+            Ok(loadgen::drive::faults::render_list(&faults))
         }
         FaultCommand::Clear(args) => {
             let client = client(&args.target)?;
@@ -282,7 +282,8 @@ async fn fault(command: FaultCommand) -> anyhow::Result<String> {
             }
         }
         FaultCommand::Add(args) if matches!(args.kind, KindArg::Crash) => {
-            let layer = loadgen::faults::crash_layer(&args.on).map_err(anyhow::Error::msg)?;
+            let layer =
+                loadgen::drive::faults::crash_layer(&args.on).map_err(anyhow::Error::msg)?;
             let answer = client(&args.target)?.restart_layer(layer).await?;
             Ok(format!("{answer}\n"))
         }
@@ -291,13 +292,13 @@ async fn fault(command: FaultCommand) -> anyhow::Result<String> {
             let name = args.name.as_deref();
             let name = name.ok_or_else(|| anyhow::anyhow!("this kind needs --name"))?;
             let answer = client(&args.target)?.put_fault(name, &body).await?;
-            Ok(loadgen::faults::render_list(&[answer]))
+            Ok(loadgen::drive::faults::render_list(&[answer]))
         }
     }
 }
 
 fn add_body(args: &FaultAddArgs) -> anyhow::Result<serde_json::Value> {
-    use loadgen::faults::{KindFlags, KindName, kind_from_flags};
+    use loadgen::drive::faults::{KindFlags, KindName, kind_from_flags};
     let name = match args.kind {
         KindArg::Latency => KindName::Latency,
         KindArg::Error => KindName::Error,
@@ -337,8 +338,8 @@ fn run(runtime: &tokio::runtime::Runtime, args: RunArgs, compare: bool) -> ExitC
         rate_per_s: args.rate,
         duration: args.duration,
         track: args.track.map(|t| match t {
-            TrackArg::Events => loadgen::scenario::Track::Events,
-            TrackArg::Poll => loadgen::scenario::Track::Poll,
+            TrackArg::Events => loadgen::plan::scenario::Track::Events,
+            TrackArg::Poll => loadgen::plan::scenario::Track::Poll,
         }),
         out: args.out,
         quiet: args.quiet,
@@ -371,7 +372,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
     let _ = args.virtual_time;
     let total = args.seeds.end() - args.seeds.start() + 1;
     let started = std::time::Instant::now();
-    let outcome = loadgen::sweep::sweep(&args.scenario, args.seeds, |seed, ok| {
+    let outcome = loadgen::drive::sweep::sweep(&args.scenario, args.seeds, |seed, ok| {
         if !ok {
             eprintln!("seed {seed}: FAILED");
         }

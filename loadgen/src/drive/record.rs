@@ -7,9 +7,9 @@
 
 use std::time::Duration;
 
-use crate::client::ClientError;
-use crate::metrics::{Metrics, Outcome, micros};
-use crate::workload::{OperationKind, Planned};
+use crate::drive::client::ClientError;
+use crate::observe::metrics::{Metrics, Outcome, micros};
+use crate::plan::workload::{OperationKind, Planned};
 
 /// What the recorder needs of a planned send (its body has gone to the target).
 #[derive(Clone, Copy, Debug)]

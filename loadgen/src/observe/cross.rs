@@ -24,7 +24,7 @@ use simulator::runtime::transport::wire::{
 };
 
 use super::processes::{Process, with_role};
-use crate::client::{RESOURCE_INVENTORY, SERVICE_ACTIVATION, TmfClient};
+use crate::drive::client::{RESOURCE_INVENTORY, SERVICE_ACTIVATION, TmfClient};
 
 /// The most entries read from one listing.
 pub const LISTED_MAX: usize = 200_000;

@@ -17,8 +17,8 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 
-use crate::driver::RunState;
-use crate::metrics::{Metrics, Outcome};
+use crate::drive::wall_clock::RunState;
+use crate::observe::metrics::{Metrics, Outcome};
 
 /// The content type of the exposition.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

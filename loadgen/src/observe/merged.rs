@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::cross::CrossVerdict;
 use super::processes::Process;
-use crate::client::TmfClient;
-use crate::verdict::{AuditVerdict, EXAMPLES_MAX, audit_verdict};
+use crate::drive::client::TmfClient;
+use crate::observe::verdict::{AuditVerdict, EXAMPLES_MAX, audit_verdict};
 
 /// One process's own audit.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]

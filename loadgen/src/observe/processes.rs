@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::{ClientError, TmfClient};
+use crate::drive::client::{ClientError, TmfClient};
 
 /// The most processes discovery follows.
 pub const PROCESSES_MAX: usize = 16;

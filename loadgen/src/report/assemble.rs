@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::metrics::{Metrics, Outcome};
+use crate::observe::metrics::{Metrics, Outcome};
+use crate::plan::scenario::{LoadModel, LoadPlan};
 use crate::report::model::*;
-use crate::scenario::{LoadModel, LoadPlan};
 
 /// Named latency histograms of one run.
 pub type Histograms = Vec<(String, hdrhistogram::Histogram<u64>)>;

@@ -142,7 +142,7 @@ fn per_layer(map: &BTreeMap<String, u64>) -> String {
 }
 
 fn breakdown(v: &VariantResult) -> String {
-    let parts: Vec<String> = crate::timeline::LAYERS
+    let parts: Vec<String> = crate::observe::timeline::LAYERS
         .iter()
         .filter_map(|layer| {
             let value = v.summary.breakdown_median_ms.get(*layer)?;

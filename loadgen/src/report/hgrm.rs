@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn distribution_ends_at_the_max_with_the_total_count() {
-        let mut histogram = crate::metrics::latency_histogram();
+        let mut histogram = crate::observe::metrics::latency_histogram();
         for us in 1..=1_000 {
             histogram.saturating_record(us * 1_000);
         }

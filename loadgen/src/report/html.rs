@@ -765,7 +765,7 @@ mod tests {
     fn page_has_four_charts_and_escapes_text() {
         let mut report = RunReport::default();
         report.scenario.name = "<x>".into();
-        let mut histogram = crate::metrics::latency_histogram();
+        let mut histogram = crate::observe::metrics::latency_histogram();
         histogram.saturating_record(1_500);
         let page = render(&report, &[("submit", &histogram)]);
         assert_eq!(page.matches("<svg").count(), 4);

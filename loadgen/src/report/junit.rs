@@ -72,7 +72,7 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::thresholds::Threshold;
+    use crate::report::thresholds::Threshold;
 
     #[test]
     fn each_threshold_is_a_test_case_and_a_failure_says_its_value() {

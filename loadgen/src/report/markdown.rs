@@ -153,7 +153,7 @@ fn latency(md: &mut String, r: &RunReport) {
     if r.latency.cancel.count > 0 {
         row(md, "cancel", &r.latency.cancel);
     }
-    for layer in crate::timeline::LAYERS {
+    for layer in crate::observe::timeline::LAYERS {
         if let Some(p) = r.latency.layers.get(layer) {
             row(md, &format!("in {layer} (sampled)"), p);
         }

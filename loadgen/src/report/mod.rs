@@ -1,4 +1,7 @@
-//! Reports: the model and one writer per format, plus the report folder.
+//! Reports: the model, its one assembly from a run's measurements ([`assemble`]), the
+//! thresholds that decide the exit code ([`thresholds`]), one writer per format, the report
+//! folder, and what the user sees on the terminal while and after it runs ([`progress`],
+//! [`summary`]).
 //!
 //! The folder `<out>/<scenario>-<timestamp>/` is created before the run starts, so a bad
 //! path fails in the first second. It receives `report.json`, `report.md`, `report.html`,
@@ -17,6 +20,9 @@ pub mod markdown;
 pub mod model;
 pub mod notes;
 pub mod operations;
+pub mod progress;
+pub mod summary;
+pub mod thresholds;
 pub mod waterfall;
 
 use std::path::{Path, PathBuf};

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::thresholds::{Metric, Threshold};
-use crate::verdict::{AuditVerdict, OutsideVerdict};
+use crate::observe::verdict::{AuditVerdict, OutsideVerdict};
+use crate::report::thresholds::{Metric, Threshold};
 
 /// The schema identifier written in every report.
 pub const SCHEMA_ID: &str = "ordersim-loadgen-report/1";
@@ -598,9 +598,9 @@ impl RunReport {
 
     /// Evaluates `thresholds`, filling `thresholds` and `passed`.
     /// The scenario's thresholds are joined by the verdict's implicit ones
-    /// ([`crate::thresholds::with_implicit`]).
+    /// ([`crate::report::thresholds::with_implicit`]).
     pub fn evaluate(&mut self, thresholds: &[Threshold]) {
-        self.thresholds = crate::thresholds::with_implicit(thresholds)
+        self.thresholds = crate::report::thresholds::with_implicit(thresholds)
             .iter()
             .map(|threshold| {
                 let value = self.threshold_value(threshold);

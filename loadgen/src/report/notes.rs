@@ -4,7 +4,7 @@
 //! no format shows a pass another contradicts.
 
 use super::model::RunReport;
-use crate::thresholds::Metric;
+use crate::report::thresholds::Metric;
 
 /// The notes of `report`'s verdict, most important first.
 pub fn verdict_notes(report: &RunReport) -> Vec<String> {
@@ -130,7 +130,7 @@ pub fn why_not_measured(report: &RunReport, metric: Metric) -> String {
         | Metric::PartialRate
         | Metric::RejectedRate
         | Metric::CancelledRate => "no order was tracked to its end".to_string(),
-        _ if metric.unit() == crate::thresholds::Unit::Duration => {
+        _ if metric.unit() == crate::report::thresholds::Unit::Duration => {
             "no order was measured (none ended in the measured window)".to_string()
         }
         _ => "the run did not measure it".to_string(),

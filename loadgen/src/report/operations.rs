@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::model::Percentiles;
-use crate::metrics::{Metrics, Outcome};
+use crate::observe::metrics::{Metrics, Outcome};
 
 /// One operation kind's figures.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]

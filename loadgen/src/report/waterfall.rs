@@ -14,7 +14,7 @@ type Pick = fn(&Percentiles) -> f64;
 /// timelines) laid end to end in chain order, or a sentence when the target gave none.
 pub(super) fn render(page: &mut String, r: &RunReport) {
     page.push_str("<h2>Time per layer</h2>\n");
-    let layers: Vec<(&str, &Percentiles)> = crate::timeline::LAYERS
+    let layers: Vec<(&str, &Percentiles)> = crate::observe::timeline::LAYERS
         .iter()
         .filter_map(|layer| Some((*layer, r.latency.layers.get(*layer)?)))
         .collect();

@@ -38,8 +38,8 @@ chain = { mode = "sync", workers = 3 }
 profiles.activate = { latency = { distribution = "fixed", ms = 50.0 } }
 "#;
 
-fn parse(text: &str) -> Result<loadgen::scenario::Scenario, String> {
-    loadgen::scenario::parse(text, "v.toml", "v").map_err(|e| e.to_string())
+fn parse(text: &str) -> Result<loadgen::plan::scenario::Scenario, String> {
+    loadgen::plan::scenario::parse(text, "v.toml", "v").map_err(|e| e.to_string())
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
@@ -59,7 +59,7 @@ fn variants_parse_and_merge_into_the_simulator_sections() {
     assert_eq!(merged["chain"]["workers"].as_integer(), Some(3));
     assert_eq!(merged["chain"]["call_timeout_ms"].as_integer(), Some(5000));
     let config = simulator::config::SimConfig::from_toml_str(
-        &loadgen::variant::simulator_text(&merged),
+        &loadgen::plan::variant::simulator_text(&merged),
         "merged",
     )
     .unwrap();

@@ -85,7 +85,7 @@ async fn every_dashboard_query_names_a_metric_that_is_exposed() {
     complete_one_order(&base).await;
     let simulator = reqwest::get(format!("{base}/metrics")).await.unwrap();
     let simulator = simulator.text().await.unwrap();
-    let metrics = loadgen::metrics::Metrics::default();
+    let metrics = loadgen::observe::metrics::Metrics::default();
     let loadgen = loadgen::observe::live::render(&metrics, 0, 0, 0, 0);
     let mut exposed = declared(&simulator);
     exposed.extend(declared(&loadgen));

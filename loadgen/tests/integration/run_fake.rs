@@ -159,7 +159,7 @@ async fn polling_finds_the_same_outcomes() {
     let dir = common::scratch("poll");
     let path = common::scenario(&dir, SCENARIO);
     let mut options = common::options(path, &fake.url(), &dir);
-    options.track = Some(loadgen::scenario::Track::Poll);
+    options.track = Some(loadgen::plan::scenario::Track::Poll);
     options.rate_per_s = Some(100.0);
     let outcome = loadgen::run(options).await.unwrap();
     let o = &outcome.report.outcomes;
@@ -428,7 +428,7 @@ checks = ["lost_orders == 0", "event_lag_p99 < 10s"]
         report.latency.event_lag
     );
     assert_eq!(outcome.exit_code(), 0, "{:?}", report.thresholds);
-    let summary = loadgen::summary::render(report, &dir);
+    let summary = loadgen::report::summary::render(report, &dir);
     assert!(
         summary.contains("10 ended at the target, event late or lost (10 completed); 0 still open"),
         "{summary}"
@@ -467,7 +467,7 @@ optional = ["retries < 10"]
     let report = &outcome.report;
     assert_eq!(report.outcomes.completed, 50);
     assert_eq!(report.target.not_applied, ["[profiles]"]);
-    let summary = loadgen::summary::render(report, &dir);
+    let summary = loadgen::report::summary::render(report, &dir);
     assert!(summary.contains("not applied to the target"), "{summary}");
     assert!(!report.verdict.audit.reachable);
     assert_eq!(report.leaks(), None);

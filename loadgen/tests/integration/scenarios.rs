@@ -45,7 +45,7 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
     ))
     .unwrap();
     for file in &files {
-        let scenario = loadgen::scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
+        let scenario = loadgen::plan::scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
         if file.ends_with("layer-crash.toml") {
             let layers: Vec<&str> = scenario.crashes.iter().map(|c| c.layer()).collect();
             assert_eq!(
@@ -59,7 +59,8 @@ fn every_shipped_scenario_parses_for_loadgen_and_the_simulator() {
         simulator::config::SimConfig::from_toml_str(&scenario.text, &file.display().to_string())
             .unwrap_or_else(|e| panic!("{e}"));
         for variant in &scenario.variants {
-            let merged = loadgen::variant::simulator_text(&variant.apply(&scenario.simulator));
+            let merged =
+                loadgen::plan::variant::simulator_text(&variant.apply(&scenario.simulator));
             simulator::config::SimConfig::from_toml_str(&merged, &variant.name)
                 .unwrap_or_else(|e| panic!("{}: variant {}: {e}", file.display(), variant.name));
         }

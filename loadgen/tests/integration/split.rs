@@ -131,7 +131,7 @@ async fn a_split_chain_is_audited_across_its_processes() {
     // The orphan fails the audit threshold, and says so in every format.
     assert_eq!(verdict.audit.ok, Some(false));
     assert_eq!(outcome.exit_code(), 1);
-    let summary = loadgen::summary::render(report, &dir);
+    let summary = loadgen::report::summary::render(report, &dir);
     assert!(summary.contains("orphan_configuration 1"), "{summary}");
     assert!(summary.contains("5 processes audited"), "{summary}");
     let report_dir = outcome.report_dir.clone();

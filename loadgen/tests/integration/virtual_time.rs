@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use loadgen::RunOptions;
-use loadgen::scenario;
-use loadgen::virtual_time;
+use loadgen::drive::virtual_time;
+use loadgen::plan::scenario;
 
 const SCENARIO: &str = r#"
 name = "virtual-test"
@@ -71,7 +71,7 @@ fn a_sweep_names_failing_seeds_and_a_replay_reproduces_the_failure() {
             "[chain]\nelement_timeout_ms = 60000\nliveness_bound_ms = 120000\n\n[load]",
         );
     let path = write_scenario("failing", &failing);
-    let outcome = loadgen::sweep::sweep(&path, 3..=4, |_, _| {}).expect("sweep");
+    let outcome = loadgen::drive::sweep::sweep(&path, 3..=4, |_, _| {}).expect("sweep");
     assert_eq!(outcome.seeds, 2);
     let seeds: Vec<u64> = outcome.failed.iter().map(|failed| failed.seed).collect();
     assert_eq!(seeds, [3, 4]);
@@ -120,7 +120,7 @@ fn virtual_runs_report_fault_windows_and_sweeps_draw_varied_knobs() {
         .collect();
     assert!(starts.iter().all(|s| (1.0..=3.0).contains(s)), "{starts:?}");
     assert!(starts.windows(2).any(|w| w[0] != w[1]), "{starts:?}");
-    let outcome = loadgen::sweep::sweep(&path, 1..=2, |_, _| {}).expect("sweep");
+    let outcome = loadgen::drive::sweep::sweep(&path, 1..=2, |_, _| {}).expect("sweep");
     assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
 }
 

@@ -16,9 +16,9 @@ use tokio::time::Instant;
 
 use simulator::audit::AuditRead;
 
-use crate::client::{ClientError, TmfClient};
-use crate::metrics::Outcome;
-use crate::tracker::Tracker;
+use crate::drive::client::{ClientError, TmfClient};
+use crate::observe::metrics::Outcome;
+use crate::observe::tracker::Tracker;
 
 /// Examples kept per finding.
 pub const EXAMPLES_MAX: usize = 10;
@@ -333,7 +333,8 @@ mod tests {
     #[test]
     fn leaks_nobody_measured_are_not_checked_and_fail_their_threshold() {
         use crate::report::model::RunReport;
-        let threshold: crate::thresholds::Threshold = "leaks == 0".parse().expect("threshold");
+        let threshold: crate::report::thresholds::Threshold =
+            "leaks == 0".parse().expect("threshold");
         let role_process = read(serde_json::json!({"ok": true, "findings": [
             {"check": "double_allocation", "count": 0, "examples": []}],
             "not_checked": ["leaked_resource", "ghost_resource"]}));
@@ -359,7 +360,7 @@ mod tests {
     #[test]
     fn unmeasured_checks_fail_with_why_unless_optional_and_disagreements_fail_unasked() {
         use crate::report::model::RunReport;
-        use crate::thresholds::Threshold;
+        use crate::report::thresholds::Threshold;
         let required: Threshold = "retries < 5".parse().expect("threshold");
         let optional = Threshold {
             optional: true,

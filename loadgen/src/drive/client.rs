@@ -114,13 +114,13 @@ pub struct OrderState {
     pub state: String,
     /// Its notes (a failed order's `FailureNote` says why).
     #[serde(default)]
-    pub note: Vec<crate::tracker::NoteView>,
+    pub note: Vec<crate::observe::tracker::NoteView>,
 }
 
 impl OrderState {
     /// The failure code the order carries, if any.
     pub fn failure_code(&self) -> Option<&str> {
-        crate::tracker::failure_code(&self.note)
+        crate::observe::tracker::failure_code(&self.note)
     }
 }
 

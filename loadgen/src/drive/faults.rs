@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client::{ClientError, TmfClient};
+use crate::drive::client::{ClientError, TmfClient};
 use crate::report::model::{FaultInfo, HitOrder};
 
 /// How often the watcher reads `/admin/faults` during a run.
@@ -98,7 +98,7 @@ pub(crate) fn windows(
 /// state), applied when the simulator restarted the layer, with why not otherwise. The orders a
 /// crash cost show in the failure breakdown as `childLost`.
 pub(crate) fn crash_windows(
-    crashes: &[crate::scenario::Crash],
+    crashes: &[crate::plan::scenario::Crash],
     applied: &AppliedAt<'_>,
 ) -> Vec<FaultInfo> {
     crashes
@@ -342,14 +342,18 @@ async fn watch_faults(
 /// The crashes of one run: fired at their time through `POST /admin/layers/{layer}/restart`,
 /// each recorded for the report's fault windows.
 pub struct CrashRun {
-    crashes: Vec<crate::scenario::Crash>,
+    crashes: Vec<crate::plan::scenario::Crash>,
     applied: AppliedTable,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl CrashRun {
     /// Starts firing `crashes` at `start + at`.
-    pub fn start(client: &TmfClient, crashes: Vec<crate::scenario::Crash>, start: Instant) -> Self {
+    pub fn start(
+        client: &TmfClient,
+        crashes: Vec<crate::plan::scenario::Crash>,
+        start: Instant,
+    ) -> Self {
         let applied = AppliedTable::default();
         let task = tokio::spawn(apply_crashes(
             client.clone(),
@@ -375,7 +379,7 @@ impl CrashRun {
 
 async fn apply_crashes(
     client: TmfClient,
-    crashes: Vec<crate::scenario::Crash>,
+    crashes: Vec<crate::plan::scenario::Crash>,
     start: Instant,
     applied: AppliedTable,
 ) {
@@ -589,7 +593,7 @@ mod tests {
 
     #[test]
     fn each_crash_is_a_report_window_applied_or_saying_why_not() {
-        use crate::scenario::{Crash, CrashKind};
+        use crate::plan::scenario::{Crash, CrashKind};
         use simulator::network::faults::HumanDuration;
         let crash = |name: &str, at_s: u64| Crash {
             name: name.into(),

@@ -9,16 +9,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, bail};
 use tokio::time::Instant;
 
-use crate::client::TmfClient;
-use crate::drive::plan::SendPlan;
-use crate::driver::{self, RunState};
-use crate::metrics::Outcome;
+use crate::drive::client::TmfClient;
+use crate::drive::wall_clock::{self, RunState};
+use crate::observe::metrics::Outcome;
+use crate::observe::tracker::{self, Observer, Tracker};
+use crate::observe::verdict;
+use crate::plan::scenario::{self, LoadModel, Scenario, Track};
+use crate::plan::sends::SendPlan;
+use crate::plan::workload::Workload;
 use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
-use crate::scenario::{self, LoadModel, Scenario, Track};
-use crate::tracker::{self, Observer, Tracker};
-use crate::verdict;
-use crate::workload::Workload;
 
 /// What `loadgen run` was asked to do.
 #[derive(Clone, Debug)]
@@ -108,7 +108,7 @@ enum Target {
 /// Runs a scenario and writes its report.
 pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     if options.virtual_time {
-        return crate::virtual_runner::run(&options);
+        return crate::drive::virtual_runner::run(&options);
     }
     let scenario = prepare(&options)?;
     let report_dir = crate::report::create_dir(&options.out, &scenario.name, SystemTime::now())?;
@@ -120,7 +120,10 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
         .collect();
     let files = crate::report::write_all(&report_dir, &executed.report, &named)?;
     if !options.quiet {
-        print!("{}", crate::summary::render(&executed.report, &report_dir));
+        print!(
+            "{}",
+            crate::report::summary::render(&executed.report, &report_dir)
+        );
     }
     Ok(RunOutcome {
         report: executed.report,
@@ -260,25 +263,29 @@ async fn drive(
     };
     let observer: Arc<dyn Observer> = state.clone();
     let followers = Followers::start(scenario, options, &client, &tracker, &observer).await?;
-    let sampler =
-        crate::chainwatch::start_sampler(client.clone(), state.start, Duration::from_secs(1));
-    let progress = crate::progress::Progress::start(
+    let sampler = crate::observe::chainwatch::start_sampler(
+        client.clone(),
+        state.start,
+        Duration::from_secs(1),
+    );
+    let progress = crate::report::progress::Progress::start(
         state.clone(),
         load_length(plan),
         options.quiet,
         options.progress_every,
     );
-    let cpu_before = crate::cpu::process_cpu_s();
+    let cpu_before = crate::observe::cpu::process_cpu_s();
     let mut faults =
-        crate::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
-    let crashes = crate::faults::CrashRun::start(&client, scenario.crashes.clone(), state.start);
+        crate::drive::faults::FaultRun::start(&client, &scenario.fault_timeline(), state.start);
+    let crashes =
+        crate::drive::faults::CrashRun::start(&client, scenario.crashes.clone(), state.start);
     let load_started = Instant::now();
     let load = async {
         let sends = SendPlan::new(&plan.model, plan.orders_max);
         match &plan.model {
-            LoadModel::Open { .. } => driver::drive_open(state.clone(), sends).await,
+            LoadModel::Open { .. } => wall_clock::drive_open(state.clone(), sends).await,
             LoadModel::Closed { .. } => {
-                driver::drive_closed(state.clone(), sends, plan.drain_timeout).await;
+                wall_clock::drive_closed(state.clone(), sends, plan.drain_timeout).await;
             }
         }
     };
@@ -288,7 +295,7 @@ async fn drive(
     }
     let load_s = load_started.elapsed().as_secs_f64();
     let cpu_s = cpu_before
-        .zip(crate::cpu::process_cpu_s())
+        .zip(crate::observe::cpu::process_cpu_s())
         .map(|(a, b)| b - a);
     progress.finish();
     // Timeline faults still active are removed here: the drain and the audit see them healed.
@@ -326,15 +333,15 @@ async fn drive(
     }
     (verdict_info.counts_agree, verdict_info.count_differences) =
         verdict::compare_counts(&verdict_info.audit, &known);
-    let layers = crate::timeline::layer_times(&client, &sample).await;
+    let layers = crate::observe::timeline::layer_times(&client, &sample).await;
     let mut report = assemble(scenario, &state, load_s, cpu_s)?;
     report.verdict = verdict_info;
     report.faults = faults.report(load_end_s).await;
     report.faults.extend(crash_windows);
-    report.chain = crate::chainwatch::chain_info(mode, workers);
+    report.chain = crate::observe::chainwatch::chain_info(mode, workers);
     // Read after the drain and the audit: compensation retries run until the chain settles.
     if let Ok(answer) = client.workers().await {
-        report.chain.retries = crate::chainwatch::parse_retries(&answer);
+        report.chain.retries = crate::observe::chainwatch::parse_retries(&answer);
     }
     report.latency.layers = layers
         .iter()
@@ -375,7 +382,7 @@ const SIMULATOR_SECTIONS: [&str; 5] = ["chain", "network", "profiles", "limits",
 
 /// Whether the target answers: ordersim's `/health`, or, for a TMF622 system that has none
 /// (404), a one-order list of its product orders.
-async fn reachable(client: &TmfClient) -> Result<(), crate::client::ClientError> {
+async fn reachable(client: &TmfClient) -> Result<(), crate::drive::client::ClientError> {
     match client.health().await {
         Err(error) if error.status().is_some() => {
             client.list_product_orders(None, 1, 0).await.map(|_| ())
@@ -549,7 +556,7 @@ async fn interrupted() {
 /// The first Ctrl-C: no more sends; those in flight get up to `wait` to finish, then the run
 /// drains, writes its report and prints its summary as usual, and exits 130. A second Ctrl-C
 /// exits at once.
-async fn stop_on_interrupt(state: &driver::RunState, wait: Duration) {
+async fn stop_on_interrupt(state: &wall_clock::RunState, wait: Duration) {
     state.counters.interrupted.store(true, Ordering::Relaxed);
     eprintln!(
         "loadgen: interrupted; no more sends, draining (at most {}), then the report. \

@@ -1,6 +1,6 @@
 //! Watching the chain itself while it runs: worker slot occupancy and queue depth per layer
 //! (`GET /admin/workers`, sampled about once per second). Where orders spent their time, layer
-//! by layer, comes from [`crate::timeline`].
+//! by layer, comes from [`crate::observe::timeline`].
 //!
 //! The endpoint is an operator extra of the simulator: an external simulator without it yields
 //! an empty series, never an error.
@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::client::TmfClient;
+use crate::drive::client::TmfClient;
 use crate::report::model::{ChainInfo, LayerLoad, RetryInfo, WorkerPoint};
 
 /// Most worker samples kept (one per second: a day).

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde_json::Value;
 
-use crate::client::TmfClient;
-use crate::metrics::{Outcome, latency_histogram};
+use crate::drive::client::TmfClient;
+use crate::observe::metrics::{Outcome, latency_histogram};
 
 /// The layers of `breakdownMs`, in chain order.
 pub const LAYERS: [&str; 4] = ["com", "som", "rom", "activation"];

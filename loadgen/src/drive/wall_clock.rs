@@ -14,12 +14,12 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::time::Instant;
 
-use crate::client::TmfClient;
-use crate::drive::plan::SendPlan;
+use crate::drive::client::TmfClient;
 use crate::drive::record::{Ended, Recorder, SendMeta};
-use crate::metrics::Outcome;
-use crate::tracker::{Finished, Observed, Observer, OrderView, Tracker};
-use crate::workload::{Planned, ProductPool, Workload};
+use crate::observe::metrics::Outcome;
+use crate::observe::tracker::{Finished, Observed, Observer, OrderView, Tracker};
+use crate::plan::sends::SendPlan;
+use crate::plan::workload::{Planned, ProductPool, Workload};
 
 /// Counters of the send loop itself.
 #[derive(Debug, Default)]
@@ -324,8 +324,8 @@ pub async fn drive_closed(state: Arc<RunState>, plan: SendPlan, wait_max: Durati
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Regions;
-    use crate::workload::{CancelDelay, Mix};
+    use crate::plan::scenario::Regions;
+    use crate::plan::workload::{CancelDelay, Mix};
 
     fn state(in_flight_max: usize, waiting_max: usize) -> Arc<RunState> {
         let client = TmfClient::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap();

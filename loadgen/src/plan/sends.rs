@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use crate::scenario::LoadModel;
-use crate::schedule::Schedule;
+use crate::plan::scenario::LoadModel;
+use crate::plan::schedule::Schedule;
 
 /// When sends are due.
 #[derive(Clone, Debug)]

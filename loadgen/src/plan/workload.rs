@@ -9,14 +9,14 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
-use crate::order_body::{
+use crate::plan::order_body::{
     CharacteristicRequest, ItemRequest, OfferingRef, OrderBody, OrderRequest, ProductRequest,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Regions;
+use crate::plan::scenario::Regions;
 
 /// One kind of operation in the mix.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,4 +1,4 @@
-//! `loadgen run --virtual-time [--check-determinism]`: runs [`crate::virtual_time`], audits the
+//! `loadgen run --virtual-time [--check-determinism]`: runs [`crate::drive::virtual_time`], audits the
 //! chain, checks from the outside (every order found and terminal), and writes the same report
 //! as a real run, marked `clock: virtual`, plus `history.jsonl` (the operation history).
 
@@ -10,12 +10,12 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use simulator::query;
 
+use crate::drive::runner::{RunOptions, RunOutcome};
+use crate::drive::virtual_time::{self, VirtualRun};
+use crate::observe::verdict::{OutsideVerdict, audit_verdict, compare_counts};
+use crate::plan::scenario::{self, LoadModel, Scenario};
 use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
-use crate::runner::{RunOptions, RunOutcome};
-use crate::scenario::{self, LoadModel, Scenario};
-use crate::verdict::{OutsideVerdict, audit_verdict, compare_counts};
-use crate::virtual_time::{self, VirtualRun};
 
 /// Runs `options.scenario` in virtual time and writes its report.
 pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
@@ -55,7 +55,7 @@ pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     let mut files = crate::report::write_all(&report_dir, &report, &named)?;
     files.push(history_path);
     if !options.quiet {
-        print!("{}", crate::summary::render(&report, &report_dir));
+        print!("{}", crate::report::summary::render(&report, &report_dir));
         print_virtual(&report);
     }
     Ok(RunOutcome {

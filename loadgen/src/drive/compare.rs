@@ -12,12 +12,12 @@ use anyhow::{Context, bail};
 use hdrhistogram::Histogram;
 use tokio::time::Instant;
 
+use crate::drive::runner::{self, RunOptions};
+use crate::plan::variant::{self, Variant};
 use crate::report::compare::{
     COMPARE_SCHEMA_ID, ChainSettings, CompareReport, VariantResult, VariantSummary,
 };
 use crate::report::model::{RunReport, ScenarioInfo};
-use crate::runner::{self, RunOptions};
-use crate::variant::{self, Variant};
 
 /// The result of a comparison.
 #[derive(Clone, Debug)]
@@ -152,7 +152,7 @@ fn variant_result(
         .map_or(0, |(_, h)| {
             h.count_between(
                 timeout_ms.saturating_mul(1_000),
-                crate::metrics::LATENCY_US_MAX,
+                crate::observe::metrics::LATENCY_US_MAX,
             )
         });
     let mut summary = summarize(&executed.report);

@@ -13,9 +13,9 @@ use toml::Spanned;
 
 use simulator::network::faults::FaultSpec;
 
-use crate::schedule::{RATE_PER_S_MAX, Schedule, Stage};
-use crate::thresholds::Threshold;
-use crate::workload::{CancelDelay, Mix};
+use crate::plan::schedule::{RATE_PER_S_MAX, Schedule, Stage};
+use crate::plan::workload::{CancelDelay, Mix};
+use crate::report::thresholds::Threshold;
 
 /// Why a scenario could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ struct ScenarioFile {
     #[serde(default)]
     thresholds: ThresholdsSection,
     #[serde(default)]
-    variants: Vec<crate::variant::VariantSection>,
+    variants: Vec<crate::plan::variant::VariantSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -210,7 +210,7 @@ pub struct Scenario {
     /// `[[faults]]` entries of kind `crash`, by start: a layer restarted without its state.
     pub crashes: Vec<Crash>,
     /// `[[variants]]`, for `loadgen compare` (`loadgen run` ignores them).
-    pub variants: Vec<crate::variant::Variant>,
+    pub variants: Vec<crate::plan::variant::Variant>,
 }
 
 /// Which regions can take which technology.
@@ -269,7 +269,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
     let (faults, crashes) = fault_timeline(text, &invalid)?;
     check_base(text, file)?;
     let line_of = |offset: usize| line_column(text, offset).0;
-    let variants = crate::variant::validate(parsed.variants, &simulator, &line_of)
+    let variants = crate::plan::variant::validate(parsed.variants, &simulator, &line_of)
         .map_err(|(span, message)| invalid(span, message))?;
     Ok(Scenario {
         name: parsed.name.unwrap_or_else(|| default_name.to_string()),
@@ -277,7 +277,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
         seed: parsed.seed.unwrap_or(1),
         file: file.to_string(),
         simulator,
-        text: blank_crashes(&crate::variant::blank_variants(text)),
+        text: blank_crashes(&crate::plan::variant::blank_variants(text)),
         regions,
         load,
         thresholds,
@@ -293,7 +293,7 @@ pub fn parse(text: &str, file: &str, default_name: &str) -> Result<Scenario, Sce
 /// merely overrides something beside it.
 fn check_base(text: &str, file: &str) -> Result<(), ScenarioError> {
     use simulator::config::{ConfigError, SimConfig};
-    let base = blank_crashes(&crate::variant::blank_variants(text));
+    let base = blank_crashes(&crate::plan::variant::blank_variants(text));
     let error = match SimConfig::from_toml_str(&base, file) {
         Ok(_) => return Ok(()),
         Err(error) => error,
@@ -335,7 +335,7 @@ pub struct Crash {
 impl Crash {
     /// The layer it restarts (validated at parse time).
     pub fn layer(&self) -> &str {
-        crate::faults::crash_layer(&self.on).unwrap_or_default()
+        crate::drive::faults::crash_layer(&self.on).unwrap_or_default()
     }
 }
 
@@ -391,7 +391,7 @@ fn fault_timeline(
         let span = spanned.span();
         let name = match spanned.into_inner() {
             Entry::Crash(crash) => {
-                crate::faults::crash_layer(&crash.on).map_err(|e| {
+                crate::drive::faults::crash_layer(&crash.on).map_err(|e| {
                     invalid(Some(span.clone()), format!("fault `{}`: {e}", crash.name))
                 })?;
                 let name = crash.name.clone();
@@ -722,7 +722,7 @@ impl Scenario {
         seed: Option<u64>,
         rate_per_s: Option<f64>,
         duration: Option<Duration>,
-    ) -> Result<(), crate::schedule::ScheduleError> {
+    ) -> Result<(), crate::plan::schedule::ScheduleError> {
         if let Some(seed) = seed {
             self.seed = seed;
             self.simulator

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::driver::RunState;
-use crate::metrics::Outcome;
+use crate::drive::wall_clock::RunState;
+use crate::observe::metrics::Outcome;
 
 /// A progress line updated four times a second until dropped or finished.
 pub struct Progress {

@@ -285,7 +285,7 @@ impl Metrics {
     pub fn record_error(
         &mut self,
         request: &str,
-        error: &crate::client::ClientError,
+        error: &crate::drive::client::ClientError,
         second: usize,
     ) {
         self.error_example(request, error);
@@ -304,7 +304,7 @@ impl Metrics {
     }
 
     /// Keeps `error` as an example if there is room.
-    pub fn error_example(&mut self, request: &str, error: &crate::client::ClientError) {
+    pub fn error_example(&mut self, request: &str, error: &crate::drive::client::ClientError) {
         if self.error_examples.len() < ERROR_EXAMPLES_MAX {
             let mut text = format!("{request}: {error}");
             text.truncate(300);

@@ -5,8 +5,8 @@
 use std::ops::RangeInclusive;
 use std::path::Path;
 
-use crate::scenario;
-use crate::virtual_time;
+use crate::drive::virtual_time;
+use crate::plan::scenario;
 
 /// One seed that failed.
 #[derive(Clone, Debug, PartialEq)]

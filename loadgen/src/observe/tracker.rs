@@ -20,8 +20,8 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use crate::metrics::Outcome;
-use crate::workload::Technology;
+use crate::observe::metrics::Outcome;
+use crate::plan::workload::Technology;
 
 /// Events held for orders whose POST has not answered yet.
 pub const EARLY_EVENTS_MAX: usize = 100_000;
@@ -470,7 +470,7 @@ async fn receive_event(State(observer): State<Arc<dyn Observer>>, body: Bytes) -
 
 /// Polls open orders every `interval` until `stop` fires; `batch_max` GETs per round.
 pub async fn poll_open_orders(
-    client: crate::client::TmfClient,
+    client: crate::drive::client::TmfClient,
     tracker: Arc<std::sync::Mutex<Tracker>>,
     observer: Arc<dyn Observer>,
     interval: Duration,
@@ -494,7 +494,7 @@ pub async fn poll_open_orders(
 
 /// GETs each order in `ids` (64 at a time) and reports what it finds.
 pub async fn poll_once(
-    client: &crate::client::TmfClient,
+    client: &crate::drive::client::TmfClient,
     observer: &Arc<dyn Observer>,
     ids: Vec<String>,
 ) {

@@ -30,13 +30,13 @@ use simulator::runtime::virtual_time::VirtualChain;
 use simulator::tmf::error::TmfError;
 use simulator::tmf::product_order_create::parse_create;
 
-use crate::client::ClientError;
-use crate::drive::plan::SendPlan;
+use crate::drive::client::ClientError;
 use crate::drive::record::{Ended, Recorder, SendMeta};
-use crate::metrics::{Metrics, Outcome};
+use crate::observe::metrics::{Metrics, Outcome};
+use crate::plan::scenario::Scenario;
+use crate::plan::sends::SendPlan;
+use crate::plan::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
 use crate::report::model::FaultInfo;
-use crate::scenario::Scenario;
-use crate::workload::{OperationKind, Planned, ProductPool, Technology, Workload};
 
 /// How many per-event hashes a run keeps to locate the first difference between two runs.
 pub const EVENT_HASHES_MAX: usize = 4_000_000;
@@ -290,7 +290,10 @@ pub fn run(
         let at_s = crash.at.0.as_secs_f64();
         (at_s < end_s).then_some((at_s, None))
     };
-    faults.extend(crate::faults::crash_windows(&scenario.crashes, &crashed_at));
+    faults.extend(crate::drive::faults::crash_windows(
+        &scenario.crashes,
+        &crashed_at,
+    ));
     Ok(VirtualRun {
         metrics: driver.recorder.metrics,
         log: driver.log,
@@ -310,7 +313,7 @@ pub fn run(
 /// (unless the load ended first), and each hit order's state is read from COM.
 fn fault_windows(
     timeline: &[FaultSpec],
-    seen: &BTreeMap<String, crate::faults::Seen>,
+    seen: &BTreeMap<String, crate::drive::faults::Seen>,
     end: Time,
     chain: &VirtualChain,
 ) -> Vec<FaultInfo> {
@@ -320,7 +323,7 @@ fn fault_windows(
         let at_s = spec.at.0.as_secs_f64();
         (at_s < end_s).then_some((at_s, None))
     };
-    let mut faults = crate::faults::windows(timeline, seen, &start_of, end_s);
+    let mut faults = crate::drive::faults::windows(timeline, seen, &start_of, end_s);
     for order in faults
         .iter_mut()
         .flat_map(|fault| fault.orders_hit.iter_mut())
@@ -331,7 +334,7 @@ fn fault_windows(
             .map(|o| o.state);
         order.state = state.map_or("evicted", |s| s.as_str()).to_string();
     }
-    crate::faults::tally_hit_states(&mut faults);
+    crate::drive::faults::tally_hit_states(&mut faults);
     faults
 }
 
@@ -366,7 +369,7 @@ struct Driver<'a> {
     /// When sends are due.
     plan: SendPlan,
     /// The faults read during the load, by name.
-    faults_seen: BTreeMap<String, crate::faults::Seen>,
+    faults_seen: BTreeMap<String, crate::drive::faults::Seen>,
 }
 
 impl Driver<'_> {
@@ -452,7 +455,7 @@ impl Driver<'_> {
                 serde_json::to_value(fault_view(status, now, &orders)).unwrap_or_default()
             })
             .collect();
-        crate::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
+        crate::drive::faults::record_in(&mut self.faults_seen, &list, now.as_micros() as f64 / 1e6);
     }
 
     fn write_history(&mut self, line: HistoryLine<'_>) {

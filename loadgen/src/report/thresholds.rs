@@ -185,7 +185,7 @@ fn split_operation(name: &str) -> Result<(&str, Option<&'static str>), String> {
             "`{name}`: a selector is written {{op=<operation>}}"
         ));
     };
-    let known = crate::workload::OperationKind::ALL.map(|kind| kind.name());
+    let known = crate::plan::workload::OperationKind::ALL.map(|kind| kind.name());
     match known.iter().find(|kind| **kind == operation) {
         Some(kind) => Ok((metric.trim(), Some(kind))),
         None => Err(format!(
