@@ -113,18 +113,12 @@ pub async fn run(options: RunOptions) -> anyhow::Result<RunOutcome> {
     let scenario = prepare(&options)?;
     let report_dir = crate::report::create_dir(&options.out, &scenario.name, SystemTime::now())?;
     let executed = execute(&scenario, &options, &scenario.text).await?;
-    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> = executed
-        .histograms
-        .iter()
-        .map(|(n, h)| (n.as_str(), h))
-        .collect();
-    let files = crate::report::write_all(&report_dir, &executed.report, &named)?;
-    if !options.quiet {
-        print!(
-            "{}",
-            crate::report::summary::render(&executed.report, &report_dir)
-        );
-    }
+    let files = crate::report::write_run(
+        &report_dir,
+        &executed.report,
+        &executed.histograms,
+        options.quiet,
+    )?;
     Ok(RunOutcome {
         report: executed.report,
         report_dir,

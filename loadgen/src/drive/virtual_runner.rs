@@ -13,18 +13,14 @@ use simulator::query;
 use crate::drive::runner::{RunOptions, RunOutcome};
 use crate::drive::virtual_time::{self, VirtualRun};
 use crate::observe::verdict::{OutsideVerdict, audit_verdict, compare_counts};
-use crate::plan::scenario::{self, LoadModel, Scenario};
+use crate::plan::scenario::{LoadModel, Scenario};
 use crate::report::assemble::{self, Histograms, SendFacts, histograms_of};
 use crate::report::model::*;
 
 /// Runs `options.scenario` in virtual time and writes its report.
 pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     let started_at = SystemTime::now();
-    let mut scenario = scenario::load(&options.scenario)?;
-    scenario
-        .override_with(options.seed, options.rate_per_s, options.duration)
-        .context("bad --rate or --duration")?;
-    scenario.vary_faults = options.vary_faults;
+    let scenario = crate::drive::runner::prepare(options)?;
     let report_dir = crate::report::create_dir(&options.out, &scenario.name, started_at)?;
     let wall = Instant::now();
     let history_path = report_dir.join("history.jsonl");
@@ -50,12 +46,9 @@ pub fn run(options: &RunOptions) -> anyhow::Result<RunOutcome> {
     if deterministic == Some(false) {
         report.passed = false;
     }
-    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
-        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
-    let mut files = crate::report::write_all(&report_dir, &report, &named)?;
+    let mut files = crate::report::write_run(&report_dir, &report, &histograms, options.quiet)?;
     files.push(history_path);
     if !options.quiet {
-        print!("{}", crate::report::summary::render(&report, &report_dir));
         print_virtual(&report);
     }
     Ok(RunOutcome {

@@ -72,6 +72,23 @@ pub fn create_dir(
     )
 }
 
+/// Writes a run's report in every format, and its named histograms, into `dir`, then prints
+/// its summary unless `quiet`; answers the files written.
+pub fn write_run(
+    dir: &Path,
+    report: &model::RunReport,
+    histograms: &assemble::Histograms,
+    quiet: bool,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let named: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
+        histograms.iter().map(|(n, h)| (n.as_str(), h)).collect();
+    let files = write_all(dir, report, &named)?;
+    if !quiet {
+        print!("{}", summary::render(report, dir));
+    }
+    Ok(files)
+}
+
 /// Writes every format into `dir`; answers the files written.
 pub fn write_all(
     dir: &Path,
