@@ -207,11 +207,11 @@ impl Catalog {
         self.characteristics.get(name)
     }
 
-    /// Checks an order item's characteristic values (at `path` in the request) by type and
+    /// Checks an order item's characteristic values (at `path()` in the request, built only for an error) by type and
     /// range against [`Catalog::characteristic`]; unknown names pass.
     pub fn check_characteristics<'v>(
         &self,
-        path: &str,
+        path: impl FnOnce() -> String,
         list: impl IntoIterator<Item = (&'v str, &'v serde_json::Value)>,
     ) -> Result<(), CharacteristicError> {
         characteristic::check(path, list, |name| self.characteristic(name))
@@ -944,7 +944,7 @@ mod tests {
         assert!(minimal.characteristic("downstreamSpeedMbps").is_none());
         let null = serde_json::Value::Null;
         let error = builtin
-            .check_characteristics("x", [("region", &null)])
+            .check_characteristics(|| "x".to_string(), [("region", &null)])
             .unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -121,16 +121,26 @@ pub fn resources_for<'a>(
     service
         .resources
         .iter()
-        .map(|id| {
-            let resource = catalog.resource_specification(id).ok_or_else(|| {
-                invalid(format!(
-                    "RFS `{rfs_id}` names resource specification `{id}`, which is not in the \
-                     catalog"
-                ))
-            })?;
-            Ok((id, resource.kind))
-        })
+        .map(|id| Ok((id, resource_kind(catalog, rfs_id, id)?)))
         .collect()
+}
+
+/// Whether [`resources_for`] would succeed, without building its list: what a create checks.
+pub fn check_resources_for(catalog: &Catalog, rfs_id: &str) -> Result<(), Rejection> {
+    let service = service_of(catalog, rfs_id, ServiceCategory::Rfs)?;
+    for id in &service.resources {
+        resource_kind(catalog, rfs_id, id)?;
+    }
+    Ok(())
+}
+
+fn resource_kind(catalog: &Catalog, rfs_id: &str, id: &str) -> Result<ResourceKind, Rejection> {
+    let resource = catalog.resource_specification(id).ok_or_else(|| {
+        invalid(format!(
+            "RFS `{rfs_id}` names resource specification `{id}`, which is not in the catalog"
+        ))
+    })?;
+    Ok(resource.kind)
 }
 
 /// The whole tree of one offering: its CFSs, their RFSs and the RFSs' resources.

@@ -89,12 +89,15 @@ pub fn retry_backoff(element_timeout: std::time::Duration, attempt: u32) -> std:
 }
 
 /// Looks up a characteristic's value as a string (numbers are rendered).
-pub fn characteristic_text(characteristics: &[Characteristic], name: &str) -> Option<String> {
+pub fn characteristic_text<'c>(
+    characteristics: &'c [Characteristic],
+    name: &str,
+) -> Option<std::borrow::Cow<'c, str>> {
     let found = characteristics.iter().find(|c| &*c.name == name)?;
     match &found.value {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        serde_json::Value::String(text) => Some(std::borrow::Cow::Borrowed(text)),
+        serde_json::Value::Number(number) => Some(number.to_string().into()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string().into()),
         _ => None,
     }
 }

@@ -321,7 +321,9 @@ fn region(
         .filter_map(|item| item.resource.as_ref()?.place.as_ref())
         .find(|place| place.role.as_deref().is_none_or(|role| role == REGION_ROLE))
         .and_then(|place| place.name.clone().or_else(|| place.id.clone()));
-    let Some(name) = place.or_else(|| characteristic_text(characteristics, "region")) else {
+    let Some(name) =
+        place.or_else(|| characteristic_text(characteristics, "region").map(String::from))
+    else {
         return Err(BadBody::new(
             "the region is required: orderItem.resource.place (role `region`) or a \
              resourceCharacteristic `region`",
@@ -416,7 +418,7 @@ fn rfs(
     let specification = match characteristic_text(characteristics, RFS_SPECIFICATION) {
         Some(name) => rfs_specifications
             .map(|service| &service.id)
-            .find(|known| &***known == name.as_str())
+            .find(|known| ***known == *name)
             .ok_or_else(|| {
                 BadBody::new(format!(
                     "orderItem {item}: rfsSpecification `{}` is not an RFS of the catalog",

@@ -427,7 +427,9 @@ fn break_operation(
 
 fn speeds(chain: &simulator::runtime::virtual_time::VirtualChain) -> Vec<(ServiceState, String)> {
     let speed = |service: &simulator::layers::activation::ActivationService| {
-        characteristic_text(&service.characteristics, "downstreamSpeedMbps").unwrap_or_default()
+        characteristic_text(&service.characteristics, "downstreamSpeedMbps")
+            .unwrap_or_default()
+            .into_owned()
     };
     let services = chain.layers.activation.services().values();
     services

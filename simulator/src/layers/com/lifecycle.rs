@@ -70,7 +70,7 @@ impl ComLayer {
             return Ok(());
         }
         if let Some(add_on) = characteristic_text(&item.characteristics, ADD_ON) {
-            let offering = self.catalog.offerings.get(add_on.as_str());
+            let offering = self.catalog.offerings.get(&*add_on);
             if offering.is_none_or(|offering| offering.is_sellable_alone) {
                 return invalid(format!(
                     "item {}: `{add_on}` is not an add-on offering",
@@ -284,7 +284,7 @@ impl ComLayer {
         live.services.extend(added);
         if item.action == Action::Modify && completed {
             match characteristic_text(&item.characteristics, ADD_ON) {
-                Some(add_on) => live.add_ons.push(Arc::from(add_on.as_str())),
+                Some(add_on) => live.add_ons.push(Arc::from(&*add_on)),
                 None if item.offering != live.offering => live.offering = item.offering.clone(),
                 None => {
                     live.characteristics =

@@ -187,9 +187,9 @@ impl ComLayer {
         let mut standalone = false;
         for (index, item) in request.items.iter().enumerate() {
             // Types and ranges first: nothing below may read a value the chain cannot use.
-            let path = format!("productOrderItem[{index}].product.productCharacteristic");
+            let path = || format!("productOrderItem[{index}].product.productCharacteristic");
             self.catalog
-                .check_characteristics(&path, characteristic_values(&item.characteristics))
+                .check_characteristics(path, characteristic_values(&item.characteristics))
                 .map_err(|error| {
                     Rejection::new(RejectionKind::InvalidRequest, error.to_string())
                 })?;

@@ -412,7 +412,12 @@ impl RomLayer {
                 .filter_map(|item| Some((item.value?, item.resource?)))
                 .collect();
             parts.sort_by_key(|(value, _)| value.wire_rank());
-            let (resources, supporting_resources) = parts.into_iter().unzip();
+            let mut resources = Vec::with_capacity(parts.len());
+            let mut supporting_resources = Vec::with_capacity(parts.len());
+            for (value, resource) in parts {
+                resources.push(value);
+                supporting_resources.push(resource);
+            }
             let create = ActivationCreate {
                 parent: Some(id),
                 service: rfs.id,
@@ -704,8 +709,7 @@ impl RomLayer {
             Some(_) => {}
             None => *activated = distinct_services(order),
         }
-        let all = distinct_services(order);
-        if !all.iter().all(|rfs| activated.contains(rfs)) {
+        if !order.items.iter().all(|item| activated.contains(&item.rfs)) {
             return;
         }
         self.activated.remove(&id);
@@ -887,7 +891,7 @@ fn held_resource(item: &ResourceOrderItem) -> Option<HeldResource> {
 
 /// The RFSs the order's items support, in item order, each once.
 pub(super) fn distinct_services(order: &ResourceOrder) -> Vec<Rfs> {
-    let mut services: Vec<Rfs> = Vec::new();
+    let mut services: Vec<Rfs> = Vec::with_capacity(order.items.len());
     for item in &order.items {
         if !services.contains(&item.rfs) {
             services.push(item.rfs.clone());

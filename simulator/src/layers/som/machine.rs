@@ -12,7 +12,7 @@ use super::{
 };
 use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::{Catalog, ServiceCategory};
-use crate::domain::decompose::{resources_for, supporting_services};
+use crate::domain::decompose::{check_resources_for, resources_for, supporting_services};
 use crate::domain::ids::{ServiceId, ServiceOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
@@ -212,17 +212,17 @@ impl SomLayer {
         }
         self.check_ownership(request)?;
         for (index, item) in request.items.iter().enumerate() {
-            let path = format!("serviceOrderItem[{index}].service.serviceCharacteristic");
+            let path = || format!("serviceOrderItem[{index}].service.serviceCharacteristic");
             if let Err(error) = self
                 .catalog
-                .check_characteristics(&path, characteristic_values(&item.characteristics))
+                .check_characteristics(path, characteristic_values(&item.characteristics))
             {
                 return invalid(error.to_string());
             }
             match item.action {
                 Action::Add => {
                     for rfs in supporting_services(&self.catalog, &item.service_specification)? {
-                        resources_for(&self.catalog, rfs)?;
+                        check_resources_for(&self.catalog, rfs)?;
                     }
                     let region = characteristic_text(&item.characteristics, "region");
                     if region

@@ -208,7 +208,7 @@ fn held_resource(
         .ok_or_else(|| error("resourceCharacteristic rfsSpecification is required"))?;
     Ok(Some(HeldResource {
         resource: parse_id(resource.id.as_deref(), "orderItem.resource.id")?,
-        service: parse_id(Some(service.as_str()), "resourceCharacteristic rfs")?,
+        service: parse_id(Some(&*service), "resourceCharacteristic rfs")?,
         service_specification: Arc::from(rfs_specification),
         resource_specification: specification,
         kind,
