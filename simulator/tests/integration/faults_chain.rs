@@ -284,3 +284,47 @@ fn compensation_waits_out_an_outage_instead_of_leaking() {
     );
     assert_audit_clean(&chain);
 }
+
+/// Element timeouts are one sweep per layer (issue 10's chain profile), not a timer message
+/// per call: a call that never gets its reply still times out exactly `element_timeout`
+/// after it was sent, and one sent after a retry's backoff too.
+#[test]
+fn an_unanswered_allocation_times_out_at_its_deadline_on_every_try() {
+    let mut config = config();
+    config.chain.element_timeout_ms = 2_000;
+    config.chain.retry.rom.attempts = 2;
+    config.chain.retry.rom.backoff_ms = 300;
+    let mut chain = VirtualChain::new(config.clone()).expect("valid config");
+    let now = chain.now();
+    let lost = Fault {
+        name: "lost".into(),
+        target: "all".parse().unwrap(),
+        operations: operation_set(Some(&[simulator::network::OperationKind::Allocate])).unwrap(),
+        kind: FaultKind::ReplyLost { probability: 1.0 },
+        starts_at: now,
+        duration: None,
+    };
+    chain.layers.network.put_fault(lost, now).unwrap();
+    let order = submit(&mut chain, fibre("olt-north-1"));
+    chain.run_until_idle();
+    assert_eq!(state(&chain, order), OrderState::Failed);
+    let resource_order = chain
+        .layers
+        .rom
+        .orders()
+        .values()
+        .next()
+        .expect("a resource order");
+    let (failed_at, _) = resource_order.history.iter().last().expect("a history");
+    // First try: sent at 0, times out at 2 s; the retry waits its 300 ms backoff, is sent at
+    // 2.3 s and times out at 4.3 s, when the order fails. Messages between layers take no time.
+    let expected = config.chain.retry.rom.backoff(1) + Duration::from_millis(4_000);
+    assert_eq!(
+        failed_at,
+        Time::ZERO.after(expected),
+        "{:?}",
+        resource_order.history
+    );
+    assert_eq!(resource_order.state, OrderState::Failed);
+    assert_audit_clean(&chain);
+}

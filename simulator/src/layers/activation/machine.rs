@@ -33,6 +33,10 @@ impl ActivationLayer {
             retry: chain.retry.activation.clone(),
             retries: Default::default(),
             element_timeout: Duration::from_millis(chain.element_timeout_ms),
+            element_deadlines: crate::layers::watchdog::Watchdog::new(
+                Duration::from_millis(chain.element_timeout_ms),
+                Duration::ZERO,
+            ),
             direct: 0,
             direct_max: limits.open_orders_max,
             reconciliation: None,
@@ -67,6 +71,9 @@ impl Layer for ActivationLayer {
             ActivationInput::Element(reply) => self.element_reply(reply, now, effects),
             ActivationInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
+            }
+            ActivationInput::OperationTimeoutSweep(armed) => {
+                self.operation_timeout_sweep(armed, now, effects)
             }
             ActivationInput::Reconcile => self.reconcile(now, effects),
             ActivationInput::ReconcileUnanswered => {
@@ -282,8 +289,33 @@ impl ActivationLayer {
         };
         let at = now.after(delay);
         effects.send_at(at, Message::Network(NetworkInput::Request(request)));
-        let timeout = Message::Activation(ActivationInput::OperationTimeout(operation_id));
-        effects.send_at(at.after(self.element_timeout), timeout);
+        if at > now {
+            // After a backoff: out of the sweep's order, so a timeout message of its own.
+            let timeout = Message::Activation(ActivationInput::OperationTimeout(operation_id));
+            effects.send_at(at.after(self.element_timeout), timeout);
+            return;
+        }
+        let operations = &self.operations;
+        let pending = |operation: &OperationId| operations.contains_key(operation);
+        if let Some(at) = self.element_deadlines.watch(operation_id, now, pending) {
+            let sweep = ActivationInput::OperationTimeoutSweep(at);
+            effects.send_at(at, Message::Activation(sweep));
+        }
+    }
+
+    /// The element-timeout sweep armed for `armed` fired: each operation past its deadline
+    /// that is still waiting for its reply times out.
+    fn operation_timeout_sweep(&mut self, armed: Time, now: Time, effects: &mut Effects) {
+        let (due, next) = self.element_deadlines.sweep(armed, now);
+        for operation in due {
+            if self.operations.contains_key(&operation) {
+                self.operation_timeout(operation, now, effects);
+            }
+        }
+        if let Some(at) = next {
+            let sweep = ActivationInput::OperationTimeoutSweep(at);
+            effects.send_at(at, Message::Activation(sweep));
+        }
     }
 
     fn element_reply(&mut self, reply: ElementReply, now: Time, effects: &mut Effects) {

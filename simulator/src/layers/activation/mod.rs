@@ -136,8 +136,11 @@ pub enum ActivationInput {
     },
     /// A reply from the network.
     Element(ElementReply),
-    /// An element operation's timeout.
+    /// An element operation's timeout (one sent after a retry's backoff).
     OperationTimeout(OperationId),
+    /// The element-timeout sweep armed for this instant: every operation sent at least
+    /// `element_timeout` ago that has no reply times out (see [`crate::layers::watchdog`]).
+    OperationTimeoutSweep(crate::domain::time::Time),
     /// A failed configure or activate's backoff is over: try `step` of `service` again,
     /// unless the service moved on (it no longer waits on `failed`).
     Retry {
@@ -192,6 +195,9 @@ pub struct ActivationLayer {
     pub(crate) retries: crate::layers::common::RetryCounts,
     /// How long to wait for an element's reply.
     pub(crate) element_timeout: std::time::Duration,
+    /// The timeouts of element operations sent without delay: all have the same deadline
+    /// after their call, so one sweep replaces a timer message per call.
+    pub(crate) element_deadlines: crate::layers::watchdog::Watchdog<OperationId>,
     /// Services a direct client (no requesting resource order) created and that are not
     /// terminated yet.
     pub(crate) direct: usize,

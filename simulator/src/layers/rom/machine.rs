@@ -68,6 +68,10 @@ impl RomLayer {
             former_orders_below: None,
             late_sweep: None,
             catalog,
+            element_deadlines: crate::layers::watchdog::Watchdog::new(
+                Duration::from_millis(chain.element_timeout_ms),
+                Duration::ZERO,
+            ),
             jeopardy: crate::layers::watchdog::Watchdog::new(
                 Duration::from_millis(chain.rom_child_deadline_ms),
                 Duration::from_millis(chain.child_answer_ms),
@@ -122,6 +126,9 @@ impl Layer for RomLayer {
             RomInput::ActivationChanged(summary) => self.activation_changed(summary, now, effects),
             RomInput::OperationTimeout(operation) => {
                 self.operation_timeout(operation, now, effects)
+            }
+            RomInput::OperationTimeoutSweep(armed) => {
+                self.operation_timeout_sweep(armed, now, effects)
             }
             RomInput::Cancel {
                 reply,
@@ -365,17 +372,24 @@ impl RomLayer {
         self.call_network(operation, request, now, effects);
     }
 
+    /// Sends an element operation now; its timeout is an entry in the element-timeout sweep.
     pub(super) fn call_network(
-        &self,
+        &mut self,
         operation_id: OperationId,
         operation: ElementOperation,
         now: Time,
         effects: &mut Effects,
     ) {
-        self.call_network_at(operation_id, operation, now, effects);
+        send_request(operation_id, operation, now, effects);
+        let operations = &self.operations;
+        let pending = |operation: &OperationId| operations.contains_key(operation);
+        if let Some(at) = self.element_deadlines.watch(operation_id, now, pending) {
+            effects.send_at(at, Message::Rom(RomInput::OperationTimeoutSweep(at)));
+        }
     }
 
-    /// Like [`RomLayer::call_network`], the call sent at `at` (a retry after its backoff).
+    /// Like [`RomLayer::call_network`], the call sent at `at` (a retry after its backoff):
+    /// its deadline is out of the sweep's order, so it gets its own timeout message.
     pub(super) fn call_network_at(
         &self,
         operation_id: OperationId,
@@ -383,16 +397,25 @@ impl RomLayer {
         at: Time,
         effects: &mut Effects,
     ) {
-        let request = ElementRequest {
-            operation_id,
-            reply_to: LayerId::Rom,
-            operation,
-        };
-        effects.send_at(at, Message::Network(NetworkInput::Request(request)));
+        send_request(operation_id, operation, at, effects);
         effects.send_at(
             at.after(self.element_timeout),
             Message::Rom(RomInput::OperationTimeout(operation_id)),
         );
+    }
+
+    /// The element-timeout sweep armed for `armed` fired: each operation past its deadline
+    /// that is still waiting for its reply times out.
+    fn operation_timeout_sweep(&mut self, armed: Time, now: Time, effects: &mut Effects) {
+        let (due, next) = self.element_deadlines.sweep(armed, now);
+        for operation in due {
+            if self.operations.contains_key(&operation) {
+                self.operation_timeout(operation, now, effects);
+            }
+        }
+        if let Some(at) = next {
+            effects.send_at(at, Message::Rom(RomInput::OperationTimeoutSweep(at)));
+        }
     }
 
     /// Every item has its resource: ask TMF640 to activate each RFS.
@@ -887,6 +910,21 @@ fn held_resource(item: &ResourceOrderItem) -> Option<HeldResource> {
         resource_specification: item.resource_specification.clone(),
         kind: item.kind,
     })
+}
+
+/// Sends ROM's element request `operation_id` to the network at `at`.
+fn send_request(
+    operation_id: OperationId,
+    operation: ElementOperation,
+    at: Time,
+    effects: &mut Effects,
+) {
+    let request = ElementRequest {
+        operation_id,
+        reply_to: LayerId::Rom,
+        operation,
+    };
+    effects.send_at(at, Message::Network(NetworkInput::Request(request)));
 }
 
 /// The RFSs the order's items support, in item order, each once.

@@ -184,8 +184,11 @@ pub enum RomInput {
     Element(ElementReply),
     /// A ServiceStateChangeEvent of a TMF640 service ROM created.
     ActivationChanged(ActivationSummary),
-    /// An element operation's timeout.
+    /// An element operation's timeout (one sent after a retry's backoff).
     OperationTimeout(OperationId),
+    /// The element-timeout sweep armed for this instant: every operation sent at least
+    /// `element_timeout` ago that has no reply times out (see [`crate::layers::watchdog`]).
+    OperationTimeoutSweep(Time),
     /// A failed allocation's backoff is over: try item `item` of `order` again, unless the
     /// order moved on (its item no longer waits on `failed`).
     RetryAllocate {
@@ -356,6 +359,9 @@ pub struct RomLayer {
     pub(crate) catalog: Arc<crate::domain::catalog::Catalog>,
     /// Async mode, in-process: the deadlines of the activations ROM asked for, by order.
     pub(crate) jeopardy: crate::layers::watchdog::Watchdog<ResourceOrderId>,
+    /// The timeouts of element operations sent now: every one has the same deadline after
+    /// its call, so one sweep per layer replaces a timer message per call.
+    pub(crate) element_deadlines: crate::layers::watchdog::Watchdog<OperationId>,
     /// Orders ROM asked activation about and awaits an answer for.
     pub(crate) asked: std::collections::BTreeSet<ResourceOrderId>,
     /// Whether ROM watches its activations (async mode; over HTTP its question is a TMF630

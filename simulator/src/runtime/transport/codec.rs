@@ -475,6 +475,7 @@ fn activation_call(
             to_body(&super::wire::ReplyBody::new(reply, LayerId::Activation)),
         ),
         ActivationInput::OperationTimeout(_)
+        | ActivationInput::OperationTimeoutSweep(_)
         | ActivationInput::Retry { .. }
         | ActivationInput::Patch { .. }
         | ActivationInput::Reconcile
