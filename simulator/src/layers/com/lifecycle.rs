@@ -113,7 +113,7 @@ impl ComLayer {
                      specification: &Arc<str>,
                      service,
                      characteristics: Characteristics| ServiceOrderItemCreate {
-            id: format!("{}.{}", item.id, index + 1),
+            id: child_item_id(&item.id, index),
             action,
             service_specification: specification.clone(),
             service,
@@ -561,4 +561,24 @@ fn merged(base: &[Characteristic], changes: &[Characteristic]) -> Vec<Characteri
             .cloned(),
     );
     result
+}
+
+/// `1.2`: the id of the second service order item that product order item `1` decomposes
+/// into. Built by hand, as it is once per item on the chain's hot path.
+fn child_item_id(parent: &str, index: usize) -> String {
+    let mut id = String::with_capacity(parent.len() + 4);
+    id.push_str(parent);
+    id.push('.');
+    // Writing into a String cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{}", index + 1));
+    id
+}
+
+#[cfg(test)]
+mod child_item_id_tests {
+    #[test]
+    fn child_ids_number_from_one_after_the_parent_id() {
+        assert_eq!(super::child_item_id("1", 0), "1.1");
+        assert_eq!(super::child_item_id("item-7", 11), "item-7.12");
+    }
 }

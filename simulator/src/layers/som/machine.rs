@@ -12,7 +12,7 @@ use super::{
 };
 use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::{Catalog, ServiceCategory};
-use crate::domain::decompose::{check_resources_for, resources_for, supporting_services};
+use crate::domain::decompose::{check_resources_for, supporting_services};
 use crate::domain::ids::{ServiceId, ServiceOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
@@ -715,7 +715,12 @@ fn decompose_item(
     for rfs in supporting_services(catalog, &item.service_specification).unwrap_or(&[]) {
         let rfs_service = take_service();
         item.supporting_services.push(rfs_service);
-        for (resource_specification, kind) in resources_for(catalog, rfs).unwrap_or_default() {
+        let resources = catalog.service_specification(rfs).map(|rfs| &rfs.resources);
+        for resource_specification in resources.into_iter().flatten() {
+            let Some(kind) = catalog.resource_specification(resource_specification) else {
+                continue;
+            };
+            let kind = kind.kind;
             items.push(ResourceOrderItemCreate {
                 id: (items.len() + 1).to_string(),
                 action: Action::Add,
@@ -795,7 +800,7 @@ pub(super) fn resource_order(
     ResourceOrderCreate {
         header: None,
         // Unique per resource order, so a cancel that has not seen the order's id can find it.
-        external_id: Some(format!("{order}/{item_key}")),
+        external_id: Some(external_id(order, &item_key)),
         parent: Some((order, item_key)),
         region: topology
             .region_by_name(&region_name)
@@ -804,6 +809,16 @@ pub(super) fn resource_order(
         characteristics: characteristics.clone(),
         items,
     }
+}
+
+/// `SO-7/1`: the external id of the resource order realising item `item_key` of `order`.
+/// Built by hand: it is written once per resource order, and `format!` cost more than the
+/// rest of [`resource_order`] (issue 10's chain profile).
+fn external_id(order: ServiceOrderId, item_key: &str) -> String {
+    let mut id = order.to_string();
+    id.push('/');
+    id.push_str(item_key);
+    id
 }
 
 /// Records the CFS and its RFSs in the TMF638 inventory in `state`.
@@ -852,5 +867,16 @@ fn create(order: crate::layers::rom::ResourceOrderCreate) -> RomInput {
     RomInput::Create {
         reply: None,
         order: Box::new(order),
+    }
+}
+
+#[cfg(test)]
+mod external_id_tests {
+    use crate::domain::ids::ServiceOrderId;
+
+    #[test]
+    fn a_resource_orders_external_id_names_its_service_order_and_item() {
+        assert_eq!(super::external_id(ServiceOrderId(7), "1"), "SO-7/1");
+        assert_eq!(super::external_id(ServiceOrderId(12), "1.2"), "SO-12/1.2");
     }
 }
