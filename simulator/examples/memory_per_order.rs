@@ -5,7 +5,13 @@
 //! growth of resident memory divided by N: what one completed chain (product, service and
 //! resource orders, two TMF640 services, inventory records, network allocations) costs.
 //!
-//! Run: `cargo run --release -p simulator --example memory_per_order -- 1000000`
+//! With `live` as second argument, retention keeps its default bound (`limits.retained_orders_max`,
+//! 200,000 terminal orders per layer) and the figure that matters is the growth over the
+//! second half of the run, once retention is full: what one more live product costs (its
+//! product, services, resources, inventory records, activations and allocations), which is
+//! what a network of millions of subscribers needs (issue 16).
+//!
+//! Run: `cargo run --release -p simulator --example memory_per_order -- 1000000 [live]`
 
 use std::sync::Arc;
 
@@ -47,7 +53,10 @@ fn main() {
             s_vlan_first: 100,
         })
         .collect();
-    config.limits.retained_orders_max = usize::try_from(orders).unwrap_or(usize::MAX);
+    let live = std::env::args().nth(2).as_deref() == Some("live");
+    if !live {
+        config.limits.retained_orders_max = usize::try_from(orders).unwrap_or(usize::MAX);
+    }
     config.limits.open_orders_max = usize::try_from(orders).unwrap_or(usize::MAX);
     let mut chain = VirtualChain::new(config).expect("valid configuration");
     let before = resident_bytes();
@@ -62,7 +71,11 @@ fn main() {
         }],
     };
     let mut submitted = 0;
+    let mut halfway = None;
     while submitted < orders {
+        if halfway.is_none() && submitted >= orders / 2 {
+            halfway = Some((submitted, resident_bytes()));
+        }
         // Submit in slices so the message queue stays small next to the stores being measured.
         for _ in 0..10_000.min(orders - submitted) {
             let order = ProductOrderCreate {
@@ -95,4 +108,11 @@ fn main() {
         "per completed order chain: {} bytes",
         (after.saturating_sub(before)) / orders.max(1)
     );
+    if let Some((at, resident)) = halfway {
+        let added = orders - at;
+        println!(
+            "over the second half ({added} orders): {} bytes per order",
+            after.saturating_sub(resident) / added.max(1)
+        );
+    }
 }
