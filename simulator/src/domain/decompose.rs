@@ -134,6 +134,19 @@ pub fn check_resources_for(catalog: &Catalog, rfs_id: &str) -> Result<(), Reject
     Ok(())
 }
 
+/// The resource specifications of an RFS that [`check_resources_for`] accepted, with their
+/// kinds, in allocation order: what decomposition walks, without [`resources_for`]'s list.
+pub fn checked_resources<'a>(
+    catalog: &'a Catalog,
+    rfs_id: &str,
+) -> impl Iterator<Item = (&'a Arc<str>, ResourceKind)> + 'a {
+    let service = catalog.service_specification(rfs_id);
+    let resources = service.map_or(&[][..], |rfs| rfs.resources.as_slice());
+    resources
+        .iter()
+        .filter_map(|id| Some((id, catalog.resource_specification(id)?.kind)))
+}
+
 fn resource_kind(catalog: &Catalog, rfs_id: &str, id: &str) -> Result<ResourceKind, Rejection> {
     let resource = catalog.resource_specification(id).ok_or_else(|| {
         invalid(format!(

@@ -34,25 +34,12 @@ fn canonical_digits(digits: &str) -> bool {
 /// skips `write!`'s argument machinery (a third of the cost of `format!("{order}/{item}")`,
 /// issue 10's chain profile); padding and width still apply when a format asks for them.
 fn write_id(f: &mut fmt::Formatter<'_>, prefix: &str, number: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    let mut rest = number;
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    let digits = std::str::from_utf8(&digits[start..]).unwrap_or("0");
     if f.width().is_some() || f.precision().is_some() {
-        return f.pad(&format!("{prefix}-{digits}"));
+        return f.pad(&format!("{prefix}-{number}"));
     }
     f.write_str(prefix)?;
     f.write_str("-")?;
-    f.write_str(digits)
+    fmt::Display::fmt(&number, f)
 }
 
 macro_rules! id_type {

@@ -14,7 +14,7 @@ use simulator::layers::common::{Action, Characteristic};
 use simulator::layers::{Message, Reply};
 use simulator::network::faults::{Fault, FaultKind, FaultSpec, operation_set};
 use simulator::network::profile::Latency;
-use simulator::network::{FaultCommand, NetworkInput};
+use simulator::network::{FaultCommand, NetworkInput, OperationKind};
 use simulator::runtime::virtual_time::VirtualChain;
 
 /// The default network with a second OLT in `north`, 5 ms element operations, no failures.
@@ -71,6 +71,23 @@ fn outage(name: &str, olt: &str, duration: Option<Duration>, now: Time) -> Fault
         target: format!("olt:{olt}").parse().expect("target"),
         operations: operation_set(None).expect("all"),
         kind: FaultKind::Outage { reboot_ms: 0 },
+        starts_at: now,
+        duration,
+    }
+}
+
+/// Replies lost with `probability` on every element, for `operations` (all when `None`).
+fn lost_replies(
+    operations: Option<&[OperationKind]>,
+    probability: f64,
+    duration: Option<Duration>,
+    now: Time,
+) -> Fault {
+    Fault {
+        name: "lost".into(),
+        target: "all".parse().expect("target"),
+        operations: operation_set(operations).expect("operations"),
+        kind: FaultKind::ReplyLost { probability },
         starts_at: now,
         duration,
     }
@@ -184,14 +201,7 @@ fn lost_replies_with_cancels(seed: u64) -> Vec<OrderState> {
     config.seed = seed;
     let mut chain = VirtualChain::new(config).expect("valid config");
     let now = chain.now();
-    let lost = Fault {
-        name: "lost".into(),
-        target: "all".parse().unwrap(),
-        operations: operation_set(None).unwrap(),
-        kind: FaultKind::ReplyLost { probability: 0.2 },
-        starts_at: now,
-        duration: Some(Duration::from_secs(60)),
-    };
+    let lost = lost_replies(None, 0.2, Some(Duration::from_secs(60)), now);
     chain.layers.network.put_fault(lost, now).unwrap();
     let mut orders = Vec::new();
     for index in 0..40_u64 {
@@ -296,14 +306,7 @@ fn an_unanswered_allocation_times_out_at_its_deadline_on_every_try() {
     config.chain.retry.rom.backoff_ms = 300;
     let mut chain = VirtualChain::new(config.clone()).expect("valid config");
     let now = chain.now();
-    let lost = Fault {
-        name: "lost".into(),
-        target: "all".parse().unwrap(),
-        operations: operation_set(Some(&[simulator::network::OperationKind::Allocate])).unwrap(),
-        kind: FaultKind::ReplyLost { probability: 1.0 },
-        starts_at: now,
-        duration: None,
-    };
+    let lost = lost_replies(Some(&[OperationKind::Allocate]), 1.0, None, now);
     chain.layers.network.put_fault(lost, now).unwrap();
     let order = submit(&mut chain, fibre("olt-north-1"));
     chain.run_until_idle();
@@ -318,7 +321,9 @@ fn an_unanswered_allocation_times_out_at_its_deadline_on_every_try() {
     let (failed_at, _) = resource_order.history.iter().last().expect("a history");
     // First try: sent at 0, times out at 2 s; the retry waits its 300 ms backoff, is sent at
     // 2.3 s and times out at 4.3 s, when the order fails. Messages between layers take no time.
-    let expected = config.chain.retry.rom.backoff(1) + Duration::from_millis(4_000);
+    let element_timeout = Duration::from_millis(config.chain.element_timeout_ms);
+    let expected = config.chain.retry.rom.worst_case(element_timeout);
+    assert_eq!(expected, Duration::from_millis(4_300));
     assert_eq!(
         failed_at,
         Time::ZERO.after(expected),

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::config::{ChainConfig, ChainMode, Limits};
 use crate::domain::catalog::{Catalog, ServiceCategory};
-use crate::domain::decompose::{check_resources_for, supporting_services};
+use crate::domain::decompose::{check_resources_for, checked_resources, supporting_services};
 use crate::domain::ids::{ServiceId, ServiceOrderId};
 use crate::domain::state::{Machine, OrderEvent, OrderState, ServiceState, derive_from_items};
 use crate::domain::time::Time;
@@ -715,12 +715,7 @@ fn decompose_item(
     for rfs in supporting_services(catalog, &item.service_specification).unwrap_or(&[]) {
         let rfs_service = take_service();
         item.supporting_services.push(rfs_service);
-        let resources = catalog.service_specification(rfs).map(|rfs| &rfs.resources);
-        for resource_specification in resources.into_iter().flatten() {
-            let Some(kind) = catalog.resource_specification(resource_specification) else {
-                continue;
-            };
-            let kind = kind.kind;
+        for (resource_specification, kind) in checked_resources(catalog, rfs) {
             items.push(ResourceOrderItemCreate {
                 id: (items.len() + 1).to_string(),
                 action: Action::Add,
